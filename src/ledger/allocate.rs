@@ -1,0 +1,126 @@
+//! FEFO / FIFO pick allocation.
+//!
+//! Earliest expiry first, then earliest receipt (the lot or serial created first); items without
+//! expiry follow receipt order alone (FIFO). Only pickable locations (bins, docks) are used; expired
+//! lots and lots on hold are never suggested.
+
+use chrono::{Days, NaiveDate};
+use rusqlite::{params, Connection};
+use serde::Serialize;
+use std::collections::HashMap;
+
+use super::error::{Error, Result};
+use super::Ledger;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AllocationLine {
+    pub location: String,
+    pub lot: Option<String>,
+    pub serial: Option<String>,
+    pub qty: i64,
+    pub expiry: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Allocation {
+    pub item: String,
+    pub requested: i64,
+    /// In pick order.
+    pub lines: Vec<AllocationLine>,
+    /// How much could not be allocated (0 when the request is covered).
+    pub short: i64,
+}
+
+/// Stock that may be picked, in FEFO order (one line per location, lot and serial).
+pub(crate) fn pickable(
+    conn: &Connection,
+    item_id: i64,
+    today: NaiveDate,
+    exclude_within_days: Option<u64>,
+) -> Result<Vec<AllocationLine>> {
+    // Lots expiring on or before this date are left out.
+    let cutoff = match exclude_within_days {
+        Some(d) => today.checked_add_days(Days::new(d)),
+        None => today.pred_opt(),
+    };
+    let mut st = conn.prepare_cached(
+        "SELECT l.code, lt.code, s.serial, b.qty, lt.expiry
+         FROM balances b
+         JOIN locations l ON l.id = b.location_id
+         LEFT JOIN lots lt ON lt.id = NULLIF(b.lot_id, 0)
+         LEFT JOIN serials s ON s.id = NULLIF(b.serial_id, 0)
+         WHERE b.item_id = ?1 AND b.qty > 0 AND l.kind IN ('bin', 'dock')
+           AND (lt.id IS NULL OR (lt.status = 'available'
+                AND (lt.expiry IS NULL OR ?2 IS NULL OR lt.expiry > ?2)))
+         ORDER BY lt.expiry IS NULL, lt.expiry, lt.id, s.id, l.kind = 'dock', l.code",
+    )?;
+    let rows = st
+        .query_map(params![item_id, cutoff], |r| {
+            Ok(AllocationLine {
+                location: r.get(0)?,
+                lot: r.get(1)?,
+                serial: r.get(2)?,
+                qty: r.get(3)?,
+                expiry: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+type StockKey = (String, Option<String>, Option<String>);
+
+/// Takes `qty` from `stock` in order, skipping what `reserved` already holds (and adding to it).
+pub(crate) fn take(
+    stock: &[AllocationLine],
+    qty: i64,
+    reserved: &mut HashMap<StockKey, i64>,
+) -> (Vec<AllocationLine>, i64) {
+    let mut left = qty;
+    let mut lines = Vec::new();
+    for s in stock {
+        if left == 0 {
+            break;
+        }
+        let key = (s.location.clone(), s.lot.clone(), s.serial.clone());
+        let used = reserved.entry(key).or_insert(0);
+        let free = s.qty - *used;
+        if free <= 0 {
+            continue;
+        }
+        let n = free.min(left);
+        *used += n;
+        left -= n;
+        lines.push(AllocationLine {
+            qty: n,
+            ..s.clone()
+        });
+    }
+    (lines, left)
+}
+
+impl Ledger {
+    /// The ordered suggestions a picker should follow for `qty` of `item`.
+    pub fn allocate(
+        &self,
+        item: &str,
+        qty: i64,
+        exclude_within_days: Option<u64>,
+    ) -> Result<Allocation> {
+        if qty <= 0 {
+            return Err(Error::invalid(format!(
+                "quantity must be at least 1, not {qty}"
+            )));
+        }
+        let it = super::post::item_by_sku(self.conn(), item)?
+            .ok_or_else(|| Error::NotFound(format!("unknown item '{item}'")))?;
+        let stock = pickable(self.conn(), it.id, self.today(), exclude_within_days)?;
+        let (lines, short) = take(&stock, qty, &mut HashMap::new());
+        Ok(Allocation {
+            item: item.to_string(),
+            requested: qty,
+            lines,
+            short,
+        })
+    }
+}

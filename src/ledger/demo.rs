@@ -1,0 +1,186 @@
+//! A realistic small warehouse, so a newcomer sees the app do something on the first run.
+//! Dates are relative to today, so the demo always has lots about to expire and one expired.
+
+use chrono::Days;
+
+use super::error::{Error, Result};
+use super::import::ImportKind;
+use super::model::LotStatus;
+use super::ops::{AssembleCmd, Component, Output, ReceiveCmd, ShipCmd, TransferCmd};
+use super::Ledger;
+
+const ITEMS: &str = "\
+sku,name,gtin,tracking,expiry_tracked,shelf_life_days,unit
+AMOX-500,Amoxicillin 500 mg capsules (box of 20),09506000134352;19506000134359*12,lot,true,730,EA
+INSUL-PEN,Insulin glargine pre-filled pen,09506000134376,serial,true,,EA
+SALINE-1L,Sodium chloride 0.9% 1 L bag,09506000134369,lot,true,1095,EA
+GLOVE-M,Nitrile gloves size M (box of 100),09506000117843,none,false,,BOX
+THERMO-X1,Digital thermometer X1,04012345000016,serial,false,,EA
+FIRSTAID-KIT,First aid kit (assembled),04012345000023,lot,true,365,EA
+";
+
+const LOCATIONS: &str = "\
+code,name,kind
+DOCK-1,Receiving dock 1,dock
+A-01-01,Aisle A rack 1 level 1,bin
+A-01-02,Aisle A rack 1 level 2,bin
+A-02-01,Aisle A rack 2 level 1,bin
+B-01-01,Aisle B rack 1 level 1 (cold),bin
+QUARANTINE,Quarantine cage,quarantine
+STAGING,Outbound staging,staging
+SHIP-1,Shipping lane 1,shipping
+";
+
+/// Fills an empty database with the demo warehouse. Refuses a database that has data.
+pub fn fill(ledger: &mut Ledger) -> Result<()> {
+    if !ledger.is_empty()? {
+        return Err(Error::invalid(
+            "the database already has data; the demo fills only an empty database",
+        ));
+    }
+    let today = ledger.today();
+    let day = |n: i64| -> String {
+        let d = if n >= 0 {
+            today.checked_add_days(Days::new(n as u64))
+        } else {
+            today.checked_sub_days(Days::new(n.unsigned_abs()))
+        };
+        d.unwrap_or(today).format("%Y-%m-%d").to_string()
+    };
+    ledger.import_csv(ImportKind::Items, ITEMS)?;
+    ledger.import_csv(ImportKind::Locations, LOCATIONS)?;
+    // Opening stock as found on the shelves, one lot already expired.
+    let stock = format!(
+        "sku,location,lot,serial,expiry,qty\n\
+         AMOX-500,A-01-01,AM2401,,{},40\n\
+         AMOX-500,A-01-02,AM2407,,{},120\n\
+         SALINE-1L,A-02-01,SL0917,,{},24\n\
+         SALINE-1L,A-02-01,SL1002,,{},60\n\
+         GLOVE-M,A-02-01,,,,35\n",
+        day(25),
+        day(400),
+        day(-12),
+        day(300)
+    );
+    ledger.import_csv(ImportKind::Stock, &stock)?;
+    ledger.import_csv(
+        ImportKind::PurchaseOrders,
+        &format!(
+            "po,supplier,sku,qty,expected\n\
+             PO-1001,Northwind Pharma,AMOX-500,200,{d}\n\
+             PO-1001,Northwind Pharma,INSUL-PEN,5,{d}\n\
+             PO-1002,MedSupply GmbH,GLOVE-M,50,{e}\n",
+            d = day(0),
+            e = day(3)
+        ),
+    )?;
+    ledger.receive(&ReceiveCmd {
+        item: "AMOX-500".into(),
+        qty: 120,
+        to: "DOCK-1".into(),
+        lot: Some("AM2411".into()),
+        expiry: today.checked_add_days(Days::new(610)),
+        supplier: Some("Northwind Pharma".into()),
+        reference: Some("PO-1001".into()),
+        ..Default::default()
+    })?;
+    // Insulin tracks expiry, so its serials come in a lot that carries the date.
+    ledger.receive(&ReceiveCmd {
+        item: "INSUL-PEN".into(),
+        qty: 5,
+        to: "B-01-01".into(),
+        lot: Some("IG2410".into()),
+        expiry: today.checked_add_days(Days::new(180)),
+        serials: (1..=5).map(|i| format!("IP{:06}", 481200 + i)).collect(),
+        supplier: Some("Northwind Pharma".into()),
+        reference: Some("PO-1001".into()),
+        ..Default::default()
+    })?;
+    ledger.receive(&ReceiveCmd {
+        item: "THERMO-X1".into(),
+        qty: 3,
+        to: "A-01-02".into(),
+        serials: vec!["TX1-0001".into(), "TX1-0002".into(), "TX1-0003".into()],
+        supplier: Some("MedSupply GmbH".into()),
+        ..Default::default()
+    })?;
+    ledger.transfer(&TransferCmd {
+        item: "AMOX-500".into(),
+        qty: 100,
+        from: "DOCK-1".into(),
+        to: "A-01-02".into(),
+        lot: Some("AM2411".into()),
+        ..Default::default()
+    })?;
+    // Kits: gloves + saline + a thermometer, one kit lot.
+    ledger.assemble(&AssembleCmd {
+        components: vec![
+            Component {
+                item: "GLOVE-M".into(),
+                qty: 2,
+                from: "A-02-01".into(),
+                ..Default::default()
+            },
+            Component {
+                item: "SALINE-1L".into(),
+                qty: 2,
+                from: "A-02-01".into(),
+                lot: Some("SL1002".into()),
+                ..Default::default()
+            },
+            Component {
+                item: "THERMO-X1".into(),
+                qty: 1,
+                from: "A-01-02".into(),
+                serials: vec!["TX1-0003".into()],
+                ..Default::default()
+            },
+        ],
+        outputs: vec![Output {
+            item: "FIRSTAID-KIT".into(),
+            qty: 1,
+            to: "A-01-01".into(),
+            lot: Some("KIT-0001".into()),
+            production_date: Some(today),
+            ..Default::default()
+        }],
+        reference: Some("WO-77".into()),
+    })?;
+    ledger.ship(&ShipCmd {
+        item: "AMOX-500".into(),
+        qty: 10,
+        from: "A-01-01".into(),
+        lot: Some("AM2401".into()),
+        customer: Some("Corner Pharmacy".into()),
+        reference: Some("SO-5001".into()),
+        ..Default::default()
+    })?;
+    ledger.ship(&ShipCmd {
+        item: "INSUL-PEN".into(),
+        qty: 1,
+        from: "B-01-01".into(),
+        serials: vec!["IP481201".into()],
+        customer: Some("St. Mary's Clinic".into()),
+        reference: Some("SO-5002".into()),
+        ..Default::default()
+    })?;
+    ledger.set_lot_status(
+        "SALINE-1L",
+        "SL0917",
+        LotStatus::Quarantine,
+        "expired on the shelf; awaiting destruction",
+    )?;
+    ledger.import_csv(
+        ImportKind::PickLists,
+        &format!(
+            "picklist,customer,sku,qty,due\n\
+             PL-2001,Corner Pharmacy,AMOX-500,30,{d}\n\
+             PL-2001,Corner Pharmacy,GLOVE-M,5,{d}\n\
+             PL-2002,St. Mary's Clinic,SALINE-1L,12,{e}\n\
+             PL-2002,St. Mary's Clinic,INSUL-PEN,2,{e}\n",
+            d = day(1),
+            e = day(2)
+        ),
+    )?;
+    Ok(())
+}

@@ -1,0 +1,530 @@
+//! CSV import of master data, opening stock and documents. All or nothing: every row is checked,
+//! then everything is written in one transaction; the first problem is reported with its line
+//! (the header is line 1) and column, and nothing is imported.
+
+use chrono::NaiveDate;
+use csv::StringRecord;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::str::FromStr;
+
+use super::error::{Error, Result, Rule};
+use super::model::{LocationKind, Movement, MovementKind, Tracking};
+use super::{post, virtual_kind, Ledger, MAX_QTY, OPENING};
+
+/// What can be imported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportKind {
+    Items,
+    Locations,
+    Stock,
+    PickLists,
+    PurchaseOrders,
+}
+
+impl FromStr for ImportKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Ok(match s {
+            "items" => ImportKind::Items,
+            "locations" => ImportKind::Locations,
+            "stock" => ImportKind::Stock,
+            "picklists" => ImportKind::PickLists,
+            "purchase-orders" => ImportKind::PurchaseOrders,
+            other => {
+                return Err(Error::invalid(format!(
+                "cannot import '{other}'; use items, locations, stock, picklists or purchase-orders"
+            )))
+            }
+        })
+    }
+}
+
+impl ImportKind {
+    fn columns(self) -> &'static [&'static str] {
+        match self {
+            ImportKind::Items => &[
+                "sku",
+                "name",
+                "gtin",
+                "tracking",
+                "expiry_tracked",
+                "shelf_life_days",
+                "unit",
+            ],
+            ImportKind::Locations => &["code", "name", "kind"],
+            ImportKind::Stock => &["sku", "location", "lot", "serial", "expiry", "qty"],
+            ImportKind::PickLists => &["picklist", "customer", "sku", "qty", "due"],
+            ImportKind::PurchaseOrders => &["po", "supplier", "sku", "qty", "expected"],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    pub rows: usize,
+    pub created: usize,
+    pub updated: usize,
+}
+
+/// A parsed CSV: header positions and the data rows with their line numbers.
+struct Table {
+    columns: HashMap<String, usize>,
+    rows: Vec<(u64, StringRecord)>,
+}
+
+fn err(line: u64, column: &str, message: impl Into<String>) -> Error {
+    Error::Import {
+        line,
+        column: column.to_string(),
+        message: message.into(),
+    }
+}
+
+impl Table {
+    fn parse(text: &str, required: &[&str]) -> Result<Table> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .flexible(false)
+            .from_reader(text.as_bytes());
+        let header = rdr
+            .headers()
+            .map_err(|e| err(1, "header", format!("cannot read the header: {e}")))?
+            .clone();
+        let columns: HashMap<String, usize> = header
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                (
+                    h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase(),
+                    i,
+                )
+            })
+            .collect();
+        for c in required {
+            if !columns.contains_key(*c) {
+                return Err(err(
+                    1,
+                    c,
+                    format!(
+                        "the header has no column '{c}'; expected {}",
+                        required.join(",")
+                    ),
+                ));
+            }
+        }
+        let mut rows = Vec::new();
+        for rec in rdr.records() {
+            let rec = rec.map_err(|e| {
+                let line = e.position().map_or(0, |p| p.line());
+                err(line, "row", format!("malformed CSV row: {e}"))
+            })?;
+            let line = rec.position().map_or(0, |p| p.line());
+            if rec.iter().all(|f| f.is_empty()) {
+                continue;
+            }
+            rows.push((line, rec));
+        }
+        Ok(Table { columns, rows })
+    }
+
+    fn get<'r>(&self, rec: &'r StringRecord, col: &str) -> &'r str {
+        self.columns
+            .get(col)
+            .and_then(|i| rec.get(*i))
+            .unwrap_or("")
+    }
+
+    fn required<'r>(&self, line: u64, rec: &'r StringRecord, col: &str) -> Result<&'r str> {
+        let v = self.get(rec, col);
+        if v.is_empty() {
+            return Err(err(line, col, format!("{col} is empty")));
+        }
+        Ok(v)
+    }
+
+    fn optional<'r>(&self, rec: &'r StringRecord, col: &str) -> Option<&'r str> {
+        Some(self.get(rec, col)).filter(|v| !v.is_empty())
+    }
+
+    fn qty(&self, line: u64, rec: &StringRecord, col: &str) -> Result<i64> {
+        let v = self.required(line, rec, col)?;
+        match v.parse::<i64>() {
+            Ok(n) if n > 0 && n <= MAX_QTY => Ok(n),
+            _ => Err(err(
+                line,
+                col,
+                format!("'{v}' is not a whole quantity of at least 1"),
+            )),
+        }
+    }
+
+    fn date(&self, line: u64, rec: &StringRecord, col: &str) -> Result<Option<NaiveDate>> {
+        self.optional(rec, col)
+            .map(|v| {
+                NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                    .map_err(|_| err(line, col, format!("'{v}' is not a date like 2026-12-31")))
+            })
+            .transpose()
+    }
+}
+
+fn parse_bool(line: u64, col: &str, v: &str) -> Result<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "y" | "1" => Ok(true),
+        "false" | "no" | "n" | "0" | "" => Ok(false),
+        _ => Err(err(line, col, format!("'{v}' is not true or false"))),
+    }
+}
+
+/// `gtin` cells: one or more GTINs separated by `;`, each optionally `*N` for a pack of N units.
+fn parse_gtins(line: u64, v: &str) -> Result<Vec<(String, i64)>> {
+    let mut out = Vec::new();
+    for part in v.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let (g, pack) = match part.split_once('*') {
+            Some((g, n)) => match n.trim().parse::<i64>() {
+                Ok(n) if n > 0 => (g.trim(), n),
+                _ => {
+                    return Err(err(
+                        line,
+                        "gtin",
+                        format!(
+                        "'{part}': the pack quantity after * must be a whole number of at least 1"
+                    ),
+                    ))
+                }
+            },
+            None => (part, 1),
+        };
+        let g = crate::gtin::normalize_gtin(g)
+            .map_err(|e| err(line, "gtin", format!("'{g}' is not a valid GTIN: {e}")))?;
+        out.push((g, pack));
+    }
+    Ok(out)
+}
+
+/// Which CSV column a refused opening-stock movement points at.
+fn column_of(rule: Rule) -> &'static str {
+    match rule {
+        Rule::Tracking => "lot",
+        Rule::Serial => "serial",
+        Rule::Expiry | Rule::Hold => "expiry",
+        Rule::Negative => "qty",
+        Rule::Identity | Rule::Invalid => "sku",
+    }
+}
+
+impl Ledger {
+    /// Imports a CSV text of the given kind, all or nothing.
+    pub fn import_csv(&mut self, kind: ImportKind, text: &str) -> Result<ImportSummary> {
+        let table = Table::parse(text, kind.columns())?;
+        let ctx = self.post_context(true);
+        let now = ctx.now.clone();
+        self.write(|tx| match kind {
+            ImportKind::Items => import_items(tx, &table),
+            ImportKind::Locations => import_locations(tx, &table),
+            ImportKind::Stock => import_stock(tx, &table, &ctx),
+            ImportKind::PickLists => import_documents(tx, &table, &now, Doc::PickList),
+            ImportKind::PurchaseOrders => import_documents(tx, &table, &now, Doc::PurchaseOrder),
+        })
+    }
+}
+
+fn has_movements(tx: &Connection, sql: &str, id: i64) -> Result<bool> {
+    Ok(tx.query_row(sql, [id], |r| r.get::<_, i64>(0))? > 0)
+}
+
+fn import_items(tx: &Connection, t: &Table) -> Result<ImportSummary> {
+    let mut s = ImportSummary::default();
+    let mut skus = HashSet::new();
+    let mut gtin_owner: HashMap<String, (String, u64)> = HashMap::new();
+    for (line, rec) in &t.rows {
+        let line = *line;
+        let sku = t.required(line, rec, "sku")?;
+        if !skus.insert(sku.to_string()) {
+            return Err(err(
+                line,
+                "sku",
+                format!("SKU {sku} appears twice in this file"),
+            ));
+        }
+        let name = t.required(line, rec, "name")?;
+        let tracking: Tracking = t
+            .required(line, rec, "tracking")?
+            .parse()
+            .map_err(|e: Error| err(line, "tracking", e.to_string()))?;
+        let expiry_tracked = parse_bool(line, "expiry_tracked", t.get(rec, "expiry_tracked"))?;
+        let shelf = match t.optional(rec, "shelf_life_days") {
+            None => None,
+            Some(v) => match v.parse::<i64>() {
+                Ok(n) if n > 0 => Some(n),
+                _ => {
+                    return Err(err(
+                        line,
+                        "shelf_life_days",
+                        format!("'{v}' is not a whole number of days"),
+                    ))
+                }
+            },
+        };
+        if shelf.is_some() && !expiry_tracked {
+            return Err(err(
+                line,
+                "shelf_life_days",
+                "a shelf life only makes sense when expiry_tracked is true",
+            ));
+        }
+        let unit = t.optional(rec, "unit").unwrap_or("EA");
+        let gtins = parse_gtins(line, t.get(rec, "gtin"))?;
+        for (g, _) in &gtins {
+            if let Some((other, l)) = gtin_owner.insert(g.clone(), (sku.to_string(), line)) {
+                return Err(err(
+                    line,
+                    "gtin",
+                    format!("GTIN {g} is also given to {other} on line {l}"),
+                ));
+            }
+        }
+
+        let existing: Option<(i64, String, bool)> = tx
+            .query_row(
+                "SELECT id, tracking, expiry_tracked FROM items WHERE sku = ?",
+                [sku],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let id = match existing {
+            Some((id, old_tracking, old_expiry)) => {
+                let changes = old_tracking != tracking.as_str() || old_expiry != expiry_tracked;
+                if changes
+                    && has_movements(tx, "SELECT count(*) FROM movements WHERE item_id = ?", id)?
+                {
+                    return Err(err(line, "tracking", format!(
+                        "{sku} already has movements, so its tracking ({old_tracking}, expiry {}) cannot change",
+                        if old_expiry { "tracked" } else { "not tracked" }
+                    )));
+                }
+                tx.execute(
+                    "UPDATE items SET name = ?, tracking = ?, expiry_tracked = ?, shelf_life_days = ?, unit = ? WHERE id = ?",
+                    params![name, tracking.as_str(), expiry_tracked, shelf, unit, id],
+                )?;
+                tx.execute("DELETE FROM gtins WHERE item_id = ?", [id])?;
+                s.updated += 1;
+                id
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO items (sku, name, tracking, expiry_tracked, shelf_life_days, unit) VALUES (?, ?, ?, ?, ?, ?)",
+                    params![sku, name, tracking.as_str(), expiry_tracked, shelf, unit],
+                )?;
+                s.created += 1;
+                tx.last_insert_rowid()
+            }
+        };
+        for (g, pack) in gtins {
+            let other: Option<String> = tx
+                .query_row(
+                    "SELECT i.sku FROM gtins g JOIN items i ON i.id = g.item_id WHERE g.gtin = ?",
+                    [&g],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(other) = other {
+                return Err(err(
+                    line,
+                    "gtin",
+                    format!("GTIN {g} already belongs to {other}"),
+                ));
+            }
+            tx.execute(
+                "INSERT INTO gtins (gtin, item_id, pack_qty) VALUES (?, ?, ?)",
+                params![g, id, pack],
+            )?;
+        }
+        s.rows += 1;
+    }
+    Ok(s)
+}
+
+fn import_locations(tx: &Connection, t: &Table) -> Result<ImportSummary> {
+    let mut s = ImportSummary::default();
+    let mut codes = HashSet::new();
+    for (line, rec) in &t.rows {
+        let line = *line;
+        let code = t.required(line, rec, "code")?;
+        if !codes.insert(code.to_string()) {
+            return Err(err(
+                line,
+                "code",
+                format!("location {code} appears twice in this file"),
+            ));
+        }
+        if virtual_kind(code).is_some() {
+            return Err(err(
+                line,
+                "code",
+                format!("{code} is reserved for a virtual location the ledger manages itself"),
+            ));
+        }
+        let name = t.optional(rec, "name").unwrap_or(code);
+        let kind: LocationKind = t
+            .required(line, rec, "kind")?
+            .parse()
+            .map_err(|e: Error| err(line, "kind", e.to_string()))?;
+        let existing: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT id, kind FROM locations WHERE code = ?",
+                [code],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        match existing {
+            Some((id, old)) => {
+                if old != kind.as_str()
+                    && has_movements(
+                        tx,
+                        "SELECT count(*) FROM movements WHERE from_loc = ?1 OR to_loc = ?1",
+                        id,
+                    )?
+                {
+                    return Err(err(
+                        line,
+                        "kind",
+                        format!("{code} already has movements, so its kind ({old}) cannot change"),
+                    ));
+                }
+                tx.execute(
+                    "UPDATE locations SET name = ?, kind = ? WHERE id = ?",
+                    params![name, kind.as_str(), id],
+                )?;
+                s.updated += 1;
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO locations (code, name, kind) VALUES (?, ?, ?)",
+                    params![code, name, kind.as_str()],
+                )?;
+                s.created += 1;
+            }
+        }
+        s.rows += 1;
+    }
+    Ok(s)
+}
+
+fn import_stock(tx: &Connection, t: &Table, ctx: &post::Context) -> Result<ImportSummary> {
+    let mut s = ImportSummary::default();
+    for (line, rec) in &t.rows {
+        let line = *line;
+        let sku = t.required(line, rec, "sku")?;
+        let location = t.required(line, rec, "location")?;
+        let loc = post::location_by_code(tx, location)?
+            .ok_or_else(|| err(line, "location", format!("unknown location '{location}'")))?;
+        if !loc.kind.is_real() {
+            return Err(err(
+                line,
+                "location",
+                format!(
+                    "{location} is a {} location and cannot hold stock",
+                    loc.kind
+                ),
+            ));
+        }
+        if post::item_by_sku(tx, sku)?.is_none() {
+            return Err(err(
+                line,
+                "sku",
+                format!("unknown item '{sku}': import items first"),
+            ));
+        }
+        let serial = t.optional(rec, "serial");
+        let qty = if serial.is_some() && t.optional(rec, "qty").is_none() {
+            1
+        } else {
+            t.qty(line, rec, "qty")?
+        };
+        let m = Movement::new(MovementKind::Opening, sku, qty, OPENING, location)
+            .lot(t.optional(rec, "lot"))
+            .serial(serial)
+            .reason(Some("opening stock"))
+            .dates(t.date(line, rec, "expiry")?, None);
+        post::post_batch(tx, ctx, &[m]).map_err(|e| match e {
+            Error::Refused { rule, message } => err(line, column_of(rule), message),
+            other => other,
+        })?;
+        s.rows += 1;
+        s.created += 1;
+    }
+    Ok(s)
+}
+
+#[derive(Clone, Copy)]
+enum Doc {
+    PickList,
+    PurchaseOrder,
+}
+
+fn import_documents(tx: &Connection, t: &Table, now: &str, doc: Doc) -> Result<ImportSummary> {
+    let (num_col, party_col, date_col, what) = match doc {
+        Doc::PickList => ("picklist", "customer", "due", "pick list"),
+        Doc::PurchaseOrder => ("po", "supplier", "expected", "purchase order"),
+    };
+    let mut s = ImportSummary::default();
+    // number -> (document id, next line number)
+    let mut docs: HashMap<String, (i64, i64)> = HashMap::new();
+    for (line, rec) in &t.rows {
+        let line = *line;
+        let number = t.required(line, rec, num_col)?;
+        let party = t.required(line, rec, party_col)?;
+        let sku = t.required(line, rec, "sku")?;
+        let item = post::item_by_sku(tx, sku)?.ok_or_else(|| {
+            err(
+                line,
+                "sku",
+                format!("unknown item '{sku}': import items first"),
+            )
+        })?;
+        let qty = t.qty(line, rec, "qty")?;
+        let date = t.date(line, rec, date_col)?;
+        let entry = match docs.get_mut(number) {
+            Some(e) => e,
+            None => {
+                let (exists_sql, insert_sql) = match doc {
+                    Doc::PickList => (
+                        "SELECT count(*) FROM pick_lists WHERE number = ?",
+                        "INSERT INTO pick_lists (number, customer, created_at) VALUES (?, ?, ?)",
+                    ),
+                    Doc::PurchaseOrder => (
+                        "SELECT count(*) FROM purchase_orders WHERE number = ?",
+                        "INSERT INTO purchase_orders (number, supplier, created_at) VALUES (?, ?, ?)",
+                    ),
+                };
+                if tx.query_row(exists_sql, [number], |r| r.get::<_, i64>(0))? > 0 {
+                    return Err(err(
+                        line,
+                        num_col,
+                        format!("{what} {number} already exists"),
+                    ));
+                }
+                tx.execute(insert_sql, params![number, party, now])?;
+                s.created += 1;
+                docs.entry(number.to_string())
+                    .or_insert((tx.last_insert_rowid(), 1))
+            }
+        };
+        match doc {
+            Doc::PickList => tx.execute(
+                "INSERT INTO pick_list_lines (pick_list_id, line_no, item_id, qty, customer, due) VALUES (?, ?, ?, ?, ?, ?)",
+                params![entry.0, entry.1, item.id, qty, party, date],
+            )?,
+            Doc::PurchaseOrder => tx.execute(
+                "INSERT INTO purchase_order_lines (po_id, line_no, item_id, qty, expected) VALUES (?, ?, ?, ?, ?)",
+                params![entry.0, entry.1, item.id, qty, date],
+            )?,
+        };
+        entry.1 += 1;
+        s.rows += 1;
+    }
+    Ok(s)
+}

@@ -1,0 +1,704 @@
+//! The posting engine: every rule of the ledger, checked movement by movement inside one write
+//! transaction. The caller commits only when every movement of the batch passed.
+
+use chrono::NaiveDate;
+use rusqlite::{params, Connection, OptionalExtension};
+use uuid::Uuid;
+
+use super::error::{Error, Result, Rule};
+use super::model::{LocationKind, LotStatus, Movement, MovementKind, Posted, Tracking};
+use super::{virtual_kind, MAX_BATCH, MAX_QTY};
+
+pub(crate) struct Context {
+    pub today: NaiveDate,
+    pub now: String,
+    pub device: String,
+    /// Opening stock: what is on the shelves may already be expired, and is recorded as it is.
+    pub opening: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ItemRow {
+    pub id: i64,
+    pub sku: String,
+    pub tracking: Tracking,
+    pub expiry_tracked: bool,
+    pub shelf_life_days: Option<i64>,
+    pub unit: String,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct LocRow {
+    pub id: i64,
+    pub code: String,
+    pub kind: LocationKind,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct LotRow {
+    pub id: i64,
+    pub code: String,
+    pub expiry: Option<NaiveDate>,
+    pub status: LotStatus,
+}
+
+pub(crate) fn item_by_sku(tx: &Connection, sku: &str) -> Result<Option<ItemRow>> {
+    let mut st = tx.prepare_cached(
+        "SELECT id, sku, tracking, expiry_tracked, shelf_life_days, unit FROM items WHERE sku = ?",
+    )?;
+    let row = st
+        .query_row([sku], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, bool>(3)?,
+                r.get::<_, Option<i64>>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        })
+        .optional()?;
+    row.map(
+        |(id, sku, tracking, expiry_tracked, shelf_life_days, unit)| {
+            Ok(ItemRow {
+                id,
+                sku,
+                tracking: tracking.parse()?,
+                expiry_tracked,
+                shelf_life_days,
+                unit,
+            })
+        },
+    )
+    .transpose()
+}
+
+pub(crate) fn require_item(tx: &Connection, sku: &str) -> Result<ItemRow> {
+    item_by_sku(tx, sku)?.ok_or_else(|| {
+        Error::refused(
+            Rule::Invalid,
+            format!("unknown item '{sku}': no item has that SKU"),
+        )
+    })
+}
+
+pub(crate) fn location_by_code(tx: &Connection, code: &str) -> Result<Option<LocRow>> {
+    let mut st = tx.prepare_cached("SELECT id, code, kind FROM locations WHERE code = ?")?;
+    let row = st
+        .query_row([code], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })
+        .optional()?;
+    row.map(|(id, code, kind)| {
+        Ok(LocRow {
+            id,
+            code,
+            kind: kind.parse()?,
+        })
+    })
+    .transpose()
+}
+
+/// Finds a location; virtual party locations (`SUPPLIER:Acme`, `CUSTOMER:Bob`, `ADJUSTMENT`, ...)
+/// are created on first use.
+pub(crate) fn resolve_location(tx: &Connection, code: &str) -> Result<LocRow> {
+    if let Some(loc) = location_by_code(tx, code)? {
+        return Ok(loc);
+    }
+    let Some(kind) = virtual_kind(code) else {
+        return Err(Error::refused(
+            Rule::Invalid,
+            format!("unknown location '{code}': scan or enter a location that exists"),
+        ));
+    };
+    let name = code.split_once(':').map(|(_, n)| n).unwrap_or(code);
+    tx.prepare_cached("INSERT INTO locations (code, name, kind) VALUES (?, ?, ?)")?
+        .execute(params![code, name, kind.as_str()])?;
+    Ok(LocRow {
+        id: tx.last_insert_rowid(),
+        code: code.to_string(),
+        kind,
+    })
+}
+
+pub(crate) fn lot_by_code(tx: &Connection, item_id: i64, code: &str) -> Result<Option<LotRow>> {
+    let mut st = tx.prepare_cached(
+        "SELECT id, code, expiry, status FROM lots WHERE item_id = ? AND code = ?",
+    )?;
+    let row = st
+        .query_row(params![item_id, code], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<NaiveDate>>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })
+        .optional()?;
+    row.map(|(id, code, expiry, status)| {
+        Ok(LotRow {
+            id,
+            code,
+            expiry,
+            status: status.parse()?,
+        })
+    })
+    .transpose()
+}
+
+fn lot_by_id(tx: &Connection, id: i64) -> Result<LotRow> {
+    let mut st = tx.prepare_cached("SELECT id, code, expiry, status FROM lots WHERE id = ?")?;
+    let (id, code, expiry, status) = st.query_row([id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<NaiveDate>>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    Ok(LotRow {
+        id,
+        code,
+        expiry,
+        status: status.parse()?,
+    })
+}
+
+/// Current quantity of (item, lot, serial) at a location.
+pub(crate) fn balance(tx: &Connection, item: i64, lot: i64, serial: i64, loc: i64) -> Result<i64> {
+    let mut st = tx.prepare_cached(
+        "SELECT qty FROM balances WHERE item_id = ? AND lot_id = ? AND serial_id = ? AND location_id = ?",
+    )?;
+    Ok(st
+        .query_row(params![item, lot, serial, loc], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// The real location where a serial is in stock now, if any.
+pub(crate) fn serial_location(tx: &Connection, serial_id: i64) -> Result<Option<String>> {
+    let mut st = tx.prepare_cached(
+        "SELECT l.code FROM balances b JOIN locations l ON l.id = b.location_id
+         WHERE b.serial_id = ? AND b.qty > 0
+           AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine')
+         LIMIT 1",
+    )?;
+    Ok(st.query_row([serial_id], |r| r.get(0)).optional()?)
+}
+
+fn add_balance(
+    tx: &Connection,
+    item: i64,
+    lot: i64,
+    serial: i64,
+    loc: i64,
+    qty: i64,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO balances (item_id, lot_id, serial_id, location_id, qty) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (item_id, lot_id, serial_id, location_id) DO UPDATE SET qty = qty + excluded.qty",
+    )?
+    .execute(params![item, lot, serial, loc, qty])?;
+    Ok(())
+}
+
+/// Words a picker understands for "this much of this thing".
+fn describe(item: &ItemRow, lot: Option<&str>, serial: Option<&str>) -> String {
+    match (serial, lot) {
+        (Some(s), _) => format!("serial {s} of {}", item.sku),
+        (None, Some(l)) => format!("{} lot {l}", item.sku),
+        (None, None) => item.sku.clone(),
+    }
+}
+
+pub(crate) fn post_batch(
+    tx: &Connection,
+    ctx: &Context,
+    batch: &[Movement],
+) -> Result<Vec<Posted>> {
+    if batch.is_empty() {
+        return Err(Error::invalid("nothing to post: the batch is empty"));
+    }
+    if batch.len() > MAX_BATCH {
+        return Err(Error::invalid(format!(
+            "a batch holds at most {MAX_BATCH} movements, not {}",
+            batch.len()
+        )));
+    }
+    let batch_id = batch[0].id.to_string();
+    let many = batch.len() > 1;
+    batch
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            post_one(tx, ctx, &batch_id, m).map_err(|e| match e {
+                Error::Refused { rule, message } if many => Error::Refused {
+                    rule,
+                    message: format!("{message} (movement {} of {})", i + 1, batch.len()),
+                },
+                other => other,
+            })
+        })
+        .collect()
+}
+
+/// The stored content of a movement id, for the "same id, same content" check.
+fn existing(tx: &Connection, id: &Uuid) -> Result<Option<(i64, Movement)>> {
+    let mut st = tx.prepare_cached(
+        "SELECT m.seq, m.kind, i.sku, lt.code, s.serial, m.qty, f.code, t.code, m.reason,
+                m.reference, m.corrects
+         FROM movements m
+         JOIN items i ON i.id = m.item_id
+         JOIN locations f ON f.id = m.from_loc
+         JOIN locations t ON t.id = m.to_loc
+         LEFT JOIN lots lt ON lt.id = m.lot_id
+         LEFT JOIN serials s ON s.id = m.serial_id
+         WHERE m.id = ?",
+    )?;
+    let row = st
+        .query_row([id.to_string()], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, Option<String>>(8)?,
+                r.get::<_, Option<String>>(9)?,
+                r.get::<_, Option<String>>(10)?,
+            ))
+        })
+        .optional()?;
+    let Some((seq, kind, item, lot, serial, qty, from, to, reason, reference, corrects)) = row
+    else {
+        return Ok(None);
+    };
+    Ok(Some((
+        seq,
+        Movement {
+            id: *id,
+            kind: kind.parse()?,
+            item,
+            lot,
+            serial,
+            qty,
+            from,
+            to,
+            reason,
+            reference,
+            corrects: corrects.and_then(|c| Uuid::parse_str(&c).ok()),
+            expiry: None,
+            production_date: None,
+        },
+    )))
+}
+
+/// Whether a repeated movement is the one stored. A serial movement may leave its lot out (the
+/// serial implies it); dates only matter when the lot was created, so they are not compared.
+fn same_content(stored: &Movement, m: &Movement) -> bool {
+    stored.kind == m.kind
+        && stored.item == m.item
+        && (m.lot.is_none() && m.serial.is_some() || stored.lot == m.lot)
+        && stored.serial == m.serial
+        && stored.qty == m.qty
+        && stored.from == m.from
+        && stored.to == m.to
+        && stored.reference == m.reference
+        && stored.corrects == m.corrects
+        && (stored.reason == m.reason || m.reason.is_none())
+}
+
+fn post_one(tx: &Connection, ctx: &Context, batch_id: &str, m: &Movement) -> Result<Posted> {
+    if let Some((seq, stored)) = existing(tx, &m.id)? {
+        if same_content(&stored, m) {
+            return Ok(Posted::Exists { seq });
+        }
+        return Err(Error::refused(
+            Rule::Identity,
+            format!(
+                "movement id {} was already used for a different movement (seq {seq}); a new movement needs a new id",
+                m.id
+            ),
+        ));
+    }
+
+    if m.qty <= 0 || m.qty > MAX_QTY {
+        return Err(Error::refused(
+            Rule::Invalid,
+            format!("quantity must be between 1 and {MAX_QTY}, not {}", m.qty),
+        ));
+    }
+    let item = require_item(tx, &m.item)?;
+    let from = resolve_location(tx, &m.from)?;
+    let to = resolve_location(tx, &m.to)?;
+    check_kind(m, &from, &to)?;
+
+    let lot_code = m.lot.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let serial_code = m.serial.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    check_tracking(&item, lot_code, serial_code, m.qty)?;
+
+    // Rule 1 and the lot's identity: find the lot, or create it where stock enters the ledger.
+    let inflow = !from.kind.is_real() && to.kind.is_real();
+    let mut lot: Option<LotRow> = match lot_code {
+        Some(code) => Some(find_or_create_lot(tx, ctx, &item, code, m, &from, &to)?),
+        None => None,
+    };
+
+    // Rule 2: a serial is one unit, in at most one real location.
+    let mut serial_id = 0i64;
+    if let Some(serial) = serial_code {
+        let (id, serial_lot) = find_or_create_serial(tx, &item, serial, lot.as_ref(), &from)?;
+        serial_id = id;
+        if lot.is_none() {
+            lot = serial_lot.map(|l| lot_by_id(tx, l)).transpose()?;
+        }
+        if to.kind.is_real() && !from.kind.is_real() {
+            if let Some(at) = serial_location(tx, serial_id)? {
+                return Err(Error::refused(
+                    Rule::Serial,
+                    format!(
+                        "serial {serial} of {} is already in stock at {at}",
+                        item.sku
+                    ),
+                ));
+            }
+        }
+        if from.kind.is_real()
+            && balance(
+                tx,
+                item.id,
+                lot.as_ref().map_or(0, |l| l.id),
+                serial_id,
+                from.id,
+            )? < 1
+        {
+            let where_now = serial_location(tx, serial_id)?;
+            return Err(Error::refused(
+                Rule::Serial,
+                match where_now {
+                    Some(at) => format!(
+                        "serial {serial} of {} is not at {}; it is at {at}",
+                        item.sku, from.code
+                    ),
+                    None => format!("serial {serial} of {} is not in stock", item.sku),
+                },
+            ));
+        }
+    }
+
+    // Rule 4: expired lots and lots on hold may only go to quarantine or be written off.
+    let mut reason = m.reason.clone().filter(|r| !r.trim().is_empty());
+    if let Some(l) = &lot {
+        let expired = l.expiry.filter(|e| *e < ctx.today);
+        let held = l.status != LotStatus::Available;
+        if expired.is_some() || held {
+            let what = describe(&item, Some(&l.code), serial_code);
+            let why = match expired {
+                Some(d) if !held => format!("{what} expired on {d}"),
+                _ => format!("{what} is on hold ({})", l.status.as_str()),
+            };
+            let rule = if held { Rule::Hold } else { Rule::Expiry };
+            match (from.kind.is_real(), to.kind) {
+                // Into quarantine is always allowed, and records why.
+                (_, LocationKind::Quarantine) => {
+                    reason.get_or_insert_with(|| format!("quarantined: {why}"));
+                }
+                // Written off, or sent back to the supplier.
+                (true, LocationKind::Adjustment | LocationKind::Supplier) => {}
+                // Found on a count, or opening stock as it is on the shelves.
+                (false, _)
+                    if from.kind == LocationKind::Adjustment
+                        && (ctx.opening || m.kind == MovementKind::Adjust) => {}
+                (true, LocationKind::Customer) => {
+                    return Err(Error::refused(rule, format!("{why}; it cannot be shipped")));
+                }
+                (true, LocationKind::Production) => {
+                    return Err(Error::refused(
+                        rule,
+                        format!("{why}; it cannot be used in an assembly"),
+                    ));
+                }
+                (false, _) if inflow => {
+                    return Err(Error::refused(
+                        rule,
+                        format!("{why}; receive it into a quarantine location"),
+                    ));
+                }
+                _ => {
+                    return Err(Error::refused(
+                        rule,
+                        format!("{why}; it can only be moved to quarantine or written off"),
+                    ));
+                }
+            }
+        }
+    }
+    if m.kind == MovementKind::Adjust && reason.is_none() {
+        return Err(Error::refused(
+            Rule::Invalid,
+            "an adjustment needs a reason (damaged, count difference, found, ...)",
+        ));
+    }
+    if let Some(c) = &m.corrects {
+        let found: Option<i64> = tx
+            .prepare_cached("SELECT seq FROM movements WHERE id = ?")?
+            .query_row([c.to_string()], |r| r.get(0))
+            .optional()?;
+        if found.is_none() {
+            return Err(Error::refused(
+                Rule::Invalid,
+                format!("movement {c} to be corrected does not exist"),
+            ));
+        }
+    }
+
+    // Rule 3: no real location goes negative.
+    let lot_id = lot.as_ref().map_or(0, |l| l.id);
+    if from.kind.is_real() && serial_id == 0 {
+        let have = balance(tx, item.id, lot_id, 0, from.id)?;
+        if have < m.qty {
+            let what = describe(&item, lot.as_ref().map(|l| l.code.as_str()), None);
+            return Err(Error::refused(
+                Rule::Negative,
+                if have <= 0 {
+                    format!("there is no {what} at {}", from.code)
+                } else {
+                    format!(
+                        "only {have} {} of {what} at {} (asked for {})",
+                        item.unit, from.code, m.qty
+                    )
+                },
+            ));
+        }
+    }
+
+    tx.prepare_cached(
+        "INSERT INTO movements (id, batch_id, kind, item_id, lot_id, serial_id, qty, from_loc, to_loc,
+                                reason, reference, corrects, device, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )?
+    .execute(params![
+        m.id.to_string(),
+        batch_id,
+        m.kind.as_str(),
+        item.id,
+        lot.as_ref().map(|l| l.id),
+        (serial_id != 0).then_some(serial_id),
+        m.qty,
+        from.id,
+        to.id,
+        reason,
+        m.reference.as_deref().filter(|r| !r.trim().is_empty()),
+        m.corrects.map(|c| c.to_string()),
+        ctx.device,
+        ctx.now,
+    ])?;
+    let seq = tx.last_insert_rowid();
+    add_balance(tx, item.id, lot_id, serial_id, from.id, -m.qty)?;
+    add_balance(tx, item.id, lot_id, serial_id, to.id, m.qty)?;
+    Ok(Posted::Applied { seq })
+}
+
+/// A movement's kind must fit the locations it joins.
+fn check_kind(m: &Movement, from: &LocRow, to: &LocRow) -> Result<()> {
+    use LocationKind as K;
+    if from.id == to.id {
+        return Err(Error::refused(
+            Rule::Invalid,
+            format!("from and to are the same location ({})", from.code),
+        ));
+    }
+    let ok = match m.kind {
+        MovementKind::Receive => from.kind == K::Supplier && to.kind.is_real(),
+        MovementKind::Ship => from.kind.is_real() && to.kind == K::Customer,
+        MovementKind::Transfer => from.kind.is_real() && to.kind.is_real(),
+        MovementKind::Adjust => {
+            (from.kind == K::Adjustment && to.kind.is_real())
+                || (from.kind.is_real() && to.kind == K::Adjustment)
+        }
+        MovementKind::Consume => from.kind.is_real() && to.kind == K::Production,
+        MovementKind::Produce => from.kind == K::Production && to.kind.is_real(),
+        MovementKind::Opening => from.kind == K::Adjustment && to.kind.is_real(),
+        MovementKind::Correction => m.corrects.is_some(),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::refused(
+            Rule::Invalid,
+            format!(
+                "a {} cannot go from {} ({}) to {} ({})",
+                m.kind, from.code, from.kind, to.code, to.kind
+            ),
+        ))
+    }
+}
+
+/// Rule 1: lot for lot-tracked items, serial for serial-tracked ones, neither for the rest.
+fn check_tracking(item: &ItemRow, lot: Option<&str>, serial: Option<&str>, qty: i64) -> Result<()> {
+    let sku = &item.sku;
+    match item.tracking {
+        Tracking::None => {
+            if let Some(l) = lot {
+                return Err(Error::refused(
+                    Rule::Tracking,
+                    format!("{sku} is not lot-tracked; record it without a lot (got lot {l})"),
+                ));
+            }
+            if let Some(s) = serial {
+                return Err(Error::refused(
+                    Rule::Tracking,
+                    format!(
+                        "{sku} is not serial-tracked; record it without a serial (got serial {s})"
+                    ),
+                ));
+            }
+        }
+        Tracking::Lot => {
+            if lot.is_none() {
+                return Err(Error::refused(
+                    Rule::Tracking,
+                    format!("{sku} is lot-tracked: scan or enter the lot"),
+                ));
+            }
+            if let Some(s) = serial {
+                return Err(Error::refused(
+                    Rule::Tracking,
+                    format!("{sku} is lot-tracked, not serial-tracked; record it without a serial (got serial {s})"),
+                ));
+            }
+        }
+        Tracking::Serial => {
+            if serial.is_none() {
+                return Err(Error::refused(
+                    Rule::Tracking,
+                    format!("{sku} is serial-tracked: scan the serial of each unit"),
+                ));
+            }
+            if qty != 1 {
+                return Err(Error::refused(
+                    Rule::Serial,
+                    format!("a serial is one unit: the quantity for serial {} of {sku} must be 1, not {qty}", serial.unwrap_or("")),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn find_or_create_lot(
+    tx: &Connection,
+    ctx: &Context,
+    item: &ItemRow,
+    code: &str,
+    m: &Movement,
+    from: &LocRow,
+    to: &LocRow,
+) -> Result<LotRow> {
+    // The expiry the movement states, or one derived from the production date and shelf life.
+    let derived = m.expiry.or_else(|| {
+        let (p, days) = (m.production_date?, item.shelf_life_days?);
+        p.checked_add_days(chrono::Days::new(days as u64))
+    });
+    if let Some(lot) = lot_by_code(tx, item.id, code)? {
+        if let (Some(given), Some(has)) = (m.expiry, lot.expiry) {
+            if given != has {
+                return Err(Error::refused(
+                    Rule::Expiry,
+                    format!(
+                        "{} lot {code} expires on {has}, not {given}: check the label",
+                        item.sku
+                    ),
+                ));
+            }
+        }
+        return Ok(lot);
+    }
+    if from.kind.is_real() || !to.kind.is_real() {
+        return Err(Error::refused(
+            Rule::Tracking,
+            format!("{} has no lot {code}: check the lot on the label", item.sku),
+        ));
+    }
+    let expiry = if item.expiry_tracked {
+        Some(derived.ok_or_else(|| {
+            Error::refused(
+                Rule::Expiry,
+                format!(
+                    "{} tracks expiry: enter the expiry date of lot {code}",
+                    item.sku
+                ),
+            )
+        })?)
+    } else {
+        derived
+    };
+    tx.prepare_cached(
+        "INSERT INTO lots (item_id, code, expiry, production_date, status, created_at)
+         VALUES (?, ?, ?, ?, 'available', ?)",
+    )?
+    .execute(params![item.id, code, expiry, m.production_date, ctx.now])?;
+    Ok(LotRow {
+        id: tx.last_insert_rowid(),
+        code: code.to_string(),
+        expiry,
+        status: LotStatus::Available,
+    })
+}
+
+/// Returns the serial's id and lot; creates the serial where units enter the ledger.
+fn find_or_create_serial(
+    tx: &Connection,
+    item: &ItemRow,
+    serial: &str,
+    lot: Option<&LotRow>,
+    from: &LocRow,
+) -> Result<(i64, Option<i64>)> {
+    let found: Option<(i64, Option<i64>)> = tx
+        .prepare_cached("SELECT id, lot_id FROM serials WHERE item_id = ? AND serial = ?")?
+        .query_row(params![item.id, serial], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if let Some((id, serial_lot)) = found {
+        if let Some(l) = lot {
+            if serial_lot != Some(l.id) {
+                let belongs = match serial_lot {
+                    Some(other) => format!("lot {}", lot_by_id(tx, other)?.code),
+                    None => "no lot".to_string(),
+                };
+                return Err(Error::refused(
+                    Rule::Serial,
+                    format!(
+                        "serial {serial} of {} belongs to {belongs}, not lot {}",
+                        item.sku, l.code
+                    ),
+                ));
+            }
+        }
+        return Ok((id, serial_lot));
+    }
+    if from.kind.is_real() {
+        return Err(Error::refused(
+            Rule::Serial,
+            format!("serial {serial} of {} is not in stock", item.sku),
+        ));
+    }
+    if item.expiry_tracked && lot.is_none() {
+        return Err(Error::refused(
+            Rule::Expiry,
+            format!(
+                "{} tracks expiry: give the lot (with its expiry date) of serial {serial}",
+                item.sku
+            ),
+        ));
+    }
+    tx.prepare_cached("INSERT INTO serials (item_id, serial, lot_id) VALUES (?, ?, ?)")?
+        .execute(params![item.id, serial, lot.map(|l| l.id)])?;
+    Ok((tx.last_insert_rowid(), lot.map(|l| l.id)))
+}

@@ -1,0 +1,260 @@
+//! The reports audits and recalls ask for. Each returns plain rows; formatting is the caller's.
+
+use chrono::NaiveDate;
+use rusqlite::params;
+use serde::Serialize;
+use std::collections::HashMap;
+
+use super::allocate::{pickable, take};
+use super::error::{Error, Result};
+use super::model::{JournalEntry, LotStatus};
+use super::post::item_by_sku;
+use super::query::journal_entry;
+use super::Ledger;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StockRow {
+    pub item: String,
+    pub lot: Option<String>,
+    pub serial: Option<String>,
+    pub location: String,
+    pub on_hand: i64,
+    /// Reserved by open pick lists (FEFO allocation of their open quantities).
+    pub on_pick_lists: i64,
+    pub available: i64,
+    pub expiry: Option<NaiveDate>,
+    pub status: Option<LotStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExpiryRow {
+    pub item: String,
+    pub lot: String,
+    pub expiry: Option<NaiveDate>,
+    pub days_left: Option<i64>,
+    pub expired: bool,
+    pub on_hand: i64,
+    pub status: LotStatus,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ExpiryFilter {
+    pub expired: bool,
+    pub within_days: Option<i64>,
+    pub item: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SerialRow {
+    pub item: String,
+    pub serial: String,
+    pub lot: Option<String>,
+    pub location: String,
+    pub expiry: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LotTransaction {
+    #[serde(flatten)]
+    pub entry: JournalEntry,
+    /// The supplier or customer on the other side, when there is one.
+    pub party: Option<String>,
+}
+
+/// The supplier or customer a virtual location code stands for.
+pub fn party_of(code: &str) -> Option<String> {
+    for prefix in [super::SUPPLIER, super::CUSTOMER] {
+        if code == prefix {
+            return Some(prefix.to_lowercase());
+        }
+        if let Some(name) = code.strip_prefix(prefix).and_then(|r| r.strip_prefix(':')) {
+            return Some(name.to_string());
+        }
+    }
+    None
+}
+
+impl Ledger {
+    /// On hand, reserved by open pick lists, and available, per item, lot, serial and location.
+    pub fn stock_by_lot(
+        &self,
+        item: Option<&str>,
+        location: Option<&str>,
+        lot: Option<&str>,
+    ) -> Result<Vec<StockRow>> {
+        if let Some(sku) = item {
+            if item_by_sku(self.conn(), sku)?.is_none() {
+                return Err(Error::NotFound(format!("unknown item '{sku}'")));
+            }
+        }
+        let stock = self.query().stock(item, location)?;
+        // Reserve open pick-list quantities the way the pickers will take them: FEFO.
+        let mut reserved: HashMap<(String, Option<String>, Option<String>), i64> = HashMap::new();
+        let mut by_item: HashMap<String, HashMap<_, i64>> = HashMap::new();
+        let mut items: Vec<&str> = stock.iter().map(|s| s.item.as_str()).collect();
+        items.dedup();
+        for sku in items {
+            let open = self.open_pick_demand(sku)?;
+            if open == 0 {
+                continue;
+            }
+            let it = item_by_sku(self.conn(), sku)?
+                .ok_or_else(|| Error::NotFound(format!("unknown item '{sku}'")))?;
+            let candidates = pickable(self.conn(), it.id, self.today(), None)?;
+            reserved.clear();
+            take(&candidates, open, &mut reserved);
+            by_item.insert(sku.to_string(), std::mem::take(&mut reserved));
+        }
+        Ok(stock
+            .into_iter()
+            .filter(|s| lot.is_none() || s.lot.as_deref() == lot)
+            .map(|s| {
+                let key = (s.location.clone(), s.lot.clone(), s.serial.clone());
+                let held = by_item
+                    .get(&s.item)
+                    .and_then(|m| m.get(&key))
+                    .copied()
+                    .unwrap_or(0);
+                StockRow {
+                    available: s.qty - held,
+                    on_pick_lists: held,
+                    on_hand: s.qty,
+                    item: s.item,
+                    lot: s.lot,
+                    serial: s.serial,
+                    location: s.location,
+                    expiry: s.expiry,
+                    status: s.status,
+                }
+            })
+            .collect())
+    }
+
+    /// Units of an item still to be picked on open pick lists.
+    fn open_pick_demand(&self, sku: &str) -> Result<i64> {
+        let numbers: Vec<String> = self
+            .conn()
+            .prepare_cached(
+                "SELECT DISTINCT p.number FROM pick_lists p
+                 JOIN pick_list_lines pl ON pl.pick_list_id = p.id
+                 JOIN items i ON i.id = pl.item_id
+                 WHERE p.status = 'open' AND i.sku = ?",
+            )?
+            .query_map([sku], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut open = 0;
+        for n in numbers {
+            if let Some(pl) = self.query().pick_list(&n)? {
+                open += pl
+                    .lines
+                    .iter()
+                    .filter(|l| l.item == sku)
+                    .map(|l| l.qty - l.picked)
+                    .sum::<i64>();
+            }
+        }
+        Ok(open)
+    }
+
+    /// Every lot with stock in a real location, soonest expiry first.
+    pub fn expiry_report(&self, f: &ExpiryFilter) -> Result<Vec<ExpiryRow>> {
+        let today = self.today();
+        let mut st = self.conn().prepare_cached(
+            "SELECT i.sku, lt.code, lt.expiry, SUM(b.qty), lt.status
+             FROM balances b
+             JOIN lots lt ON lt.id = b.lot_id
+             JOIN items i ON i.id = b.item_id
+             JOIN locations l ON l.id = b.location_id
+             WHERE b.lot_id <> 0 AND b.qty > 0
+               AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine')
+               AND (?1 IS NULL OR i.sku = ?1)
+             GROUP BY b.lot_id
+             ORDER BY lt.expiry IS NULL, lt.expiry, i.sku, lt.code",
+        )?;
+        let rows = st
+            .query_map(params![f.item], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<NaiveDate>>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (item, lot, expiry, on_hand, status) in rows {
+            let days_left = expiry.map(|e| (e - today).num_days());
+            let expired = days_left.is_some_and(|d| d < 0);
+            if f.expired && !expired {
+                continue;
+            }
+            if let Some(n) = f.within_days {
+                // Expiring within N days: not yet expired, at most N days left.
+                if !days_left.is_some_and(|d| (0..=n).contains(&d)) {
+                    continue;
+                }
+            }
+            out.push(ExpiryRow {
+                item,
+                lot,
+                expiry,
+                days_left,
+                expired,
+                on_hand,
+                status: status.parse()?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every movement of one lot (including the movements of its serials), oldest first.
+    pub fn lot_transactions(&self, item: &str, lot: &str) -> Result<Vec<LotTransaction>> {
+        let it = item_by_sku(self.conn(), item)?
+            .ok_or_else(|| Error::NotFound(format!("unknown item '{item}'")))?;
+        let l = super::post::lot_by_code(self.conn(), it.id, lot)?
+            .ok_or_else(|| Error::NotFound(format!("{item} has no lot {lot}")))?;
+        let mut st = self.conn().prepare_cached(&format!(
+            "{} WHERE m.lot_id = ? ORDER BY m.seq",
+            super::query::JOURNAL_SELECT
+        ))?;
+        let rows = st
+            .query_map([l.id], journal_entry)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows
+            .into_iter()
+            .map(|entry| LotTransaction {
+                party: party_of(&entry.from).or_else(|| party_of(&entry.to)),
+                entry,
+            })
+            .collect())
+    }
+
+    /// Serials in stock, with their lot and location.
+    pub fn serials_report(&self, item: Option<&str>) -> Result<Vec<SerialRow>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT i.sku, s.serial, lt.code, l.code, lt.expiry
+             FROM balances b
+             JOIN serials s ON s.id = b.serial_id
+             JOIN items i ON i.id = b.item_id
+             JOIN locations l ON l.id = b.location_id
+             LEFT JOIN lots lt ON lt.id = NULLIF(b.lot_id, 0)
+             WHERE b.serial_id <> 0 AND b.qty > 0
+               AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine')
+               AND (?1 IS NULL OR i.sku = ?1)
+             ORDER BY i.sku, s.serial",
+        )?;
+        let rows = st
+            .query_map(params![item], |r| {
+                Ok(SerialRow {
+                    item: r.get(0)?,
+                    serial: r.get(1)?,
+                    lot: r.get(2)?,
+                    location: r.get(3)?,
+                    expiry: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+}

@@ -1,0 +1,330 @@
+//! Recall trace: for a lot or a serial, backward to suppliers and component lots, and forward to
+//! what it was assembled into, which customers got how much and when, and what is still in stock.
+//! Assemblies are the batches that consume and produce together; the trace follows them to any
+//! depth (bounded by [`MAX_TRACE_DEPTH`], with cycles cut).
+
+use rusqlite::{params, Connection};
+use serde::Serialize;
+use std::collections::{BTreeSet, HashSet};
+
+use super::error::{Error, Result};
+use super::post::{item_by_sku, lot_by_code};
+use super::reports::party_of;
+use super::Ledger;
+
+/// How deep the trace follows assemblies.
+pub const MAX_TRACE_DEPTH: usize = 64;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartyMovement {
+    pub party: String,
+    pub qty: i64,
+    pub date: String,
+    pub reference: Option<String>,
+    pub serial: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StockAt {
+    pub location: String,
+    pub serial: Option<String>,
+    pub qty: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BackwardNode {
+    pub item: String,
+    pub lot: Option<String>,
+    pub serial: Option<String>,
+    /// Receipts from suppliers (and opening stock).
+    pub received: Vec<PartyMovement>,
+    /// The components it was assembled from, each traced further back.
+    pub made_from: Vec<Link<BackwardNode>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ForwardNode {
+    pub item: String,
+    pub lot: Option<String>,
+    pub serial: Option<String>,
+    pub shipped: Vec<PartyMovement>,
+    pub in_stock: Vec<StockAt>,
+    /// The assemblies it went into, each traced further forward.
+    pub used_in: Vec<Link<ForwardNode>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Link<N> {
+    /// The assembly (its batch id).
+    pub assembly: String,
+    pub date: String,
+    /// How much of the linked lot or serial went in (backward) or came out (forward).
+    pub qty: i64,
+    pub node: N,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Trace {
+    pub item: String,
+    pub lot: Option<String>,
+    pub serial: Option<String>,
+    /// Every supplier reached going backward, through any depth of assemblies.
+    pub suppliers: Vec<String>,
+    /// Every customer reached going forward, through any depth of assemblies.
+    pub customers: Vec<String>,
+    pub backward: BackwardNode,
+    pub forward: ForwardNode,
+}
+
+/// One lot or one serial of one item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
+    item: i64,
+    lot: Option<i64>,
+    serial: Option<i64>,
+}
+
+struct Walker<'a> {
+    conn: &'a Connection,
+    suppliers: BTreeSet<String>,
+    customers: BTreeSet<String>,
+}
+
+impl Walker<'_> {
+    fn names(&self, k: Key) -> Result<(String, Option<String>, Option<String>)> {
+        Ok(self.conn.query_row(
+            "SELECT i.sku, (SELECT code FROM lots WHERE id = ?2), (SELECT serial FROM serials WHERE id = ?3)
+             FROM items i WHERE i.id = ?1",
+            params![k.item, k.lot, k.serial],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?)
+    }
+
+    /// Movements of this lot or serial of the given kinds: (batch, date, qty, from, to, ref, serial).
+    #[allow(clippy::type_complexity)]
+    fn movements(
+        &self,
+        k: Key,
+        kinds: &str,
+    ) -> Result<
+        Vec<(
+            String,
+            String,
+            i64,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+        )>,
+    > {
+        let filter = if k.serial.is_some() {
+            "m.serial_id = ?1"
+        } else {
+            "m.lot_id = ?1"
+        };
+        let sql = format!(
+            "SELECT m.batch_id, m.created_at, m.qty, f.code, t.code, m.reference, s.serial
+             FROM movements m JOIN locations f ON f.id = m.from_loc JOIN locations t ON t.id = m.to_loc
+             LEFT JOIN serials s ON s.id = m.serial_id
+             WHERE {filter} AND m.item_id = ?2 AND m.kind IN ({kinds}) ORDER BY m.seq"
+        );
+        let id = k.serial.or(k.lot).unwrap_or(0);
+        let rows = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_map(params![id, k.item], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// The other side of an assembly batch: what it consumed (kind = consume) or produced.
+    fn assembly_side(&self, batch: &str, kind: &str) -> Result<Vec<(Key, i64)>> {
+        let rows: Vec<(i64, Option<i64>, Option<i64>, i64)> = self
+            .conn
+            .prepare_cached(
+                "SELECT item_id, lot_id, serial_id, SUM(qty) FROM movements
+                 WHERE batch_id = ? AND kind = ? GROUP BY item_id, lot_id, serial_id ORDER BY MIN(seq)",
+            )?
+            .query_map(params![batch, kind], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows
+            .into_iter()
+            .map(|(item, lot, serial, qty)| (Key { item, lot, serial }, qty))
+            .collect())
+    }
+
+    fn backward(&mut self, k: Key, depth: usize, seen: &mut HashSet<Key>) -> Result<BackwardNode> {
+        let (item, lot, serial) = self.names(k)?;
+        let mut node = BackwardNode {
+            item,
+            lot,
+            serial,
+            received: vec![],
+            made_from: vec![],
+        };
+        for (_, date, qty, from, _, reference, serial) in
+            self.movements(k, "'receive', 'opening'")?
+        {
+            let party = party_of(&from).unwrap_or_else(|| "opening stock".to_string());
+            if party != "opening stock" {
+                self.suppliers.insert(party.clone());
+            }
+            node.received.push(PartyMovement {
+                party,
+                qty,
+                date,
+                reference,
+                serial,
+            });
+        }
+        if depth >= MAX_TRACE_DEPTH || !seen.insert(k) {
+            return Ok(node);
+        }
+        let mut batches: Vec<(String, String)> = self
+            .movements(k, "'produce'")?
+            .into_iter()
+            .map(|(b, d, ..)| (b, d))
+            .collect();
+        batches.dedup();
+        for (batch, date) in batches {
+            for (child, qty) in self.assembly_side(&batch, "consume")? {
+                let sub = self.backward(child, depth + 1, seen)?;
+                node.made_from.push(Link {
+                    assembly: batch.clone(),
+                    date: date.clone(),
+                    qty,
+                    node: sub,
+                });
+            }
+        }
+        seen.remove(&k);
+        Ok(node)
+    }
+
+    fn forward(&mut self, k: Key, depth: usize, seen: &mut HashSet<Key>) -> Result<ForwardNode> {
+        let (item, lot, serial) = self.names(k)?;
+        let mut node = ForwardNode {
+            item,
+            lot,
+            serial,
+            shipped: vec![],
+            in_stock: vec![],
+            used_in: vec![],
+        };
+        for (_, date, qty, _, to, reference, serial) in self.movements(k, "'ship'")? {
+            let party = party_of(&to).unwrap_or(to);
+            self.customers.insert(party.clone());
+            node.shipped.push(PartyMovement {
+                party,
+                qty,
+                date,
+                reference,
+                serial,
+            });
+        }
+        let filter = if k.serial.is_some() {
+            "b.serial_id"
+        } else {
+            "b.lot_id"
+        };
+        node.in_stock = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT l.code, s.serial, b.qty FROM balances b JOIN locations l ON l.id = b.location_id
+                 LEFT JOIN serials s ON s.id = NULLIF(b.serial_id, 0)
+                 WHERE {filter} = ?1 AND b.item_id = ?2 AND b.qty > 0
+                   AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine')
+                 ORDER BY l.code, s.serial"
+            ))?
+            .query_map(params![k.serial.or(k.lot).unwrap_or(0), k.item], |r| {
+                Ok(StockAt { location: r.get(0)?, serial: r.get(1)?, qty: r.get(2)? })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        if depth >= MAX_TRACE_DEPTH || !seen.insert(k) {
+            return Ok(node);
+        }
+        let mut batches: Vec<(String, String)> = self
+            .movements(k, "'consume'")?
+            .into_iter()
+            .map(|(b, d, ..)| (b, d))
+            .collect();
+        batches.dedup();
+        for (batch, date) in batches {
+            for (child, qty) in self.assembly_side(&batch, "produce")? {
+                let sub = self.forward(child, depth + 1, seen)?;
+                node.used_in.push(Link {
+                    assembly: batch.clone(),
+                    date: date.clone(),
+                    qty,
+                    node: sub,
+                });
+            }
+        }
+        seen.remove(&k);
+        Ok(node)
+    }
+}
+
+impl Ledger {
+    /// Traces a lot (`serial` = None) or a serial (`lot` may then be None) both ways.
+    pub fn trace(&self, item: &str, lot: Option<&str>, serial: Option<&str>) -> Result<Trace> {
+        let conn = self.conn();
+        let it = item_by_sku(conn, item)?
+            .ok_or_else(|| Error::NotFound(format!("unknown item '{item}'")))?;
+        let key = match (lot, serial) {
+            (_, Some(s)) => {
+                let id: Option<i64> = conn
+                    .query_row(
+                        "SELECT id FROM serials WHERE item_id = ? AND serial = ?",
+                        params![it.id, s],
+                        |r| r.get(0),
+                    )
+                    .ok();
+                let id = id.ok_or_else(|| Error::NotFound(format!("{item} has no serial {s}")))?;
+                Key {
+                    item: it.id,
+                    lot: None,
+                    serial: Some(id),
+                }
+            }
+            (Some(l), None) => {
+                let found = lot_by_code(conn, it.id, l)?
+                    .ok_or_else(|| Error::NotFound(format!("{item} has no lot {l}")))?;
+                Key {
+                    item: it.id,
+                    lot: Some(found.id),
+                    serial: None,
+                }
+            }
+            (None, None) => return Err(Error::invalid("trace needs a lot or a serial")),
+        };
+        let mut w = Walker {
+            conn,
+            suppliers: BTreeSet::new(),
+            customers: BTreeSet::new(),
+        };
+        let backward = w.backward(key, 0, &mut HashSet::new())?;
+        let forward = w.forward(key, 0, &mut HashSet::new())?;
+        Ok(Trace {
+            item: item.to_string(),
+            lot: backward.lot.clone(),
+            serial: backward.serial.clone(),
+            suppliers: w.suppliers.into_iter().collect(),
+            customers: w.customers.into_iter().collect(),
+            backward,
+            forward,
+        })
+    }
+}

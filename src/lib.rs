@@ -1,0 +1,9 @@
+//! lotkeeper: an offline-first lot and serial tracking scanner app for warehouse handhelds.
+//!
+//! One crate, one binary. The parts and the directions they may depend in are described in
+//! `ARCHITECTURE.md`; the short version: `ledger` imports none of the others, `gtin` is a leaf
+//! shared by all, and `cli` may use anything.
+
+pub mod cli;
+pub mod gtin;
+pub mod ledger;

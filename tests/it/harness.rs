@@ -1,0 +1,190 @@
+//! Shared set-up for the integration tests.
+
+use chrono::NaiveDate;
+use lotkeeper::ledger::import::ImportKind;
+use lotkeeper::ledger::{FixedClock, Ledger, ReceiveCmd};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::Arc;
+
+/// "Today" in every ledger test.
+pub const TODAY: &str = "2026-06-15";
+
+pub fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+pub const ITEMS: &str = "\
+sku,name,gtin,tracking,expiry_tracked,shelf_life_days,unit
+PARA,Paracetamol 500 mg,09506000134352;19506000134359*12,lot,true,365,EA
+FLOUR,Flour 25 kg,,lot,false,,BAG
+BOLT,Bolt M8,,none,false,,EA
+PHONE,Handheld terminal,,serial,false,,EA
+VACC,Vaccine vial,,serial,true,,EA
+";
+
+pub const LOCATIONS: &str = "\
+code,name,kind
+DOCK,Dock,dock
+A1,Bin A1,bin
+A2,Bin A2,bin
+Q,Quarantine,quarantine
+STAGE,Staging,staging
+";
+
+/// An in-memory ledger on [`TODAY`] with the test items and locations.
+pub fn ledger() -> Ledger {
+    let mut l = Ledger::open_in_memory()
+        .unwrap()
+        .with_clock(Arc::new(FixedClock::on(day(TODAY))));
+    l.import_csv(ImportKind::Items, ITEMS).unwrap();
+    l.import_csv(ImportKind::Locations, LOCATIONS).unwrap();
+    l
+}
+
+/// Receives a lot of an item into a location.
+pub fn receive_lot(
+    l: &mut Ledger,
+    item: &str,
+    lot: &str,
+    expiry: Option<&str>,
+    qty: i64,
+    to: &str,
+) {
+    l.receive(&ReceiveCmd {
+        item: item.into(),
+        qty,
+        to: to.into(),
+        lot: Some(lot.into()),
+        expiry: expiry.map(day),
+        supplier: Some("Acme".into()),
+        ..Default::default()
+    })
+    .unwrap();
+}
+
+pub fn receive_serials(
+    l: &mut Ledger,
+    item: &str,
+    lot: Option<&str>,
+    expiry: Option<&str>,
+    serials: &[&str],
+    to: &str,
+) {
+    l.receive(&ReceiveCmd {
+        item: item.into(),
+        qty: serials.len() as i64,
+        to: to.into(),
+        lot: lot.map(Into::into),
+        expiry: expiry.map(day),
+        serials: serials.iter().map(|s| s.to_string()).collect(),
+        supplier: Some("Acme".into()),
+        ..Default::default()
+    })
+    .unwrap();
+}
+
+/// Quantity of an item (and lot) at a location.
+pub fn qty_at(l: &Ledger, item: &str, lot: Option<&str>, loc: &str) -> i64 {
+    l.query()
+        .stock(Some(item), Some(loc))
+        .unwrap()
+        .iter()
+        .filter(|s| lot.is_none() || s.lot.as_deref() == lot)
+        .map(|s| s.qty)
+        .sum()
+}
+
+/// Everything a refused posting must leave untouched.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    movements: i64,
+    balances: Vec<(i64, i64, i64, i64, i64)>,
+    lots: Vec<(i64, String, Option<String>, String)>,
+    serials: i64,
+    locations: i64,
+}
+
+pub fn snapshot(l: &Ledger) -> Snapshot {
+    let c = l.conn();
+    let count = |sql: &str| c.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+    let mut st = c
+        .prepare("SELECT location_id, item_id, lot_id, serial_id, qty FROM balances WHERE qty <> 0 ORDER BY 1, 2, 3, 4")
+        .unwrap();
+    let balances = st
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut st = c
+        .prepare("SELECT id, code, expiry, status FROM lots ORDER BY id")
+        .unwrap();
+    let lots = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    Snapshot {
+        movements: count("SELECT count(*) FROM movements"),
+        balances,
+        lots,
+        serials: count("SELECT count(*) FROM serials"),
+        locations: count("SELECT count(*) FROM locations"),
+    }
+}
+
+/// A temporary directory with a database path, for tests of the real binary.
+pub struct Dir {
+    pub dir: tempfile::TempDir,
+}
+
+impl Dir {
+    pub fn new() -> Dir {
+        Dir {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("lk.db")
+    }
+
+    pub fn file(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    /// Runs `lotkeeper --db <db> args...`.
+    pub fn run(&self, args: &[&str]) -> Output {
+        run_with_db(&self.db(), args)
+    }
+
+    /// Runs and requires success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "lotkeeper {args:?} failed: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+}
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_lotkeeper")
+}
+
+pub fn run_with_db(db: &Path, args: &[&str]) -> Output {
+    std::process::Command::new(bin())
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("LOTKEEPER_DB")
+        .output()
+        .unwrap()
+}

@@ -1,0 +1,10 @@
+//! The one integration-test binary. `harness` gives each test a ledger with a fixed clock and the
+//! same small warehouse, or a temporary directory and the real `lotkeeper` binary.
+
+mod cli;
+mod crash;
+mod harness;
+mod import;
+mod props;
+mod reports;
+mod rules;

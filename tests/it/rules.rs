@@ -1,0 +1,667 @@
+//! A positive and a negative test for every ledger rule. Every refusal is checked for its words
+//! and for leaving the ledger exactly as it was.
+
+use crate::harness::*;
+use lotkeeper::ledger::*;
+
+/// Posts through `f`, requires a refusal by `rule` whose message contains `words`, and requires
+/// the ledger to be unchanged.
+fn refused<T: std::fmt::Debug>(
+    l: &mut Ledger,
+    rule: Rule,
+    words: &str,
+    f: impl FnOnce(&mut Ledger) -> Result<T>,
+) {
+    let before = snapshot(l);
+    let err = f(l).expect_err("expected a refusal");
+    assert_eq!(err.rule(), Some(rule), "wrong rule for: {err}");
+    assert!(
+        err.to_string().contains(words),
+        "message {:?} lacks {words:?}",
+        err.to_string()
+    );
+    assert_eq!(snapshot(l), before, "a refusal changed the ledger");
+}
+
+fn ship(item: &str, qty: i64, from: &str, lot: Option<&str>, serials: &[&str]) -> ShipCmd {
+    ShipCmd {
+        item: item.into(),
+        qty,
+        from: from.into(),
+        lot: lot.map(Into::into),
+        serials: serials.iter().map(|s| s.to_string()).collect(),
+        customer: Some("Bob's Pharmacy".into()),
+        reference: None,
+    }
+}
+
+fn transfer(
+    item: &str,
+    qty: i64,
+    from: &str,
+    to: &str,
+    lot: Option<&str>,
+    serials: &[&str],
+) -> TransferCmd {
+    TransferCmd {
+        item: item.into(),
+        qty,
+        from: from.into(),
+        to: to.into(),
+        lot: lot.map(Into::into),
+        serials: serials.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    }
+}
+
+// Rule 1: lot for lot-tracked items, serial for serial-tracked ones, neither for the rest.
+
+#[test]
+fn rule1_lot_tracked_needs_its_lot() {
+    let mut l = ledger();
+    refused(
+        &mut l,
+        Rule::Tracking,
+        "FLOUR is lot-tracked: scan or enter the lot",
+        |l| {
+            l.receive(&ReceiveCmd {
+                item: "FLOUR".into(),
+                qty: 5,
+                to: "A1".into(),
+                ..Default::default()
+            })
+        },
+    );
+    receive_lot(&mut l, "FLOUR", "F1", None, 5, "A1");
+    assert_eq!(qty_at(&l, "FLOUR", Some("F1"), "A1"), 5);
+    refused(&mut l, Rule::Tracking, "lot-tracked", |l| {
+        l.ship(&ship("FLOUR", 1, "A1", None, &[]))
+    });
+}
+
+#[test]
+fn rule1_untracked_takes_no_lot_and_serial_items_need_serials() {
+    let mut l = ledger();
+    refused(&mut l, Rule::Tracking, "BOLT is not lot-tracked", |l| {
+        l.receive(&ReceiveCmd {
+            item: "BOLT".into(),
+            qty: 5,
+            to: "A1".into(),
+            lot: Some("X".into()),
+            ..Default::default()
+        })
+    });
+    l.receive(&ReceiveCmd {
+        item: "BOLT".into(),
+        qty: 5,
+        to: "A1".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(qty_at(&l, "BOLT", None, "A1"), 5);
+    refused(
+        &mut l,
+        Rule::Serial,
+        "2 units need 2 distinct serials, 0 given",
+        |l| {
+            l.receive(&ReceiveCmd {
+                item: "PHONE".into(),
+                qty: 2,
+                to: "A1".into(),
+                ..Default::default()
+            })
+        },
+    );
+    let m = Movement::new(MovementKind::Receive, "PHONE", 1, SUPPLIER, "A1");
+    refused(
+        &mut l,
+        Rule::Tracking,
+        "PHONE is serial-tracked: scan the serial",
+        |l| l.post(&[m]),
+    );
+}
+
+// Rule 2: a serial is one unit, in at most one real location.
+
+#[test]
+fn rule2_serial_is_one_unit_in_one_place() {
+    let mut l = ledger();
+    receive_serials(&mut l, "PHONE", None, None, &["SN1", "SN2"], "A1");
+    refused(
+        &mut l,
+        Rule::Serial,
+        "serial SN1 of PHONE is already in stock at A1",
+        |l| {
+            l.receive(&ReceiveCmd {
+                item: "PHONE".into(),
+                qty: 1,
+                to: "A2".into(),
+                serials: vec!["SN1".into()],
+                ..Default::default()
+            })
+        },
+    );
+    refused(
+        &mut l,
+        Rule::Serial,
+        "serial SN2 of PHONE is not at A2; it is at A1",
+        |l| l.ship(&ship("PHONE", 1, "A2", None, &["SN2"])),
+    );
+    let m = Movement::new(MovementKind::Receive, "PHONE", 2, SUPPLIER, "A1").serial(Some("SN3"));
+    refused(&mut l, Rule::Serial, "a serial is one unit", |l| {
+        l.post(&[m])
+    });
+    refused(
+        &mut l,
+        Rule::Serial,
+        "serial SN4 of PHONE is given twice",
+        |l| {
+            l.receive(&ReceiveCmd {
+                item: "PHONE".into(),
+                qty: 2,
+                to: "A1".into(),
+                serials: vec!["SN4".into(), "SN4".into()],
+                ..Default::default()
+            })
+        },
+    );
+    // Shipped, then returned: the same serial may come back in.
+    l.ship(&ship("PHONE", 1, "A1", None, &["SN1"])).unwrap();
+    refused(
+        &mut l,
+        Rule::Serial,
+        "serial SN1 of PHONE is not in stock",
+        |l| l.ship(&ship("PHONE", 1, "A1", None, &["SN1"])),
+    );
+    receive_serials(&mut l, "PHONE", None, None, &["SN1"], "A2");
+    assert_eq!(
+        l.query().serial("PHONE", "SN1").unwrap(),
+        Some((Some("A2".into()), None))
+    );
+}
+
+#[test]
+fn rule2_receipt_of_n_serials_needs_n_distinct_serials() {
+    let mut l = ledger();
+    refused(
+        &mut l,
+        Rule::Serial,
+        "3 units need 3 distinct serials, 2 given",
+        |l| {
+            l.receive(&ReceiveCmd {
+                item: "PHONE".into(),
+                qty: 3,
+                to: "A1".into(),
+                serials: vec!["a".into(), "b".into()],
+                ..Default::default()
+            })
+        },
+    );
+    receive_serials(&mut l, "PHONE", None, None, &["a", "b", "c"], "A1");
+    assert_eq!(l.serials_report(Some("PHONE")).unwrap().len(), 3);
+}
+
+// Rule 3: no real location negative.
+
+#[test]
+fn rule3_no_negative_stock() {
+    let mut l = ledger();
+    receive_lot(&mut l, "FLOUR", "F1", None, 5, "A1");
+    refused(
+        &mut l,
+        Rule::Negative,
+        "only 5 BAG of FLOUR lot F1 at A1 (asked for 6)",
+        |l| l.ship(&ship("FLOUR", 6, "A1", Some("F1"), &[])),
+    );
+    refused(
+        &mut l,
+        Rule::Negative,
+        "there is no FLOUR lot F1 at A2",
+        |l| l.transfer(&transfer("FLOUR", 1, "A2", "A1", Some("F1"), &[])),
+    );
+    l.ship(&ship("FLOUR", 5, "A1", Some("F1"), &[])).unwrap();
+    assert_eq!(qty_at(&l, "FLOUR", None, "A1"), 0);
+    refused(&mut l, Rule::Negative, "there is no BOLT at A1", |l| {
+        l.adjust(&AdjustCmd {
+            item: "BOLT".into(),
+            delta: -1,
+            at: "A1".into(),
+            reason: "broken".into(),
+            ..Default::default()
+        })
+    });
+}
+
+// Rule 4: expiry dates; expired and held lots.
+
+#[test]
+fn rule4_expiry_tracked_lot_needs_expiry() {
+    let mut l = ledger();
+    // PARA has a shelf life, but without a production date there is nothing to compute from.
+    refused(
+        &mut l,
+        Rule::Expiry,
+        "PARA tracks expiry: enter the expiry date of lot P1",
+        |l| {
+            l.receive(&ReceiveCmd {
+                item: "PARA".into(),
+                qty: 5,
+                to: "A1".into(),
+                lot: Some("P1".into()),
+                ..Default::default()
+            })
+        },
+    );
+    refused(&mut l, Rule::Expiry, "VACC tracks expiry", |l| {
+        l.receive(&ReceiveCmd {
+            item: "VACC".into(),
+            qty: 1,
+            to: "A1".into(),
+            serials: vec!["V1".into()],
+            ..Default::default()
+        })
+    });
+    l.receive(&ReceiveCmd {
+        item: "PARA".into(),
+        qty: 5,
+        to: "A1".into(),
+        lot: Some("P1".into()),
+        production_date: Some(day("2026-06-01")),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(
+        l.query().lot("PARA", "P1").unwrap().unwrap().expiry,
+        Some(day("2027-06-01"))
+    );
+    receive_lot(&mut l, "PARA", "P2", Some("2027-01-31"), 5, "A1");
+    refused(
+        &mut l,
+        Rule::Expiry,
+        "PARA lot P2 expires on 2027-01-31, not 2027-02-28",
+        |l| {
+            l.receive(&ReceiveCmd {
+                item: "PARA".into(),
+                qty: 1,
+                to: "A1".into(),
+                lot: Some("P2".into()),
+                expiry: Some(day("2027-02-28")),
+                ..Default::default()
+            })
+        },
+    );
+}
+
+#[test]
+fn rule4_expired_lot_only_to_quarantine_or_written_off() {
+    let mut l = ledger();
+    receive_lot(&mut l, "PARA", "OLD", Some("2026-06-20"), 10, "A1");
+    // Still good on its expiry day... then time passes.
+    l.ship(&ship("PARA", 1, "A1", Some("OLD"), &[])).unwrap();
+    let mut l = {
+        let clock = std::sync::Arc::new(FixedClock::on(day("2026-06-21")));
+        let c = l;
+        c.with_clock(clock)
+    };
+    refused(
+        &mut l,
+        Rule::Expiry,
+        "PARA lot OLD expired on 2026-06-20; it cannot be shipped",
+        |l| l.ship(&ship("PARA", 1, "A1", Some("OLD"), &[])),
+    );
+    refused(
+        &mut l,
+        Rule::Expiry,
+        "it can only be moved to quarantine or written off",
+        |l| l.transfer(&transfer("PARA", 1, "A1", "A2", Some("OLD"), &[])),
+    );
+    refused(
+        &mut l,
+        Rule::Expiry,
+        "receive it into a quarantine location",
+        |l| {
+            l.receive(&ReceiveCmd {
+                item: "PARA".into(),
+                qty: 1,
+                to: "A1".into(),
+                lot: Some("OLD".into()),
+                ..Default::default()
+            })
+        },
+    );
+    l.transfer(&transfer("PARA", 4, "A1", "Q", Some("OLD"), &[]))
+        .unwrap();
+    let moved = l.lot_transactions("PARA", "OLD").unwrap();
+    let last = &moved.last().unwrap().entry;
+    assert_eq!(
+        last.reason.as_deref(),
+        Some("quarantined: PARA lot OLD expired on 2026-06-20")
+    );
+    l.adjust(&AdjustCmd {
+        item: "PARA".into(),
+        delta: -5,
+        at: "A1".into(),
+        lot: Some("OLD".into()),
+        reason: "expired, destroyed".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(qty_at(&l, "PARA", Some("OLD"), "A1"), 0);
+    assert_eq!(qty_at(&l, "PARA", Some("OLD"), "Q"), 4);
+}
+
+#[test]
+fn rule4_held_lot_cannot_leave_for_a_customer_until_released() {
+    let mut l = ledger();
+    receive_lot(&mut l, "PARA", "P1", Some("2027-01-01"), 10, "A1");
+    l.set_lot_status("PARA", "P1", LotStatus::Recalled, "supplier recall R-17")
+        .unwrap();
+    refused(
+        &mut l,
+        Rule::Hold,
+        "PARA lot P1 is on hold (recalled); it cannot be shipped",
+        |l| l.ship(&ship("PARA", 1, "A1", Some("P1"), &[])),
+    );
+    refused(&mut l, Rule::Hold, "on hold", |l| {
+        l.assemble(&AssembleCmd {
+            components: vec![Component {
+                item: "PARA".into(),
+                qty: 1,
+                from: "A1".into(),
+                lot: Some("P1".into()),
+                serials: vec![],
+            }],
+            outputs: vec![Output {
+                item: "BOLT".into(),
+                qty: 1,
+                to: "A1".into(),
+                ..Default::default()
+            }],
+            reference: None,
+        })
+    });
+    assert!(l.allocate("PARA", 1, None).unwrap().lines.is_empty());
+    l.set_lot_status("PARA", "P1", LotStatus::Available, "recall withdrawn")
+        .unwrap();
+    l.ship(&ship("PARA", 1, "A1", Some("P1"), &[])).unwrap();
+    let events = l.query().lot_events("PARA", "P1").unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].0, LotStatus::Recalled);
+    assert!(l
+        .set_lot_status("PARA", "P1", LotStatus::Quarantine, " ")
+        .is_err());
+}
+
+#[test]
+fn lot_codes_are_unique_per_item_not_globally() {
+    let mut l = ledger();
+    receive_lot(&mut l, "PARA", "A1LOT", Some("2027-01-01"), 10, "A1");
+    receive_lot(&mut l, "FLOUR", "A1LOT", None, 7, "A1");
+    l.set_lot_status("PARA", "A1LOT", LotStatus::Quarantine, "lab check")
+        .unwrap();
+    l.ship(&ship("FLOUR", 2, "A1", Some("A1LOT"), &[])).unwrap();
+    assert_eq!(qty_at(&l, "PARA", Some("A1LOT"), "A1"), 10);
+    assert_eq!(qty_at(&l, "FLOUR", Some("A1LOT"), "A1"), 5);
+    assert_eq!(
+        l.query().lot("FLOUR", "A1LOT").unwrap().unwrap().status,
+        LotStatus::Available
+    );
+}
+
+// Rule 5: append-only journal; corrections are new movements.
+
+#[test]
+fn rule5_movements_are_append_only_and_corrected_by_new_movements() {
+    let mut l = ledger();
+    let posted = l
+        .receive(&ReceiveCmd {
+            item: "BOLT".into(),
+            qty: 9,
+            to: "A1".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let entry = l.query().journal(0, 10).unwrap().remove(0);
+    assert!(l
+        .conn()
+        .execute("UPDATE movements SET qty = 1", [])
+        .unwrap_err()
+        .to_string()
+        .contains("append-only"));
+    assert!(l
+        .conn()
+        .execute("DELETE FROM movements", [])
+        .unwrap_err()
+        .to_string()
+        .contains("append-only"));
+    let id = uuid::Uuid::parse_str(&entry.id).unwrap();
+    let c = l.correct(id, "wrong quantity keyed").unwrap();
+    assert!(matches!(c[0], Posted::Applied { .. }));
+    assert!(c[0].seq() > posted[0].seq());
+    let j = l.query().journal(0, 10).unwrap();
+    assert_eq!(j.len(), 2);
+    assert_eq!(j[1].corrects.as_deref(), Some(entry.id.as_str()));
+    assert_eq!((j[1].from.as_str(), j[1].to.as_str()), ("A1", "SUPPLIER"));
+    assert_eq!(qty_at(&l, "BOLT", None, "A1"), 0);
+    // A correction of a correction that no longer fits the stock is refused like any movement.
+    refused(&mut l, Rule::Negative, "there is no BOLT at A1", |l| {
+        l.correct(id, "again")
+    });
+}
+
+// Rule 6: ids chosen where the movement is made; the same id twice changes nothing.
+
+#[test]
+fn rule6_same_batch_twice_changes_nothing() {
+    let mut l = ledger();
+    let batch = vec![
+        Movement::new(MovementKind::Receive, "FLOUR", 5, "SUPPLIER:Mill", "A1").lot(Some("F1")),
+        Movement::new(MovementKind::Transfer, "FLOUR", 2, "A1", "A2").lot(Some("F1")),
+    ];
+    let first = l.post(&batch).unwrap();
+    assert!(first.iter().all(|p| matches!(p, Posted::Applied { .. })));
+    let before = snapshot(&l);
+    let again = l.post(&batch).unwrap();
+    assert_eq!(
+        again.iter().map(|p| p.seq()).collect::<Vec<_>>(),
+        first.iter().map(|p| p.seq()).collect::<Vec<_>>()
+    );
+    assert!(again.iter().all(|p| matches!(p, Posted::Exists { .. })));
+    assert_eq!(snapshot(&l), before);
+    let mut changed = batch[0].clone();
+    changed.qty = 6;
+    refused(
+        &mut l,
+        Rule::Identity,
+        "was already used for a different movement",
+        |l| l.post(&[changed]),
+    );
+}
+
+#[test]
+fn a_batch_is_all_or_nothing() {
+    let mut l = ledger();
+    receive_lot(&mut l, "FLOUR", "F1", None, 5, "A1");
+    let batch = vec![
+        Movement::new(MovementKind::Transfer, "FLOUR", 3, "A1", "A2").lot(Some("F1")),
+        Movement::new(MovementKind::Transfer, "FLOUR", 3, "A1", "A2").lot(Some("F1")),
+    ];
+    refused(
+        &mut l,
+        Rule::Negative,
+        "only 2 BAG of FLOUR lot F1 at A1 (asked for 3) (movement 2 of 2)",
+        |l| l.post(&batch),
+    );
+    assert_eq!(qty_at(&l, "FLOUR", Some("F1"), "A1"), 5);
+}
+
+#[test]
+fn malformed_movements_are_refused_with_reasons() {
+    let mut l = ledger();
+    refused(&mut l, Rule::Invalid, "unknown item 'NOPE'", |l| {
+        l.post(&[Movement::new(
+            MovementKind::Receive,
+            "NOPE",
+            1,
+            SUPPLIER,
+            "A1",
+        )])
+    });
+    refused(&mut l, Rule::Invalid, "unknown location 'Z9'", |l| {
+        l.post(&[Movement::new(
+            MovementKind::Receive,
+            "BOLT",
+            1,
+            SUPPLIER,
+            "Z9",
+        )])
+    });
+    refused(&mut l, Rule::Invalid, "quantity must be between 1", |l| {
+        l.post(&[Movement::new(
+            MovementKind::Receive,
+            "BOLT",
+            0,
+            SUPPLIER,
+            "A1",
+        )])
+    });
+    refused(
+        &mut l,
+        Rule::Invalid,
+        "a ship cannot go from A1 (bin) to A2 (bin)",
+        |l| l.post(&[Movement::new(MovementKind::Ship, "BOLT", 1, "A1", "A2")]),
+    );
+    refused(&mut l, Rule::Invalid, "an adjustment needs a reason", |l| {
+        l.post(&[Movement::new(
+            MovementKind::Adjust,
+            "BOLT",
+            1,
+            ADJUSTMENT,
+            "A1",
+        )])
+    });
+    assert!(l.post(&[]).is_err());
+}
+
+// Rule 7: FEFO for expiry-tracked items, FIFO for the rest; expired and held never suggested.
+
+#[test]
+fn rule7_fefo_then_earliest_receipt() {
+    let mut l = ledger();
+    receive_lot(&mut l, "PARA", "LATE", Some("2027-03-01"), 10, "A1");
+    receive_lot(&mut l, "PARA", "SOON", Some("2026-09-01"), 4, "A2");
+    receive_lot(&mut l, "PARA", "SOON2", Some("2026-09-01"), 4, "A1");
+    receive_lot(&mut l, "PARA", "GONE", Some("2026-06-14"), 0 + 3, "Q");
+    receive_lot(&mut l, "PARA", "HELD", Some("2026-07-01"), 5, "A1");
+    l.set_lot_status("PARA", "HELD", LotStatus::Quarantine, "QA")
+        .unwrap();
+    let a = l.allocate("PARA", 12, None).unwrap();
+    let picks: Vec<_> = a
+        .lines
+        .iter()
+        .map(|x| (x.lot.clone().unwrap(), x.location.clone(), x.qty))
+        .collect();
+    assert_eq!(
+        picks,
+        vec![
+            ("SOON".into(), "A2".into(), 4),
+            ("SOON2".into(), "A1".into(), 4),
+            ("LATE".into(), "A1".into(), 4)
+        ]
+    );
+    assert_eq!(a.short, 0);
+    let excl = l.allocate("PARA", 100, Some(90)).unwrap();
+    assert_eq!(excl.lines.len(), 1);
+    assert_eq!(excl.lines[0].lot.as_deref(), Some("LATE"));
+    assert_eq!(excl.short, 90);
+}
+
+#[test]
+fn rule7_fifo_without_expiry_and_serials() {
+    let mut l = ledger();
+    receive_lot(&mut l, "FLOUR", "ZZ-FIRST", None, 2, "A2");
+    receive_lot(&mut l, "FLOUR", "AA-SECOND", None, 2, "A1");
+    let a = l.allocate("FLOUR", 3, None).unwrap();
+    assert_eq!(a.lines[0].lot.as_deref(), Some("ZZ-FIRST"));
+    assert_eq!(a.lines[1].lot.as_deref(), Some("AA-SECOND"));
+    assert_eq!(a.lines[1].qty, 1);
+    receive_serials(
+        &mut l,
+        "VACC",
+        Some("V-LATE"),
+        Some("2027-01-01"),
+        &["v1"],
+        "A1",
+    );
+    receive_serials(
+        &mut l,
+        "VACC",
+        Some("V-SOON"),
+        Some("2026-08-01"),
+        &["v2", "v3"],
+        "A1",
+    );
+    let v = l.allocate("VACC", 2, None).unwrap();
+    assert_eq!(
+        v.lines
+            .iter()
+            .map(|x| x.serial.clone().unwrap())
+            .collect::<Vec<_>>(),
+        vec!["v2", "v3"]
+    );
+}
+
+#[test]
+fn assembly_and_split_keep_genealogy() {
+    let mut l = ledger();
+    receive_lot(&mut l, "FLOUR", "F1", None, 10, "A1");
+    receive_serials(&mut l, "PHONE", None, None, &["P1"], "A1");
+    l.assemble(&AssembleCmd {
+        components: vec![
+            Component {
+                item: "FLOUR".into(),
+                qty: 4,
+                from: "A1".into(),
+                lot: Some("F1".into()),
+                serials: vec![],
+            },
+            Component {
+                item: "PHONE".into(),
+                qty: 1,
+                from: "A1".into(),
+                lot: None,
+                serials: vec!["P1".into()],
+            },
+        ],
+        outputs: vec![Output {
+            item: "PARA".into(),
+            qty: 20,
+            to: "A2".into(),
+            lot: Some("MIX1".into()),
+            production_date: Some(day(TODAY)),
+            ..Default::default()
+        }],
+        reference: Some("WO-1".into()),
+    })
+    .unwrap();
+    assert_eq!(qty_at(&l, "PARA", Some("MIX1"), "A2"), 20);
+    assert_eq!(
+        l.query().lot("PARA", "MIX1").unwrap().unwrap().expiry,
+        Some(day("2027-06-15"))
+    );
+    // Split two of MIX1 into serialized vaccine vials that keep the lot and its dates.
+    l.split("PARA", "MIX1", "A2", "VACC", &["S1".into(), "S2".into()])
+        .unwrap();
+    assert_eq!(qty_at(&l, "PARA", Some("MIX1"), "A2"), 18);
+    let vacc_lot = l.query().lot("VACC", "MIX1").unwrap().unwrap();
+    assert_eq!(vacc_lot.expiry, Some(day("2027-06-15")));
+    let t = l.trace("VACC", None, Some("S1")).unwrap();
+    let back = &t.backward.made_from[0].node;
+    assert_eq!(
+        (back.item.as_str(), back.lot.as_deref()),
+        ("PARA", Some("MIX1"))
+    );
+    let comps: Vec<_> = back.made_from.iter().map(|c| c.node.item.clone()).collect();
+    assert_eq!(comps, vec!["FLOUR", "PHONE"]);
+    assert_eq!(t.suppliers, vec!["Acme"]);
+}
