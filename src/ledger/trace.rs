@@ -76,13 +76,33 @@ pub struct Trace {
     pub forward: ForwardNode,
 }
 
-/// One lot or one serial of one item.
+/// One lot or one serial of one item. An untracked item has neither, so it is followed
+/// conservatively through every movement of the item inside a window of the journal: after the
+/// assembly that produced it (forward), or up to the one that consumed it (backward). For a
+/// recall, "may contain" is the honest answer when units cannot be told apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Key {
     item: i64,
     lot: Option<i64>,
     serial: Option<i64>,
+    after_seq: i64,
+    before_seq: i64,
 }
+
+impl Key {
+    fn tracked(item: i64, lot: Option<i64>, serial: Option<i64>) -> Key {
+        Key {
+            item,
+            lot,
+            serial,
+            after_seq: 0,
+            before_seq: i64::MAX,
+        }
+    }
+}
+
+/// item, lot, serial, quantity, first seq of one side of an assembly.
+type SideRow = (i64, Option<i64>, Option<i64>, i64, i64);
 
 struct Walker<'a> {
     conn: &'a Connection,
@@ -117,22 +137,23 @@ impl Walker<'_> {
             Option<String>,
         )>,
     > {
-        let filter = if k.serial.is_some() {
-            "m.serial_id = ?1"
-        } else {
-            "m.lot_id = ?1"
+        let filter = match (k.serial, k.lot) {
+            (Some(_), _) => "m.serial_id = ?1",
+            (None, Some(_)) => "m.lot_id = ?1",
+            (None, None) => "?1 = 0 AND m.lot_id IS NULL AND m.serial_id IS NULL",
         };
         let sql = format!(
             "SELECT m.batch_id, m.created_at, m.qty, f.code, t.code, m.reference, s.serial
              FROM movements m JOIN locations f ON f.id = m.from_loc JOIN locations t ON t.id = m.to_loc
              LEFT JOIN serials s ON s.id = m.serial_id
-             WHERE {filter} AND m.item_id = ?2 AND m.kind IN ({kinds}) ORDER BY m.seq"
+             WHERE {filter} AND m.item_id = ?2 AND m.kind IN ({kinds})
+               AND m.seq > ?3 AND m.seq < ?4 ORDER BY m.seq"
         );
         let id = k.serial.or(k.lot).unwrap_or(0);
         let rows = self
             .conn
             .prepare_cached(&sql)?
-            .query_map(params![id, k.item], |r| {
+            .query_map(params![id, k.item, k.after_seq, k.before_seq], |r| {
                 Ok((
                     r.get(0)?,
                     r.get(1)?,
@@ -149,19 +170,29 @@ impl Walker<'_> {
 
     /// The other side of an assembly batch: what it consumed (kind = consume) or produced.
     fn assembly_side(&self, batch: &str, kind: &str) -> Result<Vec<(Key, i64)>> {
-        let rows: Vec<(i64, Option<i64>, Option<i64>, i64)> = self
+        let rows: Vec<SideRow> = self
             .conn
             .prepare_cached(
-                "SELECT item_id, lot_id, serial_id, SUM(qty) FROM movements
+                "SELECT item_id, lot_id, serial_id, SUM(qty), MIN(seq) FROM movements
                  WHERE batch_id = ? AND kind = ? GROUP BY item_id, lot_id, serial_id ORDER BY MIN(seq)",
             )?
             .query_map(params![batch, kind], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
             })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows
             .into_iter()
-            .map(|(item, lot, serial, qty)| (Key { item, lot, serial }, qty))
+            .map(|(item, lot, serial, qty, seq)| {
+                let mut k = Key::tracked(item, lot, serial);
+                if lot.is_none() && serial.is_none() {
+                    if kind == "consume" {
+                        k.before_seq = seq;
+                    } else {
+                        k.after_seq = seq;
+                    }
+                }
+                (k, qty)
+            })
             .collect())
     }
 
@@ -234,17 +265,17 @@ impl Walker<'_> {
                 serial,
             });
         }
-        let filter = if k.serial.is_some() {
-            "b.serial_id"
-        } else {
-            "b.lot_id"
+        let filter = match (k.serial, k.lot) {
+            (Some(_), _) => "b.serial_id = ?1",
+            (None, Some(_)) => "b.lot_id = ?1",
+            (None, None) => "?1 = 0 AND b.lot_id = 0 AND b.serial_id = 0",
         };
         node.in_stock = self
             .conn
             .prepare_cached(&format!(
                 "SELECT l.code, s.serial, b.qty FROM balances b JOIN locations l ON l.id = b.location_id
                  LEFT JOIN serials s ON s.id = NULLIF(b.serial_id, 0)
-                 WHERE {filter} = ?1 AND b.item_id = ?2 AND b.qty > 0
+                 WHERE {filter} AND b.item_id = ?2 AND b.qty > 0
                    AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine')
                  ORDER BY l.code, s.serial"
             ))?
@@ -293,20 +324,12 @@ impl Ledger {
                     )
                     .ok();
                 let id = id.ok_or_else(|| Error::NotFound(format!("{item} has no serial {s}")))?;
-                Key {
-                    item: it.id,
-                    lot: None,
-                    serial: Some(id),
-                }
+                Key::tracked(it.id, None, Some(id))
             }
             (Some(l), None) => {
                 let found = lot_by_code(conn, it.id, l)?
                     .ok_or_else(|| Error::NotFound(format!("{item} has no lot {l}")))?;
-                Key {
-                    item: it.id,
-                    lot: Some(found.id),
-                    serial: None,
-                }
+                Key::tracked(it.id, Some(found.id), None)
             }
             (None, None) => return Err(Error::invalid("trace needs a lot or a serial")),
         };

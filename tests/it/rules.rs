@@ -551,7 +551,7 @@ fn rule7_fefo_then_earliest_receipt() {
     receive_lot(&mut l, "PARA", "LATE", Some("2027-03-01"), 10, "A1");
     receive_lot(&mut l, "PARA", "SOON", Some("2026-09-01"), 4, "A2");
     receive_lot(&mut l, "PARA", "SOON2", Some("2026-09-01"), 4, "A1");
-    receive_lot(&mut l, "PARA", "GONE", Some("2026-06-14"), 0 + 3, "Q");
+    receive_lot(&mut l, "PARA", "GONE", Some("2026-06-14"), 3, "Q");
     receive_lot(&mut l, "PARA", "HELD", Some("2026-07-01"), 5, "A1");
     l.set_lot_status("PARA", "HELD", LotStatus::Quarantine, "QA")
         .unwrap();
