@@ -1,1 +1,383 @@
-fn main() {}
+//! Ledger benchmarks on a generated database of 1,000,000 movements, 100,000 lots and 2,000 items.
+//!
+//! `cargo bench --bench ledger` prints a table; `cargo bench --bench ledger -- --json` prints JSON.
+//! The database is generated once through the real posting path (every rule checked) and kept in
+//! `target/bench-ledger.db`; delete it to generate again. Options: `--movements N` for a smaller
+//! run (the targets are stated for 1,000,000).
+
+use chrono::{Days, Local};
+use lotkeeper::ledger::import::ImportKind;
+use lotkeeper::ledger::reports::ExpiryFilter;
+use lotkeeper::ledger::{
+    AssembleCmd, Component, Ledger, Movement, MovementKind, Output, ReceiveCmd, SUPPLIER,
+};
+use rand::{Rng, SeedableRng};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+const ITEMS: usize = 2_000;
+const LOTS_PER_ITEM: usize = 50;
+const BINS: usize = 200;
+const CUSTOMERS: usize = 500;
+const KITS: usize = 2_000;
+
+struct Opts {
+    json: bool,
+    movements: usize,
+}
+
+fn opts() -> Opts {
+    let args: Vec<String> = std::env::args().collect();
+    let movements = args
+        .iter()
+        .position(|a| a == "--movements")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    Opts {
+        json: args.iter().any(|a| a == "--json"),
+        movements,
+    }
+}
+
+fn sku(i: usize) -> String {
+    format!("ITEM-{i:04}")
+}
+
+fn lot(item: usize, l: usize) -> String {
+    format!("L{item:04}-{l:02}")
+}
+
+fn bin(i: usize) -> String {
+    format!("BIN-{i:03}")
+}
+
+/// Builds the database through the ledger's own posting path, in batches.
+fn generate(path: &Path, movements: usize) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let mut l = Ledger::open(path)?;
+    let mut items = String::from("sku,name,gtin,tracking,expiry_tracked,shelf_life_days,unit\n");
+    for i in 0..ITEMS {
+        items.push_str(&format!("{},Item {i},,lot,true,,EA\n", sku(i)));
+    }
+    items.push_str("KIT,Kit,,lot,true,,EA\nSERIAL-ITEM,Serialized unit,,serial,false,,EA\n");
+    l.import_csv(ImportKind::Items, &items)?;
+    let mut locs = String::from("code,name,kind\n");
+    for b in 0..BINS {
+        locs.push_str(&format!("{},Bin {b},bin\n", bin(b)));
+    }
+    locs.push_str("DOCK,Dock,dock\n");
+    l.import_csv(ImportKind::Locations, &locs)?;
+
+    let today = Local::now().date_naive();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(42);
+    // (item, lot) -> home bin; every lot is received with 1,000 units.
+    let lots: Vec<(usize, usize, usize)> = (0..ITEMS)
+        .flat_map(|i| (0..LOTS_PER_ITEM).map(move |n| (i, n, (i * 7 + n * 13) % BINS)))
+        .collect();
+    let mut batch = Vec::with_capacity(10_000);
+    let mut total = 0usize;
+    let flush =
+        |l: &mut Ledger, batch: &mut Vec<Movement>, total: &mut usize| -> anyhow::Result<()> {
+            if !batch.is_empty() {
+                l.post(batch)?;
+                *total += batch.len();
+                batch.clear();
+            }
+            Ok(())
+        };
+    for &(i, n, home) in &lots {
+        let expiry = today.checked_add_days(Days::new(30 + ((i * 31 + n * 17) % 900) as u64));
+        batch.push(
+            Movement::new(
+                MovementKind::Receive,
+                sku(i),
+                1_000,
+                format!("{SUPPLIER}:Supplier {}", i % 50),
+                bin(home),
+            )
+            .lot(Some(lot(i, n)))
+            .reference(Some(format!("PO-{}", i * 10 + n / 5)))
+            .dates(expiry, None),
+        );
+        if batch.len() == 10_000 {
+            flush(&mut l, &mut batch, &mut total)?;
+        }
+    }
+    flush(&mut l, &mut batch, &mut total)?;
+    // Assemblies: two component lots into one kit lot, then part of the kits shipped.
+    for k in 0..KITS {
+        let (a, b) = (
+            lots[rng.gen_range(0..lots.len())],
+            lots[rng.gen_range(0..lots.len())],
+        );
+        if a.0 == b.0 && a.1 == b.1 {
+            continue;
+        }
+        l.assemble(&AssembleCmd {
+            components: vec![
+                Component {
+                    item: sku(a.0),
+                    qty: 2,
+                    from: bin(a.2),
+                    lot: Some(lot(a.0, a.1)),
+                    serials: vec![],
+                },
+                Component {
+                    item: sku(b.0),
+                    qty: 2,
+                    from: bin(b.2),
+                    lot: Some(lot(b.0, b.1)),
+                    serials: vec![],
+                },
+            ],
+            outputs: vec![Output {
+                item: "KIT".into(),
+                qty: 4,
+                to: "DOCK".into(),
+                lot: Some(format!("KIT-{k:05}")),
+                expiry: today.checked_add_days(Days::new(365)),
+                ..Default::default()
+            }],
+            reference: Some(format!("WO-{k}")),
+        })?;
+        total += 3;
+        batch.push(
+            Movement::new(
+                MovementKind::Ship,
+                "KIT",
+                1,
+                "DOCK",
+                format!("CUSTOMER:Customer {}", k % CUSTOMERS),
+            )
+            .lot(Some(format!("KIT-{k:05}"))),
+        );
+    }
+    flush(&mut l, &mut batch, &mut total)?;
+    // The rest: shipments and transfers of single units, about 9 per lot (never running out).
+    while total + batch.len() < movements {
+        let (i, n, home) = lots[rng.gen_range(0..lots.len())];
+        let m = if rng.gen_bool(0.6) {
+            Movement::new(
+                MovementKind::Ship,
+                sku(i),
+                1,
+                bin(home),
+                format!("CUSTOMER:Customer {}", rng.gen_range(0..CUSTOMERS)),
+            )
+            .reference(Some(format!("SO-{}", rng.gen_range(0..100_000))))
+        } else {
+            Movement::new(
+                MovementKind::Transfer,
+                sku(i),
+                1,
+                bin(home),
+                bin((home + 1) % BINS),
+            )
+        };
+        batch.push(m.lot(Some(lot(i, n))));
+        if batch.len() == 10_000 {
+            flush(&mut l, &mut batch, &mut total)?;
+        }
+    }
+    flush(&mut l, &mut batch, &mut total)?;
+    eprintln!(
+        "generated {total} movements in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn median_ms(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn time_ms<T>(f: impl FnOnce() -> T) -> (f64, T) {
+    let t = Instant::now();
+    let out = f();
+    (t.elapsed().as_secs_f64() * 1e3, out)
+}
+
+struct Row {
+    name: &'static str,
+    value_ms: f64,
+    target: String,
+    pass: bool,
+}
+
+fn main() -> anyhow::Result<()> {
+    let o = opts();
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let path = target_dir.join(format!("bench-ledger-{}.db", o.movements));
+    let existing = Ledger::open(&path)
+        .and_then(|l| l.query().movement_count())
+        .unwrap_or(0);
+    if (existing as usize) < o.movements {
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
+        }
+        generate(&path, o.movements)?;
+    }
+    let mut l = Ledger::open(&path)?;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let count = l.query().movement_count()?;
+    let lots: i64 = l
+        .conn()
+        .query_row("SELECT count(*) FROM lots", [], |r| r.get(0))?;
+    let mut rows = Vec::new();
+
+    // 1. A single durable post, against a bare SQLite insert-and-commit on the same file.
+    let bare = rusqlite::Connection::open(&path)?;
+    lotkeeper::ledger::store::configure(&bare)?;
+    bare.execute_batch(
+        "CREATE TABLE IF NOT EXISTS bench_bare (id TEXT PRIMARY KEY, payload TEXT NOT NULL)",
+    )?;
+    let (mut post_t, mut bare_t) = (Vec::new(), Vec::new());
+    for k in 0..200 {
+        let (i, n) = (rng.gen_range(0..ITEMS), rng.gen_range(0..LOTS_PER_ITEM));
+        let home = (i * 7 + n * 13) % BINS;
+        let m = Movement::new(
+            MovementKind::Transfer,
+            sku(i),
+            1,
+            bin(home),
+            bin((home + 1) % BINS),
+        )
+        .lot(Some(lot(i, n)));
+        let (t, r) = time_ms(|| l.post(&[m]));
+        r?;
+        post_t.push(t);
+        let (t, r) = time_ms(|| -> rusqlite::Result<()> {
+            bare.execute_batch("BEGIN IMMEDIATE")?;
+            bare.execute(
+                "INSERT INTO bench_bare (id, payload) VALUES (?, ?)",
+                (uuid::Uuid::now_v7().to_string(), format!("transfer {k}")),
+            )?;
+            bare.execute_batch("COMMIT")
+        });
+        r?;
+        bare_t.push(t);
+    }
+    let (post_ms, bare_ms) = (median_ms(post_t), median_ms(bare_t));
+    rows.push(Row {
+        name: "bare sqlite insert+commit (median)",
+        value_ms: bare_ms,
+        target: "reference".into(),
+        pass: true,
+    });
+    rows.push(Row {
+        name: "single durable movement post (median)",
+        value_ms: post_ms,
+        target: format!(
+            "<= 1.5x bare = {:.3} ms (ratio {:.2})",
+            bare_ms * 1.5,
+            post_ms / bare_ms
+        ),
+        pass: post_ms <= bare_ms * 1.5,
+    });
+
+    // 2. 10,000 serials received in one batch.
+    let tag = uuid::Uuid::now_v7().simple().to_string();
+    let serials: Vec<String> = (0..10_000)
+        .map(|i| format!("{}-{i:05}", &tag[..12]))
+        .collect();
+    let (t, r) = time_ms(|| {
+        l.receive(&ReceiveCmd {
+            item: "SERIAL-ITEM".into(),
+            qty: 10_000,
+            to: "DOCK".into(),
+            serials,
+            ..Default::default()
+        })
+    });
+    r?;
+    rows.push(Row {
+        name: "receive 10,000 serials in one batch",
+        value_ms: t,
+        target: "< 1000 ms".into(),
+        pass: t < 1000.0,
+    });
+
+    // 3-5. Per-item and per-lot reports.
+    let (mut sbl, mut ltx, mut trc) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..50 {
+        let i = rng.gen_range(0..ITEMS);
+        let (t, r) = time_ms(|| l.stock_by_lot(Some(&sku(i)), None, None));
+        assert!(!r?.is_empty());
+        sbl.push(t);
+        let n = rng.gen_range(0..LOTS_PER_ITEM);
+        let (t, r) = time_ms(|| l.lot_transactions(&sku(i), &lot(i, n)));
+        assert!(!r?.is_empty());
+        ltx.push(t);
+    }
+    // Trace lots that went into kits (the interesting case), and kits back to their components.
+    let traced: Vec<(String, String)> = l
+        .conn()
+        .prepare("SELECT i.sku, lt.code FROM movements m JOIN items i ON i.id = m.item_id JOIN lots lt ON lt.id = m.lot_id WHERE m.kind IN ('consume', 'produce') ORDER BY m.seq LIMIT 50")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (item, code) in &traced {
+        let (t, r) = time_ms(|| l.trace(item, Some(code), None));
+        r?;
+        trc.push(t);
+    }
+    for (name, v) in [
+        ("stock-by-lot, one item (median)", sbl),
+        ("lot-transactions, one lot (median)", ltx),
+        ("trace, one lot (median)", trc),
+    ] {
+        let m = median_ms(v);
+        rows.push(Row {
+            name,
+            value_ms: m,
+            target: "< 20 ms".into(),
+            pass: m < 20.0,
+        });
+    }
+
+    // 6. The full expiry report.
+    let mut exp = Vec::new();
+    for _ in 0..5 {
+        let (t, r) = time_ms(|| l.expiry_report(&ExpiryFilter::default()));
+        assert!(r?.len() as i64 >= lots - 1);
+        exp.push(t);
+    }
+    let m = median_ms(exp);
+    rows.push(Row {
+        name: "expiry report, all lots (median)",
+        value_ms: m,
+        target: "< 500 ms".into(),
+        pass: m < 500.0,
+    });
+
+    if o.json {
+        let out: Vec<_> = rows
+            .iter()
+            .map(|r| serde_json::json!({"name": r.name, "ms": (r.value_ms * 1000.0).round() / 1000.0, "target": r.target, "pass": r.pass}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({"movements": count, "lots": lots, "items": ITEMS, "results": out})
+            )?
+        );
+    } else {
+        println!(
+            "database: {} ({count} movements, {lots} lots, {ITEMS} items)",
+            path.display()
+        );
+        for r in &rows {
+            println!(
+                "{:<42} {:>10.3} ms   {:<4} {}",
+                r.name,
+                r.value_ms,
+                if r.pass { "ok" } else { "MISS" },
+                r.target
+            );
+        }
+    }
+    Ok(())
+}

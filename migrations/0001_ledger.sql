@@ -81,8 +81,12 @@ CREATE TABLE movements (
 );
 CREATE INDEX movements_lot ON movements(lot_id) WHERE lot_id IS NOT NULL;
 CREATE INDEX movements_serial ON movements(serial_id) WHERE serial_id IS NOT NULL;
-CREATE INDEX movements_batch ON movements(batch_id);
-CREATE INDEX movements_item ON movements(item_id);
+-- Assemblies are found by batch; other batches never are, so only they are indexed.
+CREATE INDEX movements_assembly ON movements(batch_id) WHERE kind IN ('consume', 'produce');
+-- Progress of pick lists and purchase orders: movements that name a document.
+CREATE INDEX movements_reference ON movements(reference) WHERE reference IS NOT NULL;
+-- Untracked items have no lot to follow; a recall trace follows the item itself.
+CREATE INDEX movements_untracked ON movements(item_id) WHERE lot_id IS NULL AND serial_id IS NULL;
 
 CREATE TRIGGER movements_no_update BEFORE UPDATE ON movements
 BEGIN SELECT RAISE(ABORT, 'movements are append-only'); END;
@@ -91,6 +95,11 @@ BEGIN SELECT RAISE(ABORT, 'movements are append-only'); END;
 
 -- Derived from movements, maintained in the same transaction: the sum of movements into a location
 -- minus those out of it, per item, lot and serial. lot_id and serial_id are 0 when absent.
+-- `balances` holds real locations only (what is on the shelves, what every report reads);
+-- `virtual_balances` the suppliers, customers, production and adjustments, whose rows grow with
+-- every customer a lot reaches. Together they sum to zero per item, lot and serial.
+-- Queries that use the partial indexes below repeat their condition (`lot_id <> 0`) literally, or
+-- SQLite cannot use them with a bound parameter.
 CREATE TABLE balances (
     location_id INTEGER NOT NULL,
     item_id     INTEGER NOT NULL,
@@ -100,6 +109,14 @@ CREATE TABLE balances (
     PRIMARY KEY (item_id, lot_id, serial_id, location_id)
 ) WITHOUT ROWID;
 CREATE INDEX balances_lot ON balances(lot_id) WHERE lot_id <> 0;
+CREATE TABLE virtual_balances (
+    location_id INTEGER NOT NULL,
+    item_id     INTEGER NOT NULL,
+    lot_id      INTEGER NOT NULL,
+    serial_id   INTEGER NOT NULL,
+    qty         INTEGER NOT NULL,
+    PRIMARY KEY (item_id, lot_id, serial_id, location_id)
+) WITHOUT ROWID;
 CREATE INDEX balances_serial ON balances(serial_id) WHERE serial_id <> 0;
 
 -- Documents that drive work.

@@ -298,7 +298,7 @@ fn import_items(tx: &Connection, t: &Table) -> Result<ImportSummary> {
             Some((id, old_tracking, old_expiry)) => {
                 let changes = old_tracking != tracking.as_str() || old_expiry != expiry_tracked;
                 if changes
-                    && has_movements(tx, "SELECT count(*) FROM movements WHERE item_id = ?", id)?
+                    && has_movements(tx, "SELECT (SELECT count(*) FROM balances WHERE item_id = ?1) + (SELECT count(*) FROM virtual_balances WHERE item_id = ?1)", id)?
                 {
                     return Err(err(line, "tracking", format!(
                         "{sku} already has movements, so its tracking ({old_tracking}, expiry {}) cannot change",
@@ -384,7 +384,7 @@ fn import_locations(tx: &Connection, t: &Table) -> Result<ImportSummary> {
                 if old != kind.as_str()
                     && has_movements(
                         tx,
-                        "SELECT count(*) FROM movements WHERE from_loc = ?1 OR to_loc = ?1",
+                        "SELECT (SELECT count(*) FROM balances WHERE location_id = ?1) + (SELECT count(*) FROM virtual_balances WHERE location_id = ?1)",
                         id,
                     )?
                 {

@@ -183,26 +183,24 @@ pub(crate) fn balance(tx: &Connection, item: i64, lot: i64, serial: i64, loc: i6
 pub(crate) fn serial_location(tx: &Connection, serial_id: i64) -> Result<Option<String>> {
     let mut st = tx.prepare_cached(
         "SELECT l.code FROM balances b JOIN locations l ON l.id = b.location_id
-         WHERE b.serial_id = ? AND b.qty > 0
+         WHERE b.serial_id = ? AND b.serial_id <> 0 AND b.qty > 0
            AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine')
          LIMIT 1",
     )?;
     Ok(st.query_row([serial_id], |r| r.get(0)).optional()?)
 }
 
-fn add_balance(
-    tx: &Connection,
-    item: i64,
-    lot: i64,
-    serial: i64,
-    loc: i64,
-    qty: i64,
-) -> Result<()> {
-    tx.prepare_cached(
+/// Adds to a balance: real locations in `balances`, virtual ones in `virtual_balances`.
+fn add_balance(tx: &Connection, key: (i64, i64, i64), loc: &LocRow, qty: i64) -> Result<()> {
+    let sql = if loc.kind.is_real() {
         "INSERT INTO balances (item_id, lot_id, serial_id, location_id, qty) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (item_id, lot_id, serial_id, location_id) DO UPDATE SET qty = qty + excluded.qty",
-    )?
-    .execute(params![item, lot, serial, loc, qty])?;
+         ON CONFLICT (item_id, lot_id, serial_id, location_id) DO UPDATE SET qty = qty + excluded.qty"
+    } else {
+        "INSERT INTO virtual_balances (item_id, lot_id, serial_id, location_id, qty) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (item_id, lot_id, serial_id, location_id) DO UPDATE SET qty = qty + excluded.qty"
+    };
+    tx.prepare_cached(sql)?
+        .execute(params![key.0, key.1, key.2, loc.id, qty])?;
     Ok(())
 }
 
@@ -501,8 +499,9 @@ fn post_one(tx: &Connection, ctx: &Context, batch_id: &str, m: &Movement) -> Res
         ctx.now,
     ])?;
     let seq = tx.last_insert_rowid();
-    add_balance(tx, item.id, lot_id, serial_id, from.id, -m.qty)?;
-    add_balance(tx, item.id, lot_id, serial_id, to.id, m.qty)?;
+    let key = (item.id, lot_id, serial_id);
+    add_balance(tx, key, &from, -m.qty)?;
+    add_balance(tx, key, &to, m.qty)?;
     Ok(Posted::Applied { seq })
 }
 

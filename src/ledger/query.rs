@@ -277,7 +277,9 @@ impl<'a> Query<'a> {
 
     /// Non-zero stock in real locations, filtered by item and/or location, in a stable order.
     pub fn stock(&self, item: Option<&str>, location: Option<&str>) -> Result<Vec<StockLine>> {
-        let mut st = self.conn.prepare_cached(
+        // Filters are added as plain conditions (not `?1 IS NULL OR ...`) so the item filter can
+        // use the balances primary key.
+        let mut sql = String::from(
             "SELECT i.sku, lt.code, s.serial, l.code, b.qty, lt.expiry, lt.status
              FROM balances b
              JOIN items i ON i.id = b.item_id
@@ -285,13 +287,21 @@ impl<'a> Query<'a> {
              LEFT JOIN lots lt ON lt.id = NULLIF(b.lot_id, 0)
              LEFT JOIN serials s ON s.id = NULLIF(b.serial_id, 0)
              WHERE b.qty <> 0
-               AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine')
-               AND (?1 IS NULL OR b.item_id = (SELECT id FROM items WHERE sku = ?1))
-               AND (?2 IS NULL OR b.location_id = (SELECT id FROM locations WHERE code = ?2))
-             ORDER BY i.sku, lt.expiry IS NULL, lt.expiry, lt.code, s.serial, l.code",
-        )?;
+               AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine')",
+        );
+        let mut args: Vec<&str> = Vec::new();
+        if let Some(sku) = item {
+            sql.push_str(" AND b.item_id = (SELECT id FROM items WHERE sku = ?)");
+            args.push(sku);
+        }
+        if let Some(code) = location {
+            sql.push_str(" AND b.location_id = (SELECT id FROM locations WHERE code = ?)");
+            args.push(code);
+        }
+        sql.push_str(" ORDER BY i.sku, lt.expiry IS NULL, lt.expiry, lt.code, s.serial, l.code");
+        let mut st = self.conn.prepare_cached(&sql)?;
         let rows = st
-            .query_map(params![item, location], |r| {
+            .query_map(rusqlite::params_from_iter(args), |r| {
                 Ok((
                     StockLine {
                         item: r.get(0)?,

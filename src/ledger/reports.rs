@@ -168,7 +168,7 @@ impl Ledger {
              WHERE b.lot_id <> 0 AND b.qty > 0
                AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine')
                AND (?1 IS NULL OR i.sku = ?1)
-             GROUP BY b.lot_id
+             GROUP BY b.item_id, b.lot_id
              ORDER BY lt.expiry IS NULL, lt.expiry, i.sku, lt.code",
         )?;
         let rows = st

@@ -53,6 +53,8 @@ pub fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // 16 MiB of page cache: the journal's indexes stay warm on a busy device.
+    conn.pragma_update(None, "cache_size", -16384)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
 }

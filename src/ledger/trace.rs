@@ -174,7 +174,7 @@ impl Walker<'_> {
             .conn
             .prepare_cached(
                 "SELECT item_id, lot_id, serial_id, SUM(qty), MIN(seq) FROM movements
-                 WHERE batch_id = ? AND kind = ? GROUP BY item_id, lot_id, serial_id ORDER BY MIN(seq)",
+                 WHERE batch_id = ? AND kind IN ('consume', 'produce') AND kind = ? GROUP BY item_id, lot_id, serial_id ORDER BY MIN(seq)",
             )?
             .query_map(params![batch, kind], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
@@ -266,8 +266,8 @@ impl Walker<'_> {
             });
         }
         let filter = match (k.serial, k.lot) {
-            (Some(_), _) => "b.serial_id = ?1",
-            (None, Some(_)) => "b.lot_id = ?1",
+            (Some(_), _) => "b.serial_id = ?1 AND b.serial_id <> 0",
+            (None, Some(_)) => "b.lot_id = ?1 AND b.lot_id <> 0",
             (None, None) => "?1 = 0 AND b.lot_id = 0 AND b.serial_id = 0",
         };
         node.in_stock = self

@@ -109,7 +109,11 @@ pub fn snapshot(l: &Ledger) -> Snapshot {
     let c = l.conn();
     let count = |sql: &str| c.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
     let mut st = c
-        .prepare("SELECT location_id, item_id, lot_id, serial_id, qty FROM balances WHERE qty <> 0 ORDER BY 1, 2, 3, 4")
+        .prepare(
+            "SELECT location_id, item_id, lot_id, serial_id, qty FROM balances WHERE qty <> 0
+             UNION ALL SELECT location_id, item_id, lot_id, serial_id, qty FROM virtual_balances WHERE qty <> 0
+             ORDER BY 1, 2, 3, 4",
+        )
         .unwrap();
     let balances = st
         .query_map([], |r| {

@@ -8,3 +8,4 @@ mod import;
 mod props;
 mod reports;
 mod rules;
+mod tidy;

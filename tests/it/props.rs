@@ -100,8 +100,24 @@ fn check_invariants(l: &Ledger) {
         0
     );
     // Double entry: every item, lot and serial sums to zero over all locations.
-    assert_eq!(one("SELECT count(*) FROM (SELECT SUM(qty) s FROM balances GROUP BY item_id, lot_id, serial_id HAVING s <> 0)"), 0);
-    assert_eq!(one("SELECT count(*) FROM (SELECT SUM(qty) s FROM balances GROUP BY item_id, lot_id HAVING s <> 0)"), 0);
+    let all = "(SELECT * FROM balances UNION ALL SELECT * FROM virtual_balances)";
+    assert_eq!(one(&format!("SELECT count(*) FROM (SELECT SUM(qty) FROM {all} GROUP BY item_id, lot_id, serial_id HAVING SUM(qty) <> 0)")), 0);
+    assert_eq!(one(&format!("SELECT count(*) FROM (SELECT SUM(qty) FROM {all} GROUP BY item_id, lot_id HAVING SUM(qty) <> 0)")), 0);
+    // Real and virtual balances never mix.
+    assert_eq!(
+        one(
+            "SELECT count(*) FROM balances b JOIN locations l ON l.id = b.location_id
+                    WHERE l.kind NOT IN ('dock','bin','staging','shipping','quarantine')"
+        ),
+        0
+    );
+    assert_eq!(
+        one(
+            "SELECT count(*) FROM virtual_balances b JOIN locations l ON l.id = b.location_id
+                    WHERE l.kind IN ('dock','bin','staging','shipping','quarantine')"
+        ),
+        0
+    );
     // Rule 2: a serial is in at most one real location, one unit.
     assert_eq!(one("SELECT count(*) FROM (SELECT b.serial_id, SUM(b.qty) n, COUNT(*) k FROM balances b
                     JOIN locations l ON l.id = b.location_id
@@ -113,16 +129,17 @@ fn check_invariants(l: &Ledger) {
             UNION ALL SELECT item_id, lot_id, serial_id, from_loc, -qty FROM movements)
         GROUP BY 1, 2, 3, 4 HAVING SUM(q) <> 0";
     let balances =
-        "SELECT item_id, lot_id, serial_id, location_id, qty FROM balances WHERE qty <> 0";
+        "SELECT * FROM (SELECT item_id, lot_id, serial_id, location_id, qty FROM balances WHERE qty <> 0
+         UNION ALL SELECT item_id, lot_id, serial_id, location_id, qty FROM virtual_balances WHERE qty <> 0)";
     assert_eq!(
         one(&format!(
-            "SELECT count(*) FROM ({journal} EXCEPT {balances})"
+            "SELECT count(*) FROM (SELECT * FROM ({journal}) EXCEPT {balances})"
         )),
         0
     );
     assert_eq!(
         one(&format!(
-            "SELECT count(*) FROM ({balances} EXCEPT {journal})"
+            "SELECT count(*) FROM ({balances} EXCEPT SELECT * FROM ({journal}))"
         )),
         0
     );

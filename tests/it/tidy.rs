@@ -1,0 +1,78 @@
+//! Rules about the code itself: the dependency directions of ARCHITECTURE.md, and no stubs.
+
+use std::path::Path;
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+fn files_under(rel: &str) -> Vec<(String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    let mut files = Vec::new();
+    if root.is_file() {
+        files.push(root);
+    } else {
+        rust_files(&root, &mut files);
+    }
+    files
+        .into_iter()
+        .map(|p| {
+            (
+                p.display().to_string(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// `module` may not name any of `forbidden` (as `crate::x` paths or crate names).
+fn assert_never_imports(module: &str, forbidden: &[&str]) {
+    for (path, text) in files_under(module) {
+        for f in forbidden {
+            assert!(
+                !text.contains(f),
+                "{path} refers to {f}: see the invariants in ARCHITECTURE.md"
+            );
+        }
+    }
+}
+
+#[test]
+fn ledger_depends_on_nothing_above_it() {
+    assert_never_imports(
+        "src/ledger",
+        &[
+            "crate::cli",
+            "crate::scan",
+            "crate::workflow",
+            "crate::ui",
+            "crate::sync",
+            "slint::",
+            "reqwest",
+            "axum",
+            "rxing",
+            "nokhwa",
+        ],
+    );
+}
+
+#[test]
+fn gtin_is_a_leaf() {
+    assert_never_imports("src/gtin.rs", &["crate::"]);
+}
+
+#[test]
+fn no_stubs_in_src() {
+    for (path, text) in files_under("src") {
+        for stub in ["todo!(", "unimplemented!("] {
+            assert!(!text.contains(stub), "{path} contains {stub}");
+        }
+    }
+}
