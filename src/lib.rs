@@ -7,3 +7,4 @@
 pub mod cli;
 pub mod gtin;
 pub mod ledger;
+pub mod scan;

@@ -1,0 +1,561 @@
+//! GS1 parsing: element strings (FNC1 as ASCII 29, with or without an AIM symbology identifier),
+//! the bracketed human-readable form, GS1 Digital Link URIs, and plain EAN/UPC/ITF-14 data as a
+//! GTIN-14. Validation follows GS1's rules: lengths, character sets, check digits, dates, and the
+//! `req`/`ex` associations. A syntax error and an association error are different things: a
+//! worker may still use the lot of a label that lacks its GTIN.
+
+pub mod dictionary;
+pub mod linters;
+
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+
+use dictionary::{ai_length, dictionary, AiEntry};
+
+/// The group separator (FNC1 inside an element string).
+pub const GS: char = '\u{1d}';
+
+/// What kind of data a scan held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataKind {
+    /// A GS1 element string (or its bracketed human-readable form).
+    Gs1,
+    /// A GS1 Digital Link URI.
+    DigitalLink,
+    /// A bare EAN/UPC/ITF-14 number, as GTIN-14 in (01).
+    Gtin,
+    /// Not GS1 data at all.
+    Plain,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The data breaks GS1 syntax: unknown AI, wrong length, bad character, check digit, date.
+    Syntax,
+    /// Each element string is valid, but they do not belong together ((10) without (01), ...).
+    Association,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Gs1Error {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+/// The result of parsing one scan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Parsed {
+    pub kind: DataKind,
+    /// Every AI with its value, in data order (Digital Link: the path, then the query).
+    pub ais: Vec<(String, String)>,
+    pub errors: Vec<Gs1Error>,
+    /// The AIM symbology identifier that came with the data, if any (`]C1`, `]d2`, ...).
+    pub symbology_id: Option<String>,
+}
+
+impl Parsed {
+    pub fn ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    pub fn has_syntax_errors(&self) -> bool {
+        self.errors.iter().any(|e| e.kind == ErrorKind::Syntax)
+    }
+
+    pub fn get(&self, ai: &str) -> Option<&str> {
+        self.ais
+            .iter()
+            .find(|(a, _)| a == ai)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The trade item: (01), or the contained item (02) of a logistic unit.
+    pub fn gtin(&self) -> Option<&str> {
+        self.get("01").or_else(|| self.get("02"))
+    }
+
+    pub fn lot(&self) -> Option<&str> {
+        self.get("10")
+    }
+
+    pub fn serial(&self) -> Option<&str> {
+        self.get("21")
+    }
+
+    pub fn sscc(&self) -> Option<&str> {
+        self.get("00")
+    }
+
+    /// (17) use-by/expiry; DD=00 means the last day of the month.
+    pub fn expiry(&self) -> Option<NaiveDate> {
+        self.get("17").and_then(|v| gs1_date(v, this_year()))
+    }
+
+    /// (15) best before.
+    pub fn best_before(&self) -> Option<NaiveDate> {
+        self.get("15").and_then(|v| gs1_date(v, this_year()))
+    }
+
+    /// (11) production date.
+    pub fn production_date(&self) -> Option<NaiveDate> {
+        self.get("11").and_then(|v| gs1_date(v, this_year()))
+    }
+
+    /// (30) variable count or (37) count of trade items.
+    pub fn count(&self) -> Option<i64> {
+        self.get("30")
+            .or_else(|| self.get("37"))
+            .and_then(|v| v.parse().ok())
+    }
+
+    /// (310n) net weight in kilograms.
+    pub fn net_weight_kg(&self) -> Option<f64> {
+        self.ais.iter().find_map(|(a, v)| {
+            let places = a.strip_prefix("310")?.parse::<i32>().ok()?;
+            Some(v.parse::<f64>().ok()? / 10f64.powi(places))
+        })
+    }
+
+    fn syntax(&mut self, message: impl Into<String>) {
+        self.errors.push(Gs1Error {
+            kind: ErrorKind::Syntax,
+            message: message.into(),
+        });
+    }
+}
+
+fn this_year() -> i32 {
+    chrono::Local::now().year()
+}
+
+/// A GS1 YYMMDD date; DD=00 is the last day of the month.
+pub fn gs1_date(v: &str, this_year: i32) -> Option<NaiveDate> {
+    if v.len() != 6 || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let year = linters::century_year(v[..2].parse().ok()?, this_year);
+    let month: u32 = v[2..4].parse().ok()?;
+    let day: u32 = v[4..6].parse().ok()?;
+    if day == 0 {
+        let first_next = if month == 12 {
+            NaiveDate::from_ymd_opt(year + 1, 1, 1)?
+        } else {
+            NaiveDate::from_ymd_opt(year, month + 1, 1)?
+        };
+        return first_next.pred_opt();
+    }
+    NaiveDate::from_ymd_opt(year, month, day)
+}
+
+/// AIM identifiers whose data is an FNC1-first GS1 element string.
+const GS1_AIM: [&str; 5] = ["]C1", "]e0", "]d2", "]Q3", "]J1"];
+
+/// Splits a leading AIM symbology identifier (`]` + letter + digit) from the data.
+pub fn split_aim(data: &str) -> (Option<&str>, &str) {
+    let b = data.as_bytes();
+    if b.len() >= 3 && b[0] == b']' && b[1].is_ascii_alphabetic() && b[2].is_ascii_alphanumeric() {
+        (Some(&data[..3]), &data[3..])
+    } else {
+        (None, data)
+    }
+}
+
+/// Parses a scan, whatever form it came in.
+pub fn parse(input: &str) -> Parsed {
+    parse_with_year(input, this_year())
+}
+
+/// As [`parse`], with the year that two-digit GS1 years are read against.
+pub fn parse_with_year(input: &str, year: i32) -> Parsed {
+    let (aim, data) = split_aim(input);
+    let mut p = Parsed {
+        kind: DataKind::Plain,
+        ais: vec![],
+        errors: vec![],
+        symbology_id: aim.map(String::from),
+    };
+    match aim {
+        Some(id) if GS1_AIM.contains(&id) => {
+            p.kind = DataKind::Gs1;
+            // A composite's 2D part follows `|]e0` in the data of EAN/UPC and DataBar.
+            let data = data.replace("|]e0", "\u{1d}");
+            element_string(&mut p, data.trim_start_matches(GS), year);
+        }
+        Some(id) if id.starts_with("]E") => {
+            let digits: String = data.chars().take_while(|c| c.is_ascii_digit()).collect();
+            gtin_only(&mut p, &digits);
+            if p.kind == DataKind::Plain {
+                p.syntax(format!("'{digits}' is not a valid EAN/UPC number"));
+            }
+            if let Some((_, cc)) = data.split_once("|]e0") {
+                let mut extra = Parsed {
+                    ais: vec![],
+                    errors: vec![],
+                    ..p.clone()
+                };
+                element_string(&mut extra, cc, year);
+                p.ais.extend(extra.ais);
+                p.errors.extend(extra.errors);
+                p.kind = DataKind::Gs1;
+            }
+        }
+        _ => plain(&mut p, data, year),
+    }
+    if p.kind != DataKind::Plain && !p.has_syntax_errors() {
+        associations(&mut p);
+    }
+    p
+}
+
+/// Data that came without a GS1 AIM identifier: bracketed, FNC1-first, a URI, a GTIN, or plain.
+fn plain(p: &mut Parsed, data: &str, year: i32) {
+    if data.starts_with('(') && data[1..].find(')').is_some_and(|i| (2..=4).contains(&i)) {
+        p.kind = DataKind::Gs1;
+        bracketed(p, data, year);
+    } else if let Some(rest) = data.strip_prefix(GS) {
+        p.kind = DataKind::Gs1;
+        element_string(p, rest, year);
+    } else if data.starts_with("http://") || data.starts_with("https://") {
+        let mut dl = p.clone();
+        if digital_link(&mut dl, data, year) {
+            *p = dl;
+            p.kind = DataKind::DigitalLink;
+        }
+    } else if [8, 12, 13, 14].contains(&data.len()) && data.bytes().all(|b| b.is_ascii_digit()) {
+        gtin_only(p, data);
+    } else if looks_like_element_string(data) {
+        // A scanner that dropped the AIM identifier: accept only when it parses cleanly.
+        let mut es = p.clone();
+        element_string(&mut es, data, year);
+        if es.errors.is_empty() && es.ais.len() >= 2 {
+            *p = es;
+            p.kind = DataKind::Gs1;
+        }
+    }
+}
+
+fn looks_like_element_string(data: &str) -> bool {
+    (data.starts_with("01") || data.starts_with("02") || data.starts_with("00"))
+        && data.len() > 16
+        && data
+            .bytes()
+            .all(|b| b == 0x1d || dictionary::Cset::X.allows(b))
+}
+
+fn gtin_only(p: &mut Parsed, digits: &str) {
+    if let Ok(g) = crate::gtin::normalize_gtin(digits) {
+        p.kind = DataKind::Gtin;
+        p.ais.push(("01".into(), g));
+    }
+}
+
+/// Reads the AI at the start of `data`, with its dictionary entry.
+fn read_ai<'d>(p: &mut Parsed, data: &'d str) -> Option<(&'d str, &'static AiEntry)> {
+    let Some(len) = data.get(..2).and_then(ai_length) else {
+        p.syntax(format!(
+            "'{}' does not start with a GS1 Application Identifier",
+            data.chars().take(6).collect::<String>()
+        ));
+        return None;
+    };
+    let Some(ai) = data
+        .get(..len)
+        .filter(|a| a.bytes().all(|b| b.is_ascii_digit()))
+    else {
+        p.syntax(format!("the data ends inside an AI: '{data}'"));
+        return None;
+    };
+    match dictionary().get(ai) {
+        Some(e) => Some((ai, e)),
+        None => {
+            p.syntax(format!("({ai}) is not a GS1 Application Identifier"));
+            None
+        }
+    }
+}
+
+/// An FNC1-first element string, FNC1 as ASCII 29 between variable-length fields.
+fn element_string(p: &mut Parsed, data: &str, year: i32) {
+    if data.is_empty() {
+        p.syntax("the GS1 data is empty");
+        return;
+    }
+    let mut rest = data;
+    while !rest.is_empty() {
+        let Some((ai, entry)) = read_ai(p, rest) else {
+            return;
+        };
+        rest = &rest[ai.len()..];
+        let value = if entry.fixed {
+            let n = entry.max_len();
+            let end = rest.find(GS).unwrap_or(rest.len()).min(n);
+            let v = &rest[..end];
+            rest = &rest[end..];
+            v
+        } else {
+            let end = rest.find(GS).unwrap_or(rest.len());
+            let v = &rest[..end];
+            rest = &rest[end..];
+            v
+        };
+        rest = rest.strip_prefix(GS).unwrap_or(rest);
+        add(p, ai, entry, value, year);
+    }
+}
+
+/// `(01)09506000134352(17)201225(10)ABC`; `\(` stands for a literal parenthesis in a value.
+fn bracketed(p: &mut Parsed, data: &str, year: i32) {
+    let mut rest = data;
+    while let Some(after) = rest.strip_prefix('(') {
+        let Some(close) = after.find(')') else {
+            p.syntax("an AI's '(' is not closed");
+            return;
+        };
+        let ai = &after[..close];
+        let mut value = String::new();
+        let mut chars = after[close + 1..].char_indices().peekable();
+        let mut end = after.len() - close - 1;
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\\' if chars.peek().is_some_and(|(_, n)| *n == '(') => {
+                    value.push('(');
+                    chars.next();
+                }
+                '(' => {
+                    end = i;
+                    break;
+                }
+                c => value.push(c),
+            }
+        }
+        rest = &after[close + 1 + end..];
+        let Some(entry) = dictionary()
+            .get(ai)
+            .filter(|_| ai.bytes().all(|b| b.is_ascii_digit()))
+        else {
+            p.syntax(format!("({ai}) is not a GS1 Application Identifier"));
+            return;
+        };
+        add(p, ai, entry, &value, year);
+    }
+    if !rest.is_empty() {
+        p.syntax(format!("unexpected text '{rest}' outside (AI)value pairs"));
+    }
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// A Digital Link URI on any domain. Returns false when the URI holds no GS1 primary key (then it
+/// is plain data, not an error).
+fn digital_link(p: &mut Parsed, uri: &str, year: i32) -> bool {
+    let after_scheme = uri.split_once("://").map_or(uri, |(_, r)| r);
+    let without_fragment = after_scheme.split('#').next().unwrap_or("");
+    let (host_path, query) = match without_fragment.split_once('?') {
+        Some((a, q)) => (a, q),
+        None => (without_fragment, ""),
+    };
+    let segments: Vec<&str> = host_path
+        .split('/')
+        .skip(1)
+        .filter(|s| !s.is_empty())
+        .collect();
+    let Some(start) = segments.iter().enumerate().position(|(i, s)| {
+        i + 1 < segments.len() && dictionary().get(s).is_some_and(|e| e.dl_key.is_some())
+    }) else {
+        return false;
+    };
+    let pairs = &segments[start..];
+    if pairs.len() % 2 != 0 {
+        p.syntax(format!(
+            "the Digital Link path ends with an AI and no value: /{}",
+            pairs.join("/")
+        ));
+        return true;
+    }
+    let key = pairs[0];
+    let mut qualifiers = Vec::new();
+    for pair in pairs.chunks(2) {
+        let (ai, raw) = (pair[0], pair[1]);
+        let Some(entry) = dictionary().get(ai) else {
+            p.syntax(format!(
+                "({ai}) in the Digital Link path is not a GS1 Application Identifier"
+            ));
+            return true;
+        };
+        let Some(mut value) = percent_decode(raw) else {
+            p.syntax(format!("the value of ({ai}) has a bad %-escape"));
+            return true;
+        };
+        if ai == "01" && [8, 12, 13].contains(&value.len()) {
+            value = format!("{value:0>14}");
+        }
+        if ai != key {
+            qualifiers.push(ai.to_string());
+        }
+        add(p, ai, entry, &value, year);
+    }
+    if let Some(sequences) = dictionary().get(key).and_then(|e| e.dl_key.as_ref()) {
+        let fits = sequences.iter().any(|seq| {
+            let mut pos = 0;
+            qualifiers
+                .iter()
+                .all(|q| match seq[pos..].iter().position(|s| s == q) {
+                    Some(i) => {
+                        pos += i + 1;
+                        true
+                    }
+                    None => false,
+                })
+        });
+        if !fits {
+            p.syntax(format!(
+                "the Digital Link qualifiers after ({key}) are not allowed in this order: {}",
+                qualifiers.join(", ")
+            ));
+        }
+    }
+    for param in query.split('&').filter(|s| !s.is_empty()) {
+        let (k, v) = param.split_once('=').unwrap_or((param, ""));
+        if !k.bytes().all(|b| b.is_ascii_digit()) {
+            continue; // linkType and other non-AI attributes
+        }
+        let Some(entry) = dictionary().get(k) else {
+            p.syntax(format!(
+                "({k}) in the Digital Link query is not a GS1 Application Identifier"
+            ));
+            continue;
+        };
+        if !entry.dl_attribute {
+            p.syntax(format!("({k}) may not be a Digital Link query attribute"));
+            continue;
+        }
+        match percent_decode(&v.replace('+', " ")) {
+            Some(value) => add(p, k, entry, &value, year),
+            None => p.syntax(format!("the value of ({k}) has a bad %-escape")),
+        }
+    }
+    true
+}
+
+/// Validates one AI's value against its components and linters, then records it.
+fn add(p: &mut Parsed, ai: &str, entry: &AiEntry, value: &str, year: i32) {
+    if let Some((_, old)) = p.ais.iter().find(|(a, _)| a == ai) {
+        if old != value {
+            p.syntax(format!("({ai}) appears twice with different values"));
+        }
+        return;
+    }
+    p.ais.push((ai.to_string(), value.to_string()));
+    if let Err(e) = check_value(entry, value, year) {
+        p.syntax(format!("({ai}) {}: {e}", entry.title.to_lowercase()));
+    }
+}
+
+fn check_value(entry: &AiEntry, value: &str, year: i32) -> Result<(), String> {
+    if value.is_empty() {
+        return Err("the value is empty".into());
+    }
+    if value.len() > entry.max_len() {
+        return Err(format!(
+            "'{value}' is too long ({} characters, at most {})",
+            value.len(),
+            entry.max_len()
+        ));
+    }
+    let mut pos = 0;
+    for c in &entry.components {
+        let left = value.len() - pos;
+        if left == 0 && c.optional {
+            break;
+        }
+        let take = if c.min == c.max {
+            c.max
+        } else {
+            left.min(c.max)
+        };
+        if left < take || take < c.min {
+            return Err(format!(
+                "'{value}' is too short ({} characters, {} needed)",
+                value.len(),
+                entry.min_len()
+            ));
+        }
+        let part = &value[pos..pos + take];
+        if let Some(bad) = part.bytes().find(|b| !c.cset.allows(*b)) {
+            return Err(format!(
+                "character '{}' is not allowed (only {})",
+                (bad as char).escape_default(),
+                c.cset.name()
+            ));
+        }
+        for l in &c.linters {
+            linters::lint(l, part, year).map_err(|e| format!("'{part}': {e}"))?;
+        }
+        pos += take;
+    }
+    if pos < value.len() {
+        return Err(format!("'{value}' is too long"));
+    }
+    Ok(())
+}
+
+fn list(patterns: &[dictionary::Pattern]) -> String {
+    patterns
+        .iter()
+        .map(|p| format!("({})", p.0))
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+/// `req` and `ex` between the AIs present.
+fn associations(p: &mut Parsed) {
+    let present: Vec<String> = p.ais.iter().map(|(a, _)| a.clone()).collect();
+    let mut errors = Vec::new();
+    for ai in &present {
+        let Some(entry) = dictionary().get(ai) else {
+            continue;
+        };
+        for req in &entry.requires {
+            let met = req
+                .iter()
+                .any(|alt| alt.iter().all(|pat| present.iter().any(|a| pat.matches(a))));
+            if !met {
+                let options: Vec<String> = req.iter().map(|alt| list(alt)).collect();
+                errors.push(format!(
+                    "({ai}) needs {}{}",
+                    if options.len() > 1 { "one of " } else { "" },
+                    options.join(", ")
+                ));
+            }
+        }
+        for ex in &entry.excludes {
+            if let Some(other) = present.iter().find(|a| *a != ai && ex.matches(a)) {
+                errors.push(format!("({ai}) cannot appear together with ({other})"));
+            }
+        }
+    }
+    p.errors.extend(errors.into_iter().map(|message| Gs1Error {
+        kind: ErrorKind::Association,
+        message,
+    }));
+}
+
+#[cfg(test)]
+mod tests;
