@@ -2,6 +2,7 @@
 //! a bad file (nothing changed), 2 a movement refused by a ledger rule (nothing changed).
 
 mod output;
+mod scan_cli;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -90,6 +91,22 @@ pub enum Command {
     },
     /// Fill an empty database with a demo warehouse.
     Demo,
+    /// Decode every barcode in image files.
+    Decode {
+        /// Comma-separated formats (QR_CODE,DATA_MATRIX,CODE_128,EAN_13,EAN_8,UPC_A,UPC_E,ITF,
+        /// CODE_39,PDF_417,AZTEC,RSS_14,RSS_EXPANDED); default: the warehouse set.
+        #[arg(long)]
+        formats: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        #[arg(required = true)]
+        images: Vec<PathBuf>,
+    },
+    /// Parse scans (one per line on stdin) as GS1 data; one JSON object per line.
+    Parse {
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+    },
     /// Test support: post movements in a loop, printing each committed id (used by the crash test).
     #[command(hide = true)]
     CrashWriter {
@@ -523,6 +540,12 @@ pub fn run(cli: Cli) -> Result<()> {
             );
         }
         Command::CrashWriter { count } => crash_writer(cli.db, count)?,
+        Command::Decode {
+            formats,
+            format,
+            images,
+        } => scan_cli::decode(formats.as_deref(), format, &images)?,
+        Command::Parse { format } => scan_cli::parse(format)?,
     }
     Ok(())
 }

@@ -1,4 +1,10 @@
 //! Scanning: turns pixels and keystrokes into meaning. Imports nothing from the rest of the crate
-//! but the `gtin` leaf.
+//! but the `gtin` leaf; only `rxing_decoder` knows rxing.
 
 pub mod gs1;
+pub mod image_input;
+pub mod rxing_decoder;
+pub mod symbol;
+
+pub use rxing_decoder::{Effort, RxingDecoder};
+pub use symbol::{Decoder, Format, LumaFrame, Point, Symbol};

@@ -1,7 +1,6 @@
 //! The real binary, as scripts and the acceptance checks use it.
 
 use crate::harness::*;
-use serde_json::Value;
 
 fn setup() -> Dir {
     let d = Dir::new();
@@ -10,10 +9,6 @@ fn setup() -> Dir {
     d.ok(&["import", "items", items.to_str().unwrap()]);
     d.ok(&["import", "locations", locs.to_str().unwrap()]);
     d
-}
-
-fn json(s: &str) -> Value {
-    serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
 }
 
 #[test]

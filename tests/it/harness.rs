@@ -192,3 +192,8 @@ pub fn run_with_db(db: &Path, args: &[&str]) -> Output {
         .output()
         .unwrap()
 }
+
+/// Parses JSON output, with the text in the failure message.
+pub fn json(s: &str) -> serde_json::Value {
+    serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
+}

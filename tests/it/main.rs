@@ -8,4 +8,5 @@ mod import;
 mod props;
 mod reports;
 mod rules;
+mod scan;
 mod tidy;

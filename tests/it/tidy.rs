@@ -64,6 +64,36 @@ fn ledger_depends_on_nothing_above_it() {
 }
 
 #[test]
+fn scan_depends_only_on_itself_and_gtin() {
+    assert_never_imports(
+        "src/scan",
+        &[
+            "crate::ledger",
+            "crate::cli",
+            "crate::workflow",
+            "crate::ui",
+            "crate::sync",
+            "slint::",
+            "reqwest",
+            "axum",
+        ],
+    );
+}
+
+#[test]
+fn only_the_rxing_decoder_knows_rxing() {
+    for (path, text) in files_under("src") {
+        if path.ends_with("scan/rxing_decoder.rs") {
+            continue;
+        }
+        assert!(
+            !text.contains("rxing::"),
+            "{path} uses rxing directly; go through scan::Decoder"
+        );
+    }
+}
+
+#[test]
 fn gtin_is_a_leaf() {
     assert_never_imports("src/gtin.rs", &["crate::"]);
 }

@@ -557,5 +557,63 @@ fn associations(p: &mut Parsed) {
     }));
 }
 
+/// Whether the bracketed form is structurally sound: every AI is known and every predefined-length
+/// AI has exactly its length. Content (character sets, check digits) is not judged here.
+pub fn hri_is_well_formed(hri: &str) -> bool {
+    hri_pairs(hri).is_some_and(|pairs| {
+        pairs.iter().all(|(ai, v)| match dictionary().get(ai) {
+            Some(e) => !e.fixed || v.len() == e.max_len(),
+            None => false,
+        })
+    })
+}
+
+/// `(ai)value` pairs of the bracketed form, values as they are.
+fn hri_pairs(hri: &str) -> Option<Vec<(&str, &str)>> {
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    let mut rest = hri.strip_prefix('(')?;
+    loop {
+        let close = rest.find(')')?;
+        let ai = &rest[..close];
+        if !(2..=4).contains(&ai.len()) || !ai.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let after = &rest[close + 1..];
+        // The value runs to the next "(digits)", or to the end.
+        let mut end = after.len();
+        for (i, _) in after.match_indices('(') {
+            let tail = &after[i + 1..];
+            if let Some(c) = tail.find(')') {
+                if (2..=4).contains(&c) && tail[..c].bytes().all(|b| b.is_ascii_digit()) {
+                    end = i;
+                    break;
+                }
+            }
+        }
+        pairs.push((ai, &after[..end]));
+        if end == after.len() {
+            return Some(pairs);
+        }
+        rest = &after[end + 1..];
+    }
+}
+
+/// Turns the bracketed form `(01)…(10)…` into an element string: AIs concatenated, ASCII 29 after
+/// each variable-length value but the last. Purely structural: the values are kept as they are
+/// (validation is `parse`'s job). None when the text is not `(digits)value` pairs.
+pub fn hri_to_element_string(hri: &str) -> Option<String> {
+    let pairs = hri_pairs(hri)?;
+    let mut out = String::new();
+    let last = pairs.len() - 1;
+    for (i, (ai, value)) in pairs.iter().enumerate() {
+        out.push_str(ai);
+        out.push_str(value);
+        if i < last && !dictionary().get(ai).is_some_and(|e| e.fixed) {
+            out.push(GS);
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests;

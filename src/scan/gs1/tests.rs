@@ -173,3 +173,29 @@ fn composite_after_ean() {
     assert_eq!(ais(&p), vec![("01", "09506000134352"), ("10", "LOT1")]);
     assert!(p.ok(), "{:?}", p.errors);
 }
+
+#[test]
+fn bracketed_to_element_string_is_structural() {
+    assert_eq!(
+        hri_to_element_string("(01)98898765432106(15)991231(3103)001750(10)12A(422)123(21)123456")
+            .unwrap(),
+        "01988987654321061599123131030017501012A\u{1d}422123\u{1d}21123456"
+    );
+    assert_eq!(
+        hri_to_element_string("(10)1098 1234").unwrap(),
+        "101098 1234"
+    );
+    assert_eq!(
+        hri_to_element_string("(01)90012345678908(3932)04055GBP").unwrap(),
+        "0190012345678908393204055GBP"
+    );
+    assert_eq!(hri_to_element_string("no brackets"), None);
+}
+
+#[test]
+fn bracketed_structure() {
+    assert!(hri_is_well_formed("(01)90012345678908(3932)04055GBP"));
+    assert!(!hri_is_well_formed("(01)109572281680005"));
+    assert!(!hri_is_well_formed("(26)123"));
+    assert!(!hri_is_well_formed("01234"));
+}
