@@ -8,3 +8,4 @@ pub mod cli;
 pub mod gtin;
 pub mod ledger;
 pub mod scan;
+pub mod workflow;

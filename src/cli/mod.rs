@@ -29,6 +29,9 @@ pub struct Cli {
     /// The SQLite database (default: lotkeeper.db in the platform's data directory).
     #[arg(long, global = true, env = "LOTKEEPER_DB")]
     pub db: Option<PathBuf>,
+    /// Replay camera frames from a folder of images or a Motion-JPEG file instead of a camera.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub camera_replay: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -101,6 +104,19 @@ pub enum Command {
         format: Format,
         #[arg(required = true)]
         images: Vec<PathBuf>,
+    },
+    /// Scan with the camera (or --camera-replay) and print each accepted scan as it comes.
+    Camera {
+        #[arg(long)]
+        formats: Option<String>,
+        /// Which camera (0 is the first).
+        #[arg(long, default_value_t = 0)]
+        index: u32,
+        /// Stop after this many scans.
+        #[arg(long)]
+        count: Option<usize>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
     },
     /// Parse scans (one per line on stdin) as GS1 data; one JSON object per line.
     Parse {
@@ -546,6 +562,12 @@ pub fn run(cli: Cli) -> Result<()> {
             images,
         } => scan_cli::decode(formats.as_deref(), format, &images)?,
         Command::Parse { format } => scan_cli::parse(format)?,
+        Command::Camera {
+            formats,
+            index,
+            count,
+            format,
+        } => scan_cli::camera(cli.camera_replay, index, formats.as_deref(), count, format)?,
     }
     Ok(())
 }

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use super::Format as Output;
+use crate::scan::camera::{FrameSource, ReplaySource};
 use crate::scan::gs1::{self, DataKind};
+use crate::scan::worker::{pump, DecodeWorker, WorkerConfig, WorkerEvent};
 use crate::scan::{image_input, Decoder, Effort, Format, RxingDecoder, Symbol};
 
 /// The GS1 reading of a decoded symbol, or null when it carries no GS1 data.
@@ -132,5 +134,109 @@ pub fn parse(out: Output) -> Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// Opens the replay source when one is given, else the camera (when this build has one).
+pub fn open_source(replay: Option<PathBuf>, index: u32) -> Result<Box<dyn FrameSource>, String> {
+    match replay {
+        Some(path) => {
+            // Paced like a 30 fps preview, so the worker meets frames as it would live.
+            let mut r = ReplaySource::open(&path)?;
+            r.interval = Some(std::time::Duration::from_millis(33));
+            Ok(Box::new(r))
+        }
+        None => open_camera(index),
+    }
+}
+
+#[cfg(feature = "camera")]
+fn open_camera(index: u32) -> Result<Box<dyn FrameSource>, String> {
+    Ok(Box::new(crate::scan::camera::NokhwaSource::open(index)?))
+}
+
+#[cfg(not(feature = "camera"))]
+fn open_camera(_index: u32) -> Result<Box<dyn FrameSource>, String> {
+    Err("this build has no camera support (built without the `camera` feature); use --camera-replay".into())
+}
+
+pub fn camera(
+    replay: Option<PathBuf>,
+    index: u32,
+    formats: Option<&str>,
+    count: Option<usize>,
+    out: Output,
+) -> Result<()> {
+    let formats = match formats {
+        Some(list) => Format::parse_list(list).map_err(anyhow::Error::msg)?,
+        None => Format::WAREHOUSE.to_vec(),
+    };
+    let worker = DecodeWorker::spawn(
+        Box::new(RxingDecoder::new(Effort::Fast)),
+        WorkerConfig {
+            formats,
+            ..Default::default()
+        },
+    );
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (err_tx, err_rx) = std::sync::mpsc::channel::<String>();
+    let replaying = replay.is_some();
+    let pump = pump(
+        move || open_source(replay, index),
+        worker.sink(),
+        stop.clone(),
+        move |e| {
+            let _ = err_tx.send(e);
+        },
+    );
+    let mut seen = 0usize;
+    let mut finished: Option<std::time::Instant> = None;
+    let stdout = std::io::stdout();
+    loop {
+        if let Ok(e) = err_rx.try_recv() {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            bail!("{e}");
+        }
+        match worker
+            .events()
+            .recv_timeout(std::time::Duration::from_millis(200))
+        {
+            Ok(WorkerEvent::Scan { event, .. }) => {
+                let mut w = stdout.lock();
+                let p = gs1::parse(&event.transmitted());
+                match out {
+                    Output::Json => writeln!(
+                        w,
+                        "{}",
+                        json!({"format": event.format.map(|f| f.name()), "text": event.text,
+                               "symbology_id": event.symbology_id, "gs1": if p.kind == DataKind::Plain { serde_json::Value::Null } else { parsed_json(&p) }})
+                    )?,
+                    _ => writeln!(
+                        w,
+                        "{:<12} {}",
+                        event.format.map_or("", |f| f.name()),
+                        event.text.replace('\u{1d}', "<GS>")
+                    )?,
+                }
+                w.flush()?;
+                seen += 1;
+                if count.is_some_and(|c| seen >= c) {
+                    break;
+                }
+            }
+            Ok(WorkerEvent::FrameError(e)) => eprintln!("frame skipped: {e}"),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                // A replay ends when its frames have, and the worker had time for the last one.
+                if replaying && pump.is_finished() {
+                    let done = *finished.get_or_insert_with(std::time::Instant::now);
+                    if done.elapsed() > std::time::Duration::from_secs(1) {
+                        break;
+                    }
+                }
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
     Ok(())
 }

@@ -606,6 +606,34 @@ impl Decoder for RxingDecoder {
     }
 }
 
+/// Test support: a symbol rendered to luma by rxing's own encoder, `px` pixels a module, with a
+/// quiet zone, on a white canvas of at least `min` pixels a side.
+#[cfg(test)]
+pub(crate) fn render_for_tests(
+    contents: &str,
+    format: Format,
+    px: u32,
+    min: u32,
+) -> (Vec<u8>, u32, u32) {
+    use rxing::{EncodeHints, MultiFormatWriter, Writer};
+    let m = MultiFormatWriter
+        .encode_with_hints(contents, &to_rxing(format), 0, 0, &EncodeHints::default())
+        .expect("encodes");
+    let (mw, mh) = (m.getWidth(), m.getHeight());
+    let rows = if mh == 1 { 30 } else { mh };
+    let (w, h) = (((mw + 20) * px).max(min), ((rows + 20) * px).max(min));
+    let (ox, oy) = ((w - mw * px) / 2, (h - rows * px) / 2);
+    let mut img = vec![255u8; (w * h) as usize];
+    for y in 0..rows * px {
+        for x in 0..mw * px {
+            if m.get(x / px, if mh == 1 { 0 } else { y / px }) {
+                img[((y + oy) * w + x + ox) as usize] = 0;
+            }
+        }
+    }
+    (img, w, h)
+}
+
 #[cfg(test)]
 mod tests {
     //! Round trips through rxing's own encoders: encode GS1 data, render it, degrade the picture,

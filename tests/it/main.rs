@@ -1,6 +1,7 @@
 //! The one integration-test binary. `harness` gives each test a ledger with a fixed clock and the
 //! same small warehouse, or a temporary directory and the real `lotkeeper` binary.
 
+mod classify;
 mod cli;
 mod crash;
 mod harness;

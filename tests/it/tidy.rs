@@ -94,6 +94,21 @@ fn only_the_rxing_decoder_knows_rxing() {
 }
 
 #[test]
+fn workflow_never_imports_ui_or_sync() {
+    assert_never_imports(
+        "src/workflow",
+        &[
+            "crate::ui",
+            "crate::sync",
+            "crate::cli",
+            "slint::",
+            "reqwest",
+            "axum",
+        ],
+    );
+}
+
+#[test]
 fn gtin_is_a_leaf() {
     assert_never_imports("src/gtin.rs", &["crate::"]);
 }
