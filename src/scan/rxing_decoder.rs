@@ -32,6 +32,8 @@ pub enum Effort {
 const SMALL_SIDE: u32 = 480;
 /// How often a confirmation strip is stacked on itself (tall enough for the hybrid binarizer).
 const STRIP_REPEAT: u32 = 12;
+/// Images thinner than this hold a single scan line: nothing to confirm a linear symbol against.
+const THIN_SIDE: u32 = 8;
 /// Images thinner than this are padded (rxing stalls on very thin images).
 const MIN_SIDE: u32 = 24;
 
@@ -191,10 +193,44 @@ fn make_variant(luma: &[u8], w: u32, h: u32, v: Variant) -> Option<(Vec<u8>, u32
     Some((out.into_raw(), nw, nh))
 }
 
+/// The border `padded` adds to an image of this size.
+fn pad_border(w: u32, h: u32) -> u32 {
+    (w.max(h) / 10).max(8)
+}
+
+/// Maps a point found in a variant back to the original image.
+fn map_back(v: Variant, w: u32, h: u32, p: Point) -> Point {
+    match v {
+        Variant::AsIs | Variant::Stretched | Variant::Blurred => p,
+        Variant::Scaled(f) => Point {
+            x: p.x / f,
+            y: p.y / f,
+        },
+        Variant::Padded => {
+            let b = pad_border(w, h) as f32;
+            Point {
+                x: p.x - b,
+                y: p.y - b,
+            }
+        }
+        Variant::Rotated(deg) => {
+            // `rotated` samples the padded source at R(p - c) + c; apply that, then unpad.
+            let b = pad_border(w, h) as f32;
+            let (cx, cy) = ((w as f32 + 2.0 * b) / 2.0, (h as f32 + 2.0 * b) / 2.0);
+            let (c, s) = (deg.to_radians().cos(), deg.to_radians().sin());
+            let (dx, dy) = (p.x - cx, p.y - cy);
+            Point {
+                x: c * dx + s * dy + cx - b,
+                y: -s * dx + c * dy + cy - b,
+            }
+        }
+    }
+}
+
 /// The image on a white canvas with a border of a tenth of its size.
 fn padded(img: &image::GrayImage) -> image::GrayImage {
     let (w, h) = img.dimensions();
-    let b = (w.max(h) / 10).max(8);
+    let b = pad_border(w, h);
     let mut out = image::GrayImage::from_pixel(w + 2 * b, h + 2 * b, image::Luma([255]));
     image::imageops::overlay(&mut out, img, i64::from(b), i64::from(b));
     out
@@ -386,6 +422,7 @@ fn strip_read(
     horizontal: bool,
     at: f32,
     formats: &[Format],
+    bin: Bin,
 ) -> Vec<Symbol> {
     let half = 2.0_f32;
     let limit = if horizontal { h } else { w } as f32;
@@ -415,7 +452,7 @@ fn strip_read(
     let pass = Pass {
         try_harder: false,
         inverted: true,
-        bin: Bin::Hybrid,
+        bin,
         variant: Variant::AsIs,
     };
     decode_pass(&tall, sw, rows * STRIP_REPEAT, formats, &pass)
@@ -437,6 +474,7 @@ fn trusted_linear(
     h: u32,
     reads: Vec<Symbol>,
     formats: &[Format],
+    bin: Bin,
 ) -> Vec<Symbol> {
     let lines: Vec<Option<(bool, f32, f32, f32)>> = reads.iter().map(scan_line).collect();
     let same_symbol = |i: usize, j: usize| match (lines[i], lines[j]) {
@@ -468,7 +506,7 @@ fn trusted_linear(
         if texts.len() == 1 {
             let s = &reads[i];
             let confirmed = [-3.0f32, 3.0, -6.0, 6.0, -10.0, 10.0].iter().any(|d| {
-                strip_read(luma, w, h, horizontal, at + d, formats)
+                strip_read(luma, w, h, horizontal, at + d, formats, bin)
                     .iter()
                     .any(|o| o.format == s.format && o.text == s.text)
             });
@@ -488,7 +526,7 @@ fn trusted_linear(
         let mut votes: std::collections::HashMap<String, usize> = Default::default();
         for k in 0..9 {
             let at = lo + (hi - lo) * k as f32 / 8.0;
-            for o in strip_read(luma, w, h, horizontal, at, formats) {
+            for o in strip_read(luma, w, h, horizontal, at, formats, bin) {
                 if o.format == reads[i].format && texts.contains(o.text.as_str()) {
                     *votes.entry(o.text).or_default() += 1;
                 }
@@ -520,6 +558,8 @@ impl Decoder for RxingDecoder {
         let packed = frame.packed();
         let (mut luma, mut w, mut h) = (packed.into_owned(), frame.width, frame.height);
         let (mut dx, mut dy) = (0.0, 0.0);
+        // An image a few pixels thin has no second scan line to confirm a linear symbol on.
+        let single_line = w.min(h) < THIN_SIDE;
         if w < MIN_SIDE || h < MIN_SIDE {
             let (nw, nh) = (w.max(MIN_SIDE), h.max(MIN_SIDE));
             dx = ((nw - w) / 2) as f32;
@@ -586,18 +626,18 @@ impl Decoder for RxingDecoder {
             let (linear, other): (Vec<Symbol>, Vec<Symbol>) = results.into_iter().partition(|s| {
                 s.format.is_linear() && !matches!(s.format, Format::Rss14 | Format::RssExpanded)
             });
-            let linear = if linear.is_empty() {
+            let linear = if linear.is_empty() || single_line {
                 linear
             } else {
-                trusted_linear(img, iw, ih, linear, &formats)
+                trusted_linear(img, iw, ih, linear, &formats, p.bin)
             };
-            let (sx, sy) = (w as f32 / iw as f32, h as f32 / ih as f32);
             for mut s in other.into_iter().chain(linear) {
+                for pt in &mut s.position {
+                    let o = map_back(p.variant, w, h, *pt);
+                    pt.x = o.x - dx;
+                    pt.y = o.y - dy;
+                }
                 if formats.contains(&s.format) && seen.insert((s.format, s.text.clone())) {
-                    for pt in &mut s.position {
-                        pt.x = pt.x * sx - dx;
-                        pt.y = pt.y * sy - dy;
-                    }
                     out.push(s);
                 }
             }
