@@ -105,6 +105,8 @@ pub enum Command {
         #[arg(required = true)]
         images: Vec<PathBuf>,
     },
+    /// Run a workflow from a script (one event per line); one JSON object per event.
+    Session { file: PathBuf },
     /// Scan with the camera (or --camera-replay) and print each accepted scan as it comes.
     Camera {
         #[arg(long)]
@@ -562,6 +564,23 @@ pub fn run(cli: Cli) -> Result<()> {
             images,
         } => scan_cli::decode(formats.as_deref(), format, &images)?,
         Command::Parse { format } => scan_cli::parse(format)?,
+        Command::Session { file } => {
+            let script = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let mut l = open(cli.db)?;
+            let stdout = std::io::stdout();
+            let mut failed = None;
+            crate::workflow::session::run(&mut l, &script, |step| {
+                let mut w = stdout.lock();
+                if let Err(e) = serde_json::to_writer(&mut w, step).map(|_| writeln!(w)) {
+                    failed = Some(e.to_string());
+                }
+            })
+            .map_err(anyhow::Error::msg)?;
+            if let Some(e) = failed {
+                anyhow::bail!("cannot write the output: {e}");
+            }
+        }
         Command::Camera {
             formats,
             index,

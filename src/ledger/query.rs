@@ -358,6 +358,17 @@ impl<'a> Query<'a> {
             .collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The ids of the movements at these journal positions, in the same order.
+    pub fn ids_of(&self, posted: &[Posted]) -> Result<Vec<String>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id FROM movements WHERE seq = ?")?;
+        posted
+            .iter()
+            .map(|p| Ok(st.query_row([p.seq()], |r| r.get(0))?))
+            .collect()
+    }
+
     pub fn movement_count(&self) -> Result<i64> {
         Ok(self
             .conn

@@ -10,10 +10,16 @@ use std::path::Path;
 use super::error::{Error, Result};
 
 /// The migrations, in order; migration `i` (0-based) brings the schema to version `i + 1`.
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_ledger.sql",
-    include_str!("../../migrations/0001_ledger.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_ledger.sql",
+        include_str!("../../migrations/0001_ledger.sql"),
+    ),
+    (
+        "0002_workflow.sql",
+        include_str!("../../migrations/0002_workflow.sql"),
+    ),
+];
 
 /// The schema version this code writes.
 pub fn latest_version() -> i64 {

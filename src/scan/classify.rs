@@ -34,7 +34,10 @@ pub struct ItemScan {
     /// None when the label carries item attributes (a lot, an expiry) but no GTIN.
     pub sku: Option<String>,
     pub gtin: Option<String>,
-    /// Units one scan stands for: the pack quantity, times a count when the label has one.
+    /// Units of the item one label stands for (a case GTIN: 12).
+    pub pack_qty: i64,
+    /// A quantity the label states ((37) trade items times the pack, or (30) units); None when
+    /// the label says nothing about how many.
     pub qty: Option<i64>,
     pub lot: Option<String>,
     pub expiry: Option<NaiveDate>,
@@ -77,6 +80,7 @@ fn item_scan(p: &gs1::Parsed, catalog: &dyn Catalog) -> Result<ItemScan, String>
         .map(|e| e.message.clone())
         .collect();
     let mut scan = ItemScan {
+        pack_qty: 1,
         gtin: p.gtin().map(String::from),
         lot: p.lot().map(String::from),
         expiry: p.expiry(),
@@ -91,12 +95,13 @@ fn item_scan(p: &gs1::Parsed, catalog: &dyn Catalog) -> Result<ItemScan, String>
             .item_by_gtin(g)
             .ok_or_else(|| format!("GTIN {g} is not in the item list"))?;
         scan.sku = Some(sku);
+        scan.pack_qty = pack;
         // (37) counts trade items of the contained GTIN; (30) counts units.
-        scan.qty = Some(match (p.get("37"), p.get("30")) {
-            (Some(n), _) => n.parse::<i64>().unwrap_or(1) * pack,
-            (None, Some(n)) => n.parse::<i64>().unwrap_or(pack),
-            (None, None) => pack,
-        });
+        scan.qty = match (p.get("37"), p.get("30")) {
+            (Some(n), _) => n.parse::<i64>().ok().map(|n| n * pack),
+            (None, Some(n)) => n.parse::<i64>().ok(),
+            (None, None) => None,
+        };
     }
     Ok(scan)
 }
@@ -115,7 +120,7 @@ fn plain(text: &str, catalog: &dyn Catalog, reason: Option<String>) -> Meaning {
     } else if catalog.is_sku(code) {
         Meaning::Item(ItemScan {
             sku: Some(code.to_string()),
-            qty: Some(1),
+            pack_qty: 1,
             ..Default::default()
         })
     } else {

@@ -27,8 +27,9 @@ fn one_gs1_scan_fills_every_field() {
         Meaning::Item(i) => {
             assert_eq!(i.sku.as_deref(), Some("PARA"));
             assert_eq!(
-                (i.lot.as_deref(), i.serial.as_deref(), i.qty),
-                (Some("12345"), Some("SN9"), Some(1))
+                (i.lot.as_deref(), i.serial.as_deref(), i.pack_qty, i.qty),
+                (Some("12345"), Some("SN9"), 1, None),
+                "a unit label states no quantity"
             );
             assert_eq!(
                 i.expiry,
@@ -45,7 +46,14 @@ fn one_gs1_scan_fills_every_field() {
 fn pack_gtin_multiplies_and_counts_multiply_again() {
     let case = meaning("(01)19506000134359(10)L1(17)270101");
     assert!(
-        matches!(case, Meaning::Item(ItemScan { qty: Some(12), .. })),
+        matches!(
+            case,
+            Meaning::Item(ItemScan {
+                pack_qty: 12,
+                qty: None,
+                ..
+            })
+        ),
         "{case:?}"
     );
     let pallet = meaning("(00)106141411234567897(02)19506000134359(37)40(10)L1");

@@ -1,0 +1,313 @@
+//! Cycle count of one location: scan everything in it, see expected against counted, and post the
+//! differences as adjustments with a reason.
+
+use std::collections::BTreeMap;
+
+use super::{ids, meaning, parse_qty, say, what_it_is, Event, Expect, Outcome, View, Workflow};
+use crate::ledger::{Ledger, Movement, MovementKind, Tracking, ADJUSTMENT};
+use crate::scan::classify::{ItemScan, Meaning};
+
+/// (item, lot, serial)
+type Key = (String, Option<String>, Option<String>);
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Stage {
+    Counting,
+    Lot,
+    Reason,
+}
+
+pub struct Count {
+    location: String,
+    expected: BTreeMap<Key, i64>,
+    counted: BTreeMap<Key, i64>,
+    last: Option<Key>,
+    stage: Stage,
+    pending: Option<ItemScan>,
+}
+
+impl Count {
+    pub fn start(ledger: &Ledger, location: &str) -> Result<Count, String> {
+        match ledger.query().location(location) {
+            Ok(Some(l)) if l.kind.is_real() => {}
+            _ => return Err(format!("there is no location {location} to count")),
+        }
+        let expected = ledger
+            .query()
+            .stock(None, Some(location))
+            .map_err(|e| say(&e))?
+            .into_iter()
+            .map(|s| ((s.item, s.lot, s.serial), s.qty))
+            .collect();
+        Ok(Count {
+            location: location.to_string(),
+            expected,
+            counted: BTreeMap::new(),
+            last: None,
+            stage: Stage::Counting,
+            pending: None,
+        })
+    }
+
+    /// Counted minus expected, for every key either side knows.
+    fn differences(&self) -> Vec<(Key, i64)> {
+        let mut keys: Vec<&Key> = self.expected.keys().chain(self.counted.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        keys.into_iter()
+            .map(|k| {
+                (
+                    k.clone(),
+                    self.counted.get(k).copied().unwrap_or(0)
+                        - self.expected.get(k).copied().unwrap_or(0),
+                )
+            })
+            .filter(|(_, d)| *d != 0)
+            .collect()
+    }
+
+    fn add(&mut self, ledger: &Ledger, scan: ItemScan) -> Outcome {
+        let Some(sku) = scan.sku.clone() else {
+            return Outcome::refused("this label has no GTIN: scan the item");
+        };
+        let Ok(Some(item)) = ledger.query().item(&sku) else {
+            return Outcome::refused(format!("unknown item {sku}"));
+        };
+        let needs = match item.tracking {
+            Tracking::Lot if scan.lot.is_none() => Some("lot"),
+            Tracking::Serial if scan.serial.is_none() => Some("serial"),
+            _ => None,
+        };
+        if let Some(what) = needs {
+            self.pending = Some(scan);
+            self.stage = Stage::Lot;
+            return Outcome::needs_more(format!("scan or type the {what} of {sku}"));
+        }
+        let serial = scan
+            .serial
+            .clone()
+            .filter(|_| item.tracking == Tracking::Serial);
+        let mut lot = scan.lot.clone().filter(|_| item.tracking != Tracking::None);
+        if let Some(s) = &serial {
+            if let Ok(Some((_, serial_lot))) = ledger.query().serial(&sku, s) {
+                lot = serial_lot.or(lot);
+            }
+        }
+        let key = (sku.clone(), lot, serial.clone());
+        if serial.is_some() && self.counted.contains_key(&key) {
+            return Outcome::refused(format!(
+                "serial {} is already counted",
+                serial.unwrap_or_default()
+            ));
+        }
+        let qty = if serial.is_some() {
+            1
+        } else {
+            scan.qty.unwrap_or(scan.pack_qty.max(1))
+        };
+        *self.counted.entry(key.clone()).or_insert(0) += qty;
+        self.last = Some(key);
+        self.pending = None;
+        self.stage = Stage::Counting;
+        Outcome::accepted().with_message(Some(format!(
+            "{qty} of {sku} counted; type a number to set the count"
+        )))
+    }
+
+    fn post(&mut self, ledger: &mut Ledger, reason: &str) -> Outcome {
+        let reference = format!("count {} {}", self.location, ledger.today());
+        let batch: Vec<Movement> = self
+            .differences()
+            .into_iter()
+            .map(|((item, lot, serial), d)| {
+                let (from, to) = if d > 0 {
+                    (ADJUSTMENT, self.location.as_str())
+                } else {
+                    (self.location.as_str(), ADJUSTMENT)
+                };
+                Movement::new(MovementKind::Adjust, item, d.abs(), from, to)
+                    .lot(lot)
+                    .serial(serial)
+                    .reason(Some(reason))
+                    .reference(Some(&reference))
+            })
+            .collect();
+        match ledger.post(&batch) {
+            Ok(p) => {
+                let n = batch.len();
+                match Count::start(ledger, &self.location) {
+                    Ok(fresh) => *self = fresh,
+                    Err(e) => return Outcome::refused(e),
+                }
+                Outcome::done(
+                    format!("{n} difference(s) at {} adjusted", self.location),
+                    ids(ledger, &p),
+                )
+            }
+            Err(e) => Outcome::refused(say(&e)),
+        }
+    }
+}
+
+fn describe((item, lot, serial): &Key) -> String {
+    let mut t = item.clone();
+    if let Some(l) = lot {
+        t.push_str(&format!(" lot {l}"));
+    }
+    if let Some(s) = serial {
+        t.push_str(&format!(" serial {s}"));
+    }
+    t
+}
+
+impl Workflow for Count {
+    fn view(&self) -> View {
+        let (prompt, expect) = match self.stage {
+            Stage::Counting => (
+                format!("Scan everything at {}; confirm when done", self.location),
+                Expect::Item,
+            ),
+            Stage::Lot => ("Scan or type the lot (or serial)".into(), Expect::Lot),
+            Stage::Reason => ("Type the reason for the differences".into(), Expect::Reason),
+        };
+        let mut v = View::new("Count", prompt, expect);
+        v.field("Location", Some(&self.location));
+        let mut keys: Vec<&Key> = self.expected.keys().chain(self.counted.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        v.lines = keys
+            .into_iter()
+            .map(|k| {
+                let (e, c) = (
+                    self.expected.get(k).copied().unwrap_or(0),
+                    self.counted.get(k).copied().unwrap_or(0),
+                );
+                format!(
+                    "{}: expected {e}, counted {c}{}",
+                    describe(k),
+                    if e != c {
+                        format!(" ({:+})", c - e)
+                    } else {
+                        String::new()
+                    }
+                )
+            })
+            .collect();
+        v
+    }
+
+    fn handle(&mut self, ledger: &mut Ledger, event: Event) -> Outcome {
+        match (self.stage, event) {
+            (_, Event::Cancel) => match Count::start(ledger, &self.location) {
+                Ok(fresh) => {
+                    *self = fresh;
+                    Outcome::accepted().with_message(Some("count restarted".into()))
+                }
+                Err(e) => Outcome::refused(e),
+            },
+            (Stage::Reason | Stage::Lot, Event::Back) => {
+                self.stage = Stage::Counting;
+                self.pending = None;
+                Outcome::accepted()
+            }
+            (Stage::Counting, Event::Back) => match self.last.take() {
+                Some(k) => {
+                    self.counted.remove(&k);
+                    Outcome::accepted()
+                        .with_message(Some(format!("{} taken out of the count", describe(&k))))
+                }
+                None => Outcome::refused("nothing to go back to"),
+            },
+            (Stage::Counting, Event::Confirm) => {
+                if self.differences().is_empty() {
+                    Outcome::done(
+                        format!(
+                            "{} matches what is expected: nothing to adjust",
+                            self.location
+                        ),
+                        vec![],
+                    )
+                } else {
+                    self.stage = Stage::Reason;
+                    Outcome::needs_more(format!(
+                        "{} difference(s): type the reason",
+                        self.differences().len()
+                    ))
+                }
+            }
+            (Stage::Reason, Event::Enter(reason)) if !reason.trim().is_empty() => {
+                self.post(ledger, reason.trim())
+            }
+            (Stage::Reason, _) => Outcome::refused(
+                "type the reason for the differences (damaged, miscounted before, found, ...)",
+            ),
+            (Stage::Counting, Event::Enter(t)) if t.trim().parse::<i64>().is_ok() => {
+                let Some(k) = self.last.clone() else {
+                    return Outcome::refused("scan an item first, then type its count");
+                };
+                if k.2.is_some() {
+                    return Outcome::refused("a serial is one unit");
+                }
+                match t.trim().parse::<i64>() {
+                    Ok(0) => {
+                        self.counted.insert(k, 0);
+                        Outcome::accepted()
+                    }
+                    _ => match parse_qty(&t) {
+                        Ok(q) => {
+                            self.counted.insert(k, q);
+                            Outcome::accepted()
+                        }
+                        Err(e) => Outcome::refused(e),
+                    },
+                }
+            }
+            (_, Event::Enter(t)) => self.handle(
+                ledger,
+                Event::Scan(crate::scan::ScanEvent::manual(t.trim())),
+            ),
+            (_, Event::Confirm) => Outcome::refused(self.view().prompt),
+            (_, Event::Choose(c)) => Outcome::refused(format!("'{c}' is not a choice here")),
+            (stage, Event::Scan(scan)) => match (stage, meaning(ledger, &scan)) {
+                (Stage::Counting, Meaning::Item(i)) => self.add(ledger, i),
+                (Stage::Lot, m) => {
+                    let Some(mut pending) = self.pending.clone() else {
+                        return Outcome::refused("scan the item first");
+                    };
+                    let code = match m {
+                        Meaning::Text { text, .. } => text,
+                        other => {
+                            return Outcome::refused(format!(
+                                "that is {}: scan the lot or serial",
+                                what_it_is(&other)
+                            ))
+                        }
+                    };
+                    let serial_item = pending
+                        .sku
+                        .as_deref()
+                        .and_then(|s| ledger.query().item(s).ok().flatten())
+                        .map(|i| i.tracking)
+                        == Some(Tracking::Serial);
+                    if serial_item {
+                        pending.serial = Some(code);
+                    } else {
+                        pending.lot = Some(code);
+                    }
+                    self.add(ledger, pending)
+                }
+                (_, Meaning::Location { code }) if code != self.location => {
+                    Outcome::refused(format!(
+                        "this count is for {}; {code} needs a count of its own",
+                        self.location
+                    ))
+                }
+                (_, other) => Outcome::refused(format!(
+                    "that is {}: {}",
+                    what_it_is(&other),
+                    self.view().prompt
+                )),
+            },
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! Look up anything: an item shows its stock by lot and location; a lot its expiry, status, where
+//! it is, its history and its trace; a serial where it is and its history; a location what is in it.
+
+use super::{meaning, say, Event, Expect, Outcome, View, Workflow};
+use crate::ledger::{JournalEntry, Ledger};
+use crate::scan::classify::Meaning;
+
+#[derive(Default)]
+pub struct Lookup {
+    title: Option<String>,
+    fields: Vec<(String, String)>,
+    lines: Vec<String>,
+}
+
+fn history(entries: &[JournalEntry]) -> Vec<String> {
+    entries
+        .iter()
+        .map(|m| {
+            format!(
+                "{} {} {} {} → {}{}",
+                &m.created_at[..10.min(m.created_at.len())],
+                m.kind,
+                m.qty,
+                m.from,
+                m.to,
+                m.reason
+                    .as_ref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+impl Lookup {
+    pub fn start() -> Lookup {
+        Lookup::default()
+    }
+
+    fn show_lot(&mut self, ledger: &Ledger, item: &str, lot: &str) -> Result<(), String> {
+        let l = ledger
+            .query()
+            .lot(item, lot)
+            .map_err(|e| say(&e))?
+            .ok_or_else(|| format!("{item} has no lot {lot}"))?;
+        self.title = Some(format!("{item} lot {lot}"));
+        self.fields = vec![("Status".into(), l.status.to_string())];
+        if let Some(e) = l.expiry {
+            let left = (e - ledger.today()).num_days();
+            self.fields.push((
+                "Expiry".into(),
+                if left < 0 {
+                    format!("{e} (expired)")
+                } else {
+                    format!("{e} ({left} days left)")
+                },
+            ));
+        }
+        let stock = ledger
+            .stock_by_lot(Some(item), None, Some(lot))
+            .map_err(|e| say(&e))?;
+        self.lines = stock
+            .iter()
+            .map(|s| format!("{} at {}", s.on_hand, s.location))
+            .collect();
+        let trace = ledger.trace(item, Some(lot), None).map_err(|e| say(&e))?;
+        self.fields
+            .push(("Suppliers".into(), trace.suppliers.join(", ")));
+        self.fields
+            .push(("Customers".into(), trace.customers.join(", ")));
+        let tx = ledger.lot_transactions(item, lot).map_err(|e| say(&e))?;
+        self.lines.extend(history(
+            &tx.into_iter().map(|t| t.entry).collect::<Vec<_>>(),
+        ));
+        Ok(())
+    }
+
+    fn show_serial(&mut self, ledger: &Ledger, item: &str, serial: &str) -> Result<(), String> {
+        let (at, lot) = ledger
+            .query()
+            .serial(item, serial)
+            .map_err(|e| say(&e))?
+            .ok_or_else(|| format!("{item} has no serial {serial}"))?;
+        self.title = Some(format!("{item} serial {serial}"));
+        self.fields = vec![("Where".into(), at.unwrap_or_else(|| "not in stock".into()))];
+        if let Some(l) = lot {
+            self.fields.push(("Lot".into(), l));
+        }
+        self.lines = history(
+            &ledger
+                .query()
+                .serial_history(item, serial)
+                .map_err(|e| say(&e))?,
+        );
+        Ok(())
+    }
+
+    fn show(&mut self, ledger: &Ledger, m: Meaning) -> Result<(), String> {
+        match m {
+            Meaning::Item(i) => {
+                let sku = i.sku.ok_or("this label has no GTIN")?;
+                if let Some(s) = i.serial {
+                    return self.show_serial(ledger, &sku, &s);
+                }
+                if let Some(l) = i.lot {
+                    return self.show_lot(ledger, &sku, &l);
+                }
+                let item = ledger
+                    .query()
+                    .item(&sku)
+                    .map_err(|e| say(&e))?
+                    .ok_or("unknown item")?;
+                self.title = Some(format!("{} {}", item.sku, item.name));
+                self.fields = vec![("Tracking".into(), item.tracking.to_string())];
+                let rows = ledger
+                    .stock_by_lot(Some(&sku), None, None)
+                    .map_err(|e| say(&e))?;
+                self.fields.push((
+                    "On hand".into(),
+                    format!(
+                        "{} {}",
+                        rows.iter().map(|r| r.on_hand).sum::<i64>(),
+                        item.unit
+                    ),
+                ));
+                self.lines = rows
+                    .iter()
+                    .map(|r| {
+                        format!(
+                            "{} at {}{}{}{}",
+                            r.on_hand,
+                            r.location,
+                            r.lot
+                                .as_ref()
+                                .map(|l| format!(" lot {l}"))
+                                .unwrap_or_default(),
+                            r.serial
+                                .as_ref()
+                                .map(|s| format!(" serial {s}"))
+                                .unwrap_or_default(),
+                            r.expiry.map(|e| format!(" exp {e}")).unwrap_or_default()
+                        )
+                    })
+                    .collect();
+                Ok(())
+            }
+            Meaning::Location { code } => {
+                self.title = Some(format!("Location {code}"));
+                let rows = ledger
+                    .query()
+                    .stock(None, Some(&code))
+                    .map_err(|e| say(&e))?;
+                self.fields = vec![("Lines".into(), rows.len().to_string())];
+                self.lines = rows
+                    .iter()
+                    .map(|r| {
+                        format!(
+                            "{} {}{}{}",
+                            r.qty,
+                            r.item,
+                            r.lot
+                                .as_ref()
+                                .map(|l| format!(" lot {l}"))
+                                .unwrap_or_default(),
+                            r.serial
+                                .as_ref()
+                                .map(|s| format!(" serial {s}"))
+                                .unwrap_or_default()
+                        )
+                    })
+                    .collect();
+                Ok(())
+            }
+            Meaning::Text { text, reason } => {
+                // A lot or serial code alone: find the item it belongs to.
+                let q = ledger.query();
+                let lots = q.items_with_lot(&text).map_err(|e| say(&e))?;
+                let serials = q.items_with_serial(&text).map_err(|e| say(&e))?;
+                match (lots.as_slice(), serials.as_slice()) {
+                    ([item], []) => self.show_lot(ledger, item, &text),
+                    ([], [item]) => self.show_serial(ledger, item, &text),
+                    ([], []) => {
+                        Err(reason.unwrap_or_else(|| format!("nothing is known as '{text}'")))
+                    }
+                    _ => {
+                        Err(format!(
+                        "'{text}' is a lot or serial of several items ({}): scan the item's label",
+                        lots.iter().chain(&serials).cloned().collect::<Vec<_>>().join(", ")
+                    ))
+                    }
+                }
+            }
+            Meaning::Sscc { sscc, contents } => match contents {
+                Some(c) => self.show(ledger, Meaning::Item(c)),
+                None => Err(format!("pallet {sscc}: its contents are not on the label")),
+            },
+            Meaning::Document { number, .. } => {
+                let pl = ledger.query().pick_list(&number).map_err(|e| say(&e))?;
+                let po = ledger
+                    .query()
+                    .purchase_order(&number)
+                    .map_err(|e| say(&e))?;
+                self.title = Some(number.clone());
+                self.fields.clear();
+                self.lines = match (pl, po) {
+                    (Some(pl), _) => pl
+                        .lines
+                        .iter()
+                        .map(|l| {
+                            format!("{} {}: {} of {} picked", l.line_no, l.item, l.picked, l.qty)
+                        })
+                        .collect(),
+                    (None, Some(po)) => po
+                        .lines
+                        .iter()
+                        .map(|l| {
+                            format!(
+                                "{} {}: {} of {} received",
+                                l.line_no, l.item, l.received, l.qty
+                            )
+                        })
+                        .collect(),
+                    _ => vec![],
+                };
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Workflow for Lookup {
+    fn view(&self) -> View {
+        let mut v = View::new("Look up", "Scan anything", Expect::Anything);
+        if let Some(t) = &self.title {
+            v.fields.push(("Found".into(), t.clone()));
+        }
+        v.fields.extend(self.fields.iter().cloned());
+        v.lines = self.lines.clone();
+        v
+    }
+
+    fn handle(&mut self, ledger: &mut Ledger, event: Event) -> Outcome {
+        let scan = match event {
+            Event::Scan(s) => s,
+            Event::Enter(t) => crate::scan::ScanEvent::manual(t.trim()),
+            Event::Cancel | Event::Back => {
+                *self = Lookup::default();
+                return Outcome::accepted();
+            }
+            _ => return Outcome::refused("scan anything to look it up"),
+        };
+        let m = meaning(ledger, &scan);
+        let mut fresh = Lookup::default();
+        match fresh.show(ledger, m) {
+            Ok(()) => {
+                *self = fresh;
+                Outcome::accepted()
+            }
+            // A failed lookup keeps what was shown before.
+            Err(e) => Outcome::refused(e),
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! Site settings the workflows follow, kept in the `settings` table.
+
+use chrono::NaiveDate;
+use rusqlite::OptionalExtension;
+
+use crate::ledger::{Error, Ledger, Result};
+
+/// What happens when a picker scans another lot than the FEFO suggestion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviationPolicy {
+    /// Allowed with a reason, which is recorded with the movement.
+    RequireReason,
+    /// Not allowed: the picker must take the suggested lot.
+    Stop,
+}
+
+/// What finishing a pick list posts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PickFinish {
+    /// The shipment to the customer.
+    Ship,
+    /// A move to this staging location (shipping is done from there later).
+    Stage(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub deviation: DeviationPolicy,
+    pub pick_finish: PickFinish,
+    /// How generated lot codes look: `YYYY`, `YY`, `MM`, `DD` for today's date, `N…` for a
+    /// sequence number with that many digits. Default `YYMMDD-NN`.
+    pub lot_rule: String,
+    /// Where receipts go unless another location is scanned (default: the first dock).
+    pub receive_location: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            deviation: DeviationPolicy::RequireReason,
+            pick_finish: PickFinish::Ship,
+            lot_rule: "YYMMDD-NN".into(),
+            receive_location: None,
+        }
+    }
+}
+
+fn get(ledger: &Ledger, key: &str) -> Result<Option<String>> {
+    Ok(ledger
+        .conn()
+        .query_row("SELECT value FROM settings WHERE key = ?", [key], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+impl Settings {
+    pub fn load(ledger: &Ledger) -> Result<Settings> {
+        let mut s = Settings::default();
+        if let Some(v) = get(ledger, "deviation")? {
+            s.deviation = if v == "stop" {
+                DeviationPolicy::Stop
+            } else {
+                DeviationPolicy::RequireReason
+            };
+        }
+        if let Some(v) = get(ledger, "pick_finish")? {
+            s.pick_finish = match v.strip_prefix("stage:") {
+                Some(loc) => PickFinish::Stage(loc.to_string()),
+                None => PickFinish::Ship,
+            };
+        }
+        if let Some(v) = get(ledger, "lot_rule")? {
+            s.lot_rule = v;
+        }
+        s.receive_location = get(ledger, "receive_location")?;
+        Ok(s)
+    }
+
+    pub fn save(&self, ledger: &mut Ledger) -> Result<()> {
+        if !self.lot_rule.contains('N') {
+            return Err(Error::invalid(format!(
+                "the lot rule '{}' has no N for the sequence number, so two lots of a day would share a code",
+                self.lot_rule
+            )));
+        }
+        let pairs = [
+            (
+                "deviation",
+                Some(match self.deviation {
+                    DeviationPolicy::Stop => "stop".to_string(),
+                    DeviationPolicy::RequireReason => "reason".to_string(),
+                }),
+            ),
+            (
+                "pick_finish",
+                Some(match &self.pick_finish {
+                    PickFinish::Ship => "ship".to_string(),
+                    PickFinish::Stage(l) => format!("stage:{l}"),
+                }),
+            ),
+            ("lot_rule", Some(self.lot_rule.clone())),
+            ("receive_location", self.receive_location.clone()),
+        ];
+        ledger.write(|tx| {
+            for (k, v) in &pairs {
+                match v {
+                    Some(v) => tx.execute(
+                        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2",
+                        [k, &v.as_str()],
+                    )?,
+                    None => tx.execute("DELETE FROM settings WHERE key = ?", [k])?,
+                };
+            }
+            Ok(())
+        })
+    }
+}
+
+/// The next lot code by `rule` for `item` on `today` that the item does not have yet.
+pub fn generate_lot(ledger: &Ledger, rule: &str, item: &str, today: NaiveDate) -> Result<String> {
+    let dated = rule
+        .replace("YYYY", &today.format("%Y").to_string())
+        .replace("YY", &today.format("%y").to_string())
+        .replace("MM", &today.format("%m").to_string())
+        .replace("DD", &today.format("%d").to_string());
+    let width = dated.chars().filter(|c| *c == 'N').count();
+    let Some(start) = dated.find('N') else {
+        return Err(Error::invalid(format!(
+            "the lot rule '{rule}' has no N for the sequence number"
+        )));
+    };
+    let (head, tail) = (&dated[..start], &dated[start + width..]);
+    for n in 1..10u64.pow(width.min(9) as u32) {
+        let code = format!("{head}{n:0width$}{tail}");
+        if ledger.query().lot(item, &code)?.is_none() {
+            return Ok(code);
+        }
+    }
+    Err(Error::invalid(format!(
+        "every lot code of the rule '{rule}' is used for {item} today; widen its N"
+    )))
+}
