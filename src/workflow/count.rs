@@ -3,7 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use super::{ids, meaning, parse_qty, say, what_it_is, Event, Expect, Outcome, View, Workflow};
+use super::{
+    complete_item, ids, lot_serial, meaning, parse_qty, say, what_it_is, Event, Expect, Outcome,
+    View, Workflow,
+};
 use crate::ledger::{Ledger, Movement, MovementKind, Tracking, ADJUSTMENT};
 use crate::scan::classify::{ItemScan, Meaning};
 
@@ -150,14 +153,7 @@ impl Count {
 }
 
 fn describe((item, lot, serial): &Key) -> String {
-    let mut t = item.clone();
-    if let Some(l) = lot {
-        t.push_str(&format!(" lot {l}"));
-    }
-    if let Some(s) = serial {
-        t.push_str(&format!(" serial {s}"));
-    }
-    t
+    format!("{item}{}", lot_serial(lot.as_deref(), serial.as_deref()))
 }
 
 impl Workflow for Count {
@@ -271,30 +267,13 @@ impl Workflow for Count {
             (stage, Event::Scan(scan)) => match (stage, meaning(ledger, &scan)) {
                 (Stage::Counting, Meaning::Item(i)) => self.add(ledger, i),
                 (Stage::Lot, m) => {
-                    let Some(mut pending) = self.pending.clone() else {
+                    let Some(pending) = self.pending.clone() else {
                         return Outcome::refused("scan the item first");
                     };
-                    let code = match m {
-                        Meaning::Text { text, .. } => text,
-                        other => {
-                            return Outcome::refused(format!(
-                                "that is {}: scan the lot or serial",
-                                what_it_is(&other)
-                            ))
-                        }
-                    };
-                    let serial_item = pending
-                        .sku
-                        .as_deref()
-                        .and_then(|s| ledger.query().item(s).ok().flatten())
-                        .map(|i| i.tracking)
-                        == Some(Tracking::Serial);
-                    if serial_item {
-                        pending.serial = Some(code);
-                    } else {
-                        pending.lot = Some(code);
+                    match complete_item(ledger, pending, m) {
+                        Ok(item) => self.add(ledger, item),
+                        Err(refused) => refused,
                     }
-                    self.add(ledger, pending)
                 }
                 (_, Meaning::Location { code }) if code != self.location => {
                     Outcome::refused(format!(

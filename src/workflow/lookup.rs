@@ -1,7 +1,7 @@
 //! Look up anything: an item shows its stock by lot and location; a lot its expiry, status, where
 //! it is, its history and its trace; a serial where it is and its history; a location what is in it.
 
-use super::{meaning, say, Event, Expect, Outcome, View, Workflow};
+use super::{lot_serial, meaning, say, Event, Expect, Outcome, View, Workflow};
 use crate::ledger::{JournalEntry, Ledger};
 use crate::scan::classify::Meaning;
 
@@ -127,17 +127,10 @@ impl Lookup {
                     .iter()
                     .map(|r| {
                         format!(
-                            "{} at {}{}{}{}",
+                            "{} at {}{}{}",
                             r.on_hand,
                             r.location,
-                            r.lot
-                                .as_ref()
-                                .map(|l| format!(" lot {l}"))
-                                .unwrap_or_default(),
-                            r.serial
-                                .as_ref()
-                                .map(|s| format!(" serial {s}"))
-                                .unwrap_or_default(),
+                            lot_serial(r.lot.as_deref(), r.serial.as_deref()),
                             r.expiry.map(|e| format!(" exp {e}")).unwrap_or_default()
                         )
                     })
@@ -155,17 +148,10 @@ impl Lookup {
                     .iter()
                     .map(|r| {
                         format!(
-                            "{} {}{}{}",
+                            "{} {}{}",
                             r.qty,
                             r.item,
-                            r.lot
-                                .as_ref()
-                                .map(|l| format!(" lot {l}"))
-                                .unwrap_or_default(),
-                            r.serial
-                                .as_ref()
-                                .map(|s| format!(" serial {s}"))
-                                .unwrap_or_default()
+                            lot_serial(r.lot.as_deref(), r.serial.as_deref())
                         )
                     })
                     .collect();

@@ -17,7 +17,7 @@ pub mod transfer;
 use serde::Serialize;
 
 use crate::ledger::{Error as LedgerError, Ledger, Posted};
-use crate::scan::classify::{classify, Meaning};
+use crate::scan::classify::{classify, ItemScan, Meaning};
 use crate::scan::{Format, ScanEvent};
 
 pub use catalog::LedgerCatalog;
@@ -216,6 +216,52 @@ pub(crate) fn parse_qty(text: &str) -> Result<i64, String> {
             "'{}' is not a quantity: type a whole number of at least 1",
             text.trim()
         )),
+    }
+}
+
+/// ` lot L serial S`, for lines that name what moved.
+pub(crate) fn lot_serial(lot: Option<&str>, serial: Option<&str>) -> String {
+    let mut t = String::new();
+    if let Some(l) = lot {
+        t.push_str(&format!(" lot {l}"));
+    }
+    if let Some(s) = serial {
+        t.push_str(&format!(" serial {s}"));
+    }
+    t
+}
+
+/// Completes an item scan that lacked its lot or serial with what was scanned or typed next:
+/// a code becomes the serial of a serial-tracked item and the lot of any other; a label with a
+/// lot or serial gives them. Refused for anything else.
+pub(crate) fn complete_item(
+    ledger: &Ledger,
+    mut pending: ItemScan,
+    m: Meaning,
+) -> Result<ItemScan, Outcome> {
+    match m {
+        Meaning::Text { text, .. } => {
+            let serial_item = pending
+                .sku
+                .as_deref()
+                .and_then(|s| ledger.query().item(s).ok().flatten())
+                .is_some_and(|i| i.tracking == crate::ledger::Tracking::Serial);
+            if serial_item {
+                pending.serial = Some(text);
+            } else {
+                pending.lot = Some(text);
+            }
+            Ok(pending)
+        }
+        Meaning::Item(i) if i.lot.is_some() || i.serial.is_some() => {
+            pending.lot = pending.lot.or(i.lot);
+            pending.serial = pending.serial.or(i.serial);
+            Ok(pending)
+        }
+        other => Err(Outcome::refused(format!(
+            "that is {}: scan the lot or serial",
+            what_it_is(&other)
+        ))),
     }
 }
 

@@ -1,7 +1,10 @@
 //! Moving stock: scan the source, scan what moves (each checked against the source when it is
 //! scanned), scan the destination, and post it all as one batch.
 
-use super::{ids, meaning, parse_qty, say, what_it_is, Event, Expect, Outcome, View, Workflow};
+use super::{
+    complete_item, ids, lot_serial, meaning, parse_qty, say, what_it_is, Event, Expect, Outcome,
+    View, Workflow,
+};
 use crate::ledger::{Ledger, Movement, MovementKind, Tracking};
 use crate::scan::classify::{ItemScan, Meaning};
 
@@ -177,14 +180,13 @@ impl Workflow for Transfer {
             .lines
             .iter()
             .map(|l| {
-                let mut t = format!("{} {} {}", l.qty, l.unit, l.item);
-                if let Some(x) = &l.lot {
-                    t.push_str(&format!(" lot {x}"));
-                }
-                if let Some(x) = &l.serial {
-                    t.push_str(&format!(" serial {x}"));
-                }
-                t
+                format!(
+                    "{} {} {}{}",
+                    l.qty,
+                    l.unit,
+                    l.item,
+                    lot_serial(l.lot.as_deref(), l.serial.as_deref())
+                )
             })
             .collect();
         v
@@ -312,34 +314,13 @@ impl Workflow for Transfer {
                     self.handle(ledger, Event::Scan(scan))
                 }
                 (Stage::Lot, m) => {
-                    let Some(mut pending) = self.pending.clone() else {
+                    let Some(pending) = self.pending.clone() else {
                         return Outcome::refused("scan the item first");
                     };
-                    let code = match m {
-                        Meaning::Text { text, .. } => text,
-                        Meaning::Item(i) if i.lot.is_some() || i.serial.is_some() => {
-                            pending.lot = pending.lot.or(i.lot);
-                            pending.serial = pending.serial.or(i.serial);
-                            return self.add(ledger, pending);
-                        }
-                        other => {
-                            return Outcome::refused(format!(
-                                "that is {}: scan the lot or serial",
-                                what_it_is(&other)
-                            ))
-                        }
-                    };
-                    let tracking = pending
-                        .sku
-                        .as_deref()
-                        .and_then(|s| ledger.query().item(s).ok().flatten())
-                        .map(|i| i.tracking);
-                    if tracking == Some(Tracking::Serial) {
-                        pending.serial = Some(code);
-                    } else {
-                        pending.lot = Some(code);
+                    match complete_item(ledger, pending, m) {
+                        Ok(item) => self.add(ledger, item),
+                        Err(refused) => refused,
                     }
-                    self.add(ledger, pending)
                 }
                 (_, other) => Outcome::refused(format!(
                     "that is {}: {}",

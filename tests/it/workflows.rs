@@ -236,19 +236,9 @@ fn receive_refuses_the_wrong_kind_of_scan_without_losing_fields() {
     );
 }
 
-fn pick_setup() -> Ledger {
-    let mut l = ledger();
-    receive_lot(&mut l, "PARA", "LATE", Some("2027-06-01"), 20, "A1");
-    receive_lot(&mut l, "PARA", "SOON", Some("2026-09-01"), 5, "A2");
-    // Expired stock on the shelf comes in as opening stock (a receipt of it would be refused).
-    l.import_csv(
-        ImportKind::Stock,
-        "sku,location,lot,serial,expiry,qty\nPARA,A2,GONE,,2026-06-10,4\n",
-    )
-    .unwrap();
-    receive_lot(&mut l, "PARA", "HELD", Some("2026-08-01"), 4, "A2");
-    l.set_lot_status("PARA", "HELD", LotStatus::Recalled, "recall 9")
-        .unwrap();
+/// SOON at A2, 50 bolts at A1, and pick list PL-1 (8 PARA, 10 BOLT) for Bob.
+fn stock_and_pick_list(l: &mut Ledger) {
+    receive_lot(l, "PARA", "SOON", Some("2026-09-01"), 5, "A2");
     l.receive(&lotkeeper::ledger::ReceiveCmd {
         item: "BOLT".into(),
         qty: 50,
@@ -261,6 +251,22 @@ fn pick_setup() -> Ledger {
         "picklist,customer,sku,qty,due\nPL-1,Bob,PARA,8,\nPL-1,Bob,BOLT,10,\n",
     )
     .unwrap();
+}
+
+/// The pick list, with a later lot at A1 and an expired and a recalled lot at A2.
+fn pick_setup() -> Ledger {
+    let mut l = ledger();
+    receive_lot(&mut l, "PARA", "LATE", Some("2027-06-01"), 20, "A1");
+    // Expired stock on the shelf comes in as opening stock (a receipt of it would be refused).
+    l.import_csv(
+        ImportKind::Stock,
+        "sku,location,lot,serial,expiry,qty\nPARA,A2,GONE,,2026-06-10,4\n",
+    )
+    .unwrap();
+    receive_lot(&mut l, "PARA", "HELD", Some("2026-08-01"), 4, "A2");
+    l.set_lot_status("PARA", "HELD", LotStatus::Recalled, "recall 9")
+        .unwrap();
+    stock_and_pick_list(&mut l);
     l
 }
 
@@ -413,19 +419,7 @@ fn a_half_done_pick_list_survives_a_restart_and_short_picks_are_recorded() {
         ))));
     l.import_csv(ImportKind::Items, ITEMS).unwrap();
     l.import_csv(ImportKind::Locations, LOCATIONS).unwrap();
-    receive_lot(&mut l, "PARA", "SOON", Some("2026-09-01"), 5, "A2");
-    l.receive(&lotkeeper::ledger::ReceiveCmd {
-        item: "BOLT".into(),
-        qty: 50,
-        to: "A1".into(),
-        ..Default::default()
-    })
-    .unwrap();
-    l.import_csv(
-        ImportKind::PickLists,
-        "picklist,customer,sku,qty,due\nPL-1,Bob,PARA,8,\nPL-1,Bob,BOLT,10,\n",
-    )
-    .unwrap();
+    stock_and_pick_list(&mut l);
     {
         let mut w = Pick::open(&l, "PL-1").unwrap();
         drive(&mut l, &mut w, &["scan A1", "scan BOLT", "confirm"]);
