@@ -7,5 +7,7 @@
 pub mod cli;
 pub mod gtin;
 pub mod ledger;
+pub mod rows;
 pub mod scan;
+pub mod sync;
 pub mod workflow;

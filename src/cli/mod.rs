@@ -3,6 +3,7 @@
 
 mod output;
 mod scan_cli;
+mod sync_cli;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -105,6 +106,57 @@ pub enum Command {
         #[arg(required = true)]
         images: Vec<PathBuf>,
     },
+    /// Run the back-office server over this database.
+    Serve {
+        /// Address to listen on, like 0.0.0.0:8443 (127.0.0.1:PORT for plain HTTP on loopback).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+    },
+    /// Devices enrolled with this server: add (prints a token once), list, revoke.
+    Device {
+        #[command(subcommand)]
+        action: DeviceAction,
+    },
+    /// Store the server and token on this device for later syncs.
+    Enroll {
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        token: String,
+        /// This device's name (as the server knows it).
+        #[arg(long)]
+        device: Option<String>,
+    },
+    /// Push pending movements and pull the server's: one sync, and what moved.
+    Sync {
+        #[arg(long)]
+        server: Option<String>,
+        #[arg(long)]
+        token: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Online or not, pending movements, conflicts, last successful sync.
+    Status {
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Movements the server rejected; `--dismiss ID --note TEXT` resolves one.
+    Conflicts {
+        #[arg(long, requires = "note")]
+        dismiss: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+        /// Include dismissed conflicts.
+        #[arg(long)]
+        all: bool,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
     /// Run a workflow from a script (one event per line); one JSON object per event.
     Session { file: PathBuf },
     /// Scan with the camera (or --camera-replay) and print each accepted scan as it comes.
@@ -130,6 +182,21 @@ pub enum Command {
     CrashWriter {
         #[arg(long, default_value_t = 1_000_000)]
         count: u64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DeviceAction {
+    /// Enroll a device: prints its token once (only a hash is kept).
+    Add {
+        name: String,
+    },
+    List {
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    Revoke {
+        name: String,
     },
 }
 
@@ -564,6 +631,33 @@ pub fn run(cli: Cli) -> Result<()> {
             images,
         } => scan_cli::decode(formats.as_deref(), format, &images)?,
         Command::Parse { format } => scan_cli::parse(format)?,
+        Command::Serve {
+            listen,
+            tls_cert,
+            tls_key,
+        } => sync_cli::serve(
+            cli.db.unwrap_or_else(default_db_path),
+            &listen,
+            tls_cert.zip(tls_key),
+        )?,
+        Command::Device { action } => sync_cli::device(open(cli.db)?, action)?,
+        Command::Enroll {
+            server,
+            token,
+            device,
+        } => sync_cli::enroll(open(cli.db)?, &server, &token, device)?,
+        Command::Sync {
+            server,
+            token,
+            format,
+        } => sync_cli::sync(open(cli.db)?, server, token, format)?,
+        Command::Status { format } => sync_cli::status(open(cli.db)?, format)?,
+        Command::Conflicts {
+            dismiss,
+            note,
+            all,
+            format,
+        } => sync_cli::conflicts(open(cli.db)?, dismiss, note, all, format)?,
         Command::Session { file } => {
             let script = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;

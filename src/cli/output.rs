@@ -2,7 +2,6 @@
 
 use anyhow::Result;
 use serde::Serialize;
-use serde_json::Value;
 use std::io::Write;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -12,41 +11,8 @@ pub enum Format {
     Json,
 }
 
-fn cell(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// Flattened objects: nested objects and arrays are written as JSON text in table and CSV.
 fn to_objects<T: Serialize>(rows: &[T]) -> Result<(Vec<String>, Vec<Vec<String>>)> {
-    let mut columns: Vec<String> = Vec::new();
-    let mut objects = Vec::new();
-    for r in rows {
-        match serde_json::to_value(r)? {
-            Value::Object(map) => {
-                for k in map.keys() {
-                    if !columns.contains(k) {
-                        columns.push(k.clone());
-                    }
-                }
-                objects.push(map);
-            }
-            other => anyhow::bail!("cannot show {other} as a row"),
-        }
-    }
-    let cells = objects
-        .iter()
-        .map(|o| {
-            columns
-                .iter()
-                .map(|c| o.get(c).map(cell).unwrap_or_default())
-                .collect()
-        })
-        .collect();
-    Ok((columns, cells))
+    crate::rows::to_cells(rows).map_err(anyhow::Error::msg)
 }
 
 pub fn print_rows<T: Serialize>(rows: &[T], format: Format) -> Result<()> {
@@ -58,13 +24,11 @@ pub fn print_rows<T: Serialize>(rows: &[T], format: Format) -> Result<()> {
             writeln!(out)?;
         }
         Format::Csv => {
-            let (columns, cells) = to_objects(rows)?;
-            let mut w = csv::Writer::from_writer(out);
-            w.write_record(&columns)?;
-            for r in cells {
-                w.write_record(&r)?;
-            }
-            w.flush()?;
+            out.write_all(
+                crate::rows::to_csv(rows)
+                    .map_err(anyhow::Error::msg)?
+                    .as_bytes(),
+            )?;
         }
         Format::Table => {
             let (columns, cells) = to_objects(rows)?;

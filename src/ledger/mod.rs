@@ -14,6 +14,7 @@ pub mod model;
 mod ops;
 mod post;
 pub mod query;
+pub mod replica;
 pub mod reports;
 pub mod store;
 pub mod trace;
@@ -75,6 +76,8 @@ pub struct Ledger {
     conn: Connection,
     clock: Arc<dyn Clock>,
     device: String,
+    /// Enrolled with a server: new movements go to the outbox (see `replica`).
+    enrolled: bool,
 }
 
 impl Ledger {
@@ -88,10 +91,12 @@ impl Ledger {
     }
 
     fn from_connection(conn: Connection) -> Ledger {
+        let (enrolled, device) = replica::enrollment(&conn);
         Ledger {
             conn,
             clock: Arc::new(SystemClock),
-            device: "local".to_string(),
+            device: device.unwrap_or_else(|| "local".to_string()),
+            enrolled,
         }
     }
 
@@ -144,6 +149,7 @@ impl Ledger {
             now: clock::timestamp(self.clock.now()),
             device: self.device.clone(),
             opening,
+            outbox: self.enrolled,
         }
     }
 

@@ -150,6 +150,9 @@ pub struct Movement {
     pub expiry: Option<NaiveDate>,
     #[serde(default)]
     pub production_date: Option<NaiveDate>,
+    /// When it happened, where it was made (RFC 3339); None: now, where it is posted.
+    #[serde(default)]
+    pub created_at: Option<String>,
 }
 
 impl Movement {
@@ -175,6 +178,7 @@ impl Movement {
             corrects: None,
             expiry: None,
             production_date: None,
+            created_at: None,
         }
     }
 

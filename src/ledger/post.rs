@@ -15,6 +15,8 @@ pub(crate) struct Context {
     pub device: String,
     /// Opening stock: what is on the shelves may already be expired, and is recorded as it is.
     pub opening: bool,
+    /// An enrolled device: every new movement gets its outbox row in the same transaction.
+    pub outbox: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -191,7 +193,12 @@ pub(crate) fn serial_location(tx: &Connection, serial_id: i64) -> Result<Option<
 }
 
 /// Adds to a balance: real locations in `balances`, virtual ones in `virtual_balances`.
-fn add_balance(tx: &Connection, key: (i64, i64, i64), loc: &LocRow, qty: i64) -> Result<()> {
+pub(crate) fn add_balance(
+    tx: &Connection,
+    key: (i64, i64, i64),
+    loc: &LocRow,
+    qty: i64,
+) -> Result<()> {
     let sql = if loc.kind.is_real() {
         "INSERT INTO balances (item_id, lot_id, serial_id, location_id, qty) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (item_id, lot_id, serial_id, location_id) DO UPDATE SET qty = qty + excluded.qty"
@@ -294,6 +301,7 @@ fn existing(tx: &Connection, id: &Uuid) -> Result<Option<(i64, Movement)>> {
             corrects: corrects.and_then(|c| Uuid::parse_str(&c).ok()),
             expiry: None,
             production_date: None,
+            created_at: None,
         },
     )))
 }
@@ -496,9 +504,15 @@ fn post_one(tx: &Connection, ctx: &Context, batch_id: &str, m: &Movement) -> Res
         m.reference.as_deref().filter(|r| !r.trim().is_empty()),
         m.corrects.map(|c| c.to_string()),
         ctx.device,
-        ctx.now,
+        m.created_at.as_deref().unwrap_or(&ctx.now),
     ])?;
     let seq = tx.last_insert_rowid();
+    if ctx.outbox {
+        tx.prepare_cached(
+            "INSERT INTO outbox (movement_id, state, updated_at) VALUES (?, 'pending', ?)",
+        )?
+        .execute(params![m.id.to_string(), ctx.now])?;
+    }
     let key = (item.id, lot_id, serial_id);
     add_balance(tx, key, &from, -m.qty)?;
     add_balance(tx, key, &to, m.qty)?;

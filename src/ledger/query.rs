@@ -33,13 +33,14 @@ pub struct StockLine {
 pub(crate) const JOURNAL_SELECT: &str =
     "SELECT m.seq, m.id, m.batch_id, m.kind, i.sku, lt.code, s.serial,
         m.qty, f.code, t.code, m.reason, m.reference, m.corrects, m.device, m.created_at
-     FROM movements m
+     FROM live_movements m
      JOIN items i ON i.id = m.item_id
      JOIN locations f ON f.id = m.from_loc
      JOIN locations t ON t.id = m.to_loc
      LEFT JOIN lots lt ON lt.id = m.lot_id
      LEFT JOIN serials s ON s.id = m.serial_id";
 
+/// Reads the first fifteen columns of a journal row (the order of `JOURNAL_SELECT`).
 pub(crate) fn journal_entry(r: &Row) -> rusqlite::Result<JournalEntry> {
     let kind: String = r.get(3)?;
     Ok(JournalEntry {
@@ -423,7 +424,7 @@ impl<'a> Query<'a> {
         // What left pickable stock against this pick list, spread over its lines in order.
         let mut st = self.conn.prepare_cached(
             "SELECT COALESCE(SUM(CASE WHEN m.kind = 'correction' THEN -m.qty ELSE m.qty END), 0)
-             FROM movements m JOIN items i ON i.id = m.item_id
+             FROM live_movements m JOIN items i ON i.id = m.item_id
              WHERE m.reference = ? AND i.sku = ? AND m.kind IN ('ship', 'transfer', 'correction')",
         )?;
         let mut done: std::collections::HashMap<String, i64> = Default::default();
@@ -472,7 +473,7 @@ impl<'a> Query<'a> {
             })?
             .collect::<rusqlite::Result<_>>()?;
         let mut st = self.conn.prepare_cached(
-            "SELECT COALESCE(SUM(m.qty), 0) FROM movements m JOIN items i ON i.id = m.item_id
+            "SELECT COALESCE(SUM(m.qty), 0) FROM live_movements m JOIN items i ON i.id = m.item_id
              WHERE m.reference = ? AND i.sku = ? AND m.kind = 'receive'",
         )?;
         let mut left: std::collections::HashMap<String, i64> = Default::default();

@@ -19,6 +19,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_workflow.sql",
         include_str!("../../migrations/0002_workflow.sql"),
     ),
+    (
+        "0003_sync.sql",
+        include_str!("../../migrations/0003_sync.sql"),
+    ),
 ];
 
 /// The schema version this code writes.

@@ -144,7 +144,7 @@ impl Walker<'_> {
         };
         let sql = format!(
             "SELECT m.batch_id, m.created_at, m.qty, f.code, t.code, m.reference, s.serial
-             FROM movements m JOIN locations f ON f.id = m.from_loc JOIN locations t ON t.id = m.to_loc
+             FROM live_movements m JOIN locations f ON f.id = m.from_loc JOIN locations t ON t.id = m.to_loc
              LEFT JOIN serials s ON s.id = m.serial_id
              WHERE {filter} AND m.item_id = ?2 AND m.kind IN ({kinds})
                AND m.seq > ?3 AND m.seq < ?4 ORDER BY m.seq"
@@ -173,7 +173,7 @@ impl Walker<'_> {
         let rows: Vec<SideRow> = self
             .conn
             .prepare_cached(
-                "SELECT item_id, lot_id, serial_id, SUM(qty), MIN(seq) FROM movements
+                "SELECT item_id, lot_id, serial_id, SUM(qty), MIN(seq) FROM live_movements
                  WHERE batch_id = ? AND kind IN ('consume', 'produce') AND kind = ? GROUP BY item_id, lot_id, serial_id ORDER BY MIN(seq)",
             )?
             .query_map(params![batch, kind], |r| {

@@ -10,5 +10,6 @@ mod props;
 mod reports;
 mod rules;
 mod scan;
+mod sync;
 mod tidy;
 mod workflows;

@@ -1,0 +1,202 @@
+//! `serve`, `device`, `enroll`, `sync`, `status`, `conflicts`.
+
+use anyhow::{bail, Result};
+use serde::Serialize;
+use std::path::PathBuf;
+
+use super::{output::print_rows, DeviceAction, Format};
+use crate::ledger::Ledger;
+use crate::sync::client::{sync_once, Client};
+use crate::sync::server::{RunningServer, Tls};
+use crate::sync::{hash_token, new_token};
+
+pub fn serve(db: PathBuf, listen: &str, tls: Option<(PathBuf, PathBuf)>) -> Result<()> {
+    let tls = tls.map(|(cert, key)| Tls { cert, key });
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let server = RunningServer::start(&db, listen, tls)?;
+    println!(
+        "lotkeeper serving {} on {scheme}://{} (Ctrl-C stops)",
+        db.display(),
+        server.addr
+    );
+    let (tx, rx) = std::sync::mpsc::channel();
+    let _ = ctrlc_channel(tx);
+    let _ = rx.recv();
+    server.stop();
+    Ok(())
+}
+
+/// Sends on `tx` at Ctrl-C (SIGINT/SIGTERM through tokio's signal handling on a small runtime).
+fn ctrlc_channel(tx: std::sync::mpsc::Sender<()>) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    std::thread::spawn(move || {
+        rt.block_on(async {
+            let _ = tokio::signal::ctrl_c().await;
+        });
+        let _ = tx.send(());
+    });
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct DeviceRow {
+    name: String,
+    created_at: String,
+    revoked_at: Option<String>,
+}
+
+pub fn device(mut l: Ledger, action: DeviceAction) -> Result<()> {
+    match action {
+        DeviceAction::Add { name } => {
+            let token = new_token();
+            l.add_device(&name, &hash_token(&token))?;
+            println!("device {name} enrolled; its token (shown once, keep it safe):\n{token}");
+        }
+        DeviceAction::List { format } => {
+            let rows: Vec<DeviceRow> = l
+                .devices()?
+                .into_iter()
+                .map(|(name, created_at, revoked_at)| DeviceRow {
+                    name,
+                    created_at,
+                    revoked_at,
+                })
+                .collect();
+            print_rows(&rows, format)?;
+        }
+        DeviceAction::Revoke { name } => {
+            l.revoke_device(&name)?;
+            println!("device {name} revoked: its token no longer works");
+        }
+    }
+    Ok(())
+}
+
+pub fn enroll(mut l: Ledger, server: &str, token: &str, device: Option<String>) -> Result<()> {
+    if !(server.starts_with("http://") || server.starts_with("https://")) {
+        bail!("--server '{server}' must start with https:// (or http:// on loopback)");
+    }
+    let name = device.unwrap_or_else(|| {
+        std::env::var("HOSTNAME")
+            .ok()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "handheld".into())
+    });
+    let client = Client::new(server, token)?;
+    if let Err(e) = client.health() {
+        eprintln!("note: the server is not reachable now ({e}); it is stored and used when it is");
+    }
+    l.enroll(server, token, &name)?;
+    println!("enrolled as {name} with {server}; movements made from now on will sync");
+    Ok(())
+}
+
+pub fn sync(
+    mut l: Ledger,
+    server: Option<String>,
+    token: Option<String>,
+    format: Format,
+) -> Result<()> {
+    let client = match (server, token) {
+        (Some(s), Some(t)) => {
+            if l.sync_value("server")?.is_none() {
+                // First sync with explicit credentials: enroll on the way.
+                let name = std::env::var("HOSTNAME")
+                    .ok()
+                    .filter(|h| !h.is_empty())
+                    .unwrap_or_else(|| "handheld".into());
+                l.enroll(&s, &t, &name)?;
+            }
+            Client::new(&s, &t)?
+        }
+        (None, None) => Client::for_ledger(&l)?,
+        _ => bail!("give both --server and --token, or neither (to use the enrolled ones)"),
+    };
+    let report = sync_once(&mut l, &client)?;
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        _ => println!(
+            "pushed {} ({} accepted, {} rejected), pulled {} movements and {} lot events{}; {} pending, {} conflicts ({} ms)",
+            report.pushed,
+            report.accepted,
+            report.rejected,
+            report.pulled,
+            report.lot_events,
+            if report.master_updated { ", master data updated" } else { "" },
+            report.pending,
+            report.conflicts,
+            report.ms
+        ),
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct Status {
+    enrolled: bool,
+    server: Option<String>,
+    device: Option<String>,
+    online: Option<bool>,
+    pending: i64,
+    conflicts: i64,
+    last_success: Option<String>,
+}
+
+pub fn status(l: Ledger, format: Format) -> Result<()> {
+    let server = l.sync_value("server")?;
+    let online = server.as_ref().map(|_| {
+        Client::for_ledger(&l)
+            .map(|c| c.health().is_ok())
+            .unwrap_or(false)
+    });
+    let (pending, conflicts) = l.outbox_counts()?;
+    let s = Status {
+        enrolled: server.is_some(),
+        device: l.sync_value("device")?,
+        server,
+        online,
+        pending,
+        conflicts,
+        last_success: l.sync_value("last_success")?,
+    };
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&s)?),
+        _ => {
+            if !s.enrolled {
+                println!("not enrolled (local only): lotkeeper enroll --server URL --token TOKEN");
+            } else {
+                println!(
+                    "{} | {} pending | {} conflicts | last sync: {} | {} as {}",
+                    if s.online == Some(true) {
+                        "online"
+                    } else {
+                        "offline"
+                    },
+                    s.pending,
+                    s.conflicts,
+                    s.last_success.as_deref().unwrap_or("never"),
+                    s.server.as_deref().unwrap_or(""),
+                    s.device.as_deref().unwrap_or("")
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn conflicts(
+    mut l: Ledger,
+    dismiss: Option<String>,
+    note: Option<String>,
+    all: bool,
+    format: Format,
+) -> Result<()> {
+    if let Some(id) = dismiss {
+        l.dismiss_conflict(&id, note.as_deref().unwrap_or(""))?;
+        println!("conflict {id} dismissed");
+        return Ok(());
+    }
+    print_rows(&l.conflicts(all)?, format)
+}

@@ -1,0 +1,408 @@
+//! The wire protocol, version 1: serde types that exist only at the HTTP boundary, and their
+//! conversions to the ledger's plain values.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::ledger::replica::{LotEvent, MasterData, Record, Verdict};
+use crate::ledger::JournalEntry;
+use crate::ledger::{
+    Gtin, Item, Location, LotStatus, MovementKind, PickList, PickListLine, PurchaseOrder,
+    PurchaseOrderLine, Tracking,
+};
+
+/// Protocol version, in the path (`/v1/...`) and in `/v1/health`.
+pub const VERSION: u32 = 1;
+/// Most movements one push may carry.
+pub const MAX_PUSH: usize = 10_000;
+/// Most movements one pull page holds.
+pub const MAX_PULL: i64 = 10_000;
+/// Largest request body the server reads.
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireMovement {
+    pub id: String,
+    pub batch_id: String,
+    pub kind: MovementKind,
+    pub item: String,
+    #[serde(default)]
+    pub lot: Option<String>,
+    #[serde(default)]
+    pub serial: Option<String>,
+    pub qty: i64,
+    pub from: String,
+    pub to: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub reference: Option<String>,
+    #[serde(default)]
+    pub corrects: Option<String>,
+    /// The device that made it; on a push it must be the device pushing.
+    pub device: String,
+    pub created_at: String,
+    #[serde(default)]
+    pub lot_expiry: Option<NaiveDate>,
+    #[serde(default)]
+    pub lot_production: Option<NaiveDate>,
+    /// Position in the server's log (pulls); ignored on a push.
+    #[serde(default)]
+    pub seq: i64,
+}
+
+impl From<&Record> for WireMovement {
+    fn from(r: &Record) -> Self {
+        let e = &r.entry;
+        WireMovement {
+            id: e.id.clone(),
+            batch_id: e.batch_id.clone(),
+            kind: e.kind,
+            item: e.item.clone(),
+            lot: e.lot.clone(),
+            serial: e.serial.clone(),
+            qty: e.qty,
+            from: e.from.clone(),
+            to: e.to.clone(),
+            reason: e.reason.clone(),
+            reference: e.reference.clone(),
+            corrects: e.corrects.clone(),
+            device: e.device.clone(),
+            created_at: e.created_at.clone(),
+            lot_expiry: r.lot_expiry,
+            lot_production: r.lot_production,
+            seq: e.seq,
+        }
+    }
+}
+
+impl From<WireMovement> for Record {
+    fn from(w: WireMovement) -> Self {
+        Record {
+            entry: JournalEntry {
+                seq: w.seq,
+                id: w.id,
+                batch_id: w.batch_id,
+                kind: w.kind,
+                item: w.item,
+                lot: w.lot,
+                serial: w.serial,
+                qty: w.qty,
+                from: w.from,
+                to: w.to,
+                reason: w.reason,
+                reference: w.reference,
+                corrects: w.corrects,
+                device: w.device,
+                created_at: w.created_at,
+            },
+            lot_expiry: w.lot_expiry,
+            lot_production: w.lot_production,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    pub movements: Vec<WireMovement>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum PushResult {
+    Accepted { id: String, server_seq: i64 },
+    Rejected { id: String, reason: String },
+}
+
+impl PushResult {
+    pub fn from_verdict(id: String, v: Verdict) -> PushResult {
+        match v {
+            Verdict::Accepted { server_seq } => PushResult::Accepted { id, server_seq },
+            Verdict::Rejected { reason } => PushResult::Rejected { id, reason },
+        }
+    }
+
+    pub fn into_verdict(self) -> (String, Verdict) {
+        match self {
+            PushResult::Accepted { id, server_seq } => (id, Verdict::Accepted { server_seq }),
+            PushResult::Rejected { id, reason } => (id, Verdict::Rejected { reason }),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub results: Vec<PushResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireLotEvent {
+    pub id: i64,
+    pub item: String,
+    pub lot: String,
+    pub status: LotStatus,
+    pub reason: String,
+    pub created_at: String,
+    #[serde(default)]
+    pub expiry: Option<NaiveDate>,
+    #[serde(default)]
+    pub production: Option<NaiveDate>,
+}
+
+impl From<&LotEvent> for WireLotEvent {
+    fn from(e: &LotEvent) -> Self {
+        WireLotEvent {
+            id: e.id,
+            item: e.item.clone(),
+            lot: e.lot.clone(),
+            status: e.status,
+            reason: e.reason.clone(),
+            created_at: e.created_at.clone(),
+            expiry: e.expiry,
+            production: e.production,
+        }
+    }
+}
+
+impl From<WireLotEvent> for LotEvent {
+    fn from(e: WireLotEvent) -> Self {
+        LotEvent {
+            id: e.id,
+            item: e.item,
+            lot: e.lot,
+            status: e.status,
+            reason: e.reason,
+            created_at: e.created_at,
+            expiry: e.expiry,
+            production: e.production,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireGtin {
+    pub gtin: String,
+    pub pack_qty: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireItem {
+    pub sku: String,
+    pub name: String,
+    pub tracking: Tracking,
+    pub expiry_tracked: bool,
+    pub shelf_life_days: Option<i64>,
+    pub unit: String,
+    pub gtins: Vec<WireGtin>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireLocation {
+    pub code: String,
+    pub name: String,
+    pub kind: crate::ledger::LocationKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireDocLine {
+    pub line_no: i64,
+    pub item: String,
+    pub qty: i64,
+    #[serde(default)]
+    pub customer: Option<String>,
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireDocument {
+    pub number: String,
+    /// The customer of a pick list, the supplier of a purchase order.
+    pub party: String,
+    pub status: String,
+    pub lines: Vec<WireDocLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireMaster {
+    pub version: i64,
+    pub items: Vec<WireItem>,
+    pub locations: Vec<WireLocation>,
+    pub pick_lists: Vec<WireDocument>,
+    pub purchase_orders: Vec<WireDocument>,
+}
+
+impl From<&MasterData> for WireMaster {
+    fn from(m: &MasterData) -> Self {
+        WireMaster {
+            version: m.version,
+            items: m
+                .items
+                .iter()
+                .map(|i| WireItem {
+                    sku: i.sku.clone(),
+                    name: i.name.clone(),
+                    tracking: i.tracking,
+                    expiry_tracked: i.expiry_tracked,
+                    shelf_life_days: i.shelf_life_days,
+                    unit: i.unit.clone(),
+                    gtins: i
+                        .gtins
+                        .iter()
+                        .map(|g| WireGtin {
+                            gtin: g.gtin.clone(),
+                            pack_qty: g.pack_qty,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            locations: m
+                .locations
+                .iter()
+                .map(|l| WireLocation {
+                    code: l.code.clone(),
+                    name: l.name.clone(),
+                    kind: l.kind,
+                })
+                .collect(),
+            pick_lists: m
+                .pick_lists
+                .iter()
+                .map(|p| WireDocument {
+                    number: p.number.clone(),
+                    party: p.customer.clone(),
+                    status: p.status.clone(),
+                    lines: p
+                        .lines
+                        .iter()
+                        .map(|l| WireDocLine {
+                            line_no: l.line_no,
+                            item: l.item.clone(),
+                            qty: l.qty,
+                            customer: Some(l.customer.clone()),
+                            date: l.due,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            purchase_orders: m
+                .purchase_orders
+                .iter()
+                .map(|p| WireDocument {
+                    number: p.number.clone(),
+                    party: p.supplier.clone(),
+                    status: p.status.clone(),
+                    lines: p
+                        .lines
+                        .iter()
+                        .map(|l| WireDocLine {
+                            line_no: l.line_no,
+                            item: l.item.clone(),
+                            qty: l.qty,
+                            customer: None,
+                            date: l.expected,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<WireMaster> for MasterData {
+    fn from(m: WireMaster) -> Self {
+        MasterData {
+            version: m.version,
+            items: m
+                .items
+                .into_iter()
+                .map(|i| Item {
+                    sku: i.sku,
+                    name: i.name,
+                    tracking: i.tracking,
+                    expiry_tracked: i.expiry_tracked,
+                    shelf_life_days: i.shelf_life_days,
+                    unit: i.unit,
+                    gtins: i
+                        .gtins
+                        .into_iter()
+                        .map(|g| Gtin {
+                            gtin: g.gtin,
+                            pack_qty: g.pack_qty,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            locations: m
+                .locations
+                .into_iter()
+                .map(|l| Location {
+                    code: l.code,
+                    name: l.name,
+                    kind: l.kind,
+                })
+                .collect(),
+            pick_lists: m
+                .pick_lists
+                .into_iter()
+                .map(|p| PickList {
+                    number: p.number,
+                    customer: p.party.clone(),
+                    status: p.status,
+                    lines: p
+                        .lines
+                        .into_iter()
+                        .map(|l| PickListLine {
+                            line_no: l.line_no,
+                            item: l.item,
+                            qty: l.qty,
+                            customer: l.customer.unwrap_or_else(|| p.party.clone()),
+                            due: l.date,
+                            picked: 0,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            purchase_orders: m
+                .purchase_orders
+                .into_iter()
+                .map(|p| PurchaseOrder {
+                    number: p.number,
+                    supplier: p.party,
+                    status: p.status,
+                    lines: p
+                        .lines
+                        .into_iter()
+                        .map(|l| PurchaseOrderLine {
+                            line_no: l.line_no,
+                            item: l.item,
+                            qty: l.qty,
+                            expected: l.date,
+                            received: 0,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub movements: Vec<WireMovement>,
+    pub lot_events: Vec<WireLotEvent>,
+    /// Present when the device's master version is older than the server's.
+    pub master: Option<WireMaster>,
+    /// Where the next pull starts.
+    pub cursor: i64,
+    pub lot_event_cursor: i64,
+    /// More movements wait after this page.
+    pub more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+}
