@@ -1,0 +1,115 @@
+//! Sync speed on loopback, with the real server: push 10,000 movements, a fresh device pulling
+//! 100,000, and a sync with nothing to do. `cargo bench --bench sync` (`-- --json` for JSON).
+
+use lotkeeper::ledger::import::ImportKind;
+use lotkeeper::ledger::{Ledger, Movement, MovementKind, SUPPLIER};
+use lotkeeper::sync::client::{sync_once, Client};
+use lotkeeper::sync::server::RunningServer;
+use lotkeeper::sync::{hash_token, new_token};
+use std::time::Instant;
+
+const SERVER_MOVEMENTS: usize = 100_000;
+const PUSHED: usize = 10_000;
+
+fn setup(l: &mut Ledger) {
+    let mut items = String::from("sku,name,gtin,tracking,expiry_tracked,shelf_life_days,unit\n");
+    for i in 0..200 {
+        items.push_str(&format!("I{i:03},Item {i},,lot,true,,EA\n"));
+    }
+    l.import_csv(ImportKind::Items, &items).unwrap();
+    let mut locs = String::from("code,name,kind\n");
+    for b in 0..50 {
+        locs.push_str(&format!("B{b:02},Bin {b},bin\n"));
+    }
+    l.import_csv(ImportKind::Locations, &locs).unwrap();
+}
+
+fn receipts(n: usize, tag: &str) -> Vec<Movement> {
+    (0..n)
+        .map(|i| {
+            Movement::new(
+                MovementKind::Receive,
+                format!("I{:03}", i % 200),
+                10,
+                format!("{SUPPLIER}:S{}", i % 20),
+                format!("B{:02}", i % 50),
+            )
+            .lot(Some(format!("{tag}{}", i % 5000)))
+            .dates(chrono::NaiveDate::from_ymd_opt(2099, 1, 1), None)
+        })
+        .collect()
+}
+
+fn enroll(server: &RunningServer, db: &std::path::Path, name: &str) -> (Ledger, Client) {
+    let token = new_token();
+    Ledger::open(db.parent().unwrap().join("server.db").as_path())
+        .unwrap()
+        .add_device(name, &hash_token(&token))
+        .unwrap();
+    let mut l = Ledger::open(db).unwrap();
+    l.enroll(&server.url(), &token, name).unwrap();
+    let c = Client::new(&server.url(), &token).unwrap();
+    (l, c)
+}
+
+fn main() {
+    let json = std::env::args().any(|a| a == "--json");
+    let dir = tempfile::tempdir().unwrap();
+    let server_db = dir.path().join("server.db");
+    {
+        let mut l = Ledger::open(&server_db).unwrap();
+        setup(&mut l);
+        for chunk in receipts(SERVER_MOVEMENTS, "S").chunks(10_000) {
+            l.post(chunk).unwrap();
+        }
+    }
+    let server = RunningServer::start(&server_db, "127.0.0.1:0", None).unwrap();
+
+    // A fresh device pulls everything.
+    let (mut fresh, c) = enroll(&server, &dir.path().join("fresh.db"), "fresh");
+    let t = Instant::now();
+    let r = sync_once(&mut fresh, &c).unwrap();
+    let pull_ms = t.elapsed().as_secs_f64() * 1e3;
+    assert_eq!(r.pulled, SERVER_MOVEMENTS);
+
+    // A device that has the log pushes 10,000 of its own (one local batch of receipts).
+    let (mut dev, c2) = enroll(&server, &dir.path().join("dev.db"), "dev");
+    sync_once(&mut dev, &c2).unwrap();
+    for chunk in receipts(PUSHED, "D").chunks(1000) {
+        dev.post(chunk).unwrap();
+    }
+    let t = Instant::now();
+    let r = sync_once(&mut dev, &c2).unwrap();
+    let push_ms = t.elapsed().as_secs_f64() * 1e3;
+    assert_eq!((r.pushed, r.accepted), (PUSHED, PUSHED));
+
+    // Nothing to do.
+    let mut noop = Vec::new();
+    for _ in 0..50 {
+        let t = Instant::now();
+        sync_once(&mut dev, &c2).unwrap();
+        noop.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    noop.sort_by(|a, b| a.total_cmp(b));
+    let noop_ms = noop[noop.len() / 2];
+    server.stop();
+    let rows = [
+        ("push 10,000 movements (whole sync)", push_ms, 2000.0),
+        ("fresh device pulls 100,000 movements", pull_ms, 5000.0),
+        ("sync with nothing to do (median)", noop_ms, 20.0),
+    ];
+    if json {
+        let v: Vec<_> = rows
+            .iter()
+            .map(|(n, ms, target)| serde_json::json!({"name": n, "ms": (ms * 1000.0).round() / 1000.0, "target_ms": target, "pass": ms < target}))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&v).unwrap());
+    } else {
+        for (n, ms, target) in rows {
+            println!(
+                "{n:<40} {ms:>10.1} ms   {} < {target} ms",
+                if ms < target { "ok  " } else { "MISS" }
+            );
+        }
+    }
+}
