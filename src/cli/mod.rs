@@ -133,6 +133,10 @@ pub enum Command {
     },
     /// Push pending movements and pull the server's: one sync, and what moved.
     Sync {
+        /// Keep syncing in the background (periodically, with backoff while offline) and print
+        /// each change of status, until Ctrl-C.
+        #[arg(long, conflicts_with_all = ["server", "token"])]
+        watch: bool,
         #[arg(long)]
         server: Option<String>,
         #[arg(long)]
@@ -646,10 +650,14 @@ pub fn run(cli: Cli) -> Result<()> {
             token,
             device,
         } => sync_cli::enroll(open(cli.db)?, &server, &token, device)?,
+        Command::Sync { watch: true, .. } => {
+            sync_cli::watch(cli.db.unwrap_or_else(default_db_path))?
+        }
         Command::Sync {
             server,
             token,
             format,
+            ..
         } => sync_cli::sync(open(cli.db)?, server, token, format)?,
         Command::Status { format } => sync_cli::status(open(cli.db)?, format)?,
         Command::Conflicts {

@@ -74,6 +74,34 @@ pub fn device(mut l: Ledger, action: DeviceAction) -> Result<()> {
     Ok(())
 }
 
+pub fn watch(db: PathBuf) -> Result<()> {
+    let l = Ledger::open(&db)?;
+    if l.sync_value("server")?.is_none() {
+        bail!("this device is not enrolled: run lotkeeper enroll --server URL --token TOKEN");
+    }
+    drop(l);
+    let agent = crate::sync::agent::SyncAgent::start(db, Default::default(), |s| {
+        if !s.syncing {
+            println!(
+                "{} | {} pending | {} conflicts | last sync: {}{}",
+                if s.online { "online" } else { "offline" },
+                s.pending,
+                s.conflicts,
+                s.last_success.as_deref().unwrap_or("never"),
+                s.last_error
+                    .as_ref()
+                    .map(|e| format!(" | {e}"))
+                    .unwrap_or_default()
+            );
+        }
+    });
+    agent.poke();
+    let (tx, rx) = std::sync::mpsc::channel();
+    ctrlc_channel(tx)?;
+    let _ = rx.recv();
+    Ok(())
+}
+
 pub fn enroll(mut l: Ledger, server: &str, token: &str, device: Option<String>) -> Result<()> {
     if !(server.starts_with("http://") || server.starts_with("https://")) {
         bail!("--server '{server}' must start with https:// (or http:// on loopback)");

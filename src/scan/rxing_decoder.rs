@@ -294,6 +294,15 @@ fn to_symbol(r: &RXingResult) -> Option<Symbol> {
     if let Some(rest) = text.strip_prefix('\u{1d}') {
         text = rest.to_string();
     }
+    // Nor does a trailing one (some encoders end GS1 data with it): GS1 data is sent without it.
+    if symbology_id
+        .as_deref()
+        .is_some_and(|id| ["]C1", "]d2", "]Q3", "]e0", "]J1", "]z1"].contains(&id))
+    {
+        while text.ends_with('\u{1d}') {
+            text.pop();
+        }
+    }
     match format {
         // EAN/UPC are transmitted as 13 digits under ]E0 (UPC-E expanded), EAN-8 under ]E4.
         Format::UpcA if text.len() == 12 => {

@@ -2,6 +2,7 @@
 //! The model is a server-ordered log with devices rebasing on it: see `ledger::replica` for the
 //! ledger's side and ARCHITECTURE.md for the whole picture.
 
+pub mod agent;
 pub mod client;
 pub mod server;
 pub mod wire;

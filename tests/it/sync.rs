@@ -782,3 +782,52 @@ fn seeded_simulation_of_devices_partitions_and_restarts() {
         site.ledger().query().movement_count().unwrap()
     );
 }
+
+#[test]
+fn the_agent_syncs_after_a_post_backs_off_while_offline_and_recovers() {
+    use lotkeeper::sync::agent::{AgentConfig, SyncAgent};
+    let mut site = Site::new();
+    site.server.take().unwrap().stop();
+    let port = free_port();
+    site.url = format!("http://127.0.0.1:{port}");
+    let mut server = spawn_serve(&site.db(), port);
+    let mut a = site.device("dev-a");
+    let config = AgentConfig {
+        interval: std::time::Duration::from_secs(3600),
+        min_backoff: std::time::Duration::from_millis(50),
+        max_backoff: std::time::Duration::from_millis(300),
+        seed: 3,
+    };
+    let agent = SyncAgent::start(a.path.clone(), config, |_| {});
+    let wait_for = |what: &str, f: &dyn Fn(&lotkeeper::sync::agent::AgentStatus) -> bool| {
+        for _ in 0..500 {
+            if f(&agent.status()) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        panic!("{what}: {:?}", agent.status());
+    };
+    wait_for("first sync", &|s| s.online && s.last_success.is_some());
+    recv(&mut a.ledger, "BOLT", None, &[], 5, "A1");
+    agent.poke();
+    wait_for("the post synced", &|s| {
+        s.syncs >= 2 && s.pending == 0 && !s.syncing
+    });
+    assert_eq!(site.ledger().query().movement_count().unwrap(), 1);
+    // The network goes away: the agent keeps trying, backing off.
+    server.kill().unwrap();
+    server.wait().unwrap();
+    recv(&mut a.ledger, "BOLT", None, &[], 7, "A1");
+    agent.poke();
+    wait_for("offline noticed", &|s| !s.online && s.failures >= 2);
+    // It comes back: the agent's next attempt gets through without a poke.
+    let mut server = spawn_serve(&site.db(), port);
+    wait_for("recovered", &|s| {
+        s.syncs >= 3 && s.pending == 0 && s.failures == 0
+    });
+    assert_eq!(site.ledger().query().movement_count().unwrap(), 2);
+    drop(agent);
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
