@@ -831,3 +831,61 @@ fn the_agent_syncs_after_a_post_backs_off_while_offline_and_recovers() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+#[test]
+fn the_server_speaks_tls() {
+    let site = Site::new();
+    let dir = site.dir.path();
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .args([
+            "-addext",
+            "subjectAltName=DNS:localhost",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+        ])
+        .arg("-keyout")
+        .arg(dir.join("key.pem"))
+        .arg("-out")
+        .arg(dir.join("cert.pem"))
+        .stderr(std::process::Stdio::null())
+        .status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: openssl is not available to make a test certificate");
+        return;
+    }
+    let tls = lotkeeper::sync::server::Tls {
+        cert: dir.join("cert.pem"),
+        key: dir.join("key.pem"),
+    };
+    let server = RunningServer::start(&site.db(), "127.0.0.1:0", Some(tls)).unwrap();
+    let cert =
+        reqwest::Certificate::from_pem(&std::fs::read(dir.join("cert.pem")).unwrap()).unwrap();
+    let client = reqwest::blocking::Client::builder()
+        .add_root_certificate(cert)
+        .build()
+        .unwrap();
+    let r = client
+        .get(format!(
+            "https://localhost:{}/v1/health",
+            server.addr.port()
+        ))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    // Plain HTTP to a TLS port gets nowhere.
+    let plain =
+        reqwest::blocking::get(format!("http://127.0.0.1:{}/v1/health", server.addr.port()));
+    assert!(!plain.is_ok_and(|r| r.status().is_success()));
+    server.stop();
+}
