@@ -109,6 +109,21 @@ fn workflow_never_imports_ui_or_sync() {
 }
 
 #[test]
+fn only_sync_knows_http() {
+    for (path, text) in files_under("src") {
+        if path.contains("/src/sync/") {
+            continue;
+        }
+        for http in ["axum::", "reqwest::", "axum_server::"] {
+            assert!(
+                !text.contains(http),
+                "{path} uses {http}: HTTP belongs to sync"
+            );
+        }
+    }
+}
+
+#[test]
 fn gtin_is_a_leaf() {
     assert_never_imports("src/gtin.rs", &["crate::"]);
 }
