@@ -102,20 +102,27 @@ pub fn watch(db: PathBuf) -> Result<()> {
     Ok(())
 }
 
+/// The device's name as the server knows its token; `given` must agree when the server answers.
+fn device_name(client: &Client, given: Option<String>) -> Result<String> {
+    match (client.whoami(), given) {
+        (Ok(name), Some(g)) if g != name => bail!("this token belongs to device {name}, not {g}"),
+        (Ok(name), _) => Ok(name),
+        (Err(crate::sync::client::SyncError::Unauthorized(m)), _) => {
+            bail!("the server refused this token: {m}")
+        }
+        (Err(_), Some(g)) => Ok(g),
+        (Err(e), None) => {
+            bail!("cannot ask the server for this device's name ({e}); give --device NAME")
+        }
+    }
+}
+
 pub fn enroll(mut l: Ledger, server: &str, token: &str, device: Option<String>) -> Result<()> {
     if !(server.starts_with("http://") || server.starts_with("https://")) {
         bail!("--server '{server}' must start with https:// (or http:// on loopback)");
     }
-    let name = device.unwrap_or_else(|| {
-        std::env::var("HOSTNAME")
-            .ok()
-            .filter(|h| !h.is_empty())
-            .unwrap_or_else(|| "handheld".into())
-    });
     let client = Client::new(server, token)?;
-    if let Err(e) = client.health() {
-        eprintln!("note: the server is not reachable now ({e}); it is stored and used when it is");
-    }
+    let name = device_name(&client, device)?;
     l.enroll(server, token, &name)?;
     println!("enrolled as {name} with {server}; movements made from now on will sync");
     Ok(())
@@ -129,15 +136,13 @@ pub fn sync(
 ) -> Result<()> {
     let client = match (server, token) {
         (Some(s), Some(t)) => {
+            let client = Client::new(&s, &t)?;
             if l.sync_value("server")?.is_none() {
-                // First sync with explicit credentials: enroll on the way.
-                let name = std::env::var("HOSTNAME")
-                    .ok()
-                    .filter(|h| !h.is_empty())
-                    .unwrap_or_else(|| "handheld".into());
+                // First sync with explicit credentials: enroll on the way, under the token's name.
+                let name = device_name(&client, None)?;
                 l.enroll(&s, &t, &name)?;
             }
-            Client::new(&s, &t)?
+            client
         }
         (None, None) => Client::for_ledger(&l)?,
         _ => bail!("give both --server and --token, or neither (to use the enrolled ones)"),

@@ -113,6 +113,24 @@ impl Client {
         Self::check(r).map(|_| ())
     }
 
+    /// The device name the server knows this token by.
+    pub fn whoami(&self) -> Result<String, SyncError> {
+        let r = self
+            .http
+            .get(format!("{}/v1/whoami", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .map_err(Self::offline)?;
+        let v: serde_json::Value = Self::check(r)?.json().map_err(Self::offline)?;
+        v["device"]
+            .as_str()
+            .map(String::from)
+            .ok_or_else(|| SyncError::Http {
+                status: 200,
+                message: "whoami gave no device name".into(),
+            })
+    }
+
     pub fn push(&self, movements: Vec<WireMovement>) -> Result<PushResponse, SyncError> {
         let r = self
             .http

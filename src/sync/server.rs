@@ -136,6 +136,14 @@ async fn openapi() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
 }
 
+async fn whoami(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> ApiResult<Json<serde_json::Value>> {
+    let device = authenticate(&state, &headers).await?;
+    Ok(Json(serde_json::json!({ "device": device })))
+}
+
 async fn push(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -303,6 +311,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/v1/health", get(health))
         .route("/v1/openapi.json", get(openapi))
+        .route("/v1/whoami", get(whoami))
         .route("/v1/push", post(push))
         .route("/v1/pull", get(pull))
         .route("/v1/reports/{kind}", get(report))

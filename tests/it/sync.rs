@@ -889,3 +889,51 @@ fn the_server_speaks_tls() {
     assert!(!plain.is_ok_and(|r| r.status().is_success()));
     server.stop();
 }
+
+#[test]
+fn cli_enrolls_under_the_token_s_name_and_syncs() {
+    let site = Site::new();
+    let token = new_token();
+    site.ledger()
+        .add_device("dock-scanner-2", &hash_token(&token))
+        .unwrap();
+    let d = Dir::new();
+    // The first sync with a token enrolls under the name the server knows it by.
+    let out = d.ok(&[
+        "sync", "--server", &site.url, "--token", &token, "--format", "json",
+    ]);
+    assert!(json(&out)["master_updated"].as_bool().unwrap());
+    d.ok(&["receive", "--item", "BOLT", "--qty", "3", "--to", "A1"]);
+    let status = json(&d.ok(&["status", "--format", "json"]));
+    assert_eq!(
+        (
+            status["device"].as_str(),
+            status["pending"].as_i64(),
+            status["online"].as_bool()
+        ),
+        (Some("dock-scanner-2"), Some(1), Some(true))
+    );
+    let report = json(&d.ok(&["sync", "--format", "json"]));
+    assert_eq!(report["accepted"], 1);
+    let moves = site.ledger().query().journal(0, 10).unwrap();
+    assert_eq!(moves[0].device, "dock-scanner-2");
+    // A name that does not match the token, or a bad token, is refused at enrollment.
+    let e = Dir::new();
+    let out = e.run(&[
+        "enroll",
+        "--server",
+        &site.url,
+        "--token",
+        &token,
+        "--device",
+        "someone-else",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("belongs to device dock-scanner-2"));
+    let out = e.run(&["enroll", "--server", &site.url, "--token", "lk_wrong"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refused this token"));
+    assert_eq!(
+        json(&e.ok(&["conflicts", "--format", "json"])),
+        serde_json::json!([])
+    );
+}
