@@ -10,4 +10,5 @@ pub mod ledger;
 pub mod rows;
 pub mod scan;
 pub mod sync;
+pub mod ui;
 pub mod workflow;

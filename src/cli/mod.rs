@@ -95,6 +95,13 @@ pub enum Command {
     },
     /// Fill an empty database with a demo warehouse.
     Demo,
+    /// Render every screen with demo data to PNG files (no display needed).
+    Screenshot {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print an overview of the database (what `lotkeeper` shows where there is no display).
+    Overview,
     /// Decode every barcode in image files.
     Decode {
         /// Comma-separated formats (QR_CODE,DATA_MATRIX,CODE_128,EAN_13,EAN_8,UPC_A,UPC_E,ITF,
@@ -464,6 +471,10 @@ fn parse_component(spec: &str) -> Result<Component> {
 
 pub fn run(cli: Cli) -> Result<()> {
     let Some(command) = cli.command else {
+        if crate::ui::display_available() {
+            return crate::ui::run(&cli.db.unwrap_or_else(default_db_path));
+        }
+        println!("(no display here: showing the overview; `lotkeeper screenshot --out DIR` renders the screens)\n");
         return overview(cli.db);
     };
     match command {
@@ -620,6 +631,12 @@ pub fn run(cli: Cli) -> Result<()> {
                 _ => print_trace(&t)?,
             }
         }
+        Command::Screenshot { out } => {
+            for f in crate::ui::screenshots(&out)? {
+                println!("{}", f.display());
+            }
+        }
+        Command::Overview => overview(cli.db)?,
         Command::Demo => {
             let mut l = open(cli.db)?;
             ledger::demo::fill(&mut l)?;

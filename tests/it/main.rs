@@ -12,4 +12,5 @@ mod rules;
 mod scan;
 mod sync;
 mod tidy;
+mod ui;
 mod workflows;
