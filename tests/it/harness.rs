@@ -189,6 +189,9 @@ pub fn run_with_db(db: &Path, args: &[&str]) -> Output {
         .arg(db)
         .args(args)
         .env_remove("LOTKEEPER_DB")
+        // Never a window from a test, even on a machine with a display.
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
         .output()
         .unwrap()
 }
