@@ -168,12 +168,20 @@ impl<'a> Query<'a> {
 
     /// Real locations, in code order.
     pub fn locations(&self) -> Result<Vec<Location>> {
+        self.locations_where("WHERE kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine')")
+    }
+
+    /// Every location, virtual ones too, in code order.
+    pub fn all_locations(&self) -> Result<Vec<Location>> {
+        self.locations_where("")
+    }
+
+    fn locations_where(&self, filter: &str) -> Result<Vec<Location>> {
         let rows: Vec<(String, String, String)> = self
             .conn
-            .prepare(
-                "SELECT code, name, kind FROM locations
-                 WHERE kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine') ORDER BY code",
-            )?
+            .prepare(&format!(
+                "SELECT code, name, kind FROM locations {filter} ORDER BY code"
+            ))?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?;
         rows.into_iter()

@@ -566,26 +566,10 @@ impl Ledger {
     /// The master data snapshot: items, locations, open documents.
     pub fn master_data(&self) -> Result<MasterData> {
         let q = self.query();
-        let locations: Vec<Location> = {
-            let rows: Vec<(String, String, String)> = self
-                .conn()
-                .prepare("SELECT code, name, kind FROM locations ORDER BY code")?
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<rusqlite::Result<_>>()?;
-            rows.into_iter()
-                .map(|(code, name, kind)| {
-                    Ok(Location {
-                        code,
-                        name,
-                        kind: kind.parse()?,
-                    })
-                })
-                .collect::<Result<_>>()?
-        };
         Ok(MasterData {
             version: self.master_version()?,
             items: q.items()?,
-            locations,
+            locations: q.all_locations()?,
             pick_lists: q.pick_lists(true)?,
             purchase_orders: q.purchase_orders(true)?,
         })
