@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use super::Format as Output;
-use crate::scan::camera::{FrameSource, ReplaySource};
+use crate::scan::camera::open_source;
 use crate::scan::gs1::{self, DataKind};
 use crate::scan::worker::{pump, DecodeWorker, WorkerConfig, WorkerEvent};
 use crate::scan::{image_input, Decoder, Effort, Format, RxingDecoder, Symbol};
@@ -135,29 +135,6 @@ pub fn parse(out: Output) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Opens the replay source when one is given, else the camera (when this build has one).
-pub fn open_source(replay: Option<PathBuf>, index: u32) -> Result<Box<dyn FrameSource>, String> {
-    match replay {
-        Some(path) => {
-            // Paced like a 30 fps preview, so the worker meets frames as it would live.
-            let mut r = ReplaySource::open(&path)?;
-            r.interval = Some(std::time::Duration::from_millis(33));
-            Ok(Box::new(r))
-        }
-        None => open_camera(index),
-    }
-}
-
-#[cfg(feature = "camera")]
-fn open_camera(index: u32) -> Result<Box<dyn FrameSource>, String> {
-    Ok(Box::new(crate::scan::camera::NokhwaSource::open(index)?))
-}
-
-#[cfg(not(feature = "camera"))]
-fn open_camera(_index: u32) -> Result<Box<dyn FrameSource>, String> {
-    Err("this build has no camera support (built without the `camera` feature); use --camera-replay".into())
 }
 
 pub fn camera(

@@ -247,14 +247,61 @@ impl FrameSource for ReplaySource {
     }
 }
 
+/// One frame, over and over, paced like a camera: a demo camera for screenshots and tests.
+pub struct StillSource {
+    pub frame: RawFrame,
+    pub interval: Duration,
+}
+
+impl FrameSource for StillSource {
+    fn next_frame(&mut self) -> Result<Option<RawFrame>, String> {
+        std::thread::sleep(self.interval);
+        Ok(Some(self.frame.clone()))
+    }
+
+    fn name(&self) -> String {
+        "still picture".into()
+    }
+}
+
+/// Opens the replay source when one is given, else the camera (when this build has one).
+pub fn open_source(replay: Option<PathBuf>, index: u32) -> Result<Box<dyn FrameSource>, String> {
+    match replay {
+        Some(path) => {
+            // Paced like a 30 fps preview, so the worker meets frames as it would live.
+            let mut r = ReplaySource::open(&path)?;
+            r.interval = Some(std::time::Duration::from_millis(33));
+            Ok(Box::new(r))
+        }
+        None => open_camera(index),
+    }
+}
+
+#[cfg(all(feature = "camera", not(target_os = "android")))]
+fn open_camera(index: u32) -> Result<Box<dyn FrameSource>, String> {
+    Ok(Box::new(NokhwaSource::open(index)?))
+}
+
+#[cfg(target_os = "android")]
+fn open_camera(index: u32) -> Result<Box<dyn FrameSource>, String> {
+    Ok(Box::new(super::android_camera::NdkCameraSource::open(
+        index,
+    )?))
+}
+
+#[cfg(not(any(feature = "camera", target_os = "android")))]
+fn open_camera(_index: u32) -> Result<Box<dyn FrameSource>, String> {
+    Err("this build has no camera support (built without the `camera` feature); use --camera-replay".into())
+}
+
 /// The desktop camera (V4L2 on Linux) through nokhwa.
-#[cfg(feature = "camera")]
+#[cfg(all(feature = "camera", not(target_os = "android")))]
 pub struct NokhwaSource {
     camera: nokhwa::Camera,
     name: String,
 }
 
-#[cfg(feature = "camera")]
+#[cfg(all(feature = "camera", not(target_os = "android")))]
 impl NokhwaSource {
     /// Opens camera `index` at the highest frame rate it offers, and starts its stream. A machine
     /// without a camera gets a clear error, never a panic.
@@ -273,7 +320,7 @@ impl NokhwaSource {
     }
 }
 
-#[cfg(feature = "camera")]
+#[cfg(all(feature = "camera", not(target_os = "android")))]
 impl FrameSource for NokhwaSource {
     fn next_frame(&mut self) -> Result<Option<RawFrame>, String> {
         use nokhwa::utils::FrameFormat;

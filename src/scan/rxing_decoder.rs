@@ -655,19 +655,18 @@ impl Decoder for RxingDecoder {
     }
 }
 
-/// Test support: a symbol rendered to luma by rxing's own encoder, `px` pixels a module, with a
-/// quiet zone, on a white canvas of at least `min` pixels a side.
-#[cfg(test)]
-pub(crate) fn render_for_tests(
+/// A symbol rendered to luma by rxing's own encoder, `px` pixels a module, with a quiet zone, on
+/// a white canvas of at least `min` pixels a side: demo camera frames, and test pictures.
+pub fn render_symbol(
     contents: &str,
     format: Format,
     px: u32,
     min: u32,
-) -> (Vec<u8>, u32, u32) {
+) -> Result<(Vec<u8>, u32, u32), String> {
     use rxing::{EncodeHints, MultiFormatWriter, Writer};
     let m = MultiFormatWriter
         .encode_with_hints(contents, &to_rxing(format), 0, 0, &EncodeHints::default())
-        .expect("encodes");
+        .map_err(|e| format!("cannot encode '{contents}' as {}: {e}", format.name()))?;
     let (mw, mh) = (m.getWidth(), m.getHeight());
     let rows = if mh == 1 { 30 } else { mh };
     let (w, h) = (((mw + 20) * px).max(min), ((rows + 20) * px).max(min));
@@ -680,7 +679,17 @@ pub(crate) fn render_for_tests(
             }
         }
     }
-    (img, w, h)
+    Ok((img, w, h))
+}
+
+#[cfg(test)]
+pub(crate) fn render_for_tests(
+    contents: &str,
+    format: Format,
+    px: u32,
+    min: u32,
+) -> (Vec<u8>, u32, u32) {
+    render_symbol(contents, format, px, min).expect("encodes")
 }
 
 #[cfg(test)]

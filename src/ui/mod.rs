@@ -2,12 +2,14 @@
 //! workflow's plain-data `View` and `Outcome` onto the screen's adapter, and the screen's
 //! callbacks onto workflow events. Business rules live in `workflow` and `ledger`.
 
+pub mod camera;
 pub mod headless;
+mod screens;
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
@@ -15,11 +17,9 @@ use crate::ledger::Ledger;
 use crate::scan::wedge::{WedgeInput, WedgeReader};
 use crate::scan::ScanEvent;
 use crate::workflow::count::Count;
-use crate::workflow::lookup::Lookup;
-use crate::workflow::pick::Pick;
-use crate::workflow::receive::Receive;
-use crate::workflow::transfer::Transfer;
-use crate::workflow::{Event, Feedback, Outcome, Workflow};
+use crate::workflow::session;
+use crate::workflow::settings::{self, Settings};
+use crate::workflow::{Event, Expect, Feedback, Outcome, Workflow};
 
 slint::include_modules!();
 
@@ -27,6 +27,13 @@ slint::include_modules!();
 const HOME: i32 = 0;
 const WORKFLOW: i32 = 1;
 const PICK_LISTS: i32 = 2;
+const CONFLICTS: i32 = 3;
+const SETTINGS: i32 = 4;
+const CAMERA: i32 = 5;
+
+/// The settings key of the resume journal: the current workflow as a session script (its start
+/// line and the events since its last posting), so a workflow the OS killed resumes on restart.
+const RESUME_KEY: &str = "ui.resume";
 
 /// Which workflow the workflow screen shows; Count waits for its location first.
 enum Current {
@@ -35,6 +42,9 @@ enum Current {
     Flow(Box<dyn Workflow>),
 }
 
+/// How the platform signals feedback without the screen: a sound, a vibration.
+pub type Signal = Box<dyn Fn(Feedback)>;
+
 /// Everything the screen's callbacks share. Lives on the UI thread.
 pub struct App {
     pub window: AppWindow,
@@ -42,6 +52,27 @@ pub struct App {
     current: RefCell<Current>,
     wedge: RefCell<WedgeReader>,
     started: Instant,
+    settings: RefCell<Settings>,
+    /// The resume journal of the current workflow (see [`RESUME_KEY`]).
+    journal: RefCell<Vec<String>>,
+    /// Opens this build's camera, when it has one (the replay source counts).
+    camera_opener: RefCell<Option<Rc<dyn Fn() -> camera::Opener>>>,
+    camera: RefCell<Option<camera::CameraView>>,
+    camera_timer: slint::Timer,
+    signal: RefCell<Option<Signal>>,
+    /// The database file, for the sync agent (which opens its own connection).
+    db_path: RefCell<Option<PathBuf>>,
+    agent: RefCell<Option<crate::sync::agent::SyncAgent>>,
+    /// An enrollment on its way: the answer, the server and the token.
+    #[allow(clippy::type_complexity)]
+    enrolling: RefCell<
+        Option<(
+            std::sync::mpsc::Receiver<Result<String, String>>,
+            String,
+            String,
+        )>,
+    >,
+    enroll_timer: slint::Timer,
 }
 
 fn feedback_code(f: Feedback) -> i32 {
@@ -62,17 +93,55 @@ fn strings(v: Vec<String>) -> ModelRc<SharedString> {
 impl App {
     /// Builds the window over a ledger (no event loop is started here).
     pub fn new(ledger: Ledger) -> Result<Rc<App>, slint::PlatformError> {
+        let settings = Settings::load(&ledger).unwrap_or_default();
+        if let Some(lang) = &settings.language {
+            let _ = slint::select_bundled_translation(lang);
+        }
         let app = Rc::new(App {
             window: AppWindow::new()?,
             ledger: RefCell::new(ledger),
             current: RefCell::new(Current::None),
-            wedge: RefCell::new(WedgeReader::default()),
+            wedge: RefCell::new(WedgeReader::new(settings.wedge())),
             started: Instant::now(),
+            settings: RefCell::new(settings),
+            journal: RefCell::new(Vec::new()),
+            camera_opener: RefCell::new(None),
+            camera: RefCell::new(None),
+            camera_timer: slint::Timer::default(),
+            signal: RefCell::new(None),
+            db_path: RefCell::new(None),
+            agent: RefCell::new(None),
+            enrolling: RefCell::new(None),
+            enroll_timer: slint::Timer::default(),
         });
         app.wire();
+        screens::wire(&app);
         app.refresh_status();
         app.refresh_pick_lists();
+        app.update_camera_offer();
         Ok(app)
+    }
+
+    /// Takes an enrollment's answer if it has come (the screen's timer does this; tests call it).
+    pub fn poll_enroll(&self) -> bool {
+        screens::finish_enroll(self)
+    }
+
+    /// Where the camera view gets its frames (the device camera, or a replay for demos and tests).
+    pub fn set_camera(&self, opener: Rc<dyn Fn() -> camera::Opener>) {
+        *self.camera_opener.borrow_mut() = Some(opener);
+        self.update_camera_offer();
+    }
+
+    /// How accepted / refused scans are signalled besides the screen (sound, vibration).
+    pub fn set_signal(&self, signal: Signal) {
+        *self.signal.borrow_mut() = Some(signal);
+    }
+
+    fn update_camera_offer(&self) {
+        self.window.global::<WorkflowAdapter>().set_camera_enabled(
+            self.settings.borrow().camera && self.camera_opener.borrow().is_some(),
+        );
     }
 
     fn wire(self: &Rc<Self>) {
@@ -119,9 +188,39 @@ impl App {
         let me = Rc::downgrade(self);
         wf.on_home(move || {
             if let Some(app) = me.upgrade() {
-                *app.current.borrow_mut() = Current::None;
-                app.refresh_pick_lists();
-                app.window.set_screen(HOME);
+                app.go_home();
+            }
+        });
+        let me = Rc::downgrade(self);
+        wf.on_backspace(move || {
+            if let Some(app) = me.upgrade() {
+                let wf = app.window.global::<WorkflowAdapter>();
+                let mut a = wf.get_answer().to_string();
+                a.pop();
+                wf.set_answer(a.into());
+            }
+        });
+        let me = Rc::downgrade(self);
+        wf.on_open_camera(move || {
+            if let Some(app) = me.upgrade() {
+                app.open_camera();
+            }
+        });
+        let cam = self.window.global::<CameraAdapter>();
+        let me = Rc::downgrade(self);
+        cam.on_close(move || {
+            if let Some(app) = me.upgrade() {
+                app.close_camera();
+                app.window.set_screen(WORKFLOW);
+            }
+        });
+        let me = Rc::downgrade(self);
+        cam.on_toggle_torch(move || {
+            if let Some(app) = me.upgrade() {
+                if let Some(c) = &*app.camera.borrow() {
+                    c.set_torch(!c.torch());
+                    app.window.global::<CameraAdapter>().set_torch(c.torch());
+                }
             }
         });
         let me = Rc::downgrade(self);
@@ -134,46 +233,53 @@ impl App {
 
     /// A home tile.
     pub fn open(&self, name: &str) {
-        let ledger = self.ledger.borrow();
-        let flow: Option<Box<dyn Workflow>> = match name {
-            "receive" => Some(Box::new(Receive::start(&ledger))),
-            "transfer" => Some(Box::new(Transfer::start())),
-            "lookup" => Some(Box::new(Lookup::start())),
+        match name {
             "pick" => {
-                drop(ledger);
                 self.refresh_pick_lists();
                 self.window.set_screen(PICK_LISTS);
-                return;
             }
-            "count" => None,
-            _ => return,
-        };
-        drop(ledger);
-        match flow {
-            Some(f) => self.start(f),
-            None => {
+            "count" => {
                 *self.current.borrow_mut() = Current::CountLocation;
+                *self.journal.borrow_mut() = Vec::new();
                 let wf = self.window.global::<WorkflowAdapter>();
                 wf.set_title("Count".into());
                 wf.set_prompt("Scan the location to count".into());
                 wf.set_fields(ModelRc::default());
                 wf.set_lines(ModelRc::default());
                 wf.set_options(ModelRc::default());
+                wf.set_numeric(false);
                 wf.set_message("".into());
                 wf.set_feedback(0);
                 self.window.set_screen(WORKFLOW);
             }
+            "receive" | "transfer" | "lookup" => {
+                let flow = session::start(&self.ledger.borrow(), name);
+                if let Ok(f) = flow {
+                    self.start(f, name.to_string());
+                }
+            }
+            _ => {}
         }
+    }
+
+    /// Back to the home screen: the current workflow is left (and no longer resumed).
+    pub fn go_home(&self) {
+        self.close_camera();
+        *self.current.borrow_mut() = Current::None;
+        self.journal.borrow_mut().clear();
+        self.save_journal();
+        self.refresh_pick_lists();
+        self.refresh_status();
+        self.window.set_screen(HOME);
     }
 
     /// A pick list from the open lists (its label starts with its number).
     pub fn open_pick_list(&self, label: &str) {
-        let opened = Pick::open(
-            &self.ledger.borrow(),
-            label.split_whitespace().next().unwrap_or(""),
-        );
+        let number = label.split_whitespace().next().unwrap_or("");
+        let line = format!("pick {number}");
+        let opened = session::start(&self.ledger.borrow(), &line);
         match opened {
-            Ok(p) => self.start(Box::new(p)),
+            Ok(p) => self.start(p, line),
             Err(e) => {
                 self.window.set_screen(WORKFLOW);
                 self.show_outcome(&Outcome::refused(e));
@@ -181,8 +287,11 @@ impl App {
         }
     }
 
-    fn start(&self, flow: Box<dyn Workflow>) {
+    /// `line` is how the session script starts this workflow again (the resume journal).
+    fn start(&self, flow: Box<dyn Workflow>, line: String) {
         *self.current.borrow_mut() = Current::Flow(flow);
+        *self.journal.borrow_mut() = vec![format!("start {line}")];
+        self.save_journal();
         let wf = self.window.global::<WorkflowAdapter>();
         wf.set_message("".into());
         wf.set_feedback(0);
@@ -201,11 +310,12 @@ impl App {
             };
             let started = Count::start(&self.ledger.borrow(), &code);
             match started {
-                Ok(c) => self.start(Box::new(c)),
+                Ok(c) => self.start(Box::new(c), format!("count {code}")),
                 Err(e) => self.show_outcome(&Outcome::refused(e)),
             }
             return;
         }
+        let line = session::event_line(&event);
         let outcome = {
             let mut current = self.current.borrow_mut();
             let Current::Flow(flow) = &mut *current else {
@@ -215,9 +325,78 @@ impl App {
         };
         self.show_outcome(&outcome);
         self.show_view();
+        self.journal_event(line, &outcome);
         if !outcome.posted.is_empty() {
             self.refresh_status();
         }
+    }
+
+    /// Keeps the resume journal: refused events changed nothing; a posting starts it afresh.
+    /// A pick list keeps its own progress in the database, so only its start line is kept.
+    fn journal_event(&self, line: String, outcome: &Outcome) {
+        let changed = {
+            let mut j = self.journal.borrow_mut();
+            let is_pick = j.first().map(|s| s.starts_with("start pick "));
+            match is_pick {
+                None => false,
+                Some(_) if !outcome.posted.is_empty() => {
+                    j.truncate(1);
+                    true
+                }
+                Some(false) if outcome.feedback != Feedback::Refused => {
+                    j.push(line);
+                    true
+                }
+                Some(_) => false,
+            }
+        };
+        if changed {
+            self.save_journal();
+        }
+    }
+
+    fn save_journal(&self) {
+        let text = self.journal.borrow().join("\n");
+        let value = (!text.is_empty()).then_some(text.as_str());
+        if let Err(e) = settings::put(&mut self.ledger.borrow_mut(), RESUME_KEY, value) {
+            self.show_outcome(&Outcome::refused(format!(
+                "could not save the workflow's progress: {e}"
+            )));
+        }
+    }
+
+    /// After a restart: the workflow that was on screen, where it was left. Returns whether one
+    /// was resumed. A journal that no longer applies (the pick list was finished elsewhere, say)
+    /// is dropped and the home screen shows.
+    pub fn resume(&self) -> bool {
+        let saved = settings::get(&self.ledger.borrow(), RESUME_KEY)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let mut lines = saved.lines();
+        let Some(first) = lines.next().and_then(|l| l.strip_prefix("start ")) else {
+            return false;
+        };
+        let flow = session::start(&self.ledger.borrow(), first);
+        let Ok(mut flow) = flow else {
+            self.journal.borrow_mut().clear();
+            self.save_journal();
+            return false;
+        };
+        let mut kept = vec![format!("start {first}")];
+        for line in lines {
+            let Ok(ev) = session::parse_event(line) else {
+                continue;
+            };
+            flow.handle(&mut self.ledger.borrow_mut(), ev);
+            kept.push(line.to_string());
+        }
+        *self.current.borrow_mut() = Current::Flow(flow);
+        *self.journal.borrow_mut() = kept;
+        self.show_view();
+        self.show_outcome(&Outcome::needs_more("Resumed where you left off"));
+        self.window.set_screen(WORKFLOW);
+        true
     }
 
     /// A key from anywhere: the wedge reader turns scanner bursts into scans; a person typing
@@ -253,6 +432,11 @@ impl App {
         let wf = self.window.global::<WorkflowAdapter>();
         wf.set_feedback(feedback_code(o.feedback));
         wf.set_message(o.message.clone().unwrap_or_default().into());
+        if self.settings.borrow().sounds {
+            if let Some(signal) = &*self.signal.borrow() {
+                signal(o.feedback);
+            }
+        }
     }
 
     fn show_view(&self) {
@@ -275,6 +459,71 @@ impl App {
         )));
         wf.set_lines(strings(v.lines));
         wf.set_options(strings(v.options));
+        wf.set_numeric(v.expect == Expect::Quantity);
+        if let Some(c) = &*self.camera.borrow() {
+            c.set_formats(v.expect.formats());
+        }
+    }
+
+    /// The camera view over the current step: it scans what the step expects.
+    pub fn open_camera(self: &Rc<Self>) {
+        let Some(opener) = self.camera_opener.borrow().clone() else {
+            return;
+        };
+        let formats = match &*self.current.borrow() {
+            Current::Flow(f) => f.view().expect.formats(),
+            _ => Expect::Location.formats(),
+        };
+        let view = camera::CameraView::start(opener(), formats);
+        let cam = self.window.global::<CameraAdapter>();
+        let (x, y, w, h) = view.viewfinder;
+        cam.set_finder_x(x);
+        cam.set_finder_y(y);
+        cam.set_finder_w(w);
+        cam.set_finder_h(h);
+        cam.set_outline_visible(false);
+        cam.set_torch(false);
+        cam.set_frame(slint::Image::default());
+        *self.camera.borrow_mut() = Some(view);
+        let me = Rc::downgrade(self);
+        self.camera_timer.start(
+            slint::TimerMode::Repeated,
+            Duration::from_millis(30),
+            move || {
+                if let Some(app) = me.upgrade() {
+                    app.poll_camera();
+                }
+            },
+        );
+        self.window.set_screen(CAMERA);
+    }
+
+    /// Takes what the camera has ready: the preview, and any scans (sent to the workflow).
+    pub fn poll_camera(&self) {
+        let update = match &*self.camera.borrow() {
+            Some(c) => c.poll(),
+            None => return,
+        };
+        let cam = self.window.global::<CameraAdapter>();
+        if let Some(p) = update.preview {
+            cam.set_frame(slint::Image::from_rgb8(p));
+        }
+        cam.set_status(update.status.unwrap_or_default().into());
+        cam.set_torch_available(update.torch_available);
+        for f in update.found {
+            let (x, y, w, h) = f.outline;
+            cam.set_outline_x(x);
+            cam.set_outline_y(y);
+            cam.set_outline_w(w);
+            cam.set_outline_h(h);
+            cam.set_outline_visible(true);
+            self.event(Event::Scan(f.event));
+        }
+    }
+
+    pub fn close_camera(&self) {
+        self.camera_timer.stop();
+        self.camera.borrow_mut().take();
     }
 
     fn refresh_pick_lists(&self) {
@@ -294,6 +543,7 @@ impl App {
 
     /// The status bar from the ledger (pending, conflicts, last sync).
     pub fn refresh_status(&self) {
+        screens::refresh_conflicts(self);
         let l = self.ledger.borrow();
         let s = self.window.global::<StatusAdapter>();
         let (pending, conflicts) = l.outbox_counts().unwrap_or((0, 0));
@@ -312,18 +562,56 @@ impl App {
 }
 
 /// `lotkeeper` with no command: the app over the database (the demo warehouse when empty).
-pub fn run(db: &Path) -> anyhow::Result<()> {
+/// `replay` stands in for the camera (a folder of images or a Motion-JPEG file).
+pub fn run(db: &Path, replay: Option<PathBuf>) -> anyhow::Result<()> {
     select_language_from_env();
+    let app = open_app(db)?;
+    if replay.is_some() || has_device_camera() {
+        app.set_camera(Rc::new(move || {
+            let replay = replay.clone();
+            Box::new(move || crate::scan::camera::open_source(replay, 0))
+        }));
+    }
+    app.resume();
+    app.window.run()?;
+    Ok(())
+}
+
+/// Whether this build has a device camera to offer (desktop `camera` feature, or Android).
+pub fn has_device_camera() -> bool {
+    cfg!(any(feature = "camera", target_os = "android"))
+}
+
+/// The app over a database file: demo data when it is empty, syncing when enrolled.
+pub fn open_app(db: &Path) -> anyhow::Result<Rc<App>> {
     let mut ledger = Ledger::open(db)?;
     if ledger.is_empty()? {
         crate::ledger::demo::fill(&mut ledger)?;
     }
-    let enrolled = ledger.sync_value("server")?.is_some();
     let app = App::new(ledger)?;
-    // Sync off the UI thread; its status comes back through the event loop.
-    let _agent = enrolled.then(|| {
-        let weak = app.window.as_weak();
-        crate::sync::agent::SyncAgent::start(PathBuf::from(db), Default::default(), move |s| {
+    *app.db_path.borrow_mut() = Some(db.to_path_buf());
+    app.start_sync();
+    Ok(app)
+}
+
+impl App {
+    /// Syncs off the UI thread when enrolled; its status comes back through the event loop.
+    pub(crate) fn start_sync(&self) {
+        let enrolled = self
+            .ledger
+            .borrow()
+            .sync_value("server")
+            .ok()
+            .flatten()
+            .is_some();
+        let Some(db) = self.db_path.borrow().clone() else {
+            return;
+        };
+        if !enrolled || self.agent.borrow().is_some() {
+            return;
+        }
+        let weak = self.window.as_weak();
+        let agent = crate::sync::agent::SyncAgent::start(db, Default::default(), move |s| {
             let s = s.clone();
             let weak = weak.clone();
             let _ = slint::invoke_from_event_loop(move || {
@@ -334,10 +622,9 @@ pub fn run(db: &Path) -> anyhow::Result<()> {
                     g.set_conflicts(s.conflicts as i32);
                 }
             });
-        })
-    });
-    app.window.run()?;
-    Ok(())
+        });
+        *self.agent.borrow_mut() = Some(agent);
+    }
 }
 
 /// Renders every screen with the demo warehouse to PNG files in `out` (no display needed).
@@ -379,6 +666,47 @@ pub fn screenshots(out: &Path) -> anyhow::Result<Vec<PathBuf>> {
     app.open("receive");
     app.scan("A-01-01");
     shot("refused")?;
+    app.open("receive");
+    app.scan("]d20109506000134352172812311012345");
+    shot("keypad")?;
+    app.go_home();
+    app.window
+        .global::<WorkflowAdapter>()
+        .invoke_open_settings();
+    shot("settings")?;
+    app.window
+        .global::<WorkflowAdapter>()
+        .invoke_open_conflicts();
+    shot("conflicts")?;
+    // The camera view over a demo camera that shows a location label.
+    let (data, width, height) =
+        crate::scan::rxing_decoder::render_symbol("A-02-01", crate::scan::Format::QrCode, 8, 720)
+            .map_err(anyhow::Error::msg)?;
+    let frame = crate::scan::camera::RawFrame {
+        data,
+        width,
+        height,
+        format: crate::scan::camera::PixelFormat::Gray,
+    };
+    app.set_camera(Rc::new(move || {
+        let frame = frame.clone();
+        Box::new(move || {
+            Ok(Box::new(crate::scan::camera::StillSource {
+                frame,
+                interval: Duration::from_millis(30),
+            }) as Box<dyn crate::scan::camera::FrameSource>)
+        })
+    }));
+    app.open("transfer");
+    app.open_camera();
+    let until = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < until && !app.window.global::<CameraAdapter>().get_outline_visible() {
+        std::thread::sleep(Duration::from_millis(20));
+        app.poll_camera();
+    }
+    app.poll_camera();
+    shot("camera")?;
+    app.go_home();
     Ok(files)
 }
 

@@ -65,6 +65,22 @@ pub fn start(ledger: &Ledger, what: &str) -> Result<Box<dyn Workflow>, String> {
     })
 }
 
+/// One event as a script line: the inverse of [`parse_event`] (ASCII 29 written as `\x1d`).
+pub fn event_line(event: &Event) -> String {
+    match event {
+        Event::Scan(s) => format!(
+            "scan {}{}",
+            s.symbology_id.as_deref().unwrap_or(""),
+            s.text.replace('\u{1d}', "\\x1d")
+        ),
+        Event::Enter(t) => format!("enter {}", t.replace(['\n', '\r'], " ")),
+        Event::Choose(o) => format!("choose {o}"),
+        Event::Confirm => "confirm".into(),
+        Event::Cancel => "cancel".into(),
+        Event::Back => "back".into(),
+    }
+}
+
 /// Parses one script line into an event; `Ok(None)` for `start` lines (handled by the runner).
 pub fn parse_event(line: &str) -> Result<Event, String> {
     let (verb, rest) = line.split_once(' ').unwrap_or((line, ""));
@@ -133,4 +149,28 @@ pub fn run(ledger: &mut Ledger, script: &str, mut out: impl FnMut(&Step)) -> Res
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_written_as_a_line_parses_back_to_itself() {
+        let events = [
+            Event::Scan(ScanEvent::manual("]d20109506000134352\u{1d}10AB\u{1d}21X")),
+            Event::Scan(ScanEvent::manual("A-01-02")),
+            Event::Enter("12".into()),
+            Event::Enter("damaged in transit".into()),
+            Event::Choose("Short".into()),
+            Event::Confirm,
+            Event::Cancel,
+            Event::Back,
+        ];
+        for e in events {
+            let line = event_line(&e);
+            assert!(!line.contains('\u{1d}') && !line.contains('\n'), "{line:?}");
+            assert_eq!(parse_event(&line).unwrap(), e, "{line}");
+        }
+    }
 }

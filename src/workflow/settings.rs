@@ -32,6 +32,17 @@ pub struct Settings {
     pub lot_rule: String,
     /// Where receipts go unless another location is scanned (default: the first dock).
     pub receive_location: Option<String>,
+    /// This device's scanner: what its keyboard wedge puts before and after a scan, and what it
+    /// types for the group separator (ASCII 29) when it cannot send it, e.g. `~` or `<GS>`.
+    pub scanner_prefix: String,
+    pub scanner_suffix: String,
+    pub scanner_gs: String,
+    /// Whether the camera view is offered for scanning.
+    pub camera: bool,
+    /// Whether accepted/refused scans sound (where the platform has audio).
+    pub sounds: bool,
+    /// The screens' language (`en`, `es`, `de`); none follows the system.
+    pub language: Option<String>,
 }
 
 impl Default for Settings {
@@ -41,11 +52,18 @@ impl Default for Settings {
             pick_finish: PickFinish::Ship,
             lot_rule: "YYMMDD-NN".into(),
             receive_location: None,
+            scanner_prefix: String::new(),
+            scanner_suffix: String::new(),
+            scanner_gs: String::new(),
+            camera: true,
+            sounds: true,
+            language: None,
         }
     }
 }
 
-fn get(ledger: &Ledger, key: &str) -> Result<Option<String>> {
+/// One setting's stored text (also used for the UI's own keys, such as its resume journal).
+pub fn get(ledger: &Ledger, key: &str) -> Result<Option<String>> {
     Ok(ledger
         .conn()
         .query_row("SELECT value FROM settings WHERE key = ?", [key], |r| {
@@ -74,6 +92,12 @@ impl Settings {
             s.lot_rule = v;
         }
         s.receive_location = get(ledger, "receive_location")?;
+        s.scanner_prefix = get(ledger, "scanner_prefix")?.unwrap_or_default();
+        s.scanner_suffix = get(ledger, "scanner_suffix")?.unwrap_or_default();
+        s.scanner_gs = get(ledger, "scanner_gs")?.unwrap_or_default();
+        s.camera = get(ledger, "camera")?.as_deref() != Some("off");
+        s.sounds = get(ledger, "sounds")?.as_deref() != Some("off");
+        s.language = get(ledger, "language")?;
         Ok(s)
     }
 
@@ -101,20 +125,56 @@ impl Settings {
             ),
             ("lot_rule", Some(self.lot_rule.clone())),
             ("receive_location", self.receive_location.clone()),
+            ("scanner_prefix", non_empty(&self.scanner_prefix)),
+            ("scanner_suffix", non_empty(&self.scanner_suffix)),
+            ("scanner_gs", non_empty(&self.scanner_gs)),
+            ("camera", Some(on_off(self.camera))),
+            ("sounds", Some(on_off(self.sounds))),
+            ("language", self.language.clone()),
         ];
-        ledger.write(|tx| {
-            for (k, v) in &pairs {
-                match v {
-                    Some(v) => tx.execute(
-                        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2",
-                        [k, &v.as_str()],
-                    )?,
-                    None => tx.execute("DELETE FROM settings WHERE key = ?", [k])?,
-                };
-            }
-            Ok(())
-        })
+        put_all(ledger, &pairs)
     }
+
+    /// The keyboard-wedge settings of this device.
+    pub fn wedge(&self) -> crate::scan::wedge::WedgeConfig {
+        let mut c = crate::scan::wedge::WedgeConfig {
+            prefix: self.scanner_prefix.clone(),
+            suffix: self.scanner_suffix.clone(),
+            ..Default::default()
+        };
+        if !self.scanner_gs.is_empty() {
+            c.gs_substitutes.insert(0, self.scanner_gs.clone());
+        }
+        c
+    }
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+fn on_off(b: bool) -> String {
+    if b { "on" } else { "off" }.to_string()
+}
+
+/// Sets (Some) or removes (None) one setting, in its own transaction.
+pub fn put(ledger: &mut Ledger, key: &str, value: Option<&str>) -> Result<()> {
+    put_all(ledger, &[(key, value.map(String::from))])
+}
+
+fn put_all(ledger: &mut Ledger, pairs: &[(&str, Option<String>)]) -> Result<()> {
+    ledger.write(|tx| {
+        for (k, v) in pairs {
+            match v {
+                Some(v) => tx.execute(
+                    "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2",
+                    [k, &v.as_str()],
+                )?,
+                None => tx.execute("DELETE FROM settings WHERE key = ?", [k])?,
+            };
+        }
+        Ok(())
+    })
 }
 
 /// The next lot code by `rule` for `item` on `today` that the item does not have yet.

@@ -159,9 +159,9 @@ fn offline_work_on_two_devices_converges_everywhere() {
     assert_eq!(moves[0].entry.device, "dev-b");
 }
 
-#[test]
-fn the_same_serial_shipped_on_two_devices_one_wins_the_other_is_a_conflict() {
-    let site = Site::new();
+/// Two devices ship serial SN1 of PHONE offline, to Ann (dev-a) and to Bob (dev-b); both sync,
+/// dev-a first: the server takes Ann's, and dev-b has one conflict.
+pub fn serial_conflict(site: &Site) -> (Device, Device) {
     let mut a = site.device("dev-a");
     let mut b = site.device("dev-b");
     recv(&mut a.ledger, "PHONE", None, &["SN1"], 1, "A1");
@@ -185,6 +185,13 @@ fn the_same_serial_shipped_on_two_devices_one_wins_the_other_is_a_conflict() {
     assert_eq!(a.sync().unwrap().accepted, 1);
     let rb = b.sync().unwrap();
     assert_eq!((rb.rejected, rb.conflicts), (1, 1));
+    (a, b)
+}
+
+#[test]
+fn the_same_serial_shipped_on_two_devices_one_wins_the_other_is_a_conflict() {
+    let site = Site::new();
+    let (_a, mut b) = serial_conflict(&site);
     let c = b.ledger.conflicts(false).unwrap();
     assert_eq!(c.len(), 1);
     assert_eq!(c[0].reason, "serial SN1 of PHONE is not in stock");

@@ -134,3 +134,197 @@ fn receive_and_pick_through_the_screens() {
         );
     }
 }
+
+/// Settings, conflicts, enrollment, the keypad, the camera view and resuming after a restart,
+/// each through the screens, over a real server and real database files.
+#[test]
+fn settings_conflicts_camera_and_resume_through_the_screens() {
+    use crate::sync::{serial_conflict, Site};
+    use lotkeeper::scan::camera::{FrameSource, PixelFormat, RawFrame, StillSource};
+    use lotkeeper::scan::rxing_decoder::render_symbol;
+    use lotkeeper::scan::Format;
+    use lotkeeper::sync::{hash_token, new_token};
+    use lotkeeper::ui::{CameraAdapter, ConflictsAdapter, SettingsAdapter};
+    use lotkeeper::workflow::settings::Settings;
+    use std::rc::Rc;
+    use std::time::{Duration, Instant};
+
+    headless::init();
+    // A real conflict: the same serial shipped on two devices; the server takes the first.
+    let site = Site::new();
+    let (_a, b) = serial_conflict(&site);
+    let app = App::new(lotkeeper::ledger::Ledger::open(&b.path).unwrap()).unwrap();
+    let w = &app.window;
+    w.show().unwrap();
+    assert_eq!(w.global::<StatusAdapter>().get_conflicts(), 1);
+    w.global::<WorkflowAdapter>().invoke_open_conflicts();
+    assert_eq!(w.get_screen(), 3);
+    let c = w.global::<ConflictsAdapter>();
+    let rows: Vec<_> = c.get_rows().iter().collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].reason, "serial SN1 of PHONE is not in stock");
+    assert!(
+        rows[0].detail.contains("CUSTOMER:Bob"),
+        "{}",
+        rows[0].detail
+    );
+    // Dismissing needs a note; without one nothing changes.
+    c.invoke_dismiss(rows[0].id.clone(), "  ".into());
+    assert_eq!(
+        c.get_message(),
+        "a dismissed conflict needs a note saying what was done"
+    );
+    assert_eq!(c.get_rows().row_count(), 1);
+    c.invoke_dismiss(rows[0].id.clone(), "Ann had it; told Bob".into());
+    assert_eq!(c.get_rows().row_count(), 0);
+    assert_eq!(w.global::<StatusAdapter>().get_conflicts(), 0);
+    assert_eq!(
+        app.ledger.borrow().conflicts(true).unwrap()[0]
+            .note
+            .as_deref(),
+        Some("Ann had it; told Bob")
+    );
+    drop(app);
+
+    // Settings on a fresh device: enroll with a token the back office made, over HTTP.
+    let dir = Dir::new();
+    let mut l = lotkeeper::ledger::Ledger::open(&dir.db()).unwrap();
+    l.import_csv(ImportKind::Items, ITEMS).unwrap();
+    l.import_csv(ImportKind::Locations, LOCATIONS).unwrap();
+    let app = App::new(l).unwrap();
+    let w = &app.window;
+    w.show().unwrap();
+    w.global::<WorkflowAdapter>().invoke_open_settings();
+    assert_eq!(w.get_screen(), 4);
+    let s = w.global::<SettingsAdapter>();
+    assert_eq!(s.get_enrolled_as(), "");
+    s.set_server("ftp://nowhere".into());
+    s.invoke_enroll();
+    assert_eq!(
+        s.get_message(),
+        "The server address must start with https://"
+    );
+    let token = new_token();
+    site.ledger()
+        .add_device("dev-c", &hash_token(&token))
+        .unwrap();
+    s.set_server(site.url.clone().into());
+    s.set_token("wrong-token".into());
+    s.invoke_enroll();
+    assert!(s.get_busy());
+    let until = Instant::now() + Duration::from_secs(30);
+    while !app.poll_enroll() && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(!s.get_busy());
+    assert!(
+        s.get_message().starts_with("Not enrolled:"),
+        "{}",
+        s.get_message()
+    );
+    assert_eq!(app.ledger.borrow().sync_value("server").unwrap(), None);
+    s.set_token(token.clone().into());
+    s.invoke_enroll();
+    let until = Instant::now() + Duration::from_secs(30);
+    while !app.poll_enroll() && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(
+        s.get_enrolled_as(),
+        format!("Enrolled as dev-c with {}", site.url)
+    );
+    assert_eq!(
+        app.ledger.borrow().sync_value("device").unwrap().as_deref(),
+        Some("dev-c")
+    );
+    // Scanner settings take effect at once: this scanner types `~` for the group separator.
+    s.set_gs("~".into());
+    s.set_stop_on_deviation(true);
+    s.set_language("es".into());
+    s.invoke_save();
+    assert_eq!(s.get_message(), "Saved");
+    let saved = Settings::load(&app.ledger.borrow()).unwrap();
+    assert_eq!(saved.scanner_gs, "~");
+    assert_eq!(saved.language.as_deref(), Some("es"));
+    s.set_language("en".into());
+    s.invoke_save();
+    w.global::<WorkflowAdapter>().invoke_home();
+    w.global::<HomeAdapter>().invoke_open("receive".into());
+    wedge_scan(&app, "]C1010950600013435210L77~17270131");
+    assert_eq!(field(w, "Lot").as_deref(), Some("L77"));
+    assert_eq!(field(w, "Expiry").as_deref(), Some("2027-01-31"));
+    // The quantity step brings the keypad; its keys write the answer.
+    let wf = w.global::<WorkflowAdapter>();
+    assert!(wf.get_numeric());
+    wf.set_answer("12".into());
+    wf.invoke_backspace();
+    assert_eq!(wf.get_answer(), "1");
+
+    // Killed here (Android does this to background apps): the next start resumes the receipt.
+    drop(app);
+    let app = App::new(lotkeeper::ledger::Ledger::open(&dir.db()).unwrap()).unwrap();
+    let w = &app.window;
+    w.show().unwrap();
+    assert!(app.resume());
+    assert_eq!(w.get_screen(), 1);
+    assert_eq!(field(w, "Lot").as_deref(), Some("L77"));
+    assert_eq!(prompt(w), "Type the quantity of PARA");
+    w.global::<WorkflowAdapter>().invoke_submit("4".into());
+    w.global::<WorkflowAdapter>().invoke_confirm();
+    assert_eq!(w.global::<WorkflowAdapter>().get_feedback(), 4);
+    assert_eq!(qty_at(&app.ledger.borrow(), "PARA", Some("L77"), "DOCK"), 4);
+    assert_eq!(
+        w.global::<StatusAdapter>().get_pending(),
+        1,
+        "enrolled: it will sync"
+    );
+    // Home ends the workflow: nothing to resume.
+    w.global::<WorkflowAdapter>().invoke_home();
+    drop(app);
+    let app = App::new(lotkeeper::ledger::Ledger::open(&dir.db()).unwrap()).unwrap();
+    assert!(!app.resume());
+    assert_eq!(app.window.get_screen(), 0);
+
+    // The camera view: a camera that sees a location label; the transfer takes it.
+    let (data, width, height) = render_symbol("A2", Format::QrCode, 8, 640).unwrap();
+    let frame = RawFrame {
+        data,
+        width,
+        height,
+        format: PixelFormat::Gray,
+    };
+    let w = &app.window;
+    assert!(!w.global::<WorkflowAdapter>().get_camera_enabled());
+    app.set_camera(Rc::new(move || {
+        let frame = frame.clone();
+        Box::new(move || {
+            Ok(Box::new(StillSource {
+                frame,
+                interval: Duration::from_millis(20),
+            }) as Box<dyn FrameSource>)
+        })
+    }));
+    assert!(w.global::<WorkflowAdapter>().get_camera_enabled());
+    w.show().unwrap();
+    w.global::<HomeAdapter>().invoke_open("transfer".into());
+    w.global::<WorkflowAdapter>().invoke_open_camera();
+    assert_eq!(w.get_screen(), 5);
+    let cam = w.global::<CameraAdapter>();
+    let until = Instant::now() + Duration::from_secs(30);
+    while !cam.get_outline_visible() && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(10));
+        app.poll_camera();
+    }
+    assert!(cam.get_outline_visible());
+    assert!(cam.get_frame().size().width > 0, "the preview shows");
+    assert_eq!(w.global::<WorkflowAdapter>().get_feedback(), 1);
+    assert_eq!(field(w, "From").as_deref(), Some("A2"));
+    // The same label still in view is not taken twice.
+    for _ in 0..10 {
+        std::thread::sleep(Duration::from_millis(20));
+        app.poll_camera();
+    }
+    assert_eq!(w.global::<WorkflowAdapter>().get_feedback(), 1);
+    cam.invoke_close();
+    assert_eq!(w.get_screen(), 1);
+}
