@@ -4,6 +4,8 @@
 //! `ARCHITECTURE.md`; the short version: `ledger` imports none of the others, `gtin` is a leaf
 //! shared by all, and `cli` may use anything.
 
+#[cfg(target_os = "android")]
+pub mod android;
 pub mod cli;
 pub mod gtin;
 pub mod ledger;
@@ -12,3 +14,10 @@ pub mod scan;
 pub mod sync;
 pub mod ui;
 pub mod workflow;
+
+/// The Android entry point (android-activity calls it once the activity exists).
+#[cfg(target_os = "android")]
+#[no_mangle]
+fn android_main(app: slint::android::AndroidApp) {
+    android::main(app);
+}

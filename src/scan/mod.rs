@@ -1,11 +1,14 @@
 //! Scanning: turns pixels and keystrokes into meaning. Imports nothing from the rest of the crate
 //! but the `gtin` leaf; only `rxing_decoder` knows rxing.
 
+#[cfg(target_os = "android")]
+pub mod android_camera;
 pub mod camera;
 pub mod classify;
 pub mod event;
 pub mod gs1;
 pub mod image_input;
+pub mod intent;
 pub mod rxing_decoder;
 pub mod symbol;
 pub mod wedge;

@@ -565,7 +565,7 @@ impl App {
 /// `replay` stands in for the camera (a folder of images or a Motion-JPEG file).
 pub fn run(db: &Path, replay: Option<PathBuf>) -> anyhow::Result<()> {
     select_language_from_env();
-    let app = open_app(db)?;
+    let app = open_app(db, true)?;
     if replay.is_some() || has_device_camera() {
         app.set_camera(Rc::new(move || {
             let replay = replay.clone();
@@ -582,10 +582,11 @@ pub fn has_device_camera() -> bool {
     cfg!(any(feature = "camera", target_os = "android"))
 }
 
-/// The app over a database file: demo data when it is empty, syncing when enrolled.
-pub fn open_app(db: &Path) -> anyhow::Result<Rc<App>> {
+/// The app over a database file, syncing when enrolled; with `demo`, an empty database gets the
+/// demo warehouse (the desktop's first run; never on a device, whose stock comes from the server).
+pub fn open_app(db: &Path, demo: bool) -> anyhow::Result<Rc<App>> {
     let mut ledger = Ledger::open(db)?;
-    if ledger.is_empty()? {
+    if demo && ledger.is_empty()? {
         crate::ledger::demo::fill(&mut ledger)?;
     }
     let app = App::new(ledger)?;

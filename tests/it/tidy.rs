@@ -124,6 +124,21 @@ fn only_sync_knows_http() {
 }
 
 #[test]
+fn only_the_android_glue_knows_jni_and_the_ndk() {
+    for (path, text) in files_under("src") {
+        if path.ends_with("src/android.rs") || path.ends_with("scan/android_camera.rs") {
+            continue;
+        }
+        for platform in ["jni::", "ndk_sys", "android_activity::", "crate::android"] {
+            assert!(
+                !text.contains(platform),
+                "{path} uses {platform}: Android specifics belong to src/android.rs (and the camera to scan/android_camera.rs)"
+            );
+        }
+    }
+}
+
+#[test]
 fn gtin_is_a_leaf() {
     assert_never_imports("src/gtin.rs", &["crate::"]);
 }
