@@ -635,6 +635,7 @@ pub fn screenshots(out: &Path) -> anyhow::Result<Vec<PathBuf>> {
     select_language_from_env();
     let mut ledger = Ledger::open_in_memory()?;
     crate::ledger::demo::fill(&mut ledger)?;
+    demo_conflict(&mut ledger)?;
     let app = App::new(ledger)?;
     app.window.show()?;
     let mut files = Vec::new();
@@ -709,6 +710,32 @@ pub fn screenshots(out: &Path) -> anyhow::Result<Vec<PathBuf>> {
     shot("camera")?;
     app.go_home();
     Ok(files)
+}
+
+/// For the pictures: the device enrolls and ships a lot that the back office recalled meanwhile;
+/// the server's rules (run here on a second demo ledger, as `sync` would over HTTP) refuse it.
+fn demo_conflict(device: &mut Ledger) -> anyhow::Result<()> {
+    use crate::ledger::{LotStatus, ShipCmd};
+    let mut server = Ledger::open_in_memory()?;
+    crate::ledger::demo::fill(&mut server)?;
+    server.set_lot_status(
+        "AMOX-500",
+        "AM2401",
+        LotStatus::Recalled,
+        "supplier recall R-2026-114",
+    )?;
+    device.enroll("https://backoffice.example", "demo", "handheld-07")?;
+    device.ship(&ShipCmd {
+        item: "AMOX-500".into(),
+        qty: 5,
+        from: "A-01-01".into(),
+        lot: Some("AM2401".into()),
+        customer: Some("Pharmacy Lindqvist".into()),
+        ..Default::default()
+    })?;
+    let verdicts = server.accept_batches("handheld-07", &device.pending(100)?)?;
+    device.record_verdicts(&verdicts)?;
+    Ok(())
 }
 
 /// Whether a window can be opened here.

@@ -70,7 +70,10 @@ pub(super) fn refresh_conflicts(app: &App) {
                     "{} → {} · {}",
                     c.from,
                     c.to,
-                    c.created_at.get(..16).unwrap_or(&c.created_at)
+                    c.created_at
+                        .get(..16)
+                        .unwrap_or(&c.created_at)
+                        .replace('T', " ")
                 )
                 .into(),
                 reason: c.reason.into(),

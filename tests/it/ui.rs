@@ -1,11 +1,28 @@
 //! The screens, headless: a whole receive and a whole pick driven through the UI (taps and typed
 //! scans), asserting what the screen shows and what the ledger holds; and pictures of them.
-//! One test: Slint's platform is per thread.
+//! Taps find buttons by their accessible label (as a screen reader does) with Slint's testing
+//! backend's `ElementHandle`. Slint's platform is per thread: one test a platform.
 
 use crate::harness::*;
+use i_slint_backend_testing::{AccessibleRole, ElementHandle};
 use lotkeeper::ledger::import::ImportKind;
 use lotkeeper::ui::{headless, App, AppWindow, HomeAdapter, StatusAdapter, WorkflowAdapter};
 use slint::{ComponentHandle, Model};
+
+/// Presses the button on screen that says `label`.
+fn tap(w: &AppWindow, label: &str) {
+    ElementHandle::find_by_accessible_label(w, label)
+        .find(|e| e.accessible_role() == Some(AccessibleRole::Button))
+        .unwrap_or_else(|| panic!("no button '{label}' on the screen"))
+        .invoke_accessible_default_action();
+}
+
+/// Whether some element on screen shows exactly `text`.
+fn shows(w: &AppWindow, text: &str) -> bool {
+    ElementHandle::find_by_accessible_label(w, text)
+        .next()
+        .is_some()
+}
 
 fn prompt(w: &AppWindow) -> String {
     w.global::<WorkflowAdapter>().get_prompt().to_string()
@@ -44,9 +61,10 @@ fn receive_and_pick_through_the_screens() {
     assert_eq!(w.global::<StatusAdapter>().get_pending(), 0);
 
     // Receive: tap the tile, scan a GS1 DataMatrix from the hardware scanner, type the quantity.
-    w.global::<HomeAdapter>().invoke_open("receive".into());
+    tap(w, "Receive");
     assert_eq!(w.get_screen(), 1);
     assert_eq!(prompt(w), "Scan the item (or a purchase order)");
+    assert!(shows(w, "Scan the item (or a purchase order)"));
     wedge_scan(&app, "]d20109506000134352172612311012345\u{1d}21SN9");
     assert_eq!(field(w, "Lot").as_deref(), Some("12345"));
     assert_eq!(field(w, "Expiry").as_deref(), Some("2026-12-31"));
@@ -63,9 +81,10 @@ fn receive_and_pick_through_the_screens() {
     w.global::<WorkflowAdapter>().invoke_submit("10".into());
     assert_eq!(prompt(w), "Scan the location (or confirm for DOCK)");
     wedge_scan(&app, "A1");
-    w.global::<WorkflowAdapter>().invoke_confirm();
+    tap(w, "Confirm");
     assert_eq!(w.global::<WorkflowAdapter>().get_feedback(), 4);
     assert_eq!(message(w), "received 10 EA of PARA lot 12345 at A1");
+    assert!(shows(w, "received 10 EA of PARA lot 12345 at A1"));
     assert_eq!(
         qty_at(&app.ledger.borrow(), "PARA", Some("12345"), "A1"),
         10
@@ -83,8 +102,8 @@ fn receive_and_pick_through_the_screens() {
     );
 
     // Pick: the open lists, then the list, line by line.
-    w.global::<WorkflowAdapter>().invoke_home();
-    w.global::<HomeAdapter>().invoke_open("pick".into());
+    tap(w, "Home");
+    tap(w, "Pick");
     assert_eq!(w.get_screen(), 2);
     let lists: Vec<String> = w
         .global::<HomeAdapter>()
@@ -93,8 +112,7 @@ fn receive_and_pick_through_the_screens() {
         .map(|s| s.to_string())
         .collect();
     assert_eq!(lists, vec!["PL-7 Bob"]);
-    w.global::<HomeAdapter>()
-        .invoke_open_pick_list("PL-7 Bob".into());
+    tap(w, "PL-7 Bob");
     assert_eq!(prompt(w), "Go to A1 and scan the location");
     assert_eq!(
         field(w, "Suggested").as_deref(),
@@ -103,9 +121,9 @@ fn receive_and_pick_through_the_screens() {
     wedge_scan(&app, "A1");
     wedge_scan(&app, "(01)09506000134352(10)12345");
     assert_eq!(prompt(w), "Confirm 5 EA (or type the quantity)");
-    w.global::<WorkflowAdapter>().invoke_confirm();
+    tap(w, "Confirm");
     assert_eq!(prompt(w), "All lines are picked: confirm to finish");
-    w.global::<WorkflowAdapter>().invoke_confirm();
+    tap(w, "Confirm");
     assert_eq!(
         message(w),
         "pick list PL-7 finished: 1 movement(s) shipped to Bob"
@@ -149,7 +167,8 @@ fn settings_conflicts_camera_and_resume_through_the_screens() {
     use std::rc::Rc;
     use std::time::{Duration, Instant};
 
-    headless::init();
+    // Slint's own testing backend on this thread (no event loop: timers are polled by hand).
+    i_slint_backend_testing::init_no_event_loop();
     // A real conflict: the same serial shipped on two devices; the server takes the first.
     let site = Site::new();
     let (_a, b) = serial_conflict(&site);
@@ -157,8 +176,9 @@ fn settings_conflicts_camera_and_resume_through_the_screens() {
     let w = &app.window;
     w.show().unwrap();
     assert_eq!(w.global::<StatusAdapter>().get_conflicts(), 1);
-    w.global::<WorkflowAdapter>().invoke_open_conflicts();
+    tap(w, "Conflicts (1)");
     assert_eq!(w.get_screen(), 3);
+    assert!(shows(w, "Refused: serial SN1 of PHONE is not in stock"));
     let c = w.global::<ConflictsAdapter>();
     let rows: Vec<_> = c.get_rows().iter().collect();
     assert_eq!(rows.len(), 1);
@@ -169,13 +189,15 @@ fn settings_conflicts_camera_and_resume_through_the_screens() {
         rows[0].detail
     );
     // Dismissing needs a note; without one nothing changes.
-    c.invoke_dismiss(rows[0].id.clone(), "  ".into());
-    assert_eq!(
-        c.get_message(),
+    tap(w, "Dismiss with the note below");
+    assert!(shows(
+        w,
         "a dismissed conflict needs a note saying what was done"
-    );
+    ));
     assert_eq!(c.get_rows().row_count(), 1);
-    c.invoke_dismiss(rows[0].id.clone(), "Ann had it; told Bob".into());
+    c.set_note("Ann had it; told Bob".into());
+    tap(w, "Dismiss with the note below");
+    assert!(shows(w, "No conflicts"));
     assert_eq!(c.get_rows().row_count(), 0);
     assert_eq!(w.global::<StatusAdapter>().get_conflicts(), 0);
     assert_eq!(
@@ -194,24 +216,22 @@ fn settings_conflicts_camera_and_resume_through_the_screens() {
     let app = App::new(l).unwrap();
     let w = &app.window;
     w.show().unwrap();
-    w.global::<WorkflowAdapter>().invoke_open_settings();
+    tap(w, "Settings");
     assert_eq!(w.get_screen(), 4);
     let s = w.global::<SettingsAdapter>();
     assert_eq!(s.get_enrolled_as(), "");
     s.set_server("ftp://nowhere".into());
-    s.invoke_enroll();
-    assert_eq!(
-        s.get_message(),
-        "The server address must start with https://"
-    );
+    tap(w, "Enroll this device");
+    assert!(shows(w, "The server address must start with https://"));
     let token = new_token();
     site.ledger()
         .add_device("dev-c", &hash_token(&token))
         .unwrap();
     s.set_server(site.url.clone().into());
     s.set_token("wrong-token".into());
-    s.invoke_enroll();
+    tap(w, "Enroll this device");
     assert!(s.get_busy());
+    assert!(shows(w, "Enrolling…"), "the screen shows it is working");
     let until = Instant::now() + Duration::from_secs(30);
     while !app.poll_enroll() && Instant::now() < until {
         std::thread::sleep(Duration::from_millis(10));
@@ -224,7 +244,7 @@ fn settings_conflicts_camera_and_resume_through_the_screens() {
     );
     assert_eq!(app.ledger.borrow().sync_value("server").unwrap(), None);
     s.set_token(token.clone().into());
-    s.invoke_enroll();
+    tap(w, "Enroll this device");
     let until = Instant::now() + Duration::from_secs(30);
     while !app.poll_enroll() && Instant::now() < until {
         std::thread::sleep(Duration::from_millis(10));
@@ -239,25 +259,29 @@ fn settings_conflicts_camera_and_resume_through_the_screens() {
     );
     // Scanner settings take effect at once: this scanner types `~` for the group separator.
     s.set_gs("~".into());
-    s.set_stop_on_deviation(true);
-    s.set_language("es".into());
-    s.invoke_save();
+    tap(w, "Off"); // the FEFO switch, the only one off
+    tap(w, "Español");
+    tap(w, "Save");
     assert_eq!(s.get_message(), "Saved");
+    assert!(s.get_stop_on_deviation());
+    assert!(shows(w, "Guardar"), "the screens are in Spanish now");
     let saved = Settings::load(&app.ledger.borrow()).unwrap();
     assert_eq!(saved.scanner_gs, "~");
     assert_eq!(saved.language.as_deref(), Some("es"));
-    s.set_language("en".into());
-    s.invoke_save();
-    w.global::<WorkflowAdapter>().invoke_home();
-    w.global::<HomeAdapter>().invoke_open("receive".into());
+    tap(w, "English");
+    tap(w, "Guardar");
+    assert!(shows(w, "Save"), "back in English");
+    tap(w, "Home");
+    tap(w, "Receive");
     wedge_scan(&app, "]C1010950600013435210L77~17270131");
     assert_eq!(field(w, "Lot").as_deref(), Some("L77"));
     assert_eq!(field(w, "Expiry").as_deref(), Some("2027-01-31"));
     // The quantity step brings the keypad; its keys write the answer.
     let wf = w.global::<WorkflowAdapter>();
     assert!(wf.get_numeric());
-    wf.set_answer("12".into());
-    wf.invoke_backspace();
+    tap(w, "1");
+    tap(w, "2");
+    tap(w, "Delete");
     assert_eq!(wf.get_answer(), "1");
 
     // Killed here (Android does this to background apps): the next start resumes the receipt.
@@ -269,8 +293,9 @@ fn settings_conflicts_camera_and_resume_through_the_screens() {
     assert_eq!(w.get_screen(), 1);
     assert_eq!(field(w, "Lot").as_deref(), Some("L77"));
     assert_eq!(prompt(w), "Type the quantity of PARA");
-    w.global::<WorkflowAdapter>().invoke_submit("4".into());
-    w.global::<WorkflowAdapter>().invoke_confirm();
+    tap(w, "4");
+    tap(w, "OK");
+    tap(w, "Confirm");
     assert_eq!(w.global::<WorkflowAdapter>().get_feedback(), 4);
     assert_eq!(qty_at(&app.ledger.borrow(), "PARA", Some("L77"), "DOCK"), 4);
     assert_eq!(
@@ -279,7 +304,7 @@ fn settings_conflicts_camera_and_resume_through_the_screens() {
         "enrolled: it will sync"
     );
     // Home ends the workflow: nothing to resume.
-    w.global::<WorkflowAdapter>().invoke_home();
+    tap(w, "Home");
     drop(app);
     let app = App::new(lotkeeper::ledger::Ledger::open(&dir.db()).unwrap()).unwrap();
     assert!(!app.resume());
@@ -306,8 +331,8 @@ fn settings_conflicts_camera_and_resume_through_the_screens() {
     }));
     assert!(w.global::<WorkflowAdapter>().get_camera_enabled());
     w.show().unwrap();
-    w.global::<HomeAdapter>().invoke_open("transfer".into());
-    w.global::<WorkflowAdapter>().invoke_open_camera();
+    tap(w, "Transfer");
+    tap(w, "Camera");
     assert_eq!(w.get_screen(), 5);
     let cam = w.global::<CameraAdapter>();
     let until = Instant::now() + Duration::from_secs(30);
@@ -325,6 +350,6 @@ fn settings_conflicts_camera_and_resume_through_the_screens() {
         app.poll_camera();
     }
     assert_eq!(w.global::<WorkflowAdapter>().get_feedback(), 1);
-    cam.invoke_close();
+    tap(w, "Done");
     assert_eq!(w.get_screen(), 1);
 }
