@@ -2,8 +2,9 @@
 //!
 //! Decoding is staged, cheap first: one pass with the hybrid binarizer restricted to the expected
 //! formats; only when it finds nothing (and effort allows) try-harder with inverted images, the
-//! global-histogram binarizer, and a rescaled image. Every pass runs under `catch_unwind` (rxing
-//! panics on some inputs) and the passes stop when the time budget is spent.
+//! global-histogram binarizer, rescaled, blurred and turned copies, and our own row scan for
+//! linear symbols in photos (`row_scan`). Every pass runs under `catch_unwind` (rxing panics on
+//! some inputs) and the passes stop when the time budget is spent.
 
 use rxing::common::{GlobalHistogramBinarizer, HybridBinarizer};
 use rxing::multi::{GenericMultipleBarcodeReader, MultipleBarcodeReader};
@@ -94,10 +95,12 @@ fn quiet_panics_in_decoder() {
     });
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 enum Bin {
     Hybrid,
     Histogram,
+    /// Our own row scan for linear symbols (see [`row_scan`]).
+    Rows,
 }
 
 struct Pass {
@@ -134,10 +137,123 @@ fn decode_pass(luma: &[u8], w: u32, h: u32, formats: &[Format], p: &Pass) -> Vec
     let out = catch_unwind(AssertUnwindSafe(|| match p.bin {
         Bin::Hybrid => run(HybridBinarizer::new(source), &hints),
         Bin::Histogram => run(GlobalHistogramBinarizer::new(source), &hints),
+        Bin::Rows => row_scan(luma, w, h, formats),
     }))
     .unwrap_or_default();
     IN_DECODER.with(|f| f.set(false));
     out
+}
+
+/// Rows a row scan looks along, spread over the middle of the image.
+const SCAN_ROWS: u32 = 64;
+
+/// A row scan for linear symbols in photos, where rxing's binarizers lose thin, blurred bars: each
+/// of [`SCAN_ROWS`] rows (three pixel rows averaged) is resampled at twice its width and
+/// thresholded against its own local mean, where the local contrast is real, with two window
+/// sizes; rxing's row readers decode the result both ways round. A symbol counts only when two
+/// different rows read it identically: the same second look that `trusted_linear` gives.
+fn row_scan(luma: &[u8], w: u32, h: u32, formats: &[Format]) -> Vec<RXingResult> {
+    use rxing::common::BitArray;
+    use rxing::oned::{MultiFormatOneDReader, OneDReader};
+    // Only symbologies with a check digit or checksum: Code 39 has none, so a row of text or a
+    // fabric could pass for one. ITF counts only as ITF-14 with its GS1 check digit.
+    let linear: Vec<Format> = formats
+        .iter()
+        .copied()
+        .filter(|f| {
+            matches!(
+                f,
+                Format::Ean13
+                    | Format::Ean8
+                    | Format::UpcA
+                    | Format::UpcE
+                    | Format::Code128
+                    | Format::Itf
+            )
+        })
+        .collect();
+    if linear.is_empty() || w < MIN_SIDE || h < THIN_SIDE {
+        return vec![];
+    }
+    let hints = hints(&linear, true, false);
+    let mut reader = MultiFormatOneDReader::new(&hints);
+    let (w, h) = (w as usize, h as usize);
+    let n = 2 * w;
+    let mut found: Vec<(RXingResult, usize)> = Vec::new();
+    let mut agreed: Vec<RXingResult> = Vec::new();
+    let min_apart = (h / 24).max(3);
+    for i in 0..SCAN_ROWS as usize {
+        let y = (h * (i + 1) / (SCAN_ROWS as usize + 1)).clamp(1, h - 2);
+        // The row's profile, three rows averaged, resampled at half-pixel steps.
+        let mut p = vec![0f32; n];
+        for (x, v) in p.iter_mut().enumerate() {
+            let fx = (x as f32 / 2.0).min((w - 1) as f32);
+            let (x0, t) = (fx.floor() as usize, fx.fract());
+            let x1 = (x0 + 1).min(w - 1);
+            let at = |xx: usize| -> f32 {
+                (luma[(y - 1) * w + xx] as f32
+                    + luma[y * w + xx] as f32
+                    + luma[(y + 1) * w + xx] as f32)
+                    / 3.0
+            };
+            *v = at(x0) * (1.0 - t) + at(x1) * t;
+        }
+        let mut sum = vec![0f32; n + 1];
+        for x in 0..n {
+            sum[x + 1] = sum[x] + p[x];
+        }
+        for r in [n / 48, n / 24, n / 12] {
+            let r = r.max(4);
+            let mut bits = BitArray::with_size(n);
+            for x in 0..n {
+                let (a, b) = (x.saturating_sub(r), (x + r + 1).min(n));
+                let mean = (sum[b] - sum[a]) / (b - a) as f32;
+                let (lo, hi) = p[a..b]
+                    .iter()
+                    .fold((f32::MAX, f32::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+                if hi - lo > 24.0 && p[x] < mean {
+                    bits.set(x);
+                }
+            }
+            for reversed in [false, true] {
+                let mut row = bits.clone();
+                if reversed {
+                    row.reverse();
+                }
+                let Ok(mut res) = reader.decode_row(y as u32, &row, &hints) else {
+                    continue;
+                };
+                if res.getBarcodeFormat() == &BarcodeFormat::ITF
+                    && !(res.getText().len() == 14
+                        && crate::gtin::has_valid_check_digit(res.getText()))
+                {
+                    continue;
+                }
+                let mut pts = res.getPointsMut().to_vec();
+                for pt in &mut pts {
+                    let x = if reversed { n as f32 - pt.x } else { pt.x };
+                    *pt = rxing::point(x / 2.0, y as f32);
+                }
+                res.replace_points(pts);
+                let same = |o: &RXingResult| {
+                    o.getText() == res.getText() && o.getBarcodeFormat() == res.getBarcodeFormat()
+                };
+                if agreed.iter().any(same) {
+                    continue;
+                }
+                // Two rows well apart: neighbouring rows of a texture can repeat each other.
+                if found
+                    .iter()
+                    .any(|(o, oy)| same(o) && oy.abs_diff(y) >= min_apart)
+                {
+                    agreed.push(res);
+                } else {
+                    found.push((res, y));
+                }
+            }
+        }
+    }
+    agreed
 }
 
 /// A transformed copy of the image to try when the image as it is gave nothing.
@@ -604,9 +720,16 @@ impl Decoder for RxingDecoder {
                 Variant::Rotated(20.0),
                 Variant::Rotated(-20.0),
             ]);
+
             for v in variants {
                 passes.push(hard(Bin::Hybrid, v));
                 passes.push(hard(Bin::Histogram, v));
+                if matches!(
+                    v,
+                    Variant::AsIs | Variant::Rotated(_) | Variant::Blurred | Variant::Scaled(_)
+                ) {
+                    passes.push(hard(Bin::Rows, v));
+                }
             }
         }
         let mut seen = HashSet::new();
@@ -635,7 +758,8 @@ impl Decoder for RxingDecoder {
             let (linear, other): (Vec<Symbol>, Vec<Symbol>) = results.into_iter().partition(|s| {
                 s.format.is_linear() && !matches!(s.format, Format::Rss14 | Format::RssExpanded)
             });
-            let linear = if linear.is_empty() || single_line {
+            // A row scan confirms on two rows itself.
+            let linear = if linear.is_empty() || single_line || p.bin == Bin::Rows {
                 linear
             } else {
                 trusted_linear(img, iw, ih, linear, &formats, p.bin)
@@ -845,11 +969,51 @@ mod tests {
         let noise: Vec<u8> = (0..200 * 200u32)
             .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
             .collect();
-        assert!(d
-            .decode(
-                &LumaFrame::new(&noise, 200, 200, 200).unwrap(),
-                &Format::ALL
-            )
-            .is_empty());
+        let got = d.decode(
+            &LumaFrame::new(&noise, 200, 200, 200).unwrap(),
+            &Format::ALL,
+        );
+        assert!(got.is_empty(), "{got:?}");
+    }
+
+    /// A photo-like EAN-13 (blurred, lit from the middle, low contrast) that rxing's binarizers
+    /// lose: the row scan reads it, on two rows. On noise and on bars that are no barcode it reads
+    /// nothing.
+    #[test]
+    fn row_scan_reads_an_unevenly_lit_ean13_rxing_loses_and_nothing_else() {
+        let (img, w, h) = render_for_tests("4006381333931", Format::Ean13, 3, 120);
+        let img = image::GrayImage::from_raw(w, h, img).unwrap();
+        let mut img = image::imageops::blur(&img, 0.8);
+        for (x, y, p) in img.enumerate_pixels_mut() {
+            let light =
+                (1.0 - 1.2 * (x as f32 / w as f32 - 0.5).abs()) * (0.8 + 0.2 * y as f32 / h as f32);
+            p.0[0] = (30.0 + f32::from(p.0[0]) * light.max(0.1) * 0.7) as u8;
+        }
+        for bin in [Bin::Hybrid, Bin::Histogram] {
+            let pass = Pass {
+                try_harder: true,
+                inverted: false,
+                bin,
+                variant: Variant::AsIs,
+            };
+            assert!(decode_pass(img.as_raw(), w, h, &[Format::Ean13], &pass).is_empty());
+        }
+        let found = row_scan(img.as_raw(), w, h, &[Format::Ean13]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].getText(), "4006381333931");
+        let mut d = RxingDecoder::new(Effort::Thorough);
+        let read = d.decode(
+            &LumaFrame::new(img.as_raw(), w, h, w).unwrap(),
+            &[Format::Ean13],
+        );
+        assert_eq!(read.len(), 1, "the thorough decoder gets there too");
+        let noise: Vec<u8> = (0..400 * 100u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
+            .collect();
+        assert!(row_scan(&noise, 400, 100, &Format::ALL).is_empty());
+        let stripes: Vec<u8> = (0..400 * 100u32)
+            .map(|i| if (i % 400) / 3 % 2 == 0 { 30 } else { 220 })
+            .collect();
+        assert!(row_scan(&stripes, 400, 100, &Format::ALL).is_empty());
     }
 }
