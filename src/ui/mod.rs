@@ -4,6 +4,7 @@
 
 pub mod camera;
 pub mod headless;
+pub mod i18n;
 mod screens;
 
 use std::cell::RefCell;
@@ -53,6 +54,8 @@ pub struct App {
     wedge: RefCell<WedgeReader>,
     started: Instant,
     settings: RefCell<Settings>,
+    /// What the workflows say, in the screens' language (None: English).
+    catalog: RefCell<Option<i18n::Catalog>>,
     /// The resume journal of the current workflow (see [`RESUME_KEY`]).
     journal: RefCell<Vec<String>>,
     /// Opens this build's camera, when it has one (the replay source counts).
@@ -97,6 +100,7 @@ impl App {
         if let Some(lang) = &settings.language {
             let _ = slint::select_bundled_translation(lang);
         }
+        let catalog = i18n::Catalog::for_language(&language(&settings));
         let app = Rc::new(App {
             window: AppWindow::new()?,
             ledger: RefCell::new(ledger),
@@ -104,6 +108,7 @@ impl App {
             wedge: RefCell::new(WedgeReader::new(settings.wedge())),
             started: Instant::now(),
             settings: RefCell::new(settings),
+            catalog: RefCell::new(catalog),
             journal: RefCell::new(Vec::new()),
             camera_opener: RefCell::new(None),
             camera: RefCell::new(None),
@@ -120,6 +125,14 @@ impl App {
         app.refresh_pick_lists();
         app.update_camera_offer();
         Ok(app)
+    }
+
+    /// A workflow's (or this layer's) English text in the screens' language.
+    pub fn tr(&self, text: &str) -> String {
+        match &*self.catalog.borrow() {
+            Some(c) => c.tr(text),
+            None => text.to_string(),
+        }
     }
 
     /// Takes an enrollment's answer if it has come (the screen's timer does this; tests call it).
@@ -242,8 +255,8 @@ impl App {
                 *self.current.borrow_mut() = Current::CountLocation;
                 *self.journal.borrow_mut() = Vec::new();
                 let wf = self.window.global::<WorkflowAdapter>();
-                wf.set_title("Count".into());
-                wf.set_prompt("Scan the location to count".into());
+                wf.set_title(self.tr("Count").into());
+                wf.set_prompt(self.tr("Scan the location to count").into());
                 wf.set_fields(ModelRc::default());
                 wf.set_lines(ModelRc::default());
                 wf.set_options(ModelRc::default());
@@ -431,7 +444,7 @@ impl App {
     fn show_outcome(&self, o: &Outcome) {
         let wf = self.window.global::<WorkflowAdapter>();
         wf.set_feedback(feedback_code(o.feedback));
-        wf.set_message(o.message.clone().unwrap_or_default().into());
+        wf.set_message(self.tr(o.message.as_deref().unwrap_or_default()).into());
         if self.settings.borrow().sounds {
             if let Some(signal) = &*self.signal.borrow() {
                 signal(o.feedback);
@@ -446,13 +459,13 @@ impl App {
         };
         let v = flow.view();
         let wf = self.window.global::<WorkflowAdapter>();
-        wf.set_title(v.title.into());
-        wf.set_prompt(v.prompt.into());
+        wf.set_title(self.tr(&v.title).into());
+        wf.set_prompt(self.tr(&v.prompt).into());
         wf.set_fields(ModelRc::new(VecModel::from(
             v.fields
                 .into_iter()
                 .map(|(label, value)| Field {
-                    label: label.into(),
+                    label: self.tr(&label).into(),
                     value: value.into(),
                 })
                 .collect::<Vec<_>>(),
@@ -508,7 +521,7 @@ impl App {
         if let Some(p) = update.preview {
             cam.set_frame(slint::Image::from_rgb8(p));
         }
-        cam.set_status(update.status.unwrap_or_default().into());
+        cam.set_status(self.tr(&update.status.unwrap_or_default()).into());
         cam.set_torch_available(update.torch_available);
         for f in update.found {
             let (x, y, w, h) = f.outline;
@@ -743,6 +756,14 @@ pub fn display_available() -> bool {
     !cfg!(target_os = "linux")
         || std::env::var_os("DISPLAY").is_some()
         || std::env::var_os("WAYLAND_DISPLAY").is_some()
+}
+
+/// The language the settings choose, else the system's (`LANG`).
+fn language(settings: &Settings) -> String {
+    settings
+        .language
+        .clone()
+        .unwrap_or_else(|| std::env::var("LANG").unwrap_or_default())
 }
 
 /// The screens' language from `LANG` (`es_ES.UTF-8` gives Spanish); English when not shipped.

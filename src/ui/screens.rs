@@ -125,7 +125,9 @@ fn show_enrollment(app: &App) {
     }
     s.set_token("".into());
     s.set_enrolled_as(match (server, device) {
-        (Some(server), Some(device)) => format!("Enrolled as {device} with {server}").into(),
+        (Some(server), Some(device)) => app
+            .tr(&format!("Enrolled as {device} with {server}"))
+            .into(),
         _ => "".into(),
     });
 }
@@ -150,7 +152,7 @@ fn save(app: &App) {
         Ok(()) => {
             apply(app, st);
             s.set_message_ok(true);
-            s.set_message("Saved".into());
+            s.set_message(app.tr("Saved").into());
         }
         Err(e) => {
             s.set_message_ok(false);
@@ -162,6 +164,7 @@ fn save(app: &App) {
 /// Settings take effect at once: the wedge reader, the camera offer, the language.
 fn apply(app: &App, st: Settings) {
     app.wedge.borrow_mut().config = st.wedge();
+    *app.catalog.borrow_mut() = super::i18n::Catalog::for_language(&super::language(&st));
     match &st.language {
         Some(lang) => {
             let _ = slint::select_bundled_translation(lang);
@@ -180,12 +183,15 @@ fn enroll(app: &Rc<App>) {
     let token = s.get_token().trim().to_string();
     if !(server.starts_with("https://") || server.starts_with("http://")) {
         s.set_message_ok(false);
-        s.set_message("The server address must start with https://".into());
+        s.set_message(app.tr("The server address must start with https://").into());
         return;
     }
     if token.is_empty() {
         s.set_message_ok(false);
-        s.set_message("Type the enrollment token the back office gave for this device".into());
+        s.set_message(
+            app.tr("Type the enrollment token the back office gave for this device")
+                .into(),
+        );
         return;
     }
     let (tx, rx) = std::sync::mpsc::channel();
@@ -238,14 +244,17 @@ pub(super) fn finish_enroll(app: &App) -> bool {
     match stored {
         Ok(()) => {
             s.set_message_ok(true);
-            s.set_message("Enrolled: movements made from now on will sync".into());
+            s.set_message(
+                app.tr("Enrolled: movements made from now on will sync")
+                    .into(),
+            );
             show_enrollment(app);
             app.start_sync();
             app.refresh_status();
         }
         Err(e) => {
             s.set_message_ok(false);
-            s.set_message(format!("Not enrolled: {e}").into());
+            s.set_message(app.tr(&format!("Not enrolled: {e}")).into());
         }
     }
     true

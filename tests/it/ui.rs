@@ -262,9 +262,18 @@ fn settings_conflicts_camera_and_resume_through_the_screens() {
     tap(w, "Off"); // the FEFO switch, the only one off
     tap(w, "Español");
     tap(w, "Save");
-    assert_eq!(s.get_message(), "Saved");
+    assert_eq!(s.get_message(), "Guardado", "saved, and said in Spanish");
     assert!(s.get_stop_on_deviation());
     assert!(shows(w, "Guardar"), "the screens are in Spanish now");
+    // And so is what the workflows say.
+    tap(w, "Inicio");
+    tap(w, "Recibir");
+    assert!(shows(w, "Escanee el artículo (o un pedido de compra)"));
+    wedge_scan(&app, "]C1010950600013435210L76~17270131");
+    assert!(shows(w, "Escriba la cantidad de PARA"));
+    assert_eq!(field(w, "Lote").as_deref(), Some("L76"));
+    tap(w, "Inicio");
+    tap(w, "Ajustes");
     let saved = Settings::load(&app.ledger.borrow()).unwrap();
     assert_eq!(saved.scanner_gs, "~");
     assert_eq!(saved.language.as_deref(), Some("es"));
