@@ -2,8 +2,9 @@
 //!
 //! Decoding is staged, cheap first: one pass with the hybrid binarizer restricted to the expected
 //! formats; only when it finds nothing (and effort allows) try-harder with inverted images, the
-//! global-histogram binarizer, rescaled, blurred and turned copies, and our own row scan for
-//! linear symbols in photos (`row_scan`). Every pass runs under `catch_unwind` (rxing panics on
+//! global-histogram binarizer, rescaled, blurred and turned copies, our own row scan for linear
+//! symbols in photos (`row_scan`) and grid sampler for a DataMatrix filling the picture
+//! (`datamatrix_grid`). Every pass runs under `catch_unwind` (rxing panics on
 //! some inputs) and the passes stop when the time budget is spent.
 
 use rxing::common::{GlobalHistogramBinarizer, HybridBinarizer};
@@ -101,6 +102,8 @@ enum Bin {
     Histogram,
     /// Our own row scan for linear symbols (see [`row_scan`]).
     Rows,
+    /// Our own grid sampler for a DataMatrix that fills the picture (see [`datamatrix_grid`]).
+    Grid,
 }
 
 struct Pass {
@@ -138,6 +141,8 @@ fn decode_pass(luma: &[u8], w: u32, h: u32, formats: &[Format], p: &Pass) -> Vec
         Bin::Hybrid => run(HybridBinarizer::new(source), &hints),
         Bin::Histogram => run(GlobalHistogramBinarizer::new(source), &hints),
         Bin::Rows => row_scan(luma, w, h, formats),
+        Bin::Grid if formats.contains(&Format::DataMatrix) => datamatrix_grid(luma, w, h),
+        Bin::Grid => vec![],
     }))
     .unwrap_or_default();
     IN_DECODER.with(|f| f.set(false));
@@ -254,6 +259,192 @@ fn row_scan(luma: &[u8], w: u32, h: u32, formats: &[Format]) -> Vec<RXingResult>
         }
     }
     agreed
+}
+
+/// A straight edge `u = slope * t + offset` through the points `at(t)` for t over the middle of
+/// `len`, fitted to the outer half of them: the larger u with `outer_is_max`, else the smaller.
+fn edge(len: u32, at: impl Fn(u32) -> Option<f32>, outer_is_max: bool) -> Option<(f32, f32)> {
+    let pts: Vec<(f32, f32)> = (len / 10..len - len / 10)
+        .filter_map(|t| at(t).map(|u| (t as f32, u)))
+        .collect();
+    let fit = |pts: &[(f32, f32)]| -> Option<(f32, f32)> {
+        let n = pts.len() as f32;
+        if n < 4.0 {
+            return None;
+        }
+        let (st, su) = pts.iter().fold((0.0, 0.0), |(a, b), p| (a + p.0, b + p.1));
+        let (mt, mu) = (st / n, su / n);
+        let (mut num, mut den) = (0.0, 0.0);
+        for p in pts {
+            num += (p.0 - mt) * (p.1 - mu);
+            den += (p.0 - mt) * (p.0 - mt);
+        }
+        let slope = if den > 0.0 { num / den } else { 0.0 };
+        Some((slope, mu - slope * mt))
+    };
+    let (slope, offset) = fit(&pts)?;
+    let mut outer: Vec<(f32, f32, f32)> = pts
+        .iter()
+        .map(|p| {
+            let r = p.1 - (slope * p.0 + offset);
+            (p.0, p.1, if outer_is_max { r } else { -r })
+        })
+        .collect();
+    outer.sort_by(|a, b| b.2.total_cmp(&a.2));
+    outer.truncate(outer.len() / 2);
+    fit(&outer.iter().map(|p| (p.0, p.1)).collect::<Vec<_>>())
+}
+
+/// The square DataMatrix sizes (modules a side), up to the largest.
+const DM_SIZES: [u32; 24] = [
+    10, 12, 14, 16, 18, 20, 22, 24, 26, 32, 36, 40, 44, 48, 52, 64, 72, 80, 88, 96, 104, 120, 132,
+    144,
+];
+
+/// A DataMatrix that fills the picture (cropped at its edges, tilted, in mild perspective), which
+/// rxing's detectors miss, large 2x2-region symbols above all: the four edges are lines fitted to
+/// the outermost dark pixels, their crossings the corners; for each square size the module grid
+/// between them is sampled through a perspective map, and a size counts when the finder L and the
+/// timing edges are where they must be (90%), in one of four orientations. rxing's DataMatrix
+/// decoder, with its Reed-Solomon check, then reads the modules. A symbol bent on a curved
+/// surface is beyond a perspective map.
+fn datamatrix_grid(luma: &[u8], w: u32, h: u32) -> Vec<RXingResult> {
+    use rxing::common::{BitMatrix, PerspectiveTransform, Quadrilateral};
+    let (lo, hi) = luma
+        .iter()
+        .fold((255u8, 0u8), |(a, b), p| (a.min(*p), b.max(*p)));
+    if hi < lo.saturating_add(48) || w < MIN_SIDE || h < MIN_SIDE {
+        return vec![];
+    }
+    let t = (u16::from(lo) + u16::from(hi)) / 2;
+    let dark = |x: u32, y: u32| u16::from(luma[(y * w + x) as usize]) < t;
+    // Each edge as a line fitted to the outermost dark pixels along it (the timing edges have a
+    // light module every other one, so only the outer half of the points is kept).
+    let Some(left) = edge(h, |y| (0..w).find(|&x| dark(x, y)).map(|x| x as f32), false) else {
+        return vec![];
+    };
+    let Some(right) = edge(
+        h,
+        |y| (0..w).rev().find(|&x| dark(x, y)).map(|x| x as f32 + 1.0),
+        true,
+    ) else {
+        return vec![];
+    };
+    let Some(top) = edge(w, |x| (0..h).find(|&y| dark(x, y)).map(|y| y as f32), false) else {
+        return vec![];
+    };
+    let Some(bottom) = edge(
+        w,
+        |x| (0..h).rev().find(|&y| dark(x, y)).map(|y| y as f32 + 1.0),
+        true,
+    ) else {
+        return vec![];
+    };
+    // x = l.0 * y + l.1 (left/right); y = t.0 * x + t.1 (top/bottom): their crossing.
+    let cross = |v: (f32, f32), hz: (f32, f32)| {
+        let y = (hz.0 * v.1 + hz.1) / (1.0 - hz.0 * v.0);
+        rxing::point(v.0 * y + v.1, y)
+    };
+    let quad = Quadrilateral::new(
+        cross(left, top),
+        cross(right, top),
+        cross(right, bottom),
+        cross(left, bottom),
+    );
+    let [a, b, cc, d] = quad.0;
+    let area = 0.5
+        * ((a.x * b.y - b.x * a.y)
+            + (b.x * cc.y - cc.x * b.y)
+            + (cc.x * d.y - d.x * cc.y)
+            + (d.x * a.y - a.x * d.y))
+            .abs();
+    if !area.is_finite() || area < 0.5 * (w * h) as f32 {
+        return vec![];
+    }
+    let decoder = rxing::datamatrix::decoder::Decoder::new();
+    for n in DM_SIZES {
+        let Ok(map) = PerspectiveTransform::quadrilateralToQuadrilateral(
+            Quadrilateral::new(
+                rxing::point(0.0, 0.0),
+                rxing::point(n as f32, 0.0),
+                rxing::point(n as f32, n as f32),
+                rxing::point(0.0, n as f32),
+            ),
+            quad,
+        ) else {
+            return vec![];
+        };
+        // A module is dark when most of a small cross around its centre is.
+        let module = |mx: u32, my: u32| -> bool {
+            let mut votes = 0;
+            for (ox, oy) in [(0.5, 0.5), (0.3, 0.5), (0.7, 0.5), (0.5, 0.3), (0.5, 0.7)] {
+                let p = map.transform_point(rxing::point(mx as f32 + ox, my as f32 + oy));
+                let (x, y) = (p.x.floor(), p.y.floor());
+                if x >= 0.0
+                    && y >= 0.0
+                    && (x as u32) < w
+                    && (y as u32) < h
+                    && dark(x as u32, y as u32)
+                {
+                    votes += 1;
+                }
+            }
+            votes >= 3
+        };
+        let grid: Vec<Vec<bool>> = (0..n)
+            .map(|y| (0..n).map(|x| module(x, y)).collect())
+            .collect();
+        for turn in 0..4 {
+            // The grid turned `turn` quarter turns.
+            let at = |x: u32, y: u32| -> bool {
+                let (sx, sy) = match turn {
+                    0 => (x, y),
+                    1 => (y, n - 1 - x),
+                    2 => (n - 1 - x, n - 1 - y),
+                    _ => (n - 1 - y, x),
+                };
+                grid[sy as usize][sx as usize]
+            };
+            // Finder L (left column, bottom row) solid; timing (top row, right column) alternating.
+            let mut good = 0;
+            for i in 0..n {
+                good += u32::from(at(0, i));
+                good += u32::from(at(i, n - 1));
+                good += u32::from(at(i, 0) == (i % 2 == 0));
+                good += u32::from(at(n - 1, i) == (i % 2 == 1));
+            }
+            if (good as f32) < 0.9 * (4 * n) as f32 {
+                continue;
+            }
+            let Ok(mut bits) = BitMatrix::new(n, n) else {
+                continue;
+            };
+            for y in 0..n {
+                for x in 0..n {
+                    if at(x, y) {
+                        bits.set(x, y);
+                    }
+                }
+            }
+            if let Ok(d) = decoder.decode(&bits) {
+                let mut r = RXingResult::new(
+                    d.getText(),
+                    d.getRawBytes().clone(),
+                    quad.0.to_vec(),
+                    BarcodeFormat::DATA_MATRIX,
+                );
+                r.putMetadata(
+                    RXingResultMetadataType::SYMBOLOGY_IDENTIFIER,
+                    RXingResultMetadataValue::SymbologyIdentifier(format!(
+                        "]d{}",
+                        d.getSymbologyModifier()
+                    )),
+                );
+                return vec![r];
+            }
+        }
+    }
+    vec![]
 }
 
 /// A transformed copy of the image to try when the image as it is gave nothing.
@@ -731,6 +922,7 @@ impl Decoder for RxingDecoder {
                     passes.push(hard(Bin::Rows, v));
                 }
             }
+            passes.push(hard(Bin::Grid, Variant::AsIs));
         }
         let mut seen = HashSet::new();
         let mut out = Vec::new();
@@ -1015,5 +1207,51 @@ mod tests {
             .map(|i| if (i % 400) / 3 % 2 == 0 { 30 } else { 220 })
             .collect();
         assert!(row_scan(&stripes, 400, 100, &Format::ALL).is_empty());
+    }
+
+    /// A large DataMatrix (2x2 data regions) cropped at its edges and seen in perspective: the
+    /// grid sampler reads it; on noise it reads nothing.
+    #[test]
+    fn grid_sampler_reads_a_cropped_datamatrix_in_perspective() {
+        use rxing::common::{PerspectiveTransform, Quadrilateral};
+        let text = "[)>\u{1e}06\u{1d}PMBR120VLSFT1GOSCT-ND\u{1d}1PMBR120VLSFT1G\u{1d}K\u{1d}1K98237652\u{1d}10K123034605\u{1d}9D2525\u{1d}Q3\u{1d}11ZPICK\u{1d}12Z893874";
+        let (img, w, _) = render_for_tests(text, Format::DataMatrix, 6, 0);
+        // Crop to the symbol itself (the renderer leaves a quiet zone of 10 modules).
+        let (q, side) = (60u32, w - 120);
+        assert!(side / 6 >= 32, "a 2x2-region symbol: {} modules", side / 6);
+        let out = 400u32;
+        // Where the symbol's corners land: a tilted, foreshortened square filling the picture.
+        let to_symbol = PerspectiveTransform::quadrilateralToQuadrilateral(
+            Quadrilateral::new(
+                rxing::point(6.0, 2.0),
+                rxing::point(392.0, 14.0),
+                rxing::point(380.0, 396.0),
+                rxing::point(2.0, 384.0),
+            ),
+            Quadrilateral::new(
+                rxing::point(0.0, 0.0),
+                rxing::point(side as f32, 0.0),
+                rxing::point(side as f32, side as f32),
+                rxing::point(0.0, side as f32),
+            ),
+        )
+        .unwrap();
+        let mut pic = vec![255u8; (out * out) as usize];
+        for y in 0..out {
+            for x in 0..out {
+                let p = to_symbol.transform_point(rxing::point(x as f32 + 0.5, y as f32 + 0.5));
+                if p.x >= 0.0 && p.y >= 0.0 && p.x < side as f32 && p.y < side as f32 {
+                    pic[(y * out + x) as usize] =
+                        img[((p.y as u32 + q) * w + p.x as u32 + q) as usize];
+                }
+            }
+        }
+        let found = datamatrix_grid(&pic, out, out);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].getText(), text);
+        let noise: Vec<u8> = (0..300 * 300u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
+            .collect();
+        assert!(datamatrix_grid(&noise, 300, 300).is_empty());
     }
 }
