@@ -165,6 +165,7 @@ pub fn camera(
         move |e| {
             let _ = err_tx.send(e);
         },
+        |_, _| {},
     );
     let mut seen = 0usize;
     let mut finished: Option<std::time::Instant> = None;

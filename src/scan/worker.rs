@@ -255,14 +255,16 @@ fn decode_frame(
     out
 }
 
-/// Opens a frame source on its own thread (cameras stay on the thread that opened them) and
-/// offers its frames to a worker until `stop` is set or the source ends. Errors (no camera, a
-/// failed frame) go to `on_error`; a failed open ends the thread.
+/// Opens a frame source on its own thread (cameras stay on the thread that opened it) and
+/// offers its frames to a worker until `stop` is set or the source ends. `each` sees the source
+/// and every frame before it is offered (a preview, the torch); errors (no camera, a failed
+/// frame) go to `on_error`; a failed open ends the thread.
 pub fn pump(
     open: impl FnOnce() -> Result<Box<dyn FrameSource>, String> + Send + 'static,
     sink: FrameSink,
     stop: Arc<std::sync::atomic::AtomicBool>,
     on_error: impl Fn(String) + Send + 'static,
+    mut each: impl FnMut(&mut dyn FrameSource, &RawFrame) + Send + 'static,
 ) -> JoinHandle<()> {
     std::thread::spawn(move || {
         let mut source = match open() {
@@ -272,6 +274,7 @@ pub fn pump(
         while !stop.load(Ordering::Relaxed) {
             match source.next_frame() {
                 Ok(Some(frame)) => {
+                    each(source.as_mut(), &frame);
                     sink.offer(frame);
                 }
                 Ok(None) => break,

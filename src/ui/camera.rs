@@ -1,6 +1,6 @@
-//! The camera view's plumbing: a frame source on its own thread feeding the decode worker, a
-//! small preview for the screen, the torch, and the symbols found. Nothing here blocks the UI
-//! thread: the UI polls [`CameraView::poll`] from a timer and gets whatever is ready.
+//! The camera view's plumbing: a frame source on its own thread (`worker::pump`) feeding the
+//! decode worker, a small preview for the screen, the torch, and the symbols found. Nothing here
+//! blocks the UI thread: the UI polls [`CameraView::poll`] from a timer and gets whatever is ready.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use slint::{Rgb8Pixel, SharedPixelBuffer};
 
 use crate::scan::camera::{FrameSource, RawFrame};
-use crate::scan::worker::{DecodeWorker, WorkerConfig, WorkerEvent};
+use crate::scan::worker::{pump, DecodeWorker, WorkerConfig, WorkerEvent};
 use crate::scan::{Effort, Format, RxingDecoder, ScanEvent};
 
 /// The preview is at most this wide: enough for a phone-sized view, cheap to convert.
@@ -55,6 +55,19 @@ pub struct CameraView {
 /// How a camera is opened: on the camera thread, since a camera stays on the thread that opened it.
 pub type Opener = Box<dyn FnOnce() -> Result<Box<dyn FrameSource>, String> + Send>;
 
+/// A camera that always shows `frame`: the demo camera of the screenshots, and of tests.
+pub fn still_camera(frame: RawFrame) -> std::rc::Rc<dyn Fn() -> Opener> {
+    std::rc::Rc::new(move || {
+        let frame = frame.clone();
+        Box::new(move || {
+            Ok(Box::new(crate::scan::camera::StillSource {
+                frame,
+                interval: Duration::from_millis(30),
+            }) as Box<dyn FrameSource>)
+        })
+    })
+}
+
 impl CameraView {
     pub fn start(open: Opener, formats: Vec<Format>) -> CameraView {
         let config = WorkerConfig {
@@ -70,54 +83,35 @@ impl CameraView {
         }));
         let stop = Arc::new(AtomicBool::new(false));
         let torch = Arc::new(AtomicBool::new(false));
-        let (s, st, t) = (shared.clone(), stop.clone(), torch.clone());
-        let thread = std::thread::Builder::new()
-            .name("lotkeeper-camera".into())
-            .spawn(move || {
-                let mut source = match open() {
-                    Ok(src) => src,
+        let (s, t) = (shared.clone(), torch.clone());
+        let on_error = move |e: String| s.lock().unwrap().status = Some(e);
+        let s = shared.clone();
+        let (mut started, mut torch_on) = (false, false);
+        let mut last_preview: Option<Instant> = None;
+        let thread = pump(open, sink, stop.clone(), on_error, move |source, frame| {
+            if !started {
+                started = true;
+                let mut sh = s.lock().unwrap();
+                sh.status = None;
+                sh.torch_available = source.has_torch();
+            }
+            let want = t.load(Ordering::Relaxed);
+            if want != torch_on {
+                match source.set_torch(want) {
+                    Ok(()) => torch_on = want,
                     Err(e) => {
+                        t.store(torch_on, Ordering::Relaxed);
                         s.lock().unwrap().status = Some(e);
-                        return;
-                    }
-                };
-                {
-                    let mut sh = s.lock().unwrap();
-                    sh.status = None;
-                    sh.torch_available = source.has_torch();
-                }
-                let mut torch_on = false;
-                let mut last_preview: Option<Instant> = None;
-                while !st.load(Ordering::Relaxed) {
-                    let want = t.load(Ordering::Relaxed);
-                    if want != torch_on {
-                        match source.set_torch(want) {
-                            Ok(()) => torch_on = want,
-                            Err(e) => {
-                                t.store(torch_on, Ordering::Relaxed);
-                                s.lock().unwrap().status = Some(e);
-                            }
-                        }
-                    }
-                    match source.next_frame() {
-                        Ok(Some(frame)) => {
-                            if last_preview.map_or(true, |at| at.elapsed() >= PREVIEW_INTERVAL) {
-                                last_preview = Some(Instant::now());
-                                if let Some(p) = preview(&frame) {
-                                    s.lock().unwrap().preview = Some(p);
-                                }
-                            }
-                            sink.offer(frame);
-                        }
-                        Ok(None) => break,
-                        Err(e) => {
-                            s.lock().unwrap().status = Some(e);
-                            std::thread::sleep(Duration::from_millis(200));
-                        }
                     }
                 }
-            })
-            .expect("a thread for the camera");
+            }
+            if last_preview.map_or(true, |at| at.elapsed() >= PREVIEW_INTERVAL) {
+                last_preview = Some(Instant::now());
+                if let Some(p) = preview(frame) {
+                    s.lock().unwrap().preview = Some(p);
+                }
+            }
+        });
         CameraView {
             worker,
             shared,

@@ -703,15 +703,7 @@ pub fn screenshots(out: &Path) -> anyhow::Result<Vec<PathBuf>> {
         height,
         format: crate::scan::camera::PixelFormat::Gray,
     };
-    app.set_camera(Rc::new(move || {
-        let frame = frame.clone();
-        Box::new(move || {
-            Ok(Box::new(crate::scan::camera::StillSource {
-                frame,
-                interval: Duration::from_millis(30),
-            }) as Box<dyn crate::scan::camera::FrameSource>)
-        })
-    }));
+    app.set_camera(camera::still_camera(frame));
     app.open("transfer");
     app.open_camera();
     let until = Instant::now() + Duration::from_secs(10);

@@ -158,13 +158,12 @@ fn receive_and_pick_through_the_screens() {
 #[test]
 fn settings_conflicts_camera_and_resume_through_the_screens() {
     use crate::sync::{serial_conflict, Site};
-    use lotkeeper::scan::camera::{FrameSource, PixelFormat, RawFrame, StillSource};
+    use lotkeeper::scan::camera::{PixelFormat, RawFrame};
     use lotkeeper::scan::rxing_decoder::render_symbol;
     use lotkeeper::scan::Format;
     use lotkeeper::sync::{hash_token, new_token};
     use lotkeeper::ui::{CameraAdapter, ConflictsAdapter, SettingsAdapter};
     use lotkeeper::workflow::settings::Settings;
-    use std::rc::Rc;
     use std::time::{Duration, Instant};
 
     // Slint's own testing backend on this thread (no event loop: timers are polled by hand).
@@ -329,15 +328,7 @@ fn settings_conflicts_camera_and_resume_through_the_screens() {
     };
     let w = &app.window;
     assert!(!w.global::<WorkflowAdapter>().get_camera_enabled());
-    app.set_camera(Rc::new(move || {
-        let frame = frame.clone();
-        Box::new(move || {
-            Ok(Box::new(StillSource {
-                frame,
-                interval: Duration::from_millis(20),
-            }) as Box<dyn FrameSource>)
-        })
-    }));
+    app.set_camera(lotkeeper::ui::camera::still_camera(frame));
     assert!(w.global::<WorkflowAdapter>().get_camera_enabled());
     w.show().unwrap();
     tap(w, "Transfer");
