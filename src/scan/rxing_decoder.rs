@@ -21,6 +21,8 @@ use std::time::{Duration, Instant};
 
 use super::symbol::{Decoder, Format, LumaFrame, Point, Symbol};
 
+mod aztec;
+
 /// How hard to look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Effort {
@@ -32,6 +34,8 @@ pub enum Effort {
 
 /// Images smaller than this on their short side are also tried enlarged.
 const SMALL_SIDE: u32 = 480;
+/// Images smaller than this on their short side are also tried enlarged pixel by pixel.
+const TINY_SIDE: u32 = 64;
 /// How often a confirmation strip is stacked on itself (tall enough for the hybrid binarizer).
 const STRIP_REPEAT: u32 = 12;
 /// Images thinner than this hold a single scan line: nothing to confirm a linear symbol against.
@@ -104,6 +108,8 @@ enum Bin {
     Rows,
     /// Our own grid sampler for a DataMatrix that fills the picture (see [`datamatrix_grid`]).
     Grid,
+    /// What rxing's Aztec reader leaves out: runes and reader-initialisation symbols.
+    Aztec,
 }
 
 struct Pass {
@@ -143,6 +149,10 @@ fn decode_pass(luma: &[u8], w: u32, h: u32, formats: &[Format], p: &Pass) -> Vec
         Bin::Rows => row_scan(luma, w, h, formats),
         Bin::Grid if formats.contains(&Format::DataMatrix) => datamatrix_grid(luma, w, h),
         Bin::Grid => vec![],
+        Bin::Aztec if formats.contains(&Format::Aztec) => {
+            aztec::read(BinaryBitmap::new(HybridBinarizer::new(source)).get_black_matrix())
+        }
+        Bin::Aztec => vec![],
     }))
     .unwrap_or_default();
     IN_DECODER.with(|f| f.set(false));
@@ -453,6 +463,9 @@ enum Variant {
     AsIs,
     /// Resized by this factor (smooth interpolation).
     Scaled(f32),
+    /// Enlarged by this whole factor, each pixel a block: a tiny picture of a symbol printed
+    /// a pixel a module, which smooth interpolation would blur.
+    Blocky(u32),
     /// Contrast stretched to the full 0-255 range.
     Stretched,
     /// Gaussian blur (dithered or noisy prints).
@@ -478,6 +491,9 @@ fn make_variant(luma: &[u8], w: u32, h: u32, v: Variant) -> Option<(Vec<u8>, u32
                 image::imageops::FilterType::CatmullRom
             };
             image::imageops::resize(&img, nw, nh, filter)
+        }
+        Variant::Blocky(f) => {
+            image::imageops::resize(&img, w * f, h * f, image::imageops::FilterType::Nearest)
         }
         Variant::Stretched => {
             let (lo, hi) = luma
@@ -512,6 +528,10 @@ fn map_back(v: Variant, w: u32, h: u32, p: Point) -> Point {
         Variant::Scaled(f) => Point {
             x: p.x / f,
             y: p.y / f,
+        },
+        Variant::Blocky(f) => Point {
+            x: p.x / f as f32,
+            y: p.y / f as f32,
         },
         Variant::Padded => {
             let b = pad_border(w, h) as f32;
@@ -634,6 +654,12 @@ fn to_symbol(r: &RXingResult) -> Option<Symbol> {
             }
             text = crate::scan::gs1::hri_to_element_string(&text)?;
             symbology_id = Some("]e0".into());
+        }
+        Format::Aztec => {
+            if let Some(rest) = aztec::split_sa(r.getRawBytes(), &text) {
+                text = rest;
+                symbology_id = Some("]z6".into());
+            }
         }
         Format::Code39 => {
             if let Some(full) = code39_full_ascii(&text) {
@@ -897,6 +923,9 @@ impl Decoder for RxingDecoder {
         if self.effort == Effort::Thorough {
             // Cheapest and likeliest first; each variant with both binarizers.
             let mut variants = vec![Variant::AsIs, Variant::Padded];
+            if w.min(h) < TINY_SIDE {
+                variants.push(Variant::Blocky(TINY_SIDE * 3 / w.min(h)));
+            }
             if w.min(h) < SMALL_SIDE {
                 variants.push(Variant::Scaled(1.5));
             }
@@ -920,6 +949,11 @@ impl Decoder for RxingDecoder {
                     Variant::AsIs | Variant::Rotated(_) | Variant::Blurred | Variant::Scaled(_)
                 ) {
                     passes.push(hard(Bin::Rows, v));
+                }
+                if formats.contains(&Format::Aztec)
+                    && matches!(v, Variant::AsIs | Variant::Padded | Variant::Blocky(_))
+                {
+                    passes.push(hard(Bin::Aztec, v));
                 }
             }
             passes.push(hard(Bin::Grid, Variant::AsIs));

@@ -77,6 +77,47 @@ fn decode_real_images() {
 }
 
 #[test]
+fn decode_aztec_runes_reader_init_and_structured_append() {
+    let Some(s) = samples() else { return };
+    let files = [
+        "aztec-1/rune-68.png",
+        "aztec-1/rune-223.png",
+        "aztec-1/readerinit-full-19x19.png",
+        "aztec-1/Z1-sequence4of7.png",
+    ]
+    .map(|f| s.join(f));
+    let mut args: Vec<&str> = vec!["--formats", "aztec"];
+    args.extend(files.iter().map(|f| f.to_str().unwrap()));
+    let v = decode_json(&args);
+    let got: Vec<(String, String)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let sym = &f["symbols"][0];
+            (
+                sym["text"].as_str().unwrap_or("(nothing)").to_string(),
+                sym["symbology_id"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let want = [
+        ("068", "]zC"),
+        ("223", "]zC"),
+        ("$I", "]z0"),
+        ("3456", "]z6"),
+    ];
+    for ((text, id), (wtext, wid)) in got.iter().zip(want) {
+        assert_eq!((text.as_str(), id.as_str()), (wtext, wid));
+    }
+    // What the sample files say, too.
+    for (f, (text, _)) in files.iter().zip(&got) {
+        let want = std::fs::read_to_string(f.with_extension("txt")).unwrap();
+        assert_eq!(text, want.trim_end_matches('\n'));
+    }
+}
+
+#[test]
 fn decode_restricts_formats_and_rejects_bad_names() {
     let Some(s) = samples() else { return };
     let dm = s.join("datamatrix-1/gs1-figure-4.15.1-2-32x32.png");

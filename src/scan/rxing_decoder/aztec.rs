@@ -1,0 +1,457 @@
+//! Aztec beyond what rxing's reader reads: reader-initialisation symbols, whose mode message
+//! carries a flag in its codeword count that rxing takes for part of the count, and runes, the
+//! 11x11 core alone whose mode message is the whole payload (a value 0-255), stored inverted
+//! at every other bit. Structured-append headers are taken off in `to_symbol` via [`split_sa`].
+
+use rxing::aztec::decoder;
+use rxing::aztec::detector::Detector;
+use rxing::common::reedsolomon::{PredefinedGenericGF, ReedSolomonDecoder, ReedSolomonEncoder};
+use rxing::common::{BitMatrix, DetectorRXingResult, PerspectiveTransform, Quadrilateral};
+use rxing::{BarcodeFormat, Point, RXingResult, RXingResultMetadataType, RXingResultMetadataValue};
+
+/// Aztec symbols in a binarized image that rxing's own reader leaves unread.
+pub(super) fn read(bits: &BitMatrix) -> Vec<RXingResult> {
+    let mut out: Vec<RXingResult> = Vec::new();
+    for compact in [true, false] {
+        for (cx, cy, m) in bullseye_centres(bits, compact) {
+            let Some(core) = Core::at(bits, cx, cy, m, compact) else {
+                continue;
+            };
+            let found = if compact { core.rune() } else { None };
+            let Some(r) = found.or_else(|| core.reader_init(bits)) else {
+                continue;
+            };
+            if !out.iter().any(|o| o.getText() == r.getText()) {
+                out.push(r);
+            }
+        }
+    }
+    out
+}
+
+/// The orientation marks around the bullseye, for a mode-message ring `r` modules out (5 for
+/// compact symbols, 7 for full-range ones): module coordinates (centre 0, 0) and whether each
+/// mark is dark. Three at the top left, two at the top right, one at the bottom right.
+fn marks(r: i32) -> [((i32, i32), bool); 12] {
+    [
+        ((-r, -r), true),
+        ((1 - r, -r), true),
+        ((-r, 1 - r), true),
+        ((r, -r), true),
+        ((r - 1, -r), false),
+        ((r, 1 - r), true),
+        ((r, r), false),
+        ((r - 1, r), false),
+        ((r, r - 1), true),
+        ((-r, r), false),
+        ((1 - r, r), false),
+        ((-r, r - 1), false),
+    ]
+}
+
+/// The mode-message modules in reading order: clockwise from the top-left corner, seven a side
+/// on a compact ring (r = 5), ten on a full-range one (r = 7), where the middle module of each
+/// side belongs to the reference grid instead.
+fn mode_message_modules(r: i32) -> Vec<(i32, i32)> {
+    let side: Vec<i32> = (2 - r..=r - 2).filter(|&i| r == 5 || i != 0).collect();
+    let mut out = Vec::new();
+    out.extend(side.iter().map(|&i| (i, -r)));
+    out.extend(side.iter().map(|&j| (r, j)));
+    out.extend(side.iter().rev().map(|&i| (i, r)));
+    out.extend(side.iter().rev().map(|&j| (-r, j)));
+    out
+}
+
+/// The pattern a rune's mode message is stored XORed with.
+const RUNE_XOR: u64 = 0b1010_1010_1010_1010_1010_1010_1010;
+
+/// A bullseye found in the picture: where each module around it lies, and which way up it is.
+struct Core {
+    map: PerspectiveTransform,
+    compact: bool,
+    /// Pixels a module.
+    m: f32,
+    corners: Vec<Point>,
+    /// Quarter turns and mirroring that put the orientation marks where they belong.
+    turn: u8,
+    mirror: bool,
+    /// The modules out to the mode-message ring, row by row, as the picture has them.
+    dark: Vec<bool>,
+}
+
+impl Core {
+    /// The bullseye centred at (cx, cy), `m` pixels a module, if its rings and orientation marks
+    /// are all there.
+    fn at(bits: &BitMatrix, cx: f32, cy: f32, m: f32, compact: bool) -> Option<Core> {
+        let (w, h) = (bits.getWidth() as f32, bits.getHeight() as f32);
+        let dark = |x: f32, y: f32| -> Option<bool> {
+            (x >= 0.0 && y >= 0.0 && x < w && y < h).then(|| bits.get(x as u32, y as u32))
+        };
+        let rings = if compact { 4 } else { 6 };
+        // Walk each diagonal out from the centre to the inner edge of the outermost dark ring:
+        // (rings - 0.5) modules out on both axes, the bullseye's corners in the picture.
+        let mut corners = Vec::new();
+        for (dx, dy) in [(-1.0, -1.0), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0)] {
+            let (mut x, mut y) = (cx, cy);
+            let mut colour = dark(x, y)?;
+            let mut changes = 0;
+            let limit = ((rings + 2) as f32 * m).ceil() as u32;
+            let mut step = 0;
+            while changes < rings {
+                step += 1;
+                if step > limit {
+                    return None;
+                }
+                x += dx;
+                y += dy;
+                let c = dark(x, y)?;
+                if c != colour {
+                    changes += 1;
+                    colour = c;
+                }
+            }
+            corners.push(Point::new(x - dx / 2.0, y - dy / 2.0));
+        }
+        let e = rings as f32 - 0.5;
+        let map = PerspectiveTransform::quadrilateralToQuadrilateral(
+            Quadrilateral::new(
+                Point::new(-e, -e),
+                Point::new(e, -e),
+                Point::new(e, e),
+                Point::new(-e, e),
+            ),
+            Quadrilateral::new(corners[0], corners[1], corners[2], corners[3]),
+        )
+        .ok()?;
+        let r = rings + 1;
+        let mut modules = Vec::with_capacity(((2 * r + 1) * (2 * r + 1)) as usize);
+        for j in -r..=r {
+            for i in -r..=r {
+                let p = map.transform_point(Point::new(i as f32, j as f32));
+                modules.push(dark(p.x, p.y)?);
+            }
+        }
+        let mut core = Core {
+            map,
+            compact,
+            m,
+            corners,
+            turn: 0,
+            mirror: false,
+            dark: modules,
+        };
+        // The bullseye itself: dark at even distances from the centre, light at odd ones.
+        for d in 0..=rings {
+            for (i, j) in [
+                (d, 0),
+                (-d, 0),
+                (0, d),
+                (0, -d),
+                (d, d),
+                (-d, -d),
+                (d, -d),
+                (-d, d),
+            ] {
+                if core.module(i, j) != (d % 2 == 0) {
+                    return None;
+                }
+            }
+        }
+        for turn in 0..4 {
+            for mirror in [false, true] {
+                (core.turn, core.mirror) = (turn, mirror);
+                let wrong = marks(r)
+                    .iter()
+                    .filter(|((i, j), d)| core.oriented(*i, *j) != *d)
+                    .count();
+                if wrong <= 1 {
+                    return Some(core);
+                }
+            }
+        }
+        None
+    }
+
+    /// How far out the mode-message ring is.
+    fn ring(&self) -> i32 {
+        if self.compact {
+            5
+        } else {
+            7
+        }
+    }
+
+    /// The module at (i, j) as the picture has it.
+    fn module(&self, i: i32, j: i32) -> bool {
+        let r = self.ring();
+        self.dark[((j + r) * (2 * r + 1) + i + r) as usize]
+    }
+
+    /// Module coordinates in the picture of (i, j) on the symbol the right way up.
+    fn place(&self, i: i32, j: i32) -> (i32, i32) {
+        let (i, j) = if self.mirror { (-i, j) } else { (i, j) };
+        match self.turn {
+            0 => (i, j),
+            1 => (-j, i),
+            2 => (-i, -j),
+            _ => (j, -i),
+        }
+    }
+
+    fn oriented(&self, i: i32, j: i32) -> bool {
+        let (i, j) = self.place(i, j);
+        self.module(i, j)
+    }
+
+    /// The mode message as read, most significant bit first.
+    fn message(&self) -> u64 {
+        mode_message_modules(self.ring())
+            .into_iter()
+            .fold(0, |acc, (i, j)| acc << 1 | u64::from(self.oriented(i, j)))
+    }
+
+    /// A rune: the compact core alone, its mode message stored XORed with [`RUNE_XOR`].
+    fn rune(&self) -> Option<RXingResult> {
+        let message = self.message();
+        let (value, corrected) = mode_message(message ^ RUNE_XOR, true)?;
+        // A mode message that checks as well as it is belongs to an ordinary compact symbol.
+        if corrected > 1 || mode_message(message, true).is_some_and(|(_, c)| c <= corrected) {
+            return None;
+        }
+        let mut r = RXingResult::new(
+            &format!("{value:03}"),
+            vec![value as u8],
+            self.corners.clone(),
+            BarcodeFormat::AZTEC,
+        );
+        r.putMetadata(
+            RXingResultMetadataType::SYMBOLOGY_IDENTIFIER,
+            RXingResultMetadataValue::SymbologyIdentifier("]zC".into()),
+        );
+        Some(r)
+    }
+
+    /// A reader-initialisation symbol: the top bit of the mode message's codeword count is a
+    /// flag that rxing takes for part of the count. The mode message is written again without
+    /// it into a copy of the picture, and rxing reads that.
+    fn reader_init(&self, bits: &BitMatrix) -> Option<RXingResult> {
+        let (data, _) = mode_message(self.message(), self.compact)?;
+        let flag = if self.compact { 0x20 } else { 0x400 };
+        if data & flag == 0 {
+            return None;
+        }
+        let cleared = encode_mode_message(data & !flag, self.compact)?;
+        let modules = mode_message_modules(self.ring());
+        let n = modules.len();
+        let mut copy = bits.clone();
+        let (w, h) = (bits.getWidth() as f32, bits.getHeight() as f32);
+        let reach = self.m * 0.3;
+        for (k, (i, j)) in modules.into_iter().enumerate() {
+            let on = cleared >> (n - 1 - k) & 1 == 1;
+            let (i, j) = self.place(i, j);
+            let p = self.map.transform_point(Point::new(i as f32, j as f32));
+            let ys = (p.y - reach).floor().max(0.0) as u32..=(p.y + reach).min(h - 1.0) as u32;
+            for y in ys {
+                let xs = (p.x - reach).floor().max(0.0) as u32..=(p.x + reach).min(w - 1.0) as u32;
+                for x in xs {
+                    if on {
+                        copy.set(x, y);
+                    } else {
+                        copy.unset(x, y);
+                    }
+                }
+            }
+        }
+        let mut detector = Detector::new(&copy);
+        for mirror in [false, true] {
+            let Ok(found) = detector.detect(mirror) else {
+                continue;
+            };
+            let Ok(d) = decoder::decode(&found) else {
+                continue;
+            };
+            let mut r = RXingResult::new_complex(
+                d.getText(),
+                d.getRawBytes().clone(),
+                d.getNumBits(),
+                found.getPoints().to_vec(),
+                BarcodeFormat::AZTEC,
+                0,
+            );
+            r.putMetadata(
+                RXingResultMetadataType::SYMBOLOGY_IDENTIFIER,
+                RXingResultMetadataValue::SymbologyIdentifier("]z0".into()),
+            );
+            return Some(r);
+        }
+        None
+    }
+}
+
+/// A mode message's shape: (4-bit words, data words).
+fn mode_message_shape(compact: bool) -> (usize, usize) {
+    if compact {
+        (7, 2)
+    } else {
+        (10, 4)
+    }
+}
+
+/// A mode message checked and corrected by its Reed-Solomon words: the data bits and how many
+/// words needed correcting.
+fn mode_message(message: u64, compact: bool) -> Option<(u32, usize)> {
+    let (n, k) = mode_message_shape(compact);
+    let mut words: Vec<i32> = (0..n)
+        .rev()
+        .map(|s| ((message >> (4 * s)) & 0xF) as i32)
+        .collect();
+    let rs = ReedSolomonDecoder::new(PredefinedGenericGF::AztecParam.into());
+    let corrected = rs.decode(&mut words, (n - k) as i32).ok()?;
+    let data = words[..k].iter().fold(0u32, |a, w| a << 4 | *w as u32);
+    Some((data, corrected))
+}
+
+/// The mode message for these data bits, with its Reed-Solomon words.
+fn encode_mode_message(data: u32, compact: bool) -> Option<u64> {
+    let (n, k) = mode_message_shape(compact);
+    let mut words: Vec<i32> = (0..k)
+        .rev()
+        .map(|s| ((data >> (4 * s)) & 0xF) as i32)
+        .chain(std::iter::repeat(0).take(n - k))
+        .collect();
+    ReedSolomonEncoder::new(PredefinedGenericGF::AztecParam.into())
+        .ok()?
+        .encode(&mut words, n - k)
+        .ok()?;
+    Some(words.iter().fold(0u64, |a, w| a << 4 | *w as u64))
+}
+
+/// The structured-append header of an Aztec message, when its corrected bits (`raw`, most
+/// significant bit first) open with the mixed latch and the upper latch that announce one:
+/// returns the message without it. The header is an optional message ID between spaces, then
+/// the symbol's position and the count as letters (`A` = 1).
+pub(super) fn split_sa(raw: &[u8], text: &str) -> Option<String> {
+    // ML (11101) then UL (11101): the first ten bits.
+    if raw.len() < 2 || (u16::from(raw[0]) << 2 | u16::from(raw[1] >> 6)) != 0b11101_11101 {
+        return None;
+    }
+    let rest = match text.strip_prefix(' ') {
+        Some(t) => &t[t.find(' ')? + 1..],
+        None => text,
+    };
+    let mut c = rest.chars();
+    let (index, count) = (c.next()?, c.next()?);
+    if !index.is_ascii_uppercase() || !count.is_ascii_uppercase() || index > count {
+        return None;
+    }
+    Some(c.as_str().to_string())
+}
+
+/// Runs of one colour along a line: (dark, start, length).
+fn runs(len: u32, at: impl Fn(u32) -> bool) -> Vec<(bool, u32, u32)> {
+    let mut out: Vec<(bool, u32, u32)> = Vec::new();
+    for i in 0..len {
+        let d = at(i);
+        match out.last_mut() {
+            Some(last) if last.0 == d => last.2 += 1,
+            _ => out.push((d, i, 1)),
+        }
+    }
+    out
+}
+
+/// Where along a line a bullseye's centre is: alternating runs, dark at both ends (9 for a
+/// compact bullseye, 13 for a full-range one), the inner ones of one module each. Returns
+/// (centre, module size).
+fn bullseye_on_line(runs: &[(bool, u32, u32)], compact: bool) -> Vec<(f32, f32)> {
+    let n = if compact { 9 } else { 13 };
+    let mut out = Vec::new();
+    for w in runs.windows(n) {
+        if !w[0].0 {
+            continue;
+        }
+        let inner = &w[1..n - 1];
+        let m = inner.iter().map(|r| r.2 as f32).sum::<f32>() / inner.len() as f32;
+        if m < 1.0
+            || inner
+                .iter()
+                .any(|r| (r.2 as f32) < 0.5 * m || (r.2 as f32) > 1.5 * m)
+            || (w[0].2 as f32) < 0.5 * m
+            || (w[n - 1].2 as f32) < 0.5 * m
+        {
+            continue;
+        }
+        let c = w[n / 2];
+        out.push((c.1 as f32 + c.2 as f32 / 2.0, m));
+    }
+    out
+}
+
+/// Candidate bullseye centres: found along a row, confirmed along the column through it.
+fn bullseye_centres(bits: &BitMatrix, compact: bool) -> Vec<(f32, f32, f32)> {
+    let (w, h) = (bits.getWidth(), bits.getHeight());
+    let mut out: Vec<(f32, f32, f32)> = Vec::new();
+    for y in 0..h {
+        for (cx, m) in bullseye_on_line(&runs(w, |x| bits.get(x, y)), compact) {
+            let col = cx as u32;
+            for (cy, mv) in bullseye_on_line(&runs(h, |yy| bits.get(col, yy)), compact) {
+                if (cy - y as f32).abs() > m || (mv - m).abs() > 0.5 * m {
+                    continue;
+                }
+                if out
+                    .iter()
+                    .all(|o| (o.0 - cx).abs() > 2.0 * m || (o.1 - cy).abs() > 2.0 * m)
+                {
+                    out.push((cx, cy, (m + mv) / 2.0));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn structured_append_headers_come_off() {
+        // ML UL then the header, as the first ten bits.
+        let raw = [0b1110_1111, 0b0100_0000];
+        assert_eq!(split_sa(&raw, " Z1.txt DG3456").as_deref(), Some("3456"));
+        assert_eq!(split_sa(&raw, "ACtext").as_deref(), Some("text"));
+        // Position after the count is no header.
+        assert_eq!(split_sa(&raw, "CAtext"), None);
+        // Without the latches, the same text is the message itself.
+        assert_eq!(split_sa(&[0b0001_0000, 0], " Z1.txt DG3456"), None);
+    }
+
+    #[test]
+    fn an_ordinary_aztec_symbol_is_no_rune() {
+        for text in ["A", "LOT-4711", "https://example.com/01/09506000134352"] {
+            let (luma, w, h) = crate::scan::rxing_decoder::render_symbol(
+                text,
+                crate::scan::symbol::Format::Aztec,
+                6,
+                0,
+            )
+            .unwrap();
+            let src = rxing::Luma8Source::new_with_slice(&luma, w, h).unwrap();
+            let bitmap = rxing::BinaryBitmap::new(rxing::common::HybridBinarizer::new(src));
+            let bits = bitmap.get_black_matrix();
+            // The bullseye and its mode message are found and check as they are...
+            let cores: Vec<Core> = [true, false]
+                .into_iter()
+                .flat_map(|c| {
+                    bullseye_centres(bits, c)
+                        .into_iter()
+                        .filter_map(move |(x, y, m)| Core::at(bits, x, y, m, c))
+                })
+                .collect();
+            assert_eq!(cores.len(), 1, "{text}");
+            assert!(mode_message(cores[0].message(), cores[0].compact).is_some());
+            // ...so nothing here is a rune or a reader-initialisation symbol.
+            assert!(read(bits).is_empty(), "{text}");
+        }
+    }
+}
