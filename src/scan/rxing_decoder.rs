@@ -311,6 +311,133 @@ const DM_SIZES: [u32; 24] = [
     144,
 ];
 
+/// A symbol that fills the picture: its four edges are lines fitted to the outermost dark
+/// pixels (only the outer half of them: timing edges have a light module every other one),
+/// their crossings its corners.
+struct Filled<'a> {
+    luma: &'a [u8],
+    w: u32,
+    h: u32,
+    /// Darker than this is dark.
+    t: u16,
+    quad: rxing::common::Quadrilateral,
+}
+
+impl<'a> Filled<'a> {
+    fn find(luma: &'a [u8], w: u32, h: u32) -> Option<Filled<'a>> {
+        use rxing::common::Quadrilateral;
+        let (lo, hi) = luma
+            .iter()
+            .fold((255u8, 0u8), |(a, b), p| (a.min(*p), b.max(*p)));
+        if hi < lo.saturating_add(48) || w < MIN_SIDE || h < MIN_SIDE {
+            return None;
+        }
+        let t = (u16::from(lo) + u16::from(hi)) / 2;
+        let dark = |x: u32, y: u32| u16::from(luma[(y * w + x) as usize]) < t;
+        let left = edge(h, |y| (0..w).find(|&x| dark(x, y)).map(|x| x as f32), false)?;
+        let right = edge(
+            h,
+            |y| (0..w).rev().find(|&x| dark(x, y)).map(|x| x as f32 + 1.0),
+            true,
+        )?;
+        let top = edge(w, |x| (0..h).find(|&y| dark(x, y)).map(|y| y as f32), false)?;
+        let bottom = edge(
+            w,
+            |x| (0..h).rev().find(|&y| dark(x, y)).map(|y| y as f32 + 1.0),
+            true,
+        )?;
+        // x = l.0 * y + l.1 (left/right); y = t.0 * x + t.1 (top/bottom): their crossing.
+        let cross = |v: (f32, f32), hz: (f32, f32)| {
+            let y = (hz.0 * v.1 + hz.1) / (1.0 - hz.0 * v.0);
+            rxing::point(v.0 * y + v.1, y)
+        };
+        let quad = Quadrilateral::new(
+            cross(left, top),
+            cross(right, top),
+            cross(right, bottom),
+            cross(left, bottom),
+        );
+        let [a, b, cc, d] = quad.0;
+        let area = 0.5
+            * ((a.x * b.y - b.x * a.y)
+                + (b.x * cc.y - cc.x * b.y)
+                + (cc.x * d.y - d.x * cc.y)
+                + (d.x * a.y - a.x * d.y))
+                .abs();
+        if !area.is_finite() || area < 0.5 * (w * h) as f32 {
+            return None;
+        }
+        Some(Filled {
+            luma,
+            w,
+            h,
+            t,
+            quad,
+        })
+    }
+
+    /// The n x n module grid, sampled through a perspective map: a module is dark when most of
+    /// a small cross around its centre is.
+    fn grid(&self, n: u32) -> Option<Vec<Vec<bool>>> {
+        use rxing::common::{PerspectiveTransform, Quadrilateral};
+        let map = PerspectiveTransform::quadrilateralToQuadrilateral(
+            Quadrilateral::new(
+                rxing::point(0.0, 0.0),
+                rxing::point(n as f32, 0.0),
+                rxing::point(n as f32, n as f32),
+                rxing::point(0.0, n as f32),
+            ),
+            self.quad,
+        )
+        .ok()?;
+        let module = |mx: u32, my: u32| -> bool {
+            let mut votes = 0;
+            for (ox, oy) in [(0.5, 0.5), (0.3, 0.5), (0.7, 0.5), (0.5, 0.3), (0.5, 0.7)] {
+                let p = map.transform_point(rxing::point(mx as f32 + ox, my as f32 + oy));
+                let (x, y) = (p.x.floor(), p.y.floor());
+                if x >= 0.0
+                    && y >= 0.0
+                    && (x as u32) < self.w
+                    && (y as u32) < self.h
+                    && u16::from(self.luma[(y as u32 * self.w + x as u32) as usize]) < self.t
+                {
+                    votes += 1;
+                }
+            }
+            votes >= 3
+        };
+        Some(
+            (0..n)
+                .map(|y| (0..n).map(|x| module(x, y)).collect())
+                .collect(),
+        )
+    }
+}
+
+/// Module (x, y) of an n x n grid turned `turn` quarter turns.
+fn turned(grid: &[Vec<bool>], n: u32, turn: u8, x: u32, y: u32) -> bool {
+    let (sx, sy) = match turn {
+        0 => (x, y),
+        1 => (y, n - 1 - x),
+        2 => (n - 1 - x, n - 1 - y),
+        _ => (n - 1 - y, x),
+    };
+    grid[sy as usize][sx as usize]
+}
+
+/// The grid as a bit matrix, turned `turn` quarter turns.
+fn to_bits(grid: &[Vec<bool>], n: u32, turn: u8) -> Option<rxing::common::BitMatrix> {
+    let mut bits = rxing::common::BitMatrix::new(n, n).ok()?;
+    for y in 0..n {
+        for x in 0..n {
+            if turned(grid, n, turn, x, y) {
+                bits.set(x, y);
+            }
+        }
+    }
+    Some(bits)
+}
+
 /// A DataMatrix that fills the picture (cropped at its edges, tilted, in mild perspective), which
 /// rxing's detectors miss, large 2x2-region symbols above all: the four edges are lines fitted to
 /// the outermost dark pixels, their crossings the corners; for each square size the module grid
@@ -319,102 +446,16 @@ const DM_SIZES: [u32; 24] = [
 /// decoder, with its Reed-Solomon check, then reads the modules. A symbol bent on a curved
 /// surface is beyond a perspective map.
 fn datamatrix_grid(luma: &[u8], w: u32, h: u32) -> Vec<RXingResult> {
-    use rxing::common::{BitMatrix, PerspectiveTransform, Quadrilateral};
-    let (lo, hi) = luma
-        .iter()
-        .fold((255u8, 0u8), |(a, b), p| (a.min(*p), b.max(*p)));
-    if hi < lo.saturating_add(48) || w < MIN_SIDE || h < MIN_SIDE {
-        return vec![];
-    }
-    let t = (u16::from(lo) + u16::from(hi)) / 2;
-    let dark = |x: u32, y: u32| u16::from(luma[(y * w + x) as usize]) < t;
-    // Each edge as a line fitted to the outermost dark pixels along it (the timing edges have a
-    // light module every other one, so only the outer half of the points is kept).
-    let Some(left) = edge(h, |y| (0..w).find(|&x| dark(x, y)).map(|x| x as f32), false) else {
+    let Some(filled) = Filled::find(luma, w, h) else {
         return vec![];
     };
-    let Some(right) = edge(
-        h,
-        |y| (0..w).rev().find(|&x| dark(x, y)).map(|x| x as f32 + 1.0),
-        true,
-    ) else {
-        return vec![];
-    };
-    let Some(top) = edge(w, |x| (0..h).find(|&y| dark(x, y)).map(|y| y as f32), false) else {
-        return vec![];
-    };
-    let Some(bottom) = edge(
-        w,
-        |x| (0..h).rev().find(|&y| dark(x, y)).map(|y| y as f32 + 1.0),
-        true,
-    ) else {
-        return vec![];
-    };
-    // x = l.0 * y + l.1 (left/right); y = t.0 * x + t.1 (top/bottom): their crossing.
-    let cross = |v: (f32, f32), hz: (f32, f32)| {
-        let y = (hz.0 * v.1 + hz.1) / (1.0 - hz.0 * v.0);
-        rxing::point(v.0 * y + v.1, y)
-    };
-    let quad = Quadrilateral::new(
-        cross(left, top),
-        cross(right, top),
-        cross(right, bottom),
-        cross(left, bottom),
-    );
-    let [a, b, cc, d] = quad.0;
-    let area = 0.5
-        * ((a.x * b.y - b.x * a.y)
-            + (b.x * cc.y - cc.x * b.y)
-            + (cc.x * d.y - d.x * cc.y)
-            + (d.x * a.y - a.x * d.y))
-            .abs();
-    if !area.is_finite() || area < 0.5 * (w * h) as f32 {
-        return vec![];
-    }
     let decoder = rxing::datamatrix::decoder::Decoder::new();
     for n in DM_SIZES {
-        let Ok(map) = PerspectiveTransform::quadrilateralToQuadrilateral(
-            Quadrilateral::new(
-                rxing::point(0.0, 0.0),
-                rxing::point(n as f32, 0.0),
-                rxing::point(n as f32, n as f32),
-                rxing::point(0.0, n as f32),
-            ),
-            quad,
-        ) else {
+        let Some(grid) = filled.grid(n) else {
             return vec![];
         };
-        // A module is dark when most of a small cross around its centre is.
-        let module = |mx: u32, my: u32| -> bool {
-            let mut votes = 0;
-            for (ox, oy) in [(0.5, 0.5), (0.3, 0.5), (0.7, 0.5), (0.5, 0.3), (0.5, 0.7)] {
-                let p = map.transform_point(rxing::point(mx as f32 + ox, my as f32 + oy));
-                let (x, y) = (p.x.floor(), p.y.floor());
-                if x >= 0.0
-                    && y >= 0.0
-                    && (x as u32) < w
-                    && (y as u32) < h
-                    && dark(x as u32, y as u32)
-                {
-                    votes += 1;
-                }
-            }
-            votes >= 3
-        };
-        let grid: Vec<Vec<bool>> = (0..n)
-            .map(|y| (0..n).map(|x| module(x, y)).collect())
-            .collect();
         for turn in 0..4 {
-            // The grid turned `turn` quarter turns.
-            let at = |x: u32, y: u32| -> bool {
-                let (sx, sy) = match turn {
-                    0 => (x, y),
-                    1 => (y, n - 1 - x),
-                    2 => (n - 1 - x, n - 1 - y),
-                    _ => (n - 1 - y, x),
-                };
-                grid[sy as usize][sx as usize]
-            };
+            let at = |x: u32, y: u32| turned(&grid, n, turn, x, y);
             // Finder L (left column, bottom row) solid; timing (top row, right column) alternating.
             let mut good = 0;
             for i in 0..n {
@@ -426,21 +467,14 @@ fn datamatrix_grid(luma: &[u8], w: u32, h: u32) -> Vec<RXingResult> {
             if (good as f32) < 0.9 * (4 * n) as f32 {
                 continue;
             }
-            let Ok(mut bits) = BitMatrix::new(n, n) else {
+            let Some(bits) = to_bits(&grid, n, turn) else {
                 continue;
             };
-            for y in 0..n {
-                for x in 0..n {
-                    if at(x, y) {
-                        bits.set(x, y);
-                    }
-                }
-            }
             if let Ok(d) = decoder.decode(&bits) {
                 let mut r = RXingResult::new(
                     d.getText(),
                     d.getRawBytes().clone(),
-                    quad.0.to_vec(),
+                    filled.quad.0.to_vec(),
                     BarcodeFormat::DATA_MATRIX,
                 );
                 r.putMetadata(
