@@ -163,12 +163,11 @@ fn decode_pass(luma: &[u8], w: u32, h: u32, formats: &[Format], p: &Pass) -> Vec
 const SCAN_ROWS: u32 = 64;
 
 /// A row scan for linear symbols in photos, where rxing's binarizers lose thin, blurred bars: each
-/// of [`SCAN_ROWS`] rows (three pixel rows averaged) is resampled at twice its width and
-/// thresholded against its own local mean, where the local contrast is real, with two window
-/// sizes; rxing's row readers decode the result both ways round. A symbol counts only when two
+/// of [`SCAN_ROWS`] rows (three pixel rows averaged) is resampled at twice its width,
+/// thresholded against its own local mean ([`mean_rows`]) and binarized by its edges
+/// ([`edge_row`]); rxing's row readers decode each result both ways round. A symbol counts only when two
 /// different rows read it identically: the same second look that `trusted_linear` gives.
 fn row_scan(luma: &[u8], w: u32, h: u32, formats: &[Format]) -> Vec<RXingResult> {
-    use rxing::common::BitArray;
     use rxing::oned::{MultiFormatOneDReader, OneDReader};
     // Only symbologies with a check digit or checksum: Code 39 has none, so a row of text or a
     // fabric could pass for one. ITF counts only as ITF-14 with its GS1 check digit.
@@ -213,23 +212,9 @@ fn row_scan(luma: &[u8], w: u32, h: u32, formats: &[Format]) -> Vec<RXingResult>
             };
             *v = at(x0) * (1.0 - t) + at(x1) * t;
         }
-        let mut sum = vec![0f32; n + 1];
-        for x in 0..n {
-            sum[x + 1] = sum[x] + p[x];
-        }
-        for r in [n / 48, n / 24, n / 12] {
-            let r = r.max(4);
-            let mut bits = BitArray::with_size(n);
-            for x in 0..n {
-                let (a, b) = (x.saturating_sub(r), (x + r + 1).min(n));
-                let mean = (sum[b] - sum[a]) / (b - a) as f32;
-                let (lo, hi) = p[a..b]
-                    .iter()
-                    .fold((f32::MAX, f32::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
-                if hi - lo > 24.0 && p[x] < mean {
-                    bits.set(x);
-                }
-            }
+        let mut rows = mean_rows(&p);
+        rows.extend(edge_row(&p));
+        for bits in rows {
             for reversed in [false, true] {
                 let mut row = bits.clone();
                 if reversed {
@@ -269,6 +254,78 @@ fn row_scan(luma: &[u8], w: u32, h: u32, formats: &[Format]) -> Vec<RXingResult>
         }
     }
     agreed
+}
+
+/// A row profile binarized against its local mean, where the local contrast is real, with
+/// three window sizes.
+fn mean_rows(p: &[f32]) -> Vec<rxing::common::BitArray> {
+    let n = p.len();
+    let mut sum = vec![0f32; n + 1];
+    for x in 0..n {
+        sum[x + 1] = sum[x] + p[x];
+    }
+    [n / 48, n / 24, n / 12]
+        .into_iter()
+        .map(|r| {
+            let r = r.max(4);
+            let mut bits = rxing::common::BitArray::with_size(n);
+            for x in 0..n {
+                let (a, b) = (x.saturating_sub(r), (x + r + 1).min(n));
+                let mean = (sum[b] - sum[a]) / (b - a) as f32;
+                let (lo, hi) = p[a..b]
+                    .iter()
+                    .fold((f32::MAX, f32::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+                if hi - lo > 24.0 && p[x] < mean {
+                    bits.set(x);
+                }
+            }
+            bits
+        })
+        .collect()
+}
+
+/// A row profile binarized by its edges instead of a threshold: blur takes a thin bar's
+/// contrast before it takes its edges, so a bar that never gets darker than its neighbourhood's
+/// mean still has a falling edge and a rising one, the extremes of the profile's slope. Edges
+/// alternate (a stronger one of the same sense replaces a weaker), and a slope counts only
+/// above a fifth of the row's strongest. None for a row without real contrast.
+fn edge_row(p: &[f32]) -> Option<rxing::common::BitArray> {
+    let n = p.len();
+    if n < 8 {
+        return None;
+    }
+    let slope: Vec<f32> = (0..n)
+        .map(|x| p[(x + 1).min(n - 1)] - p[x.saturating_sub(1)])
+        .collect();
+    let strongest = slope.iter().fold(0f32, |m, s| m.max(s.abs()));
+    if strongest < 12.0 {
+        return None;
+    }
+    let floor = strongest / 5.0;
+    // (position, falling) of each edge, alternating.
+    let mut edges: Vec<(usize, bool, f32)> = Vec::new();
+    for x in 1..n - 1 {
+        let s = slope[x];
+        if s.abs() < floor || s.abs() < slope[x - 1].abs() || s.abs() < slope[x + 1].abs() {
+            continue;
+        }
+        let falling = s < 0.0;
+        match edges.last_mut() {
+            Some(last) if last.1 == falling => {
+                if s.abs() > last.2 {
+                    *last = (x, falling, s.abs());
+                }
+            }
+            _ => edges.push((x, falling, s.abs())),
+        }
+    }
+    let mut bits = rxing::common::BitArray::with_size(n);
+    for pair in edges.windows(2) {
+        if let [(a, true, _), (b, false, _)] = pair {
+            bits.setRange(*a, *b).ok()?;
+        }
+    }
+    Some(bits)
 }
 
 /// A straight edge `u = slope * t + offset` through the points `at(t)` for t over the middle of
@@ -1321,5 +1378,35 @@ mod tests {
             .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
             .collect();
         assert!(datamatrix_grid(&noise, 300, 300).is_empty());
+    }
+
+    /// A UPC-A row blurred until its thinnest bars never reach the local mean: the threshold
+    /// rows lose them, the edge row keeps every bar and reads it; a flat or noisy row gives
+    /// no edges to read.
+    #[test]
+    fn edge_row_reads_bars_blur_took_the_contrast_of() {
+        use rxing::oned::{MultiFormatOneDReader, OneDReader};
+        let (img, w, h) = render_for_tests("036000291452", Format::UpcA, 2, 0);
+        let img = image::imageops::blur(&image::GrayImage::from_raw(w, h, img).unwrap(), 1.2);
+        let y = h / 2;
+        // The middle row at half-pixel steps, as `row_scan` takes it.
+        let p: Vec<f32> = (0..2 * w)
+            .map(|x| f32::from(img.get_pixel((x / 2).min(w - 1), y).0[0]))
+            .collect();
+        let hints = hints(&[Format::UpcA], true, false);
+        let mut reader = MultiFormatOneDReader::new(&hints);
+        for row in mean_rows(&p) {
+            assert!(reader.decode_row(y, &row, &hints).is_err());
+        }
+        let row = edge_row(&p).expect("a row with contrast");
+        let read = reader.decode_row(y, &row, &hints).expect("reads");
+        assert_eq!(read.getText(), "036000291452");
+        assert!(edge_row(&vec![128.0; 400]).is_none());
+        let noise: Vec<f32> = (0..400u32)
+            .map(|i| f32::from((i.wrapping_mul(2654435761) >> 24) as u8))
+            .collect();
+        if let Some(row) = edge_row(&noise) {
+            assert!(reader.decode_row(0, &row, &hints).is_err());
+        }
     }
 }
