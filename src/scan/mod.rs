@@ -5,6 +5,7 @@
 pub mod android_camera;
 pub mod camera;
 pub mod classify;
+pub mod edges;
 pub mod event;
 pub mod gs1;
 pub mod image_input;

@@ -212,8 +212,10 @@ fn row_scan(luma: &[u8], w: u32, h: u32, formats: &[Format]) -> Vec<RXingResult>
             };
             *v = at(x0) * (1.0 - t) + at(x1) * t;
         }
+        let edges = crate::scan::edges::edges(&p);
         let mut rows = mean_rows(&p);
-        rows.extend(edge_row(&p));
+        rows.extend(edge_row(&edges, n));
+        let mut reads: Vec<RXingResult> = Vec::new();
         for bits in rows {
             for reversed in [false, true] {
                 let mut row = bits.clone();
@@ -235,21 +237,24 @@ fn row_scan(luma: &[u8], w: u32, h: u32, formats: &[Format]) -> Vec<RXingResult>
                     *pt = rxing::point(x / 2.0, y as f32);
                 }
                 res.replace_points(pts);
-                let same = |o: &RXingResult| {
-                    o.getText() == res.getText() && o.getBarcodeFormat() == res.getBarcodeFormat()
-                };
-                if agreed.iter().any(same) {
-                    continue;
-                }
-                // Two rows well apart: neighbouring rows of a texture can repeat each other.
-                if found
-                    .iter()
-                    .any(|(o, oy)| same(o) && oy.abs_diff(y) >= min_apart)
-                {
-                    agreed.push(res);
-                } else {
-                    found.push((res, y));
-                }
+                reads.push(res);
+            }
+        }
+        for res in reads {
+            let same = |o: &RXingResult| {
+                o.getText() == res.getText() && o.getBarcodeFormat() == res.getBarcodeFormat()
+            };
+            if agreed.iter().any(same) {
+                continue;
+            }
+            // Two rows well apart: neighbouring rows of a texture can repeat each other.
+            if found
+                .iter()
+                .any(|(o, oy)| same(o) && oy.abs_diff(y) >= min_apart)
+            {
+                agreed.push(res);
+            } else {
+                found.push((res, y));
             }
         }
     }
@@ -284,45 +289,17 @@ fn mean_rows(p: &[f32]) -> Vec<rxing::common::BitArray> {
         .collect()
 }
 
-/// A row profile binarized by its edges instead of a threshold: blur takes a thin bar's
-/// contrast before it takes its edges, so a bar that never gets darker than its neighbourhood's
-/// mean still has a falling edge and a rising one, the extremes of the profile's slope. Edges
-/// alternate (a stronger one of the same sense replaces a weaker), and a slope counts only
-/// above a fifth of the row's strongest. None for a row without real contrast.
-fn edge_row(p: &[f32]) -> Option<rxing::common::BitArray> {
-    let n = p.len();
-    if n < 8 {
+/// A row profile binarized by its edges (see [`crate::scan::edges`]) instead of a threshold:
+/// dark from each falling edge to the next rising one. None for a row without edges.
+fn edge_row(edges: &[crate::scan::edges::Edge], n: usize) -> Option<rxing::common::BitArray> {
+    if edges.is_empty() {
         return None;
-    }
-    let slope: Vec<f32> = (0..n)
-        .map(|x| p[(x + 1).min(n - 1)] - p[x.saturating_sub(1)])
-        .collect();
-    let strongest = slope.iter().fold(0f32, |m, s| m.max(s.abs()));
-    if strongest < 12.0 {
-        return None;
-    }
-    let floor = strongest / 5.0;
-    // (position, falling) of each edge, alternating.
-    let mut edges: Vec<(usize, bool, f32)> = Vec::new();
-    for x in 1..n - 1 {
-        let s = slope[x];
-        if s.abs() < floor || s.abs() < slope[x - 1].abs() || s.abs() < slope[x + 1].abs() {
-            continue;
-        }
-        let falling = s < 0.0;
-        match edges.last_mut() {
-            Some(last) if last.1 == falling => {
-                if s.abs() > last.2 {
-                    *last = (x, falling, s.abs());
-                }
-            }
-            _ => edges.push((x, falling, s.abs())),
-        }
     }
     let mut bits = rxing::common::BitArray::with_size(n);
     for pair in edges.windows(2) {
-        if let [(a, true, _), (b, false, _)] = pair {
-            bits.setRange(*a, *b).ok()?;
+        if pair[0].falling && !pair[1].falling {
+            let (a, b) = (pair[0].at.round() as usize, pair[1].at.round() as usize);
+            bits.setRange(a.min(n), b.min(n)).ok()?;
         }
     }
     Some(bits)
@@ -1398,14 +1375,14 @@ mod tests {
         for row in mean_rows(&p) {
             assert!(reader.decode_row(y, &row, &hints).is_err());
         }
-        let row = edge_row(&p).expect("a row with contrast");
+        let row = edge_row(&crate::scan::edges::edges(&p), p.len()).expect("a row with contrast");
         let read = reader.decode_row(y, &row, &hints).expect("reads");
         assert_eq!(read.getText(), "036000291452");
-        assert!(edge_row(&vec![128.0; 400]).is_none());
+        assert!(edge_row(&crate::scan::edges::edges(&[128.0; 400]), 400).is_none());
         let noise: Vec<f32> = (0..400u32)
             .map(|i| f32::from((i.wrapping_mul(2654435761) >> 24) as u8))
             .collect();
-        if let Some(row) = edge_row(&noise) {
+        if let Some(row) = edge_row(&crate::scan::edges::edges(&noise), 400) {
             assert!(reader.decode_row(0, &row, &hints).is_err());
         }
     }
