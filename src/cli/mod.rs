@@ -390,9 +390,30 @@ pub fn main() -> ExitCode {
             };
         }
     };
+    if !matches!(
+        cli.command,
+        None | Some(
+            Command::Serve { .. } | Command::Sync { watch: true, .. } | Command::Camera { .. }
+        )
+    ) {
+        quiet_on_closed_pipe();
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => report_error(&e),
+    }
+}
+
+/// A one-shot command whose reader goes away (`lotkeeper decode ... | head -1`) ends quietly, as
+/// Unix filters do, instead of panicking on a failed print. The app, the server and the sync
+/// agent keep Rust's default (SIGPIPE ignored, a failed write is an error to handle) so that a
+/// dropped connection never ends them. A command killed mid-write loses nothing committed: the
+/// ledger's transactions are atomic.
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restoring a signal's default disposition at start-up, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

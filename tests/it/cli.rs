@@ -322,3 +322,46 @@ fn database_from_the_environment() {
     );
     assert!(d.db().exists());
 }
+
+#[test]
+fn output_piped_into_a_reader_that_stops_early_ends_quietly() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(bin())
+        .args(["parse", "--format", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // Far more output than a pipe holds; the writer stops when the command is gone.
+    let feeder = std::thread::spawn(move || {
+        for _ in 0..20_000 {
+            if writeln!(stdin, "(01)09506000134352(10)ABC").is_err() {
+                break;
+            }
+        }
+    });
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("\"ok\":true"), "{first}");
+    // The reader goes away, as `| head -1` does.
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    // Nothing to say about it: no panic, no "Broken pipe" error, as with any Unix filter.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr, "");
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(
+            out.status.signal(),
+            Some(13),
+            "ended by SIGPIPE: {:?}",
+            out.status
+        );
+    }
+}
