@@ -413,8 +413,13 @@ impl<'a> Filled<'a> {
     /// The n x n module grid, sampled through a perspective map: a module is dark when most of
     /// a small cross around its centre is.
     fn grid(&self, n: u32) -> Option<Vec<Vec<bool>>> {
+        self.grid_warped(n, &|u, v| (u, v))
+    }
+
+    /// The perspective map from an n x n module square onto the picture.
+    fn map(&self, n: u32) -> Option<rxing::common::PerspectiveTransform> {
         use rxing::common::{PerspectiveTransform, Quadrilateral};
-        let map = PerspectiveTransform::quadrilateralToQuadrilateral(
+        PerspectiveTransform::quadrilateralToQuadrilateral(
             Quadrilateral::new(
                 rxing::point(0.0, 0.0),
                 rxing::point(n as f32, 0.0),
@@ -423,18 +428,31 @@ impl<'a> Filled<'a> {
             ),
             self.quad,
         )
-        .ok()?;
+        .ok()
+    }
+
+    fn dark_at(&self, p: rxing::Point) -> bool {
+        let (x, y) = (p.x.floor(), p.y.floor());
+        x >= 0.0
+            && y >= 0.0
+            && (x as u32) < self.w
+            && (y as u32) < self.h
+            && u16::from(self.luma[(y as u32 * self.w + x as u32) as usize]) < self.t
+    }
+
+    /// The grid with each point in module coordinates moved by `moved` first, for a symbol
+    /// whose modules drift from where the perspective map puts them.
+    fn grid_warped(
+        &self,
+        n: u32,
+        moved: &dyn Fn(f32, f32) -> (f32, f32),
+    ) -> Option<Vec<Vec<bool>>> {
+        let map = self.map(n)?;
         let module = |mx: u32, my: u32| -> bool {
             let mut votes = 0;
             for (ox, oy) in [(0.5, 0.5), (0.3, 0.5), (0.7, 0.5), (0.5, 0.3), (0.5, 0.7)] {
-                let p = map.transform_point(rxing::point(mx as f32 + ox, my as f32 + oy));
-                let (x, y) = (p.x.floor(), p.y.floor());
-                if x >= 0.0
-                    && y >= 0.0
-                    && (x as u32) < self.w
-                    && (y as u32) < self.h
-                    && u16::from(self.luma[(y as u32 * self.w + x as u32) as usize]) < self.t
-                {
+                let (x, y) = moved(mx as f32 + ox, my as f32 + oy);
+                if self.dark_at(map.transform_point(rxing::point(x, y))) {
                     votes += 1;
                 }
             }
@@ -446,6 +464,94 @@ impl<'a> Filled<'a> {
                 .collect(),
         )
     }
+
+    /// Where the module boundaries really are along a timing edge: the line `fixed` (a row's
+    /// y, or a column's x with `along_x` false) sampled finely across the symbol, each change
+    /// of colour taken as the nearest module boundary.
+    fn timing_warp(&self, n: u32, fixed: f32, along_x: bool) -> Option<Warp> {
+        let map = self.map(n)?;
+        const STEPS: u32 = 8;
+        let mut knots = vec![(0.0, 0.0)];
+        let mut last = None;
+        for k in 0..n * STEPS {
+            let u = (k as f32 + 0.5) / STEPS as f32;
+            let (x, y) = if along_x { (u, fixed) } else { (fixed, u) };
+            let d = self.dark_at(map.transform_point(rxing::point(x, y)));
+            if last.is_some_and(|l| l != d) {
+                let at = u - 0.5 / STEPS as f32;
+                let ideal = at.round();
+                if (at - ideal).abs() < 0.45
+                    && ideal > knots.last().map_or(0.0, |k| k.0)
+                    && ideal < n as f32
+                {
+                    knots.push((ideal, at));
+                }
+            }
+            last = Some(d);
+        }
+        knots.push((n as f32, n as f32));
+        Some(Warp { knots })
+    }
+}
+
+/// A piecewise-linear move of module coordinates along one axis: knots of (where a boundary
+/// should be, where it is).
+struct Warp {
+    knots: Vec<(f32, f32)>,
+}
+
+impl Warp {
+    fn at(&self, u: f32) -> f32 {
+        for k in self.knots.windows(2) {
+            let ((a, fa), (b, fb)) = (k[0], k[1]);
+            if u <= b {
+                return fa + (u - a) * (fb - fa) / (b - a);
+            }
+        }
+        u
+    }
+}
+
+/// The grid sampled again with columns and rows moved to where the alternating lines (the
+/// timing edges, and inside a symbol of several regions the regions' own) show their module
+/// boundaries; between two such lines the move is interpolated, beyond them it is the nearest.
+fn warped_grid(filled: &Filled, grid: &[Vec<bool>], n: u32) -> Option<Vec<Vec<bool>>> {
+    let changes = |cells: Vec<bool>| cells.windows(2).filter(|p| p[0] != p[1]).count() as f32;
+    let enough = 0.8 * (n - 1) as f32;
+    let rows: Vec<(f32, Warp)> = (0..n as usize)
+        .filter(|&y| changes(grid[y].clone()) >= enough)
+        .filter_map(|y| {
+            let v = y as f32 + 0.5;
+            Some((v, filled.timing_warp(n, v, true)?))
+        })
+        .collect();
+    let cols: Vec<(f32, Warp)> = (0..n as usize)
+        .filter(|&x| changes(grid.iter().map(|r| r[x]).collect()) >= enough)
+        .filter_map(|x| {
+            let u = x as f32 + 0.5;
+            Some((u, filled.timing_warp(n, u, false)?))
+        })
+        .collect();
+    if rows.is_empty() || cols.is_empty() {
+        return None;
+    }
+    // A coordinate moved by the warps measured along lines at `lines`, interpolated at `across`.
+    let blend = |lines: &[(f32, Warp)], along: f32, across: f32| -> f32 {
+        let i = lines
+            .iter()
+            .position(|l| l.0 >= across)
+            .unwrap_or(lines.len());
+        match (i.checked_sub(1).map(|j| &lines[j]), lines.get(i)) {
+            (Some(a), Some(b)) => {
+                let t = (across - a.0) / (b.0 - a.0).max(f32::EPSILON);
+                a.1.at(along) * (1.0 - t) + b.1.at(along) * t
+            }
+            (Some(a), None) => a.1.at(along),
+            (None, Some(b)) => b.1.at(along),
+            (None, None) => along,
+        }
+    };
+    filled.grid_warped(n, &|u, v| (blend(&rows, u, v), blend(&cols, v, u)))
 }
 
 /// Module (x, y) of an n x n grid turned `turn` quarter turns.
@@ -504,7 +610,14 @@ fn datamatrix_grid(luma: &[u8], w: u32, h: u32) -> Vec<RXingResult> {
             let Some(bits) = to_bits(&grid, n, turn) else {
                 continue;
             };
-            if let Ok(d) = decoder.decode(&bits) {
+            let decoded = decoder.decode(&bits).or_else(|e| {
+                // Modules drift on a bent label: move columns and rows to where the alternating
+                // lines (timing edges, region edges) show their boundaries, and read again.
+                let warped = warped_grid(&filled, &grid, n).ok_or(e)?;
+                let bits = to_bits(&warped, n, turn).ok_or(rxing::Exceptions::NOT_FOUND)?;
+                decoder.decode(&bits)
+            });
+            if let Ok(d) = decoded {
                 let mut r = RXingResult::new(
                     d.getText(),
                     d.getRawBytes().clone(),
