@@ -299,7 +299,11 @@ fn edge_row(edges: &[crate::scan::edges::Edge], n: usize) -> Option<rxing::commo
     for pair in edges.windows(2) {
         if pair[0].falling && !pair[1].falling {
             let (a, b) = (pair[0].at.round() as usize, pair[1].at.round() as usize);
-            bits.setRange(a.min(n), b.min(n)).ok()?;
+            // Bit by bit: rxing's setRange overflows (debug builds panic) on a range that
+            // ends on a word's last bit.
+            for x in a.min(n)..b.min(n) {
+                bits.set(x);
+            }
         }
     }
     Some(bits)
