@@ -159,6 +159,16 @@ fn decode_pass(luma: &[u8], w: u32, h: u32, formats: &[Format], p: &Pass) -> Vec
     out
 }
 
+/// A result from one of our own passes, with the symbology identifier rxing's readers would
+/// have given it.
+fn identified(mut r: RXingResult, id: &str) -> RXingResult {
+    r.putMetadata(
+        RXingResultMetadataType::SYMBOLOGY_IDENTIFIER,
+        RXingResultMetadataValue::SymbologyIdentifier(id.to_string()),
+    );
+    r
+}
+
 /// Rows a row scan looks along, spread over the middle of the image.
 const SCAN_ROWS: u32 = 64;
 
@@ -622,20 +632,13 @@ fn datamatrix_grid(luma: &[u8], w: u32, h: u32) -> Vec<RXingResult> {
                 decoder.decode(&bits)
             });
             if let Ok(d) = decoded {
-                let mut r = RXingResult::new(
+                let r = RXingResult::new(
                     d.getText(),
                     d.getRawBytes().clone(),
                     filled.quad.0.to_vec(),
                     BarcodeFormat::DATA_MATRIX,
                 );
-                r.putMetadata(
-                    RXingResultMetadataType::SYMBOLOGY_IDENTIFIER,
-                    RXingResultMetadataValue::SymbologyIdentifier(format!(
-                        "]d{}",
-                        d.getSymbologyModifier()
-                    )),
-                );
-                return vec![r];
+                return vec![identified(r, &format!("]d{}", d.getSymbologyModifier()))];
             }
         }
     }

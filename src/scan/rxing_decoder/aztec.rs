@@ -3,27 +3,26 @@
 //! 11x11 core alone whose mode message is the whole payload (a value 0-255), stored inverted
 //! at every other bit. Structured-append headers are taken off in `to_symbol` via [`split_sa`].
 
+use super::identified;
 use rxing::aztec::decoder;
 use rxing::aztec::detector::Detector;
 use rxing::common::reedsolomon::{PredefinedGenericGF, ReedSolomonDecoder, ReedSolomonEncoder};
 use rxing::common::{BitMatrix, DetectorRXingResult, PerspectiveTransform, Quadrilateral};
-use rxing::{BarcodeFormat, Point, RXingResult, RXingResultMetadataType, RXingResultMetadataValue};
+use rxing::{BarcodeFormat, Point, RXingResult};
 
 /// Aztec symbols in a binarized image that rxing's own reader leaves unread.
 pub(super) fn read(bits: &BitMatrix) -> Vec<RXingResult> {
     let mut out: Vec<RXingResult> = Vec::new();
-    for compact in [true, false] {
-        for (cx, cy, m) in bullseye_centres(bits, compact) {
-            let Some(core) = Core::at(bits, cx, cy, m, compact) else {
-                continue;
-            };
-            let found = if compact { core.rune() } else { None };
-            let Some(r) = found.or_else(|| core.reader_init(bits)) else {
-                continue;
-            };
-            if !out.iter().any(|o| o.getText() == r.getText()) {
-                out.push(r);
-            }
+    for (cx, cy, m, compact) in bullseye_centres(bits) {
+        let Some(core) = Core::at(bits, cx, cy, m, compact) else {
+            continue;
+        };
+        let found = if compact { core.rune() } else { None };
+        let Some(r) = found.or_else(|| core.reader_init(bits)) else {
+            continue;
+        };
+        if !out.iter().any(|o| o.getText() == r.getText()) {
+            out.push(r);
         }
     }
     out
@@ -218,17 +217,13 @@ impl Core {
         if corrected > 1 || mode_message(message, true).is_some_and(|(_, c)| c <= corrected) {
             return None;
         }
-        let mut r = RXingResult::new(
+        let r = RXingResult::new(
             &format!("{value:03}"),
             vec![value as u8],
             self.corners.clone(),
             BarcodeFormat::AZTEC,
         );
-        r.putMetadata(
-            RXingResultMetadataType::SYMBOLOGY_IDENTIFIER,
-            RXingResultMetadataValue::SymbologyIdentifier("]zC".into()),
-        );
-        Some(r)
+        Some(identified(r, "]zC"))
     }
 
     /// A reader-initialisation symbol: the top bit of the mode message's codeword count is a
@@ -270,7 +265,7 @@ impl Core {
             let Ok(d) = decoder::decode(&found) else {
                 continue;
             };
-            let mut r = RXingResult::new_complex(
+            let r = RXingResult::new_complex(
                 d.getText(),
                 d.getRawBytes().clone(),
                 d.getNumBits(),
@@ -278,11 +273,7 @@ impl Core {
                 BarcodeFormat::AZTEC,
                 0,
             );
-            r.putMetadata(
-                RXingResultMetadataType::SYMBOLOGY_IDENTIFIER,
-                RXingResultMetadataValue::SymbologyIdentifier("]z0".into()),
-            );
-            return Some(r);
+            return Some(identified(r, "]z0"));
         }
         None
     }
@@ -387,27 +378,38 @@ fn bullseye_on_line(runs: &[(bool, u32, u32)], compact: bool) -> Vec<(f32, f32)>
     out
 }
 
-/// Candidate bullseye centres: found along a row, confirmed along the column through it.
-fn bullseye_centres(bits: &BitMatrix, compact: bool) -> Vec<(f32, f32, f32)> {
+/// Candidate bullseye centres, compact ones first: found along a row, confirmed along the
+/// column through it; (x, y, module size, compact). Each row's and column's runs are found once
+/// and looked at for both sizes.
+fn bullseye_centres(bits: &BitMatrix) -> Vec<(f32, f32, f32, bool)> {
     let (w, h) = (bits.getWidth(), bits.getHeight());
-    let mut out: Vec<(f32, f32, f32)> = Vec::new();
+    let mut columns: std::collections::HashMap<u32, Vec<(bool, u32, u32)>> = Default::default();
+    let mut found: [Vec<(f32, f32, f32, bool)>; 2] = Default::default();
     for y in 0..h {
-        for (cx, m) in bullseye_on_line(&runs(w, |x| bits.get(x, y)), compact) {
-            let col = cx as u32;
-            for (cy, mv) in bullseye_on_line(&runs(h, |yy| bits.get(col, yy)), compact) {
-                if (cy - y as f32).abs() > m || (mv - m).abs() > 0.5 * m {
-                    continue;
-                }
-                if out
-                    .iter()
-                    .all(|o| (o.0 - cx).abs() > 2.0 * m || (o.1 - cy).abs() > 2.0 * m)
-                {
-                    out.push((cx, cy, (m + mv) / 2.0));
+        let row = runs(w, |x| bits.get(x, y));
+        for (kind, compact) in [true, false].into_iter().enumerate() {
+            for (cx, m) in bullseye_on_line(&row, compact) {
+                let col = cx as u32;
+                let column = columns
+                    .entry(col)
+                    .or_insert_with(|| runs(h, |yy| bits.get(col, yy)));
+                for (cy, mv) in bullseye_on_line(column, compact) {
+                    if (cy - y as f32).abs() > m || (mv - m).abs() > 0.5 * m {
+                        continue;
+                    }
+                    let out = &mut found[kind];
+                    if out
+                        .iter()
+                        .all(|o| (o.0 - cx).abs() > 2.0 * m || (o.1 - cy).abs() > 2.0 * m)
+                    {
+                        out.push((cx, cy, (m + mv) / 2.0, compact));
+                    }
                 }
             }
         }
     }
-    out
+    let [compact, full] = found;
+    compact.into_iter().chain(full).collect()
 }
 
 #[cfg(test)]
@@ -440,13 +442,9 @@ mod tests {
             let bitmap = rxing::BinaryBitmap::new(rxing::common::HybridBinarizer::new(src));
             let bits = bitmap.get_black_matrix();
             // The bullseye and its mode message are found and check as they are...
-            let cores: Vec<Core> = [true, false]
+            let cores: Vec<Core> = bullseye_centres(bits)
                 .into_iter()
-                .flat_map(|c| {
-                    bullseye_centres(bits, c)
-                        .into_iter()
-                        .filter_map(move |(x, y, m)| Core::at(bits, x, y, m, c))
-                })
+                .filter_map(|(x, y, m, c)| Core::at(bits, x, y, m, c))
                 .collect();
             assert_eq!(cores.len(), 1, "{text}");
             assert!(mode_message(cores[0].message(), cores[0].compact).is_some());
