@@ -16,6 +16,8 @@ pub enum Rule {
     Expiry,
     /// Rule 4: a lot on hold (quarantine, recall).
     Hold,
+    /// Rule 5: a correction is the exact reverse of a standing movement, made once.
+    Correction,
     /// Rule 6: the same movement id with different content.
     Identity,
     /// Anything else about the shape of a movement (unknown item, bad location, zero quantity).

@@ -11,6 +11,7 @@ use std::str::FromStr;
 
 use super::error::{Error, Result, Rule};
 use super::model::{LocationKind, Movement, MovementKind, Tracking};
+use super::validate::{self, Field};
 use super::{post, virtual_kind, Ledger, MAX_QTY, OPENING};
 
 /// What can be imported.
@@ -124,6 +125,10 @@ impl Table {
             if rec.iter().all(|f| f.is_empty()) {
                 continue;
             }
+            for (name, i) in &columns {
+                let v = rec.get(*i).unwrap_or("");
+                check_cell(name, v).map_err(|e| err(line, name, e.to_string()))?;
+            }
             rows.push((line, rec));
         }
         Ok(Table { columns, rows })
@@ -162,12 +167,24 @@ impl Table {
 
     fn date(&self, line: u64, rec: &StringRecord, col: &str) -> Result<Option<NaiveDate>> {
         self.optional(rec, col)
-            .map(|v| {
-                NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                    .map_err(|_| err(line, col, format!("'{v}' is not a date like 2026-12-31")))
-            })
+            .map(|v| validate::parse_date(col, v).map_err(|e| err(line, col, e.to_string())))
             .transpose()
     }
+}
+
+/// Every cell: no control characters, and each column's length limit (see `validate`).
+fn check_cell(column: &str, v: &str) -> Result<()> {
+    let f = match column {
+        "sku" => Field::Sku,
+        "name" | "customer" | "supplier" => Field::Name,
+        "unit" => Field::Unit,
+        "code" | "location" => Field::Location,
+        "lot" => Field::Lot,
+        "serial" => Field::Serial,
+        "picklist" | "po" => Field::Reference,
+        other => return validate::text(other, v, 200, "check the file"),
+    };
+    validate::field(f, v)
 }
 
 fn parse_bool(line: u64, col: &str, v: &str) -> Result<bool> {
@@ -211,7 +228,7 @@ fn column_of(rule: Rule) -> &'static str {
         Rule::Serial => "serial",
         Rule::Expiry | Rule::Hold => "expiry",
         Rule::Negative => "qty",
-        Rule::Identity | Rule::Invalid => "sku",
+        Rule::Identity | Rule::Invalid | Rule::Correction => "sku",
     }
 }
 

@@ -18,6 +18,7 @@ pub mod replica;
 pub mod reports;
 pub mod store;
 pub mod trace;
+pub mod validate;
 
 use rusqlite::Connection;
 use std::path::Path;
@@ -144,11 +145,14 @@ impl Ledger {
     }
 
     fn post_context(&self, opening: bool) -> post::Context {
+        let now = self.clock.now();
         post::Context {
             today: self.clock.today(),
-            now: clock::timestamp(self.clock.now()),
+            now: clock::timestamp(now),
+            now_utc: now,
             device: self.device.clone(),
             opening,
+            pushed: false,
             outbox: self.enrolled,
         }
     }

@@ -284,8 +284,9 @@ pub struct PurchaseOrder {
     pub lines: Vec<PurchaseOrderLine>,
 }
 
-/// Parses `YYYY-MM-DD`, with an error that says which field was wrong.
+/// Parses a typed date (`YYYY-MM-DD`), with an error that names the field and says what to type:
+/// a two-digit year, a year outside the sane window, or anything else is refused (see
+/// [`super::validate::parse_date`]).
 pub fn parse_date(field: &str, s: &str) -> Result<NaiveDate, Error> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| Error::invalid(format!("{field} '{s}' is not a date like 2026-12-31")))
+    super::validate::parse_date(field, s)
 }

@@ -251,6 +251,7 @@ impl Ledger {
                 "a hold or release needs a reason (supplier recall, damaged, lab released, ...)",
             ));
         }
+        super::validate::field(super::validate::Field::Reason, reason)?;
         let now = super::clock::timestamp(self.clock().now());
         self.write(|tx| {
             let it = require_item(tx, item)?;
@@ -362,9 +363,7 @@ impl Ledger {
 
     /// Reverses a movement with a new one that references it (movements are never edited).
     pub fn correct(&mut self, id: Uuid, reason: &str) -> Result<Vec<Posted>> {
-        if reason.trim().is_empty() {
-            return Err(Error::invalid("a correction needs a reason"));
-        }
+        super::validate::reason(reason, "a correction")?;
         let original = self
             .query()
             .movement(&id.to_string())?

@@ -7,14 +7,21 @@ use uuid::Uuid;
 
 use super::error::{Error, Result, Rule};
 use super::model::{LocationKind, LotStatus, Movement, MovementKind, Posted, Tracking};
+use super::validate::{self, Field};
 use super::{virtual_kind, MAX_BATCH, MAX_QTY};
 
 pub(crate) struct Context {
     pub today: NaiveDate,
     pub now: String,
     pub device: String,
-    /// Opening stock: what is on the shelves may already be expired, and is recorded as it is.
+    /// Opening stock from a local stock import: what is on the shelves may already be expired,
+    /// and is recorded as it is. `opening` movements are accepted only with this set.
     pub opening: bool,
+    /// The batch came from a device push (the server's accept path): `opening` movements are
+    /// refused, and each movement's `created_at` is checked against the server's clock.
+    pub pushed: bool,
+    /// The server's clock, for checking pushed timestamps.
+    pub now_utc: chrono::DateTime<chrono::Utc>,
     /// An enrolled device: every new movement gets its outbox row in the same transaction.
     pub outbox: bool,
 }
@@ -341,10 +348,21 @@ fn post_one(tx: &Connection, ctx: &Context, batch_id: &str, m: &Movement) -> Res
             format!("quantity must be between 1 and {MAX_QTY}, not {}", m.qty),
         ));
     }
+    check_input(ctx, m).map_err(|e| match e {
+        Error::Invalid(message) => Error::Refused {
+            rule: Rule::Invalid,
+            message,
+        },
+        other => other,
+    })?;
+    check_privileged(ctx, m)?;
     let item = require_item(tx, &m.item)?;
     let from = resolve_location(tx, &m.from)?;
     let to = resolve_location(tx, &m.to)?;
     check_kind(m, &from, &to)?;
+    if let Some(original) = m.corrects {
+        check_correction(tx, m, original)?;
+    }
 
     let lot_code = m.lot.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let serial_code = m.serial.as_deref().map(str::trim).filter(|s| !s.is_empty());
@@ -446,24 +464,6 @@ fn post_one(tx: &Connection, ctx: &Context, batch_id: &str, m: &Movement) -> Res
             }
         }
     }
-    if m.kind == MovementKind::Adjust && reason.is_none() {
-        return Err(Error::refused(
-            Rule::Invalid,
-            "an adjustment needs a reason (damaged, count difference, found, ...)",
-        ));
-    }
-    if let Some(c) = &m.corrects {
-        let found: Option<i64> = tx
-            .prepare_cached("SELECT seq FROM movements WHERE id = ?")?
-            .query_row([c.to_string()], |r| r.get(0))
-            .optional()?;
-        if found.is_none() {
-            return Err(Error::refused(
-                Rule::Invalid,
-                format!("movement {c} to be corrected does not exist"),
-            ));
-        }
-    }
 
     // Rule 3: no real location goes negative.
     let lot_id = lot.as_ref().map_or(0, |l| l.id);
@@ -517,6 +517,172 @@ fn post_one(tx: &Connection, ctx: &Context, batch_id: &str, m: &Movement) -> Res
     add_balance(tx, key, &from, -m.qty)?;
     add_balance(tx, key, &to, m.qty)?;
     Ok(Posted::Applied { seq })
+}
+
+/// Every text of a movement (codes, reason, reference) and, on a push, its timestamp.
+fn check_input(ctx: &Context, m: &Movement) -> Result<()> {
+    validate::field(Field::Sku, &m.item)?;
+    validate::text(
+        "from location",
+        &m.from,
+        Field::Location.max_len(),
+        "check the location",
+    )?;
+    validate::text(
+        "to location",
+        &m.to,
+        Field::Location.max_len(),
+        "check the location",
+    )?;
+    validate::optional(Field::Lot, m.lot.as_deref())?;
+    validate::optional(Field::Serial, m.serial.as_deref())?;
+    validate::optional(Field::Reason, m.reason.as_deref())?;
+    validate::optional(Field::Reference, m.reference.as_deref())?;
+    if ctx.pushed {
+        let at = m
+            .created_at
+            .as_deref()
+            .ok_or_else(|| Error::invalid("a pushed movement needs its created_at (RFC 3339)"))?;
+        validate::pushed_timestamp(at, ctx.now_utc)?;
+    }
+    Ok(())
+}
+
+/// Movements that change stock without goods moving need a reason and come only from where they
+/// may: opening stock from a local stock import (never from a device push, never on an enrolled
+/// device), corrections and adjustments with a reason; only a correction names a movement.
+fn check_privileged(ctx: &Context, m: &Movement) -> Result<()> {
+    let has_reason = m.reason.as_deref().is_some_and(|r| !r.trim().is_empty());
+    let refuse = |msg: &str| Err(Error::refused(Rule::Invalid, msg));
+    match m.kind {
+        MovementKind::Opening if ctx.pushed => {
+            return refuse("opening stock is not accepted from a device: import it on the server (lotkeeper import stock)");
+        }
+        MovementKind::Opening if ctx.outbox => {
+            return refuse("this device syncs with a server: import opening stock on the server (lotkeeper import stock), not on a device");
+        }
+        MovementKind::Opening if !ctx.opening => {
+            return refuse(
+                "opening stock is recorded only by importing a stock file (lotkeeper import stock)",
+            );
+        }
+        MovementKind::Opening if !has_reason => {
+            return refuse("opening stock needs a reason");
+        }
+        MovementKind::Adjust if !has_reason => {
+            return refuse("an adjustment needs a reason (damaged, count difference, found, ...)");
+        }
+        MovementKind::Correction if !has_reason => {
+            return refuse("a correction needs a reason (say what was wrong)");
+        }
+        _ => {}
+    }
+    if m.corrects.is_some() && m.kind != MovementKind::Correction {
+        return refuse("only a correction may name a movement it corrects (corrects)");
+    }
+    Ok(())
+}
+
+/// A correction is the exact reverse of a live movement that is not itself a correction and has
+/// not been corrected yet: same item, lot, serial and quantity, from and to swapped.
+fn check_correction(tx: &Connection, m: &Movement, original: Uuid) -> Result<()> {
+    let id = original.to_string();
+    let row = tx
+        .prepare_cached(
+            "SELECT m.kind, i.sku, lt.code, s.serial, m.qty, f.code, t.code,
+                    m.id IN (SELECT movement_id FROM outbox WHERE state IN ('conflict', 'dismissed'))
+             FROM movements m
+             JOIN items i ON i.id = m.item_id
+             JOIN locations f ON f.id = m.from_loc
+             JOIN locations t ON t.id = m.to_loc
+             LEFT JOIN lots lt ON lt.id = m.lot_id
+             LEFT JOIN serials s ON s.id = m.serial_id
+             WHERE m.id = ?",
+        )?
+        .query_row([&id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, bool>(7)?,
+            ))
+        })
+        .optional()?;
+    let Some((kind, item, lot, serial, qty, from, to, rejected)) = row else {
+        return Err(Error::refused(
+            Rule::Correction,
+            format!("movement {id} to be corrected does not exist"),
+        ));
+    };
+    if rejected {
+        return Err(Error::refused(
+            Rule::Correction,
+            format!("movement {id} was rejected by the server, so it changed nothing to correct; resolve the conflict instead"),
+        ));
+    }
+    if kind == MovementKind::Correction.as_str() {
+        return Err(Error::refused(
+            Rule::Correction,
+            format!("movement {id} is itself a correction, and a correction is never corrected: record the movement again instead"),
+        ));
+    }
+    let earlier: Option<(String, String)> = tx
+        .prepare_cached(
+            "SELECT c.id, c.created_at FROM movements c
+             WHERE c.corrects = ?
+               AND c.id NOT IN (SELECT movement_id FROM outbox WHERE state IN ('conflict', 'dismissed'))
+             ORDER BY c.seq LIMIT 1",
+        )?
+        .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if let Some((by, at)) = earlier {
+        return Err(Error::refused(
+            Rule::Correction,
+            format!(
+                "movement {id} was already corrected by {by} on {}; a movement is corrected only once",
+                at.get(..10).unwrap_or(&at)
+            ),
+        ));
+    }
+    // Codes as the posting engine reads them (trimmed, empty = none).
+    let code = |c: &Option<String>| {
+        c.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+    };
+    let (m_lot, m_serial) = (code(&m.lot), code(&m.serial));
+    let same_lot = m_lot == lot || (m_lot.is_none() && m_serial.is_some());
+    let exact = m.item == item
+        && same_lot
+        && m_serial == serial
+        && m.qty == qty
+        && m.from == to
+        && m.to == from;
+    if !exact {
+        let what = |l: &Option<String>, s: &Option<String>| match (s, l) {
+            (Some(s), _) => format!(" serial {s}"),
+            (None, Some(l)) => format!(" lot {l}"),
+            (None, None) => String::new(),
+        };
+        return Err(Error::refused(
+            Rule::Correction,
+            format!(
+                "a correction must be the exact reverse of movement {id}: {qty} {item}{} from {to} to {from}, not {} {}{} from {} to {}",
+                what(&lot, &serial),
+                m.qty,
+                m.item,
+                what(&m.lot, &m.serial),
+                m.from,
+                m.to
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// A movement's kind must fit the locations it joins.
@@ -640,6 +806,9 @@ fn find_or_create_lot(
             format!("{} has no lot {code}: check the lot on the label", item.sku),
         ));
     }
+    // A new lot's dates: plausible years, production not after expiry.
+    validate::lot_dates(derived, m.production_date)
+        .map_err(|e| Error::refused(Rule::Expiry, format!("{} lot {code}: {e}", item.sku)))?;
     let expiry = if item.expiry_tracked {
         Some(derived.ok_or_else(|| {
             Error::refused(

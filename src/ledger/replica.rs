@@ -318,6 +318,7 @@ impl Ledger {
                 "a dismissed conflict needs a note saying what was done",
             ));
         }
+        super::validate::field(super::validate::Field::Reason, note)?;
         let now = super::clock::timestamp(self.clock().now());
         self.write(|tx| {
             let n = tx.execute(
@@ -462,11 +463,15 @@ impl Ledger {
         device: &str,
         records: &[Record],
     ) -> Result<Vec<(String, Verdict)>> {
+        let now = self.clock().now();
         let ctx = Context {
             today: self.today(),
-            now: super::clock::timestamp(self.clock().now()),
+            now: super::clock::timestamp(now),
+            now_utc: now,
             device: device.to_string(),
             opening: false,
+            // From a device: no openings, and timestamps checked against this clock.
+            pushed: true,
             outbox: false,
         };
         self.write(|tx| {
@@ -581,6 +586,7 @@ impl Ledger {
         if name.trim().is_empty() || name.len() > 64 {
             return Err(Error::invalid("a device name has 1 to 64 characters"));
         }
+        super::validate::text("device name", name, 64, "choose a shorter name")?;
         let now = super::clock::timestamp(self.clock().now());
         self.write(|tx| {
             let exists: Option<Option<String>> = tx

@@ -12,6 +12,48 @@ use super::post::item_by_sku;
 use super::query::journal_entry;
 use super::Ledger;
 
+/// What a report says about stock: derived from the lot's stored status and its expiry date
+/// against today, never stored. Only `available` stock counts as available.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum StockStatus {
+    #[serde(rename = "available")]
+    Available,
+    #[serde(rename = "expired")]
+    Expired,
+    #[serde(rename = "on hold")]
+    OnHold,
+    #[serde(rename = "recalled")]
+    Recalled,
+}
+
+impl StockStatus {
+    /// A recall outranks a hold, a hold outranks expiry: the report names the strongest reason
+    /// the stock cannot be used. Stock without a lot is available.
+    pub fn of(status: Option<LotStatus>, expiry: Option<NaiveDate>, today: NaiveDate) -> Self {
+        match status {
+            Some(LotStatus::Recalled) => StockStatus::Recalled,
+            Some(LotStatus::Quarantine) => StockStatus::OnHold,
+            _ if expiry.is_some_and(|e| e < today) => StockStatus::Expired,
+            _ => StockStatus::Available,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StockStatus::Available => "available",
+            StockStatus::Expired => "expired",
+            StockStatus::OnHold => "on hold",
+            StockStatus::Recalled => "recalled",
+        }
+    }
+}
+
+impl std::fmt::Display for StockStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StockRow {
     pub item: String,
@@ -21,9 +63,10 @@ pub struct StockRow {
     pub on_hand: i64,
     /// Reserved by open pick lists (FEFO allocation of their open quantities).
     pub on_pick_lists: i64,
+    /// What may be picked: 0 for expired, held or recalled stock.
     pub available: i64,
     pub expiry: Option<NaiveDate>,
-    pub status: Option<LotStatus>,
+    pub status: StockStatus,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -34,7 +77,7 @@ pub struct ExpiryRow {
     pub days_left: Option<i64>,
     pub expired: bool,
     pub on_hand: i64,
-    pub status: LotStatus,
+    pub status: StockStatus,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -105,6 +148,7 @@ impl Ledger {
             take(&candidates, open, &mut reserved);
             by_item.insert(sku.to_string(), std::mem::take(&mut reserved));
         }
+        let today = self.today();
         Ok(stock
             .into_iter()
             .filter(|s| lot.is_none() || s.lot.as_deref() == lot)
@@ -115,8 +159,13 @@ impl Ledger {
                     .and_then(|m| m.get(&key))
                     .copied()
                     .unwrap_or(0);
+                let status = StockStatus::of(s.status, s.expiry, today);
                 StockRow {
-                    available: s.qty - held,
+                    available: if status == StockStatus::Available {
+                        s.qty - held
+                    } else {
+                        0
+                    },
                     on_pick_lists: held,
                     on_hand: s.qty,
                     item: s.item,
@@ -124,7 +173,7 @@ impl Ledger {
                     serial: s.serial,
                     location: s.location,
                     expiry: s.expiry,
-                    status: s.status,
+                    status,
                 }
             })
             .collect())
@@ -202,7 +251,7 @@ impl Ledger {
                 days_left,
                 expired,
                 on_hand,
-                status: status.parse()?,
+                status: StockStatus::of(Some(status.parse()?), expiry, today),
             });
         }
         Ok(out)

@@ -44,7 +44,10 @@ impl Lookup {
             .map_err(|e| say(&e))?
             .ok_or_else(|| format!("{item} has no lot {lot}"))?;
         self.title = Some(format!("{item} lot {lot}"));
-        self.fields = vec![("Status".into(), l.status.to_string())];
+        // Expired is derived from the date, never stored: the same words the reports use.
+        let status =
+            crate::ledger::reports::StockStatus::of(Some(l.status), l.expiry, ledger.today());
+        self.fields = vec![("Status".into(), status.to_string())];
         if let Some(e) = l.expiry {
             let left = (e - ledger.today()).num_days();
             self.fields.push((

@@ -479,6 +479,11 @@ impl Pick {
         if reason.trim().is_empty() {
             return Outcome::refused("type why it cannot be picked");
         }
+        if let Err(e) =
+            crate::ledger::validate::field(crate::ledger::validate::Field::Reason, reason)
+        {
+            return Outcome::refused(e.to_string());
+        }
         let now = crate::ledger::clock::timestamp(ledger.clock().now());
         let (id, open) = (self.pick_list_id, line.open());
         let r = ledger.write(|tx| {
@@ -663,6 +668,11 @@ impl Workflow for Pick {
             (Stage::Reason { .. }, Event::Enter(t)) => {
                 if t.trim().is_empty() {
                     return Outcome::refused("the reason is empty");
+                }
+                if let Err(e) =
+                    crate::ledger::validate::field(crate::ledger::validate::Field::Reason, &t)
+                {
+                    return Outcome::refused(e.to_string());
                 }
                 if let Some(taken) = &mut self.taken {
                     taken.reason = Some(t.trim().to_string());

@@ -46,14 +46,11 @@ pub struct Receive {
     last_recorded: Option<String>,
 }
 
-/// Parses a date as typed: `2027-03-31`, `31.03.2027`, or a GS1 `270331`.
+/// Parses a date as typed: `2027-03-31` or `31.03.2027`, through the ledger's one date check (a
+/// two-digit year, `27-03-31` or a GS1-style `270331`, is refused with the form to type; scanned
+/// GS1 dates arrive as dates, not as typed text).
 pub(crate) fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    let t = text.trim();
-    NaiveDate::parse_from_str(t, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(t, "%d.%m.%Y"))
-        .ok()
-        .or_else(|| crate::scan::gs1::gs1_date(t, chrono::Datelike::year(&chrono::Local::now())))
-        .ok_or_else(|| format!("'{t}' is not a date: type it like 2027-03-31"))
+    crate::ledger::validate::parse_typed_date("expiry", text).map_err(|e| e.to_string())
 }
 
 impl Receive {
@@ -253,6 +250,11 @@ impl Receive {
         if serial.is_empty() {
             return Outcome::refused("the serial is empty");
         }
+        if let Err(e) =
+            crate::ledger::validate::field(crate::ledger::validate::Field::Serial, serial)
+        {
+            return Outcome::refused(e.to_string());
+        }
         if self.draft.serials.iter().any(|s| s == serial) {
             return Outcome::refused(format!("serial {serial} is already in this receipt"));
         }
@@ -320,6 +322,9 @@ impl Receive {
         let lot = lot.trim();
         if lot.is_empty() {
             return Outcome::refused("the lot is empty");
+        }
+        if let Err(e) = crate::ledger::validate::field(crate::ledger::validate::Field::Lot, lot) {
+            return Outcome::refused(e.to_string());
         }
         let l = lot.to_string();
         self.change(|d| d.lot = Some(l));

@@ -19,6 +19,10 @@ enum Op {
     Post(Vec<Spec>),
     Hold(usize, usize, bool),
     Repost(usize),
+    /// Correct the n-th movement of the journal (modulo its length), the ledger's way.
+    Correct(usize),
+    /// A hand-made correction of the n-th movement: the reverse with this quantity.
+    Forge(usize, i64),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -35,6 +39,8 @@ fn op() -> impl Strategy<Value = Op> {
         6 => proptest::collection::vec(mv, 1..4).prop_map(Op::Post),
         1 => (0..2usize, 0..3usize, any::<bool>()).prop_map(|(i, l, h)| Op::Hold(i, l, h)),
         1 => (0..50usize).prop_map(Op::Repost),
+        2 => (0..50usize).prop_map(Op::Correct),
+        1 => (0..50usize, 1i64..6).prop_map(|(i, q)| Op::Forge(i, q)),
     ]
 }
 
@@ -143,6 +149,24 @@ fn check_invariants(l: &Ledger) {
         )),
         0
     );
+    // A movement is corrected at most once, never by a correction of a correction, and always by
+    // its exact reverse.
+    assert_eq!(
+        one(
+            "SELECT count(*) FROM (SELECT corrects FROM movements WHERE corrects IS NOT NULL
+                    GROUP BY corrects HAVING count(*) > 1)"
+        ),
+        0
+    );
+    assert_eq!(
+        one(
+            "SELECT count(*) FROM movements c JOIN movements o ON o.id = c.corrects
+             WHERE o.kind = 'correction' OR c.kind <> 'correction' OR c.item_id <> o.item_id
+                OR c.lot_id IS NOT o.lot_id OR c.serial_id IS NOT o.serial_id OR c.qty <> o.qty
+                OR c.from_loc <> o.to_loc OR c.to_loc <> o.from_loc"
+        ),
+        0
+    );
     // No expired lot ever left for a customer.
     assert_eq!(
         one(
@@ -176,6 +200,38 @@ proptest! {
                 Op::Hold(item, lot, hold) => {
                     let status = if hold { LotStatus::Quarantine } else { LotStatus::Available };
                     let _ = l.set_lot_status(ITEMS[item], LOTS[lot], status, "property test");
+                }
+                Op::Correct(i) | Op::Forge(i, _) => {
+                    let journal = l.query().journal(0, 10_000).unwrap();
+                    if journal.is_empty() {
+                        continue;
+                    }
+                    let target = &journal[i % journal.len()];
+                    let id = uuid::Uuid::parse_str(&target.id).unwrap();
+                    let corrected_before: i64 = l.conn().query_row(
+                        "SELECT count(*) FROM movements WHERE corrects = ?", [&target.id], |r| r.get(0)).unwrap();
+                    let before = snapshot(&l);
+                    let result = match op {
+                        Op::Forge(_, qty) => {
+                            let mut m = Movement::new(MovementKind::Correction, &target.item, qty, &target.to, &target.from)
+                                .lot(target.lot.as_ref())
+                                .serial(target.serial.as_ref())
+                                .reason(Some("property test"));
+                            m.corrects = Some(id);
+                            l.post(&[m])
+                        }
+                        _ => l.correct(id, "property test"),
+                    };
+                    match result {
+                        Ok(_) => {
+                            prop_assert_eq!(corrected_before, 0, "corrected twice: {}", target.id);
+                            prop_assert!(target.kind != MovementKind::Correction, "a correction was corrected");
+                        }
+                        Err(e) => {
+                            prop_assert!(e.rule().is_some(), "not a refusal: {e}");
+                            prop_assert_eq!(snapshot(&l), before, "refusal changed the ledger: {}", e);
+                        }
+                    }
                 }
                 Op::Repost(i) => {
                     if let Some(batch) = posted.get(i % posted.len().max(1)) {

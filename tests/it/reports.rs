@@ -39,7 +39,8 @@ fn stock_by_lot_reserves_open_pick_lists_fefo() {
     assert_eq!(
         view,
         vec![
-            ("P-OLD".into(), "Q".into(), 3, 0, 3),
+            // Expired: on hand, but none of it available.
+            ("P-OLD".into(), "Q".into(), 3, 0, 0),
             ("P-SOON".into(), "A1".into(), 10, 10, 0),
             ("P-LATE".into(), "A2".into(), 20, 2, 18),
         ]
@@ -222,4 +223,146 @@ fn trace_through_two_levels_of_assembly() {
     assert_eq!(back.backward.made_from[0].node.lot.as_deref(), Some("F1"));
     assert_eq!(back.backward.made_from[0].qty, 10);
     assert!(l.trace("FLOUR", Some("NOPE"), None).is_err());
+}
+
+/// Statuses say what is true: expired (derived from the date and today), on hold and recalled
+/// stock shows as such and is never counted as available, in the ledger's rows, the CLI's table
+/// and CSV, and the server's reports.
+#[test]
+fn report_statuses_say_what_is_true() {
+    use lotkeeper::ledger::reports::StockStatus as S;
+    let mut l = history();
+    l.set_lot_status(
+        "PARA",
+        "P-LATE",
+        LotStatus::Recalled,
+        "Acme recall RC-2026-17",
+    )
+    .unwrap();
+    l.set_lot_status("FLOUR", "F1", LotStatus::Quarantine, "lab check")
+        .unwrap();
+    let rows = l.stock_by_lot(None, None, None).unwrap();
+    let view: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.item.as_str(),
+                r.lot.as_deref(),
+                r.serial.as_deref(),
+                r.status,
+                r.on_hand,
+                r.available,
+            )
+        })
+        .collect();
+    assert_eq!(
+        view,
+        vec![
+            ("FLOUR", Some("F1"), None, S::OnHold, 50, 0),
+            ("PARA", Some("P-OLD"), None, S::Expired, 3, 0),
+            ("PARA", Some("P-SOON"), None, S::Available, 10, 0),
+            ("PARA", Some("P-LATE"), None, S::Recalled, 20, 0),
+            ("PHONE", None, Some("PH1"), S::Available, 1, 1),
+            ("PHONE", None, Some("PH2"), S::Available, 1, 1),
+        ]
+    );
+    let expiry = l.expiry_report(&ExpiryFilter::default()).unwrap();
+    assert_eq!(
+        expiry
+            .iter()
+            .map(|r| (r.lot.as_str(), r.status))
+            .collect::<Vec<_>>(),
+        vec![
+            ("P-OLD", S::Expired),
+            ("P-SOON", S::Available),
+            ("P-LATE", S::Recalled),
+            ("F1", S::OnHold),
+        ]
+    );
+    // Derived, never stored: the lot row still says what was set.
+    assert_eq!(
+        l.query().lot("PARA", "P-OLD").unwrap().unwrap().status,
+        LotStatus::Available
+    );
+}
+
+#[test]
+fn cli_and_server_reports_show_expired_held_and_recalled() {
+    let d = Dir::new();
+    d.ok(&[
+        "import",
+        "items",
+        d.file("items.csv", ITEMS).to_str().unwrap(),
+    ]);
+    d.ok(&[
+        "import",
+        "locations",
+        d.file("locs.csv", LOCATIONS).to_str().unwrap(),
+    ]);
+    d.ok(&[
+        "receive", "--item", "FLOUR", "--qty", "50", "--to", "A1", "--lot", "R1",
+    ]);
+    d.ok(&[
+        "hold",
+        "--item",
+        "FLOUR",
+        "--lot",
+        "R1",
+        "--recall",
+        "--reason",
+        "Acme recall RC-2026-17",
+    ]);
+    let table = d.ok(&["report", "stock-by-lot"]);
+    let line = table.lines().find(|l| l.contains("R1")).unwrap();
+    assert!(line.contains("recalled"), "{table}");
+    assert!(!line.contains("available"), "{table}");
+    let csv = d.ok(&["report", "stock-by-lot", "--format", "csv"]);
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("FLOUR,R1,,A1,50,0,0,,recalled")),
+        "{csv}"
+    );
+
+    // On the server, an expired lot (received as opening stock, dated yesterday by the real
+    // clock) is expired in both reports, and a recalled one recalled.
+    let site = crate::sync::Site::new();
+    let yesterday = (chrono::Local::now().date_naive() - chrono::Days::new(1)).to_string();
+    {
+        let mut s = site.ledger();
+        s.import_csv(
+            ImportKind::Stock,
+            &format!(
+                "sku,location,lot,serial,expiry,qty\nPARA,A1,OLD,,{yesterday},4\nFLOUR,A2,RC,,,7\n"
+            ),
+        )
+        .unwrap();
+        s.set_lot_status("FLOUR", "RC", LotStatus::Recalled, "Acme recall")
+            .unwrap();
+    }
+    let device = site.device("dev-r");
+    let get = |path: &str| -> serde_json::Value {
+        reqwest::blocking::Client::new()
+            .get(format!("{}{path}", site.url))
+            .bearer_auth(&device.token)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    };
+    let stock = get("/v1/reports/stock-by-lot");
+    let status = |rows: &serde_json::Value, lot: &str, field: &str| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["lot"] == lot)
+            .unwrap_or_else(|| panic!("no {lot} in {rows}"))[field]
+            .clone()
+    };
+    assert_eq!(status(&stock, "OLD", "status"), "expired");
+    assert_eq!(status(&stock, "OLD", "available"), 0);
+    assert_eq!(status(&stock, "RC", "status"), "recalled");
+    assert_eq!(status(&stock, "RC", "available"), 0);
+    let expiry = get("/v1/reports/expiry");
+    assert_eq!(status(&expiry, "OLD", "status"), "expired");
+    assert_eq!(status(&expiry, "RC", "status"), "recalled");
 }

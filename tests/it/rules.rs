@@ -443,10 +443,14 @@ fn rule5_movements_are_append_only_and_corrected_by_new_movements() {
     assert_eq!(j[1].corrects.as_deref(), Some(entry.id.as_str()));
     assert_eq!((j[1].from.as_str(), j[1].to.as_str()), ("A1", "SUPPLIER"));
     assert_eq!(qty_at(&l, "BOLT", None, "A1"), 0);
-    // A correction of a correction that no longer fits the stock is refused like any movement.
-    refused(&mut l, Rule::Negative, "there is no BOLT at A1", |l| {
-        l.correct(id, "again")
-    });
+    // A movement is corrected once: the second correction names the first.
+    let first = j[1].id.clone();
+    refused(
+        &mut l,
+        Rule::Correction,
+        &format!("movement {id} was already corrected by {first} on 2026-06-15"),
+        |l| l.correct(id, "again"),
+    );
 }
 
 // Rule 6: ids chosen where the movement is made; the same id twice changes nothing.
@@ -664,4 +668,281 @@ fn assembly_and_split_keep_genealogy() {
     let comps: Vec<_> = back.made_from.iter().map(|c| c.node.item.clone()).collect();
     assert_eq!(comps, vec!["FLOUR", "PHONE"]);
     assert_eq!(t.suppliers, vec!["Acme"]);
+}
+
+// Corrections, openings and adjustments: the privileged movements.
+
+fn first_id(l: &Ledger) -> uuid::Uuid {
+    uuid::Uuid::parse_str(&l.query().journal(0, 1).unwrap()[0].id).unwrap()
+}
+
+/// The issue's case: receive 10, receive 50, correct the first three times. Only the first
+/// correction is recorded; the dock keeps the 50 of the second receipt.
+#[test]
+fn a_movement_is_corrected_at_most_once() {
+    let mut l = ledger();
+    for qty in [10, 50] {
+        l.receive(&ReceiveCmd {
+            item: "BOLT".into(),
+            qty,
+            to: "DOCK".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    }
+    let id = first_id(&l);
+    l.correct(id, "x").unwrap();
+    assert_eq!(qty_at(&l, "BOLT", None, "DOCK"), 50);
+    for _ in 0..2 {
+        refused(&mut l, Rule::Correction, "was already corrected by", |l| {
+            l.correct(id, "x")
+        });
+    }
+    assert_eq!(qty_at(&l, "BOLT", None, "DOCK"), 50);
+    // The schema holds the line too, should any code skip the posting engine's check.
+    let err = l
+        .conn()
+        .execute(
+            "INSERT INTO movements (id, batch_id, kind, item_id, qty, from_loc, to_loc, reason,
+                                    corrects, device, created_at)
+             SELECT 'forged', 'forged', 'correction', item_id, qty, to_loc, from_loc, 'x', ?1, 'x', 'x'
+             FROM movements WHERE id = ?1",
+            [id.to_string()],
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("corrected at most once"), "{err}");
+}
+
+/// A correction is the exact reverse of its movement, needs a reason, and is never corrected.
+#[test]
+fn a_correction_is_the_exact_reverse_with_a_reason() {
+    let mut l = ledger();
+    receive_lot(&mut l, "FLOUR", "F1", None, 10, "A1");
+    receive_serials(&mut l, "PHONE", None, None, &["SN1"], "A2");
+    let id = first_id(&l);
+    let reverse = || {
+        let mut m = Movement::new(MovementKind::Correction, "FLOUR", 10, "A1", "SUPPLIER:Acme")
+            .lot(Some("F1"))
+            .reason(Some("keyed twice"));
+        m.corrects = Some(id);
+        m
+    };
+    // The forged correction of the issue: any item, quantity and locations.
+    let mut forged = Movement::new(
+        MovementKind::Correction,
+        "BOLT",
+        777,
+        "CUSTOMER:Nobody",
+        "A1",
+    )
+    .reason(Some("x"));
+    forged.corrects = Some(id);
+    refused(
+        &mut l,
+        Rule::Correction,
+        "must be the exact reverse of movement",
+        |l| l.post(&[forged]),
+    );
+    // A new serial made the same way.
+    let mut fake = Movement::new(
+        MovementKind::Correction,
+        "PHONE",
+        1,
+        "CUSTOMER:Nobody",
+        "A1",
+    )
+    .serial(Some("FAKE-1"))
+    .reason(Some("x"));
+    fake.corrects = Some(id);
+    refused(&mut l, Rule::Correction, "exact reverse", |l| {
+        l.post(&[fake])
+    });
+    assert!(l.query().serial("PHONE", "FAKE-1").unwrap().is_none());
+    let changes: [(&str, fn(&mut Movement)); 5] = [
+        ("more", |m| m.qty = 11),
+        ("less", |m| m.qty = 9),
+        ("another lot", |m| m.lot = Some("F2".into())),
+        ("another place", |m| m.from = "A2".into()),
+        ("not swapped", |m| std::mem::swap(&mut m.from, &mut m.to)),
+    ];
+    for (what, change) in changes {
+        let mut m = reverse();
+        change(&mut m);
+        let before = snapshot(&l);
+        let err = l.post(&[m]).expect_err(what);
+        assert_eq!(err.rule(), Some(Rule::Correction), "{what}: {err}");
+        assert_eq!(snapshot(&l), before, "{what}");
+    }
+    let mut no_reason = reverse();
+    no_reason.reason = None;
+    refused(&mut l, Rule::Invalid, "a correction needs a reason", |l| {
+        l.post(&[no_reason])
+    });
+    let mut nowhere = reverse();
+    nowhere.corrects = Some(uuid::Uuid::now_v7());
+    refused(
+        &mut l,
+        Rule::Correction,
+        "to be corrected does not exist",
+        |l| l.post(&[nowhere]),
+    );
+    // Only a correction names a movement it corrects.
+    let mut named = Movement::new(MovementKind::Receive, "BOLT", 1, SUPPLIER, "A1");
+    named.corrects = Some(id);
+    refused(&mut l, Rule::Invalid, "only a correction may name", |l| {
+        l.post(&[named])
+    });
+    // The exact reverse is accepted, and is itself never corrected.
+    let ok = reverse();
+    let cid = ok.id;
+    l.post(&[ok]).unwrap();
+    assert_eq!(qty_at(&l, "FLOUR", Some("F1"), "A1"), 0);
+    refused(&mut l, Rule::Correction, "is itself a correction", |l| {
+        l.correct(cid, "undo the undo")
+    });
+    // A serial movement may leave the lot out, as it may anywhere.
+    let sid = uuid::Uuid::parse_str(&l.query().journal(0, 10).unwrap()[1].id).unwrap();
+    l.correct(sid, "wrong unit").unwrap();
+    assert_eq!(
+        l.query().serial("PHONE", "SN1").unwrap(),
+        Some((None, None))
+    );
+}
+
+/// Opening stock comes only from a stock import; adjustments need a reason.
+#[test]
+fn openings_only_from_an_import_and_adjustments_with_a_reason() {
+    let mut l = ledger();
+    refused(
+        &mut l,
+        Rule::Invalid,
+        "only by importing a stock file",
+        |l| {
+            l.post(&[
+                Movement::new(MovementKind::Opening, "BOLT", 5, OPENING, "A1").reason(Some("x")),
+            ])
+        },
+    );
+    refused(&mut l, Rule::Invalid, "an adjustment needs a reason", |l| {
+        l.post(&[
+            Movement::new(MovementKind::Adjust, "BOLT", 5, ADJUSTMENT, "A1").reason(Some("  ")),
+        ])
+    });
+    l.import_csv(
+        import::ImportKind::Stock,
+        "sku,location,lot,serial,expiry,qty\nBOLT,A1,,,,5\n",
+    )
+    .unwrap();
+    assert_eq!(qty_at(&l, "BOLT", None, "A1"), 5);
+}
+
+// Implausible input is refused where it enters, with the field, the value and what to do.
+
+#[test]
+fn implausible_input_is_refused_and_changes_nothing() {
+    let mut l = ledger();
+    let rcv = |lot: &str, expiry: &str, production: Option<&str>| ReceiveCmd {
+        item: "PARA".into(),
+        qty: 1,
+        to: "A1".into(),
+        lot: Some(lot.into()),
+        expiry: Some(day(expiry)),
+        production_date: production.map(day),
+        ..Default::default()
+    };
+    refused(
+        &mut l,
+        Rule::Expiry,
+        "the year must be between 1980 and 2100",
+        |l| l.receive(&rcv("L1", "0027-02-28", None)),
+    );
+    refused(
+        &mut l,
+        Rule::Expiry,
+        "production date 2027-03-01 is after the expiry date 2027-02-28",
+        |l| l.receive(&rcv("L1", "2027-02-28", Some("2027-03-01"))),
+    );
+    let long = "L".repeat(21);
+    for (lot, words) in [
+        (
+            "L\u{1b}[2J",
+            "contains a control character (U+001B) at position 2",
+        ),
+        ("L\u{7}", "U+0007"),
+        ("L\u{0}", "U+0000"),
+        ("L1\nL2", "U+000A"),
+        ("L\u{202e}1", "U+202E"),
+        (long.as_str(), "has 21 characters; a lot has at most 20"),
+    ] {
+        refused(&mut l, Rule::Invalid, words, |l| {
+            l.receive(&rcv(lot, "2027-02-28", None))
+        });
+    }
+    refused(&mut l, Rule::Invalid, "serial", |l| {
+        l.receive(&ReceiveCmd {
+            item: "PHONE".into(),
+            qty: 1,
+            to: "A1".into(),
+            serials: vec!["S\u{1b}1".into()],
+            ..Default::default()
+        })
+    });
+    let huge = "x".repeat(10_000);
+    refused(&mut l, Rule::Invalid, "a reason has at most 200", |l| {
+        l.adjust(&AdjustCmd {
+            item: "BOLT".into(),
+            delta: 1,
+            at: "A1".into(),
+            reason: huge.clone(),
+            ..Default::default()
+        })
+    });
+    refused(&mut l, Rule::Invalid, "SKU", |l| {
+        l.post(&[Movement::new(
+            MovementKind::Receive,
+            "BO\u{7}LT",
+            1,
+            SUPPLIER,
+            "A1",
+        )])
+    });
+    refused(&mut l, Rule::Invalid, "reference", |l| {
+        l.post(&[
+            Movement::new(MovementKind::Receive, "BOLT", 1, SUPPLIER, "A1")
+                .reference(Some("PO\r\n1")),
+        ])
+    });
+    // Holds: the reason is checked too.
+    receive_lot(&mut l, "FLOUR", "F1", None, 1, "A1");
+    let err = l
+        .set_lot_status("FLOUR", "F1", LotStatus::Quarantine, "bad\u{1b}[0m")
+        .unwrap_err();
+    assert!(err.to_string().contains("control character"), "{err}");
+    assert_eq!(
+        l.query().lot("FLOUR", "F1").unwrap().unwrap().status,
+        LotStatus::Available
+    );
+    // Imports: every cell, all or nothing.
+    let err = l
+        .import_csv(
+            import::ImportKind::Locations,
+            "code,name,kind\nB9,Bin B9,bin\nB\u{1b}8,Bin,bin\n",
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with("line 3, column code:") && err.to_string().contains("U+001B"),
+        "{err}"
+    );
+    assert!(l.query().location("B9").unwrap().is_none());
+    let err = l
+        .import_csv(
+            import::ImportKind::Stock,
+            "sku,location,lot,serial,expiry,qty\nPARA,A1,P1,,27-02-28,5\n",
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("type the date as YYYY-MM-DD with a four-digit year, e.g. 2027-02-28"),
+        "{err}"
+    );
 }
