@@ -23,6 +23,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_sync.sql",
         include_str!("../../migrations/0003_sync.sql"),
     ),
+    (
+        "0004_pick.sql",
+        include_str!("../../migrations/0004_pick.sql"),
+    ),
 ];
 
 /// The schema version this code writes.

@@ -1,0 +1,368 @@
+//! Pick lists: the picker's drafts and shorts, finishing a list exactly once, and closing
+//! documents (pick lists and purchase orders) from the movements that reference them.
+//!
+//! A draft gets the id of the movement it will become when the pick is taken. Finishing a list
+//! posts its drafts under those ids, deletes them and closes the list in ONE transaction, so a
+//! crash at any instant leaves either everything or nothing, and a repeated finish can never post
+//! a pick twice (the same id is answered "already recorded").
+
+use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::{BTreeSet, HashMap};
+use uuid::Uuid;
+
+use super::error::{Error, Result};
+use super::model::{Movement, MovementKind};
+use super::post;
+use super::query::Query;
+use super::Ledger;
+
+/// The environment variable of the crash test's hook: set to `pick-finish`, the process aborts
+/// inside the finishing transaction, after the picks are posted and before the list is closed.
+pub const CRASH_HOOK: &str = "LOTKEEPER_CRASH_AT";
+
+/// A confirmed pick, kept until its list finishes. `movement_id` is the id it is posted under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PickDraft {
+    pub movement_id: Uuid,
+    pub line_no: i64,
+    pub item: String,
+    pub location: String,
+    pub lot: Option<String>,
+    pub serial: Option<String>,
+    pub qty: i64,
+    /// Why another lot than the FEFO suggestion was taken.
+    pub reason: Option<String>,
+}
+
+/// What finishing a pick list did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PickFinished {
+    /// The ids of the list's movements, in draft order.
+    pub ids: Vec<String>,
+    /// How many of them were new (the others were recorded before).
+    pub applied: usize,
+}
+
+/// The list's row id and status, or a clear "no such list".
+fn pick_list_head(tx: &Connection, number: &str) -> Result<(i64, String)> {
+    tx.query_row(
+        "SELECT id, status FROM pick_lists WHERE number = ?",
+        [number],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()?
+    .ok_or_else(|| Error::NotFound(format!("there is no pick list {number}")))
+}
+
+fn open_pick_list(tx: &Connection, number: &str) -> Result<i64> {
+    let (id, status) = pick_list_head(tx, number)?;
+    if status == "done" {
+        return Err(already_finished(number));
+    }
+    Ok(id)
+}
+
+fn already_finished(number: &str) -> Error {
+    Error::invalid(format!("pick list {number} is already finished"))
+}
+
+fn drafts_of(conn: &Connection, pick_list_id: i64) -> Result<Vec<PickDraft>> {
+    let rows: Vec<(Option<String>, PickDraft)> = conn
+        .prepare_cached(
+            "SELECT d.movement_id, d.line_no, i.sku, d.location, d.lot, d.serial, d.qty, d.reason
+             FROM pick_drafts d
+             JOIN pick_list_lines pl ON pl.pick_list_id = d.pick_list_id AND pl.line_no = d.line_no
+             JOIN items i ON i.id = pl.item_id
+             WHERE d.pick_list_id = ? ORDER BY d.id",
+        )?
+        .query_map([pick_list_id], |r| {
+            Ok((
+                r.get(0)?,
+                PickDraft {
+                    movement_id: Uuid::nil(),
+                    line_no: r.get(1)?,
+                    item: r.get(2)?,
+                    location: r.get(3)?,
+                    lot: r.get(4)?,
+                    serial: r.get(5)?,
+                    qty: r.get(6)?,
+                    reason: r.get(7)?,
+                },
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    rows.into_iter()
+        .map(|(id, mut d)| {
+            let id = id.unwrap_or_default();
+            d.movement_id = Uuid::parse_str(&id).map_err(|_| {
+                Error::invalid(format!(
+                    "a draft of line {} has no valid movement id ('{id}')",
+                    d.line_no
+                ))
+            })?;
+            Ok(d)
+        })
+        .collect()
+}
+
+/// Aborts the process when the crash test asks for it at `point` (never set in production).
+fn crash_hook(point: &str) {
+    if std::env::var(CRASH_HOOK).is_ok_and(|v| v == point) {
+        std::process::abort();
+    }
+}
+
+impl Ledger {
+    /// The drafts of a pick list, oldest first.
+    pub fn pick_drafts(&self, number: &str) -> Result<Vec<PickDraft>> {
+        let (id, _) = pick_list_head(self.conn(), number)?;
+        drafts_of(self.conn(), id)
+    }
+
+    /// Quantities recorded short on this device, by line number.
+    pub fn pick_shorts(&self, number: &str) -> Result<HashMap<i64, i64>> {
+        let (id, _) = pick_list_head(self.conn(), number)?;
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT line_no, SUM(qty) FROM pick_shorts WHERE pick_list_id = ? GROUP BY line_no",
+            )?
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Keeps a confirmed pick as a draft of an open list, under its movement id.
+    pub fn add_pick_draft(&mut self, number: &str, d: &PickDraft) -> Result<()> {
+        if d.qty <= 0 || d.qty > super::MAX_QTY {
+            return Err(Error::invalid(format!(
+                "quantity must be between 1 and {}, not {}",
+                super::MAX_QTY,
+                d.qty
+            )));
+        }
+        let now = super::clock::timestamp(self.clock().now());
+        self.write(|tx| {
+            let id = open_pick_list(tx, number)?;
+            let item: Option<String> = tx
+                .query_row(
+                    "SELECT i.sku FROM pick_list_lines pl JOIN items i ON i.id = pl.item_id
+                     WHERE pl.pick_list_id = ? AND pl.line_no = ?",
+                    params![id, d.line_no],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match item {
+                None => {
+                    return Err(Error::NotFound(format!(
+                        "pick list {number} has no line {}",
+                        d.line_no
+                    )))
+                }
+                Some(sku) if sku != d.item => {
+                    return Err(Error::invalid(format!(
+                        "line {} of pick list {number} is {sku}, not {}",
+                        d.line_no, d.item
+                    )))
+                }
+                Some(_) => {}
+            }
+            tx.execute(
+                "INSERT INTO pick_drafts (pick_list_id, line_no, location, lot, serial, qty, reason, created_at, movement_id)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                params![
+                    id,
+                    d.line_no,
+                    d.location,
+                    d.lot,
+                    d.serial,
+                    d.qty,
+                    d.reason,
+                    now,
+                    d.movement_id.to_string()
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Records that `qty` of a line cannot be picked, and why.
+    pub fn add_pick_short(
+        &mut self,
+        number: &str,
+        line_no: i64,
+        qty: i64,
+        reason: &str,
+    ) -> Result<()> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(Error::invalid("type why it cannot be picked"));
+        }
+        if qty <= 0 {
+            return Err(Error::invalid("nothing is short on this line"));
+        }
+        let now = super::clock::timestamp(self.clock().now());
+        self.write(|tx| {
+            let id = open_pick_list(tx, number)?;
+            tx.execute(
+                "INSERT INTO pick_shorts (pick_list_id, line_no, qty, reason, created_at) VALUES (?, ?, ?, ?, ?)",
+                params![id, line_no, qty, reason, now],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Drops every draft and short of an open list (the picker starts the list again, e.g. when
+    /// a picked serial was shipped elsewhere meanwhile). Nothing was posted from them.
+    pub fn clear_pick_drafts(&mut self, number: &str) -> Result<usize> {
+        self.write(|tx| {
+            let id = open_pick_list(tx, number)?;
+            let n = tx.execute("DELETE FROM pick_drafts WHERE pick_list_id = ?", [id])?;
+            tx.execute(
+                "DELETE FROM pick_shorts WHERE pick_list_id = ? AND posted = 0",
+                [id],
+            )?;
+            Ok(n)
+        })
+    }
+
+    /// Posts every draft of a pick list (as `kind` movements to `to`, referencing the list),
+    /// deletes the drafts and closes the list: one transaction, all or nothing. A list already
+    /// finished is refused ("pick list PL-2001 is already finished") and nothing is posted.
+    pub fn finish_pick_list(
+        &mut self,
+        number: &str,
+        kind: MovementKind,
+        to: &str,
+    ) -> Result<PickFinished> {
+        let ctx = self.post_context(false);
+        self.write(|tx| {
+            let id = open_pick_list(tx, number)?;
+            let drafts = drafts_of(tx, id)?;
+            let batch: Vec<Movement> = drafts
+                .iter()
+                .map(|d| {
+                    let mut m = Movement::new(kind, &d.item, d.qty, &d.location, to)
+                        .lot(d.lot.as_ref())
+                        .serial(d.serial.as_ref())
+                        .reason(d.reason.as_ref())
+                        .reference(Some(number));
+                    m.id = d.movement_id;
+                    m
+                })
+                .collect();
+            let posted = if batch.is_empty() {
+                Vec::new()
+            } else {
+                post::post_batch(tx, &ctx, &batch)?
+            };
+            crash_hook("pick-finish");
+            tx.execute("DELETE FROM pick_drafts WHERE pick_list_id = ?", [id])?;
+            tx.execute(
+                "UPDATE pick_shorts SET posted = 1 WHERE pick_list_id = ?",
+                [id],
+            )?;
+            tx.execute(
+                "UPDATE pick_lists SET status = 'done' WHERE id = ? AND status <> 'done'",
+                [id],
+            )?;
+            Ok(PickFinished {
+                ids: batch.iter().map(|m| m.id.to_string()).collect(),
+                applied: posted
+                    .iter()
+                    .filter(|p| matches!(p, super::Posted::Applied { .. }))
+                    .count(),
+            })
+        })
+    }
+}
+
+/// Closes the documents these references name once their movements cover every line: a pick
+/// list becomes `done`, a purchase order `closed`. Runs inside the transaction that recorded
+/// the movements (posting on a device, accepting a push on the server, applying the server's
+/// log). Nothing here ever reopens a document.
+pub(crate) fn settle_documents<'a>(
+    tx: &Connection,
+    references: impl IntoIterator<Item = &'a str>,
+) -> Result<()> {
+    let refs: BTreeSet<&str> = references.into_iter().collect();
+    let q = Query::over(tx);
+    for r in refs {
+        if let Some(pl) = q.pick_list(r)? {
+            if pl.status != "done" && pl.progress == "done" {
+                tx.execute(
+                    "UPDATE pick_lists SET status = 'done' WHERE number = ?",
+                    [r],
+                )?;
+            }
+        }
+        if let Some(po) = q.purchase_order(r)? {
+            if po.status != "closed" && po.progress == "received" {
+                tx.execute(
+                    "UPDATE purchase_orders SET status = 'closed' WHERE number = ?",
+                    [r],
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One pick list as the `pick-lists` report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PickListStatus {
+    pub number: String,
+    pub customer: String,
+    /// `open`, `in_progress` or `done`, from the movements that reference the list.
+    pub status: String,
+    pub lines: i64,
+    pub ordered: i64,
+    pub picked: i64,
+}
+
+/// One purchase order as the `purchase-orders` report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PurchaseOrderStatus {
+    pub number: String,
+    pub supplier: String,
+    /// `open`, `partly_received` or `received`, from the receipts that reference the order.
+    pub status: String,
+    pub lines: i64,
+    pub ordered: i64,
+    pub received: i64,
+}
+
+impl Ledger {
+    /// Every pick list with its status, open ones first.
+    pub fn pick_list_report(&self) -> Result<Vec<PickListStatus>> {
+        Ok(self
+            .query()
+            .pick_lists(false)?
+            .into_iter()
+            .map(|p| PickListStatus {
+                lines: p.lines.len() as i64,
+                ordered: p.lines.iter().map(|l| l.qty).sum(),
+                picked: p.lines.iter().map(|l| l.picked).sum(),
+                number: p.number,
+                customer: p.customer,
+                status: p.progress,
+            })
+            .collect())
+    }
+
+    /// Every purchase order with its status.
+    pub fn purchase_order_report(&self) -> Result<Vec<PurchaseOrderStatus>> {
+        Ok(self
+            .query()
+            .purchase_orders(false)?
+            .into_iter()
+            .map(|p| PurchaseOrderStatus {
+                lines: p.lines.len() as i64,
+                ordered: p.lines.iter().map(|l| l.qty).sum(),
+                received: p.lines.iter().map(|l| l.received).sum(),
+                number: p.number,
+                supplier: p.supplier,
+                status: p.progress,
+            })
+            .collect())
+    }
+}
