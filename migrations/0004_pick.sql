@@ -4,8 +4,12 @@
 -- are one transaction (`Ledger::finish_pick_list`).
 ALTER TABLE pick_drafts ADD COLUMN movement_id TEXT;
 
--- Drafts kept by an older version get an id now (a random UUID, version 4).
-UPDATE pick_drafts SET movement_id = lower(
+-- Drafts kept by an older version get an id now (a random UUID, version 4), and are marked:
+-- an older version may have posted them already and died before closing the list, so finishing
+-- takes a movement it finds for such a draft (same device, list, item, lot, serial, place and
+-- quantity, recorded after the draft) as the draft's own instead of posting it again.
+ALTER TABLE pick_drafts ADD COLUMN legacy INTEGER NOT NULL DEFAULT 0;
+UPDATE pick_drafts SET legacy = 1, movement_id = lower(
     hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-'
     || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-'
     || hex(randomblob(6)))

@@ -83,7 +83,7 @@ impl Pick {
             .pick_list(number)
             .map_err(|e| say(&e))?
             .ok_or_else(|| format!("there is no pick list {number}"))?;
-        if pl.status == "done" || pl.progress == "done" {
+        if pl.status == "done" {
             return Err(format!("pick list {number} is already finished"));
         }
         let drafts = ledger.pick_drafts(number).map_err(|e| say(&e))?;
