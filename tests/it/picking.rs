@@ -208,6 +208,12 @@ fn a_crash_between_posting_and_closing_a_pick_list_posts_nothing_and_the_list_fi
     assert_eq!(assert_once_or_not_at_all(&d.db(), &ids, "after again"), 1);
     assert_eq!(qty_at(&l, "FLOUR", Some("F1"), "A1"), 997);
     assert_eq!(qty_at(&l, "PHONE", None, "A2"), 0);
+    let rows = json(&d.ok(&["report", "pick-lists", "--format", "json"]));
+    assert_eq!(
+        rows,
+        serde_json::json!([{"number": "PL-1", "customer": "Bob", "status": "done",
+                            "lines": 2, "ordered": 4, "picked": 4}])
+    );
 }
 
 #[test]
