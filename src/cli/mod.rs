@@ -348,7 +348,7 @@ pub struct SplitArgs {
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
-    /// stock-by-lot, expiry, lot-transactions or serials
+    /// stock-by-lot, expiry, lot-transactions, serials, pick-lists or purchase-orders
     kind: String,
     #[arg(long)]
     item: Option<String>,
@@ -753,8 +753,10 @@ fn report(db: Option<PathBuf>, a: ReportArgs) -> Result<()> {
             print_rows(&l.lot_transactions(item, lot)?, a.format)
         }
         "serials" => print_rows(&l.serials_report(a.item.as_deref())?, a.format),
+        "pick-lists" => print_rows(&l.pick_list_report()?, a.format),
+        "purchase-orders" => print_rows(&l.purchase_order_report()?, a.format),
         other => anyhow::bail!(
-            "unknown report '{other}'; use stock-by-lot, expiry, lot-transactions or serials"
+            "unknown report '{other}'; use stock-by-lot, expiry, lot-transactions, serials, pick-lists or purchase-orders"
         ),
     }
 }

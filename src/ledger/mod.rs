@@ -12,6 +12,7 @@ pub mod error;
 pub mod import;
 pub mod model;
 mod ops;
+pub mod picking;
 mod post;
 pub mod query;
 pub mod replica;
@@ -29,6 +30,7 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Error, Result, Rule};
 pub use model::*;
 pub use ops::{AdjustCmd, AssembleCmd, Component, Output, ReceiveCmd, ShipCmd, TransferCmd};
+pub use picking::{PickDraft, PickFinished};
 
 /// Upper bound on one movement's quantity: far above any real stock, far below i64 overflow.
 pub const MAX_QTY: i64 = 1_000_000_000_000;

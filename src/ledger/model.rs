@@ -262,7 +262,11 @@ pub struct PickListLine {
 pub struct PickList {
     pub number: String,
     pub customer: String,
+    /// `open` or `done`: a done list is closed for good (finished, or every line covered).
     pub status: String,
+    /// From the movements that reference the list: `open`, `in_progress` or `done`.
+    #[serde(default)]
+    pub progress: String,
     pub lines: Vec<PickListLine>,
 }
 
@@ -280,7 +284,11 @@ pub struct PurchaseOrderLine {
 pub struct PurchaseOrder {
     pub number: String,
     pub supplier: String,
+    /// `open` or `closed`: a closed order (every line received) is closed for good.
     pub status: String,
+    /// From the receipts that reference it: `open`, `partly_received` or `received`.
+    #[serde(default)]
+    pub progress: String,
     pub lines: Vec<PurchaseOrderLine>,
 }
 

@@ -243,7 +243,7 @@ pub(crate) fn post_batch(
     }
     let batch_id = batch[0].id.to_string();
     let many = batch.len() > 1;
-    batch
+    let posted = batch
         .iter()
         .enumerate()
         .map(|(i, m)| {
@@ -255,7 +255,10 @@ pub(crate) fn post_batch(
                 other => other,
             })
         })
-        .collect()
+        .collect::<Result<Vec<Posted>>>()?;
+    // Documents these movements complete are closed in the same transaction.
+    super::picking::settle_documents(tx, batch.iter().filter_map(|m| m.reference.as_deref()))?;
+    Ok(posted)
 }
 
 /// The stored content of a movement id, for the "same id, same content" check.

@@ -12,9 +12,16 @@ pub struct Query<'a> {
     conn: &'a Connection,
 }
 
+impl<'a> Query<'a> {
+    /// Lookups over any connection, an open transaction included.
+    pub(crate) fn over(conn: &'a Connection) -> Query<'a> {
+        Query { conn }
+    }
+}
+
 impl Ledger {
     pub fn query(&self) -> Query<'_> {
-        Query { conn: self.conn() }
+        Query::over(self.conn())
     }
 }
 
@@ -444,10 +451,19 @@ impl<'a> Query<'a> {
             line.picked = left.clamp(0, line.qty);
             done.insert(line.item.clone(), left - line.picked);
         }
+        let progress =
+            if status == "done" || !lines.is_empty() && lines.iter().all(|l| l.picked >= l.qty) {
+                "done"
+            } else if lines.iter().any(|l| l.picked > 0) {
+                "in_progress"
+            } else {
+                "open"
+            };
         Ok(Some(PickList {
             number: number.to_string(),
             customer,
             status,
+            progress: progress.to_string(),
             lines,
         }))
     }
@@ -500,10 +516,20 @@ impl<'a> Query<'a> {
             };
             left.insert(item, have - lines[i].received);
         }
+        let progress = if status == "closed"
+            || !lines.is_empty() && lines.iter().all(|l| l.received >= l.qty)
+        {
+            "received"
+        } else if lines.iter().any(|l| l.received > 0) {
+            "partly_received"
+        } else {
+            "open"
+        };
         Ok(Some(PurchaseOrder {
             number: number.to_string(),
             supplier,
             status,
+            progress: progress.to_string(),
             lines,
         }))
     }

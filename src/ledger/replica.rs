@@ -361,6 +361,10 @@ impl Ledger {
                 insert_trusted(tx, r)?;
                 applied += 1;
             }
+            super::picking::settle_documents(
+                tx,
+                records.iter().filter_map(|r| r.entry.reference.as_deref()),
+            )?;
             Ok(applied)
         })
     }
@@ -436,7 +440,7 @@ impl Ledger {
             for po in &m.purchase_orders {
                 tx.execute(
                     "INSERT INTO purchase_orders (number, supplier, status, created_at) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (number) DO UPDATE SET supplier = ?2, status = ?3",
+                     ON CONFLICT (number) DO UPDATE SET supplier = ?2, status = CASE WHEN status = 'closed' THEN 'closed' ELSE ?3 END",
                     params![po.number, po.supplier, po.status, now],
                 )?;
                 let id: i64 = tx.query_row("SELECT id FROM purchase_orders WHERE number = ?", [&po.number], |r| r.get(0))?;
@@ -568,15 +572,16 @@ impl Ledger {
             .query_row("SELECT version FROM master_version", [], |r| r.get(0))?)
     }
 
-    /// The master data snapshot: items, locations, open documents.
+    /// The master data snapshot: items, locations, documents (open and closed).
     pub fn master_data(&self) -> Result<MasterData> {
         let q = self.query();
         Ok(MasterData {
             version: self.master_version()?,
             items: q.items()?,
             locations: q.all_locations()?,
-            pick_lists: q.pick_lists(true)?,
-            purchase_orders: q.purchase_orders(true)?,
+            // Closed documents too: a device that still has one open learns that it is done.
+            pick_lists: q.pick_lists(false)?,
+            purchase_orders: q.purchase_orders(false)?,
         })
     }
 

@@ -27,6 +27,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_rules.sql",
         include_str!("../../migrations/0004_rules.sql"),
     ),
+    (
+        "0004_pick.sql",
+        include_str!("../../migrations/0004_pick.sql"),
+    ),
 ];
 
 /// The schema version this code writes.

@@ -279,10 +279,12 @@ async fn report(
                 serde_json::to_value(l.lot_transactions(&item, &lot)?)
             }
             "serials" => serde_json::to_value(l.serials_report(get("item").as_deref())?),
+            "pick-lists" => serde_json::to_value(l.pick_list_report()?),
+            "purchase-orders" => serde_json::to_value(l.purchase_order_report()?),
             other => {
                 return Err(ApiError::new(
                     StatusCode::NOT_FOUND,
-                    format!("no report '{other}': stock-by-lot, expiry, lot-transactions, serials"),
+                    format!("no report '{other}': stock-by-lot, expiry, lot-transactions, serials, pick-lists, purchase-orders"),
                 ))
             }
         };

@@ -350,6 +350,8 @@ impl From<WireMaster> for MasterData {
                 .map(|p| PickList {
                     number: p.number,
                     customer: p.party.clone(),
+                    // The device derives progress from the movements it pulls.
+                    progress: if p.status == "done" { "done" } else { "open" }.into(),
                     status: p.status,
                     lines: p
                         .lines
@@ -371,6 +373,12 @@ impl From<WireMaster> for MasterData {
                 .map(|p| PurchaseOrder {
                     number: p.number,
                     supplier: p.party,
+                    progress: if p.status == "closed" {
+                        "received"
+                    } else {
+                        "open"
+                    }
+                    .into(),
                     status: p.status,
                     lines: p
                         .lines

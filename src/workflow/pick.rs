@@ -4,14 +4,14 @@
 //! a staging location, by configuration.
 
 use chrono::NaiveDate;
-use rusqlite::params;
+use uuid::Uuid;
 
 use super::{
     meaning, parse_qty, say, what_it_is, DeviationPolicy, Event, Expect, Outcome, PickFinish,
     Settings, View, Workflow,
 };
 use crate::ledger::{
-    customer_location, AllocationLine, Item, Ledger, LotStatus, Movement, MovementKind, Tracking,
+    customer_location, AllocationLine, Item, Ledger, LotStatus, MovementKind, PickDraft, Tracking,
 };
 use crate::scan::classify::Meaning;
 
@@ -30,17 +30,6 @@ impl Line {
     fn open(&self) -> i64 {
         (self.qty - self.posted - self.drafted - self.short).max(0)
     }
-}
-
-#[derive(Debug, Clone)]
-struct Draft {
-    line_no: i64,
-    item: String,
-    location: String,
-    lot: Option<String>,
-    serial: Option<String>,
-    qty: i64,
-    reason: Option<String>,
 }
 
 /// A lot (or serial) the picker scanned at the location, before the quantity is confirmed.
@@ -66,10 +55,10 @@ enum Stage {
 pub struct Pick {
     number: String,
     customer: String,
-    pick_list_id: i64,
     settings: Settings,
     lines: Vec<Line>,
-    drafts: Vec<Draft>,
+    /// Confirmed picks, each with the id of the movement it becomes (kept in the ledger).
+    drafts: Vec<PickDraft>,
     stage: Stage,
     at: Option<String>,
     taken: Option<Taken>,
@@ -94,43 +83,11 @@ impl Pick {
             .pick_list(number)
             .map_err(|e| say(&e))?
             .ok_or_else(|| format!("there is no pick list {number}"))?;
-        if pl.status != "open" {
-            return Err(format!("pick list {number} is already done"));
+        if pl.status == "done" {
+            return Err(format!("pick list {number} is already finished"));
         }
-        let conn = ledger.conn();
-        let pick_list_id: i64 = conn
-            .query_row(
-                "SELECT id FROM pick_lists WHERE number = ?",
-                [number],
-                |r| r.get(0),
-            )
-            .map_err(|e| e.to_string())?;
-        let mut drafts: Vec<Draft> = Vec::new();
-        {
-            let mut st = conn
-                .prepare(
-                    "SELECT d.line_no, i.sku, d.location, d.lot, d.serial, d.qty, d.reason
-                     FROM pick_drafts d JOIN pick_list_lines pl ON pl.pick_list_id = d.pick_list_id AND pl.line_no = d.line_no
-                     JOIN items i ON i.id = pl.item_id WHERE d.pick_list_id = ? ORDER BY d.id",
-                )
-                .map_err(|e| e.to_string())?;
-            let rows = st
-                .query_map([pick_list_id], |r| {
-                    Ok(Draft {
-                        line_no: r.get(0)?,
-                        item: r.get(1)?,
-                        location: r.get(2)?,
-                        lot: r.get(3)?,
-                        serial: r.get(4)?,
-                        qty: r.get(5)?,
-                        reason: r.get(6)?,
-                    })
-                })
-                .map_err(|e| e.to_string())?;
-            for d in rows {
-                drafts.push(d.map_err(|e| e.to_string())?);
-            }
-        }
+        let drafts = ledger.pick_drafts(number).map_err(|e| say(&e))?;
+        let shorts = ledger.pick_shorts(number).map_err(|e| say(&e))?;
         let mut lines = Vec::new();
         for l in &pl.lines {
             let item = ledger
@@ -138,13 +95,6 @@ impl Pick {
                 .item(&l.item)
                 .map_err(|e| say(&e))?
                 .ok_or("unknown item")?;
-            let short: i64 = conn
-                .query_row(
-                    "SELECT COALESCE(SUM(qty), 0) FROM pick_shorts WHERE pick_list_id = ? AND line_no = ?",
-                    params![pick_list_id, l.line_no],
-                    |r| r.get(0),
-                )
-                .map_err(|e| e.to_string())?;
             lines.push(Line {
                 line_no: l.line_no,
                 item,
@@ -155,13 +105,12 @@ impl Pick {
                     .filter(|d| d.line_no == l.line_no)
                     .map(|d| d.qty)
                     .sum(),
-                short,
+                short: shorts.get(&l.line_no).copied().unwrap_or(0),
             });
         }
         let mut p = Pick {
             number: number.to_string(),
             customer: pl.customer,
-            pick_list_id,
             settings: Settings::load(ledger).unwrap_or_default(),
             lines,
             drafts,
@@ -429,20 +378,9 @@ impl Pick {
                 line.item.unit
             ));
         }
-        let now = crate::ledger::clock::timestamp(ledger.clock().now());
-        let id = self.pick_list_id;
-        let stored = ledger.write(|tx| {
-            tx.execute(
-                "INSERT INTO pick_drafts (pick_list_id, line_no, location, lot, serial, qty, reason, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                params![id, line.line_no, at, t.lot, t.serial, qty, t.reason, now],
-            )?;
-            Ok(())
-        });
-        if let Err(e) = stored {
-            return Outcome::refused(say(&e));
-        }
-        self.drafts.push(Draft {
+        // The movement id is chosen now and kept with the draft: finishing twice posts it once.
+        let d = PickDraft {
+            movement_id: Uuid::now_v7(),
             line_no: line.line_no,
             item: line.item.sku.clone(),
             location: at.clone(),
@@ -450,7 +388,11 @@ impl Pick {
             serial: t.serial.clone(),
             qty,
             reason: t.reason.clone(),
-        });
+        };
+        if let Err(e) = ledger.add_pick_draft(&self.number, &d) {
+            return Outcome::refused(say(&e));
+        }
+        self.drafts.push(d);
         if let Some(l) = self.lines.iter_mut().find(|l| l.line_no == line.line_no) {
             l.drafted += qty;
         }
@@ -479,21 +421,8 @@ impl Pick {
         if reason.trim().is_empty() {
             return Outcome::refused("type why it cannot be picked");
         }
-        if let Err(e) =
-            crate::ledger::validate::field(crate::ledger::validate::Field::Reason, reason)
-        {
-            return Outcome::refused(e.to_string());
-        }
-        let now = crate::ledger::clock::timestamp(ledger.clock().now());
-        let (id, open) = (self.pick_list_id, line.open());
-        let r = ledger.write(|tx| {
-            tx.execute(
-                "INSERT INTO pick_shorts (pick_list_id, line_no, qty, reason, created_at) VALUES (?, ?, ?, ?, ?)",
-                params![id, line.line_no, open, reason.trim(), now],
-            )?;
-            Ok(())
-        });
-        if let Err(e) = r {
+        let open = line.open();
+        if let Err(e) = ledger.add_pick_short(&self.number, line.line_no, open, reason) {
             return Outcome::refused(say(&e));
         }
         if let Some(l) = self.lines.iter_mut().find(|l| l.line_no == line.line_no) {
@@ -506,7 +435,28 @@ impl Pick {
         )))
     }
 
-    /// Posts every draft as one batch and closes the pick list.
+    /// Drops this list's drafts and shorts: the picker starts it again (a picked serial or lot
+    /// went elsewhere meanwhile, and the list could not finish).
+    fn clear(&mut self, ledger: &mut Ledger) -> Outcome {
+        match ledger.clear_pick_drafts(&self.number) {
+            Ok(n) => {
+                self.drafts.clear();
+                for l in &mut self.lines {
+                    l.drafted = 0;
+                    l.short = 0;
+                }
+                self.next_line(ledger);
+                Outcome::accepted().with_message(Some(format!(
+                    "{n} pick(s) cleared: pick list {} starts again",
+                    self.number
+                )))
+            }
+            Err(e) => Outcome::refused(say(&e)),
+        }
+    }
+
+    /// Posts every draft (under the ids chosen when each was taken), deletes the drafts and
+    /// closes the pick list: one transaction in the ledger.
     fn finish(&mut self, ledger: &mut Ledger) -> Outcome {
         let to = match &self.settings.pick_finish {
             PickFinish::Ship => customer_location(Some(&self.customer)),
@@ -516,42 +466,16 @@ impl Pick {
             PickFinish::Ship => MovementKind::Ship,
             PickFinish::Stage(_) => MovementKind::Transfer,
         };
-        let batch: Vec<Movement> = self
-            .drafts
-            .iter()
-            .map(|d| {
-                Movement::new(kind, &d.item, d.qty, &d.location, &to)
-                    .lot(d.lot.as_ref())
-                    .serial(d.serial.as_ref())
-                    .reason(d.reason.as_ref())
-                    .reference(Some(&self.number))
-            })
-            .collect();
-        let ids: Vec<String> = batch.iter().map(|m| m.id.to_string()).collect();
-        let id = self.pick_list_id;
-        let result =
-            ledger
-                .post(&batch)
-                .map(|_| ())
-                .or_else(|e| if batch.is_empty() { Ok(()) } else { Err(e) });
-        if let Err(e) = result {
-            return Outcome::refused(format!(
-                "{}: nothing was posted; the picks are kept",
+        let ids = match ledger.finish_pick_list(&self.number, kind, &to) {
+            Ok(f) => f.ids,
+            Err(e @ crate::ledger::Error::Refused { .. }) => {
+                return Outcome::refused(format!(
+                "{}: nothing was posted; the picks are kept (choose clear to pick the list again)",
                 say(&e)
-            ));
-        }
-        let closed = ledger.write(|tx| {
-            tx.execute("DELETE FROM pick_drafts WHERE pick_list_id = ?", [id])?;
-            tx.execute(
-                "UPDATE pick_shorts SET posted = 1 WHERE pick_list_id = ?",
-                [id],
-            )?;
-            tx.execute("UPDATE pick_lists SET status = 'done' WHERE id = ?", [id])?;
-            Ok(())
-        });
-        if let Err(e) = closed {
-            return Outcome::refused(say(&e));
-        }
+            ))
+            }
+            Err(e) => return Outcome::refused(say(&e)),
+        };
         let shorts: i64 = self.lines.iter().map(|l| l.short).sum();
         self.drafts.clear();
         Outcome::done(
@@ -632,6 +556,9 @@ impl Workflow for Pick {
         if matches!(self.stage, Stage::Location | Stage::Item) {
             v.options = vec!["short".into()];
         }
+        if self.stage == Stage::Finish {
+            v.options = vec!["clear".into()];
+        }
         v
     }
 
@@ -652,6 +579,7 @@ impl Workflow for Pick {
                 self.stage = Stage::ShortReason;
                 Outcome::needs_more("type why it cannot be picked (not found, damaged, ...)")
             }
+            (Stage::Finish, Event::Choose(c)) if c == "clear" => self.clear(ledger),
             (_, Event::Choose(c)) => Outcome::refused(format!("'{c}' is not a choice here")),
             (Stage::Finish, Event::Confirm) => self.finish(ledger),
             (Stage::Quantity, Event::Confirm) => {
@@ -680,7 +608,18 @@ impl Workflow for Pick {
                 self.after_lot_checks(ledger)
             }
             (Stage::ShortReason, Event::Enter(t)) => self.record_short(ledger, &t),
-            (Stage::Lot, Event::Enter(t)) => self.take(ledger, Some(t.trim().to_string()), None),
+            // Typed: a serial for a serial-tracked line, else the lot.
+            (Stage::Lot, Event::Enter(t)) => {
+                let t = t.trim().to_string();
+                if self
+                    .current()
+                    .is_some_and(|l| l.item.tracking == Tracking::Serial)
+                {
+                    self.take(ledger, None, Some(t))
+                } else {
+                    self.take(ledger, Some(t), None)
+                }
+            }
             (Stage::Location | Stage::Item, Event::Enter(t)) => self.handle(
                 ledger,
                 Event::Scan(crate::scan::ScanEvent::manual(t.trim())),

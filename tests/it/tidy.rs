@@ -109,6 +109,17 @@ fn workflow_never_imports_ui_or_sync() {
 }
 
 #[test]
+fn the_pick_workflow_keeps_its_sql_in_the_ledger() {
+    // Drafts, shorts and finishing a list are ledger functions (one transaction each).
+    assert_never_imports(
+        "src/workflow/pick.rs",
+        &[
+            "rusqlite", "SELECT ", "INSERT ", "UPDATE ", "DELETE ", ".write(",
+        ],
+    );
+}
+
+#[test]
 fn only_sync_knows_http() {
     for (path, text) in files_under("src") {
         if path.contains("/src/sync/") {
