@@ -115,6 +115,19 @@ fn forged_corrections_and_openings_are_rejected_and_change_nothing() {
         before,
         "a rejected push changed the server"
     );
+    // Nor does an enrolled device record opening stock of its own: it would only be rejected.
+    let err = a
+        .ledger
+        .import_csv(
+            lotkeeper::ledger::import::ImportKind::Stock,
+            "sku,location,lot,serial,expiry,qty\nBOLT,A1,,,,5\n",
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("import opening stock on the server"),
+        "{err}"
+    );
     assert!(site
         .ledger()
         .query()

@@ -713,6 +713,9 @@ fn a_movement_is_corrected_at_most_once() {
     assert!(err.to_string().contains("corrected at most once"), "{err}");
 }
 
+/// One way to spoil a correction.
+type Change = fn(&mut Movement);
+
 /// A correction is the exact reverse of its movement, needs a reason, and is never corrected.
 #[test]
 fn a_correction_is_the_exact_reverse_with_a_reason() {
@@ -758,7 +761,7 @@ fn a_correction_is_the_exact_reverse_with_a_reason() {
         l.post(&[fake])
     });
     assert!(l.query().serial("PHONE", "FAKE-1").unwrap().is_none());
-    let changes: [(&str, fn(&mut Movement)); 5] = [
+    let changes: [(&str, Change); 5] = [
         ("more", |m| m.qty = 11),
         ("less", |m| m.qty = 9),
         ("another lot", |m| m.lot = Some("F2".into())),
