@@ -23,6 +23,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_sync.sql",
         include_str!("../../migrations/0003_sync.sql"),
     ),
+    (
+        "0004_lots.sql",
+        include_str!("../../migrations/0004_lots.sql"),
+    ),
 ];
 
 /// The schema version this code writes.

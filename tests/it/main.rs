@@ -6,6 +6,7 @@ mod cli;
 mod crash;
 mod harness;
 mod import;
+mod lots;
 mod props;
 mod reports;
 mod rules;
