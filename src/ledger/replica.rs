@@ -233,6 +233,8 @@ impl Ledger {
         self.write(|tx| {
             sync_set(tx, "server", server)?;
             sync_set(tx, "token", token)?;
+            // A lot tag is per server and device: asked for again on the next sync.
+            tx.execute("DELETE FROM sync_state WHERE key = 'lot_tag'", [])?;
             sync_set(tx, "device", device)
         })?;
         self.enrolled = true;
