@@ -233,7 +233,7 @@ pub fn sync_once(ledger: &mut Ledger, client: &Client) -> Result<SyncReport, Syn
             let changes: Vec<WireLotChange> = ledger
                 .pending_lot_changes(MAX_PUSH as i64)?
                 .iter()
-                .take_while(|c| before.is_none_or(|s| c.after_seq < s))
+                .take_while(|c| before.map_or(true, |s| c.after_seq < s))
                 .map(WireLotChange::from)
                 .collect();
             let n = changes.len();

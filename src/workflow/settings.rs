@@ -235,7 +235,7 @@ fn expand_rule(rule: &str, today: NaiveDate, tag: Option<&str>) -> (String, usiz
                 None => {
                     // No tag: leave out one separator after it too, not to double the one before.
                     let sep = rest.chars().next().filter(|c| !c.is_alphanumeric());
-                    let before = out.chars().last().is_none_or(|c| !c.is_alphanumeric());
+                    let before = !out.chars().last().is_some_and(|c| c.is_alphanumeric());
                     if let (Some(sep), true) = (sep, before) {
                         rest = &rest[sep.len_utf8()..];
                     }
