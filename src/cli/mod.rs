@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use crate::ledger::import::ImportKind;
 use crate::ledger::reports::ExpiryFilter;
 use crate::ledger::{
-    self, model::parse_date, AdjustCmd, AssembleCmd, Component, Error, Ledger, LotStatus, Output,
+    self, model::parse_date, AdjustCmd, AssembleCmd, Component, Error, Ledger, LotAction, Output,
     ReceiveCmd, ShipCmd, TransferCmd,
 };
 use output::print_rows;
@@ -53,10 +53,16 @@ pub enum Command {
     Transfer(TransferArgs),
     /// Stock found (+N) or written off (-N), with a reason.
     Adjust(AdjustArgs),
-    /// Put a lot on hold (quarantine, or recall with --recall).
+    /// Put a lot on hold (quarantine, or recall with --recall, the same as recall start).
     Hold(HoldArgs),
-    /// Release a lot from hold.
-    Release(HoldArgs),
+    /// Release a lot from a quarantine hold. A recall is not released: it is closed by the
+    /// back office (recall close), and then stays on hold until released.
+    Release(LotChangeArgs),
+    /// Recalls: start one on a lot, or close one (back office only, against the server's database).
+    Recall {
+        #[command(subcommand)]
+        action: RecallAction,
+    },
     /// Consume components and produce a finished lot or serials.
     Assemble(AssembleArgs),
     /// Split units of a lot into serialized units of a serial-tracked item.
@@ -80,7 +86,7 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
-    /// Reports: stock-by-lot, expiry, lot-transactions, serials.
+    /// Reports: stock-by-lot, expiry, lot-transactions, lot-history, serials.
     Report(ReportArgs),
     /// Backward and forward trace of a lot or serial.
     Trace {
@@ -294,15 +300,43 @@ pub struct AdjustArgs {
 
 #[derive(Args, Debug)]
 pub struct HoldArgs {
+    #[command(flatten)]
+    change: LotChangeArgs,
+    /// A recall rather than a quarantine hold (the same as recall start).
+    #[arg(long)]
+    recall: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct LotChangeArgs {
     #[arg(long)]
     item: String,
     #[arg(long)]
     lot: String,
+    /// Why (supplier recall RC-…, damaged, lab released, …); recorded in the lot's history.
     #[arg(long)]
     reason: String,
-    /// A recall rather than a quarantine hold (hold only).
-    #[arg(long)]
-    recall: bool,
+    /// Who makes the change (recorded; default: this device).
+    #[arg(long, value_name = "NAME")]
+    by: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RecallAction {
+    /// Recall a lot: nothing can pick or ship it until the back office closes the recall.
+    Start(LotChangeArgs),
+    /// Close a recall (back office only): the lot goes back on hold, not to available.
+    Close {
+        #[arg(long)]
+        item: String,
+        #[arg(long)]
+        lot: String,
+        #[arg(long)]
+        reason: String,
+        /// The person closing the recall (recorded).
+        #[arg(long, value_name = "NAME")]
+        by: String,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -348,7 +382,8 @@ pub struct SplitArgs {
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
-    /// stock-by-lot, expiry, lot-transactions, serials, pick-lists or purchase-orders
+    /// stock-by-lot, expiry, lot-transactions, lot-history (holds, recalls, releases), serials,
+    /// pick-lists or purchase-orders
     kind: String,
     #[arg(long)]
     item: Option<String>,
@@ -528,6 +563,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 serials,
                 supplier: a.supplier,
                 reference: a.reference,
+                lot_origin: None,
             })?;
             print_posted("received", &p);
         }
@@ -576,17 +612,62 @@ pub fn run(cli: Cli) -> Result<()> {
             print_posted("adjusted", &p);
         }
         Command::Hold(a) => {
-            let status = if a.recall {
-                LotStatus::Recalled
+            let action = if a.recall {
+                LotAction::Recall
             } else {
-                LotStatus::Quarantine
+                LotAction::Hold
             };
-            open(cli.db)?.set_lot_status(&a.item, &a.lot, status, &a.reason)?;
-            println!("{} lot {} is now on hold ({status})", a.item, a.lot);
+            let c = a.change;
+            let status = open(cli.db)?.change_lot_status(
+                &c.item,
+                &c.lot,
+                action,
+                &c.reason,
+                c.by.as_deref(),
+            )?;
+            println!("{} lot {} is now on hold ({status})", c.item, c.lot);
         }
-        Command::Release(a) => {
-            open(cli.db)?.set_lot_status(&a.item, &a.lot, LotStatus::Available, &a.reason)?;
-            println!("{} lot {} is released (available)", a.item, a.lot);
+        Command::Release(c) => {
+            open(cli.db)?.change_lot_status(
+                &c.item,
+                &c.lot,
+                LotAction::Release,
+                &c.reason,
+                c.by.as_deref(),
+            )?;
+            println!("{} lot {} is released (available)", c.item, c.lot);
+        }
+        Command::Recall {
+            action: RecallAction::Start(c),
+        } => {
+            open(cli.db)?.change_lot_status(
+                &c.item,
+                &c.lot,
+                LotAction::Recall,
+                &c.reason,
+                c.by.as_deref(),
+            )?;
+            println!("{} lot {} is now on hold (recalled)", c.item, c.lot);
+        }
+        Command::Recall {
+            action:
+                RecallAction::Close {
+                    item,
+                    lot,
+                    reason,
+                    by,
+                },
+        } => {
+            let status = open(cli.db)?.change_lot_status(
+                &item,
+                &lot,
+                LotAction::CloseRecall,
+                &reason,
+                Some(&by),
+            )?;
+            println!(
+                "{item} lot {lot}: recall closed by {by}; the lot stays on hold ({status}) until someone releases it"
+            );
         }
         Command::Assemble(a) => {
             let components = a
@@ -755,8 +836,14 @@ fn report(db: Option<PathBuf>, a: ReportArgs) -> Result<()> {
         "serials" => print_rows(&l.serials_report(a.item.as_deref())?, a.format),
         "pick-lists" => print_rows(&l.pick_list_report()?, a.format),
         "purchase-orders" => print_rows(&l.purchase_order_report()?, a.format),
+        "lot-history" => {
+            let (Some(item), Some(lot)) = (a.item.as_deref(), a.lot.as_deref()) else {
+                anyhow::bail!("lot-history needs --item SKU --lot L");
+            };
+            print_rows(&l.lot_history(item, lot)?, a.format)
+        }
         other => anyhow::bail!(
-            "unknown report '{other}'; use stock-by-lot, expiry, lot-transactions, serials, pick-lists or purchase-orders"
+            "unknown report '{other}'; use stock-by-lot, expiry, lot-transactions, lot-history, serials, pick-lists or purchase-orders"
         ),
     }
 }
@@ -842,6 +929,25 @@ fn print_trace(t: &ledger::trace::Trace) -> Result<()> {
     back(&t.backward, 1, &mut out)?;
     writeln!(out, "\nForward:")?;
     fwd(&t.forward, 1, &mut out)?;
+    if !t.status_history.is_empty() {
+        writeln!(out, "\nStatus history:")?;
+        for h in &t.status_history {
+            writeln!(
+                out,
+                "  {} {} {} -> {} by {}{}: {}",
+                h.at.get(..16).unwrap_or(&h.at).replace('T', " "),
+                h.action,
+                h.from.map_or("?", |f| f.as_str()),
+                h.to,
+                h.by.as_deref().unwrap_or("?"),
+                match (&h.device, &h.by) {
+                    (Some(d), Some(b)) if d != b => format!(" on {d}"),
+                    _ => String::new(),
+                },
+                h.reason
+            )?;
+        }
+    }
     Ok(())
 }
 

@@ -231,5 +231,14 @@ pub fn conflicts(
         println!("conflict {id} dismissed");
         return Ok(());
     }
-    print_rows(&l.conflicts(all)?, format)
+    // Movements and lot status changes the server refused, in one list.
+    let mut rows: Vec<serde_json::Value> = l
+        .conflicts(all)?
+        .iter()
+        .map(serde_json::to_value)
+        .collect::<Result<_, _>>()?;
+    for c in l.lot_conflicts(all)? {
+        rows.push(serde_json::to_value(c)?);
+    }
+    print_rows(&rows, format)
 }

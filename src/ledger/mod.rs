@@ -10,6 +10,7 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod import;
+pub mod lots;
 pub mod model;
 mod ops;
 pub mod picking;

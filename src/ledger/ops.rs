@@ -1,12 +1,12 @@
 //! The warehouse operations, each turned into movements and posted as one batch.
 
 use chrono::NaiveDate;
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 use std::collections::HashSet;
 use uuid::Uuid;
 
 use super::error::{Error, Result, Rule};
-use super::model::{LotStatus, Movement, MovementKind, Posted, Tracking};
+use super::model::{LotOrigin, Movement, MovementKind, Posted, Tracking};
 use super::post::{self, require_item};
 use super::{customer_location, supplier_location, Ledger, ADJUSTMENT, PRODUCTION};
 
@@ -21,6 +21,8 @@ pub struct ReceiveCmd {
     pub serials: Vec<String>,
     pub supplier: Option<String>,
     pub reference: Option<String>,
+    /// `Generated` when the lot code came from this device's lot rule (see `post.rs`).
+    pub lot_origin: Option<LotOrigin>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -166,8 +168,11 @@ impl Ledger {
             )
             .into_iter()
             .map(|m| {
-                m.reference(c.reference.as_ref())
-                    .dates(c.expiry, c.production_date)
+                let mut m = m
+                    .reference(c.reference.as_ref())
+                    .dates(c.expiry, c.production_date);
+                m.lot_origin = c.lot_origin;
+                m
             })
             .collect();
             post::post_batch(tx, &ctx, &batch)
@@ -236,37 +241,6 @@ impl Ledger {
             .reference(c.reference.as_ref())
             .dates(c.expiry, None);
         self.post(&[m])
-    }
-
-    /// Puts a lot on hold (quarantine or recall) or releases it; the history is kept.
-    pub fn set_lot_status(
-        &mut self,
-        item: &str,
-        lot: &str,
-        status: LotStatus,
-        reason: &str,
-    ) -> Result<()> {
-        if reason.trim().is_empty() {
-            return Err(Error::invalid(
-                "a hold or release needs a reason (supplier recall, damaged, lab released, ...)",
-            ));
-        }
-        super::validate::field(super::validate::Field::Reason, reason)?;
-        let now = super::clock::timestamp(self.clock().now());
-        self.write(|tx| {
-            let it = require_item(tx, item)?;
-            let l = post::lot_by_code(tx, it.id, lot)?
-                .ok_or_else(|| Error::NotFound(format!("{item} has no lot {lot}")))?;
-            tx.execute(
-                "UPDATE lots SET status = ? WHERE id = ?",
-                params![status.as_str(), l.id],
-            )?;
-            tx.execute(
-                "INSERT INTO lot_events (lot_id, status, reason, created_at) VALUES (?, ?, ?, ?)",
-                params![l.id, status.as_str(), reason.trim(), now],
-            )?;
-            Ok(())
-        })
     }
 
     /// Consumes component lots or serials and produces finished lots or serials, in one batch.

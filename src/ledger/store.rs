@@ -31,6 +31,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_pick.sql",
         include_str!("../../migrations/0004_pick.sql"),
     ),
+    (
+        "0004_lots.sql",
+        include_str!("../../migrations/0004_lots.sql"),
+    ),
 ];
 
 /// The schema version this code writes.

@@ -3,7 +3,7 @@
 //! Assemblies are the batches that consume and produce together; the trace follows them to any
 //! depth (bounded by [`MAX_TRACE_DEPTH`], with cycles cut).
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashSet};
 
@@ -74,6 +74,9 @@ pub struct Trace {
     pub customers: Vec<String>,
     pub backward: BackwardNode,
     pub forward: ForwardNode,
+    /// Every hold, recall, release and recall close of the lot (a serial's: of its lot), with
+    /// who, when and why, oldest first.
+    pub status_history: Vec<super::lots::LotHistoryRow>,
 }
 
 /// One lot or one serial of one item. An untracked item has neither, so it is followed
@@ -340,7 +343,22 @@ impl Ledger {
         };
         let backward = w.backward(key, 0, &mut HashSet::new())?;
         let forward = w.forward(key, 0, &mut HashSet::new())?;
+        let lot_code: Option<String> = match key.serial {
+            Some(sid) => conn
+                .query_row(
+                    "SELECT lt.code FROM serials s JOIN lots lt ON lt.id = s.lot_id WHERE s.id = ?",
+                    [sid],
+                    |r| r.get(0),
+                )
+                .optional()?,
+            None => backward.lot.clone(),
+        };
+        let status_history = match &lot_code {
+            Some(code) => self.lot_history(&it.sku, code)?,
+            None => vec![],
+        };
         Ok(Trace {
+            status_history,
             item: item.to_string(),
             lot: backward.lot.clone(),
             serial: backward.serial.clone(),

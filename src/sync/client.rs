@@ -53,6 +53,9 @@ pub struct SyncReport {
     pub rejected: usize,
     pub pulled: usize,
     pub lot_events: usize,
+    /// Lot status changes made here and pushed, and how many of them the server refused.
+    pub lot_changes_pushed: usize,
+    pub lot_changes_rejected: usize,
     pub master_updated: bool,
     pub pending: i64,
     pub conflicts: i64,
@@ -136,10 +139,44 @@ impl Client {
             .http
             .post(format!("{}/v1/push", self.base))
             .bearer_auth(&self.token)
-            .json(&PushRequest { movements })
+            .json(&PushRequest {
+                movements,
+                lot_changes: vec![],
+            })
             .send()
             .map_err(Self::offline)?;
         Self::check(r)?.json().map_err(Self::offline)
+    }
+
+    /// Pushes lot status changes (holds, releases, recalls) made on this device.
+    pub fn push_lot_changes(
+        &self,
+        lot_changes: Vec<WireLotChange>,
+    ) -> Result<PushResponse, SyncError> {
+        let r = self
+            .http
+            .post(format!("{}/v1/push", self.base))
+            .bearer_auth(&self.token)
+            .json(&PushRequest {
+                movements: vec![],
+                lot_changes,
+            })
+            .send()
+            .map_err(Self::offline)?;
+        Self::check(r)?.json().map_err(Self::offline)
+    }
+
+    /// The tag the server handed this device for the lot codes it generates (None from a server
+    /// that hands out none).
+    pub fn lot_tag(&self) -> Result<Option<String>, SyncError> {
+        let r = self
+            .http
+            .get(format!("{}/v1/whoami", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .map_err(Self::offline)?;
+        let v: serde_json::Value = Self::check(r)?.json().map_err(Self::offline)?;
+        Ok(v["lot_tag"].as_str().map(String::from))
     }
 
     pub fn pull(
@@ -176,11 +213,47 @@ pub fn sync_once(ledger: &mut Ledger, client: &Client) -> Result<SyncReport, Syn
     let mut report = SyncReport::default();
     let now = crate::ledger::clock::timestamp(ledger.clock().now());
     ledger.set_sync_value("last_attempt", &now)?;
-    // Push, oldest first.
+    // The tag for generated lot codes, asked for once.
+    if ledger.sync_value("lot_tag")?.is_none() {
+        if let Some(tag) = client.lot_tag()? {
+            ledger.set_sync_value("lot_tag", &tag)?;
+        }
+    }
+    // Push, oldest first: movements, and lot status changes where they were made among them
+    // (a release, then a shipment from the released lot).
     loop {
-        let pending = ledger.pending(PUSH_CHUNK)?;
+        let next_change = ledger.pending_lot_changes(1)?.into_iter().next();
+        let pending = ledger.pending_upto(PUSH_CHUNK, next_change.as_ref().map(|c| c.after_seq))?;
         if pending.is_empty() {
-            break;
+            if next_change.is_none() {
+                break;
+            }
+            // Every pending change made before the next pending movement.
+            let before = ledger.pending(1)?.first().map(|r| r.entry.seq);
+            let changes: Vec<WireLotChange> = ledger
+                .pending_lot_changes(MAX_PUSH as i64)?
+                .iter()
+                .take_while(|c| before.map_or(true, |s| c.after_seq < s))
+                .map(WireLotChange::from)
+                .collect();
+            let n = changes.len();
+            let resp = client.push_lot_changes(changes)?;
+            if resp.lot_changes.is_empty() {
+                // A server that does not take lot changes yet: they wait on the device.
+                break;
+            }
+            let verdicts: Vec<_> = resp
+                .lot_changes
+                .into_iter()
+                .map(PushResult::into_verdict)
+                .collect();
+            report.lot_changes_pushed += n;
+            report.lot_changes_rejected += verdicts
+                .iter()
+                .filter(|(_, v)| matches!(v, crate::ledger::replica::Verdict::Rejected { .. }))
+                .count();
+            ledger.record_lot_verdicts(&verdicts)?;
+            continue;
         }
         let n = pending.len();
         let resp = client.push(pending.iter().map(WireMovement::from).collect())?;
@@ -197,9 +270,6 @@ pub fn sync_once(ledger: &mut Ledger, client: &Client) -> Result<SyncReport, Syn
         }
         report.pushed += n;
         ledger.record_verdicts(&verdicts)?;
-        if (n as i64) < PUSH_CHUNK {
-            break;
-        }
     }
     // Pull until the server has nothing more.
     loop {

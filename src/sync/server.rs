@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use super::wire::*;
 use super::{hash_token, OPENAPI};
+use crate::ledger::lots::LotChange;
 use crate::ledger::replica::Record;
 use crate::ledger::reports::ExpiryFilter;
 use crate::ledger::{Error as LedgerError, Ledger};
@@ -141,7 +142,12 @@ async fn whoami(
     headers: HeaderMap,
 ) -> ApiResult<Json<serde_json::Value>> {
     let device = authenticate(&state, &headers).await?;
-    Ok(Json(serde_json::json!({ "device": device })))
+    // The tag the device puts in the lot codes it generates, handed out on first ask.
+    let name = device.clone();
+    let tag = with_ledger(&state, move |l| Ok(l.device_lot_tag(&name)?)).await?;
+    Ok(Json(
+        serde_json::json!({ "device": device, "lot_tag": tag }),
+    ))
 }
 
 async fn push(
@@ -176,10 +182,42 @@ async fn push(
             }
         }
     }
+    if req.lot_changes.len() > MAX_PUSH {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "a push carries at most {MAX_PUSH} lot changes, not {}",
+                req.lot_changes.len()
+            ),
+        ));
+    }
+    for c in &req.lot_changes {
+        if uuid::Uuid::parse_str(&c.id).is_err() {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("lot change id '{}' is not a UUID", c.id),
+            ));
+        }
+    }
     let records: Vec<Record> = req.movements.into_iter().map(Record::from).collect();
-    let verdicts = with_ledger(&state, move |l| Ok(l.accept_batches(&device, &records)?)).await?;
+    let changes: Vec<LotChange> = req.lot_changes.into_iter().map(LotChange::from).collect();
+    let (verdicts, lot_verdicts) = with_ledger(&state, move |l| {
+        let verdicts = l.accept_batches(&device, &records)?;
+        // After the movements: a device sends a change with the movements made before it.
+        let lot_verdicts = if changes.is_empty() {
+            vec![]
+        } else {
+            l.accept_lot_changes(&device, &changes)?
+        };
+        Ok((verdicts, lot_verdicts))
+    })
+    .await?;
     Ok(Json(PushResponse {
         results: verdicts
+            .into_iter()
+            .map(|(id, v)| PushResult::from_verdict(id, v))
+            .collect(),
+        lot_changes: lot_verdicts
             .into_iter()
             .map(|(id, v)| PushResult::from_verdict(id, v))
             .collect(),
@@ -225,7 +263,14 @@ async fn pull(
         Ok(PullResponse {
             cursor: records.last().map_or(p.after, |r| r.entry.seq),
             lot_event_cursor: events.last().map_or(p.lot_events_after, |e| e.id),
-            movements: records.iter().map(WireMovement::from).collect(),
+            // Where a lot code came from matters only to the server's rules.
+            movements: records
+                .iter()
+                .map(|r| WireMovement {
+                    lot_origin: None,
+                    ..WireMovement::from(r)
+                })
+                .collect(),
             lot_events: events.iter().map(WireLotEvent::from).collect(),
             master: master.as_ref().map(WireMaster::from),
             more,

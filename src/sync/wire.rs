@@ -4,11 +4,12 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::ledger::lots::LotChange;
 use crate::ledger::replica::{LotEvent, MasterData, Record, Verdict};
 use crate::ledger::JournalEntry;
 use crate::ledger::{
-    Gtin, Item, Location, LotStatus, MovementKind, PickList, PickListLine, PurchaseOrder,
-    PurchaseOrderLine, Tracking,
+    Gtin, Item, Location, LotAction, LotOrigin, LotStatus, MovementKind, PickList, PickListLine,
+    PurchaseOrder, PurchaseOrderLine, Tracking,
 };
 
 /// Protocol version, in the path (`/v1/...`) and in `/v1/health`.
@@ -50,6 +51,10 @@ pub struct WireMovement {
     /// Position in the server's log (pulls); ignored on a push.
     #[serde(default)]
     pub seq: i64,
+    /// On a push: `generated` when the lot code came from the device's lot rule; absent means
+    /// entered (scanned or typed). Never sent on a pull.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lot_origin: Option<LotOrigin>,
 }
 
 impl From<&Record> for WireMovement {
@@ -73,6 +78,7 @@ impl From<&Record> for WireMovement {
             lot_expiry: r.lot_expiry,
             lot_production: r.lot_production,
             seq: e.seq,
+            lot_origin: r.lot_origin,
         }
     }
 }
@@ -99,6 +105,7 @@ impl From<WireMovement> for Record {
             },
             lot_expiry: w.lot_expiry,
             lot_production: w.lot_production,
+            lot_origin: w.lot_origin,
         }
     }
 }
@@ -107,6 +114,55 @@ impl From<WireMovement> for Record {
 #[serde(deny_unknown_fields)]
 pub struct PushRequest {
     pub movements: Vec<WireMovement>,
+    /// Lot status changes made on the device, applied after `movements` (a device sends them
+    /// in the order it made them with its movements). Optional: older devices send none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lot_changes: Vec<WireLotChange>,
+}
+
+/// A hold, release or recall made on a device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireLotChange {
+    /// Globally unique (a UUID); a retried push applies it once.
+    pub id: String,
+    pub item: String,
+    pub lot: String,
+    pub action: LotAction,
+    pub reason: String,
+    /// The person who made it, when not the device itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    pub created_at: String,
+}
+
+impl From<&LotChange> for WireLotChange {
+    fn from(c: &LotChange) -> Self {
+        WireLotChange {
+            id: c.event_id.clone(),
+            item: c.item.clone(),
+            lot: c.lot.clone(),
+            action: c.action,
+            reason: c.reason.clone(),
+            by: c.actor.clone(),
+            created_at: c.created_at.clone(),
+        }
+    }
+}
+
+impl From<WireLotChange> for LotChange {
+    fn from(c: WireLotChange) -> Self {
+        LotChange {
+            event_id: c.id,
+            item: c.item,
+            lot: c.lot,
+            action: c.action,
+            reason: c.reason,
+            actor: c.by,
+            created_at: c.created_at,
+            after_seq: 0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,6 +191,9 @@ impl PushResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushResponse {
     pub results: Vec<PushResult>,
+    /// One verdict per pushed lot change (absent when none were pushed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lot_changes: Vec<PushResult>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,6 +208,17 @@ pub struct WireLotEvent {
     pub expiry: Option<NaiveDate>,
     #[serde(default)]
     pub production: Option<NaiveDate>,
+    /// The change's globally unique id, what was done, the status before, who and where.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<LotAction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<LotStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
 }
 
 impl From<&LotEvent> for WireLotEvent {
@@ -162,6 +232,11 @@ impl From<&LotEvent> for WireLotEvent {
             created_at: e.created_at.clone(),
             expiry: e.expiry,
             production: e.production,
+            event_id: e.event_id.clone(),
+            action: e.action,
+            previous: e.previous,
+            by: e.actor.clone(),
+            device: e.device.clone(),
         }
     }
 }
@@ -177,6 +252,11 @@ impl From<WireLotEvent> for LotEvent {
             created_at: e.created_at,
             expiry: e.expiry,
             production: e.production,
+            event_id: e.event_id,
+            action: e.action,
+            previous: e.previous,
+            actor: e.by,
+            device: e.device,
         }
     }
 }

@@ -80,6 +80,27 @@ pub(super) fn refresh_conflicts(app: &App) {
             }
         })
         .collect();
+    // Lot status changes (holds, releases, recalls) the server refused.
+    let lot_rows = app.ledger.borrow().lot_conflicts(false).unwrap_or_default();
+    let rows: Vec<ConflictRow> = rows
+        .into_iter()
+        .chain(lot_rows.into_iter().map(|c| {
+            ConflictRow {
+                id: c.id.clone().into(),
+                title: format!("{} {} lot {}", c.kind, c.item, c.lot).into(),
+                detail: format!(
+                    "{} · {}",
+                    c.change_reason,
+                    c.created_at
+                        .get(..16)
+                        .unwrap_or(&c.created_at)
+                        .replace('T', " ")
+                )
+                .into(),
+                reason: c.reason.into(),
+            }
+        }))
+        .collect();
     app.window
         .global::<super::StatusAdapter>()
         .set_conflicts(rows.len() as i32);

@@ -7,7 +7,7 @@ use super::settings::generate_lot;
 use super::{
     ids, meaning, parse_qty, say, what_it_is, Event, Expect, Outcome, Settings, View, Workflow,
 };
-use crate::ledger::{Item, Ledger, LocationKind, PurchaseOrder, ReceiveCmd, Tracking};
+use crate::ledger::{Item, Ledger, LocationKind, LotOrigin, PurchaseOrder, ReceiveCmd, Tracking};
 use crate::scan::classify::{DocumentKind, ItemScan, Meaning};
 
 /// The receipt being filled in.
@@ -15,6 +15,8 @@ use crate::scan::classify::{DocumentKind, ItemScan, Meaning};
 struct Draft {
     item: Option<Item>,
     lot: Option<String>,
+    /// The lot code came from the lot rule ("generate"), not from the goods.
+    lot_generated: bool,
     expiry: Option<NaiveDate>,
     production: Option<NaiveDate>,
     qty: Option<i64>,
@@ -176,6 +178,7 @@ impl Receive {
                 if let Some(lot) = scan.lot.clone() {
                     self.change(|d| {
                         d.lot = Some(lot);
+                        d.lot_generated = false;
                         d.expiry = d.expiry.or(scan.expiry);
                     });
                     return Outcome::accepted().with_message(scan.warnings.first().cloned());
@@ -217,6 +220,7 @@ impl Receive {
             } else {
                 None
             };
+            d.lot_generated = false;
             d.expiry = if item.expiry_tracked { expiry } else { None };
             d.production = scan.production_date;
             d.qty = if tracking == Tracking::Serial {
@@ -327,7 +331,10 @@ impl Receive {
             return Outcome::refused(e.to_string());
         }
         let l = lot.to_string();
-        self.change(|d| d.lot = Some(l));
+        self.change(|d| {
+            d.lot = Some(l);
+            d.lot_generated = false;
+        });
         self.outcome_after_change(vec![])
     }
 
@@ -364,6 +371,7 @@ impl Receive {
             serials: d.serials.clone(),
             supplier: self.po.as_ref().map(|p| p.supplier.clone()),
             reference: self.po.as_ref().map(|p| p.number.clone()),
+            lot_origin: d.lot_generated.then_some(LotOrigin::Generated),
         };
         match ledger.receive(&cmd) {
             Ok(posted) => {
@@ -449,7 +457,11 @@ impl Workflow for Receive {
                     .map(|i| i.sku.clone())
                     .unwrap_or_default();
                 match generate_lot(ledger, &self.settings.lot_rule, &item, ledger.today()) {
-                    Ok(lot) => self.set_lot(&lot),
+                    Ok(lot) => {
+                        let o = self.set_lot(&lot);
+                        self.draft.lot_generated = true;
+                        o
+                    }
                     Err(e) => Outcome::refused(say(&e)),
                 }
             }

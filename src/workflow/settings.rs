@@ -27,8 +27,9 @@ pub enum PickFinish {
 pub struct Settings {
     pub deviation: DeviationPolicy,
     pub pick_finish: PickFinish,
-    /// How generated lot codes look: `YYYY`, `YY`, `MM`, `DD` for today's date, `N…` for a
-    /// sequence number with that many digits. Default `YYMMDD-NN`.
+    /// How generated lot codes look: `YYYY`, `YY`, `MM`, `DD` for today's date, `DEV` for this
+    /// device's lot tag, `N…` for a sequence number with that many digits. Default
+    /// `YYMMDD-DEV-NN` (see [`generate_lot`]).
     pub lot_rule: String,
     /// Where receipts go unless another location is scanned (default: the first dock).
     pub receive_location: Option<String>,
@@ -50,7 +51,7 @@ impl Default for Settings {
         Settings {
             deviation: DeviationPolicy::RequireReason,
             pick_finish: PickFinish::Ship,
-            lot_rule: "YYMMDD-NN".into(),
+            lot_rule: "YYMMDD-DEV-NN".into(),
             receive_location: None,
             scanner_prefix: String::new(),
             scanner_suffix: String::new(),
@@ -178,19 +179,26 @@ fn put_all(ledger: &mut Ledger, pairs: &[(&str, Option<String>)]) -> Result<()> 
 }
 
 /// The next lot code by `rule` for `item` on `today` that the item does not have yet.
+///
+/// The rule's tokens: `YYYY`, `YY`, `MM`, `DD` (today), `DEV` (this device's lot tag, see
+/// [`Ledger::lot_tag`]), and a run of `N` (the sequence number, that many digits); anything else
+/// is kept as it is. On an enrolled device the codes always carry the device's tag, so two
+/// devices working offline never generate the same code: a rule without `DEV` gets `DEV-` before
+/// its sequence number (`YYMMDD-NN` makes `261201-A3-01`). A ledger that is not enrolled has no
+/// tag: `DEV` and one separator after it are left out (`261201-01`).
 pub fn generate_lot(ledger: &Ledger, rule: &str, item: &str, today: NaiveDate) -> Result<String> {
-    let dated = rule
-        .replace("YYYY", &today.format("%Y").to_string())
-        .replace("YY", &today.format("%y").to_string())
-        .replace("MM", &today.format("%m").to_string())
-        .replace("DD", &today.format("%d").to_string());
-    let width = dated.chars().filter(|c| *c == 'N').count();
-    let Some(start) = dated.find('N') else {
+    let tag = ledger.lot_tag()?;
+    let Some(start) = rule.find('N') else {
         return Err(Error::invalid(format!(
             "the lot rule '{rule}' has no N for the sequence number"
         )));
     };
-    let (head, tail) = (&dated[..start], &dated[start + width..]);
+    let rule = if tag.is_some() && !rule.contains("DEV") {
+        format!("{}DEV-{}", &rule[..start], &rule[start..])
+    } else {
+        rule.to_string()
+    };
+    let (head, width, tail) = expand_rule(&rule, today, tag.as_deref());
     for n in 1..10u64.pow(width.min(9) as u32) {
         let code = format!("{head}{n:0width$}{tail}");
         if ledger.query().lot(item, &code)?.is_none() {
@@ -200,4 +208,67 @@ pub fn generate_lot(ledger: &Ledger, rule: &str, item: &str, today: NaiveDate) -
     Err(Error::invalid(format!(
         "every lot code of the rule '{rule}' is used for {item} today; widen its N"
     )))
+}
+
+/// The rule with its date and device tokens filled in: the text before the sequence number,
+/// the sequence number's width, and the text after it.
+fn expand_rule(rule: &str, today: NaiveDate, tag: Option<&str>) -> (String, usize, String) {
+    let (mut head, mut tail) = (String::new(), String::new());
+    let mut width = 0;
+    let mut rest = rule;
+    while let Some(c) = rest.chars().next() {
+        let out = if width == 0 { &mut head } else { &mut tail };
+        let token = |t: &str| rest.starts_with(t);
+        if token("YYYY") {
+            out.push_str(&today.format("%Y").to_string());
+            rest = &rest[4..];
+        } else if token("YY") {
+            out.push_str(&today.format("%y").to_string());
+            rest = &rest[2..];
+        } else if token("MM") {
+            out.push_str(&today.format("%m").to_string());
+            rest = &rest[2..];
+        } else if token("DEV") {
+            rest = &rest[3..];
+            match tag {
+                Some(t) => out.push_str(t),
+                None => {
+                    // No tag: leave out one separator after it too, not to double the one before.
+                    let sep = rest.chars().next().filter(|c| !c.is_alphanumeric());
+                    let before = !out.chars().last().is_some_and(|c| c.is_alphanumeric());
+                    if let (Some(sep), true) = (sep, before) {
+                        rest = &rest[sep.len_utf8()..];
+                    }
+                }
+            }
+        } else if token("DD") {
+            out.push_str(&today.format("%d").to_string());
+            rest = &rest[2..];
+        } else if c == 'N' && width == 0 {
+            width = rest.chars().take_while(|c| *c == 'N').count();
+            rest = &rest[width..];
+        } else {
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    (head, width, tail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_device_tag_goes_where_the_rule_says_and_disappears_without_one() {
+        let d = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let fill = |rule, tag| {
+            let (h, w, t) = expand_rule(rule, d, tag);
+            format!("{h}{}{t}", "#".repeat(w))
+        };
+        assert_eq!(fill("YYMMDD-DEV-NN", Some("A3")), "261201-A3-##");
+        assert_eq!(fill("YYMMDD-DEV-NN", None), "261201-##");
+        assert_eq!(fill("DEV-YYYYMMDD-NNN", None), "20261201-###");
+        assert_eq!(fill("LDDMMYY-NN", Some("B1")), "L011226-##");
+    }
 }

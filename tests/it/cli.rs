@@ -264,6 +264,19 @@ fn serials_file_adjust_hold_release() {
     d.ok(&[
         "transfer", "--item", "FLOUR", "--qty", "4", "--from", "A1", "--to", "Q", "--lot", "F1",
     ]);
+    // A recall is not released: the back office closes it (the lot stays on hold), then releases.
+    d.ok(&[
+        "recall",
+        "close",
+        "--item",
+        "FLOUR",
+        "--lot",
+        "F1",
+        "--reason",
+        "supplier cleared",
+        "--by",
+        "Ann",
+    ]);
     d.ok(&[
         "release",
         "--item",

@@ -7,6 +7,7 @@ mod crash;
 mod harness;
 mod import;
 mod integrity;
+mod lots;
 mod picking;
 mod props;
 mod reports;

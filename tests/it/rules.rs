@@ -381,11 +381,23 @@ fn rule4_held_lot_cannot_leave_for_a_customer_until_released() {
         })
     });
     assert!(l.allocate("PARA", 1, None).unwrap().lines.is_empty());
-    l.set_lot_status("PARA", "P1", LotStatus::Available, "recall withdrawn")
+    // A recall ends only by a close on the back office, which leaves the lot on hold.
+    l.change_lot_status(
+        "PARA",
+        "P1",
+        LotAction::CloseRecall,
+        "recall withdrawn",
+        Some("Ann"),
+    )
+    .unwrap();
+    refused(&mut l, Rule::Hold, "on hold (quarantine)", |l| {
+        l.ship(&ship("PARA", 1, "A1", Some("P1"), &[]))
+    });
+    l.set_lot_status("PARA", "P1", LotStatus::Available, "lab released")
         .unwrap();
     l.ship(&ship("PARA", 1, "A1", Some("P1"), &[])).unwrap();
     let events = l.query().lot_events("PARA", "P1").unwrap();
-    assert_eq!(events.len(), 2);
+    assert_eq!(events.len(), 3);
     assert_eq!(events[0].0, LotStatus::Recalled);
     assert!(l
         .set_lot_status("PARA", "P1", LotStatus::Quarantine, " ")
@@ -948,4 +960,207 @@ fn implausible_input_is_refused_and_changes_nothing() {
             .contains("type the date as YYYY-MM-DD with a four-digit year, e.g. 2027-02-28"),
         "{err}"
     );
+}
+
+// ---- Lot status: a state machine (issue 12, finding 5) ------------------------------------
+
+fn status(l: &Ledger, item: &str, lot: &str) -> LotStatus {
+    l.query().lot(item, lot).unwrap().unwrap().status
+}
+
+#[test]
+fn lot_status_nothing_but_a_close_undoes_a_recall() {
+    let mut l = ledger();
+    receive_lot(&mut l, "PARA", "P1", Some("2027-01-01"), 10, "A1");
+    l.change_lot_status(
+        "PARA",
+        "P1",
+        LotAction::Recall,
+        "Acme recall RC-2026-17",
+        None,
+    )
+    .unwrap();
+    // A hold would turn the recall into a plain hold: refused, the recall stays.
+    refused(&mut l, Rule::Hold, "PARA lot P1 is recalled", |l| {
+        l.set_lot_status("PARA", "P1", LotStatus::Quarantine, "x")
+    });
+    refused(&mut l, Rule::Hold, "already recalled", |l| {
+        l.set_lot_status("PARA", "P1", LotStatus::Recalled, "again")
+    });
+    // A release names the command that ends a recall.
+    refused(
+        &mut l,
+        Rule::Hold,
+        "lotkeeper recall close --item PARA --lot P1 --reason",
+        |l| l.set_lot_status("PARA", "P1", LotStatus::Available, "x"),
+    );
+    assert_eq!(status(&l, "PARA", "P1"), LotStatus::Recalled);
+    // Closing needs the person's name and a reason, and leaves the lot on hold.
+    let before = snapshot(&l);
+    assert!(matches!(
+        l.change_lot_status("PARA", "P1", LotAction::CloseRecall, "done", None),
+        Err(Error::Invalid(m)) if m.contains("--by NAME")
+    ));
+    assert!(l
+        .change_lot_status("PARA", "P1", LotAction::CloseRecall, " ", Some("Ann"))
+        .is_err());
+    assert_eq!(snapshot(&l), before);
+    assert_eq!(
+        l.change_lot_status(
+            "PARA",
+            "P1",
+            LotAction::CloseRecall,
+            "RC-2026-17 closed by Acme",
+            Some("Ann")
+        )
+        .unwrap(),
+        LotStatus::Quarantine
+    );
+    assert_eq!(status(&l, "PARA", "P1"), LotStatus::Quarantine);
+    refused(&mut l, Rule::Hold, "is not recalled", |l| {
+        l.change_lot_status("PARA", "P1", LotAction::CloseRecall, "again", Some("Ann"))
+    });
+}
+
+#[test]
+fn lot_status_release_needs_a_hold_and_a_hold_needs_an_available_lot() {
+    let mut l = ledger();
+    receive_lot(&mut l, "PARA", "P1", Some("2027-01-01"), 10, "A1");
+    refused(&mut l, Rule::Hold, "lot P1 of PARA is not on hold", |l| {
+        l.set_lot_status("PARA", "P1", LotStatus::Available, "x")
+    });
+    l.set_lot_status("PARA", "P1", LotStatus::Quarantine, "damaged pallet")
+        .unwrap();
+    refused(&mut l, Rule::Hold, "already on hold (quarantine)", |l| {
+        l.set_lot_status("PARA", "P1", LotStatus::Quarantine, "x")
+    });
+    // A held lot may still be recalled; nothing else changed by the refusals.
+    l.set_lot_status("PARA", "P1", LotStatus::Recalled, "Acme recall")
+        .unwrap();
+    assert_eq!(l.lot_history("PARA", "P1").unwrap().len(), 2);
+}
+
+#[test]
+fn lot_status_a_recall_is_closed_only_on_the_back_office() {
+    let mut l = ledger();
+    receive_lot(&mut l, "PARA", "P1", Some("2027-01-01"), 10, "A1");
+    assert!(l.is_back_office());
+    l.enroll("http://127.0.0.1:9", "token", "dev-a").unwrap();
+    assert!(!l.is_back_office());
+    l.set_lot_status("PARA", "P1", LotStatus::Recalled, "Acme recall")
+        .unwrap();
+    refused(&mut l, Rule::Hold, "closed only by the back office", |l| {
+        l.change_lot_status("PARA", "P1", LotAction::CloseRecall, "over", Some("Ann"))
+    });
+    // ... and a device cannot release it either.
+    refused(&mut l, Rule::Hold, "recall close", |l| {
+        l.set_lot_status("PARA", "P1", LotStatus::Available, "x")
+    });
+    assert_eq!(status(&l, "PARA", "P1"), LotStatus::Recalled);
+}
+
+#[test]
+fn lot_history_says_who_when_why_and_from_which_status() {
+    let mut l = ledger().with_device("dock-1");
+    receive_lot(&mut l, "PARA", "P1", Some("2027-01-01"), 10, "A1");
+    l.change_lot_status("PARA", "P1", LotAction::Hold, "lab check", None)
+        .unwrap();
+    l.change_lot_status(
+        "PARA",
+        "P1",
+        LotAction::Recall,
+        "Acme recall RC-2026-17",
+        Some("Bea"),
+    )
+    .unwrap();
+    l.change_lot_status(
+        "PARA",
+        "P1",
+        LotAction::CloseRecall,
+        "RC-2026-17 closed",
+        Some("Ann"),
+    )
+    .unwrap();
+    let h = l.lot_history("PARA", "P1").unwrap();
+    let got: Vec<_> = h
+        .iter()
+        .map(|r| {
+            (
+                r.action.as_str(),
+                r.from,
+                r.to,
+                r.by.as_deref(),
+                r.device.as_deref(),
+                r.reason.as_str(),
+            )
+        })
+        .collect();
+    use LotStatus::*;
+    assert_eq!(
+        got,
+        vec![
+            (
+                "hold",
+                Some(Available),
+                Quarantine,
+                Some("dock-1"),
+                Some("dock-1"),
+                "lab check"
+            ),
+            (
+                "recall",
+                Some(Quarantine),
+                Recalled,
+                Some("Bea"),
+                Some("dock-1"),
+                "Acme recall RC-2026-17"
+            ),
+            (
+                "close_recall",
+                Some(Recalled),
+                Quarantine,
+                Some("Ann"),
+                Some("dock-1"),
+                "RC-2026-17 closed"
+            ),
+        ]
+    );
+    assert!(h
+        .iter()
+        .all(|r| r.at.starts_with(TODAY) && r.event_id.len() == 36));
+    // The trace carries the same history.
+    assert_eq!(l.trace("PARA", Some("P1"), None).unwrap().status_history, h);
+}
+
+// ---- Generated lot codes (issue 12, finding 7) ----------------------------------------------
+
+#[test]
+fn a_generated_lot_code_never_joins_another_devices_receipt() {
+    let flour = |lot: &str, origin: Option<LotOrigin>| ReceiveCmd {
+        item: "FLOUR".into(),
+        qty: 3,
+        to: "DOCK".into(),
+        lot: Some(lot.into()),
+        lot_origin: origin,
+        ..Default::default()
+    };
+    let mut l = ledger().with_device("dock-b");
+    l.receive(&flour("261201-01", None)).unwrap();
+    let mut l = l.with_device("dock-a");
+    refused(
+        &mut l,
+        Rule::Tracking,
+        "dock-b already received a lot with that code",
+        |l| l.receive(&flour("261201-01", Some(LotOrigin::Generated))),
+    );
+    // Named on purpose (scanned or typed from the label), the same code adds to that lot.
+    l.receive(&flour("261201-01", Some(LotOrigin::Entered)))
+        .unwrap();
+    // A device may add to a lot it generated itself.
+    l.receive(&flour("261201-02", Some(LotOrigin::Generated)))
+        .unwrap();
+    l.receive(&flour("261201-02", Some(LotOrigin::Generated)))
+        .unwrap();
+    assert_eq!(qty_at(&l, "FLOUR", Some("261201-01"), "DOCK"), 6);
+    assert_eq!(qty_at(&l, "FLOUR", Some("261201-02"), "DOCK"), 6);
 }
