@@ -13,12 +13,17 @@ use crate::ledger::{
 
 /// Protocol version, in the path (`/v1/...`) and in `/v1/health`.
 pub const VERSION: u32 = 1;
-/// Most movements one push may carry.
-pub const MAX_PUSH: usize = 10_000;
+/// Most movements one push may carry: a whole device batch travels in one push, and the ledger
+/// makes batches of up to `MAX_BATCH` movements, so a push admits that many.
+pub const MAX_PUSH: usize = crate::ledger::MAX_BATCH;
 /// Most movements one pull page holds.
 pub const MAX_PULL: i64 = 10_000;
-/// Largest request body the server reads.
-pub const MAX_BODY: usize = 16 * 1024 * 1024;
+/// Room for one movement in a push body. A movement within the ledger's field limits serializes
+/// to well under this (about 450 bytes with a serial, a lot and both dates).
+pub const MAX_MOVEMENT_BYTES: usize = 1024;
+/// Largest request body the server reads (from an authenticated device only; the token is checked
+/// before the body is read): a push of `MAX_PUSH` movements, about 98 MiB.
+pub const MAX_BODY: usize = MAX_PUSH * MAX_MOVEMENT_BYTES;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,6 +55,10 @@ pub struct WireMovement {
     /// Position in the server's log (pulls); ignored on a push.
     #[serde(default)]
     pub seq: i64,
+    /// On a push: how many movements the movement's batch has. The push must carry all of them
+    /// (less those the server already has), or the whole batch is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_size: Option<usize>,
 }
 
 impl From<&Record> for WireMovement {
@@ -73,6 +82,7 @@ impl From<&Record> for WireMovement {
             lot_expiry: r.lot_expiry,
             lot_production: r.lot_production,
             seq: e.seq,
+            batch_size: None,
         }
     }
 }
@@ -135,6 +145,9 @@ impl PushResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushResponse {
     pub results: Vec<PushResult>,
+    /// The server's clock when it answered (RFC 3339): devices measure their own clock by it.
+    #[serde(default)]
+    pub server_time: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -400,9 +413,19 @@ pub struct PullResponse {
     pub lot_event_cursor: i64,
     /// More movements wait after this page.
     pub more: bool,
+    /// The server's clock when it answered (RFC 3339): devices measure their own clock by it.
+    #[serde(default)]
+    pub server_time: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub error: String,
+    /// A machine-readable kind of error where a device acts on it: `revoked` (the device's token
+    /// was revoked), `busy` (too many requests at once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
+
+/// `ErrorBody.code` of a revoked device's token.
+pub const REVOKED: &str = "revoked";
