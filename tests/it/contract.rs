@@ -545,7 +545,7 @@ fn parameters_outside_the_document_are_refused() {
             }
             if let Some(max) = s["maximum"].as_i64() {
                 bad.push((
-                    query(&[format!("{name}={}", max + 1)]),
+                    query(&[format!("{name}={}", max as i128 + 1)]),
                     format!("{name} above its maximum"),
                 ));
             }
