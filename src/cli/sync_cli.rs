@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::{output::print_rows, DeviceAction, Format};
 use crate::ledger::Ledger;
-use crate::sync::client::Standing;
+use crate::sync::client::{keys, Standing, SyncError};
 use crate::sync::client::{sync_once, Client};
 use crate::sync::server::{Options, RunningServer, Tls};
 use crate::sync::{hash_token, new_token};
@@ -223,13 +223,26 @@ struct Status {
     warning: Option<String>,
 }
 
-pub fn status(l: Ledger, format: Format) -> Result<()> {
+pub fn status(mut l: Ledger, format: Format) -> Result<()> {
     let server = l.sync_value("server")?;
-    let online = server.as_ref().map(|_| {
-        Client::for_ledger(&l)
-            .map(|c| c.health().is_ok())
-            .unwrap_or(false)
-    });
+    // Asking the server who this device is also tells a revoked device so.
+    let online = match server {
+        None => None,
+        Some(_) => Some(match Client::for_ledger(&l).map(|c| c.whoami()) {
+            Ok(Ok(_)) => {
+                if Standing::of(&l)?.revoked {
+                    l.delete_sync_value(keys::REVOKED)?;
+                }
+                true
+            }
+            Ok(Err(SyncError::Revoked(m))) => {
+                l.set_sync_value(keys::REVOKED, &m)?;
+                true
+            }
+            Ok(Err(SyncError::Offline(_))) | Err(_) => false,
+            Ok(Err(_)) => true,
+        }),
+    };
     let (pending, conflicts) = l.outbox_counts()?;
     let standing = Standing::of(&l)?;
     let s = Status {

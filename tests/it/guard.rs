@@ -243,6 +243,12 @@ fn a_revoked_device_learns_it_on_its_next_contact() {
     let site = Site::new();
     let mut a = site.device("dev-a");
     site.ledger().revoke_device("dev-a").unwrap();
+    // `status` asks the server, and learns it.
+    let out = run_with_db(&a.path, &["status"]);
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("revoked: "));
+    assert!(Standing::of(&a.ledger).unwrap().revoked);
+    a.ledger.delete_sync_value("revoked").unwrap();
+    // So does a sync.
     match a.sync() {
         Err(SyncError::Revoked(m)) => assert!(m.contains("enroll this device again"), "{m}"),
         other => panic!("not told it is revoked: {other:?}"),
