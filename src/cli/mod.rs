@@ -128,6 +128,10 @@ pub enum Command {
         tls_cert: Option<PathBuf>,
         #[arg(long, requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// Serve plain HTTP on an address other than loopback, on purpose (a proxy in front of
+        /// this server ends TLS). Without it, plain HTTP is refused there.
+        #[arg(long, conflicts_with = "tls_cert")]
+        insecure_http: bool,
     },
     /// Devices enrolled with this server: add (prints a token once), list, revoke.
     Device {
@@ -138,8 +142,18 @@ pub enum Command {
     Enroll {
         #[arg(long)]
         server: String,
+        /// The device token. Prefer the LOTKEEPER_TOKEN environment variable or --token-stdin:
+        /// a command line is visible to other users of the machine and kept in shell history.
+        #[arg(
+            long,
+            env = "LOTKEEPER_TOKEN",
+            hide_env_values = true,
+            conflicts_with = "token_stdin"
+        )]
+        token: Option<String>,
+        /// Read the device token from the first line of standard input.
         #[arg(long)]
-        token: String,
+        token_stdin: bool,
         /// This device's name (as the server knows it).
         #[arg(long)]
         device: Option<String>,
@@ -148,12 +162,23 @@ pub enum Command {
     Sync {
         /// Keep syncing in the background (periodically, with backoff while offline) and print
         /// each change of status, until Ctrl-C.
-        #[arg(long, conflicts_with_all = ["server", "token"])]
+        #[arg(long, conflicts_with_all = ["server", "token_stdin"])]
         watch: bool,
         #[arg(long)]
         server: Option<String>,
-        #[arg(long)]
+        /// The device token, with --server, for a first sync that enrolls. Prefer the
+        /// LOTKEEPER_TOKEN environment variable or --token-stdin: a command line is visible to
+        /// other users of the machine and kept in shell history.
+        #[arg(
+            long,
+            env = "LOTKEEPER_TOKEN",
+            hide_env_values = true,
+            conflicts_with = "token_stdin"
+        )]
         token: Option<String>,
+        /// Read the device token from the first line of standard input.
+        #[arg(long)]
+        token_stdin: bool,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
@@ -758,26 +783,38 @@ pub fn run(cli: Cli) -> Result<()> {
             listen,
             tls_cert,
             tls_key,
+            insecure_http,
         } => sync_cli::serve(
             cli.db.unwrap_or_else(default_db_path),
             &listen,
             tls_cert.zip(tls_key),
+            insecure_http,
         )?,
         Command::Device { action } => sync_cli::device(open(cli.db)?, action)?,
         Command::Enroll {
             server,
             token,
+            token_stdin,
             device,
-        } => sync_cli::enroll(open(cli.db)?, &server, &token, device)?,
+        } => {
+            let token = sync_cli::token(token, token_stdin)?.context(
+                "give the device token: LOTKEEPER_TOKEN=... or --token-stdin (or --token)",
+            )?;
+            sync_cli::enroll(open(cli.db)?, &server, &token, device)?
+        }
         Command::Sync { watch: true, .. } => {
             sync_cli::watch(cli.db.unwrap_or_else(default_db_path))?
         }
         Command::Sync {
             server,
             token,
+            token_stdin,
             format,
             ..
-        } => sync_cli::sync(open(cli.db)?, server, token, format)?,
+        } => {
+            let token = sync_cli::token(token, token_stdin)?;
+            sync_cli::sync(open(cli.db)?, server, token, format)?
+        }
         Command::Status { format } => sync_cli::status(open(cli.db)?, format)?,
         Command::Conflicts {
             dismiss,

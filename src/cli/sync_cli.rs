@@ -6,14 +6,35 @@ use std::path::PathBuf;
 
 use super::{output::print_rows, DeviceAction, Format};
 use crate::ledger::Ledger;
+use crate::sync::client::{keys, Standing, SyncError};
 use crate::sync::client::{sync_once, Client};
-use crate::sync::server::{RunningServer, Tls};
+use crate::sync::server::{Options, RunningServer, Tls};
 use crate::sync::{hash_token, new_token};
 
-pub fn serve(db: PathBuf, listen: &str, tls: Option<(PathBuf, PathBuf)>) -> Result<()> {
+pub fn serve(
+    db: PathBuf,
+    listen: &str,
+    tls: Option<(PathBuf, PathBuf)>,
+    insecure_http: bool,
+) -> Result<()> {
     let tls = tls.map(|(cert, key)| Tls { cert, key });
     let scheme = if tls.is_some() { "https" } else { "http" };
-    let server = RunningServer::start(&db, listen, tls)?;
+    let plain = tls.is_none();
+    let server = RunningServer::start_with(
+        &db,
+        listen,
+        Options {
+            tls,
+            insecure_http,
+            ..Default::default()
+        },
+    )?;
+    if plain && !server.addr.ip().is_loopback() {
+        eprintln!(
+            "warning: serving plain HTTP on {} (--insecure-http): device tokens and stock data cross the network unencrypted unless a proxy in front ends TLS",
+            server.addr
+        );
+    }
     println!(
         "lotkeeper serving {} on {scheme}://{} (Ctrl-C stops)",
         db.display(),
@@ -84,7 +105,9 @@ pub fn watch(db: PathBuf) -> Result<()> {
         if !s.syncing {
             println!(
                 "{} | {} pending | {} conflicts | last sync: {}{}",
-                if s.online { "online" } else { "offline" },
+                s.warning
+                    .as_deref()
+                    .unwrap_or(if s.online { "online" } else { "offline" }),
                 s.pending,
                 s.conflicts,
                 s.last_success.as_deref().unwrap_or("never"),
@@ -117,6 +140,21 @@ fn device_name(client: &Client, given: Option<String>) -> Result<String> {
     }
 }
 
+/// The device token from `--token` or LOTKEEPER_TOKEN (clap reads both), or the first line of
+/// standard input with `--token-stdin`.
+pub fn token(given: Option<String>, stdin: bool) -> Result<Option<String>> {
+    if !stdin {
+        return Ok(given.map(|t| t.trim().to_string()));
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    let t = line.trim();
+    if t.is_empty() {
+        bail!("--token-stdin: standard input has no token on its first line");
+    }
+    Ok(Some(t.to_string()))
+}
+
 pub fn enroll(mut l: Ledger, server: &str, token: &str, device: Option<String>) -> Result<()> {
     if !(server.starts_with("http://") || server.starts_with("https://")) {
         bail!("--server '{server}' must start with https:// (or http:// on loopback)");
@@ -145,7 +183,9 @@ pub fn sync(
             client
         }
         (None, None) => Client::for_ledger(&l)?,
-        _ => bail!("give both --server and --token, or neither (to use the enrolled ones)"),
+        // A token from LOTKEEPER_TOKEN on an enrolled device: the enrolled credentials serve.
+        (None, Some(_)) if l.sync_value("server")?.is_some() => Client::for_ledger(&l)?,
+        _ => bail!("give both --server and a token, or neither (to use the enrolled ones)"),
     };
     let report = sync_once(&mut l, &client)?;
     match format {
@@ -175,17 +215,40 @@ struct Status {
     pending: i64,
     conflicts: i64,
     last_success: Option<String>,
+    /// The server said this device's token is revoked.
+    revoked: bool,
+    /// How far this device's clock is from the server's (server minus device), at the last sync.
+    clock_offset_secs: Option<i64>,
+    /// What a person must do, if anything (revoked, or the clock is off).
+    warning: Option<String>,
 }
 
-pub fn status(l: Ledger, format: Format) -> Result<()> {
+pub fn status(mut l: Ledger, format: Format) -> Result<()> {
     let server = l.sync_value("server")?;
-    let online = server.as_ref().map(|_| {
-        Client::for_ledger(&l)
-            .map(|c| c.health().is_ok())
-            .unwrap_or(false)
-    });
+    // Asking the server who this device is also tells a revoked device so.
+    let online = match server {
+        None => None,
+        Some(_) => Some(match Client::for_ledger(&l).map(|c| c.whoami()) {
+            Ok(Ok(_)) => {
+                if Standing::of(&l)?.revoked {
+                    l.delete_sync_value(keys::REVOKED)?;
+                }
+                true
+            }
+            Ok(Err(SyncError::Revoked(m))) => {
+                l.set_sync_value(keys::REVOKED, &m)?;
+                true
+            }
+            Ok(Err(SyncError::Offline(_))) | Err(_) => false,
+            Ok(Err(_)) => true,
+        }),
+    };
     let (pending, conflicts) = l.outbox_counts()?;
+    let standing = Standing::of(&l)?;
     let s = Status {
+        revoked: standing.revoked,
+        clock_offset_secs: standing.clock_offset_secs,
+        warning: standing.warning(),
         enrolled: server.is_some(),
         device: l.sync_value("device")?,
         server,
@@ -202,7 +265,9 @@ pub fn status(l: Ledger, format: Format) -> Result<()> {
             } else {
                 println!(
                     "{} | {} pending | {} conflicts | last sync: {} | {} as {}",
-                    if s.online == Some(true) {
+                    if s.revoked {
+                        "revoked: ask the back office to enroll this device again"
+                    } else if s.online == Some(true) {
                         "online"
                     } else {
                         "offline"
@@ -213,6 +278,9 @@ pub fn status(l: Ledger, format: Format) -> Result<()> {
                     s.server.as_deref().unwrap_or(""),
                     s.device.as_deref().unwrap_or("")
                 );
+                if let Some(h) = standing.clock_off_hours() {
+                    println!("this device's clock is off by {h} h: set the date and time");
+                }
             }
         }
     }

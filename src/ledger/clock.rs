@@ -53,6 +53,11 @@ impl Clock for FixedClock {
     }
 }
 
+/// How far a clock may be from the server's before it is wrong: a device whose clock is off by more
+/// is told so on its status bar (expiry and FEFO depend on today's date), and the server refuses
+/// pushed movements stamped further than this in its future.
+pub const MAX_CLOCK_SKEW_SECS: i64 = 24 * 60 * 60;
+
 /// How timestamps are stored: RFC 3339, UTC, milliseconds.
 pub fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)

@@ -70,7 +70,7 @@ fn already_finished(number: &str) -> Error {
 struct Stored {
     draft: PickDraft,
     created_at: String,
-    /// Kept by a version that chose no ids (see migration `0004_pick.sql`).
+    /// Kept by a version that chose no ids (see migration `0005_pick.sql`).
     legacy: bool,
 }
 

@@ -235,6 +235,8 @@ impl Ledger {
             sync_set(tx, "token", token)?;
             // A lot tag is per server and device: asked for again on the next sync.
             tx.execute("DELETE FROM sync_state WHERE key = 'lot_tag'", [])?;
+            // A new token: whatever the server said of the old one no longer holds.
+            tx.execute("DELETE FROM sync_state WHERE key = 'revoked'", [])?;
             sync_set(tx, "device", device)
         })?;
         self.enrolled = true;
@@ -248,6 +250,13 @@ impl Ledger {
 
     pub fn set_sync_value(&mut self, key: &str, value: &str) -> Result<()> {
         self.write(|tx| sync_set(tx, key, value))
+    }
+
+    pub fn delete_sync_value(&mut self, key: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM sync_state WHERE key = ?", [key])?;
+            Ok(())
+        })
     }
 
     /// Pending movements, oldest first.
@@ -264,6 +273,53 @@ impl Ledger {
             ))?
             .query_map(params![upto.unwrap_or(i64::MAX), limit], record)?
             .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Pending movements, oldest first, in whole batches: batches are taken while they fit in
+    /// `chunk` movements, and a first batch larger than `chunk` comes alone and whole. Each batch
+    /// comes with its size (all of its movements in this journal), which the server checks.
+    /// `upto` stops at a journal position (a pending lot change made there goes first); a batch
+    /// never straddles one, since it is posted in one transaction.
+    pub fn pending_batches(&self, chunk: i64, upto: Option<i64>) -> Result<Vec<(Record, usize)>> {
+        let page = self.pending_upto(chunk, upto)?;
+        let Some(last) = page.last() else {
+            return Ok(Vec::new());
+        };
+        let page = if (page.len() as i64) < chunk {
+            page
+        } else if page[0].entry.batch_id == last.entry.batch_id {
+            // One batch fills the page and may go on: all of it, alone.
+            self.conn()
+                .prepare_cached(&format!(
+                    "{RECORD_SELECT} JOIN outbox o ON o.movement_id = m.id
+                     WHERE o.state = 'pending' AND m.batch_id = ? ORDER BY m.seq"
+                ))?
+                .query_map([&last.entry.batch_id], record)?
+                .collect::<rusqlite::Result<_>>()?
+        } else {
+            // The last batch may go on past the page: it waits for the next push.
+            let cut = last.entry.batch_id.clone();
+            page.into_iter()
+                .filter(|r| r.entry.batch_id != cut)
+                .collect()
+        };
+        let mut size = self
+            .conn()
+            .prepare_cached("SELECT COUNT(*) FROM movements WHERE batch_id = ?")?;
+        let mut sizes = std::collections::HashMap::new();
+        let mut out = Vec::with_capacity(page.len());
+        for r in page {
+            let n = match sizes.get(&r.entry.batch_id) {
+                Some(n) => *n,
+                None => {
+                    let n: i64 = size.query_row([&r.entry.batch_id], |row| row.get(0))?;
+                    sizes.insert(r.entry.batch_id.clone(), n as usize);
+                    n as usize
+                }
+            };
+            out.push((r, n));
+        }
+        Ok(out)
     }
 
     /// (pending, conflicts) in the outbox.
@@ -541,11 +597,14 @@ impl Ledger {
 
     /// Applies a device's movements with every rule. Consecutive movements of one device batch
     /// stand or fall together; the whole push is one transaction. A movement seen before (same id,
-    /// same content) is answered with its place in the log.
+    /// same content) is answered with its place in the log. `sizes` holds the number of movements
+    /// the device says a batch has: a batch that arrives with fewer (counting those already in
+    /// the log) is refused whole, so a batch is never recorded in part.
     pub fn accept_batches(
         &mut self,
         device: &str,
         records: &[Record],
+        sizes: &BatchSizes,
     ) -> Result<Vec<(String, Verdict)>> {
         let now = self.clock().now();
         let ctx = Context {
@@ -568,6 +627,18 @@ impl Ledger {
                     j += 1;
                 }
                 let group = &records[i..j];
+                if let Some(reason) = incomplete_batch(tx, group, sizes)? {
+                    for r in group {
+                        out.push((
+                            r.entry.id.clone(),
+                            Verdict::Rejected {
+                                reason: reason.clone(),
+                            },
+                        ));
+                    }
+                    i = j;
+                    continue;
+                }
                 let movements: Result<Vec<Movement>> =
                     group.iter().map(Record::to_movement).collect();
                 tx.execute_batch("SAVEPOINT device_batch")?;
@@ -732,6 +803,18 @@ impl Ledger {
         })
     }
 
+    /// The device a token hash belongs to, and when it was revoked (if it was).
+    pub fn device_by_token(&self, token_hash: &str) -> Result<Option<(String, Option<String>)>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT name, revoked_at FROM devices WHERE token_hash = ?",
+                [token_hash],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
     /// The active device a token hash belongs to.
     pub fn device_for(&self, token_hash: &str) -> Result<Option<String>> {
         Ok(self
@@ -743,6 +826,41 @@ impl Ledger {
             )
             .optional()?)
     }
+}
+
+/// How many movements each device batch has, by batch id, as the device that made it says.
+pub type BatchSizes = std::collections::HashMap<String, usize>;
+
+/// Why a pushed batch is not whole, if it is not: fewer movements than the device says the batch
+/// has, counting those of the batch already in the log (a retry, or a batch an older client split).
+fn incomplete_batch(
+    tx: &Connection,
+    group: &[Record],
+    sizes: &BatchSizes,
+) -> Result<Option<String>> {
+    let batch = &group[0].entry.batch_id;
+    let Some(&size) = sizes.get(batch) else {
+        return Ok(None);
+    };
+    let mut ids: Vec<&str> = group.iter().map(|r| r.entry.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut have = ids.len();
+    if have != size {
+        let mut st = tx.prepare_cached("SELECT id FROM movements WHERE batch_id = ?")?;
+        let logged: Vec<String> = st
+            .query_map([batch], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        have += logged
+            .iter()
+            .filter(|id| ids.binary_search(&id.as_str()).is_err())
+            .count();
+    }
+    Ok((have != size).then(|| {
+        format!(
+            "batch {batch} has {size} movements but {have} arrived: a batch is recorded whole or not at all; sync again with an up-to-date lotkeeper"
+        )
+    }))
 }
 
 /// Inserts a movement the server already checked: lots, serials and locations created as needed,

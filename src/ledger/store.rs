@@ -28,12 +28,16 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/0004_rules.sql"),
     ),
     (
-        "0004_pick.sql",
-        include_str!("../../migrations/0004_pick.sql"),
+        "0005_pick.sql",
+        include_str!("../../migrations/0005_pick.sql"),
     ),
     (
-        "0004_lots.sql",
-        include_str!("../../migrations/0004_lots.sql"),
+        "0006_lots.sql",
+        include_str!("../../migrations/0006_lots.sql"),
+    ),
+    (
+        "0007_sync.sql",
+        include_str!("../../migrations/0007_sync.sql"),
     ),
 ];
 
@@ -50,6 +54,7 @@ pub fn open(path: &Path) -> Result<Connection> {
             source,
         })?;
     }
+    restrict_permissions(path)?;
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -59,6 +64,38 @@ pub fn open(path: &Path) -> Result<Connection> {
     configure(&conn)?;
     migrate(&conn, &path.display().to_string(), latest_version())?;
     Ok(conn)
+}
+
+/// The database holds the device's token: it is created readable by its owner only (0600), and an
+/// older file that others could read is narrowed to that. SQLite gives its -wal and -shm files the
+/// main file's permissions.
+#[cfg(unix)]
+fn restrict_permissions(path: &Path) -> Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let io = |source| Error::Io {
+        context: format!("cannot create or protect the database {}", path.display()),
+        source,
+    };
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io)
+        }
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .map(drop)
+            .map_err(io),
+        Err(e) => Err(io(e)),
+    }
+}
+
+#[cfg(not(unix))]
+fn restrict_permissions(_path: &Path) -> Result<()> {
+    Ok(())
 }
 
 /// An in-memory database with the full schema (tests and benchmarks of pure logic).
@@ -178,6 +215,28 @@ mod tests {
             .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
             .unwrap();
         assert_eq!(tables, 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn database_files_are_readable_by_their_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("device.db");
+        let conn = open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+            .unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        for f in ["device.db", "device.db-wal", "device.db-shm"] {
+            assert_eq!(mode(&dir.path().join(f)), 0o600, "{f}");
+        }
+        drop(conn);
+        // A file made by an older version, readable by all, is narrowed when opened.
+        let old = dir.path().join("old.db");
+        drop(Connection::open(&old).unwrap());
+        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).unwrap();
+        drop(open(&old).unwrap());
+        assert_eq!(mode(&old), 0o600);
     }
 
     #[test]

@@ -39,8 +39,9 @@ pub const MAX_UNIT_LEN: usize = 16;
 pub const MIN_YEAR: i32 = 1980;
 /// The latest year a date may have (expiry dates decades ahead stay well inside).
 pub const MAX_YEAR: i32 = 2100;
-/// How far ahead of the server's clock a pushed movement's `created_at` may be.
-pub const MAX_FUTURE_SKEW_HOURS: i64 = 24;
+/// How far ahead of the server's clock a pushed movement's `created_at` may be: the same skew
+/// past which a device is told its clock is wrong.
+pub const MAX_FUTURE_SKEW_HOURS: i64 = super::clock::MAX_CLOCK_SKEW_SECS / 3600;
 /// The longest `created_at` text a push may carry (RFC 3339 with nanoseconds and an offset is 35).
 pub const MAX_TIMESTAMP_LEN: usize = 40;
 

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use super::client::{sync_once, Client, SyncError};
+use super::client::{sync_once, Client, Standing, SyncError};
 use crate::ledger::Ledger;
 
 #[derive(Debug, Clone)]
@@ -46,6 +46,12 @@ pub struct AgentStatus {
     pub failures: u32,
     /// Successful syncs since the agent started.
     pub syncs: u64,
+    /// What a person must do, if anything: the device was revoked, or its clock is off.
+    pub warning: Option<String>,
+    /// The server said this device was revoked.
+    pub revoked: bool,
+    /// Hours this device's clock is off by, when more than the stated skew.
+    pub clock_off_hours: Option<i64>,
 }
 
 /// The wait before attempt `failures + 1`: `min * 2^(failures-1)`, capped, times a jitter in
@@ -105,15 +111,18 @@ impl SyncAgent {
                         }
                     }
                     publish(&|s| s.syncing = true);
+                    let mut standing = Standing::default();
                     let result = Ledger::open(&db)
                         .map_err(SyncError::from)
                         .and_then(|mut l| {
-                            let client = Client::for_ledger(&l)?;
-                            let r = sync_once(&mut l, &client);
+                            let client = Client::for_ledger(&l);
+                            let r = client.and_then(|c| sync_once(&mut l, &c));
+                            standing = Standing::of(&l).unwrap_or_default();
                             let counts = l.outbox_counts().unwrap_or((0, 0));
                             let last = l.sync_value("last_success").ok().flatten();
                             r.map(|_| (counts, last))
                         });
+                    let warning = standing.warning();
                     match result {
                         Ok(((pending, conflicts), last)) => {
                             publish(&|s| {
@@ -123,6 +132,9 @@ impl SyncAgent {
                                     conflicts,
                                     last_success: last.clone(),
                                     syncs: s.syncs + 1,
+                                    warning: warning.clone(),
+                                    revoked: standing.revoked,
+                                    clock_off_hours: standing.clock_off_hours(),
                                     ..Default::default()
                                 }
                             });
@@ -134,6 +146,9 @@ impl SyncAgent {
                             let mut failures = 0;
                             publish(&|s| {
                                 s.syncing = false;
+                                s.warning = warning.clone();
+                                s.revoked = standing.revoked;
+                                s.clock_off_hours = standing.clock_off_hours();
                                 s.online = !matches!(e, SyncError::Offline(_));
                                 s.failures += 1;
                                 s.last_error = Some(msg.clone());

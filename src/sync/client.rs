@@ -20,6 +20,9 @@ pub enum SyncError {
     Offline(String),
     #[error("the server refused the device's token: {0}")]
     Unauthorized(String),
+    /// The back office revoked this device's token.
+    #[error("{0}")]
+    Revoked(String),
     #[error("the server answered {status}: {message}")]
     Http { status: u16, message: String },
     #[error("{0}")]
@@ -33,7 +36,7 @@ impl SyncError {
     pub fn is_transient(&self) -> bool {
         match self {
             SyncError::Offline(_) => true,
-            SyncError::Http { status, .. } => *status >= 500,
+            SyncError::Http { status, .. } => *status >= 500 || *status == 429,
             _ => false,
         }
     }
@@ -89,18 +92,25 @@ impl Client {
         if status.is_success() {
             return Ok(resp);
         }
-        let message = resp
+        let (message, code) = resp
             .json::<ErrorBody>()
-            .map(|b| b.error)
-            .unwrap_or_else(|_| status.canonical_reason().unwrap_or("error").to_string());
-        Err(if status.as_u16() == 401 {
-            SyncError::Unauthorized(message)
-        } else {
-            SyncError::Http {
-                status: status.as_u16(),
-                message,
-            }
-        })
+            .map(|b| (b.error, b.code))
+            .unwrap_or_else(|_| {
+                let reason = status.canonical_reason().unwrap_or("error").to_string();
+                (reason, None)
+            });
+        Err(
+            if status.as_u16() == 401 && code.as_deref() == Some(REVOKED) {
+                SyncError::Revoked(message)
+            } else if status.as_u16() == 401 {
+                SyncError::Unauthorized(message)
+            } else {
+                SyncError::Http {
+                    status: status.as_u16(),
+                    message,
+                }
+            },
+        )
     }
 
     fn offline(e: reqwest::Error) -> SyncError {
@@ -207,8 +217,80 @@ fn cursor(ledger: &Ledger, key: &str) -> Result<i64, SyncError> {
         .unwrap_or(0))
 }
 
-/// One sync: push everything pending, then pull until the server has nothing more.
+/// Sync-state keys this module keeps on the device besides cursors.
+pub mod keys {
+    /// The server's message when it said this device was revoked; cleared by a sync that works.
+    pub const REVOKED: &str = "revoked";
+    /// Seconds the server's clock was ahead of this device's (negative: behind), at the last
+    /// answer that said.
+    pub const CLOCK_OFFSET: &str = "clock_offset_secs";
+}
+
+/// What the device knows about its standing with the server, for `status` and the status bar.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Standing {
+    /// The server said this device's token was revoked.
+    pub revoked: bool,
+    /// How far this device's clock is from the server's, in seconds (server minus device).
+    pub clock_offset_secs: Option<i64>,
+}
+
+impl Standing {
+    pub fn of(ledger: &Ledger) -> Result<Standing, SyncError> {
+        Ok(Standing {
+            revoked: ledger.sync_value(keys::REVOKED)?.is_some(),
+            clock_offset_secs: ledger
+                .sync_value(keys::CLOCK_OFFSET)?
+                .and_then(|v| v.parse().ok()),
+        })
+    }
+
+    /// Hours the device's clock is off by, when that is more than the stated skew.
+    pub fn clock_off_hours(&self) -> Option<i64> {
+        self.clock_offset_secs
+            .filter(|s| s.abs() > crate::ledger::clock::MAX_CLOCK_SKEW_SECS)
+            .map(|s| s.abs() / 3600)
+    }
+
+    /// The warning a person must act on, if any: revoked first, then the clock.
+    pub fn warning(&self) -> Option<String> {
+        if self.revoked {
+            return Some("revoked: ask the back office to enroll this device again".into());
+        }
+        self.clock_off_hours()
+            .map(|h| format!("this device's clock is off by {h} h: set the date and time"))
+    }
+}
+
+/// Records how far this device's clock is from the server's `server_time`.
+fn record_clock(ledger: &mut Ledger, server_time: Option<&str>) -> Result<(), SyncError> {
+    let Some(t) = server_time.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()) else {
+        return Ok(());
+    };
+    let offset = (t.with_timezone(&chrono::Utc) - ledger.clock().now()).num_seconds();
+    ledger.set_sync_value(keys::CLOCK_OFFSET, &offset.to_string())?;
+    Ok(())
+}
+
+/// One sync: push everything pending, then pull until the server has nothing more. A device the
+/// server says is revoked records it (for `status` and the status bar).
 pub fn sync_once(ledger: &mut Ledger, client: &Client) -> Result<SyncReport, SyncError> {
+    match sync_inner(ledger, client) {
+        Err(SyncError::Revoked(m)) => {
+            ledger.set_sync_value(keys::REVOKED, &m)?;
+            Err(SyncError::Revoked(m))
+        }
+        Ok(r) => {
+            if ledger.sync_value(keys::REVOKED)?.is_some() {
+                ledger.delete_sync_value(keys::REVOKED)?;
+            }
+            Ok(r)
+        }
+        other => other,
+    }
+}
+
+fn sync_inner(ledger: &mut Ledger, client: &Client) -> Result<SyncReport, SyncError> {
     let started = Instant::now();
     let mut report = SyncReport::default();
     let now = crate::ledger::clock::timestamp(ledger.clock().now());
@@ -223,7 +305,9 @@ pub fn sync_once(ledger: &mut Ledger, client: &Client) -> Result<SyncReport, Syn
     // (a release, then a shipment from the released lot).
     loop {
         let next_change = ledger.pending_lot_changes(1)?.into_iter().next();
-        let pending = ledger.pending_upto(PUSH_CHUNK, next_change.as_ref().map(|c| c.after_seq))?;
+        // Whole batches only: the server accepts or refuses a batch as a whole.
+        let pending =
+            ledger.pending_batches(PUSH_CHUNK, next_change.as_ref().map(|c| c.after_seq))?;
         if pending.is_empty() {
             if next_change.is_none() {
                 break;
@@ -247,6 +331,15 @@ pub fn sync_once(ledger: &mut Ledger, client: &Client) -> Result<SyncReport, Syn
                 .into_iter()
                 .map(PushResult::into_verdict)
                 .collect();
+            if verdicts.len() < n {
+                return Err(SyncError::Http {
+                    status: 200,
+                    message: format!(
+                        "the server answered {} of {n} pushed lot status changes",
+                        verdicts.len()
+                    ),
+                });
+            }
             report.lot_changes_pushed += n;
             report.lot_changes_rejected += verdicts
                 .iter()
@@ -256,7 +349,16 @@ pub fn sync_once(ledger: &mut Ledger, client: &Client) -> Result<SyncReport, Syn
             continue;
         }
         let n = pending.len();
-        let resp = client.push(pending.iter().map(WireMovement::from).collect())?;
+        let resp = client.push(
+            pending
+                .iter()
+                .map(|(r, size)| WireMovement {
+                    batch_size: Some(*size),
+                    ..WireMovement::from(r)
+                })
+                .collect(),
+        )?;
+        record_clock(ledger, resp.server_time.as_deref())?;
         let verdicts: Vec<_> = resp
             .results
             .into_iter()
@@ -269,7 +371,14 @@ pub fn sync_once(ledger: &mut Ledger, client: &Client) -> Result<SyncReport, Syn
             }
         }
         report.pushed += n;
+        let answered = verdicts.len();
         ledger.record_verdicts(&verdicts)?;
+        if answered < n {
+            return Err(SyncError::Http {
+                status: 200,
+                message: format!("the server answered {answered} of {n} pushed movements"),
+            });
+        }
     }
     // Pull until the server has nothing more.
     loop {
@@ -278,6 +387,7 @@ pub fn sync_once(ledger: &mut Ledger, client: &Client) -> Result<SyncReport, Syn
             cursor(ledger, "lot_event_cursor")?,
             cursor(ledger, "master_version")?,
         )?;
+        record_clock(ledger, resp.server_time.as_deref())?;
         if let Some(m) = resp.master {
             ledger.apply_master(&m.into())?;
             report.master_updated = true;

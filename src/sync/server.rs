@@ -3,35 +3,90 @@
 //! loopback.
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path as UrlPath, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Extension, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::wire::*;
 use super::{hash_token, OPENAPI};
 use crate::ledger::lots::LotChange;
-use crate::ledger::replica::Record;
+use crate::ledger::replica::{BatchSizes, Record};
 use crate::ledger::reports::ExpiryFilter;
 use crate::ledger::{Error as LedgerError, Ledger};
 
-/// The server's state: one ledger, one writer.
+/// What the server allows one client.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// A connection that has not sent a whole request head within this is closed (a client that
+    /// opens connections and never finishes its headers ties nothing up for long).
+    pub header_read_timeout: Duration,
+    /// Requests one device may have running at once; beyond, 429 with Retry-After. A device syncs
+    /// one request at a time, so a few leave room for a retry while an old request finishes.
+    pub per_device: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_read_timeout: Duration::from_secs(10),
+            per_device: 4,
+        }
+    }
+}
+
+/// Seconds a device is told to wait (Retry-After) when it has too many requests running.
+pub const RETRY_AFTER_SECS: u64 = 2;
+
+/// The server's state: one ledger, one writer, and the requests each device has running.
 #[derive(Clone)]
 pub struct AppState {
     ledger: Arc<Mutex<Ledger>>,
+    running: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
+    per_device: usize,
 }
 
 impl AppState {
     pub fn new(ledger: Ledger) -> AppState {
+        AppState::with_limits(ledger, &Limits::default())
+    }
+
+    pub fn with_limits(ledger: Ledger, limits: &Limits) -> AppState {
         AppState {
             ledger: Arc::new(Mutex::new(ledger)),
+            running: Arc::default(),
+            per_device: limits.per_device.max(1),
         }
+    }
+
+    /// A place for one more request of `device`, or 429.
+    fn admit(&self, device: &str) -> ApiResult<OwnedSemaphorePermit> {
+        let slots = self
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(device.to_string())
+            .or_insert_with(|| Arc::new(Semaphore::new(self.per_device)))
+            .clone();
+        slots.try_acquire_owned().map_err(|_| ApiError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            message: format!(
+                "device {device} already has {} requests running; retry in {RETRY_AFTER_SECS} s",
+                self.per_device
+            ),
+            code: Some("busy"),
+            retry_after: Some(RETRY_AFTER_SECS),
+        })
     }
 }
 
@@ -40,6 +95,8 @@ impl AppState {
 pub struct ApiError {
     status: StatusCode,
     message: String,
+    code: Option<&'static str>,
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -47,7 +104,13 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
+            code: None,
+            retry_after: None,
         }
+    }
+
+    fn bad(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, message)
     }
 }
 
@@ -70,15 +133,39 @@ impl From<LedgerError> for ApiError {
     }
 }
 
+impl From<QueryRejection> for ApiError {
+    fn from(e: QueryRejection) -> Self {
+        ApiError::bad(format!("bad query parameters: {}", e.body_text()))
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(e: BytesRejection) -> Self {
+        let status = e.status();
+        let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            format!("a request body has at most {MAX_BODY} bytes")
+        } else {
+            format!("cannot read the request body: {}", e.body_text())
+        };
+        ApiError::new(status, message)
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let mut r = (
             self.status,
             Json(ErrorBody {
                 error: self.message,
+                code: self.code.map(String::from),
             }),
         )
-            .into_response()
+            .into_response();
+        if let Some(secs) = self.retry_after {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        r
     }
 }
 
@@ -98,7 +185,8 @@ async fn with_ledger<T: Send + 'static>(
     .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error"))?
 }
 
-/// The device a request's bearer token belongs to; 401 otherwise.
+/// The device a request's bearer token belongs to; 401 otherwise (with code `revoked` when the
+/// token was revoked, so the device can say so).
 async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<String> {
     let token = headers
         .get(header::AUTHORIZATION)
@@ -113,23 +201,48 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<String
             )
         })?;
     let hash = hash_token(token);
-    with_ledger(state, move |l| Ok(l.device_for(&hash)?))
-        .await?
-        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unknown or revoked token"))
+    match with_ledger(state, move |l| Ok(l.device_by_token(&hash)?)).await? {
+        Some((name, None)) => Ok(name),
+        Some((name, Some(at))) => Err(ApiError {
+            status: StatusCode::UNAUTHORIZED,
+            message: format!(
+                "device {name} was revoked on {at}: ask the back office to enroll this device again"
+            ),
+            code: Some(REVOKED),
+            retry_after: None,
+        }),
+        None => Err(ApiError::new(StatusCode::UNAUTHORIZED, "unknown token")),
+    }
+}
+
+/// The authenticated device of a request.
+#[derive(Debug, Clone)]
+struct DeviceName(String);
+
+/// In front of every route that needs a device: the token is checked from the headers alone,
+/// before any body is read, and the device gets a place among its running requests (429 beyond).
+async fn require_device(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> ApiResult<Response> {
+    let device = authenticate(&state, req.headers()).await?;
+    let _running = state.admit(&device)?;
+    req.extensions_mut().insert(DeviceName(device));
+    Ok(next.run(req).await)
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> ApiResult<T> {
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            format!("malformed request body: {e}"),
-        )
-    })
+    serde_json::from_slice(body).map_err(|e| ApiError::bad(format!("malformed request body: {e}")))
+}
+
+fn server_time() -> Option<String> {
+    Some(crate::ledger::clock::timestamp(chrono::Utc::now()))
 }
 
 async fn health() -> Json<serde_json::Value> {
     Json(
-        serde_json::json!({"status": "ok", "protocol": VERSION, "version": env!("CARGO_PKG_VERSION")}),
+        serde_json::json!({"status": "ok", "protocol": VERSION, "version": env!("CARGO_PKG_VERSION"), "server_time": server_time()}),
     )
 }
 
@@ -139,9 +252,8 @@ async fn openapi() -> impl IntoResponse {
 
 async fn whoami(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Extension(DeviceName(device)): Extension<DeviceName>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let device = authenticate(&state, &headers).await?;
     // The tag the device puts in the lot codes it generates, handed out on first ask.
     let name = device.clone();
     let tag = with_ledger(&state, move |l| Ok(l.device_lot_tag(&name)?)).await?;
@@ -150,13 +262,51 @@ async fn whoami(
     ))
 }
 
+/// The checks the wire can make before the ledger's rules: who made each movement, ids, dates.
+fn check_pushed(device: &str, m: &WireMovement) -> ApiResult<()> {
+    if m.device != device {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!("movement {} says it was made by {}, but this is {device}: a device pushes only as itself", m.id, m.device),
+        ));
+    }
+    for (what, id) in [("id", &m.id), ("batch_id", &m.batch_id)] {
+        if uuid::Uuid::parse_str(id).is_err() {
+            return Err(ApiError::bad(format!(
+                "movement {what} '{id}' is not a UUID"
+            )));
+        }
+    }
+    if chrono::DateTime::parse_from_rfc3339(&m.created_at).is_err() {
+        return Err(ApiError::bad(format!(
+            "movement {}: created_at '{}' is not an RFC 3339 date and time like 2026-06-15T09:30:00Z",
+            m.id,
+            m.created_at.chars().take(40).collect::<String>()
+        )));
+    }
+    if !(1..=crate::ledger::MAX_QTY).contains(&m.qty) {
+        return Err(ApiError::bad(format!(
+            "movement {}: qty {} is not between 1 and {}",
+            m.id,
+            m.qty,
+            crate::ledger::MAX_QTY
+        )));
+    }
+    if m.batch_size.is_some_and(|n| n == 0 || n > MAX_PUSH) {
+        return Err(ApiError::bad(format!(
+            "movement {}: batch_size is between 1 and {MAX_PUSH}",
+            m.id
+        )));
+    }
+    Ok(())
+}
+
 async fn push(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
+    Extension(DeviceName(device)): Extension<DeviceName>,
+    body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<PushResponse>> {
-    let device = authenticate(&state, &headers).await?;
-    let req: PushRequest = parse_json(&body)?;
+    let req: PushRequest = parse_json(&body?)?;
     if req.movements.len() > MAX_PUSH {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -166,19 +316,15 @@ async fn push(
             ),
         ));
     }
+    let mut sizes = BatchSizes::new();
     for m in &req.movements {
-        if m.device != device {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                format!("movement {} says it was made by {}, but this is {device}: a device pushes only as itself", m.id, m.device),
-            ));
-        }
-        for (what, id) in [("id", &m.id), ("batch_id", &m.batch_id)] {
-            if uuid::Uuid::parse_str(id).is_err() {
-                return Err(ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    format!("movement {what} '{id}' is not a UUID"),
-                ));
+        check_pushed(&device, m)?;
+        if let Some(n) = m.batch_size {
+            if *sizes.entry(m.batch_id.clone()).or_insert(n) != n {
+                return Err(ApiError::bad(format!(
+                    "the movements of batch {} give different batch sizes",
+                    m.batch_id
+                )));
             }
         }
     }
@@ -202,7 +348,7 @@ async fn push(
     let records: Vec<Record> = req.movements.into_iter().map(Record::from).collect();
     let changes: Vec<LotChange> = req.lot_changes.into_iter().map(LotChange::from).collect();
     let (verdicts, lot_verdicts) = with_ledger(&state, move |l| {
-        let verdicts = l.accept_batches(&device, &records)?;
+        let verdicts = l.accept_batches(&device, &records, &sizes)?;
         // After the movements: a device sends a change with the movements made before it.
         let lot_verdicts = if changes.is_empty() {
             vec![]
@@ -221,6 +367,7 @@ async fn push(
             .into_iter()
             .map(|(id, v)| PushResult::from_verdict(id, v))
             .collect(),
+        server_time: server_time(),
     }))
 }
 
@@ -238,18 +385,23 @@ struct PullParams {
 
 async fn pull(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    params: Result<Query<PullParams>, axum::extract::rejection::QueryRejection>,
+    params: Result<Query<PullParams>, QueryRejection>,
 ) -> ApiResult<Json<PullResponse>> {
-    authenticate(&state, &headers).await?;
-    let Query(p) = params
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("bad pull parameters: {e}")))?;
-    let limit = p.limit.unwrap_or(MAX_PULL).clamp(1, MAX_PULL);
-    if p.after < 0 || p.lot_events_after < 0 {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "cursors are not negative",
-        ));
+    let Query(p) = params?;
+    for (name, v) in [
+        ("after", p.after),
+        ("lot_events_after", p.lot_events_after),
+        ("master_version", p.master_version),
+    ] {
+        if v < 0 {
+            return Err(ApiError::bad(format!(
+                "{name} is a position or version, never negative (0 to start)"
+            )));
+        }
+    }
+    let limit = p.limit.unwrap_or(MAX_PULL);
+    if !(1..=MAX_PULL).contains(&limit) {
+        return Err(ApiError::bad(format!("limit is between 1 and {MAX_PULL}")));
     }
     let resp = with_ledger(&state, move |l| {
         let version = l.master_version()?;
@@ -274,69 +426,68 @@ async fn pull(
             lot_events: events.iter().map(WireLotEvent::from).collect(),
             master: master.as_ref().map(WireMaster::from),
             more,
+            server_time: server_time(),
         })
     })
     .await?;
     Ok(Json(resp))
 }
 
-async fn report(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    UrlPath(kind): UrlPath<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> ApiResult<Response> {
-    authenticate(&state, &headers).await?;
-    let csv = match q.get("format").map(String::as_str) {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(other) => {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                format!("format '{other}': use json or csv"),
-            ))
-        }
-    };
-    let rows: serde_json::Value = with_ledger(&state, move |l| {
-        let get = |k: &str| q.get(k).cloned();
-        let v = match kind.as_str() {
-            "stock-by-lot" => serde_json::to_value(l.stock_by_lot(
-                get("item").as_deref(),
-                get("location").as_deref(),
-                get("lot").as_deref(),
-            )?),
-            "expiry" => {
-                serde_json::to_value(l.expiry_report(&ExpiryFilter {
-                    expired: get("expired").is_some_and(|v| v == "true" || v == "1"),
-                    within_days: get("within_days").map(|v| v.parse()).transpose().map_err(
-                        |_| ApiError::new(StatusCode::BAD_REQUEST, "within_days is a number"),
-                    )?,
-                    item: get("item"),
-                })?)
-            }
-            "lot-transactions" => {
-                let (Some(item), Some(lot)) = (get("item"), get("lot")) else {
-                    return Err(ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "lot-transactions needs item and lot",
-                    ));
-                };
-                serde_json::to_value(l.lot_transactions(&item, &lot)?)
-            }
-            "serials" => serde_json::to_value(l.serials_report(get("item").as_deref())?),
-            "pick-lists" => serde_json::to_value(l.pick_list_report()?),
-            "purchase-orders" => serde_json::to_value(l.purchase_order_report()?),
-            other => {
-                return Err(ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    format!("no report '{other}': stock-by-lot, expiry, lot-transactions, serials, pick-lists, purchase-orders"),
-                ))
-            }
-        };
-        v.map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error"))
-    })
-    .await?;
-    if csv {
+/// Output of a report: JSON (the default) or CSV.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum ReportFormat {
+    #[default]
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StockParams {
+    item: Option<String>,
+    location: Option<String>,
+    lot: Option<String>,
+    #[serde(default)]
+    format: ReportFormat,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExpiryParams {
+    item: Option<String>,
+    #[serde(default)]
+    expired: bool,
+    within_days: Option<i64>,
+    #[serde(default)]
+    format: ReportFormat,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LotTransactionParams {
+    item: String,
+    lot: String,
+    #[serde(default)]
+    format: ReportFormat,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SerialParams {
+    item: Option<String>,
+    #[serde(default)]
+    format: ReportFormat,
+}
+
+/// Most days ahead the expiry report looks.
+pub const MAX_WITHIN_DAYS: i64 = 36_500;
+
+/// Rows as JSON or CSV.
+fn rows_response<T: serde::Serialize>(rows: Vec<T>, format: ReportFormat) -> ApiResult<Response> {
+    let internal = |_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
+    let rows = serde_json::to_value(rows).map_err(internal)?;
+    if format == ReportFormat::Csv {
         let rows = rows.as_array().cloned().unwrap_or_default();
         let text = crate::rows::to_csv(&rows)
             .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error"))?;
@@ -346,6 +497,84 @@ async fn report(
     }
 }
 
+async fn stock_by_lot(
+    State(state): State<AppState>,
+    q: Result<Query<StockParams>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(q) = q?;
+    let rows = with_ledger(&state, move |l| {
+        Ok(l.stock_by_lot(q.item.as_deref(), q.location.as_deref(), q.lot.as_deref())?)
+    })
+    .await?;
+    rows_response(rows, q.format)
+}
+
+async fn expiry(
+    State(state): State<AppState>,
+    q: Result<Query<ExpiryParams>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(q) = q?;
+    if q.within_days
+        .is_some_and(|d| !(0..=MAX_WITHIN_DAYS).contains(&d))
+    {
+        return Err(ApiError::bad(format!(
+            "within_days is between 0 and {MAX_WITHIN_DAYS}"
+        )));
+    }
+    let filter = ExpiryFilter {
+        expired: q.expired,
+        within_days: q.within_days,
+        item: q.item,
+    };
+    let rows = with_ledger(&state, move |l| Ok(l.expiry_report(&filter)?)).await?;
+    rows_response(rows, q.format)
+}
+
+async fn lot_transactions(
+    State(state): State<AppState>,
+    q: Result<Query<LotTransactionParams>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(q) = q?;
+    let (item, lot) = (q.item, q.lot);
+    let rows = with_ledger(&state, move |l| Ok(l.lot_transactions(&item, &lot)?)).await?;
+    rows_response(rows, q.format)
+}
+
+async fn serials(
+    State(state): State<AppState>,
+    q: Result<Query<SerialParams>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(q) = q?;
+    let rows = with_ledger(&state, move |l| Ok(l.serials_report(q.item.as_deref())?)).await?;
+    rows_response(rows, q.format)
+}
+
+/// Only the output format: the document reports take no filter.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FormatParams {
+    #[serde(default)]
+    format: ReportFormat,
+}
+
+async fn pick_lists(
+    State(state): State<AppState>,
+    q: Result<Query<FormatParams>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(q) = q?;
+    let rows = with_ledger(&state, move |l| Ok(l.pick_list_report()?)).await?;
+    rows_response(rows, q.format)
+}
+
+async fn purchase_orders(
+    State(state): State<AppState>,
+    q: Result<Query<FormatParams>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(q) = q?;
+    let rows = with_ledger(&state, move |l| Ok(l.purchase_order_report()?)).await?;
+    rows_response(rows, q.format)
+}
+
 async fn not_found() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
@@ -353,15 +582,58 @@ async fn not_found() -> ApiError {
     )
 }
 
+/// Whether a route needs a device token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Public,
+    Device,
+}
+
+/// Every route of the server: (path, method, access, handler). [`app`] is built from this list,
+/// and the contract test checks it against `assets/openapi.json`, both ways.
+pub fn routes() -> Vec<(&'static str, &'static str, Access, MethodRouter<AppState>)> {
+    use Access::*;
+    vec![
+        ("/v1/health", "get", Public, get(health)),
+        ("/v1/openapi.json", "get", Public, get(openapi)),
+        ("/v1/whoami", "get", Device, get(whoami)),
+        ("/v1/push", "post", Device, post(push)),
+        ("/v1/pull", "get", Device, get(pull)),
+        ("/v1/reports/stock-by-lot", "get", Device, get(stock_by_lot)),
+        ("/v1/reports/expiry", "get", Device, get(expiry)),
+        (
+            "/v1/reports/lot-transactions",
+            "get",
+            Device,
+            get(lot_transactions),
+        ),
+        ("/v1/reports/serials", "get", Device, get(serials)),
+        ("/v1/reports/pick-lists", "get", Device, get(pick_lists)),
+        (
+            "/v1/reports/purchase-orders",
+            "get",
+            Device,
+            get(purchase_orders),
+        ),
+    ]
+}
+
 /// The whole server.
 pub fn app(state: AppState) -> Router {
-    Router::new()
-        .route("/v1/health", get(health))
-        .route("/v1/openapi.json", get(openapi))
-        .route("/v1/whoami", get(whoami))
-        .route("/v1/push", post(push))
-        .route("/v1/pull", get(pull))
-        .route("/v1/reports/{kind}", get(report))
+    let mut public = Router::new();
+    let mut devices = Router::new();
+    for (path, _, access, handler) in routes() {
+        match access {
+            Access::Public => public = public.route(path, handler),
+            Access::Device => devices = devices.route(path, handler),
+        }
+    }
+    let devices = devices.route_layer(middleware::from_fn_with_state(
+        state.clone(),
+        require_device,
+    ));
+    public
+        .merge(devices)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
@@ -374,6 +646,63 @@ pub struct Tls {
     pub key: PathBuf,
 }
 
+/// Accepts connections until `shutdown`, then lets running requests finish (5 s at most).
+/// HTTP/1.1 only (devices speak nothing else): every connection goes straight to hyper's HTTP/1
+/// reader, whose header read timeout closes a connection that has not sent a whole request head
+/// in time, including one that sends nothing at all. The TLS handshake has the same limit.
+async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    limits: Limits,
+    mut shutdown: tokio::sync::oneshot::Receiver<()>,
+) {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    loop {
+        let tcp = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, _)) => tcp,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little, keep serving.
+                    eprintln!("cannot accept a connection: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let _ = tcp.set_nodelay(true);
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        match &tls {
+            None => {
+                let conn = http.serve_connection(hyper_util::rt::TokioIo::new(tcp), service);
+                tokio::spawn(graceful.watch(conn));
+            }
+            Some(acceptor) => {
+                let handshake = acceptor.accept(tcp);
+                let http = http.clone();
+                let watcher = graceful.watcher();
+                let limit = limits.header_read_timeout;
+                tokio::spawn(async move {
+                    if let Ok(Ok(stream)) = tokio::time::timeout(limit, handshake).await {
+                        let conn =
+                            http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+                        let _ = watcher.watch(conn).await;
+                    }
+                });
+            }
+        }
+    }
+    drop(listener);
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+    }
+}
+
 /// A server running on its own thread (tests, and `serve` itself), stopped by [`RunningServer::stop`].
 pub struct RunningServer {
     pub addr: SocketAddr,
@@ -381,60 +710,76 @@ pub struct RunningServer {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
+/// How `serve` runs: TLS or plain HTTP, and the limits on clients.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub tls: Option<Tls>,
+    /// Plain HTTP on an address other than loopback, on purpose (a proxy in front ends TLS).
+    pub insecure_http: bool,
+    pub limits: Limits,
+}
+
 impl RunningServer {
     /// Opens the database and listens on `listen` (`127.0.0.1:0` picks a free port).
     pub fn start(db: &Path, listen: &str, tls: Option<Tls>) -> anyhow::Result<RunningServer> {
+        RunningServer::start_with(
+            db,
+            listen,
+            Options {
+                tls,
+                ..Default::default()
+            },
+        )
+    }
+
+    /// [`RunningServer::start`] with every option. Plain HTTP is refused on an address other
+    /// than loopback unless `insecure_http` says so: device tokens would cross the network in
+    /// clear.
+    pub fn start_with(db: &Path, listen: &str, options: Options) -> anyhow::Result<RunningServer> {
+        let addr: SocketAddr = listen.parse().map_err(|_| {
+            anyhow::anyhow!("--listen '{listen}' is not an address like 127.0.0.1:8080")
+        })?;
+        if options.tls.is_none() && !addr.ip().is_loopback() && !options.insecure_http {
+            anyhow::bail!(
+                "refusing to serve plain HTTP on {addr}: device tokens and stock data would cross the network unencrypted. \
+                 Give --tls-cert and --tls-key, listen on 127.0.0.1, or add --insecure-http if a proxy in front of this server ends TLS"
+            );
+        }
         let ledger = Ledger::open(db)?;
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()?;
-        let addr: SocketAddr = listen.parse().map_err(|_| {
-            anyhow::anyhow!("--listen '{listen}' is not an address like 127.0.0.1:8080")
-        })?;
         let std_listener = std::net::TcpListener::bind(addr)
             .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let app = app(AppState::new(ledger));
-        let tls_config = match &tls {
+        let limits = options.limits.clone();
+        let app = app(AppState::with_limits(ledger, &limits));
+        let tls_config = match &options.tls {
             Some(t) => {
                 let _ = rustls::crypto::ring::default_provider().install_default();
-                Some(
-                    rt.block_on(axum_server::tls_rustls::RustlsConfig::from_pem_file(
+                let config = rt
+                    .block_on(axum_server::tls_rustls::RustlsConfig::from_pem_file(
                         &t.cert, &t.key,
                     ))
-                    .map_err(|e| anyhow::anyhow!("cannot load the TLS certificate or key: {e}"))?,
-                )
+                    .map_err(|e| anyhow::anyhow!("cannot load the TLS certificate or key: {e}"))?;
+                // HTTP/1.1 only, as `serve_connections` speaks.
+                let mut inner = (*config.get_inner()).clone();
+                inner.alpn_protocols = vec![b"http/1.1".to_vec()];
+                Some(axum_server::tls_rustls::RustlsConfig::from_config(
+                    Arc::new(inner),
+                ))
             }
             None => None,
         };
         let thread = std::thread::spawn(move || {
             rt.block_on(async move {
-                match tls_config {
-                    None => {
-                        let listener = tokio::net::TcpListener::from_std(std_listener)
-                            .expect("a bound listener");
-                        let _ = axum::serve(listener, app)
-                            .with_graceful_shutdown(async move {
-                                let _ = rx.await;
-                            })
-                            .await;
-                    }
-                    Some(config) => {
-                        let handle = axum_server::Handle::new();
-                        let h = handle.clone();
-                        tokio::spawn(async move {
-                            let _ = rx.await;
-                            h.graceful_shutdown(Some(std::time::Duration::from_secs(5)));
-                        });
-                        let _ = axum_server::from_tcp_rustls(std_listener, config)
-                            .handle(handle)
-                            .serve(app.into_make_service())
-                            .await;
-                    }
-                }
+                let listener =
+                    tokio::net::TcpListener::from_std(std_listener).expect("a bound listener");
+                let tls = tls_config.map(|c| tokio_rustls::TlsAcceptor::from(c.get_inner()));
+                serve_connections(listener, app, tls, limits, rx).await;
             });
         });
         Ok(RunningServer {

@@ -14,12 +14,17 @@ use crate::ledger::{
 
 /// Protocol version, in the path (`/v1/...`) and in `/v1/health`.
 pub const VERSION: u32 = 1;
-/// Most movements one push may carry.
-pub const MAX_PUSH: usize = 10_000;
+/// Most movements one push may carry: a whole device batch travels in one push, and the ledger
+/// makes batches of up to `MAX_BATCH` movements, so a push admits that many.
+pub const MAX_PUSH: usize = crate::ledger::MAX_BATCH;
 /// Most movements one pull page holds.
 pub const MAX_PULL: i64 = 10_000;
-/// Largest request body the server reads.
-pub const MAX_BODY: usize = 16 * 1024 * 1024;
+/// Room for one movement in a push body. A movement within the ledger's field limits serializes
+/// to well under this (about 450 bytes with a serial, a lot and both dates).
+pub const MAX_MOVEMENT_BYTES: usize = 1024;
+/// Largest request body the server reads (from an authenticated device only; the token is checked
+/// before the body is read): a push of `MAX_PUSH` movements, about 98 MiB.
+pub const MAX_BODY: usize = MAX_PUSH * MAX_MOVEMENT_BYTES;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -55,6 +60,10 @@ pub struct WireMovement {
     /// entered (scanned or typed). Never sent on a pull.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lot_origin: Option<LotOrigin>,
+    /// On a push: how many movements the movement's batch has. The push must carry all of them
+    /// (less those the server already has), or the whole batch is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_size: Option<usize>,
 }
 
 impl From<&Record> for WireMovement {
@@ -79,6 +88,7 @@ impl From<&Record> for WireMovement {
             lot_production: r.lot_production,
             seq: e.seq,
             lot_origin: r.lot_origin,
+            batch_size: None,
         }
     }
 }
@@ -194,6 +204,9 @@ pub struct PushResponse {
     /// One verdict per pushed lot change (absent when none were pushed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lot_changes: Vec<PushResult>,
+    /// The server's clock when it answered (RFC 3339): devices measure their own clock by it.
+    #[serde(default)]
+    pub server_time: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -488,9 +501,19 @@ pub struct PullResponse {
     pub lot_event_cursor: i64,
     /// More movements wait after this page.
     pub more: bool,
+    /// The server's clock when it answered (RFC 3339): devices measure their own clock by it.
+    #[serde(default)]
+    pub server_time: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub error: String,
+    /// A machine-readable kind of error where a device acts on it: `revoked` (the device's token
+    /// was revoked), `busy` (too many requests at once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
+
+/// `ErrorBody.code` of a revoked device's token.
+pub const REVOKED: &str = "revoked";

@@ -563,6 +563,9 @@ impl App {
         s.set_enrolled(l.sync_value("server").ok().flatten().is_some());
         s.set_pending(pending as i32);
         s.set_conflicts(conflicts as i32);
+        let standing = crate::sync::client::Standing::of(&l).unwrap_or_default();
+        s.set_revoked(standing.revoked);
+        s.set_clock_off_hours(standing.clock_off_hours().unwrap_or(0) as i32);
         s.set_last_sync(
             l.sync_value("last_success")
                 .ok()
@@ -634,6 +637,8 @@ impl App {
                     g.set_online(s.online);
                     g.set_pending(s.pending as i32);
                     g.set_conflicts(s.conflicts as i32);
+                    g.set_revoked(s.revoked);
+                    g.set_clock_off_hours(s.clock_off_hours.unwrap_or(0) as i32);
                 }
             });
         });
@@ -738,7 +743,8 @@ fn demo_conflict(device: &mut Ledger) -> anyhow::Result<()> {
         customer: Some("Pharmacy Lindqvist".into()),
         ..Default::default()
     })?;
-    let verdicts = server.accept_batches("handheld-07", &device.pending(100)?)?;
+    let verdicts =
+        server.accept_batches("handheld-07", &device.pending(100)?, &Default::default())?;
     device.record_verdicts(&verdicts)?;
     Ok(())
 }

@@ -195,12 +195,29 @@ fn implausible_pushes_are_rejected_with_the_field_and_value() {
     // created_at: RFC 3339, and not ahead of the server's clock by more than the skew.
     let bolt = json!({"kind": "receive", "item": "BOLT", "qty": 1, "from": "SUPPLIER", "to": "A1"});
     let ahead = (chrono::Utc::now() + chrono::Duration::hours(25)).to_rfc3339();
+    // A timestamp that is not one makes the request malformed: 400, nothing recorded.
+    for at in ["not a date".to_string(), "9".repeat(100_000)] {
+        let mut m = wire("dev-a", bolt.clone());
+        m["created_at"] = json!(at);
+        let r = reqwest::blocking::Client::new()
+            .post(format!("{}/v1/push", site.url))
+            .bearer_auth(&a.token)
+            .json(&json!({ "movements": [m] }))
+            .send()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 400);
+        let body: Value = r.json().unwrap();
+        let error = body["error"].as_str().unwrap();
+        assert!(
+            error.contains("is not an RFC 3339 date and time"),
+            "{error}"
+        );
+        assert!(
+            error.len() < 300,
+            "the answer echoes the whole value: {error}"
+        );
+    }
     for (at, words) in [
-        (
-            "not a date".to_string(),
-            "created_at 'not a date' is not an RFC 3339 timestamp",
-        ),
-        ("9".repeat(100_000), "a created_at has at most 40"),
         (ahead, "more than 24 hours ahead of the server's clock"),
         ("1970-01-01T00:00:00Z".to_string(), "before 1980"),
     ] {

@@ -3,7 +3,9 @@
 
 mod classify;
 mod cli;
+mod contract;
 mod crash;
+mod guard;
 mod harness;
 mod import;
 mod integrity;

@@ -350,7 +350,7 @@ fn bad_requests_get_4xx_and_change_nothing() {
                 .unwrap()
                 .trim_end_matches("]}")
                 .to_string();
-            10_001
+            lotkeeper::sync::wire::MAX_PUSH + 1
         ]
         .join(",")
     );

@@ -353,3 +353,51 @@ fn settings_conflicts_camera_and_resume_through_the_screens() {
     tap(w, "Done");
     assert_eq!(w.get_screen(), 1);
 }
+
+/// The status bar says what a person must do: a revoked device says so instead of "Online", and
+/// a device whose clock is off (as its last sync measured) says by how much.
+#[test]
+fn the_status_bar_says_revoked_and_a_wrong_clock() {
+    use lotkeeper::sync::client::keys;
+    headless::init();
+    let mut l = ledger();
+    l.enroll("http://127.0.0.1:9", "lk_test", "handheld-07")
+        .unwrap();
+    let app = App::new(l).unwrap();
+    let w = &app.window;
+    w.show().unwrap();
+    app.refresh_status();
+    assert!(!shows(
+        w,
+        "Revoked: ask the back office to enroll this device again"
+    ));
+    assert!(!w.global::<StatusAdapter>().get_revoked());
+    {
+        let mut l = app.ledger.borrow_mut();
+        l.set_sync_value(keys::REVOKED, "device handheld-07 was revoked")
+            .unwrap();
+        l.set_sync_value(keys::CLOCK_OFFSET, &(72 * 3600 + 5).to_string())
+            .unwrap();
+    }
+    app.refresh_status();
+    let s = w.global::<StatusAdapter>();
+    assert!(s.get_revoked());
+    assert_eq!(s.get_clock_off_hours(), 72);
+    assert!(shows(
+        w,
+        "Revoked: ask the back office to enroll this device again"
+    ));
+    assert!(shows(
+        w,
+        "This device's clock is off by 72 h: set the date and time"
+    ));
+    assert!(!shows(w, "Online") && !shows(w, "Offline"));
+    // Within the stated skew: the last sync again.
+    app.ledger
+        .borrow_mut()
+        .set_sync_value(keys::CLOCK_OFFSET, "-3600")
+        .unwrap();
+    app.refresh_status();
+    assert_eq!(w.global::<StatusAdapter>().get_clock_off_hours(), 0);
+    assert!(shows(w, "never synced"));
+}
