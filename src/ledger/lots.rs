@@ -474,15 +474,35 @@ impl Ledger {
         self.write(|tx| {
             let mut out = Vec::with_capacity(changes.len());
             for c in changes {
-                let known: Option<i64> = tx
-                    .query_row(
-                        "SELECT id FROM lot_events WHERE event_id = ?",
+                let known: Option<(i64, Option<String>, Option<String>, String, String, String)> =
+                    tx.query_row(
+                        "SELECT e.id, e.device, e.action, e.reason, i.sku, lt.code
+                         FROM lot_events e JOIN lots lt ON lt.id = e.lot_id
+                         JOIN items i ON i.id = lt.item_id WHERE e.event_id = ?",
                         [&c.event_id],
-                        |r| r.get(0),
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
                     )
                     .optional()?;
-                if let Some(server_seq) = known {
-                    out.push((c.event_id.clone(), Verdict::Accepted { server_seq }));
+                if let Some((server_seq, by, action, reason, sku, code)) = known {
+                    // A retry is the same change from the same device; anything else reusing the
+                    // id would be told "accepted" for a change the server never made.
+                    let same = by.as_deref() == Some(device)
+                        && action.as_deref() == Some(c.action.as_str())
+                        && reason == c.reason.trim()
+                        && sku == c.item
+                        && code == c.lot;
+                    let verdict = if same {
+                        Verdict::Accepted { server_seq }
+                    } else {
+                        Verdict::Rejected {
+                            reason: format!(
+                                "lot status change id {} was already used for a different change ({} of {sku} lot {code}); a new change needs a new id",
+                                c.event_id,
+                                action.as_deref().unwrap_or("a status change"),
+                            ),
+                        }
+                    };
+                    out.push((c.event_id.clone(), verdict));
                     continue;
                 }
                 let verdict = match check_pushed_change(c, now_utc)

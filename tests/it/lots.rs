@@ -356,6 +356,41 @@ fn a_hold_made_on_one_handheld_reaches_the_server_and_every_other_handheld() {
 }
 
 #[test]
+fn a_lot_change_id_reused_for_another_change_is_refused_not_answered_accepted() {
+    let site = Site::new();
+    let mut a = site.device("dev-a");
+    let b = site.device("dev-b");
+    recv(&mut a.ledger, "P1", 10);
+    a.ledger
+        .change_lot_status("PARA", "P1", LotAction::Hold, "damaged pallet", None)
+        .unwrap();
+    a.sync().unwrap();
+    let held = &a.ledger.lot_history("PARA", "P1").unwrap()[0];
+    // Another device's token pushes a recall under the hold's id: the server made no recall, so
+    // it may not answer "accepted" (the pusher would believe its recall recorded).
+    let forged = WireLotChange {
+        id: held.event_id.clone(),
+        item: "PARA".into(),
+        lot: "P1".into(),
+        action: LotAction::Recall,
+        reason: "Acme recall RC-2026-17".into(),
+        by: None,
+        created_at: held.at.clone(),
+    };
+    let resp = Client::for_ledger(&b.ledger)
+        .unwrap()
+        .push_lot_changes(vec![forged])
+        .unwrap();
+    assert!(
+        matches!(&resp.lot_changes[..], [PushResult::Rejected { reason, .. }]
+            if reason.contains("was already used for a different change")),
+        "{resp:?}"
+    );
+    assert_eq!(status_of(&site.ledger(), "P1"), LotStatus::Quarantine);
+    assert_eq!(site.ledger().lot_history("PARA", "P1").unwrap().len(), 1);
+}
+
+#[test]
 fn a_release_made_offline_of_a_lot_recalled_meanwhile_becomes_a_conflict() {
     let site = Site::new();
     let mut a = site.device("dev-a");
