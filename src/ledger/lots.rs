@@ -161,11 +161,14 @@ fn nth_tag(n: usize) -> String {
     }
 }
 
-/// A tag derived from the device name, used until the server has handed out one.
-fn derived_tag(device: &str) -> String {
+/// A tag derived from the device name and its token, used until the server has handed out one.
+/// The token is new with each enrollment, so a replacement handheld enrolled under the name of
+/// the one it replaces does not generate the old one's codes again (the server's check of
+/// generated codes tells devices apart by name only).
+fn derived_tag(device: &str, token: &str) -> String {
     // FNV-1a: stable across builds and platforms.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in device.bytes() {
+    for b in device.bytes().chain([0]).chain(token.bytes()) {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
@@ -456,7 +459,8 @@ impl Ledger {
         if let Some(t) = self.sync_value("lot_tag")?.filter(|t| !t.is_empty()) {
             return Ok(Some(t));
         }
-        Ok(Some(derived_tag(&self.device)))
+        let token = self.sync_value("token")?.unwrap_or_default();
+        Ok(Some(derived_tag(&self.device, &token)))
     }
 
     // ---- server -------------------------------------------------------------------------
@@ -666,6 +670,6 @@ mod tests {
         assert_eq!(tags.len(), 1000);
         assert_eq!(nth_tag(0), "A1");
         assert!(tags.iter().all(|t| t.len() <= 4 && !t.contains('N')));
-        assert_ne!(derived_tag("dock-1"), derived_tag("dock-2"));
+        assert_ne!(derived_tag("dock-1", "t"), derived_tag("dock-2", "t"));
     }
 }

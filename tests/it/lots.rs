@@ -508,6 +508,53 @@ fn two_docks_generating_lot_codes_offline_never_make_the_same_code() {
 }
 
 #[test]
+fn a_handheld_enrolled_under_a_replaced_ones_name_does_not_generate_its_lot_codes_again() {
+    use lotkeeper::ledger::import::ImportKind;
+    use lotkeeper::ledger::{FixedClock, Ledger};
+    use lotkeeper::sync::client::sync_once;
+    use lotkeeper::sync::hash_token;
+    let site = Site::new();
+    // A handheld with the items imported locally, enrolled, receiving before its first sync:
+    // its generated codes carry the tag derived on the device.
+    let offline = |token: &str, file: &str| {
+        site.ledger()
+            .add_device("dock-r", &hash_token(token))
+            .unwrap();
+        let mut l = Ledger::open(&site.dir.path().join(file))
+            .unwrap()
+            .with_clock(std::sync::Arc::new(FixedClock::on(day(TODAY))));
+        l.import_csv(ImportKind::Items, ITEMS).unwrap();
+        l.import_csv(ImportKind::Locations, LOCATIONS).unwrap();
+        l.enroll(&site.url, token, "dock-r").unwrap();
+        l
+    };
+    let mut old = offline(&format!("lk_{}", "1".repeat(64)), "old.db");
+    let first = receive_generated(&mut old);
+    let c = Client::for_ledger(&old).unwrap();
+    let r = sync_once(&mut old, &c).unwrap();
+    assert_eq!(r.rejected, 0);
+    // The handheld breaks; its replacement is enrolled under the same name.
+    site.ledger().revoke_device("dock-r").unwrap();
+    let mut new = offline(&format!("lk_{}", "2".repeat(64)), "new.db");
+    let second = receive_generated(&mut new);
+    assert_ne!(
+        first, second,
+        "the replacement made the old handheld's code again"
+    );
+    let c = Client::for_ledger(&new).unwrap();
+    let r = sync_once(&mut new, &c).unwrap();
+    assert_eq!(r.rejected, 0);
+    assert_eq!(
+        site.ledger()
+            .lot_transactions("FLOUR", &first)
+            .unwrap()
+            .len(),
+        1,
+        "two handhelds' batches merged into one lot"
+    );
+}
+
+#[test]
 fn a_pushed_generated_lot_code_that_another_device_received_is_refused() {
     let site = Site::new();
     let mut a = site.device("dock-a");
