@@ -44,6 +44,10 @@ pub struct LotChange {
     pub created_at: String,
     /// The device's last movement before the change (orders a push; see the client).
     pub after_seq: i64,
+    /// The last of the server's events of this lot the device knew when it made the change (its
+    /// place in the server's log; 0: none). A release made before a recall it did not know of is
+    /// refused even once the recall is closed.
+    pub seen: i64,
 }
 
 /// One status change of a lot, as history shows it.
@@ -340,7 +344,9 @@ impl Ledger {
             .conn()
             .prepare_cached(
                 "SELECT e.event_id, i.sku, lt.code, e.action, e.reason, e.actor, e.device, e.created_at,
-                        COALESCE(e.after_seq, 0)
+                        COALESCE(e.after_seq, 0),
+                        (SELECT COALESCE(MAX(k.server_seq), 0) FROM lot_events k
+                         WHERE k.lot_id = e.lot_id AND k.id < e.id)
                  FROM lot_events e JOIN lots lt ON lt.id = e.lot_id JOIN items i ON i.id = lt.item_id
                  WHERE e.sync = 'pending' ORDER BY e.id LIMIT ?",
             )?
@@ -355,12 +361,24 @@ impl Ledger {
                     r.get::<_, Option<String>>(6)?,
                     r.get::<_, String>(7)?,
                     r.get::<_, i64>(8)?,
+                    r.get::<_, i64>(9)?,
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         rows.into_iter()
             .map(
-                |(event_id, item, lot, action, reason, actor, device, created_at, after_seq)| {
+                |(
+                    event_id,
+                    item,
+                    lot,
+                    action,
+                    reason,
+                    actor,
+                    device,
+                    created_at,
+                    after_seq,
+                    seen,
+                )| {
                     Ok(LotChange {
                         event_id,
                         item,
@@ -371,6 +389,7 @@ impl Ledger {
                         actor: actor.filter(|a| Some(a) != device.as_ref()),
                         created_at,
                         after_seq,
+                        seen,
                     })
                 },
             )
@@ -590,6 +609,25 @@ fn apply_device_change(tx: &Connection, device: &str, c: &LotChange, now: &str) 
     let l = post::lot_by_code(tx, it.id, &c.lot)?
         .ok_or_else(|| Error::NotFound(format!("{} has no lot {} on the server", c.item, c.lot)))?;
     let to = transition(&it.sku, &l.code, l.status, c.action)?;
+    if c.action == LotAction::Release {
+        // The hold a device released may since have become a recall (and been closed, which
+        // leaves a hold the device never saw): that release was not made knowing of the recall.
+        let recalled: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM lot_events WHERE lot_id = ? AND id > ?
+                            AND (action IN ('recall', 'close_recall') OR status = 'recalled'))",
+            params![l.id, c.seen],
+            |r| r.get(0),
+        )?;
+        if recalled {
+            return Err(Error::refused(
+                Rule::Hold,
+                format!(
+                    "{} lot {} was recalled after this release was made; the recall is closed and the lot stays on hold: check the recall, then release it again if it should be",
+                    it.sku, l.code
+                ),
+            ));
+        }
+    }
     tx.execute(
         "UPDATE lots SET status = ? WHERE id = ?",
         params![to.as_str(), l.id],

@@ -334,6 +334,7 @@ fn a_hold_made_on_one_handheld_reaches_the_server_and_every_other_handheld() {
         reason: "damaged pallet".into(),
         by: Some("Ann".into()),
         created_at: mine.at.clone(),
+        seen: None,
     };
     let resp = Client::for_ledger(&a.ledger)
         .unwrap()
@@ -353,6 +354,53 @@ fn a_hold_made_on_one_handheld_reaches_the_server_and_every_other_handheld() {
             .as_deref(),
         Some("accepted")
     );
+}
+
+#[test]
+fn an_offline_release_of_a_hold_recalled_and_closed_meanwhile_is_a_conflict() {
+    let site = Site::new();
+    let mut a = site.device("dev-a");
+    recv(&mut a.ledger, "P1", 10);
+    a.ledger
+        .set_lot_status("PARA", "P1", LotStatus::Quarantine, "damaged pallet")
+        .unwrap();
+    a.sync().unwrap();
+    // Offline, the handheld releases its hold; meanwhile the back office recalls the lot and
+    // closes the recall, which leaves it on hold.
+    a.ledger
+        .set_lot_status("PARA", "P1", LotStatus::Available, "looks fine")
+        .unwrap();
+    let mut server = site.ledger();
+    server
+        .set_lot_status("PARA", "P1", LotStatus::Recalled, "Acme recall RC-9")
+        .unwrap();
+    server
+        .change_lot_status(
+            "PARA",
+            "P1",
+            LotAction::CloseRecall,
+            "RC-9 closed",
+            Some("Ann"),
+        )
+        .unwrap();
+    // The release was of the hold before the recall: it may not end the hold the close left.
+    let r = a.sync().unwrap();
+    assert_eq!((r.lot_changes_pushed, r.lot_changes_rejected), (1, 1));
+    assert_eq!(status_of(&site.ledger(), "P1"), LotStatus::Quarantine);
+    assert_eq!(status_of(&a.ledger, "P1"), LotStatus::Quarantine);
+    let c = a.ledger.lot_conflicts(false).unwrap();
+    assert!(
+        c[0].reason.contains("was recalled after"),
+        "{}",
+        c[0].reason
+    );
+    // Knowing of the closed recall now, the handheld may release it on purpose.
+    a.ledger
+        .set_lot_status("PARA", "P1", LotStatus::Available, "RC-9 did not cover it")
+        .unwrap();
+    let r = a.sync().unwrap();
+    assert_eq!(r.lot_changes_rejected, 0);
+    assert_eq!(status_of(&site.ledger(), "P1"), LotStatus::Available);
 }
 
 #[test]
@@ -376,6 +424,7 @@ fn a_lot_change_id_reused_for_another_change_is_refused_not_answered_accepted() 
         reason: "Acme recall RC-2026-17".into(),
         by: None,
         created_at: held.at.clone(),
+        seen: None,
     };
     let resp = Client::for_ledger(&b.ledger)
         .unwrap()
