@@ -497,7 +497,7 @@ impl Ledger {
         self.write(|tx| {
             let mut out = Vec::with_capacity(changes.len());
             for c in changes {
-                let known: Option<(i64, Option<String>, Option<String>, String, String, String)> =
+                let known: Option<KnownChange> =
                     tx.query_row(
                         "SELECT e.id, e.device, e.action, e.reason, i.sku, lt.code
                          FROM lot_events e JOIN lots lt ON lt.id = e.lot_id
@@ -575,6 +575,9 @@ impl Ledger {
         })
     }
 }
+
+/// A lot change the server already has: its place, device, action, reason, item and lot.
+type KnownChange = (i64, Option<String>, Option<String>, String, String, String);
 
 /// A pushed change's texts and timestamp, by the same rules as a pushed movement's.
 fn check_pushed_change(c: &LotChange, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
