@@ -44,6 +44,10 @@ pub struct LotChange {
     pub created_at: String,
     /// The device's last movement before the change (orders a push; see the client).
     pub after_seq: i64,
+    /// The last of the server's events of this lot the device knew when it made the change (its
+    /// place in the server's log; 0: none). A release made before a recall it did not know of is
+    /// refused even once the recall is closed.
+    pub seen: i64,
 }
 
 /// One status change of a lot, as history shows it.
@@ -161,11 +165,14 @@ fn nth_tag(n: usize) -> String {
     }
 }
 
-/// A tag derived from the device name, used until the server has handed out one.
-fn derived_tag(device: &str) -> String {
+/// A tag derived from the device name and its token, used until the server has handed out one.
+/// The token is new with each enrollment, so a replacement handheld enrolled under the name of
+/// the one it replaces does not generate the old one's codes again (the server's check of
+/// generated codes tells devices apart by name only).
+fn derived_tag(device: &str, token: &str) -> String {
     // FNV-1a: stable across builds and platforms.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in device.bytes() {
+    for b in device.bytes().chain([0]).chain(token.bytes()) {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
@@ -337,7 +344,9 @@ impl Ledger {
             .conn()
             .prepare_cached(
                 "SELECT e.event_id, i.sku, lt.code, e.action, e.reason, e.actor, e.device, e.created_at,
-                        COALESCE(e.after_seq, 0)
+                        COALESCE(e.after_seq, 0),
+                        (SELECT COALESCE(MAX(k.server_seq), 0) FROM lot_events k
+                         WHERE k.lot_id = e.lot_id AND k.id < e.id)
                  FROM lot_events e JOIN lots lt ON lt.id = e.lot_id JOIN items i ON i.id = lt.item_id
                  WHERE e.sync = 'pending' ORDER BY e.id LIMIT ?",
             )?
@@ -352,12 +361,24 @@ impl Ledger {
                     r.get::<_, Option<String>>(6)?,
                     r.get::<_, String>(7)?,
                     r.get::<_, i64>(8)?,
+                    r.get::<_, i64>(9)?,
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         rows.into_iter()
             .map(
-                |(event_id, item, lot, action, reason, actor, device, created_at, after_seq)| {
+                |(
+                    event_id,
+                    item,
+                    lot,
+                    action,
+                    reason,
+                    actor,
+                    device,
+                    created_at,
+                    after_seq,
+                    seen,
+                )| {
                     Ok(LotChange {
                         event_id,
                         item,
@@ -368,6 +389,7 @@ impl Ledger {
                         actor: actor.filter(|a| Some(a) != device.as_ref()),
                         created_at,
                         after_seq,
+                        seen,
                     })
                 },
             )
@@ -456,7 +478,8 @@ impl Ledger {
         if let Some(t) = self.sync_value("lot_tag")?.filter(|t| !t.is_empty()) {
             return Ok(Some(t));
         }
-        Ok(Some(derived_tag(&self.device)))
+        let token = self.sync_value("token")?.unwrap_or_default();
+        Ok(Some(derived_tag(&self.device, &token)))
     }
 
     // ---- server -------------------------------------------------------------------------
@@ -474,15 +497,35 @@ impl Ledger {
         self.write(|tx| {
             let mut out = Vec::with_capacity(changes.len());
             for c in changes {
-                let known: Option<i64> = tx
-                    .query_row(
-                        "SELECT id FROM lot_events WHERE event_id = ?",
+                let known: Option<KnownChange> =
+                    tx.query_row(
+                        "SELECT e.id, e.device, e.action, e.reason, i.sku, lt.code
+                         FROM lot_events e JOIN lots lt ON lt.id = e.lot_id
+                         JOIN items i ON i.id = lt.item_id WHERE e.event_id = ?",
                         [&c.event_id],
-                        |r| r.get(0),
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
                     )
                     .optional()?;
-                if let Some(server_seq) = known {
-                    out.push((c.event_id.clone(), Verdict::Accepted { server_seq }));
+                if let Some((server_seq, by, action, reason, sku, code)) = known {
+                    // A retry is the same change from the same device; anything else reusing the
+                    // id would be told "accepted" for a change the server never made.
+                    let same = by.as_deref() == Some(device)
+                        && action.as_deref() == Some(c.action.as_str())
+                        && reason == c.reason.trim()
+                        && sku == c.item
+                        && code == c.lot;
+                    let verdict = if same {
+                        Verdict::Accepted { server_seq }
+                    } else {
+                        Verdict::Rejected {
+                            reason: format!(
+                                "lot status change id {} was already used for a different change ({} of {sku} lot {code}); a new change needs a new id",
+                                c.event_id,
+                                action.as_deref().unwrap_or("a status change"),
+                            ),
+                        }
+                    };
+                    out.push((c.event_id.clone(), verdict));
                     continue;
                 }
                 let verdict = match check_pushed_change(c, now_utc)
@@ -533,6 +576,9 @@ impl Ledger {
     }
 }
 
+/// A lot change the server already has: its place, device, action, reason, item and lot.
+type KnownChange = (i64, Option<String>, Option<String>, String, String, String);
+
 /// A pushed change's texts and timestamp, by the same rules as a pushed movement's.
 fn check_pushed_change(c: &LotChange, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
     if uuid::Uuid::parse_str(&c.event_id).is_err() {
@@ -566,6 +612,25 @@ fn apply_device_change(tx: &Connection, device: &str, c: &LotChange, now: &str) 
     let l = post::lot_by_code(tx, it.id, &c.lot)?
         .ok_or_else(|| Error::NotFound(format!("{} has no lot {} on the server", c.item, c.lot)))?;
     let to = transition(&it.sku, &l.code, l.status, c.action)?;
+    if c.action == LotAction::Release {
+        // The hold a device released may since have become a recall (and been closed, which
+        // leaves a hold the device never saw): that release was not made knowing of the recall.
+        let recalled: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM lot_events WHERE lot_id = ? AND id > ?
+                            AND (action IN ('recall', 'close_recall') OR status = 'recalled'))",
+            params![l.id, c.seen],
+            |r| r.get(0),
+        )?;
+        if recalled {
+            return Err(Error::refused(
+                Rule::Hold,
+                format!(
+                    "{} lot {} was recalled after this release was made; the recall is closed and the lot stays on hold: check the recall, then release it again if it should be",
+                    it.sku, l.code
+                ),
+            ));
+        }
+    }
     tx.execute(
         "UPDATE lots SET status = ? WHERE id = ?",
         params![to.as_str(), l.id],
@@ -646,6 +711,6 @@ mod tests {
         assert_eq!(tags.len(), 1000);
         assert_eq!(nth_tag(0), "A1");
         assert!(tags.iter().all(|t| t.len() <= 4 && !t.contains('N')));
-        assert_ne!(derived_tag("dock-1"), derived_tag("dock-2"));
+        assert_ne!(derived_tag("dock-1", "t"), derived_tag("dock-2", "t"));
     }
 }

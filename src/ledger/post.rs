@@ -241,6 +241,15 @@ pub(crate) fn post_batch(
             batch.len()
         )));
     }
+    // Production and consumption happen only together, as an assembly: a produce alone would
+    // make stock out of nothing (no reason asked), a consume alone would make it vanish.
+    let has = |k: MovementKind| batch.iter().any(|m| m.kind == k);
+    if has(MovementKind::Produce) != has(MovementKind::Consume) {
+        return Err(Error::refused(
+            Rule::Invalid,
+            "an assembly consumes at least one component and produces at least one output, in one batch",
+        ));
+    }
     let batch_id = batch[0].id.to_string();
     let many = batch.len() > 1;
     let posted = batch

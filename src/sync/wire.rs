@@ -144,6 +144,10 @@ pub struct WireLotChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<String>,
     pub created_at: String,
+    /// The last server lot event of this lot (its `id` on a pull) the device knew when it made
+    /// the change; absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen: Option<i64>,
 }
 
 impl From<&LotChange> for WireLotChange {
@@ -156,6 +160,7 @@ impl From<&LotChange> for WireLotChange {
             reason: c.reason.clone(),
             by: c.actor.clone(),
             created_at: c.created_at.clone(),
+            seen: (c.seen > 0).then_some(c.seen),
         }
     }
 }
@@ -171,6 +176,7 @@ impl From<WireLotChange> for LotChange {
             actor: c.by,
             created_at: c.created_at,
             after_seq: 0,
+            seen: c.seen.unwrap_or(0),
         }
     }
 }

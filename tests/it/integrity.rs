@@ -156,6 +156,50 @@ fn forged_corrections_and_openings_are_rejected_and_change_nothing() {
 }
 
 #[test]
+fn a_pushed_production_without_its_components_is_rejected() {
+    let site = Site::new();
+    let mut a = site.device("dev-a");
+    a.ledger
+        .receive(&ReceiveCmd {
+            item: "BOLT".into(),
+            qty: 10,
+            to: "A1".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    a.sync().unwrap();
+    let before = snapshot(&site.ledger());
+    // A produce with nothing consumed makes stock out of nothing, with no reason; a consume
+    // with nothing produced makes it vanish. The app only ever records both, as one assembly.
+    for m in [
+        json!({"kind": "produce", "item": "BOLT", "qty": 777, "from": "PRODUCTION", "to": "A1"}),
+        json!({"kind": "consume", "item": "BOLT", "qty": 5, "from": "A1", "to": "PRODUCTION"}),
+    ] {
+        rejected(
+            &push(&site, &a.token, vec![wire("dev-a", m)]),
+            "an assembly consumes at least one component and produces at least one output",
+        );
+    }
+    assert_eq!(
+        snapshot(&site.ledger()),
+        before,
+        "a rejected push changed the server"
+    );
+    // Both in one batch are an assembly.
+    let consume = wire(
+        "dev-a",
+        json!({"kind": "consume", "item": "BOLT", "qty": 5, "from": "A1", "to": "PRODUCTION"}),
+    );
+    let mut produce = wire(
+        "dev-a",
+        json!({"kind": "produce", "item": "FLOUR", "lot": "K1", "qty": 1, "from": "PRODUCTION", "to": "A1"}),
+    );
+    produce["batch_id"] = consume["batch_id"].clone();
+    let r = push(&site, &a.token, vec![consume, produce]);
+    assert!(r.iter().all(|v| v["status"] == "accepted"), "{r:?}");
+}
+
+#[test]
 fn implausible_pushes_are_rejected_with_the_field_and_value() {
     let site = Site::new();
     let a = site.device("dev-a");

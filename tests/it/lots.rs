@@ -334,6 +334,7 @@ fn a_hold_made_on_one_handheld_reaches_the_server_and_every_other_handheld() {
         reason: "damaged pallet".into(),
         by: Some("Ann".into()),
         created_at: mine.at.clone(),
+        seen: None,
     };
     let resp = Client::for_ledger(&a.ledger)
         .unwrap()
@@ -353,6 +354,89 @@ fn a_hold_made_on_one_handheld_reaches_the_server_and_every_other_handheld() {
             .as_deref(),
         Some("accepted")
     );
+}
+
+#[test]
+fn an_offline_release_of_a_hold_recalled_and_closed_meanwhile_is_a_conflict() {
+    let site = Site::new();
+    let mut a = site.device("dev-a");
+    recv(&mut a.ledger, "P1", 10);
+    a.ledger
+        .set_lot_status("PARA", "P1", LotStatus::Quarantine, "damaged pallet")
+        .unwrap();
+    a.sync().unwrap();
+    // Offline, the handheld releases its hold; meanwhile the back office recalls the lot and
+    // closes the recall, which leaves it on hold.
+    a.ledger
+        .set_lot_status("PARA", "P1", LotStatus::Available, "looks fine")
+        .unwrap();
+    let mut server = site.ledger();
+    server
+        .set_lot_status("PARA", "P1", LotStatus::Recalled, "Acme recall RC-9")
+        .unwrap();
+    server
+        .change_lot_status(
+            "PARA",
+            "P1",
+            LotAction::CloseRecall,
+            "RC-9 closed",
+            Some("Ann"),
+        )
+        .unwrap();
+    // The release was of the hold before the recall: it may not end the hold the close left.
+    let r = a.sync().unwrap();
+    assert_eq!((r.lot_changes_pushed, r.lot_changes_rejected), (1, 1));
+    assert_eq!(status_of(&site.ledger(), "P1"), LotStatus::Quarantine);
+    assert_eq!(status_of(&a.ledger, "P1"), LotStatus::Quarantine);
+    let c = a.ledger.lot_conflicts(false).unwrap();
+    assert!(
+        c[0].reason.contains("was recalled after"),
+        "{}",
+        c[0].reason
+    );
+    // Knowing of the closed recall now, the handheld may release it on purpose.
+    a.ledger
+        .set_lot_status("PARA", "P1", LotStatus::Available, "RC-9 did not cover it")
+        .unwrap();
+    let r = a.sync().unwrap();
+    assert_eq!(r.lot_changes_rejected, 0);
+    assert_eq!(status_of(&site.ledger(), "P1"), LotStatus::Available);
+}
+
+#[test]
+fn a_lot_change_id_reused_for_another_change_is_refused_not_answered_accepted() {
+    let site = Site::new();
+    let mut a = site.device("dev-a");
+    let b = site.device("dev-b");
+    recv(&mut a.ledger, "P1", 10);
+    a.ledger
+        .change_lot_status("PARA", "P1", LotAction::Hold, "damaged pallet", None)
+        .unwrap();
+    a.sync().unwrap();
+    let held = &a.ledger.lot_history("PARA", "P1").unwrap()[0];
+    // Another device's token pushes a recall under the hold's id: the server made no recall, so
+    // it may not answer "accepted" (the pusher would believe its recall recorded).
+    let forged = WireLotChange {
+        id: held.event_id.clone(),
+        item: "PARA".into(),
+        lot: "P1".into(),
+        action: LotAction::Recall,
+        reason: "Acme recall RC-2026-17".into(),
+        by: None,
+        created_at: held.at.clone(),
+        seen: None,
+    };
+    let resp = Client::for_ledger(&b.ledger)
+        .unwrap()
+        .push_lot_changes(vec![forged])
+        .unwrap();
+    assert!(
+        matches!(&resp.lot_changes[..], [PushResult::Rejected { reason, .. }]
+            if reason.contains("was already used for a different change")),
+        "{resp:?}"
+    );
+    assert_eq!(status_of(&site.ledger(), "P1"), LotStatus::Quarantine);
+    assert_eq!(site.ledger().lot_history("PARA", "P1").unwrap().len(), 1);
 }
 
 #[test]
@@ -469,6 +553,53 @@ fn two_docks_generating_lot_codes_offline_never_make_the_same_code() {
         server.lot_transactions("FLOUR", &la).unwrap().len(),
         1,
         "only dock-a's receipt is in dock-a's lot"
+    );
+}
+
+#[test]
+fn a_handheld_enrolled_under_a_replaced_ones_name_does_not_generate_its_lot_codes_again() {
+    use lotkeeper::ledger::import::ImportKind;
+    use lotkeeper::ledger::{FixedClock, Ledger};
+    use lotkeeper::sync::client::sync_once;
+    use lotkeeper::sync::hash_token;
+    let site = Site::new();
+    // A handheld with the items imported locally, enrolled, receiving before its first sync:
+    // its generated codes carry the tag derived on the device.
+    let offline = |token: &str, file: &str| {
+        site.ledger()
+            .add_device("dock-r", &hash_token(token))
+            .unwrap();
+        let mut l = Ledger::open(&site.dir.path().join(file))
+            .unwrap()
+            .with_clock(std::sync::Arc::new(FixedClock::on(day(TODAY))));
+        l.import_csv(ImportKind::Items, ITEMS).unwrap();
+        l.import_csv(ImportKind::Locations, LOCATIONS).unwrap();
+        l.enroll(&site.url, token, "dock-r").unwrap();
+        l
+    };
+    let mut old = offline(&format!("lk_{}", "1".repeat(64)), "old.db");
+    let first = receive_generated(&mut old);
+    let c = Client::for_ledger(&old).unwrap();
+    let r = sync_once(&mut old, &c).unwrap();
+    assert_eq!(r.rejected, 0);
+    // The handheld breaks; its replacement is enrolled under the same name.
+    site.ledger().revoke_device("dock-r").unwrap();
+    let mut new = offline(&format!("lk_{}", "2".repeat(64)), "new.db");
+    let second = receive_generated(&mut new);
+    assert_ne!(
+        first, second,
+        "the replacement made the old handheld's code again"
+    );
+    let c = Client::for_ledger(&new).unwrap();
+    let r = sync_once(&mut new, &c).unwrap();
+    assert_eq!(r.rejected, 0);
+    assert_eq!(
+        site.ledger()
+            .lot_transactions("FLOUR", &first)
+            .unwrap()
+            .len(),
+        1,
+        "two handhelds' batches merged into one lot"
     );
 }
 
