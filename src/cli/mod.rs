@@ -506,6 +506,13 @@ fn read_serials(inline: &[String], file: Option<&PathBuf>) -> Result<Vec<String>
     Ok(out)
 }
 
+/// A hold, release or recall from the command line: the state machine's answer, said plainly.
+fn change_lot(db: Option<PathBuf>, c: &LotChangeArgs, action: LotAction, said: &str) -> Result<()> {
+    let status =
+        open(db)?.change_lot_status(&c.item, &c.lot, action, &c.reason, c.by.as_deref())?;
+    println!("{} lot {} {said} ({status})", c.item, c.lot);
+    Ok(())
+}
 fn open(db: Option<PathBuf>) -> Result<Ledger> {
     let path = db.unwrap_or_else(default_db_path);
     Ok(Ledger::open(&path)?)
@@ -642,38 +649,12 @@ pub fn run(cli: Cli) -> Result<()> {
             } else {
                 LotAction::Hold
             };
-            let c = a.change;
-            let status = open(cli.db)?.change_lot_status(
-                &c.item,
-                &c.lot,
-                action,
-                &c.reason,
-                c.by.as_deref(),
-            )?;
-            println!("{} lot {} is now on hold ({status})", c.item, c.lot);
+            change_lot(cli.db, &a.change, action, "is now on hold")?;
         }
-        Command::Release(c) => {
-            open(cli.db)?.change_lot_status(
-                &c.item,
-                &c.lot,
-                LotAction::Release,
-                &c.reason,
-                c.by.as_deref(),
-            )?;
-            println!("{} lot {} is released (available)", c.item, c.lot);
-        }
+        Command::Release(c) => change_lot(cli.db, &c, LotAction::Release, "is released")?,
         Command::Recall {
             action: RecallAction::Start(c),
-        } => {
-            open(cli.db)?.change_lot_status(
-                &c.item,
-                &c.lot,
-                LotAction::Recall,
-                &c.reason,
-                c.by.as_deref(),
-            )?;
-            println!("{} lot {} is now on hold (recalled)", c.item, c.lot);
-        }
+        } => change_lot(cli.db, &c, LotAction::Recall, "is now on hold")?,
         Command::Recall {
             action:
                 RecallAction::Close {

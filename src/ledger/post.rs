@@ -606,44 +606,34 @@ fn check_privileged(ctx: &Context, m: &Movement) -> Result<()> {
 /// not been corrected yet: same item, lot, serial and quantity, from and to swapped.
 fn check_correction(tx: &Connection, m: &Movement, original: Uuid) -> Result<()> {
     let id = original.to_string();
-    let row = tx
-        .prepare_cached(
-            "SELECT m.kind, i.sku, lt.code, s.serial, m.qty, f.code, t.code,
-                    m.id IN (SELECT movement_id FROM outbox WHERE state IN ('conflict', 'dismissed'))
-             FROM movements m
-             JOIN items i ON i.id = m.item_id
-             JOIN locations f ON f.id = m.from_loc
-             JOIN locations t ON t.id = m.to_loc
-             LEFT JOIN lots lt ON lt.id = m.lot_id
-             LEFT JOIN serials s ON s.id = m.serial_id
-             WHERE m.id = ?",
-        )?
-        .query_row([&id], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, i64>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, bool>(7)?,
-            ))
-        })
-        .optional()?;
-    let Some((kind, item, lot, serial, qty, from, to, rejected)) = row else {
+    let Some((_, stored)) = existing(tx, &original)? else {
         return Err(Error::refused(
             Rule::Correction,
             format!("movement {id} to be corrected does not exist"),
         ));
     };
+    let rejected: bool = tx
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM outbox WHERE movement_id = ? AND state IN ('conflict', 'dismissed'))",
+        )?
+        .query_row([&id], |r| r.get(0))?;
+    let Movement {
+        kind,
+        item,
+        lot,
+        serial,
+        qty,
+        from,
+        to,
+        ..
+    } = stored;
     if rejected {
         return Err(Error::refused(
             Rule::Correction,
             format!("movement {id} was rejected by the server, so it changed nothing to correct; resolve the conflict instead"),
         ));
     }
-    if kind == MovementKind::Correction.as_str() {
+    if kind == MovementKind::Correction {
         return Err(Error::refused(
             Rule::Correction,
             format!("movement {id} is itself a correction, and a correction is never corrected: record the movement again instead"),

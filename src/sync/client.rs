@@ -128,14 +128,7 @@ impl Client {
 
     /// The device name the server knows this token by.
     pub fn whoami(&self) -> Result<String, SyncError> {
-        let r = self
-            .http
-            .get(format!("{}/v1/whoami", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .map_err(Self::offline)?;
-        let v: serde_json::Value = Self::check(r)?.json().map_err(Self::offline)?;
-        v["device"]
+        self.whoami_answer()?["device"]
             .as_str()
             .map(String::from)
             .ok_or_else(|| SyncError::Http {
@@ -179,14 +172,18 @@ impl Client {
     /// The tag the server handed this device for the lot codes it generates (None from a server
     /// that hands out none).
     pub fn lot_tag(&self) -> Result<Option<String>, SyncError> {
+        Ok(self.whoami_answer()?["lot_tag"].as_str().map(String::from))
+    }
+
+    /// `/v1/whoami`: who this token is, and the device's lot tag.
+    fn whoami_answer(&self) -> Result<serde_json::Value, SyncError> {
         let r = self
             .http
             .get(format!("{}/v1/whoami", self.base))
             .bearer_auth(&self.token)
             .send()
             .map_err(Self::offline)?;
-        let v: serde_json::Value = Self::check(r)?.json().map_err(Self::offline)?;
-        Ok(v["lot_tag"].as_str().map(String::from))
+        Self::check(r)?.json().map_err(Self::offline)
     }
 
     pub fn pull(
