@@ -344,6 +344,13 @@ async fn push(
                 format!("lot change id '{}' is not a UUID", c.id),
             ));
         }
+        if chrono::DateTime::parse_from_rfc3339(&c.created_at).is_err() {
+            return Err(ApiError::bad(format!(
+                "lot change {}: created_at '{}' is not an RFC 3339 date and time like 2026-06-15T09:30:00Z",
+                c.id,
+                c.created_at.chars().take(40).collect::<String>()
+            )));
+        }
     }
     let records: Vec<Record> = req.movements.into_iter().map(Record::from).collect();
     let changes: Vec<LotChange> = req.lot_changes.into_iter().map(LotChange::from).collect();

@@ -439,6 +439,38 @@ fn a_lot_change_id_reused_for_another_change_is_refused_not_answered_accepted() 
     assert_eq!(site.ledger().lot_history("PARA", "P1").unwrap().len(), 1);
 }
 
+/// A lot change whose time is not one (schemathesis sent `""`) is a malformed request: 400,
+/// nothing recorded, as for a movement.
+#[test]
+fn a_pushed_lot_change_without_a_real_timestamp_is_a_bad_request() {
+    let site = Site::new();
+    let mut a = site.device("dev-a");
+    recv(&mut a.ledger, "P1", 10);
+    a.sync().unwrap();
+    for at in ["", "yesterday", "2026-13-01T00:00:00Z"] {
+        let change = WireLotChange {
+            id: uuid::Uuid::now_v7().to_string(),
+            item: "PARA".into(),
+            lot: "P1".into(),
+            action: LotAction::Hold,
+            reason: "damaged pallet".into(),
+            by: None,
+            created_at: at.into(),
+            seen: None,
+        };
+        let err = Client::for_ledger(&a.ledger)
+            .unwrap()
+            .push_lot_changes(vec![change])
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("is not an RFC 3339 date and time"),
+            "{at}: {err}"
+        );
+    }
+    assert_eq!(status_of(&site.ledger(), "P1"), LotStatus::Available);
+    assert!(site.ledger().lot_history("PARA", "P1").unwrap().is_empty());
+}
+
 #[test]
 fn a_release_made_offline_of_a_lot_recalled_meanwhile_becomes_a_conflict() {
     let site = Site::new();
