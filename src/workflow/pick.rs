@@ -455,6 +455,15 @@ impl Pick {
         }
     }
 
+    /// Takes the quantity the prompt offers: what the scanned lot has, up to what the line needs.
+    fn take_offered(&mut self, ledger: &mut Ledger) -> Outcome {
+        let n = match (self.current(), &self.taken) {
+            (Some(l), Some(t)) => t.available.min(l.open()),
+            _ => 0,
+        };
+        self.draft(ledger, n)
+    }
+
     /// Posts every draft (under the ids chosen when each was taken), deletes the drafts and
     /// closes the pick list: one transaction in the ledger.
     fn finish(&mut self, ledger: &mut Ledger) -> Outcome {
@@ -582,13 +591,9 @@ impl Workflow for Pick {
             (Stage::Finish, Event::Choose(c)) if c == "clear" => self.clear(ledger),
             (_, Event::Choose(c)) => Outcome::refused(format!("'{c}' is not a choice here")),
             (Stage::Finish, Event::Confirm) => self.finish(ledger),
-            (Stage::Quantity, Event::Confirm) => {
-                let n = match (self.current(), &self.taken) {
-                    (Some(l), Some(t)) => t.available.min(l.open()),
-                    _ => 0,
-                };
-                self.draft(ledger, n)
-            }
+            (Stage::Quantity, Event::Confirm) => self.take_offered(ledger),
+            // Enter on an empty field takes the quantity the prompt offers, as Confirm does.
+            (Stage::Quantity, Event::Enter(t)) if t.trim().is_empty() => self.take_offered(ledger),
             (Stage::Quantity, Event::Enter(t)) => match parse_qty(&t) {
                 Ok(q) => self.draft(ledger, q),
                 Err(e) => Outcome::refused(e),

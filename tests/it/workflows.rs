@@ -338,6 +338,35 @@ fn pick_follows_fefo_and_refuses_expired_held_and_wrong_location() {
     assert!(Pick::open(&l, "PL-1").is_err());
 }
 
+/// On "Confirm 10 EA (or type the quantity)", Enter with nothing typed confirms the 10; it
+/// used to say "'' is not a quantity".
+#[test]
+fn pick_enter_on_an_empty_quantity_takes_the_offered_quantity() {
+    let mut l = pick_setup();
+    let mut w = Pick::open(&l, "PL-1").unwrap();
+    drive(&mut l, &mut w, &["scan A1", "scan BOLT"]);
+    assert_eq!(w.view().prompt, "Confirm 10 EA (or type the quantity)");
+    let o = w.handle(&mut l, lotkeeper::workflow::Event::Enter("  ".into()));
+    assert_eq!(o.feedback, A, "{o:?}");
+    assert_eq!(w.view().prompt, "Go to A2 and scan the location");
+    // A typed quantity still counts, and a wrong one is still refused.
+    drive(
+        &mut l,
+        &mut w,
+        &["scan A2", "scan (01)09506000134352(10)SOON"],
+    );
+    let o = drive(&mut l, &mut w, &["enter x", "enter 3"]);
+    assert_eq!(feedbacks(&o), vec![R, A], "{o:?}");
+    assert_eq!(
+        l.pick_drafts("PL-1")
+            .unwrap()
+            .iter()
+            .map(|d| d.qty)
+            .collect::<Vec<_>>(),
+        vec![10, 3]
+    );
+}
+
 #[test]
 fn pick_another_lot_needs_a_reason_which_is_recorded_or_is_stopped() {
     let mut l = pick_setup();
