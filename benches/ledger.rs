@@ -224,9 +224,7 @@ fn main() -> anyhow::Result<()> {
     let mut l = Ledger::open(&path)?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     let count = l.query().movement_count()?;
-    let lots: i64 = l
-        .conn()
-        .query_row("SELECT count(*) FROM lots", [], |r| r.get(0))?;
+    let lots: i64 = l.read(|c| Ok(c.query_row("SELECT count(*) FROM lots", [], |r| r.get(0))?))?;
     let mut rows = Vec::new();
 
     // 1. A single durable post, against a bare SQLite insert-and-commit on the same file.
@@ -314,11 +312,11 @@ fn main() -> anyhow::Result<()> {
         ltx.push(t);
     }
     // Trace lots that went into kits (the interesting case), and kits back to their components.
-    let traced: Vec<(String, String)> = l
-        .conn()
-        .prepare("SELECT i.sku, lt.code FROM movements m JOIN items i ON i.id = m.item_id JOIN lots lt ON lt.id = m.lot_id WHERE m.kind IN ('consume', 'produce') ORDER BY m.seq LIMIT 50")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+    let traced: Vec<(String, String)> = l.read(|c| {
+        Ok(c.prepare("SELECT i.sku, lt.code FROM movements m JOIN items i ON i.id = m.item_id JOIN lots lt ON lt.id = m.lot_id WHERE m.kind IN ('consume', 'produce') ORDER BY m.seq LIMIT 50")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?)
+    })?;
     for (item, code) in &traced {
         let (t, r) = time_ms(|| l.trace(item, Some(code), None));
         r?;

@@ -112,7 +112,7 @@ impl Ledger {
                 "quantity must be at least 1, not {qty}"
             )));
         }
-        let it = super::post::item_by_sku(self.conn(), item)?
+        let it = super::rows::item_by_sku(self.conn(), item)?
             .ok_or_else(|| Error::NotFound(format!("unknown item '{item}'")))?;
         let stock = pickable(self.conn(), it.id, self.today(), exclude_within_days)?;
         let (lines, short) = take(&stock, qty, &mut HashMap::new());

@@ -12,7 +12,7 @@ use std::str::FromStr;
 use super::error::{Error, Result, Rule};
 use super::model::{LocationKind, Movement, MovementKind, Tracking};
 use super::validate::{self, Field};
-use super::{post, virtual_kind, Ledger, MAX_QTY, OPENING};
+use super::{post, rows, virtual_kind, Ledger, MAX_QTY, OPENING};
 
 /// What can be imported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -436,7 +436,7 @@ fn import_stock(tx: &Connection, t: &Table, ctx: &post::Context) -> Result<Impor
         let line = *line;
         let sku = t.required(line, rec, "sku")?;
         let location = t.required(line, rec, "location")?;
-        let loc = post::location_by_code(tx, location)?
+        let loc = rows::location_by_code(tx, location)?
             .ok_or_else(|| err(line, "location", format!("unknown location '{location}'")))?;
         if !loc.kind.is_real() {
             return Err(err(
@@ -448,7 +448,7 @@ fn import_stock(tx: &Connection, t: &Table, ctx: &post::Context) -> Result<Impor
                 ),
             ));
         }
-        if post::item_by_sku(tx, sku)?.is_none() {
+        if rows::item_by_sku(tx, sku)?.is_none() {
             return Err(err(
                 line,
                 "sku",
@@ -495,7 +495,7 @@ fn import_documents(tx: &Connection, t: &Table, now: &str, doc: Doc) -> Result<I
         let number = t.required(line, rec, num_col)?;
         let party = t.required(line, rec, party_col)?;
         let sku = t.required(line, rec, "sku")?;
-        let item = post::item_by_sku(tx, sku)?.ok_or_else(|| {
+        let item = rows::item_by_sku(tx, sku)?.ok_or_else(|| {
             err(
                 line,
                 "sku",

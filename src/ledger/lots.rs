@@ -25,8 +25,8 @@ use std::collections::HashSet;
 
 use super::error::{Error, Result, Rule};
 use super::model::{LotAction, LotStatus};
-use super::post::{self, lot_by_code, require_item};
 use super::replica::Verdict;
+use super::rows::{lot_by_code, require_item};
 use super::validate::{self, Field};
 use super::Ledger;
 
@@ -609,7 +609,7 @@ fn apply_device_change(tx: &Connection, device: &str, c: &LotChange, now: &str) 
         return Err(Error::invalid("a hold, recall or release needs a reason"));
     }
     let it = require_item(tx, &c.item)?;
-    let l = post::lot_by_code(tx, it.id, &c.lot)?
+    let l = lot_by_code(tx, it.id, &c.lot)?
         .ok_or_else(|| Error::NotFound(format!("{} has no lot {} on the server", c.item, c.lot)))?;
     let to = transition(&it.sku, &l.code, l.status, c.action)?;
     if c.action == LotAction::Release {

@@ -18,6 +18,8 @@ mod post;
 pub mod query;
 pub mod replica;
 pub mod reports;
+mod rows;
+mod settings;
 pub mod store;
 pub mod trace;
 pub mod validate;
@@ -75,6 +77,30 @@ pub fn virtual_kind(code: &str) -> Option<LocationKind> {
     }
 }
 
+/// Read-only access to the ledger's database, handed out by [`Ledger::read`]: a connection
+/// inside a read transaction with `PRAGMA query_only` set, so every query works and every write
+/// fails. Dropping it (also on an early return or a panic) ends the transaction and lifts
+/// `query_only`.
+pub struct Reader<'a> {
+    conn: &'a Connection,
+}
+
+impl std::ops::Deref for Reader<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn
+    }
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        // The transaction only read, so ending it cannot lose anything; each statement on its
+        // own, so `query_only` is lifted even when the transaction is already gone.
+        let _ = self.conn.execute_batch("ROLLBACK");
+        let _ = self.conn.execute_batch("PRAGMA query_only = 0");
+    }
+}
+
 /// A local ledger over one SQLite database.
 pub struct Ledger {
     conn: Connection,
@@ -124,9 +150,22 @@ impl Ledger {
         self.clock.today()
     }
 
-    /// Read access for queries and reports.
-    pub fn conn(&self) -> &Connection {
+    /// The connection, for the ledger's own queries and reports. Not public: code outside the
+    /// ledger reads through [`Ledger::read`] and writes through [`Ledger::write`] or a named
+    /// ledger function.
+    pub(crate) fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    /// Runs `f` with read-only access: one read transaction (a consistent snapshot) with
+    /// `PRAGMA query_only` on, so any write through `r` fails ("attempt to write a readonly
+    /// database") and changes nothing. For callers outside the ledger that need a query the
+    /// ledger has no function for (tests, benches).
+    pub fn read<T>(&self, f: impl FnOnce(&Reader) -> Result<T>) -> Result<T> {
+        self.conn.execute_batch("PRAGMA query_only = 1")?;
+        let reader = Reader { conn: &self.conn };
+        reader.execute_batch("BEGIN DEFERRED")?;
+        f(&reader)
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction: committed if it returns `Ok`, rolled back
@@ -168,5 +207,27 @@ impl Ledger {
             |r| r.get(0),
         )?;
         Ok(n == 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_through_read_fails_and_changes_nothing() {
+        let mut l = Ledger::open_in_memory().unwrap();
+        let err = l
+            .read(|r| Ok(r.execute("INSERT INTO settings (key, value) VALUES ('k', 'v')", [])?))
+            .unwrap_err();
+        assert!(err.to_string().contains("readonly"), "{err}");
+        let n: i64 = l
+            .read(|r| Ok(r.query_row("SELECT count(*) FROM settings", [], |row| row.get(0))?))
+            .unwrap();
+        assert_eq!(n, 0);
+        // The ledger writes again once the read is over, also after a read that failed.
+        l.write(|tx| Ok(tx.execute("INSERT INTO settings (key, value) VALUES ('k', 'v')", [])?))
+            .unwrap();
+        assert_eq!(l.setting("k").unwrap().as_deref(), Some("v"));
     }
 }

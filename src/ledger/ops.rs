@@ -7,7 +7,8 @@ use uuid::Uuid;
 
 use super::error::{Error, Result, Rule};
 use super::model::{LotOrigin, Movement, MovementKind, Posted, Tracking};
-use super::post::{self, require_item};
+use super::post;
+use super::rows::{self, require_item};
 use super::{customer_location, supplier_location, Ledger, ADJUSTMENT, PRODUCTION};
 
 #[derive(Debug, Clone, Default)]
@@ -304,7 +305,7 @@ impl Ledger {
         let (expiry, production) = {
             let tx = self.conn();
             let it = require_item(tx, item)?;
-            let l = post::lot_by_code(tx, it.id, lot)?
+            let l = rows::lot_by_code(tx, it.id, lot)?
                 .ok_or_else(|| Error::NotFound(format!("{item} has no lot {lot}")))?;
             let production: Option<NaiveDate> = tx.query_row(
                 "SELECT production_date FROM lots WHERE id = ?",

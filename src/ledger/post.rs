@@ -1,5 +1,10 @@
 //! The posting engine: every rule of the ledger, checked movement by movement inside one write
 //! transaction. The caller commits only when every movement of the batch passed.
+//!
+//! This is also the only code that writes the journal and the balances: [`record`] inserts a
+//! movement and its two balance changes (for a checked movement here, and for the server's
+//! records a device applies as they are), and [`shift_balances`] takes a conflict's effect out
+//! of the balances or puts it back. The row lookups the rules read are in `rows.rs`.
 
 use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -7,8 +12,12 @@ use uuid::Uuid;
 
 use super::error::{Error, Result, Rule};
 use super::model::{LocationKind, LotOrigin, LotStatus, Movement, MovementKind, Posted, Tracking};
+use super::rows::{
+    balance, location_row, lot_by_code, lot_by_id, require_item, resolve_location, serial_location,
+    ItemRow, LocRow, LotRow,
+};
 use super::validate::{self, Field};
-use super::{virtual_kind, MAX_BATCH, MAX_QTY};
+use super::{MAX_BATCH, MAX_QTY};
 
 pub(crate) struct Context {
     pub today: NaiveDate,
@@ -26,186 +35,8 @@ pub(crate) struct Context {
     pub outbox: bool,
 }
 
-#[derive(Debug, Clone)]
-pub(crate) struct ItemRow {
-    pub id: i64,
-    pub sku: String,
-    pub tracking: Tracking,
-    pub expiry_tracked: bool,
-    pub shelf_life_days: Option<i64>,
-    pub unit: String,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct LocRow {
-    pub id: i64,
-    pub code: String,
-    pub kind: LocationKind,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct LotRow {
-    pub id: i64,
-    pub code: String,
-    pub expiry: Option<NaiveDate>,
-    pub status: LotStatus,
-}
-
-pub(crate) fn item_by_sku(tx: &Connection, sku: &str) -> Result<Option<ItemRow>> {
-    let mut st = tx.prepare_cached(
-        "SELECT id, sku, tracking, expiry_tracked, shelf_life_days, unit FROM items WHERE sku = ?",
-    )?;
-    let row = st
-        .query_row([sku], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, bool>(3)?,
-                r.get::<_, Option<i64>>(4)?,
-                r.get::<_, String>(5)?,
-            ))
-        })
-        .optional()?;
-    row.map(
-        |(id, sku, tracking, expiry_tracked, shelf_life_days, unit)| {
-            Ok(ItemRow {
-                id,
-                sku,
-                tracking: tracking.parse()?,
-                expiry_tracked,
-                shelf_life_days,
-                unit,
-            })
-        },
-    )
-    .transpose()
-}
-
-pub(crate) fn require_item(tx: &Connection, sku: &str) -> Result<ItemRow> {
-    item_by_sku(tx, sku)?.ok_or_else(|| {
-        Error::refused(
-            Rule::Invalid,
-            format!("unknown item '{sku}': no item has that SKU"),
-        )
-    })
-}
-
-pub(crate) fn location_by_code(tx: &Connection, code: &str) -> Result<Option<LocRow>> {
-    let mut st = tx.prepare_cached("SELECT id, code, kind FROM locations WHERE code = ?")?;
-    let row = st
-        .query_row([code], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        })
-        .optional()?;
-    row.map(|(id, code, kind)| {
-        Ok(LocRow {
-            id,
-            code,
-            kind: kind.parse()?,
-        })
-    })
-    .transpose()
-}
-
-/// Finds a location; virtual party locations (`SUPPLIER:Acme`, `CUSTOMER:Bob`, `ADJUSTMENT`, ...)
-/// are created on first use.
-pub(crate) fn resolve_location(tx: &Connection, code: &str) -> Result<LocRow> {
-    if let Some(loc) = location_by_code(tx, code)? {
-        return Ok(loc);
-    }
-    let Some(kind) = virtual_kind(code) else {
-        return Err(Error::refused(
-            Rule::Invalid,
-            format!("unknown location '{code}': scan or enter a location that exists"),
-        ));
-    };
-    let name = code.split_once(':').map(|(_, n)| n).unwrap_or(code);
-    tx.prepare_cached("INSERT INTO locations (code, name, kind) VALUES (?, ?, ?)")?
-        .execute(params![code, name, kind.as_str()])?;
-    Ok(LocRow {
-        id: tx.last_insert_rowid(),
-        code: code.to_string(),
-        kind,
-    })
-}
-
-pub(crate) fn lot_by_code(tx: &Connection, item_id: i64, code: &str) -> Result<Option<LotRow>> {
-    let mut st = tx.prepare_cached(
-        "SELECT id, code, expiry, status FROM lots WHERE item_id = ? AND code = ?",
-    )?;
-    let row = st
-        .query_row(params![item_id, code], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<NaiveDate>>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        })
-        .optional()?;
-    row.map(|(id, code, expiry, status)| {
-        Ok(LotRow {
-            id,
-            code,
-            expiry,
-            status: status.parse()?,
-        })
-    })
-    .transpose()
-}
-
-fn lot_by_id(tx: &Connection, id: i64) -> Result<LotRow> {
-    let mut st = tx.prepare_cached("SELECT id, code, expiry, status FROM lots WHERE id = ?")?;
-    let (id, code, expiry, status) = st.query_row([id], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, Option<NaiveDate>>(2)?,
-            r.get::<_, String>(3)?,
-        ))
-    })?;
-    Ok(LotRow {
-        id,
-        code,
-        expiry,
-        status: status.parse()?,
-    })
-}
-
-/// Current quantity of (item, lot, serial) at a location.
-pub(crate) fn balance(tx: &Connection, item: i64, lot: i64, serial: i64, loc: i64) -> Result<i64> {
-    let mut st = tx.prepare_cached(
-        "SELECT qty FROM balances WHERE item_id = ? AND lot_id = ? AND serial_id = ? AND location_id = ?",
-    )?;
-    Ok(st
-        .query_row(params![item, lot, serial, loc], |r| r.get(0))
-        .optional()?
-        .unwrap_or(0))
-}
-
-/// The real location where a serial is in stock now, if any.
-pub(crate) fn serial_location(tx: &Connection, serial_id: i64) -> Result<Option<String>> {
-    let mut st = tx.prepare_cached(
-        "SELECT l.code FROM balances b JOIN locations l ON l.id = b.location_id
-         WHERE b.serial_id = ? AND b.serial_id <> 0 AND b.qty > 0
-           AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine')
-         LIMIT 1",
-    )?;
-    Ok(st.query_row([serial_id], |r| r.get(0)).optional()?)
-}
-
 /// Adds to a balance: real locations in `balances`, virtual ones in `virtual_balances`.
-pub(crate) fn add_balance(
-    tx: &Connection,
-    key: (i64, i64, i64),
-    loc: &LocRow,
-    qty: i64,
-) -> Result<()> {
+fn add_balance(tx: &Connection, key: (i64, i64, i64), loc: &LocRow, qty: i64) -> Result<()> {
     let sql = if loc.kind.is_real() {
         "INSERT INTO balances (item_id, lot_id, serial_id, location_id, qty) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (item_id, lot_id, serial_id, location_id) DO UPDATE SET qty = qty + excluded.qty"
@@ -501,41 +332,115 @@ fn post_one(tx: &Connection, ctx: &Context, batch_id: &str, m: &Movement) -> Res
         }
     }
 
+    let id = m.id.to_string();
+    let corrects = m.corrects.map(|c| c.to_string());
+    let seq = record(
+        tx,
+        &JournalRow {
+            id: &id,
+            batch_id,
+            kind: m.kind,
+            item: item.id,
+            lot: lot.as_ref().map(|l| l.id),
+            serial: (serial_id != 0).then_some(serial_id),
+            qty: m.qty,
+            from: &from,
+            to: &to,
+            reason: reason.as_deref(),
+            reference: m.reference.as_deref().filter(|r| !r.trim().is_empty()),
+            corrects: corrects.as_deref(),
+            device: &ctx.device,
+            created_at: m.created_at.as_deref().unwrap_or(&ctx.now),
+            lot_origin: m
+                .lot_origin
+                .filter(|o| *o == LotOrigin::Generated && lot.is_some()),
+        },
+    )?;
+    if ctx.outbox {
+        tx.prepare_cached(
+            "INSERT INTO outbox (movement_id, state, updated_at) VALUES (?, 'pending', ?)",
+        )?
+        .execute(params![id, ctx.now])?;
+    }
+    Ok(Posted::Applied { seq })
+}
+
+/// A movement as the journal stores it, its item, lot, serial and locations resolved.
+pub(crate) struct JournalRow<'a> {
+    pub id: &'a str,
+    pub batch_id: &'a str,
+    pub kind: MovementKind,
+    pub item: i64,
+    pub lot: Option<i64>,
+    pub serial: Option<i64>,
+    pub qty: i64,
+    pub from: &'a LocRow,
+    pub to: &'a LocRow,
+    pub reason: Option<&'a str>,
+    pub reference: Option<&'a str>,
+    pub corrects: Option<&'a str>,
+    pub device: &'a str,
+    pub created_at: &'a str,
+    pub lot_origin: Option<LotOrigin>,
+}
+
+/// Writes one movement into the journal and moves its quantity between the two balances: the
+/// only code that inserts into `movements`, `balances` and `virtual_balances`. Checks nothing:
+/// the caller has applied the rules (`post_one`) or trusts the server that did (`replica`).
+/// Returns the movement's `seq`.
+pub(crate) fn record(tx: &Connection, row: &JournalRow) -> Result<i64> {
     tx.prepare_cached(
         "INSERT INTO movements (id, batch_id, kind, item_id, lot_id, serial_id, qty, from_loc, to_loc,
                                 reason, reference, corrects, device, created_at, lot_origin)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?
     .execute(params![
-        m.id.to_string(),
-        batch_id,
-        m.kind.as_str(),
-        item.id,
-        lot.as_ref().map(|l| l.id),
-        (serial_id != 0).then_some(serial_id),
-        m.qty,
-        from.id,
-        to.id,
-        reason,
-        m.reference.as_deref().filter(|r| !r.trim().is_empty()),
-        m.corrects.map(|c| c.to_string()),
-        ctx.device,
-        m.created_at.as_deref().unwrap_or(&ctx.now),
-        m.lot_origin
-            .filter(|o| *o == LotOrigin::Generated && lot.is_some())
-            .map(LotOrigin::as_str),
+        row.id,
+        row.batch_id,
+        row.kind.as_str(),
+        row.item,
+        row.lot,
+        row.serial,
+        row.qty,
+        row.from.id,
+        row.to.id,
+        row.reason,
+        row.reference,
+        row.corrects,
+        row.device,
+        row.created_at,
+        row.lot_origin.map(LotOrigin::as_str),
     ])?;
     let seq = tx.last_insert_rowid();
-    if ctx.outbox {
-        tx.prepare_cached(
-            "INSERT INTO outbox (movement_id, state, updated_at) VALUES (?, 'pending', ?)",
-        )?
-        .execute(params![m.id.to_string(), ctx.now])?;
+    let key = (row.item, row.lot.unwrap_or(0), row.serial.unwrap_or(0));
+    add_balance(tx, key, row.from, -row.qty)?;
+    add_balance(tx, key, row.to, row.qty)?;
+    Ok(seq)
+}
+
+/// Takes a stored movement's effect out of the balances (`sign` 1: a conflict), or puts it back
+/// (`sign` -1). The journal row stays: it is append-only.
+pub(crate) fn shift_balances(tx: &Connection, movement_id: &str, sign: i64) -> Result<()> {
+    let (item, lot, serial, qty, from, to): (i64, Option<i64>, Option<i64>, i64, i64, i64) = tx
+        .query_row(
+            "SELECT item_id, lot_id, serial_id, qty, from_loc, to_loc FROM movements WHERE id = ?",
+            [movement_id],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            },
+        )?;
+    let key = (item, lot.unwrap_or(0), serial.unwrap_or(0));
+    for (loc, q) in [(from, sign * qty), (to, -sign * qty)] {
+        add_balance(tx, key, &location_row(tx, loc)?, q)?;
     }
-    let key = (item.id, lot_id, serial_id);
-    add_balance(tx, key, &from, -m.qty)?;
-    add_balance(tx, key, &to, m.qty)?;
-    Ok(Posted::Applied { seq })
+    Ok(())
 }
 
 /// Every text of a movement (codes, reason, reference) and, on a push, its timestamp.

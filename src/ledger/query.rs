@@ -264,7 +264,7 @@ impl<'a> Query<'a> {
             )
             .optional()?;
         match row {
-            Some((id, lot)) => Ok(Some((super::post::serial_location(self.conn, id)?, lot))),
+            Some((id, lot)) => Ok(Some((super::rows::serial_location(self.conn, id)?, lot))),
             None => Ok(None),
         }
     }

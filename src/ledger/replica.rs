@@ -15,8 +15,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::error::{Error, Result};
 use super::model::{Item, JournalEntry, Location, Movement, MovementKind, PickList, PurchaseOrder};
-use super::post::{self, Context};
+use super::post::{self, Context, JournalRow};
 use super::query::journal_entry;
+use super::rows::{self, LocRow};
 use super::Ledger;
 
 /// A movement as a journal holds it, with what a replica needs to create its lot. `entry.seq`
@@ -187,43 +188,6 @@ fn sync_set(conn: &Connection, key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// Takes a movement's effect out of the balances (a conflict), or puts it back.
-fn shift_balances(tx: &Connection, movement_id: &str, sign: i64) -> Result<()> {
-    let (item, lot, serial, qty, from, to): (i64, Option<i64>, Option<i64>, i64, i64, i64) = tx
-        .query_row(
-            "SELECT item_id, lot_id, serial_id, qty, from_loc, to_loc FROM movements WHERE id = ?",
-            [movement_id],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            },
-        )?;
-    let key = (item, lot.unwrap_or(0), serial.unwrap_or(0));
-    for (loc, q) in [(from, sign * qty), (to, -sign * qty)] {
-        let row = location_row(tx, loc)?;
-        post::add_balance(tx, key, &row, q)?;
-    }
-    Ok(())
-}
-
-fn location_row(tx: &Connection, id: i64) -> Result<post::LocRow> {
-    let (code, kind): (String, String) =
-        tx.query_row("SELECT code, kind FROM locations WHERE id = ?", [id], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
-    Ok(post::LocRow {
-        id,
-        code,
-        kind: kind.parse()?,
-    })
-}
-
 impl Ledger {
     // ---- device -------------------------------------------------------------------------
 
@@ -350,7 +314,7 @@ impl Ledger {
                         )?;
                     }
                     (Some("pending"), Verdict::Rejected { reason }) => {
-                        shift_balances(tx, id, 1)?;
+                        post::shift_balances(tx, id, 1)?;
                         tx.execute(
                             "UPDATE outbox SET state = 'conflict', reason = ?, updated_at = ? WHERE movement_id = ?",
                             params![reason, now, id],
@@ -456,7 +420,7 @@ impl Ledger {
                         .query_row("SELECT state FROM outbox WHERE movement_id = ?", [&r.entry.id], |row| row.get(0))
                         .optional()?;
                     if state.as_deref() == Some("conflict") {
-                        shift_balances(tx, &r.entry.id, -1)?;
+                        post::shift_balances(tx, &r.entry.id, -1)?;
                     }
                     tx.execute(
                         "UPDATE outbox SET state = 'accepted', server_seq = ?, updated_at = ? WHERE movement_id = ? AND state <> 'accepted'",
@@ -481,8 +445,8 @@ impl Ledger {
     pub fn apply_lot_events(&mut self, events: &[LotEvent]) -> Result<()> {
         self.write(|tx| {
             for e in events {
-                let item = post::require_item(tx, &e.item)?;
-                let lot_id = match post::lot_by_code(tx, item.id, &e.lot)? {
+                let item = rows::require_item(tx, &e.item)?;
+                let lot_id = match rows::lot_by_code(tx, item.id, &e.lot)? {
                     Some(l) => l.id,
                     None => {
                         tx.execute(
@@ -566,7 +530,7 @@ impl Ledger {
                 let id: i64 = tx.query_row("SELECT id FROM pick_lists WHERE number = ?", [&pl.number], |r| r.get(0))?;
                 tx.execute("DELETE FROM pick_list_lines WHERE pick_list_id = ?", [id])?;
                 for line in &pl.lines {
-                    let item = post::require_item(tx, &line.item)?;
+                    let item = rows::require_item(tx, &line.item)?;
                     tx.execute(
                         "INSERT INTO pick_list_lines (pick_list_id, line_no, item_id, qty, customer, due) VALUES (?, ?, ?, ?, ?, ?)",
                         params![id, line.line_no, item.id, line.qty, line.customer, line.due],
@@ -582,7 +546,7 @@ impl Ledger {
                 let id: i64 = tx.query_row("SELECT id FROM purchase_orders WHERE number = ?", [&po.number], |r| r.get(0))?;
                 tx.execute("DELETE FROM purchase_order_lines WHERE po_id = ?", [id])?;
                 for line in &po.lines {
-                    let item = post::require_item(tx, &line.item)?;
+                    let item = rows::require_item(tx, &line.item)?;
                     tx.execute(
                         "INSERT INTO purchase_order_lines (po_id, line_no, item_id, qty, expected) VALUES (?, ?, ?, ?, ?)",
                         params![id, line.line_no, item.id, line.qty, line.expected],
@@ -867,11 +831,11 @@ fn incomplete_batch(
 /// balances updated, no rule applied.
 fn insert_trusted(tx: &Connection, rec: &Record) -> Result<()> {
     let r = &rec.entry;
-    let item = post::require_item(tx, &r.item)?;
-    let from = post::resolve_location(tx, &r.from).or_else(|_| ensure_location(tx, &r.from))?;
-    let to = post::resolve_location(tx, &r.to).or_else(|_| ensure_location(tx, &r.to))?;
+    let item = rows::require_item(tx, &r.item)?;
+    let from = rows::resolve_location(tx, &r.from).or_else(|_| ensure_location(tx, &r.from))?;
+    let to = rows::resolve_location(tx, &r.to).or_else(|_| ensure_location(tx, &r.to))?;
     let lot_id = match &r.lot {
-        Some(code) => Some(match post::lot_by_code(tx, item.id, code)? {
+        Some(code) => Some(match rows::lot_by_code(tx, item.id, code)? {
             Some(l) => l.id,
             None => {
                 tx.execute(
@@ -905,36 +869,33 @@ fn insert_trusted(tx: &Connection, rec: &Record) -> Result<()> {
         }),
         None => None,
     };
-    tx.prepare_cached(
-        "INSERT INTO movements (id, batch_id, kind, item_id, lot_id, serial_id, qty, from_loc, to_loc,
-                                reason, reference, corrects, device, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )?
-    .execute(params![
-        r.id,
-        r.batch_id,
-        r.kind.as_str(),
-        item.id,
-        lot_id,
-        serial_id,
-        r.qty,
-        from.id,
-        to.id,
-        r.reason,
-        r.reference,
-        r.corrects,
-        r.device,
-        r.created_at
-    ])?;
-    let key = (item.id, lot_id.unwrap_or(0), serial_id.unwrap_or(0));
-    post::add_balance(tx, key, &from, -r.qty)?;
-    post::add_balance(tx, key, &to, r.qty)?;
+    post::record(
+        tx,
+        &JournalRow {
+            id: &r.id,
+            batch_id: &r.batch_id,
+            kind: r.kind,
+            item: item.id,
+            lot: lot_id,
+            serial: serial_id,
+            qty: r.qty,
+            from: &from,
+            to: &to,
+            reason: r.reason.as_deref(),
+            reference: r.reference.as_deref(),
+            corrects: r.corrects.as_deref(),
+            device: &r.device,
+            created_at: &r.created_at,
+            // Stored as the server's records always were: without the origin.
+            lot_origin: None,
+        },
+    )?;
     Ok(())
 }
 
 /// A location the server knows and this device does not yet (master data arrives first, so
 /// this is only for virtual party locations): created as a bin would be refused, so refuse.
-fn ensure_location(_tx: &Connection, code: &str) -> Result<post::LocRow> {
+fn ensure_location(_tx: &Connection, code: &str) -> Result<LocRow> {
     Err(Error::NotFound(format!(
         "the server's movement names location {code}, unknown here: pull master data first"
     )))

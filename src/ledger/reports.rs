@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use super::allocate::{pickable, take};
 use super::error::{Error, Result};
 use super::model::{JournalEntry, LotStatus};
-use super::post::item_by_sku;
 use super::query::journal_entry;
+use super::rows::item_by_sku;
 use super::Ledger;
 
 /// What a report says about stock: derived from the lot's stored status and its expiry date
@@ -261,7 +261,7 @@ impl Ledger {
     pub fn lot_transactions(&self, item: &str, lot: &str) -> Result<Vec<LotTransaction>> {
         let it = item_by_sku(self.conn(), item)?
             .ok_or_else(|| Error::NotFound(format!("unknown item '{item}'")))?;
-        let l = super::post::lot_by_code(self.conn(), it.id, lot)?
+        let l = super::rows::lot_by_code(self.conn(), it.id, lot)?
             .ok_or_else(|| Error::NotFound(format!("{item} has no lot {lot}")))?;
         let mut st = self.conn().prepare_cached(&format!(
             "{} WHERE m.lot_id = ? ORDER BY m.seq",

@@ -8,8 +8,8 @@ use serde::Serialize;
 use std::collections::{BTreeSet, HashSet};
 
 use super::error::{Error, Result};
-use super::post::{item_by_sku, lot_by_code};
 use super::reports::party_of;
+use super::rows::{item_by_sku, lot_by_code};
 use super::Ledger;
 
 /// How deep the trace follows assemblies.

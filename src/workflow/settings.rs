@@ -1,9 +1,7 @@
 //! Site settings the workflows follow, kept in the `settings` table.
 
-use chrono::NaiveDate;
-use rusqlite::OptionalExtension;
-
 use crate::ledger::{Error, Ledger, Result};
+use chrono::NaiveDate;
 
 /// What happens when a picker scans another lot than the FEFO suggestion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,12 +63,7 @@ impl Default for Settings {
 
 /// One setting's stored text (also used for the UI's own keys, such as its resume journal).
 pub fn get(ledger: &Ledger, key: &str) -> Result<Option<String>> {
-    Ok(ledger
-        .conn()
-        .query_row("SELECT value FROM settings WHERE key = ?", [key], |r| {
-            r.get(0)
-        })
-        .optional()?)
+    ledger.setting(key)
 }
 
 impl Settings {
@@ -164,18 +157,7 @@ pub fn put(ledger: &mut Ledger, key: &str, value: Option<&str>) -> Result<()> {
 }
 
 fn put_all(ledger: &mut Ledger, pairs: &[(&str, Option<String>)]) -> Result<()> {
-    ledger.write(|tx| {
-        for (k, v) in pairs {
-            match v {
-                Some(v) => tx.execute(
-                    "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2",
-                    [k, &v.as_str()],
-                )?,
-                None => tx.execute("DELETE FROM settings WHERE key = ?", [k])?,
-            };
-        }
-        Ok(())
-    })
+    ledger.put_settings(pairs)
 }
 
 /// The next lot code by `rule` for `item` on `today` that the item does not have yet.

@@ -106,7 +106,10 @@ pub struct Snapshot {
 }
 
 pub fn snapshot(l: &Ledger) -> Snapshot {
-    let c = l.conn();
+    l.read(|c| Ok(snapshot_of(c))).unwrap()
+}
+
+fn snapshot_of(c: &rusqlite::Connection) -> Snapshot {
     let count = |sql: &str| c.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
     let mut st = c
         .prepare(

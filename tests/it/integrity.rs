@@ -468,34 +468,36 @@ fn a_new_device_pulls_corrections_made_before_the_rule() {
     a.ledger.correct(id, "keyed twice").unwrap();
     a.sync().unwrap();
     // The legacy duplicate, written the way the old server let it in.
-    let server = site.ledger();
+    let mut server = site.ledger();
     server
-        .conn()
-        .execute_batch(
-            "DROP TRIGGER movements_corrected_once;
+        .write(|tx| {
+            Ok(tx.execute_batch(
+                "DROP TRIGGER movements_corrected_once;
              INSERT INTO movements (id, batch_id, kind, item_id, lot_id, serial_id, qty, from_loc,
                                     to_loc, reason, reference, corrects, device, created_at)
              SELECT 'legacy-dup', 'legacy-dup', kind, item_id, lot_id, serial_id, qty, from_loc,
                     to_loc, reason, reference, corrects, device, created_at
              FROM movements WHERE corrects IS NOT NULL;",
-        )
+            )?)
+        })
         .unwrap();
     let trigger = include_str!("../../migrations/0004_rules.sql");
     let create = &trigger[trigger.find("CREATE TRIGGER").unwrap()..];
-    server.conn().execute_batch(create).unwrap();
+    server.write(|tx| Ok(tx.execute_batch(create)?)).unwrap();
     let total = server.query().movement_count().unwrap();
     let mut b = site.device("dev-b");
     b.sync().unwrap();
     assert_eq!(b.ledger.query().movement_count().unwrap(), total);
     // On the server the rule holds again.
     let err = server
-        .conn()
-        .execute(
-            "INSERT INTO movements (id, batch_id, kind, item_id, qty, from_loc, to_loc, corrects, device, created_at)
-             SELECT 'another', 'another', kind, item_id, qty, from_loc, to_loc, corrects, device, created_at
-             FROM movements WHERE id = 'legacy-dup'",
-            [],
-        )
+        .write(|tx| {
+            Ok(tx.execute(
+                "INSERT INTO movements (id, batch_id, kind, item_id, qty, from_loc, to_loc, corrects, device, created_at)
+                 SELECT 'another', 'another', kind, item_id, qty, from_loc, to_loc, corrects, device, created_at
+                 FROM movements WHERE id = 'legacy-dup'",
+                [],
+            )?)
+        })
         .unwrap_err();
     assert!(err.to_string().contains("corrected at most once"), "{err}");
 }

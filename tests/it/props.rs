@@ -95,7 +95,14 @@ fn movement(
 }
 
 fn check_invariants(l: &Ledger) {
-    let c = l.conn();
+    l.read(|c| {
+        invariants_hold(c);
+        Ok(())
+    })
+    .unwrap();
+}
+
+fn invariants_hold(c: &rusqlite::Connection) {
     let one = |sql: &str| c.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
     // Rule 3: no real location negative.
     assert_eq!(
@@ -208,8 +215,8 @@ proptest! {
                     }
                     let target = &journal[i % journal.len()];
                     let id = uuid::Uuid::parse_str(&target.id).unwrap();
-                    let corrected_before: i64 = l.conn().query_row(
-                        "SELECT count(*) FROM movements WHERE corrects = ?", [&target.id], |r| r.get(0)).unwrap();
+                    let corrected_before: i64 = l.read(|c| Ok(c.query_row(
+                        "SELECT count(*) FROM movements WHERE corrects = ?", [&target.id], |r| r.get(0))?)).unwrap();
                     let before = snapshot(&l);
                     let result = match op {
                         Op::Forge(_, qty) => {

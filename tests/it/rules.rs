@@ -435,14 +435,12 @@ fn rule5_movements_are_append_only_and_corrected_by_new_movements() {
         .unwrap();
     let entry = l.query().journal(0, 10).unwrap().remove(0);
     assert!(l
-        .conn()
-        .execute("UPDATE movements SET qty = 1", [])
+        .write(|tx| Ok(tx.execute("UPDATE movements SET qty = 1", [])?))
         .unwrap_err()
         .to_string()
         .contains("append-only"));
     assert!(l
-        .conn()
-        .execute("DELETE FROM movements", [])
+        .write(|tx| Ok(tx.execute("DELETE FROM movements", [])?))
         .unwrap_err()
         .to_string()
         .contains("append-only"));
@@ -713,14 +711,15 @@ fn a_movement_is_corrected_at_most_once() {
     assert_eq!(qty_at(&l, "BOLT", None, "DOCK"), 50);
     // The schema holds the line too, should any code skip the posting engine's check.
     let err = l
-        .conn()
-        .execute(
-            "INSERT INTO movements (id, batch_id, kind, item_id, qty, from_loc, to_loc, reason,
-                                    corrects, device, created_at)
-             SELECT 'forged', 'forged', 'correction', item_id, qty, to_loc, from_loc, 'x', ?1, 'x', 'x'
-             FROM movements WHERE id = ?1",
-            [id.to_string()],
-        )
+        .write(|tx| {
+            Ok(tx.execute(
+                "INSERT INTO movements (id, batch_id, kind, item_id, qty, from_loc, to_loc, reason,
+                                        corrects, device, created_at)
+                 SELECT 'forged', 'forged', 'correction', item_id, qty, to_loc, from_loc, 'x', ?1, 'x', 'x'
+                 FROM movements WHERE id = ?1",
+                [id.to_string()],
+            )?)
+        })
         .unwrap_err();
     assert!(err.to_string().contains("corrected at most once"), "{err}");
 }

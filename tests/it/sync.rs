@@ -529,22 +529,25 @@ fn busy_device(d: &mut Device, n: usize, tag: &str) {
 /// nothing is pending; the device's shelves are the server's.
 fn audit(site: &Site, devices: &[&Device]) {
     let server = site.ledger();
-    let mut on_server = server
-        .conn()
-        .prepare("SELECT count(*) FROM movements WHERE id = ?")
-        .unwrap();
     for d in devices {
         let rows: Vec<(String, String)> = d
             .ledger
-            .conn()
-            .prepare("SELECT movement_id, state FROM outbox")
-            .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .collect::<Result<_, _>>()
+            .read(|c| {
+                Ok(c.prepare("SELECT movement_id, state FROM outbox")?
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<Result<_, _>>()?)
+            })
             .unwrap();
         for (id, state) in rows {
-            let n: i64 = on_server.query_row([&id], |r| r.get(0)).unwrap();
+            let n: i64 = server
+                .read(|c| {
+                    Ok(
+                        c.query_row("SELECT count(*) FROM movements WHERE id = ?", [&id], |r| {
+                            r.get(0)
+                        })?,
+                    )
+                })
+                .unwrap();
             match state.as_str() {
                 "accepted" => assert_eq!(n, 1, "accepted movement {id} must be on the server once"),
                 "conflict" | "dismissed" => {
@@ -560,9 +563,12 @@ fn audit(site: &Site, devices: &[&Device]) {
         );
     }
     let negative: i64 = server
-        .conn()
-        .query_row("SELECT count(*) FROM balances WHERE qty < 0", [], |r| {
-            r.get(0)
+        .read(|c| {
+            Ok(
+                c.query_row("SELECT count(*) FROM balances WHERE qty < 0", [], |r| {
+                    r.get(0)
+                })?,
+            )
         })
         .unwrap();
     assert_eq!(negative, 0);
@@ -685,8 +691,7 @@ fn server_killed_and_restarted_during_a_push() {
     assert!(final_sync.is_ok(), "{final_sync:?} after {outcomes:?}");
     let check: String = site
         .ledger()
-        .conn()
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .read(|c| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))
         .unwrap();
     assert_eq!(check, "ok");
     assert_eq!(site.ledger().query().movement_count().unwrap(), made);
