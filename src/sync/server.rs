@@ -710,6 +710,29 @@ async fn serve_connections(
     }
 }
 
+/// Why a server could not start. (Requests that fail are [`ApiError`]s, the HTTP edge.)
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("--listen '{0}' is not an address like 127.0.0.1:8080")]
+    BadAddress(String),
+    #[error(
+        "refusing to serve plain HTTP on {0}: device tokens and stock data would cross the network unencrypted. \
+         Give --tls-cert and --tls-key, listen on 127.0.0.1, or add --insecure-http if a proxy in front of this server ends TLS"
+    )]
+    PlainHttp(SocketAddr),
+    #[error(transparent)]
+    Ledger(#[from] crate::ledger::Error),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot load the TLS certificate or key: {0}")]
+    Tls(std::io::Error),
+    #[error("cannot start the server's runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
 /// A server running on its own thread (tests, and `serve` itself), stopped by [`RunningServer::stop`].
 pub struct RunningServer {
     pub addr: SocketAddr,
@@ -728,7 +751,7 @@ pub struct Options {
 
 impl RunningServer {
     /// Opens the database and listens on `listen` (`127.0.0.1:0` picks a free port).
-    pub fn start(db: &Path, listen: &str, tls: Option<Tls>) -> anyhow::Result<RunningServer> {
+    pub fn start(db: &Path, listen: &str, tls: Option<Tls>) -> Result<RunningServer, ServeError> {
         RunningServer::start_with(
             db,
             listen,
@@ -742,25 +765,27 @@ impl RunningServer {
     /// [`RunningServer::start`] with every option. Plain HTTP is refused on an address other
     /// than loopback unless `insecure_http` says so: device tokens would cross the network in
     /// clear.
-    pub fn start_with(db: &Path, listen: &str, options: Options) -> anyhow::Result<RunningServer> {
-        let addr: SocketAddr = listen.parse().map_err(|_| {
-            anyhow::anyhow!("--listen '{listen}' is not an address like 127.0.0.1:8080")
-        })?;
+    pub fn start_with(
+        db: &Path,
+        listen: &str,
+        options: Options,
+    ) -> Result<RunningServer, ServeError> {
+        let addr: SocketAddr = listen
+            .parse()
+            .map_err(|_| ServeError::BadAddress(listen.to_string()))?;
         if options.tls.is_none() && !addr.ip().is_loopback() && !options.insecure_http {
-            anyhow::bail!(
-                "refusing to serve plain HTTP on {addr}: device tokens and stock data would cross the network unencrypted. \
-                 Give --tls-cert and --tls-key, listen on 127.0.0.1, or add --insecure-http if a proxy in front of this server ends TLS"
-            );
+            return Err(ServeError::PlainHttp(addr));
         }
         let ledger = Ledger::open(db)?;
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
-            .build()?;
-        let std_listener = std::net::TcpListener::bind(addr)
-            .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
-        std_listener.set_nonblocking(true)?;
-        let addr = std_listener.local_addr()?;
+            .build()
+            .map_err(ServeError::Runtime)?;
+        let listen_error = |source| ServeError::Listen { addr, source };
+        let std_listener = std::net::TcpListener::bind(addr).map_err(listen_error)?;
+        std_listener.set_nonblocking(true).map_err(listen_error)?;
+        let addr = std_listener.local_addr().map_err(listen_error)?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let limits = options.limits.clone();
         let app = app(AppState::with_limits(ledger, &limits));
@@ -771,7 +796,7 @@ impl RunningServer {
                     .block_on(axum_server::tls_rustls::RustlsConfig::from_pem_file(
                         &t.cert, &t.key,
                     ))
-                    .map_err(|e| anyhow::anyhow!("cannot load the TLS certificate or key: {e}"))?;
+                    .map_err(ServeError::Tls)?;
                 // HTTP/1.1 only, as `serve_connections` speaks.
                 let mut inner = (*config.get_inner()).clone();
                 inner.alpn_protocols = vec![b"http/1.1".to_vec()];

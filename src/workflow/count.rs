@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use super::{
-    complete_item, ids, lot_serial, meaning, parse_qty, say, what_it_is, Event, Expect, Outcome,
-    View, Workflow,
+    complete_item, ids, lot_serial, meaning, parse_qty, say, what_it_is, Error, Event, Expect,
+    Outcome, View, Workflow,
 };
 use crate::ledger::{Ledger, Movement, MovementKind, Tracking, ADJUSTMENT};
 use crate::scan::classify::{ItemScan, Meaning};
@@ -30,15 +30,18 @@ pub struct Count {
 }
 
 impl Count {
-    pub fn start(ledger: &Ledger, location: &str) -> Result<Count, String> {
+    pub fn start(ledger: &Ledger, location: &str) -> Result<Count, Error> {
         match ledger.query().location(location) {
             Ok(Some(l)) if l.kind.is_real() => {}
-            _ => return Err(format!("there is no location {location} to count")),
+            _ => {
+                return Err(Error::NotFound(format!(
+                    "there is no location {location} to count"
+                )))
+            }
         }
         let expected = ledger
             .query()
-            .stock(None, Some(location))
-            .map_err(|e| say(&e))?
+            .stock(None, Some(location))?
             .into_iter()
             .map(|s| ((s.item, s.lot, s.serial), s.qty))
             .collect();

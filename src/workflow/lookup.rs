@@ -1,7 +1,7 @@
 //! Look up anything: an item shows its stock by lot and location; a lot its expiry, status, where
 //! it is, its history and its trace; a serial where it is and its history; a location what is in it.
 
-use super::{lot_serial, meaning, say, Event, Expect, Outcome, View, Workflow};
+use super::{lot_serial, meaning, Error, Event, Expect, Outcome, View, Workflow};
 use crate::ledger::{JournalEntry, Ledger};
 use crate::scan::classify::Meaning;
 
@@ -37,12 +37,11 @@ impl Lookup {
         Lookup::default()
     }
 
-    fn show_lot(&mut self, ledger: &Ledger, item: &str, lot: &str) -> Result<(), String> {
+    fn show_lot(&mut self, ledger: &Ledger, item: &str, lot: &str) -> Result<(), Error> {
         let l = ledger
             .query()
-            .lot(item, lot)
-            .map_err(|e| say(&e))?
-            .ok_or_else(|| format!("{item} has no lot {lot}"))?;
+            .lot(item, lot)?
+            .ok_or_else(|| Error::NotFound(format!("{item} has no lot {lot}")))?;
         self.title = Some(format!("{item} lot {lot}"));
         // Expired is derived from the date, never stored: the same words the reports use.
         let status =
@@ -59,49 +58,43 @@ impl Lookup {
                 },
             ));
         }
-        let stock = ledger
-            .stock_by_lot(Some(item), None, Some(lot))
-            .map_err(|e| say(&e))?;
+        let stock = ledger.stock_by_lot(Some(item), None, Some(lot))?;
         self.lines = stock
             .iter()
             .map(|s| format!("{} at {}", s.on_hand, s.location))
             .collect();
-        let trace = ledger.trace(item, Some(lot), None).map_err(|e| say(&e))?;
+        let trace = ledger.trace(item, Some(lot), None)?;
         self.fields
             .push(("Suppliers".into(), trace.suppliers.join(", ")));
         self.fields
             .push(("Customers".into(), trace.customers.join(", ")));
-        let tx = ledger.lot_transactions(item, lot).map_err(|e| say(&e))?;
+        let tx = ledger.lot_transactions(item, lot)?;
         self.lines.extend(history(
             &tx.into_iter().map(|t| t.entry).collect::<Vec<_>>(),
         ));
         Ok(())
     }
 
-    fn show_serial(&mut self, ledger: &Ledger, item: &str, serial: &str) -> Result<(), String> {
+    fn show_serial(&mut self, ledger: &Ledger, item: &str, serial: &str) -> Result<(), Error> {
         let (at, lot) = ledger
             .query()
-            .serial(item, serial)
-            .map_err(|e| say(&e))?
-            .ok_or_else(|| format!("{item} has no serial {serial}"))?;
+            .serial(item, serial)?
+            .ok_or_else(|| Error::NotFound(format!("{item} has no serial {serial}")))?;
         self.title = Some(format!("{item} serial {serial}"));
         self.fields = vec![("Where".into(), at.unwrap_or_else(|| "not in stock".into()))];
         if let Some(l) = lot {
             self.fields.push(("Lot".into(), l));
         }
-        self.lines = history(
-            &ledger
-                .query()
-                .serial_history(item, serial)
-                .map_err(|e| say(&e))?,
-        );
+        self.lines = history(&ledger.query().serial_history(item, serial)?);
         Ok(())
     }
 
-    fn show(&mut self, ledger: &Ledger, m: Meaning) -> Result<(), String> {
+    fn show(&mut self, ledger: &Ledger, m: Meaning) -> Result<(), Error> {
         match m {
             Meaning::Item(i) => {
-                let sku = i.sku.ok_or("this label has no GTIN")?;
+                let sku = i
+                    .sku
+                    .ok_or_else(|| Error::Input("this label has no GTIN".into()))?;
                 if let Some(s) = i.serial {
                     return self.show_serial(ledger, &sku, &s);
                 }
@@ -110,14 +103,11 @@ impl Lookup {
                 }
                 let item = ledger
                     .query()
-                    .item(&sku)
-                    .map_err(|e| say(&e))?
-                    .ok_or("unknown item")?;
+                    .item(&sku)?
+                    .ok_or_else(|| Error::NotFound("unknown item".into()))?;
                 self.title = Some(format!("{} {}", item.sku, item.name));
                 self.fields = vec![("Tracking".into(), item.tracking.to_string())];
-                let rows = ledger
-                    .stock_by_lot(Some(&sku), None, None)
-                    .map_err(|e| say(&e))?;
+                let rows = ledger.stock_by_lot(Some(&sku), None, None)?;
                 self.fields.push((
                     "On hand".into(),
                     format!(
@@ -142,10 +132,7 @@ impl Lookup {
             }
             Meaning::Location { code } => {
                 self.title = Some(format!("Location {code}"));
-                let rows = ledger
-                    .query()
-                    .stock(None, Some(&code))
-                    .map_err(|e| say(&e))?;
+                let rows = ledger.query().stock(None, Some(&code))?;
                 self.fields = vec![("Lines".into(), rows.len().to_string())];
                 self.lines = rows
                     .iter()
@@ -163,32 +150,31 @@ impl Lookup {
             Meaning::Text { text, reason } => {
                 // A lot or serial code alone: find the item it belongs to.
                 let q = ledger.query();
-                let lots = q.items_with_lot(&text).map_err(|e| say(&e))?;
-                let serials = q.items_with_serial(&text).map_err(|e| say(&e))?;
+                let lots = q.items_with_lot(&text)?;
+                let serials = q.items_with_serial(&text)?;
                 match (lots.as_slice(), serials.as_slice()) {
                     ([item], []) => self.show_lot(ledger, item, &text),
                     ([], [item]) => self.show_serial(ledger, item, &text),
-                    ([], []) => {
-                        Err(reason.unwrap_or_else(|| format!("nothing is known as '{text}'")))
-                    }
+                    ([], []) => Err(Error::NotFound(
+                        reason.unwrap_or_else(|| format!("nothing is known as '{text}'")),
+                    )),
                     _ => {
-                        Err(format!(
+                        Err(Error::Input(format!(
                         "'{text}' is a lot or serial of several items ({}): scan the item's label",
                         lots.iter().chain(&serials).cloned().collect::<Vec<_>>().join(", ")
-                    ))
+                    )))
                     }
                 }
             }
             Meaning::Sscc { sscc, contents } => match contents {
                 Some(c) => self.show(ledger, Meaning::Item(c)),
-                None => Err(format!("pallet {sscc}: its contents are not on the label")),
+                None => Err(Error::Input(format!(
+                    "pallet {sscc}: its contents are not on the label"
+                ))),
             },
             Meaning::Document { number, .. } => {
-                let pl = ledger.query().pick_list(&number).map_err(|e| say(&e))?;
-                let po = ledger
-                    .query()
-                    .purchase_order(&number)
-                    .map_err(|e| say(&e))?;
+                let pl = ledger.query().pick_list(&number)?;
+                let po = ledger.query().purchase_order(&number)?;
                 self.title = Some(number.clone());
                 self.fields.clear();
                 self.lines = match (pl, po) {
@@ -246,7 +232,7 @@ impl Workflow for Lookup {
                 Outcome::accepted()
             }
             // A failed lookup keeps what was shown before.
-            Err(e) => Outcome::refused(e),
+            Err(e) => Outcome::refused(e.to_string()),
         }
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod count;
+pub mod error;
 pub mod lookup;
 pub mod pick;
 pub mod receive;
@@ -21,6 +22,7 @@ use crate::scan::classify::{classify, ItemScan, Meaning};
 use crate::scan::{Format, ScanEvent};
 
 pub use catalog::LedgerCatalog;
+pub use error::Error;
 pub use settings::{DeviationPolicy, PickFinish, Settings};
 
 /// What a person (or their scanner) did.
@@ -163,10 +165,11 @@ impl Outcome {
         }
     }
 
-    pub fn refused(message: impl Into<String>) -> Outcome {
+    /// Refused, with why: a message, or a workflow or ledger error in its own words.
+    pub fn refused(message: impl std::fmt::Display) -> Outcome {
         Outcome {
             feedback: Feedback::Refused,
-            message: Some(message.into()),
+            message: Some(message.to_string()),
             posted: vec![],
         }
     }
@@ -209,13 +212,13 @@ pub(crate) fn say(e: &LedgerError) -> String {
 }
 
 /// Parses a quantity typed on the keypad.
-pub(crate) fn parse_qty(text: &str) -> Result<i64, String> {
+pub(crate) fn parse_qty(text: &str) -> Result<i64, Error> {
     match text.trim().parse::<i64>() {
         Ok(n) if n > 0 && n <= crate::ledger::MAX_QTY => Ok(n),
-        _ => Err(format!(
+        _ => Err(Error::Input(format!(
             "'{}' is not a quantity: type a whole number of at least 1",
             text.trim()
-        )),
+        ))),
     }
 }
 

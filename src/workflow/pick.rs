@@ -7,8 +7,8 @@ use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::{
-    meaning, parse_qty, say, what_it_is, DeviationPolicy, Event, Expect, Outcome, PickFinish,
-    Settings, View, Workflow,
+    meaning, parse_qty, say, what_it_is, DeviationPolicy, Error, Event, Expect, Outcome,
+    PickFinish, Settings, View, Workflow,
 };
 use crate::ledger::{
     customer_location, AllocationLine, Item, Ledger, LotStatus, MovementKind, PickDraft, Tracking,
@@ -77,24 +77,24 @@ fn lot_expiry(ledger: &Ledger, item: &str, lot: &str) -> Option<NaiveDate> {
 
 impl Pick {
     /// Opens a pick list, with whatever was picked on this device before (drafts) or posted.
-    pub fn open(ledger: &Ledger, number: &str) -> Result<Pick, String> {
+    pub fn open(ledger: &Ledger, number: &str) -> Result<Pick, Error> {
         let pl = ledger
             .query()
-            .pick_list(number)
-            .map_err(|e| say(&e))?
-            .ok_or_else(|| format!("there is no pick list {number}"))?;
+            .pick_list(number)?
+            .ok_or_else(|| Error::NotFound(format!("there is no pick list {number}")))?;
         if pl.status == "done" {
-            return Err(format!("pick list {number} is already finished"));
+            return Err(Error::Closed(format!(
+                "pick list {number} is already finished"
+            )));
         }
-        let drafts = ledger.pick_drafts(number).map_err(|e| say(&e))?;
-        let shorts = ledger.pick_shorts(number).map_err(|e| say(&e))?;
+        let drafts = ledger.pick_drafts(number)?;
+        let shorts = ledger.pick_shorts(number)?;
         let mut lines = Vec::new();
         for l in &pl.lines {
             let item = ledger
                 .query()
-                .item(&l.item)
-                .map_err(|e| say(&e))?
-                .ok_or("unknown item")?;
+                .item(&l.item)?
+                .ok_or_else(|| Error::NotFound("unknown item".into()))?;
             lines.push(Line {
                 line_no: l.line_no,
                 item,

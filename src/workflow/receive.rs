@@ -5,7 +5,8 @@ use chrono::NaiveDate;
 
 use super::settings::generate_lot;
 use super::{
-    ids, meaning, parse_qty, say, what_it_is, Event, Expect, Outcome, Settings, View, Workflow,
+    ids, meaning, parse_qty, say, what_it_is, Error, Event, Expect, Outcome, Settings, View,
+    Workflow,
 };
 use crate::ledger::{Item, Ledger, LocationKind, LotOrigin, PurchaseOrder, ReceiveCmd, Tracking};
 use crate::scan::classify::{DocumentKind, ItemScan, Meaning};
@@ -51,8 +52,8 @@ pub struct Receive {
 /// Parses a date as typed: `2027-03-31` or `31.03.2027`, through the ledger's one date check (a
 /// two-digit year, `27-03-31` or a GS1-style `270331`, is refused with the form to type; scanned
 /// GS1 dates arrive as dates, not as typed text).
-pub(crate) fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    crate::ledger::validate::parse_typed_date("expiry", text).map_err(|e| e.to_string())
+pub(crate) fn parse_date(text: &str) -> Result<NaiveDate, Error> {
+    Ok(crate::ledger::validate::parse_typed_date("expiry", text)?)
 }
 
 impl Receive {
@@ -78,14 +79,13 @@ impl Receive {
     }
 
     /// Starts against a purchase order.
-    pub fn with_purchase_order(ledger: &Ledger, number: &str) -> Result<Receive, String> {
+    pub fn with_purchase_order(ledger: &Ledger, number: &str) -> Result<Receive, Error> {
         let mut r = Receive::start(ledger);
         r.po = Some(
             ledger
                 .query()
-                .purchase_order(number)
-                .map_err(|e| say(&e))?
-                .ok_or_else(|| format!("there is no purchase order {number}"))?,
+                .purchase_order(number)?
+                .ok_or_else(|| Error::NotFound(format!("there is no purchase order {number}")))?,
         );
         Ok(r)
     }

@@ -17,7 +17,7 @@ use super::lookup::Lookup;
 use super::pick::Pick;
 use super::receive::Receive;
 use super::transfer::Transfer;
-use super::{Event, Feedback, Workflow};
+use super::{Error, Event, Feedback, Workflow};
 use crate::ledger::Ledger;
 use crate::scan::ScanEvent;
 
@@ -39,13 +39,13 @@ pub fn unescape_gs(s: &str) -> String {
 }
 
 /// Starts a workflow by its script name.
-pub fn start(ledger: &Ledger, what: &str) -> Result<Box<dyn Workflow>, String> {
+pub fn start(ledger: &Ledger, what: &str) -> Result<Box<dyn Workflow>, Error> {
     let mut parts = what.split_whitespace();
     let name = parts.next().unwrap_or("");
     let arg = parts.collect::<Vec<_>>().join(" ");
     let needs = |thing: &str| {
         if arg.is_empty() {
-            Err(format!("start {name} needs {thing}"))
+            Err(Error::Input(format!("start {name} needs {thing}")))
         } else {
             Ok(arg.clone())
         }
@@ -58,9 +58,9 @@ pub fn start(ledger: &Ledger, what: &str) -> Result<Box<dyn Workflow>, String> {
         "count" => Box::new(Count::start(ledger, &needs("a location")?)?),
         "lookup" => Box::new(Lookup::start()),
         other => {
-            return Err(format!(
+            return Err(Error::Input(format!(
                 "unknown workflow '{other}': use receive, pick, transfer, count or lookup"
-            ))
+            )))
         }
     })
 }
@@ -82,7 +82,7 @@ pub fn event_line(event: &Event) -> String {
 }
 
 /// Parses one script line into an event; `Ok(None)` for `start` lines (handled by the runner).
-pub fn parse_event(line: &str) -> Result<Event, String> {
+pub fn parse_event(line: &str) -> Result<Event, Error> {
     let (verb, rest) = line.split_once(' ').unwrap_or((line, ""));
     Ok(match verb {
         "scan" => Event::Scan(ScanEvent::manual(&unescape_gs(rest))),
@@ -92,16 +92,16 @@ pub fn parse_event(line: &str) -> Result<Event, String> {
         "cancel" => Event::Cancel,
         "back" => Event::Back,
         other => {
-            return Err(format!(
+            return Err(Error::Input(format!(
                 "unknown event '{other}': use start, scan, enter, choose, confirm, cancel or back"
-            ))
+            )))
         }
     })
 }
 
 /// Runs a script; each event's result goes to `out` as it happens. A line that is not an event is
 /// an error naming the line; nothing after it runs.
-pub fn run(ledger: &mut Ledger, script: &str, mut out: impl FnMut(&Step)) -> Result<(), String> {
+pub fn run(ledger: &mut Ledger, script: &str, mut out: impl FnMut(&Step)) -> Result<(), Error> {
     let mut current: Option<Box<dyn Workflow>> = None;
     for (n, raw) in script.lines().enumerate() {
         let line = raw.trim_end_matches('\r');
@@ -125,19 +125,22 @@ pub fn run(ledger: &mut Ledger, script: &str, mut out: impl FnMut(&Step)) -> Res
                     event: line.to_string(),
                     prompt: String::new(),
                     feedback: Feedback::Refused,
-                    message: Some(e),
+                    message: Some(e.to_string()),
                     posted: vec![],
                 },
             };
             out(&step);
             continue;
         }
-        let event = parse_event(line).map_err(|e| format!("line {}: {e}", n + 1))?;
+        let at_line = |e: Error| Error::Line {
+            line: n + 1,
+            source: Box::new(e),
+        };
+        let event = parse_event(line).map_err(at_line)?;
         let Some(w) = current.as_mut() else {
-            return Err(format!(
-                "line {}: no workflow started: begin with a start line",
-                n + 1
-            ));
+            return Err(at_line(Error::Input(
+                "no workflow started: begin with a start line".into(),
+            )));
         };
         let o = w.handle(ledger, event);
         out(&Step {

@@ -490,7 +490,10 @@ fn pick_lists_and_purchase_orders_close_on_the_server_and_on_every_device() {
     let pl = c.ledger.query().pick_list("PL-7").unwrap().unwrap();
     assert_eq!((pl.status.as_str(), pl.progress.as_str()), ("done", "done"));
     assert_eq!(
-        Pick::open(&c.ledger, "PL-7").err().as_deref(),
+        Pick::open(&c.ledger, "PL-7")
+            .err()
+            .map(|e| e.to_string())
+            .as_deref(),
         Some("pick list PL-7 is already finished")
     );
     let moved = c.ledger.query().movement_count().unwrap();
