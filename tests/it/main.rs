@@ -18,4 +18,5 @@ mod scan;
 mod sync;
 mod tidy;
 mod ui;
+mod upgrade;
 mod workflows;
