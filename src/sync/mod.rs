@@ -22,7 +22,7 @@ pub fn hash_token(token: &str) -> String {
 pub fn new_token() -> String {
     format!(
         "lk_{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
+        crate::ledger::clock::new_random_id().simple(),
+        crate::ledger::clock::new_random_id().simple()
     )
 }
