@@ -164,7 +164,11 @@ mod tests {
 
     #[test]
     fn a_seed_gives_the_same_ids_and_the_system_source_comes_back() {
-        let run = |seed| with_ids(SeededIds::new(seed), || [new_id(), new_id(), new_random_id()]);
+        let run = |seed| {
+            with_ids(SeededIds::new(seed), || {
+                [new_id(), new_id(), new_random_id()]
+            })
+        };
         let a = run(7);
         assert_eq!(a, run(7));
         assert_ne!(a, run(8));

@@ -230,7 +230,8 @@ impl Client {
     }
 
     pub fn health(&self) -> Result<(), SyncError> {
-        self.call("GET", "/v1/health".into(), true, None).map(|_| ())
+        self.call("GET", "/v1/health".into(), true, None)
+            .map(|_| ())
     }
 
     /// The device name the server knows this token by.

@@ -5,6 +5,7 @@
 pub mod agent;
 pub mod client;
 pub mod server;
+pub mod sim;
 pub mod wire;
 
 use sha2::{Digest, Sha256};
