@@ -107,11 +107,7 @@ impl Transport for HttpTransport {
         let offline = |e: reqwest::Error| TransportError(e.to_string());
         let resp = req.send().map_err(offline)?;
         let status = resp.status().as_u16();
-        let headers = resp
-            .headers()
-            .iter()
-            .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
-            .collect();
+        let headers = header_pairs(resp.headers());
         let body = resp.bytes().map_err(offline)?.to_vec();
         Ok(Response {
             status,
@@ -119,6 +115,13 @@ impl Transport for HttpTransport {
             body,
         })
     }
+}
+
+/// Headers as (name, value) pairs; values that are not text are left out.
+pub(crate) fn header_pairs(h: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+    h.iter()
+        .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
+        .collect()
 }
 
 pub struct Client {

@@ -326,6 +326,27 @@ impl Sim {
         Ok(())
     }
 
+    /// Runs one operation on device `d` and records how it went.
+    fn attempt(
+        &mut self,
+        d: usize,
+        what: String,
+        op: impl FnOnce(&mut Ledger) -> Result<usize, LedgerError>,
+    ) -> Result<(), SimError> {
+        let before = self.devices[d].ledger.query().movement_count()?;
+        let r = op(&mut self.devices[d].ledger);
+        self.outcome(d, what, before, r)
+    }
+
+    /// How much to move of a stock line: a serial is one unit.
+    fn qty_for(&mut self, serial: &Option<String>) -> i64 {
+        if serial.is_some() {
+            1
+        } else {
+            self.rng.gen_range(1..=15)
+        }
+    }
+
     fn pick<'a, T>(&mut self, from: &'a [T]) -> &'a T {
         &from[self.rng.gen_range(0..from.len())]
     }
@@ -370,10 +391,8 @@ impl Sim {
             (self.rng.gen_range(1..=20), vec![])
         };
         let what = format!("receive {qty} {item} {lot:?} {serials:?} to {to}");
-        let before = self.devices[d].ledger.query().movement_count()?;
-        let r = self.devices[d]
-            .ledger
-            .receive(&ReceiveCmd {
+        self.attempt(d, what, |l| {
+            l.receive(&ReceiveCmd {
                 item,
                 qty,
                 to,
@@ -383,8 +402,8 @@ impl Sim {
                 supplier: Some("Acme".into()),
                 ..Default::default()
             })
-            .map(|p| p.len());
-        self.outcome(d, what, before, r)
+            .map(|p| p.len())
+        })
     }
 
     fn transfer(&mut self, d: usize) -> Result<(), SimError> {
@@ -392,16 +411,10 @@ impl Sim {
             return Ok(());
         };
         let to = self.pick(&REAL).to_string();
-        let qty = if serial.is_some() {
-            1
-        } else {
-            self.rng.gen_range(1..=15)
-        };
+        let qty = self.qty_for(&serial);
         let what = format!("transfer {qty} {item} {lot:?} {serial:?} {from} -> {to}");
-        let before = self.devices[d].ledger.query().movement_count()?;
-        let r = self.devices[d]
-            .ledger
-            .transfer(&TransferCmd {
+        self.attempt(d, what, |l| {
+            l.transfer(&TransferCmd {
                 item,
                 qty,
                 from,
@@ -410,24 +423,18 @@ impl Sim {
                 serials: serial.into_iter().collect(),
                 ..Default::default()
             })
-            .map(|p| p.len());
-        self.outcome(d, what, before, r)
+            .map(|p| p.len())
+        })
     }
 
     fn ship(&mut self, d: usize) -> Result<(), SimError> {
         let Some((from, item, lot, serial)) = self.stock_line(d)? else {
             return Ok(());
         };
-        let qty = if serial.is_some() {
-            1
-        } else {
-            self.rng.gen_range(1..=15)
-        };
+        let qty = self.qty_for(&serial);
         let what = format!("ship {qty} {item} {lot:?} {serial:?} from {from}");
-        let before = self.devices[d].ledger.query().movement_count()?;
-        let r = self.devices[d]
-            .ledger
-            .ship(&ShipCmd {
+        self.attempt(d, what, |l| {
+            l.ship(&ShipCmd {
                 item,
                 qty,
                 from,
@@ -436,8 +443,8 @@ impl Sim {
                 customer: Some("Shop".into()),
                 ..Default::default()
             })
-            .map(|p| p.len());
-        self.outcome(d, what, before, r)
+            .map(|p| p.len())
+        })
     }
 
     fn adjust(&mut self, d: usize) -> Result<(), SimError> {
@@ -450,10 +457,8 @@ impl Sim {
             self.rng.gen_range(-12..=6)
         };
         let what = format!("adjust {delta} {item} {lot:?} {serial:?} at {at}");
-        let before = self.devices[d].ledger.query().movement_count()?;
-        let r = self.devices[d]
-            .ledger
-            .adjust(&AdjustCmd {
+        self.attempt(d, what, |l| {
+            l.adjust(&AdjustCmd {
                 item,
                 delta,
                 at,
@@ -462,8 +467,8 @@ impl Sim {
                 reason: "count".into(),
                 ..Default::default()
             })
-            .map(|p| p.len());
-        self.outcome(d, what, before, r)
+            .map(|p| p.len())
+        })
     }
 
     fn correct(&mut self, d: usize) -> Result<(), SimError> {
@@ -474,13 +479,10 @@ impl Sim {
         }
         let id = self.pick(&made).clone();
         let what = format!("correct {id}");
-        let before = self.devices[d].ledger.query().movement_count()?;
         let uuid = uuid::Uuid::parse_str(&id).expect("movement ids are UUIDs");
-        let r = self.devices[d]
-            .ledger
-            .correct(uuid, "typed the wrong quantity")
-            .map(|p| p.len());
-        self.outcome(d, what, before, r)
+        self.attempt(d, what, |l| {
+            l.correct(uuid, "typed the wrong quantity").map(|p| p.len())
+        })
     }
 
     fn hold_or_release(&mut self, d: usize) -> Result<(), SimError> {
@@ -497,12 +499,10 @@ impl Sim {
             LotStatus::Available
         };
         let what = format!("set {item} {lot} {status:?}");
-        let before = self.devices[d].ledger.query().movement_count()?;
-        let r = self.devices[d]
-            .ledger
-            .set_lot_status(item, &lot, status, "sim: damaged packaging")
-            .map(|_| 0);
-        self.outcome(d, what, before, r)
+        self.attempt(d, what, |l| {
+            l.set_lot_status(item, &lot, status, "sim: damaged packaging")
+                .map(|_| 0)
+        })
     }
 
     /// Remembers the ids waiting in the device's outbox: every movement it makes passes there.

@@ -10,7 +10,7 @@ use serde::Serialize;
 use std::sync::{Arc, Mutex};
 use tower::ServiceExt;
 
-use crate::sync::client::{Request, Response, Transport, TransportError};
+use crate::sync::client::{header_pairs, Request, Response, Transport, TransportError};
 
 /// How often each fault happens, per request, in percent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,11 +162,7 @@ impl Net {
                 Err(never) => match never {},
             };
             let status = resp.status().as_u16();
-            let headers = resp
-                .headers()
-                .iter()
-                .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
-                .collect();
+            let headers = header_pairs(resp.headers());
             let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
                 .await
                 .map_err(|e| TransportError(format!("connection reset: {e}")))?
