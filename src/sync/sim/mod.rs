@@ -175,7 +175,7 @@ impl Sim {
             .expect("START is RFC 3339")
             .with_timezone(&chrono::Utc);
         let clock = Arc::new(FixedClock::at(start));
-        let net = Net::new(cfg.seed ^ 0x6e65_7477_6f72_6b)?;
+        let net = Net::new(cfg.seed ^ 0x006e_6574_776f_726b)?;
         let mut sim = Sim {
             rng: StdRng::seed_from_u64(cfg.seed),
             dir: dir.to_path_buf(),
