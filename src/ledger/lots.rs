@@ -125,7 +125,7 @@ pub fn transition(
 
 /// A fresh, globally unique event id.
 fn new_event_id() -> String {
-    uuid::Uuid::now_v7().to_string()
+    super::clock::new_id().to_string()
 }
 
 /// Where the lot's status must go after its events changed on a device: the last of the server's

@@ -181,7 +181,7 @@ impl Movement {
         to: impl Into<String>,
     ) -> Movement {
         Movement {
-            id: Uuid::now_v7(),
+            id: super::clock::new_id(),
             kind,
             item: item.into(),
             lot: None,

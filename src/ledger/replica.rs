@@ -469,7 +469,7 @@ impl Ledger {
                     let event_id = e
                         .event_id
                         .clone()
-                        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+                        .unwrap_or_else(|| super::clock::new_id().to_string());
                     tx.execute(
                         "INSERT INTO lot_events (lot_id, status, reason, created_at, event_id, action, previous,
                                                  actor, device, server_seq)

@@ -42,10 +42,91 @@ impl SyncError {
     }
 }
 
-pub struct Client {
+/// One HTTP request as the client makes it: the path carries the query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub method: &'static str,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// The server's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// The answer never came: not reachable, timed out, connection cut. The request may or may not
+/// have been handled.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TransportError(pub String);
+
+/// How the client reaches the server: [`HttpTransport`] (reqwest) on a device; the simulation's
+/// in-process transport (`sync::sim`) calls the server's router and injects faults.
+pub trait Transport: Send + Sync {
+    fn send(&self, request: Request) -> Result<Response, TransportError>;
+}
+
+/// HTTP(S) with reqwest: what devices use.
+pub struct HttpTransport {
     base: String,
-    token: String,
     http: reqwest::blocking::Client,
+}
+
+impl HttpTransport {
+    pub fn new(base: &str) -> Result<HttpTransport, TransportError> {
+        let http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| TransportError(e.to_string()))?;
+        Ok(HttpTransport {
+            base: base.trim_end_matches('/').to_string(),
+            http,
+        })
+    }
+}
+
+impl Transport for HttpTransport {
+    fn send(&self, r: Request) -> Result<Response, TransportError> {
+        let method = reqwest::Method::from_bytes(r.method.as_bytes())
+            .map_err(|e| TransportError(e.to_string()))?;
+        let mut req = self
+            .http
+            .request(method, format!("{}{}", self.base, r.path));
+        for (k, v) in &r.headers {
+            req = req.header(k, v);
+        }
+        if !r.body.is_empty() {
+            req = req.body(r.body);
+        }
+        let offline = |e: reqwest::Error| TransportError(e.to_string());
+        let resp = req.send().map_err(offline)?;
+        let status = resp.status().as_u16();
+        let headers = header_pairs(resp.headers());
+        let body = resp.bytes().map_err(offline)?.to_vec();
+        Ok(Response {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+/// Headers as (name, value) pairs; values that are not text are left out.
+pub(crate) fn header_pairs(h: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+    h.iter()
+        .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
+        .collect()
+}
+
+pub struct Client {
+    token: String,
+    transport: Box<dyn Transport>,
 }
 
 /// What one sync did.
@@ -66,17 +147,18 @@ pub struct SyncReport {
 }
 
 impl Client {
+    /// A client over HTTP(S) to the server at `base`.
     pub fn new(base: &str, token: &str) -> Result<Client, SyncError> {
-        let http = reqwest::blocking::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-            .map_err(|e| SyncError::Offline(e.to_string()))?;
-        Ok(Client {
-            base: base.trim_end_matches('/').to_string(),
+        let http = HttpTransport::new(base).map_err(|e| SyncError::Offline(e.0))?;
+        Ok(Client::with_transport(token, Box::new(http)))
+    }
+
+    /// A client that reaches the server through `transport`.
+    pub fn with_transport(token: &str, transport: Box<dyn Transport>) -> Client {
+        Client {
             token: token.to_string(),
-            http,
-        })
+            transport,
+        }
     }
 
     /// The client for the server this device is enrolled with.
@@ -87,43 +169,72 @@ impl Client {
         }
     }
 
-    fn check(resp: reqwest::blocking::Response) -> Result<reqwest::blocking::Response, SyncError> {
-        let status = resp.status();
-        if status.is_success() {
-            return Ok(resp);
+    /// Sends one request (with the token unless `public`) and returns a successful answer, or
+    /// the error the status and body say.
+    fn call(
+        &self,
+        method: &'static str,
+        path: String,
+        public: bool,
+        body: Option<Vec<u8>>,
+    ) -> Result<Response, SyncError> {
+        let mut headers = Vec::new();
+        if !public {
+            headers.push(("authorization".into(), format!("Bearer {}", self.token)));
         }
-        let (message, code) = resp
-            .json::<ErrorBody>()
-            .map(|b| (b.error, b.code))
-            .unwrap_or_else(|_| {
-                let reason = status.canonical_reason().unwrap_or("error").to_string();
-                (reason, None)
-            });
-        Err(
-            if status.as_u16() == 401 && code.as_deref() == Some(REVOKED) {
-                SyncError::Revoked(message)
-            } else if status.as_u16() == 401 {
-                SyncError::Unauthorized(message)
-            } else {
-                SyncError::Http {
-                    status: status.as_u16(),
-                    message,
-                }
-            },
-        )
+        if body.is_some() {
+            headers.push(("content-type".into(), "application/json".into()));
+        }
+        let resp = self
+            .transport
+            .send(Request {
+                method,
+                path,
+                headers,
+                body: body.unwrap_or_default(),
+            })
+            .map_err(|e| SyncError::Offline(e.0))?;
+        Self::check(resp)
     }
 
-    fn offline(e: reqwest::Error) -> SyncError {
-        SyncError::Offline(e.to_string())
+    fn check(resp: Response) -> Result<Response, SyncError> {
+        let status = resp.status;
+        if (200..300).contains(&status) {
+            return Ok(resp);
+        }
+        let (message, code) = serde_json::from_slice::<ErrorBody>(&resp.body)
+            .map(|b| (b.error, b.code))
+            .unwrap_or_else(|_| {
+                let reason = reqwest::StatusCode::from_u16(status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or("error")
+                    .to_string();
+                (reason, None)
+            });
+        Err(if status == 401 && code.as_deref() == Some(REVOKED) {
+            SyncError::Revoked(message)
+        } else if status == 401 {
+            SyncError::Unauthorized(message)
+        } else {
+            SyncError::Http { status, message }
+        })
+    }
+
+    /// The body of a successful answer as `T`; a body that does not parse is a broken answer,
+    /// retried like a cut connection.
+    fn json<T: serde::de::DeserializeOwned>(resp: Response) -> Result<T, SyncError> {
+        serde_json::from_slice(&resp.body)
+            .map_err(|e| SyncError::Offline(format!("error decoding response body: {e}")))
+    }
+
+    fn to_json(body: &impl Serialize) -> Result<Vec<u8>, SyncError> {
+        serde_json::to_vec(body).map_err(|e| SyncError::Offline(e.to_string()))
     }
 
     pub fn health(&self) -> Result<(), SyncError> {
-        let r = self
-            .http
-            .get(format!("{}/v1/health", self.base))
-            .send()
-            .map_err(Self::offline)?;
-        Self::check(r).map(|_| ())
+        self.call("GET", "/v1/health".into(), true, None)
+            .map(|_| ())
     }
 
     /// The device name the server knows this token by.
@@ -138,17 +249,11 @@ impl Client {
     }
 
     pub fn push(&self, movements: Vec<WireMovement>) -> Result<PushResponse, SyncError> {
-        let r = self
-            .http
-            .post(format!("{}/v1/push", self.base))
-            .bearer_auth(&self.token)
-            .json(&PushRequest {
-                movements,
-                lot_changes: vec![],
-            })
-            .send()
-            .map_err(Self::offline)?;
-        Self::check(r)?.json().map_err(Self::offline)
+        let body = Self::to_json(&PushRequest {
+            movements,
+            lot_changes: vec![],
+        })?;
+        Self::json(self.call("POST", "/v1/push".into(), false, Some(body))?)
     }
 
     /// Pushes lot status changes (holds, releases, recalls) made on this device.
@@ -156,17 +261,11 @@ impl Client {
         &self,
         lot_changes: Vec<WireLotChange>,
     ) -> Result<PushResponse, SyncError> {
-        let r = self
-            .http
-            .post(format!("{}/v1/push", self.base))
-            .bearer_auth(&self.token)
-            .json(&PushRequest {
-                movements: vec![],
-                lot_changes,
-            })
-            .send()
-            .map_err(Self::offline)?;
-        Self::check(r)?.json().map_err(Self::offline)
+        let body = Self::to_json(&PushRequest {
+            movements: vec![],
+            lot_changes,
+        })?;
+        Self::json(self.call("POST", "/v1/push".into(), false, Some(body))?)
     }
 
     /// The tag the server handed this device for the lot codes it generates (None from a server
@@ -177,13 +276,7 @@ impl Client {
 
     /// `/v1/whoami`: who this token is, and the device's lot tag.
     fn whoami_answer(&self) -> Result<serde_json::Value, SyncError> {
-        let r = self
-            .http
-            .get(format!("{}/v1/whoami", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .map_err(Self::offline)?;
-        Self::check(r)?.json().map_err(Self::offline)
+        Self::json(self.call("GET", "/v1/whoami".into(), false, None)?)
     }
 
     pub fn pull(
@@ -192,18 +285,10 @@ impl Client {
         lot_events_after: i64,
         master_version: i64,
     ) -> Result<PullResponse, SyncError> {
-        let r = self
-            .http
-            .get(format!("{}/v1/pull", self.base))
-            .bearer_auth(&self.token)
-            .query(&[
-                ("after", after),
-                ("lot_events_after", lot_events_after),
-                ("master_version", master_version),
-            ])
-            .send()
-            .map_err(Self::offline)?;
-        Self::check(r)?.json().map_err(Self::offline)
+        let path = format!(
+            "/v1/pull?after={after}&lot_events_after={lot_events_after}&master_version={master_version}"
+        );
+        Self::json(self.call("GET", path, false, None)?)
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod agent;
 pub mod client;
 pub mod server;
+pub mod sim;
 pub mod wire;
 
 use sha2::{Digest, Sha256};
@@ -22,7 +23,7 @@ pub fn hash_token(token: &str) -> String {
 pub fn new_token() -> String {
     format!(
         "lk_{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
+        crate::ledger::clock::new_random_id().simple(),
+        crate::ledger::clock::new_random_id().simple()
     )
 }

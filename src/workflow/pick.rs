@@ -4,7 +4,6 @@
 //! a staging location, by configuration.
 
 use chrono::NaiveDate;
-use uuid::Uuid;
 
 use super::{
     meaning, parse_qty, say, what_it_is, DeviationPolicy, Error, Event, Expect, Outcome,
@@ -380,7 +379,7 @@ impl Pick {
         }
         // The movement id is chosen now and kept with the draft: finishing twice posts it once.
         let d = PickDraft {
-            movement_id: Uuid::now_v7(),
+            movement_id: crate::ledger::clock::new_id(),
             line_no: line.line_no,
             item: line.item.sku.clone(),
             location: at.clone(),

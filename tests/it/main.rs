@@ -15,6 +15,7 @@ mod props;
 mod reports;
 mod rules;
 mod scan;
+mod sim;
 mod sync;
 mod tidy;
 mod ui;
