@@ -589,6 +589,21 @@ fn subcommands(help: &str) -> Vec<String> {
         .collect()
 }
 
+/// A help text without what clap adds in brackets.
+fn words(text: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0;
+    for c in text.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            c if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out.trim().to_string()
+}
+
 /// Every option of every command has a help line; the camera replay shows only where a camera
 /// is used.
 #[test]
@@ -613,14 +628,16 @@ fn every_option_of_every_command_has_help() {
             if !t.starts_with('-') || !line.starts_with("  ") {
                 continue;
             }
-            // `  -x, --long <VALUE>  Help`, or the help on the lines below the option.
+            // `  -x, --long <VALUE>  Help`, or the help on the lines below the option; what
+            // clap adds by itself ([default: ..], [possible values: ..]) is not help.
             let spec_end = t.find("  ").unwrap_or(t.len());
-            let same_line = t[spec_end..].trim();
+            let same_line = words(&t[spec_end..]);
             let below = lines
                 .get(i + 1)
                 .map(|n| n.trim_start())
                 .filter(|n| !n.is_empty() && !n.starts_with('-'))
-                .unwrap_or("");
+                .map(words)
+                .unwrap_or_default();
             assert!(
                 !same_line.is_empty() || !below.is_empty(),
                 "lotkeeper {}: option without help: {line}",
