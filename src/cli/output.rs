@@ -4,11 +4,47 @@ use anyhow::Result;
 use serde::Serialize;
 use std::io::Write;
 
+/// Rows: an aligned table, CSV, or JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Table,
     Csv,
     Json,
+}
+
+/// What is not rows (a sentence, a tree, a record of what a command did): text or JSON. Commands
+/// whose output has no CSV form take this, so clap refuses `--format csv` for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TextFormat {
+    Table,
+    Json,
+}
+
+impl From<TextFormat> for Format {
+    fn from(f: TextFormat) -> Format {
+        match f {
+            TextFormat::Table => Format::Table,
+            TextFormat::Json => Format::Json,
+        }
+    }
+}
+
+/// Prints `value` as one pretty JSON document (`--format json`), or the sentence `text` makes.
+pub fn print_done<T: Serialize>(
+    format: TextFormat,
+    value: &T,
+    text: impl FnOnce() -> String,
+) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match format {
+        TextFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, value)?;
+            writeln!(out)?;
+        }
+        TextFormat::Table => writeln!(out, "{}", text())?,
+    }
+    Ok(())
 }
 
 fn to_objects<T: Serialize>(rows: &[T]) -> Result<(Vec<String>, Vec<Vec<String>>)> {

@@ -4,7 +4,8 @@ use anyhow::{bail, Result};
 use serde::Serialize;
 use std::path::PathBuf;
 
-use super::{output::print_rows, DeviceAction, Format};
+use super::output::{print_done, print_rows, Format, TextFormat};
+use super::DeviceAction;
 use crate::ledger::Ledger;
 use crate::sync::client::{keys, Standing, SyncError};
 use crate::sync::client::{sync_once, Client};
@@ -70,10 +71,18 @@ struct DeviceRow {
 
 pub fn device(mut l: Ledger, action: DeviceAction) -> Result<()> {
     match action {
-        DeviceAction::Add { name } => {
+        DeviceAction::Add { name, format } => {
             let token = new_token();
             l.add_device(&name, &hash_token(&token))?;
-            println!("device {name} enrolled; its token (shown once, keep it safe):\n{token}");
+            print_done(
+                format,
+                &serde_json::json!({"action": "device added", "device": name, "token": token}),
+                || {
+                    format!(
+                        "device {name} enrolled; its token (shown once, keep it safe):\n{token}"
+                    )
+                },
+            )?;
         }
         DeviceAction::List { format } => {
             let rows: Vec<DeviceRow> = l
@@ -87,9 +96,13 @@ pub fn device(mut l: Ledger, action: DeviceAction) -> Result<()> {
                 .collect();
             print_rows(&rows, format)?;
         }
-        DeviceAction::Revoke { name } => {
+        DeviceAction::Revoke { name, format } => {
             l.revoke_device(&name)?;
-            println!("device {name} revoked: its token no longer works");
+            print_done(
+                format,
+                &serde_json::json!({"action": "device revoked", "device": name}),
+                || format!("device {name} revoked: its token no longer works"),
+            )?;
         }
     }
     Ok(())
@@ -155,22 +168,31 @@ pub fn token(given: Option<String>, stdin: bool) -> Result<Option<String>> {
     Ok(Some(t.to_string()))
 }
 
-pub fn enroll(mut l: Ledger, server: &str, token: &str, device: Option<String>) -> Result<()> {
+pub fn enroll(
+    mut l: Ledger,
+    server: &str,
+    token: &str,
+    device: Option<String>,
+    format: TextFormat,
+) -> Result<()> {
     if !(server.starts_with("http://") || server.starts_with("https://")) {
         bail!("--server '{server}' must start with https:// (or http:// on loopback)");
     }
     let client = Client::new(server, token)?;
     let name = device_name(&client, device)?;
     l.enroll(server, token, &name)?;
-    println!("enrolled as {name} with {server}; movements made from now on will sync");
-    Ok(())
+    print_done(
+        format,
+        &serde_json::json!({"action": "enrolled", "device": name, "server": server}),
+        || format!("enrolled as {name} with {server}; movements made from now on will sync"),
+    )
 }
 
 pub fn sync(
     mut l: Ledger,
     server: Option<String>,
     token: Option<String>,
-    format: Format,
+    format: TextFormat,
 ) -> Result<()> {
     let client = match (server, token) {
         (Some(s), Some(t)) => {
@@ -189,8 +211,8 @@ pub fn sync(
     };
     let report = sync_once(&mut l, &client)?;
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        _ => println!(
+        TextFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        TextFormat::Table => println!(
             "pushed {} ({} accepted, {} rejected), pulled {} movements and {} lot events{}; {} pending, {} conflicts ({} ms)",
             report.pushed,
             report.accepted,
@@ -223,7 +245,7 @@ struct Status {
     warning: Option<String>,
 }
 
-pub fn status(mut l: Ledger, format: Format) -> Result<()> {
+pub fn status(mut l: Ledger, format: TextFormat) -> Result<()> {
     let server = l.sync_value("server")?;
     // Asking the server who this device is also tells a revoked device so.
     let online = match server {
@@ -258,8 +280,8 @@ pub fn status(mut l: Ledger, format: Format) -> Result<()> {
         last_success: l.sync_value("last_success")?,
     };
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&s)?),
-        _ => {
+        TextFormat::Json => println!("{}", serde_json::to_string_pretty(&s)?),
+        TextFormat::Table => {
             if !s.enrolled {
                 println!("not enrolled (local only): lotkeeper enroll --server URL --token TOKEN");
             } else {
@@ -296,8 +318,14 @@ pub fn conflicts(
 ) -> Result<()> {
     if let Some(id) = dismiss {
         l.dismiss_conflict(&id, note.as_deref().unwrap_or(""))?;
-        println!("conflict {id} dismissed");
-        return Ok(());
+        let record = serde_json::json!({"action": "conflict dismissed", "id": id, "note": note});
+        return match format {
+            Format::Json => print_done(TextFormat::Json, &record, String::new),
+            _ => {
+                println!("conflict {id} dismissed");
+                Ok(())
+            }
+        };
     }
     // Movements and lot status changes the server refused, in one list.
     let mut rows: Vec<serde_json::Value> = l

@@ -104,6 +104,18 @@ pub struct LotTransaction {
     pub party: Option<String>,
 }
 
+/// Which movements `transactions` reports: any combination; none is everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TransactionFilter {
+    pub item: Option<String>,
+    /// Needs `item`.
+    pub lot: Option<String>,
+    /// The first day, included.
+    pub from: Option<NaiveDate>,
+    /// The last day, included.
+    pub to: Option<NaiveDate>,
+}
+
 /// The supplier or customer a virtual location code stands for.
 pub fn party_of(code: &str) -> Option<String> {
     for prefix in [super::SUPPLIER, super::CUSTOMER] {
@@ -259,16 +271,72 @@ impl Ledger {
 
     /// Every movement of one lot (including the movements of its serials), oldest first.
     pub fn lot_transactions(&self, item: &str, lot: &str) -> Result<Vec<LotTransaction>> {
-        let it = item_by_sku(self.conn(), item)?
-            .ok_or_else(|| Error::NotFound(format!("unknown item '{item}'")))?;
-        let l = super::rows::lot_by_code(self.conn(), it.id, lot)?
-            .ok_or_else(|| Error::NotFound(format!("{item} has no lot {lot}")))?;
+        self.transactions(&TransactionFilter {
+            item: Some(item.to_string()),
+            lot: Some(lot.to_string()),
+            ..Default::default()
+        })
+    }
+
+    /// The movements a filter selects, oldest first: of one item (any tracking: its lots, its
+    /// serials, or neither), of one lot of it, or of everything; within a date range of the day
+    /// each movement was made (both ends included). A lot needs its item, since lot codes are
+    /// unique per item only.
+    pub fn transactions(&self, f: &TransactionFilter) -> Result<Vec<LotTransaction>> {
+        if let (Some(from), Some(to)) = (f.from, f.to) {
+            if from > to {
+                return Err(Error::invalid(format!(
+                    "the date range ends ({to}) before it starts ({from}): give --from on or before --to"
+                )));
+            }
+        }
+        let mut conditions: Vec<&str> = Vec::new();
+        let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        match (f.item.as_deref(), f.lot.as_deref()) {
+            (None, Some(lot)) => {
+                return Err(Error::invalid(format!(
+                    "lot {lot}: name its item too (--item SKU); lot codes are unique per item only"
+                )))
+            }
+            (Some(item), lot) => {
+                let it = item_by_sku(self.conn(), item)?
+                    .ok_or_else(|| Error::NotFound(format!("unknown item '{item}'")))?;
+                match lot {
+                    Some(lot) => {
+                        let l = super::rows::lot_by_code(self.conn(), it.id, lot)?
+                            .ok_or_else(|| Error::NotFound(format!("{item} has no lot {lot}")))?;
+                        conditions.push("m.lot_id = ?");
+                        values.push(l.id.into());
+                    }
+                    None => {
+                        conditions.push("m.item_id = ?");
+                        values.push(it.id.into());
+                    }
+                }
+            }
+            (None, None) => {}
+        }
+        // Timestamps are RFC 3339 text, so a day's movements sort between its date and the next.
+        if let Some(from) = f.from {
+            conditions.push("m.created_at >= ?");
+            values.push(from.to_string().into());
+        }
+        if let Some(to) = f.to {
+            conditions.push("m.created_at < ?");
+            let next = to.succ_opt().unwrap_or(to);
+            values.push(next.to_string().into());
+        }
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conditions.join(" AND "))
+        };
         let mut st = self.conn().prepare_cached(&format!(
-            "{} WHERE m.lot_id = ? ORDER BY m.seq",
+            "{}{filter} ORDER BY m.seq",
             super::query::JOURNAL_SELECT
         ))?;
         let rows = st
-            .query_map([l.id], journal_entry)?
+            .query_map(rusqlite::params_from_iter(values), journal_entry)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows
             .into_iter()

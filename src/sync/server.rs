@@ -473,8 +473,12 @@ struct ExpiryParams {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LotTransactionParams {
-    item: String,
-    lot: String,
+    item: Option<String>,
+    lot: Option<String>,
+    /// YYYY-MM-DD, the first day included.
+    from: Option<String>,
+    /// YYYY-MM-DD, the last day included.
+    to: Option<String>,
     #[serde(default)]
     format: ReportFormat,
 }
@@ -542,8 +546,17 @@ async fn lot_transactions(
     q: Result<Query<LotTransactionParams>, QueryRejection>,
 ) -> ApiResult<Response> {
     let Query(q) = q?;
-    let (item, lot) = (q.item, q.lot);
-    let rows = with_ledger(&state, move |l| Ok(l.lot_transactions(&item, &lot)?)).await?;
+    let date = |name: &str, v: Option<String>| {
+        v.map(|d| crate::ledger::model::parse_date(name, &d))
+            .transpose()
+    };
+    let filter = crate::ledger::reports::TransactionFilter {
+        from: date("from", q.from)?,
+        to: date("to", q.to)?,
+        item: q.item,
+        lot: q.lot,
+    };
+    let rows = with_ledger(&state, move |l| Ok(l.transactions(&filter)?)).await?;
     rows_response(rows, q.format)
 }
 

@@ -31,6 +31,29 @@ pub struct Step {
     pub posted: Vec<String>,
 }
 
+/// How a script ended, for a caller that must tell a clean run from one that left work undone.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ended {
+    /// How many events (start lines included) were refused.
+    pub refused: usize,
+    /// The prompt the last workflow was left at, when the script ended in the middle of it
+    /// (neither at its first step nor just after something was recorded).
+    pub unfinished: Option<String>,
+}
+
+/// What a lookup found, in one line: the view's fields and list.
+fn found(view: &super::View) -> Option<String> {
+    if !view.fields.iter().any(|(label, _)| label == "Found") {
+        return None;
+    }
+    let parts = view
+        .fields
+        .iter()
+        .map(|(label, value)| format!("{label}: {value}"))
+        .chain(view.lines.iter().cloned());
+    Some(parts.collect::<Vec<_>>().join("; "))
+}
+
 /// The group separator in its written forms, back to ASCII 29.
 pub fn unescape_gs(s: &str) -> String {
     s.replace("\\x1d", "\u{1d}")
@@ -100,9 +123,15 @@ pub fn parse_event(line: &str) -> Result<Event, Error> {
 }
 
 /// Runs a script; each event's result goes to `out` as it happens. A line that is not an event is
-/// an error naming the line; nothing after it runs.
-pub fn run(ledger: &mut Ledger, script: &str, mut out: impl FnMut(&Step)) -> Result<(), Error> {
+/// an error naming the line; nothing after it runs. A lookup's step carries what it found in its
+/// message. The answer says how many events were refused and whether the last workflow was left
+/// unfinished.
+pub fn run(ledger: &mut Ledger, script: &str, mut out: impl FnMut(&Step)) -> Result<Ended, Error> {
     let mut current: Option<Box<dyn Workflow>> = None;
+    let mut ended = Ended::default();
+    // The prompt the current workflow started with, and whether its last event recorded.
+    let mut start_prompt = String::new();
+    let mut at_rest = true;
     for (n, raw) in script.lines().enumerate() {
         let line = raw.trim_end_matches('\r');
         if line.trim().is_empty() || line.trim_start().starts_with('#') {
@@ -112,6 +141,8 @@ pub fn run(ledger: &mut Ledger, script: &str, mut out: impl FnMut(&Step)) -> Res
             let step = match start(ledger, what.trim()) {
                 Ok(w) => {
                     let prompt = w.view().prompt;
+                    start_prompt.clone_from(&prompt);
+                    at_rest = true;
                     current = Some(w);
                     Step {
                         event: line.to_string(),
@@ -121,13 +152,16 @@ pub fn run(ledger: &mut Ledger, script: &str, mut out: impl FnMut(&Step)) -> Res
                         posted: vec![],
                     }
                 }
-                Err(e) => Step {
-                    event: line.to_string(),
-                    prompt: String::new(),
-                    feedback: Feedback::Refused,
-                    message: Some(e.to_string()),
-                    posted: vec![],
-                },
+                Err(e) => {
+                    ended.refused += 1;
+                    Step {
+                        event: line.to_string(),
+                        prompt: String::new(),
+                        feedback: Feedback::Refused,
+                        message: Some(e.to_string()),
+                        posted: vec![],
+                    }
+                }
             };
             out(&step);
             continue;
@@ -143,15 +177,32 @@ pub fn run(ledger: &mut Ledger, script: &str, mut out: impl FnMut(&Step)) -> Res
             )));
         };
         let o = w.handle(ledger, event);
+        let view = w.view();
+        if o.feedback == Feedback::Refused {
+            ended.refused += 1;
+        }
+        // A refused event changes nothing, so it leaves the workflow where it was.
+        at_rest = match o.feedback {
+            Feedback::Done => true,
+            Feedback::Refused => at_rest || view.prompt == start_prompt,
+            _ => view.prompt == start_prompt,
+        };
+        let message = match o.feedback {
+            Feedback::Accepted => o.message.or_else(|| found(&view)),
+            _ => o.message,
+        };
         out(&Step {
             event: line.to_string(),
-            prompt: w.view().prompt,
+            prompt: view.prompt,
             feedback: o.feedback,
-            message: o.message,
+            message,
             posted: o.posted,
         });
     }
-    Ok(())
+    if let (Some(w), false) = (&current, at_rest) {
+        ended.unfinished = Some(w.view().prompt);
+    }
+    Ok(ended)
 }
 
 #[cfg(test)]

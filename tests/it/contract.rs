@@ -420,6 +420,11 @@ fn real_answers_validate_against_the_document() {
         ("/v1/reports/expiry", "?within_days=36500"),
         ("/v1/reports/expiry", "?expired=false&item=PARA"),
         ("/v1/reports/lot-transactions", "?item=PARA&lot=P1"),
+        ("/v1/reports/lot-transactions", "?item=PHONE"),
+        (
+            "/v1/reports/lot-transactions",
+            "?from=2000-01-01&to=2100-12-31",
+        ),
         ("/v1/reports/serials", "?item=PHONE"),
     ] {
         let (status, rows) = call.send("get", path, query, Some(&a.token), None);
@@ -586,6 +591,11 @@ fn parameters_outside_the_document_are_refused() {
         ("/v1/pull", "?master_version=-1"),
         ("/v1/reports/stock-by-lot", "?within_days=3"),
         ("/v1/reports/lot-transactions", "?lot=P1"),
+        ("/v1/reports/lot-transactions", "?from=26-01-01"),
+        (
+            "/v1/reports/lot-transactions",
+            "?from=2026-02-01&to=2026-01-01",
+        ),
     ] {
         assert_eq!(
             call.send("get", path, q, Some(&a.token), None).0,

@@ -366,3 +366,126 @@ fn cli_and_server_reports_show_expired_held_and_recalled() {
     assert_eq!(status(&expiry, "OLD", "status"), "expired");
     assert_eq!(status(&expiry, "RC", "status"), "recalled");
 }
+
+/// lot-transactions over what is not one lot: a serial-tracked item, an untracked item, and a
+/// date range over everything (both days included), oldest first; a lot without its item and a
+/// range that ends before it starts are refused.
+#[test]
+fn transactions_of_an_item_of_any_tracking_and_of_a_date_range() {
+    use lotkeeper::ledger::reports::TransactionFilter;
+    use std::sync::Arc;
+    let clock = Arc::new(FixedClock::on(day("2026-06-01")));
+    let mut l = Ledger::open_in_memory().unwrap().with_clock(clock.clone());
+    l.import_csv(ImportKind::Items, ITEMS).unwrap();
+    l.import_csv(ImportKind::Locations, LOCATIONS).unwrap();
+    receive_serials(&mut l, "PHONE", None, None, &["PH1", "PH2"], "A1");
+    clock.set(day("2026-06-02").and_hms_opt(23, 59, 0).unwrap().and_utc());
+    l.receive(&ReceiveCmd {
+        item: "BOLT".into(),
+        qty: 100,
+        to: "A1".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    clock.set(day("2026-06-03").and_hms_opt(0, 1, 0).unwrap().and_utc());
+    l.ship(&ShipCmd {
+        item: "PHONE".into(),
+        qty: 1,
+        from: "A1".into(),
+        serials: vec!["PH2".into()],
+        customer: Some("Bob".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    receive_lot(&mut l, "FLOUR", "F1", None, 5, "A2");
+    clock.set(day("2026-06-04").and_hms_opt(12, 0, 0).unwrap().and_utc());
+    l.transfer(&TransferCmd {
+        item: "BOLT".into(),
+        qty: 40,
+        from: "A1".into(),
+        to: "A2".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    let view = |f: TransactionFilter| -> Vec<(String, Option<String>, i64, String)> {
+        l.transactions(&f)
+            .unwrap()
+            .into_iter()
+            .map(|t| {
+                (
+                    t.entry.item,
+                    t.entry.serial,
+                    t.entry.qty,
+                    t.entry.created_at[..10].to_string(),
+                )
+            })
+            .collect()
+    };
+    let item = |sku: &str| TransactionFilter {
+        item: Some(sku.into()),
+        ..Default::default()
+    };
+    let row = |sku: &str, serial: Option<&str>, qty: i64, day: &str| {
+        (
+            sku.to_string(),
+            serial.map(String::from),
+            qty,
+            day.to_string(),
+        )
+    };
+    assert_eq!(
+        view(item("PHONE")),
+        vec![
+            row("PHONE", Some("PH1"), 1, "2026-06-01"),
+            row("PHONE", Some("PH2"), 1, "2026-06-01"),
+            row("PHONE", Some("PH2"), 1, "2026-06-03"),
+        ]
+    );
+    assert_eq!(
+        view(item("BOLT")),
+        vec![
+            row("BOLT", None, 100, "2026-06-02"),
+            row("BOLT", None, 40, "2026-06-04"),
+        ]
+    );
+    // The customer is named for a serial shipped, as for a lot.
+    let phone = l.transactions(&item("PHONE")).unwrap();
+    assert_eq!(phone[2].party.as_deref(), Some("Bob"));
+    // Everything on the 2nd and 3rd: a movement a minute before midnight and one a minute after.
+    assert_eq!(
+        view(TransactionFilter {
+            from: Some(day("2026-06-02")),
+            to: Some(day("2026-06-03")),
+            ..Default::default()
+        }),
+        vec![
+            row("BOLT", None, 100, "2026-06-02"),
+            row("PHONE", Some("PH2"), 1, "2026-06-03"),
+            row("FLOUR", None, 5, "2026-06-03"),
+        ]
+    );
+    assert_eq!(view(TransactionFilter::default()).len(), 6);
+    assert_eq!(
+        view(TransactionFilter {
+            from: Some(day("2026-06-04")),
+            ..item("BOLT")
+        }),
+        vec![row("BOLT", None, 40, "2026-06-04")]
+    );
+    // The old call is one lot, as before.
+    assert_eq!(l.lot_transactions("FLOUR", "F1").unwrap().len(), 1);
+    let lot_alone = l.transactions(&TransactionFilter {
+        lot: Some("F1".into()),
+        ..Default::default()
+    });
+    assert!(
+        matches!(&lot_alone, Err(Error::Invalid(m)) if m.contains("--item")),
+        "{lot_alone:?}"
+    );
+    let backwards = l.transactions(&TransactionFilter {
+        from: Some(day("2026-06-04")),
+        to: Some(day("2026-06-02")),
+        ..Default::default()
+    });
+    assert!(matches!(backwards, Err(Error::Invalid(_))), "{backwards:?}");
+}

@@ -1,0 +1,586 @@
+//! The command line's shape: every command, flag and help line (clap types only, no work).
+//! Each `--format` offers only the forms its command really prints.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+use crate::ledger::model::parse_date;
+
+pub use super::output::{Format, TextFormat};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "lotkeeper",
+    version,
+    about = "Lot and serial tracking for warehouse handhelds, offline first"
+)]
+pub struct Cli {
+    /// The SQLite database file (default: lotkeeper.db in the platform's data directory; an
+    /// empty LOTKEEPER_DB counts as unset).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// The app only: replay camera frames from a folder of images or a Motion-JPEG file instead
+    /// of a camera.
+    #[arg(long, value_name = "DIR_OR_FILE")]
+    pub camera_replay: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Import a CSV file, all or nothing.
+    Import(ImportArgs),
+    /// Goods in from a supplier.
+    Receive(ReceiveArgs),
+    /// Goods out to a customer.
+    Ship(ShipArgs),
+    /// Move stock between two real locations.
+    Transfer(TransferArgs),
+    /// Stock found (+N) or written off (-N), with a reason.
+    Adjust(AdjustArgs),
+    /// Put a lot on hold (quarantine, or recall with --recall, the same as recall start).
+    Hold(HoldArgs),
+    /// Release a lot from a quarantine hold. A recall is not released: it is closed by the
+    /// back office (recall close), and then stays on hold until released.
+    Release(LotChangeArgs),
+    /// Recalls: start one on a lot, or close one (back office only, against the server's database).
+    Recall {
+        #[command(subcommand)]
+        action: RecallAction,
+    },
+    /// Consume components and produce a finished lot or serials.
+    Assemble(AssembleArgs),
+    /// Split units of a lot into serialized units of a serial-tracked item.
+    Split(SplitArgs),
+    /// Reverse a movement with a correcting movement.
+    Correct(CorrectArgs),
+    /// FEFO/FIFO pick suggestions for a quantity of an item.
+    Allocate(AllocateArgs),
+    /// Reports: stock-by-lot, expiry, lot-transactions, lot-history, serials, pick-lists,
+    /// purchase-orders.
+    Report(ReportArgs),
+    /// Backward and forward trace of a lot or serial.
+    Trace(TraceArgs),
+    /// Fill an empty database with a demo warehouse.
+    Demo {
+        /// Output: table (a sentence) or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: TextFormat,
+    },
+    /// Render every screen with demo data to PNG files (no display needed).
+    Screenshot {
+        /// The folder the PNG files are written to (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Print an overview of the database (what `lotkeeper` shows where there is no display).
+    Overview,
+    /// Decode every barcode in image files.
+    Decode {
+        /// Comma-separated formats (QR_CODE,DATA_MATRIX,CODE_128,EAN_13,EAN_8,UPC_A,UPC_E,ITF,
+        /// CODE_39,PDF_417,AZTEC,RSS_14,RSS_EXPANDED); default: the warehouse set.
+        #[arg(long, value_name = "LIST")]
+        formats: Option<String>,
+        /// Output: table (one line per symbol) or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: TextFormat,
+        /// Image files (PNG, JPEG, ...).
+        #[arg(required = true)]
+        images: Vec<PathBuf>,
+    },
+    /// Run the back-office server over this database.
+    Serve {
+        /// Address to listen on, HOST:PORT like 0.0.0.0:8443 (127.0.0.1:PORT for plain HTTP on
+        /// loopback).
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "HOST:PORT")]
+        listen: String,
+        /// TLS certificate chain, a PEM file (with --tls-key).
+        #[arg(long, requires = "tls_key", value_name = "PEM")]
+        tls_cert: Option<PathBuf>,
+        /// TLS private key, a PEM file (with --tls-cert).
+        #[arg(long, requires = "tls_cert", value_name = "PEM")]
+        tls_key: Option<PathBuf>,
+        /// Serve plain HTTP on an address other than loopback, on purpose (a proxy in front of
+        /// this server ends TLS). Without it, plain HTTP is refused there.
+        #[arg(long, conflicts_with = "tls_cert")]
+        insecure_http: bool,
+    },
+    /// Devices enrolled with this server: add (prints a token once), list, revoke.
+    Device {
+        #[command(subcommand)]
+        action: DeviceAction,
+    },
+    /// Store the server and token on this device for later syncs.
+    Enroll {
+        /// The server's URL: https://HOST:PORT (http:// only on loopback).
+        #[arg(long, value_name = "URL")]
+        server: String,
+        /// The device token. Prefer the LOTKEEPER_TOKEN environment variable or --token-stdin:
+        /// a command line is visible to other users of the machine and kept in shell history.
+        #[arg(
+            long,
+            env = "LOTKEEPER_TOKEN",
+            hide_env_values = true,
+            conflicts_with = "token_stdin"
+        )]
+        token: Option<String>,
+        /// Read the device token from the first line of standard input.
+        #[arg(long)]
+        token_stdin: bool,
+        /// This device's name (as the server knows it; default: what the server says).
+        #[arg(long, value_name = "NAME")]
+        device: Option<String>,
+        /// Output: table (a sentence) or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: TextFormat,
+    },
+    /// Push pending movements and pull the server's: one sync, and what moved.
+    Sync {
+        /// Keep syncing in the background (periodically, with backoff while offline) and print
+        /// each change of status as a line, until Ctrl-C.
+        #[arg(long, conflicts_with_all = ["server", "token_stdin", "format"])]
+        watch: bool,
+        /// The server's URL (https://HOST:PORT), with a token, for a first sync that enrolls.
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
+        /// The device token, with --server, for a first sync that enrolls. Prefer the
+        /// LOTKEEPER_TOKEN environment variable or --token-stdin: a command line is visible to
+        /// other users of the machine and kept in shell history.
+        #[arg(
+            long,
+            env = "LOTKEEPER_TOKEN",
+            hide_env_values = true,
+            conflicts_with = "token_stdin"
+        )]
+        token: Option<String>,
+        /// Read the device token from the first line of standard input.
+        #[arg(long)]
+        token_stdin: bool,
+        /// Output of one sync: table (a sentence) or json (not with --watch).
+        #[arg(long, value_enum, default_value = "table")]
+        format: TextFormat,
+    },
+    /// Online or not, pending movements, conflicts, last successful sync.
+    Status {
+        /// Output: table (a line) or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: TextFormat,
+    },
+    /// Movements the server rejected; `--dismiss ID --note TEXT` resolves one.
+    Conflicts {
+        /// Resolve the conflict with this movement or change id (with --note).
+        #[arg(long, requires = "note", value_name = "ID")]
+        dismiss: Option<String>,
+        /// What was done about the dismissed conflict (recorded, up to 200 characters).
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+        /// Include dismissed conflicts.
+        #[arg(long)]
+        all: bool,
+        /// Output: table, csv or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Run a workflow from a script (one event per line); one JSON object per event. Exits 3
+    /// when an event was refused or the script ends in the middle of a workflow.
+    Session {
+        /// The script: start WORKFLOW, scan DATA, enter TEXT, choose OPTION, confirm, cancel,
+        /// back; one a line.
+        file: PathBuf,
+        /// Exit 0 even when events were refused (the refusals are still printed).
+        #[arg(long)]
+        allow_refusals: bool,
+        /// Exit 0 even when the script ends in the middle of a workflow.
+        #[arg(long)]
+        allow_unfinished: bool,
+    },
+    /// Scan with the camera (or --camera-replay) and print each accepted scan as it comes.
+    Camera {
+        /// Comma-separated formats (as for decode); default: the warehouse set.
+        #[arg(long, value_name = "LIST")]
+        formats: Option<String>,
+        /// Which camera (0 is the first).
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        index: u32,
+        /// Stop after this many scans.
+        #[arg(long, value_name = "N")]
+        count: Option<usize>,
+        /// Replay camera frames from a folder of images or a Motion-JPEG file instead of a camera.
+        #[arg(long, value_name = "DIR_OR_FILE")]
+        camera_replay: Option<PathBuf>,
+        /// Output: table (one line per scan) or json (one object per line).
+        #[arg(long, value_enum, default_value = "table")]
+        format: TextFormat,
+    },
+    /// Parse scans (one per line on stdin) as GS1 data; one JSON object per line.
+    Parse {
+        /// Output: json (one object per line) or table (tab-separated kind, ok, AIs, errors).
+        #[arg(long, value_enum, default_value = "json")]
+        format: TextFormat,
+    },
+    /// Test support: post movements in a loop, printing each committed id (used by the crash test).
+    #[command(hide = true)]
+    CrashWriter {
+        /// How many batches to post.
+        #[arg(long, default_value_t = 1_000_000)]
+        count: u64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DeviceAction {
+    /// Enroll a device: prints its token once (only a hash is kept).
+    Add {
+        /// The device's name (1 to 64 characters).
+        name: String,
+        /// Output: table (a sentence and the token) or json ({"device", "token"}).
+        #[arg(long, value_enum, default_value = "table")]
+        format: TextFormat,
+    },
+    /// The enrolled devices.
+    List {
+        /// Output: table, csv or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Revoke a device's token: it can no longer sync.
+    Revoke {
+        /// The device's name.
+        name: String,
+        /// Output: table (a sentence) or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: TextFormat,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// items, locations, stock, picklists or purchase-orders
+    pub kind: String,
+    /// The CSV file (UTF-8, a header line first).
+    pub file: PathBuf,
+    /// Output: table (a sentence) or json (rows, created, updated).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TextFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct ReceiveArgs {
+    /// The item's SKU.
+    #[arg(long, value_name = "SKU")]
+    pub item: String,
+    /// How many, in the item's unit (a whole number).
+    #[arg(long, value_name = "N")]
+    pub qty: i64,
+    /// The location received into (a location code, e.g. DOCK or A-01-02).
+    #[arg(long, value_name = "LOCATION")]
+    pub to: String,
+    /// The lot code (up to 20 characters), for a lot-tracked item.
+    #[arg(long, value_name = "LOT")]
+    pub lot: Option<String>,
+    /// Expiry date, YYYY-MM-DD.
+    #[arg(long, value_parser = date_arg("--expiry"), value_name = "YYYY-MM-DD")]
+    pub expiry: Option<chrono::NaiveDate>,
+    /// Production date, YYYY-MM-DD; with the item's shelf life it gives the expiry when none
+    /// is stated.
+    #[arg(long, value_parser = date_arg("--produced"), value_name = "YYYY-MM-DD")]
+    pub produced: Option<chrono::NaiveDate>,
+    /// Serial numbers (up to 20 characters each), one per unit, for a serial-tracked item.
+    #[arg(long = "serial", num_args = 1.., value_name = "SERIAL")]
+    pub serials: Vec<String>,
+    /// A file with one serial per line.
+    #[arg(long, value_name = "FILE")]
+    pub serials_file: Option<PathBuf>,
+    /// The supplier's name (default: SUPPLIER).
+    #[arg(long, value_name = "NAME")]
+    pub supplier: Option<String>,
+    /// A reference document, e.g. a purchase order number (up to 64 characters).
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
+    /// Output: table (a sentence) or json (the movement ids posted).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TextFormat,
+}
+
+/// What a shipment or a transfer moves: so much of an item, of one lot or these serials.
+#[derive(Args, Debug)]
+pub struct Goods {
+    /// The item's SKU.
+    #[arg(long, value_name = "SKU")]
+    pub item: String,
+    /// How many, in the item's unit (a whole number).
+    #[arg(long, value_name = "N")]
+    pub qty: i64,
+    /// The lot code, for a lot-tracked item.
+    #[arg(long, conflicts_with = "serials", value_name = "LOT")]
+    pub lot: Option<String>,
+    /// Serial numbers, one per unit, for a serial-tracked item.
+    #[arg(long = "serial", num_args = 1.., value_name = "SERIAL")]
+    pub serials: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ShipArgs {
+    #[command(flatten)]
+    pub goods: Goods,
+    /// The location shipped from (a location code).
+    #[arg(long, value_name = "LOCATION")]
+    pub from: String,
+    /// The customer's name (default: CUSTOMER).
+    #[arg(long, value_name = "NAME")]
+    pub customer: Option<String>,
+    /// A reference document, e.g. a pick list or order number (up to 64 characters).
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
+    /// Output: table (a sentence) or json (the movement ids posted).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TextFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct TransferArgs {
+    #[command(flatten)]
+    pub goods: Goods,
+    /// The location moved from (a location code).
+    #[arg(long, value_name = "LOCATION")]
+    pub from: String,
+    /// The location moved to (a location code).
+    #[arg(long, value_name = "LOCATION")]
+    pub to: String,
+    /// Why (up to 200 characters), recorded with the movement.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Output: table (a sentence) or json (the movement ids posted).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TextFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct AdjustArgs {
+    /// The item's SKU.
+    #[arg(long, value_name = "SKU")]
+    pub item: String,
+    /// +N found, -N written off, in the item's unit.
+    #[arg(long, allow_negative_numbers = true, value_name = "+N|-N")]
+    pub qty: String,
+    /// The location counted (a location code).
+    #[arg(long, value_name = "LOCATION")]
+    pub at: String,
+    /// The lot code, for a lot-tracked item.
+    #[arg(long, conflicts_with = "serial", value_name = "LOT")]
+    pub lot: Option<String>,
+    /// The serial number, for a serial-tracked item (quantity +1 or -1).
+    #[arg(long, value_name = "SERIAL")]
+    pub serial: Option<String>,
+    /// Expiry date of a lot found, YYYY-MM-DD.
+    #[arg(long, value_parser = date_arg("--expiry"), value_name = "YYYY-MM-DD")]
+    pub expiry: Option<chrono::NaiveDate>,
+    /// Why (up to 200 characters): counted, damaged, found, ...
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// Output: table (a sentence) or json (the movement ids posted).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TextFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct CorrectArgs {
+    /// The id of the movement to reverse (a UUID, as `report lot-transactions` shows it).
+    #[arg(long, value_name = "UUID")]
+    pub movement: uuid::Uuid,
+    /// Why (up to 200 characters).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// Output: table (a sentence) or json (the movement ids posted).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TextFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct AllocateArgs {
+    /// The item's SKU.
+    #[arg(long, value_name = "SKU")]
+    pub item: String,
+    /// How many to pick, in the item's unit.
+    #[arg(long, value_name = "N")]
+    pub qty: i64,
+    /// Leave out lots expiring within this many days (a whole number of days).
+    #[arg(long, value_name = "DAYS")]
+    pub exclude_within_days: Option<u64>,
+    /// Output: table, csv or json.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct TraceArgs {
+    /// The item's SKU.
+    #[arg(long, value_name = "SKU")]
+    pub item: String,
+    /// The lot code to trace.
+    #[arg(
+        long,
+        conflicts_with = "serial",
+        required_unless_present = "serial",
+        value_name = "LOT"
+    )]
+    pub lot: Option<String>,
+    /// The serial number to trace.
+    #[arg(long, value_name = "SERIAL")]
+    pub serial: Option<String>,
+    /// Output: table (an indented tree) or json.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TextFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct HoldArgs {
+    #[command(flatten)]
+    pub change: LotChangeArgs,
+    /// A recall rather than a quarantine hold (the same as recall start).
+    #[arg(long)]
+    pub recall: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct LotChangeArgs {
+    /// The item's SKU.
+    #[arg(long, value_name = "SKU")]
+    pub item: String,
+    /// The lot code.
+    #[arg(long, value_name = "LOT")]
+    pub lot: String,
+    /// Why (supplier recall RC-…, damaged, lab released, …; up to 200 characters); recorded in
+    /// the lot's history.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// Who makes the change (recorded; default: this device).
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    /// Output: table (a sentence) or json (the lot event recorded).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TextFormat,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RecallAction {
+    /// Recall a lot: nothing can pick or ship it until the back office closes the recall.
+    Start(LotChangeArgs),
+    /// Close a recall (back office only): the lot goes back on hold, not to available.
+    Close(RecallCloseArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RecallCloseArgs {
+    /// The item's SKU.
+    #[arg(long, value_name = "SKU")]
+    pub item: String,
+    /// The lot code.
+    #[arg(long, value_name = "LOT")]
+    pub lot: String,
+    /// Why the recall ends (up to 200 characters).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// The person closing the recall (recorded).
+    #[arg(long, value_name = "NAME")]
+    pub by: String,
+    /// Output: table (a sentence) or json (the lot event recorded).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TextFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct AssembleArgs {
+    /// The item produced (its SKU).
+    #[arg(long, value_name = "SKU")]
+    pub item: String,
+    /// How many are produced, in the item's unit.
+    #[arg(long, value_name = "N")]
+    pub qty: i64,
+    /// The location the output goes to (a location code).
+    #[arg(long, value_name = "LOCATION")]
+    pub to: String,
+    /// The output's lot code, for a lot-tracked item.
+    #[arg(long, value_name = "LOT")]
+    pub lot: Option<String>,
+    /// The output's serial numbers, one per unit, for a serial-tracked item.
+    #[arg(long = "serial", num_args = 1.., value_name = "SERIAL")]
+    pub serials: Vec<String>,
+    /// The output's expiry date, YYYY-MM-DD.
+    #[arg(long, value_parser = date_arg("--expiry"), value_name = "YYYY-MM-DD")]
+    pub expiry: Option<chrono::NaiveDate>,
+    /// The output's production date, YYYY-MM-DD.
+    #[arg(long, value_parser = date_arg("--produced"), value_name = "YYYY-MM-DD")]
+    pub produced: Option<chrono::NaiveDate>,
+    /// A component: SKU,QTY,FROM[,LOT] or SKU,1,FROM,#SERIAL (QTY in the component's unit).
+    /// Repeat for each.
+    #[arg(long = "use", required = true, value_name = "SPEC")]
+    pub uses: Vec<String>,
+    /// A reference document, e.g. a work order (up to 64 characters).
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
+    /// Output: table (a sentence) or json (the movement ids posted).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TextFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct SplitArgs {
+    /// The lot-tracked item split (its SKU).
+    #[arg(long, value_name = "SKU")]
+    pub item: String,
+    /// The lot code split.
+    #[arg(long, value_name = "LOT")]
+    pub lot: String,
+    /// The location of the lot (a location code).
+    #[arg(long, value_name = "LOCATION")]
+    pub at: String,
+    /// The serial-tracked item the units become (its SKU).
+    #[arg(long, value_name = "SKU")]
+    pub into: String,
+    /// The new serial numbers, one per unit.
+    #[arg(long = "serial", num_args = 1.., value_name = "SERIAL")]
+    pub serials: Vec<String>,
+    /// A file with one serial per line.
+    #[arg(long, value_name = "FILE")]
+    pub serials_file: Option<PathBuf>,
+    /// Output: table (a sentence) or json (the movement ids posted).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TextFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// stock-by-lot, expiry, lot-transactions, lot-history (holds, recalls, releases), serials,
+    /// pick-lists or purchase-orders
+    pub kind: String,
+    /// Only this item (its SKU).
+    #[arg(long, value_name = "SKU")]
+    pub item: Option<String>,
+    /// Only this lot (with --item).
+    #[arg(long, value_name = "LOT")]
+    pub lot: Option<String>,
+    /// stock-by-lot: only this location (a location code).
+    #[arg(long, value_name = "LOCATION")]
+    pub location: Option<String>,
+    /// expiry: only expired lots.
+    #[arg(long)]
+    pub expired: bool,
+    /// expiry: only lots expiring within N days (not yet expired).
+    #[arg(long, value_name = "DAYS")]
+    pub within_days: Option<i64>,
+    /// lot-transactions: movements on or after this date, YYYY-MM-DD.
+    #[arg(long, value_parser = date_arg("--from"), value_name = "YYYY-MM-DD")]
+    pub from: Option<chrono::NaiveDate>,
+    /// lot-transactions: movements on or before this date, YYYY-MM-DD.
+    #[arg(long, value_parser = date_arg("--to"), value_name = "YYYY-MM-DD")]
+    pub to: Option<chrono::NaiveDate>,
+    /// Output: table, csv or json.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+fn date_arg(flag: &'static str) -> impl Fn(&str) -> Result<chrono::NaiveDate, String> + Clone {
+    move |s| parse_date(flag, s).map_err(|e| e.to_string())
+}

@@ -1,0 +1,288 @@
+//! Commands that change stock or a lot's status: import, receive, ship, transfer, adjust, hold,
+//! release, recall, assemble, split, correct; and allocate, which suggests picks. Each says what
+//! it did, as a sentence or (`--format json`) as a record with the movement ids it posted.
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use std::path::PathBuf;
+
+use super::args::{
+    AdjustArgs, AllocateArgs, AssembleArgs, CorrectArgs, ImportArgs, LotChangeArgs,
+    RecallCloseArgs, ReceiveArgs, ShipArgs, SplitArgs, TransferArgs,
+};
+use super::open;
+use super::output::{print_done, print_rows, TextFormat};
+use crate::ledger::import::ImportKind;
+use crate::ledger::{
+    AdjustCmd, AssembleCmd, Component, Ledger, LotAction, Output, Posted, ReceiveCmd, ShipCmd,
+    TransferCmd,
+};
+
+/// What a posting command did, as `--format json` prints it.
+#[derive(Serialize)]
+struct PostedRecord<'a> {
+    /// received, shipped, transferred, adjusted, assembled, split, corrected.
+    action: &'a str,
+    /// The ids of the movements of this command, in posting order (including any that had
+    /// been recorded before).
+    movements: Vec<String>,
+    /// How many were newly recorded.
+    recorded: usize,
+    /// How many were already recorded before (the same movement posted again).
+    already_recorded: usize,
+}
+
+/// Prints what a posting did: a sentence, or the movement ids as JSON.
+fn print_posted(l: &Ledger, verb: &str, posted: &[Posted], format: TextFormat) -> Result<()> {
+    let applied = posted
+        .iter()
+        .filter(|p| matches!(p, Posted::Applied { .. }))
+        .count();
+    let record = PostedRecord {
+        action: verb,
+        movements: l.query().ids_of(posted)?,
+        recorded: applied,
+        already_recorded: posted.len() - applied,
+    };
+    print_done(format, &record, || {
+        format!(
+            "{verb}: {} movement(s) recorded{}",
+            applied,
+            if applied < posted.len() {
+                format!(", {} already recorded before", posted.len() - applied)
+            } else {
+                String::new()
+            }
+        )
+    })
+}
+
+pub fn import(db: Option<PathBuf>, a: ImportArgs) -> Result<()> {
+    let kind: ImportKind = a.kind.parse()?;
+    let file = &a.file;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let mut l = open(db)?;
+    let s = l
+        .import_csv(kind, &text)
+        .with_context(|| format!("{}: nothing was imported", file.display()))?;
+    let record = serde_json::json!({
+        "action": "imported",
+        "kind": a.kind,
+        "file": file.display().to_string(),
+        "rows": s.rows,
+        "created": s.created,
+        "updated": s.updated,
+    });
+    print_done(a.format, &record, || {
+        format!(
+            "imported {} row(s) from {}: {} created, {} updated",
+            s.rows,
+            file.display(),
+            s.created,
+            s.updated
+        )
+    })
+}
+
+pub fn receive(db: Option<PathBuf>, a: ReceiveArgs) -> Result<()> {
+    let serials = read_serials(&a.serials, a.serials_file.as_ref())?;
+    let mut l = open(db)?;
+    let p = l.receive(&ReceiveCmd {
+        item: a.item,
+        qty: a.qty,
+        to: a.to,
+        lot: a.lot,
+        expiry: a.expiry,
+        production_date: a.produced,
+        serials,
+        supplier: a.supplier,
+        reference: a.reference,
+        lot_origin: None,
+    })?;
+    print_posted(&l, "received", &p, a.format)
+}
+
+pub fn ship(db: Option<PathBuf>, a: ShipArgs) -> Result<()> {
+    let mut l = open(db)?;
+    let p = l.ship(&ShipCmd {
+        item: a.goods.item,
+        qty: a.goods.qty,
+        from: a.from,
+        lot: a.goods.lot,
+        serials: a.goods.serials,
+        customer: a.customer,
+        reference: a.reference,
+    })?;
+    print_posted(&l, "shipped", &p, a.format)
+}
+
+pub fn transfer(db: Option<PathBuf>, a: TransferArgs) -> Result<()> {
+    let mut l = open(db)?;
+    let p = l.transfer(&TransferCmd {
+        item: a.goods.item,
+        qty: a.goods.qty,
+        from: a.from,
+        to: a.to,
+        lot: a.goods.lot,
+        serials: a.goods.serials,
+        reason: a.reason,
+        reference: None,
+    })?;
+    print_posted(&l, "transferred", &p, a.format)
+}
+
+pub fn adjust(db: Option<PathBuf>, a: AdjustArgs) -> Result<()> {
+    let delta: i64 =
+        a.qty.trim().trim_start_matches('+').parse().map_err(|_| {
+            anyhow::anyhow!("--qty '{}' must be +N (found) or -N (written off)", a.qty)
+        })?;
+    let mut l = open(db)?;
+    let p = l.adjust(&AdjustCmd {
+        item: a.item,
+        delta,
+        at: a.at,
+        lot: a.lot,
+        serial: a.serial,
+        expiry: a.expiry,
+        reason: a.reason,
+        reference: None,
+    })?;
+    print_posted(&l, "adjusted", &p, a.format)
+}
+
+pub fn assemble(db: Option<PathBuf>, a: AssembleArgs) -> Result<()> {
+    let components = a
+        .uses
+        .iter()
+        .map(|s| parse_component(s))
+        .collect::<Result<Vec<_>>>()?;
+    let mut l = open(db)?;
+    let p = l.assemble(&AssembleCmd {
+        components,
+        outputs: vec![Output {
+            item: a.item,
+            qty: a.qty,
+            to: a.to,
+            lot: a.lot,
+            serials: a.serials,
+            expiry: a.expiry,
+            production_date: a.produced,
+        }],
+        reference: a.reference,
+    })?;
+    print_posted(&l, "assembled", &p, a.format)
+}
+
+pub fn split(db: Option<PathBuf>, a: SplitArgs) -> Result<()> {
+    let serials = read_serials(&a.serials, a.serials_file.as_ref())?;
+    let mut l = open(db)?;
+    let p = l.split(&a.item, &a.lot, &a.at, &a.into, &serials)?;
+    print_posted(&l, "split", &p, a.format)
+}
+
+pub fn correct(db: Option<PathBuf>, a: CorrectArgs) -> Result<()> {
+    let mut l = open(db)?;
+    let p = l.correct(a.movement, &a.reason)?;
+    print_posted(&l, "corrected", &p, a.format)
+}
+
+pub fn allocate(db: Option<PathBuf>, a: AllocateArgs) -> Result<()> {
+    let l = open(db)?;
+    let r = l.allocate(&a.item, a.qty, a.exclude_within_days)?;
+    print_rows(&r.lines, a.format)?;
+    if r.short > 0 {
+        eprintln!(
+            "short: only {} of {} {} can be allocated ({} missing)",
+            a.qty - r.short,
+            a.qty,
+            a.item,
+            r.short
+        );
+    }
+    Ok(())
+}
+
+/// A hold, release or recall from the command line: the state machine's answer, said plainly,
+/// or (`--format json`) the lot event it recorded.
+pub fn change_lot(
+    db: Option<PathBuf>,
+    c: &LotChangeArgs,
+    action: LotAction,
+    said: &str,
+) -> Result<()> {
+    let mut l = open(db)?;
+    let status = l.change_lot_status(&c.item, &c.lot, action, &c.reason, c.by.as_deref())?;
+    print_lot_event(&l, &c.item, &c.lot, c.format, || {
+        format!("{} lot {} {said} ({status})", c.item, c.lot)
+    })
+}
+
+pub fn close_recall(db: Option<PathBuf>, c: RecallCloseArgs) -> Result<()> {
+    let mut l = open(db)?;
+    let status = l.change_lot_status(
+        &c.item,
+        &c.lot,
+        LotAction::CloseRecall,
+        &c.reason,
+        Some(&c.by),
+    )?;
+    print_lot_event(&l, &c.item, &c.lot, c.format, || {
+        format!(
+            "{} lot {}: recall closed by {}; the lot stays on hold ({status}) until someone releases it",
+            c.item, c.lot, c.by
+        )
+    })
+}
+
+/// The lot's newest event (the one just recorded) as JSON, or the sentence.
+fn print_lot_event(
+    l: &Ledger,
+    item: &str,
+    lot: &str,
+    format: TextFormat,
+    text: impl FnOnce() -> String,
+) -> Result<()> {
+    let event = match format {
+        TextFormat::Json => l.lot_history(item, lot)?.pop(),
+        TextFormat::Table => None,
+    };
+    print_done(format, &event, text)
+}
+
+fn read_serials(inline: &[String], file: Option<&PathBuf>) -> Result<Vec<String>> {
+    let mut out: Vec<String> = inline.iter().map(|s| s.trim().to_string()).collect();
+    if let Some(f) = file {
+        let text = std::fs::read_to_string(f)
+            .with_context(|| format!("cannot read the serials file {}", f.display()))?;
+        out.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(String::from),
+        );
+    }
+    Ok(out)
+}
+
+fn parse_component(spec: &str) -> Result<Component> {
+    let parts: Vec<&str> = spec.split(',').map(str::trim).collect();
+    if parts.len() < 3 || parts.len() > 4 {
+        anyhow::bail!("--use '{spec}' must be SKU,QTY,FROM[,LOT] or SKU,1,FROM,#SERIAL");
+    }
+    let qty: i64 = parts[1]
+        .parse()
+        .map_err(|_| anyhow::anyhow!("--use '{spec}': '{}' is not a quantity", parts[1]))?;
+    let mut c = Component {
+        item: parts[0].to_string(),
+        qty,
+        from: parts[2].to_string(),
+        ..Default::default()
+    };
+    match parts.get(3) {
+        Some(s) if s.starts_with('#') => c.serials = vec![s[1..].to_string()],
+        Some(l) => c.lot = Some(l.to_string()),
+        None => {}
+    }
+    Ok(c)
+}
