@@ -560,7 +560,10 @@ fn parse_component(spec: &str) -> Result<Component> {
 pub fn run(cli: Cli) -> Result<()> {
     let Some(command) = cli.command else {
         if crate::ui::display_available() {
-            return crate::ui::run(&cli.db.unwrap_or_else(default_db_path), cli.camera_replay);
+            return Ok(crate::ui::run(
+                &cli.db.unwrap_or_else(default_db_path),
+                cli.camera_replay,
+            )?);
         }
         println!("(no display here: showing the overview; `lotkeeper screenshot --out DIR` renders the screens)\n");
         return overview(cli.db);
@@ -740,7 +743,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Screenshot { out } => {
-            for f in crate::ui::screenshots(&out)? {
+            for f in crate::shots::screenshots(&out)? {
                 println!("{}", f.display());
             }
         }

@@ -19,3 +19,4 @@ mod sync;
 mod tidy;
 mod ui;
 mod workflows;
+mod xwindow;
