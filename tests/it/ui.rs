@@ -476,7 +476,9 @@ fn a_scan_works_after_taps_without_touching_the_field() {
         w.global::<WorkflowAdapter>().get_numeric(),
         "the keypad shows"
     );
-    // Enter with an empty field confirms the offered 5.
+    // Enter with an empty field confirms the offered 5 (a person's Enter, not the second half
+    // of a scanner's CR LF: that comes within the wedge's key gap and is not an answer).
+    std::thread::sleep(std::time::Duration::from_millis(100));
     window_presses_enter(w);
     assert_eq!(message(w), "picked 5 EA of PARA lot 12345");
     assert_ne!(prompt(w), "Confirm 5 EA (or type the quantity)");
@@ -591,10 +593,11 @@ fn every_screen_fits_the_window() {
         check("receive: lot");
         tap(w, "Generate a lot code");
         check("receive: expiry");
-        app.key("2027-03-31\n");
+        w.global::<WorkflowAdapter>()
+            .invoke_submit("2027-03-31".into());
         assert!(w.global::<WorkflowAdapter>().get_numeric(), "{}", prompt(w));
         check("receive: quantity, keypad shown");
-        app.key("12\n");
+        w.global::<WorkflowAdapter>().invoke_submit("12".into());
         check("receive: location");
         app.scan("A-01-01");
         app.scan("A-01-01");
@@ -642,7 +645,7 @@ fn every_screen_fits_the_window() {
         check("camera view");
         tap(w, "Done");
         check("transfer after the camera");
-        assert_eq!(states, 22);
+        assert_eq!(states, 21);
         assert_eq!(
             w.window().size().to_logical(w.window().scale_factor()),
             slint::LogicalSize::new(width, height),

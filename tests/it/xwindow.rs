@@ -25,6 +25,15 @@ struct Running(Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
+        // SIGTERM first, so Xvfb removes its socket and lock file.
+        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
+        let until = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < until {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -75,8 +84,8 @@ fn xdotool(display: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// The app's window, once it is mapped.
-fn window_id(display: &str, app: &mut Running) -> String {
+/// The app's window, once it is mapped (`log`: the app's stderr, for the failure message).
+fn window_id(display: &str, app: &mut Running, log: &Path) -> String {
     let until = Instant::now() + Duration::from_secs(60);
     while Instant::now() < until {
         let id = xdotool(display, &["search", "--onlyvisible", "--name", "lotkeeper"]);
@@ -84,7 +93,10 @@ fn window_id(display: &str, app: &mut Running) -> String {
             return id.to_string();
         }
         if let Ok(Some(status)) = app.0.try_wait() {
-            panic!("the app ended before its window showed: {status}");
+            panic!(
+                "the app ended before its window showed: {status}\n{}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -172,6 +184,7 @@ fn pick_in_a_real_window(width: u32, height: u32) {
     let (_x, display) = xvfb(width, height);
     let dir = Dir::new();
     let db = dir.db();
+    let log = dir.dir.path().join("app.log");
     let mut app = Running(
         Command::new(bin())
             .arg("--db")
@@ -181,11 +194,11 @@ fn pick_in_a_real_window(width: u32, height: u32) {
             .env("WINIT_X11_SCALE_FACTOR", "1")
             .env("LANG", "C")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .unwrap(),
     );
-    let id = window_id(&display, &mut app);
+    let id = window_id(&display, &mut app, &log);
     if geometry(&display, &id) != (width, height) {
         // A screen smaller than the app's preferred size: the window is given the screen's.
         xdotool(
@@ -203,11 +216,14 @@ fn pick_in_a_real_window(width: u32, height: u32) {
         height as f32,
         &["Pick", "PL-2001 Corner Pharmacy"],
     );
+    // Xvfb runs no window manager, so nothing gives the window the keyboard focus on a click:
+    // the test does what a window manager's click-to-focus (or Android) does.
     let click = |(x, y): (i32, i32)| {
         xdotool(
             &display,
             &["mousemove", &x.to_string(), &y.to_string(), "click", "1"],
         );
+        xdotool(&display, &["windowfocus", &id]);
     };
     click(at[0]);
     std::thread::sleep(Duration::from_millis(500));
