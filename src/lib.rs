@@ -11,6 +11,7 @@ pub mod gtin;
 pub mod ledger;
 pub mod rows;
 pub mod scan;
+pub mod shots;
 pub mod sync;
 pub mod ui;
 pub mod workflow;

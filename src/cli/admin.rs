@@ -96,7 +96,7 @@ pub fn demo(db: Option<PathBuf>, format: TextFormat) -> Result<()> {
 }
 
 pub fn screenshot(out: &std::path::Path) -> Result<()> {
-    for f in crate::ui::screenshots(out)? {
+    for f in crate::shots::screenshots(out)? {
         println!("{}", f.display());
     }
     Ok(())

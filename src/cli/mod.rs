@@ -107,7 +107,7 @@ pub fn run(cli: Cli) -> Result<()> {
     let db = cli.db;
     let Some(command) = cli.command else {
         if crate::ui::display_available() {
-            return crate::ui::run(&db_path(db), cli.camera_replay);
+            return Ok(crate::ui::run(&db_path(db), cli.camera_replay)?);
         }
         println!("(no display here: showing the overview; `lotkeeper screenshot --out DIR` renders the screens)\n");
         return admin::overview(db);

@@ -184,3 +184,30 @@ pub fn fill(ledger: &mut Ledger) -> Result<()> {
     )?;
     Ok(())
 }
+
+/// A conflict for the pictures and demos: the device enrolls and ships a lot that the back
+/// office recalled meanwhile; the server's rules (run here on a second demo ledger, as the
+/// server does for a push) refuse it, and the device keeps it as a conflict.
+pub fn conflict(device: &mut Ledger) -> Result<()> {
+    let mut server = Ledger::open_in_memory()?;
+    fill(&mut server)?;
+    server.set_lot_status(
+        "AMOX-500",
+        "AM2401",
+        LotStatus::Recalled,
+        "supplier recall R-2026-114",
+    )?;
+    device.enroll("https://backoffice.example", "demo", "handheld-07")?;
+    device.ship(&ShipCmd {
+        item: "AMOX-500".into(),
+        qty: 5,
+        from: "A-01-01".into(),
+        lot: Some("AM2401".into()),
+        customer: Some("Pharmacy Lindqvist".into()),
+        ..Default::default()
+    })?;
+    let verdicts =
+        server.accept_batches("handheld-07", &device.pending(100)?, &Default::default())?;
+    device.record_verdicts(&verdicts)?;
+    Ok(())
+}

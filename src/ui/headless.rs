@@ -47,9 +47,10 @@ pub fn render() -> Option<image::RgbImage> {
 }
 
 /// Renders the last window to a PNG file.
-pub fn save_png(path: &Path) -> anyhow::Result<()> {
-    let img = render().ok_or_else(|| anyhow::anyhow!("no window to render"))?;
-    img.save(path)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
-    Ok(())
+pub fn save_png(path: &Path) -> Result<(), super::Error> {
+    let img = render().ok_or(super::Error::NoWindow)?;
+    img.save(path).map_err(|e| super::Error::Write {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
 }

@@ -15,6 +15,8 @@ type Key = (String, Option<String>, Option<String>);
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Stage {
+    /// Nothing is counted before the location is known: its first scan is the location.
+    Location,
     Counting,
     Lot,
     Reason,
@@ -30,6 +32,38 @@ pub struct Count {
 }
 
 impl Count {
+    /// A count that asks for its location first (the app's Count tile); the location's scan (or
+    /// typed code) starts it as [`Count::start`] does.
+    pub fn awaiting_location() -> Count {
+        Count {
+            location: String::new(),
+            expected: BTreeMap::new(),
+            counted: BTreeMap::new(),
+            last: None,
+            stage: Stage::Location,
+            pending: None,
+        }
+    }
+
+    /// The location's scan or typed code: the count of that location starts.
+    fn take_location(&mut self, ledger: &Ledger, event: Event) -> Outcome {
+        let code = match event {
+            Event::Scan(s) => s.text.trim().to_string(),
+            Event::Enter(t) => t.trim().to_string(),
+            _ => return Outcome::refused("Scan the location to count"),
+        };
+        if code.is_empty() {
+            return Outcome::refused("Scan the location to count");
+        }
+        match Count::start(ledger, &code) {
+            Ok(c) => {
+                *self = c;
+                Outcome::accepted()
+            }
+            Err(e) => Outcome::refused(e),
+        }
+    }
+
     pub fn start(ledger: &Ledger, location: &str) -> Result<Count, Error> {
         match ledger.query().location(location) {
             Ok(Some(l)) if l.kind.is_real() => {}
@@ -162,6 +196,7 @@ fn describe((item, lot, serial): &Key) -> String {
 impl Workflow for Count {
     fn view(&self) -> View {
         let (prompt, expect) = match self.stage {
+            Stage::Location => ("Scan the location to count".into(), Expect::Location),
             Stage::Counting => (
                 format!("Scan everything at {}; confirm when done", self.location),
                 Expect::Item,
@@ -170,6 +205,9 @@ impl Workflow for Count {
             Stage::Reason => ("Type the reason for the differences".into(), Expect::Reason),
         };
         let mut v = View::new("Count", prompt, expect);
+        if self.stage == Stage::Location {
+            return v;
+        }
         v.field("Location", Some(&self.location));
         let mut keys: Vec<&Key> = self.expected.keys().chain(self.counted.keys()).collect();
         keys.sort();
@@ -195,8 +233,13 @@ impl Workflow for Count {
         v
     }
 
+    fn start_line(&self) -> Option<String> {
+        (self.stage != Stage::Location).then(|| format!("count {}", self.location))
+    }
+
     fn handle(&mut self, ledger: &mut Ledger, event: Event) -> Outcome {
         match (self.stage, event) {
+            (Stage::Location, event) => self.take_location(ledger, event),
             (_, Event::Cancel) => match Count::start(ledger, &self.location) {
                 Ok(fresh) => {
                     *self = fresh;

@@ -194,6 +194,11 @@ impl Outcome {
 pub trait Workflow {
     fn view(&self) -> View;
     fn handle(&mut self, ledger: &mut Ledger, event: Event) -> Outcome;
+    /// How a session script starts this workflow where it stands now, when that differs from
+    /// how it was opened (a count opened without its location, once the location is scanned).
+    fn start_line(&self) -> Option<String> {
+        None
+    }
 }
 
 /// What a scan means, against the ledger's master data.

@@ -21,3 +21,4 @@ mod tidy;
 mod ui;
 mod upgrade;
 mod workflows;
+mod xwindow;

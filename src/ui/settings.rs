@@ -1,125 +1,36 @@
-//! The Conflicts and Settings screens: mapping only, between their adapters and the ledger's
-//! conflicts, the workflow settings and the sync client.
+//! The settings screen (`SettingsAdapter`): the workflow settings, the language, and enrollment
+//! (asked of the server off the UI thread; a timer takes the answer).
 
+use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::Duration;
 
-use slint::{ComponentHandle, ModelRc, VecModel};
+use slint::ComponentHandle;
 
-use super::{App, ConflictRow, ConflictsAdapter, SettingsAdapter, CONFLICTS, SETTINGS};
+use super::app::{on0, App};
+use super::{SettingsAdapter, WorkflowAdapter, SETTINGS};
 use crate::workflow::settings::{DeviationPolicy, Settings};
 
+/// An enrollment on its way: the server's answer (the device name), the server and the token.
+#[derive(Default)]
+pub(super) struct Enrollment {
+    #[allow(clippy::type_complexity)]
+    pending: RefCell<Option<(Receiver<Result<String, String>>, String, String)>>,
+    timer: slint::Timer,
+}
+
 pub(super) fn wire(app: &Rc<App>) {
-    let wf = app.window.global::<super::WorkflowAdapter>();
-    let me = Rc::downgrade(app);
-    wf.on_open_conflicts(move || {
-        if let Some(app) = me.upgrade() {
-            app.close_camera();
-            let c = app.window.global::<ConflictsAdapter>();
-            c.set_message("".into());
-            refresh_conflicts(&app);
-            app.window.set_screen(CONFLICTS);
-        }
-    });
-    let me = Rc::downgrade(app);
-    wf.on_open_settings(move || {
-        if let Some(app) = me.upgrade() {
-            app.close_camera();
-            show_settings(&app);
-            app.window.set_screen(SETTINGS);
-        }
-    });
-    let me = Rc::downgrade(app);
     app.window
-        .global::<ConflictsAdapter>()
-        .on_dismiss(move |id, note| {
-            if let Some(app) = me.upgrade() {
-                dismiss(&app, &id, &note);
-            }
-        });
+        .global::<WorkflowAdapter>()
+        .on_open_settings(on0(app, |app| {
+            app.close_camera();
+            show_settings(app);
+            app.show_screen(SETTINGS);
+        }));
     let s = app.window.global::<SettingsAdapter>();
-    let me = Rc::downgrade(app);
-    s.on_save(move || {
-        if let Some(app) = me.upgrade() {
-            save(&app);
-        }
-    });
-    let me = Rc::downgrade(app);
-    s.on_enroll(move || {
-        if let Some(app) = me.upgrade() {
-            enroll(&app);
-        }
-    });
-}
-
-/// The conflicts list from the ledger (also keeps the status bar's count true).
-pub(super) fn refresh_conflicts(app: &App) {
-    let rows = app.ledger.borrow().conflicts(false).unwrap_or_default();
-    let rows: Vec<ConflictRow> = rows
-        .into_iter()
-        .map(|c| {
-            let what = match (&c.lot, &c.serial) {
-                (_, Some(s)) => format!("{} serial {}", c.item, s),
-                (Some(l), None) => format!("{} lot {}", c.item, l),
-                (None, None) => c.item.clone(),
-            };
-            ConflictRow {
-                id: c.id.clone().into(),
-                title: format!("{} {} × {}", c.kind, what, c.qty).into(),
-                detail: format!(
-                    "{} → {} · {}",
-                    c.from,
-                    c.to,
-                    c.created_at
-                        .get(..16)
-                        .unwrap_or(&c.created_at)
-                        .replace('T', " ")
-                )
-                .into(),
-                reason: c.reason.into(),
-            }
-        })
-        .collect();
-    // Lot status changes (holds, releases, recalls) the server refused.
-    let lot_rows = app.ledger.borrow().lot_conflicts(false).unwrap_or_default();
-    let rows: Vec<ConflictRow> = rows
-        .into_iter()
-        .chain(lot_rows.into_iter().map(|c| {
-            ConflictRow {
-                id: c.id.clone().into(),
-                title: format!("{} {} lot {}", c.kind, c.item, c.lot).into(),
-                detail: format!(
-                    "{} · {}",
-                    c.change_reason,
-                    c.created_at
-                        .get(..16)
-                        .unwrap_or(&c.created_at)
-                        .replace('T', " ")
-                )
-                .into(),
-                reason: c.reason.into(),
-            }
-        }))
-        .collect();
-    app.window
-        .global::<super::StatusAdapter>()
-        .set_conflicts(rows.len() as i32);
-    app.window
-        .global::<ConflictsAdapter>()
-        .set_rows(ModelRc::new(VecModel::from(rows)));
-}
-
-fn dismiss(app: &App, id: &str, note: &str) {
-    let c = app.window.global::<ConflictsAdapter>();
-    let r = app.ledger.borrow_mut().dismiss_conflict(id, note);
-    match r {
-        Ok(()) => {
-            c.set_message("".into());
-            c.set_note("".into());
-        }
-        Err(e) => c.set_message(e.to_string().into()),
-    }
-    refresh_conflicts(app);
+    s.on_save(on0(app, |app| save(app)));
+    s.on_enroll(on0(app, enroll));
 }
 
 fn show_settings(app: &App) {
@@ -223,11 +134,11 @@ fn enroll(app: &Rc<App>) {
             .map_err(|e| e.to_string());
         let _ = tx.send(r);
     });
-    *app.enrolling.borrow_mut() = Some((rx, server, token));
+    *app.enroll.pending.borrow_mut() = Some((rx, server, token));
     s.set_busy(true);
     s.set_message("".into());
     let me = Rc::downgrade(app);
-    app.enroll_timer.start(
+    app.enroll.timer.start(
         slint::TimerMode::Repeated,
         Duration::from_millis(50),
         move || {
@@ -240,20 +151,18 @@ fn enroll(app: &Rc<App>) {
 
 /// Takes the enrollment's answer once it has come; false while it is still on its way.
 pub(super) fn finish_enroll(app: &App) -> bool {
-    let answer = match &*app.enrolling.borrow() {
+    let answer = match &*app.enroll.pending.borrow() {
         Some((rx, _, _)) => match rx.try_recv() {
             Ok(r) => r,
-            Err(std::sync::mpsc::TryRecvError::Empty) => return false,
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                Err("the enrollment stopped unexpectedly".into())
-            }
+            Err(TryRecvError::Empty) => return false,
+            Err(TryRecvError::Disconnected) => Err("the enrollment stopped unexpectedly".into()),
         },
         None => return false,
     };
-    let Some((_, server, token)) = app.enrolling.borrow_mut().take() else {
+    let Some((_, server, token)) = app.enroll.pending.borrow_mut().take() else {
         return false;
     };
-    app.enroll_timer.stop();
+    app.enroll.timer.stop();
     let s = app.window.global::<SettingsAdapter>();
     s.set_busy(false);
     let stored = answer.and_then(|device| {
