@@ -70,7 +70,7 @@ impl Pipeline {
 
     /// True once the source has ended (a replay at its last frame) or could not be opened.
     pub fn source_ended(&self) -> bool {
-        self.thread.as_ref().is_none_or(JoinHandle::is_finished)
+        self.thread.as_ref().map_or(true, JoinHandle::is_finished)
     }
 }
 
@@ -111,4 +111,71 @@ fn pump(
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::camera::ReplaySource;
+    use crate::scan::render_for_tests;
+    use std::sync::mpsc;
+    use std::time::Instant;
+
+    /// A replay of three frames of one QR code, as fast as the source gives them: the worker
+    /// reports the code once, nothing goes wrong, and the pipeline knows the source has ended.
+    #[test]
+    fn a_replay_runs_to_its_end_and_its_code_comes_out_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let (data, w, h) = render_for_tests("LOC A-01-02", Format::QrCode, 6, 640);
+        let img = image::GrayImage::from_raw(w, h, data).unwrap();
+        for i in 0..3 {
+            img.save(dir.path().join(format!("{i:04}.png"))).unwrap();
+        }
+        let path = dir.path().to_path_buf();
+        let (errors, error_rx) = mpsc::channel();
+        let pipeline = Pipeline::start(
+            Box::new(move || Ok(Box::new(ReplaySource::open(&path)?) as Box<dyn FrameSource>)),
+            vec![Format::QrCode],
+            move |e| {
+                let _ = errors.send(e.to_string());
+            },
+            |_, _| {},
+        );
+        let mut texts = Vec::new();
+        // Bounded wait for the threads (not a speed assertion).
+        let until = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < until {
+            match pipeline.events().recv_timeout(Duration::from_millis(100)) {
+                Ok(WorkerEvent::Scan { event, .. }) => texts.push(event.text),
+                Ok(WorkerEvent::FrameError(e)) => panic!("{e}"),
+                Err(_) if pipeline.source_ended() && !texts.is_empty() => break,
+                Err(_) => {}
+            }
+        }
+        assert_eq!(texts, vec!["LOC A-01-02"]);
+        assert!(pipeline.source_ended());
+        assert_eq!(error_rx.try_recv().ok(), None);
+    }
+
+    /// A source that cannot open says why, through `on_error`, and ends the camera thread.
+    #[test]
+    fn a_source_that_cannot_open_says_why() {
+        let (errors, error_rx) = mpsc::channel();
+        let pipeline = Pipeline::start(
+            Box::new(|| Err(CameraError::NotBuilt)),
+            vec![Format::QrCode],
+            move |e| {
+                let _ = errors.send(e.to_string());
+            },
+            |_, _| panic!("no frame can come from a source that did not open"),
+        );
+        let said = error_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        assert_eq!(said, CameraError::NotBuilt.to_string());
+        assert!(said.contains("use --camera-replay"), "{said}");
+        let until = Instant::now() + Duration::from_secs(10);
+        while !pipeline.source_ended() && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(pipeline.source_ended());
+    }
 }
