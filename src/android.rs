@@ -18,8 +18,9 @@ use jni::{jni_sig, jni_str, Env, EnvUnowned, JValue, JavaVM};
 use slint::android::AndroidApp;
 use slint::ComponentHandle;
 
+use crate::scan::android_camera::NdkCameraSource;
 use crate::scan::intent::scan_from_intent;
-use crate::scan::ScanEvent;
+use crate::scan::{CameraError, FrameSource, ScanEvent};
 use crate::ui::App;
 use crate::workflow::{Event, Feedback};
 
@@ -54,12 +55,15 @@ fn run(app: AndroidApp) -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("Android gave the app no private storage"))?;
     // No demo data on a device: its stock comes from the server once it is enrolled.
     let ui = crate::ui::open_app(&dir.join("lotkeeper.db"), false)?;
+    // The platform camera is made here and handed to the UI, which runs it through the decode
+    // pipeline; `scan` never looks for it.
     ui.set_camera(Rc::new(|| {
         Box::new(|| {
             if !camera_permission() {
-                return Err(NO_CAMERA_PERMISSION.into());
+                return Err(CameraError::Platform(NO_CAMERA_PERMISSION.into()));
             }
-            crate::scan::camera::open_source(None, 0)
+            let camera = NdkCameraSource::open(0)?;
+            Ok(Box::new(camera) as Box<dyn FrameSource>)
         })
     }));
     ui.set_signal(Box::new(signal));

@@ -81,7 +81,7 @@ pub fn screenshots(out: &Path) -> Result<Vec<PathBuf>, Error> {
     shot("conflicts")?;
     // The camera view over a demo camera that shows a location label.
     let (data, width, height) =
-        crate::scan::rxing_decoder::render_symbol("A-02-01", crate::scan::Format::QrCode, 8, 720)
+        crate::scan::render_symbol("A-02-01", crate::scan::Format::QrCode, 8, 720)
             .map_err(|e| Error::Label(e.to_string()))?;
     let frame = crate::scan::camera::RawFrame {
         data,

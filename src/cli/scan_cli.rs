@@ -7,9 +7,10 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use super::Format as Output;
-use crate::scan::camera::open_source;
+use crate::scan::camera::source_opener;
 use crate::scan::gs1::{self, DataKind};
-use crate::scan::worker::{pump, DecodeWorker, WorkerConfig, WorkerEvent};
+use crate::scan::pipeline::Pipeline;
+use crate::scan::worker::WorkerEvent;
 use crate::scan::{image_input, Decoder, Effort, Format, RxingDecoder, Symbol};
 
 /// The GS1 reading of a decoded symbol, or null when it carries no GS1 data.
@@ -32,7 +33,7 @@ fn parsed_json(p: &gs1::Parsed) -> serde_json::Value {
 
 pub fn decode(formats: Option<&str>, out: Output, images: &[PathBuf]) -> Result<()> {
     let formats = match formats {
-        Some(list) => Format::parse_list(list).map_err(anyhow::Error::msg)?,
+        Some(list) => Format::parse_list(list)?,
         None => Format::WAREHOUSE.to_vec(),
     };
     if formats.is_empty() {
@@ -145,23 +146,14 @@ pub fn camera(
     out: Output,
 ) -> Result<()> {
     let formats = match formats {
-        Some(list) => Format::parse_list(list).map_err(anyhow::Error::msg)?,
+        Some(list) => Format::parse_list(list)?,
         None => Format::WAREHOUSE.to_vec(),
     };
-    let worker = DecodeWorker::spawn(
-        Box::new(RxingDecoder::new(Effort::Fast)),
-        WorkerConfig {
-            formats,
-            ..Default::default()
-        },
-    );
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let (err_tx, err_rx) = std::sync::mpsc::channel::<String>();
+    let (err_tx, err_rx) = std::sync::mpsc::channel();
     let replaying = replay.is_some();
-    let pump = pump(
-        move || open_source(replay, index),
-        worker.sink(),
-        stop.clone(),
+    let pipeline = Pipeline::start(
+        source_opener(replay, index),
+        formats,
         move |e| {
             let _ = err_tx.send(e);
         },
@@ -172,10 +164,9 @@ pub fn camera(
     let stdout = std::io::stdout();
     loop {
         if let Ok(e) = err_rx.try_recv() {
-            stop.store(true, std::sync::atomic::Ordering::Relaxed);
             bail!("{e}");
         }
-        match worker
+        match pipeline
             .events()
             .recv_timeout(std::time::Duration::from_millis(200))
         {
@@ -205,7 +196,7 @@ pub fn camera(
             Ok(WorkerEvent::FrameError(e)) => eprintln!("frame skipped: {e}"),
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
                 // A replay ends when its frames have, and the worker had time for the last one.
-                if replaying && pump.is_finished() {
+                if replaying && pipeline.source_ended() {
                     let done = *finished.get_or_insert_with(std::time::Instant::now);
                     if done.elapsed() > std::time::Duration::from_secs(1) {
                         break;
@@ -215,6 +206,5 @@ pub fn camera(
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
         }
     }
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
     Ok(())
 }

@@ -6,7 +6,8 @@
 //! dependency. CameraX's extras (use-case binding, vendor quirks) matter less for a scanner that
 //! only needs a steady preview-sized stream and the torch.
 //!
-//! Compiled only for Android; `android/check.sh` type-checks it in CI.
+//! Compiled only for Android; `android/check.sh` type-checks it in CI. `android.rs` opens it and
+//! hands it to the UI as the camera; it knows only the frame types (`frame.rs`) of `scan`.
 
 use std::ffi::{c_int, c_void, CStr, CString};
 use std::ptr::{null_mut, NonNull};
@@ -14,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use ndk_sys as ffi;
 
-use super::camera::{FrameSource, PixelFormat, RawFrame};
+use super::frame::{CameraError, FrameSource, PixelFormat, RawFrame};
 
 // ndk-sys declares the Camera2 functions but links only libandroid and libmediandk.
 #[link(name = "camera2ndk")]
@@ -24,22 +25,50 @@ extern "C" {}
 const WIDTH: i32 = 1280;
 const HEIGHT: i32 = 720;
 
-fn check(status: ffi::camera_status_t, what: &str) -> Result<(), String> {
-    if status == ffi::camera_status_t::ACAMERA_OK {
-        Ok(())
-    } else {
-        Err(format!("the camera failed to {what} (error {})", status.0))
+/// What the NDK's camera said went wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum NdkCameraError {
+    #[error("the camera failed to {what} (error {code})")]
+    Camera { what: &'static str, code: i32 },
+    #[error("the camera's image reader failed to {what} (error {code})")]
+    Reader { what: &'static str, code: i32 },
+    #[error("this device has no camera service")]
+    NoService,
+    #[error("this device has no camera")]
+    NoCamera,
+    #[error("there is no camera {index} (this device has {count})")]
+    NoSuchCamera { index: u32, count: usize },
+    #[error("the camera sends no pictures")]
+    NoPictures,
+    #[error("the camera gave a picture that could not be read")]
+    Unreadable,
+}
+
+impl From<NdkCameraError> for CameraError {
+    fn from(e: NdkCameraError) -> CameraError {
+        CameraError::Platform(Box::new(e))
     }
 }
 
-fn check_media(status: ffi::media_status_t, what: &str) -> Result<(), String> {
+fn check(status: ffi::camera_status_t, what: &'static str) -> Result<(), NdkCameraError> {
+    if status == ffi::camera_status_t::ACAMERA_OK {
+        Ok(())
+    } else {
+        Err(NdkCameraError::Camera {
+            what,
+            code: status.0,
+        })
+    }
+}
+
+fn check_media(status: ffi::media_status_t, what: &'static str) -> Result<(), NdkCameraError> {
     if status == ffi::media_status_t::AMEDIA_OK {
         Ok(())
     } else {
-        Err(format!(
-            "the camera's image reader failed to {what} (error {})",
-            status.0
-        ))
+        Err(NdkCameraError::Reader {
+            what,
+            code: status.0,
+        })
     }
 }
 
@@ -68,9 +97,9 @@ pub struct NdkCameraSource {
 impl NdkCameraSource {
     /// Opens the `index`-th back-facing camera (the first camera when there is no back one).
     /// The CAMERA permission must already be granted (the activity asks for it).
-    pub fn open(index: u32) -> Result<NdkCameraSource, String> {
+    pub fn open(index: u32) -> Result<NdkCameraSource, NdkCameraError> {
         let manager = NonNull::new(unsafe { ffi::ACameraManager_create() })
-            .ok_or("this device has no camera service")?;
+            .ok_or(NdkCameraError::NoService)?;
         let mut me = NdkCameraSource {
             manager,
             device: null_mut(),
@@ -102,7 +131,7 @@ impl NdkCameraSource {
     }
 
     /// The camera id to open, and whether it has a flash unit (the torch).
-    fn choose(&self, index: u32) -> Result<(CString, bool), String> {
+    fn choose(&self, index: u32) -> Result<(CString, bool), NdkCameraError> {
         let mut list: *mut ffi::ACameraIdList = null_mut();
         check(
             unsafe { ffi::ACameraManager_getCameraIdList(self.manager.as_ptr(), &mut list) },
@@ -117,7 +146,7 @@ impl NdkCameraSource {
             ids
         };
         if ids.is_empty() {
-            return Err("this device has no camera".into());
+            return Err(NdkCameraError::NoCamera);
         }
         let facing_back = |id: &CStr| {
             self.u8_entry(id, ffi::acamera_metadata_tag::ACAMERA_LENS_FACING.0)
@@ -132,7 +161,10 @@ impl NdkCameraSource {
         } else {
             back.get(index as usize).copied()
         }
-        .ok_or_else(|| format!("there is no camera {index} (this device has {})", ids.len()))?;
+        .ok_or(NdkCameraError::NoSuchCamera {
+            index,
+            count: ids.len(),
+        })?;
         let flash = self.u8_entry(
             pick,
             ffi::acamera_metadata_tag::ACAMERA_FLASH_INFO_AVAILABLE.0,
@@ -163,7 +195,7 @@ impl NdkCameraSource {
     }
 
     /// Opens the device and starts a repeating preview request into the image reader.
-    unsafe fn start(&mut self, id: &CStr) -> Result<(), String> {
+    unsafe fn start(&mut self, id: &CStr) -> Result<(), NdkCameraError> {
         check_media(
             ffi::AImageReader_new(
                 WIDTH,
@@ -228,7 +260,7 @@ impl NdkCameraSource {
         self.repeat()
     }
 
-    unsafe fn repeat(&mut self) -> Result<(), String> {
+    unsafe fn repeat(&mut self) -> Result<(), NdkCameraError> {
         let mut requests = [self.request];
         check(
             ffi::ACameraCaptureSession_setRepeatingRequest(
@@ -244,14 +276,14 @@ impl NdkCameraSource {
 }
 
 impl FrameSource for NdkCameraSource {
-    fn next_frame(&mut self) -> Result<Option<RawFrame>, String> {
+    fn next_frame(&mut self) -> Result<Option<RawFrame>, CameraError> {
         let deadline = Instant::now() + Duration::from_secs(2);
         loop {
             let mut image: *mut ffi::AImage = null_mut();
             let status = unsafe { ffi::AImageReader_acquireLatestImage(self.reader, &mut image) };
             if status == ffi::media_status_t::AMEDIA_IMGREADER_NO_BUFFER_AVAILABLE {
                 if Instant::now() > deadline {
-                    return Err("the camera sends no pictures".into());
+                    return Err(NdkCameraError::NoPictures.into());
                 }
                 std::thread::sleep(Duration::from_millis(5));
                 continue;
@@ -290,7 +322,7 @@ impl FrameSource for NdkCameraSource {
             };
             return frame
                 .map(Some)
-                .ok_or_else(|| "the camera gave a picture that could not be read".into());
+                .ok_or_else(|| NdkCameraError::Unreadable.into());
         }
     }
 
@@ -302,9 +334,9 @@ impl FrameSource for NdkCameraSource {
         self.flash
     }
 
-    fn set_torch(&mut self, on: bool) -> Result<(), String> {
+    fn set_torch(&mut self, on: bool) -> Result<(), CameraError> {
         if !self.flash {
-            return Err("this camera has no torch".into());
+            return Err(CameraError::NoTorch);
         }
         let mode = if on {
             ffi::acamera_metadata_enum_acamera_flash_mode::ACAMERA_FLASH_MODE_TORCH.0
@@ -321,7 +353,7 @@ impl FrameSource for NdkCameraSource {
                 ),
                 "switch the torch",
             )?;
-            self.repeat()
+            Ok(self.repeat()?)
         }
     }
 }

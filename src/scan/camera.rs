@@ -1,124 +1,14 @@
-//! Camera frames: the [`FrameSource`] trait, pixel formats to luma, and the sources this build
-//! has: a replay source (a folder of images, or a Motion-JPEG file) for tests and demos, and the
-//! desktop camera through nokhwa (feature `camera`). The Android camera plugs in the same way.
+//! The frame sources this crate has on every platform: a replay source (a folder of images, or a
+//! Motion-JPEG file) for tests and demos, a still picture for the demo camera, and the desktop
+//! camera through nokhwa (feature `camera`). The Android camera (`android_camera.rs`) is opened
+//! by `android.rs` and handed in as an [`Opener`]; nothing here looks for it.
 
-use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// How a frame's bytes are laid out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PixelFormat {
-    /// 8-bit luma, one byte a pixel.
-    Gray,
-    /// Packed 4:2:2, Y0 U Y1 V.
-    Yuyv,
-    /// Planar 4:2:0: the full Y plane, then interleaved UV.
-    Nv12,
-    /// One JPEG image a frame.
-    Mjpeg,
-    Rgb,
-    Bgr,
-}
-
-/// One frame as a camera delivers it.
-#[derive(Debug, Clone)]
-pub struct RawFrame {
-    pub data: Vec<u8>,
-    pub width: u32,
-    pub height: u32,
-    pub format: PixelFormat,
-}
-
-impl RawFrame {
-    /// The luma plane, tightly packed. Gray and NV12 are borrowed as they are (NV12's Y plane
-    /// comes first); YUYV takes every other byte; MJPEG is decoded; RGB/BGR are weighted.
-    pub fn luma(&self) -> Result<Cow<'_, [u8]>, String> {
-        let n = (self.width as usize) * (self.height as usize);
-        let short = |need: usize| {
-            format!(
-                "a {}x{} {:?} frame needs {need} bytes, got {}",
-                self.width,
-                self.height,
-                self.format,
-                self.data.len()
-            )
-        };
-        match self.format {
-            PixelFormat::Gray | PixelFormat::Nv12 => {
-                let need = if self.format == PixelFormat::Nv12 {
-                    n + n / 2
-                } else {
-                    n
-                };
-                if self.data.len() < need {
-                    return Err(short(need));
-                }
-                Ok(Cow::Borrowed(&self.data[..n]))
-            }
-            PixelFormat::Yuyv => {
-                if self.data.len() < 2 * n {
-                    return Err(short(2 * n));
-                }
-                Ok(Cow::Owned(
-                    self.data[..2 * n].iter().step_by(2).copied().collect(),
-                ))
-            }
-            PixelFormat::Rgb | PixelFormat::Bgr => {
-                if self.data.len() < 3 * n {
-                    return Err(short(3 * n));
-                }
-                let (r, b) = if self.format == PixelFormat::Rgb {
-                    (0, 2)
-                } else {
-                    (2, 0)
-                };
-                Ok(Cow::Owned(
-                    self.data[..3 * n]
-                        .chunks_exact(3)
-                        .map(|p| {
-                            ((u32::from(p[r]) * 77 + u32::from(p[1]) * 150 + u32::from(p[b]) * 29)
-                                >> 8) as u8
-                        })
-                        .collect(),
-                ))
-            }
-            PixelFormat::Mjpeg => {
-                let img = image::load_from_memory_with_format(&self.data, image::ImageFormat::Jpeg)
-                    .map_err(|e| format!("a camera frame is not a readable JPEG: {e}"))?
-                    .into_luma8();
-                if img.dimensions() != (self.width, self.height) {
-                    return Err(format!(
-                        "the JPEG frame is {}x{}, the camera said {}x{}",
-                        img.width(),
-                        img.height(),
-                        self.width,
-                        self.height
-                    ));
-                }
-                Ok(Cow::Owned(img.into_raw()))
-            }
-        }
-    }
-}
-
-/// Anything that gives camera frames. Not `Send`: a camera lives on the thread that opened it
-/// (see `worker::pump`, which opens it there).
-pub trait FrameSource {
-    /// The next frame; None when the source has ended (a replay at its last frame).
-    fn next_frame(&mut self) -> Result<Option<RawFrame>, String>;
-
-    /// A name for the settings screen.
-    fn name(&self) -> String;
-
-    fn has_torch(&self) -> bool {
-        false
-    }
-
-    fn set_torch(&mut self, _on: bool) -> Result<(), String> {
-        Err("this camera has no torch".into())
-    }
-}
+use super::frame::{CameraError, Opener};
+// The frame types live in the `frame` leaf; these names stay for the callers that know them here.
+pub use super::frame::{FrameSource, PixelFormat, RawFrame};
 
 /// Frames from files: every image in a folder (in name order), or the JPEGs of a Motion-JPEG
 /// file (`.mjpeg`, `.mjpg`). Optionally paced like a live camera, optionally looping.
@@ -136,11 +26,15 @@ enum Frame {
 }
 
 impl ReplaySource {
-    pub fn open(path: &Path) -> Result<ReplaySource, String> {
+    pub fn open(path: &Path) -> Result<ReplaySource, CameraError> {
         let label = path.display().to_string();
+        let unreadable = |source| CameraError::Read {
+            path: label.clone(),
+            source,
+        };
         let frames = if path.is_dir() {
             let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-                .map_err(|e| format!("cannot read {label}: {e}"))?
+                .map_err(unreadable)?
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| {
                     p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
@@ -154,13 +48,11 @@ impl ReplaySource {
             files.sort();
             files.into_iter().map(Frame::File).collect::<Vec<_>>()
         } else {
-            let bytes = std::fs::read(path).map_err(|e| format!("cannot read {label}: {e}"))?;
+            let bytes = std::fs::read(path).map_err(unreadable)?;
             split_mjpeg(&bytes).into_iter().map(Frame::Jpeg).collect()
         };
         if frames.is_empty() {
-            return Err(format!(
-                "{label} holds no frames (images in a folder, or a Motion-JPEG file)"
-            ));
+            return Err(CameraError::NoFrames { path: label });
         }
         Ok(ReplaySource {
             frames,
@@ -199,7 +91,7 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 impl FrameSource for ReplaySource {
-    fn next_frame(&mut self) -> Result<Option<RawFrame>, String> {
+    fn next_frame(&mut self) -> Result<Option<RawFrame>, CameraError> {
         if self.next >= self.frames.len() {
             if !self.looping {
                 return Ok(None);
@@ -223,12 +115,10 @@ impl FrameSource for ReplaySource {
                 let (width, height) =
                     image::load_from_memory_with_format(bytes, image::ImageFormat::Jpeg)
                         .map(|i| (i.width(), i.height()))
-                        .map_err(|e| {
-                            format!(
-                                "frame {} of {} is not a JPEG: {e}",
-                                self.next + 1,
-                                self.label
-                            )
+                        .map_err(|e| CameraError::NotJpeg {
+                            frame: self.next + 1,
+                            path: self.label.clone(),
+                            reason: e.to_string(),
                         })?;
                 RawFrame {
                     data: bytes.clone(),
@@ -254,7 +144,7 @@ pub struct StillSource {
 }
 
 impl FrameSource for StillSource {
-    fn next_frame(&mut self) -> Result<Option<RawFrame>, String> {
+    fn next_frame(&mut self) -> Result<Option<RawFrame>, CameraError> {
         std::thread::sleep(self.interval);
         Ok(Some(self.frame.clone()))
     }
@@ -264,8 +154,12 @@ impl FrameSource for StillSource {
     }
 }
 
-/// Opens the replay source when one is given, else the camera (when this build has one).
-pub fn open_source(replay: Option<PathBuf>, index: u32) -> Result<Box<dyn FrameSource>, String> {
+/// Opens the replay source when one is given, else this build's desktop camera (nokhwa, with the
+/// `camera` feature). On Android the platform camera comes from `android.rs` instead.
+pub fn open_source(
+    replay: Option<PathBuf>,
+    index: u32,
+) -> Result<Box<dyn FrameSource>, CameraError> {
     match replay {
         Some(path) => {
             // Paced like a 30 fps preview, so the worker meets frames as it would live.
@@ -277,21 +171,45 @@ pub fn open_source(replay: Option<PathBuf>, index: u32) -> Result<Box<dyn FrameS
     }
 }
 
+/// An [`Opener`] for [`open_source`]: the replay, else the desktop camera, opened on the camera
+/// thread.
+pub fn source_opener(replay: Option<PathBuf>, index: u32) -> Opener {
+    Box::new(move || open_source(replay, index))
+}
+
 #[cfg(all(feature = "camera", not(target_os = "android")))]
-fn open_camera(index: u32) -> Result<Box<dyn FrameSource>, String> {
+fn open_camera(index: u32) -> Result<Box<dyn FrameSource>, CameraError> {
     Ok(Box::new(NokhwaSource::open(index)?))
 }
 
-#[cfg(target_os = "android")]
-fn open_camera(index: u32) -> Result<Box<dyn FrameSource>, String> {
-    Ok(Box::new(super::android_camera::NdkCameraSource::open(
-        index,
-    )?))
+#[cfg(not(all(feature = "camera", not(target_os = "android"))))]
+fn open_camera(_index: u32) -> Result<Box<dyn FrameSource>, CameraError> {
+    Err(CameraError::NotBuilt)
 }
 
-#[cfg(not(any(feature = "camera", target_os = "android")))]
-fn open_camera(_index: u32) -> Result<Box<dyn FrameSource>, String> {
-    Err("this build has no camera support (built without the `camera` feature); use --camera-replay".into())
+/// What nokhwa reported, with the camera it was about.
+#[cfg(all(feature = "camera", not(target_os = "android")))]
+#[derive(Debug, thiserror::Error)]
+enum NokhwaFailure {
+    #[error("no camera {index}: {source}")]
+    NoCamera {
+        index: u32,
+        source: nokhwa::NokhwaError,
+    },
+    #[error("camera {index} would not start: {source}")]
+    WouldNotStart {
+        index: u32,
+        source: nokhwa::NokhwaError,
+    },
+    #[error("camera frame: {0}")]
+    Frame(nokhwa::NokhwaError),
+}
+
+#[cfg(all(feature = "camera", not(target_os = "android")))]
+impl From<NokhwaFailure> for CameraError {
+    fn from(e: NokhwaFailure) -> CameraError {
+        CameraError::Platform(Box::new(e))
+    }
 }
 
 /// The desktop camera (V4L2 on Linux) through nokhwa.
@@ -305,16 +223,16 @@ pub struct NokhwaSource {
 impl NokhwaSource {
     /// Opens camera `index` at the highest frame rate it offers, and starts its stream. A machine
     /// without a camera gets a clear error, never a panic.
-    pub fn open(index: u32) -> Result<NokhwaSource, String> {
+    pub fn open(index: u32) -> Result<NokhwaSource, CameraError> {
         use nokhwa::pixel_format::LumaFormat;
         use nokhwa::utils::{CameraIndex, RequestedFormat, RequestedFormatType};
         let requested =
             RequestedFormat::new::<LumaFormat>(RequestedFormatType::AbsoluteHighestFrameRate);
         let mut camera = nokhwa::Camera::new(CameraIndex::Index(index), requested)
-            .map_err(|e| format!("no camera {index}: {e}"))?;
+            .map_err(|source| NokhwaFailure::NoCamera { index, source })?;
         camera
             .open_stream()
-            .map_err(|e| format!("camera {index} would not start: {e}"))?;
+            .map_err(|source| NokhwaFailure::WouldNotStart { index, source })?;
         let name = camera.info().human_name();
         Ok(NokhwaSource { camera, name })
     }
@@ -322,12 +240,9 @@ impl NokhwaSource {
 
 #[cfg(all(feature = "camera", not(target_os = "android")))]
 impl FrameSource for NokhwaSource {
-    fn next_frame(&mut self) -> Result<Option<RawFrame>, String> {
+    fn next_frame(&mut self) -> Result<Option<RawFrame>, CameraError> {
         use nokhwa::utils::FrameFormat;
-        let buf = self
-            .camera
-            .frame()
-            .map_err(|e| format!("camera frame: {e}"))?;
+        let buf = self.camera.frame().map_err(NokhwaFailure::Frame)?;
         let res = buf.resolution();
         let format = match buf.source_frame_format() {
             FrameFormat::MJPEG => PixelFormat::Mjpeg,
@@ -353,51 +268,6 @@ impl FrameSource for NokhwaSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn luma_from_each_format() {
-        let (w, h) = (4u32, 2u32);
-        let y: Vec<u8> = (0..8).map(|i| i * 10).collect();
-        let gray = RawFrame {
-            data: y.clone(),
-            width: w,
-            height: h,
-            format: PixelFormat::Gray,
-        };
-        assert!(matches!(gray.luma().unwrap(), Cow::Borrowed(_)));
-        let mut nv12 = y.clone();
-        nv12.extend([128u8; 4]);
-        let nv = RawFrame {
-            data: nv12,
-            width: w,
-            height: h,
-            format: PixelFormat::Nv12,
-        };
-        assert_eq!(&*nv.luma().unwrap(), &y[..]);
-        assert!(matches!(nv.luma().unwrap(), Cow::Borrowed(_)));
-        let yuyv: Vec<u8> = y.iter().flat_map(|v| [*v, 128]).collect();
-        let yu = RawFrame {
-            data: yuyv,
-            width: w,
-            height: h,
-            format: PixelFormat::Yuyv,
-        };
-        assert_eq!(&*yu.luma().unwrap(), &y[..]);
-        let rgb = RawFrame {
-            data: vec![255, 255, 255, 0, 0, 0, 255, 0, 0, 0, 0, 255],
-            width: 4,
-            height: 1,
-            format: PixelFormat::Rgb,
-        };
-        assert_eq!(&*rgb.luma().unwrap(), &[255, 0, 76, 28]);
-        let short = RawFrame {
-            data: vec![0; 3],
-            width: w,
-            height: h,
-            format: PixelFormat::Yuyv,
-        };
-        assert!(short.luma().unwrap_err().contains("needs 16 bytes"));
-    }
 
     #[test]
     fn mjpeg_stream_splits_into_frames() {

@@ -72,7 +72,14 @@ pub enum Meaning {
     },
 }
 
-fn item_scan(p: &gs1::Parsed, catalog: &dyn Catalog) -> Result<ItemScan, String> {
+/// A GTIN the item list does not hold: the scan is then plain text, and this says why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("GTIN {gtin} is not in the item list")]
+pub struct UnknownGtin {
+    pub gtin: String,
+}
+
+fn item_scan(p: &gs1::Parsed, catalog: &dyn Catalog) -> Result<ItemScan, UnknownGtin> {
     let warnings: Vec<String> = p
         .errors
         .iter()
@@ -91,9 +98,9 @@ fn item_scan(p: &gs1::Parsed, catalog: &dyn Catalog) -> Result<ItemScan, String>
         ..Default::default()
     };
     if let Some(g) = p.gtin() {
-        let (sku, pack) = catalog
-            .item_by_gtin(g)
-            .ok_or_else(|| format!("GTIN {g} is not in the item list"))?;
+        let (sku, pack) = catalog.item_by_gtin(g).ok_or_else(|| UnknownGtin {
+            gtin: g.to_string(),
+        })?;
         scan.sku = Some(sku);
         scan.pack_qty = pack;
         // (37) counts trade items of the contained GTIN; (30) counts units.
@@ -139,7 +146,7 @@ pub fn classify(scan: &ScanEvent, catalog: &dyn Catalog) -> Meaning {
         // A bare number: a GTIN when the item list knows it, else maybe a location or a SKU.
         DataKind::Gtin => match item_scan(&p, catalog) {
             Ok(item) => Meaning::Item(item),
-            Err(why) => plain(&scan.text, catalog, Some(why)),
+            Err(why) => plain(&scan.text, catalog, Some(why.to_string())),
         },
         DataKind::Gs1 | DataKind::DigitalLink => {
             if let Some(e) = p.errors.iter().find(|e| e.kind == ErrorKind::Syntax) {
@@ -159,7 +166,7 @@ pub fn classify(scan: &ScanEvent, catalog: &dyn Catalog) -> Meaning {
                 Ok(item) => Meaning::Item(item),
                 Err(why) => Meaning::Text {
                     text: scan.text.clone(),
-                    reason: Some(why),
+                    reason: Some(why.to_string()),
                 },
             }
         }

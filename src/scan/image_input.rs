@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use super::frame::{ImageError, LumaFrame};
+
 /// A decoded image as 8-bit luma, tightly packed.
 pub struct LumaImage {
     pub data: Vec<u8>,
@@ -10,8 +12,8 @@ pub struct LumaImage {
 }
 
 impl LumaImage {
-    pub fn frame(&self) -> super::LumaFrame<'_> {
-        super::LumaFrame {
+    pub fn frame(&self) -> LumaFrame<'_> {
+        LumaFrame {
             data: &self.data,
             width: self.width,
             height: self.height,
@@ -21,13 +23,23 @@ impl LumaImage {
 }
 
 /// Reads PNG, JPEG, GIF, WebP, BMP or TIFF into luma.
-pub fn load(path: &Path) -> Result<LumaImage, String> {
+pub fn load(path: &Path) -> Result<LumaImage, ImageError> {
+    let shown = || path.display().to_string();
     let img = image::ImageReader::open(path)
-        .map_err(|e| format!("cannot open {}: {e}", path.display()))?
+        .map_err(|source| ImageError::Open {
+            path: shown(),
+            source,
+        })?
         .with_guessed_format()
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+        .map_err(|source| ImageError::Read {
+            path: shown(),
+            source,
+        })?
         .decode()
-        .map_err(|e| format!("{} is not an image this build reads: {e}", path.display()))?;
+        .map_err(|source| ImageError::Format {
+            path: shown(),
+            source,
+        })?;
     let luma = img.into_luma8();
     let (width, height) = luma.dimensions();
     Ok(LumaImage {

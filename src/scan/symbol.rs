@@ -1,8 +1,11 @@
-//! What a decoder finds: symbols with their format, payload, AIM identifier and position.
+//! What a decoder finds: symbols with their format, payload, AIM identifier and position, and the
+//! [`Decoder`] trait that finds them in a [`LumaFrame`].
 
 use serde::Serialize;
 use std::fmt;
 use std::str::FromStr;
+
+use super::frame::LumaFrame;
 
 /// The symbologies lotkeeper reads. Names are rxing's `BarcodeFormat` names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -83,7 +86,7 @@ impl Format {
     }
 
     /// Parses a comma-separated list of format names, case-insensitively.
-    pub fn parse_list(list: &str) -> Result<Vec<Format>, String> {
+    pub fn parse_list(list: &str) -> Result<Vec<Format>, UnknownFormat> {
         list.split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
@@ -92,19 +95,23 @@ impl Format {
     }
 }
 
+/// A format name lotkeeper does not know; the message lists the ones it does.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown format '{name}'; use {known}", known = Format::ALL.map(Format::name).join(", "))]
+pub struct UnknownFormat {
+    pub name: String,
+}
+
 impl FromStr for Format {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownFormat;
+    fn from_str(s: &str) -> Result<Self, UnknownFormat> {
         let up = s.trim().to_ascii_uppercase();
         Format::ALL
             .iter()
             .copied()
             .find(|f| f.name() == up)
-            .ok_or_else(|| {
-                format!(
-                    "unknown format '{s}'; use {}",
-                    Format::ALL.map(Format::name).join(", ")
-                )
+            .ok_or_else(|| UnknownFormat {
+                name: s.to_string(),
             })
     }
 }
@@ -148,63 +155,7 @@ impl Symbol {
     }
 }
 
-/// An 8-bit luma image. `stride` is the distance in bytes between rows (>= width).
-#[derive(Debug, Clone, Copy)]
-pub struct LumaFrame<'a> {
-    pub data: &'a [u8],
-    pub width: u32,
-    pub height: u32,
-    pub stride: u32,
-}
-
-impl<'a> LumaFrame<'a> {
-    pub fn new(data: &'a [u8], width: u32, height: u32, stride: u32) -> Option<LumaFrame<'a>> {
-        let needed = (stride as usize)
-            .checked_mul(height.saturating_sub(1) as usize)?
-            .checked_add(width as usize)?;
-        (width > 0 && height > 0 && stride >= width && data.len() >= needed).then_some(LumaFrame {
-            data,
-            width,
-            height,
-            stride,
-        })
-    }
-
-    /// The pixels as one tightly packed buffer (copied only when the stride has padding).
-    pub fn packed(&self) -> std::borrow::Cow<'a, [u8]> {
-        let (w, h, s) = (
-            self.width as usize,
-            self.height as usize,
-            self.stride as usize,
-        );
-        if s == w {
-            std::borrow::Cow::Borrowed(&self.data[..w * h])
-        } else {
-            let mut out = Vec::with_capacity(w * h);
-            for row in 0..h {
-                out.extend_from_slice(&self.data[row * s..row * s + w]);
-            }
-            std::borrow::Cow::Owned(out)
-        }
-    }
-
-    /// A sub-rectangle (the viewfinder region), clamped to the frame.
-    pub fn crop(&self, x: u32, y: u32, w: u32, h: u32) -> LumaFrame<'a> {
-        let x = x.min(self.width - 1);
-        let y = y.min(self.height - 1);
-        let w = w.min(self.width - x).max(1);
-        let h = h.min(self.height - y).max(1);
-        let start = (y * self.stride + x) as usize;
-        LumaFrame {
-            data: &self.data[start..],
-            width: w,
-            height: h,
-            stride: self.stride,
-        }
-    }
-}
-
-/// Finds symbols in luma frames. Only `scan::rxing_decoder` knows which library does it.
+/// Finds symbols in luma frames. Only the `scan::rxing` folder knows which library does it.
 pub trait Decoder: Send {
     /// Every symbol of the given formats in the frame; never panics, never runs unbounded.
     fn decode(&mut self, frame: &LumaFrame, formats: &[Format]) -> Vec<Symbol>;

@@ -15,9 +15,9 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::camera::{FrameSource, RawFrame};
 use super::event::ScanEvent;
-use super::symbol::{Decoder, Format, LumaFrame, Point};
+use super::frame::{FrameError, LumaFrame, RawFrame};
+use super::symbol::{Decoder, Format, Point};
 
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
@@ -49,7 +49,7 @@ pub enum WorkerEvent {
         frame_size: (u32, u32),
     },
     /// A frame could not be read (bad pixel data); scanning goes on.
-    FrameError(String),
+    FrameError(FrameError),
 }
 
 enum Job {
@@ -203,10 +203,10 @@ fn decode_frame(
         Err(e) => return vec![WorkerEvent::FrameError(e)],
     };
     let Some(full) = LumaFrame::new(&luma, frame.width, frame.height, frame.width) else {
-        return vec![WorkerEvent::FrameError(format!(
-            "a {}x{} frame is empty",
-            frame.width, frame.height
-        ))];
+        return vec![WorkerEvent::FrameError(FrameError::Empty {
+            width: frame.width,
+            height: frame.height,
+        })];
     };
     let mut symbols = Vec::new();
     if let Some((fx, fy, fw, fh)) = config.viewfinder {
@@ -255,44 +255,12 @@ fn decode_frame(
     out
 }
 
-/// Opens a frame source on its own thread (cameras stay on the thread that opened it) and
-/// offers its frames to a worker until `stop` is set or the source ends. `each` sees the source
-/// and every frame before it is offered (a preview, the torch); errors (no camera, a failed
-/// frame) go to `on_error`; a failed open ends the thread.
-pub fn pump(
-    open: impl FnOnce() -> Result<Box<dyn FrameSource>, String> + Send + 'static,
-    sink: FrameSink,
-    stop: Arc<std::sync::atomic::AtomicBool>,
-    on_error: impl Fn(String) + Send + 'static,
-    mut each: impl FnMut(&mut dyn FrameSource, &RawFrame) + Send + 'static,
-) -> JoinHandle<()> {
-    std::thread::spawn(move || {
-        let mut source = match open() {
-            Ok(s) => s,
-            Err(e) => return on_error(e),
-        };
-        while !stop.load(Ordering::Relaxed) {
-            match source.next_frame() {
-                Ok(Some(frame)) => {
-                    each(source.as_mut(), &frame);
-                    sink.offer(frame);
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    on_error(e);
-                    std::thread::sleep(Duration::from_millis(200));
-                }
-            }
-        }
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scan::camera::PixelFormat;
-    use crate::scan::rxing_decoder::{render_for_tests, RxingDecoder};
+    use crate::scan::frame::PixelFormat;
     use crate::scan::Effort;
+    use crate::scan::{render_for_tests, RxingDecoder};
 
     /// Real symbols, rendered by rxing's encoder and read by the real decoder: 0 is an empty
     /// frame, 1 an EAN-13, 2 a QR code.
@@ -334,7 +302,7 @@ mod tests {
             })
             .map(|e| match e {
                 WorkerEvent::Scan { event, .. } => event.text,
-                WorkerEvent::FrameError(e) => e,
+                WorkerEvent::FrameError(e) => e.to_string(),
             })
             .collect()
     }
@@ -399,6 +367,6 @@ mod tests {
                 WorkerEvent::Scan { .. } => continue,
             }
         };
-        assert!(err.contains("needs"), "{err}");
+        assert!(err.to_string().contains("needs"), "{err}");
     }
 }

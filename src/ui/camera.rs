@@ -1,17 +1,20 @@
-//! The camera view's plumbing: a frame source on its own thread (`worker::pump`) feeding the
-//! decode worker, a small preview for the screen, the torch, and the symbols found. Nothing here
-//! blocks the UI thread: the UI polls [`CameraView::poll`] from a timer and gets whatever is ready.
+//! The camera view over a decode pipeline (`scan::pipeline`: a frame source on its own thread
+//! feeding the decode worker): a small preview for the screen, the torch, and the symbols found.
+//! Nothing here blocks the UI thread: the UI polls [`CameraView::poll`] from a timer and gets
+//! whatever is ready.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use slint::{Rgb8Pixel, SharedPixelBuffer};
 
-use crate::scan::camera::{FrameSource, RawFrame};
-use crate::scan::worker::{pump, DecodeWorker, WorkerConfig, WorkerEvent};
-use crate::scan::{Effort, Format, RxingDecoder, ScanEvent};
+use crate::scan::camera::StillSource;
+use crate::scan::pipeline::Pipeline;
+use crate::scan::worker::WorkerEvent;
+use crate::scan::{Format, FrameSource, RawFrame, ScanEvent};
+
+pub use crate::scan::Opener;
 
 /// The preview is at most this wide: enough for a phone-sized view, cheap to convert.
 const PREVIEW_WIDTH: u32 = 480;
@@ -44,23 +47,18 @@ struct Shared {
 
 /// A running camera. Dropping it stops the camera thread and the decoder.
 pub struct CameraView {
-    worker: DecodeWorker,
+    pipeline: Pipeline,
     shared: Arc<Mutex<Shared>>,
-    stop: Arc<AtomicBool>,
     torch: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
     pub viewfinder: (f32, f32, f32, f32),
 }
-
-/// How a camera is opened: on the camera thread, since a camera stays on the thread that opened it.
-pub type Opener = Box<dyn FnOnce() -> Result<Box<dyn FrameSource>, String> + Send>;
 
 /// A camera that always shows `frame`: the demo camera of the screenshots, and of tests.
 pub fn still_camera(frame: RawFrame) -> std::rc::Rc<dyn Fn() -> Opener> {
     std::rc::Rc::new(move || {
         let frame = frame.clone();
         Box::new(move || {
-            Ok(Box::new(crate::scan::camera::StillSource {
+            Ok(Box::new(StillSource {
                 frame,
                 interval: Duration::from_millis(30),
             }) as Box<dyn FrameSource>)
@@ -70,25 +68,18 @@ pub fn still_camera(frame: RawFrame) -> std::rc::Rc<dyn Fn() -> Opener> {
 
 impl CameraView {
     pub fn start(open: Opener, formats: Vec<Format>) -> CameraView {
-        let config = WorkerConfig {
-            formats,
-            ..Default::default()
-        };
-        let viewfinder = config.viewfinder.unwrap_or((0.0, 0.0, 1.0, 1.0));
-        let worker = DecodeWorker::spawn(Box::new(RxingDecoder::new(Effort::Fast)), config);
-        let sink = worker.sink();
         let shared = Arc::new(Mutex::new(Shared {
             status: Some("Starting the camera…".into()),
             ..Default::default()
         }));
-        let stop = Arc::new(AtomicBool::new(false));
         let torch = Arc::new(AtomicBool::new(false));
         let (s, t) = (shared.clone(), torch.clone());
-        let on_error = move |e: String| s.lock().unwrap().status = Some(e);
+        let on_error =
+            move |e: crate::scan::CameraError| s.lock().unwrap().status = Some(e.to_string());
         let s = shared.clone();
         let (mut started, mut torch_on) = (false, false);
         let mut last_preview: Option<Instant> = None;
-        let thread = pump(open, sink, stop.clone(), on_error, move |source, frame| {
+        let pipeline = Pipeline::start(open, formats, on_error, move |source, frame| {
             if !started {
                 started = true;
                 let mut sh = s.lock().unwrap();
@@ -101,7 +92,7 @@ impl CameraView {
                     Ok(()) => torch_on = want,
                     Err(e) => {
                         t.store(torch_on, Ordering::Relaxed);
-                        s.lock().unwrap().status = Some(e);
+                        s.lock().unwrap().status = Some(e.to_string());
                     }
                 }
             }
@@ -113,12 +104,10 @@ impl CameraView {
             }
         });
         CameraView {
-            worker,
+            viewfinder: pipeline.viewfinder(),
+            pipeline,
             shared,
-            stop,
             torch,
-            thread: Some(thread),
-            viewfinder,
         }
     }
 
@@ -131,7 +120,7 @@ impl CameraView {
             u.status = sh.status.clone();
             u.torch_available = sh.torch_available;
         }
-        while let Ok(e) = self.worker.events().try_recv() {
+        while let Ok(e) = self.pipeline.events().try_recv() {
             match e {
                 WorkerEvent::Scan {
                     event,
@@ -141,7 +130,7 @@ impl CameraView {
                     event,
                     outline: bounds(&outline, w as f32, h as f32),
                 }),
-                WorkerEvent::FrameError(e) => u.status = Some(e),
+                WorkerEvent::FrameError(e) => u.status = Some(e.to_string()),
             }
         }
         u
@@ -149,7 +138,7 @@ impl CameraView {
 
     /// The step changed: decode only what it expects.
     pub fn set_formats(&self, formats: Vec<Format>) {
-        self.worker.set_formats(formats);
+        self.pipeline.set_formats(formats);
     }
 
     pub fn set_torch(&self, on: bool) {
@@ -158,15 +147,6 @@ impl CameraView {
 
     pub fn torch(&self) -> bool {
         self.torch.load(Ordering::Relaxed)
-    }
-}
-
-impl Drop for CameraView {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
@@ -219,8 +199,9 @@ fn preview(frame: &RawFrame) -> Option<SharedPixelBuffer<Rgb8Pixel>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scan::camera::{PixelFormat, ReplaySource};
-    use crate::scan::rxing_decoder::render_for_tests;
+    use crate::scan::camera::ReplaySource;
+    use crate::scan::render_for_tests;
+    use crate::scan::PixelFormat;
 
     #[test]
     fn a_replayed_frame_gives_a_preview_and_an_outlined_scan() {
@@ -260,7 +241,11 @@ mod tests {
     #[test]
     fn a_camera_that_cannot_open_says_why() {
         let view = CameraView::start(
-            Box::new(|| Err("no camera 0: not found".to_string())),
+            Box::new(|| {
+                Err(crate::scan::CameraError::Platform(
+                    "no camera 0: not found".into(),
+                ))
+            }),
             vec![Format::QrCode],
         );
         let until = Instant::now() + Duration::from_secs(10);

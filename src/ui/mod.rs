@@ -52,8 +52,7 @@ pub fn run(db: &Path, replay: Option<PathBuf>) -> Result<(), Error> {
     let app = open_app(db, true)?;
     if replay.is_some() || has_device_camera() {
         app.set_camera(Rc::new(move || {
-            let replay = replay.clone();
-            Box::new(move || crate::scan::camera::open_source(replay, 0))
+            crate::scan::camera::source_opener(replay.clone(), 0)
         }));
     }
     app.resume();

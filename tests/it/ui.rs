@@ -159,7 +159,7 @@ fn receive_and_pick_through_the_screens() {
 fn settings_conflicts_camera_and_resume_through_the_screens() {
     use crate::sync::{serial_conflict, Site};
     use lotkeeper::scan::camera::{PixelFormat, RawFrame};
-    use lotkeeper::scan::rxing_decoder::render_symbol;
+    use lotkeeper::scan::render_symbol;
     use lotkeeper::scan::Format;
     use lotkeeper::sync::{hash_token, new_token};
     use lotkeeper::ui::{CameraAdapter, ConflictsAdapter, SettingsAdapter};

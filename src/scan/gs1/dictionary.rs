@@ -146,7 +146,25 @@ pub fn dictionary() -> &'static Dictionary {
     DICT.get_or_init(|| parse(DICTIONARY).expect("the embedded GS1 dictionary parses (tested)"))
 }
 
-fn component(spec: &str) -> Result<Component, String> {
+/// A line of the dictionary that does not parse (only a changed `assets/gs1` file can cause one).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DictionaryError {
+    #[error("bad component '{0}'")]
+    Component(String),
+    #[error("bad length in '{0}'")]
+    Length(String),
+    #[error("line {line}: empty")]
+    Empty { line: usize },
+    #[error("line {line}: bad AI {ai}")]
+    Ai { line: usize, ai: String },
+    #[error("line {line}: {source}")]
+    Line {
+        line: usize,
+        source: Box<DictionaryError>,
+    },
+}
+
+fn component(spec: &str) -> Result<Component, DictionaryError> {
     let mut parts = spec.split(',');
     let head = parts.next().unwrap_or("");
     let optional = head.starts_with('[');
@@ -157,15 +175,19 @@ fn component(spec: &str) -> Result<Component, String> {
         Some('X') => Cset::X,
         Some('Y') => Cset::Y,
         Some('Z') => Cset::Z,
-        _ => return Err(format!("bad component '{spec}'")),
+        _ => return Err(DictionaryError::Component(spec.to_string())),
     };
     let rest = chars.as_str();
     let (min, max) = match rest.strip_prefix("..") {
-        Some(n) => (1, n.parse().map_err(|_| format!("bad length in '{spec}'"))?),
+        Some(n) => (
+            1,
+            n.parse()
+                .map_err(|_| DictionaryError::Length(spec.to_string()))?,
+        ),
         None => {
             let n: usize = rest
                 .parse()
-                .map_err(|_| format!("bad length in '{spec}'"))?;
+                .map_err(|_| DictionaryError::Length(spec.to_string()))?;
             (n, n)
         }
     };
@@ -183,7 +205,7 @@ fn patterns(list: &str) -> Vec<Pattern> {
 }
 
 /// Parses the dictionary text. Ranges (`3100-3105`) become one entry per AI.
-pub fn parse(text: &str) -> Result<Dictionary, String> {
+pub fn parse(text: &str) -> Result<Dictionary, DictionaryError> {
     let mut entries = HashMap::new();
     for (n, raw) in text.lines().enumerate() {
         let line = raw.trim();
@@ -197,7 +219,7 @@ pub fn parse(text: &str) -> Result<Dictionary, String> {
         let mut tokens = body.split_whitespace().peekable();
         let ais = tokens
             .next()
-            .ok_or_else(|| format!("line {}: empty", n + 1))?;
+            .ok_or(DictionaryError::Empty { line: n + 1 })?;
         let mut fixed = false;
         let mut dl_attribute = false;
         if let Some(flags) = tokens.peek().copied() {
@@ -232,19 +254,23 @@ pub fn parse(text: &str) -> Result<Dictionary, String> {
                         .collect(),
                 );
             } else {
-                components.push(component(t).map_err(|e| format!("line {}: {e}", n + 1))?);
+                components.push(component(t).map_err(|e| DictionaryError::Line {
+                    line: n + 1,
+                    source: Box::new(e),
+                })?);
             }
         }
         let (first, last) = match ais.split_once('-') {
             Some((a, b)) => (a, b),
             None => (ais, ais),
         };
+        let bad_ai = || DictionaryError::Ai {
+            line: n + 1,
+            ai: ais.to_string(),
+        };
         let (lo, hi): (u32, u32) = (
-            first
-                .parse()
-                .map_err(|_| format!("line {}: bad AI {ais}", n + 1))?,
-            last.parse()
-                .map_err(|_| format!("line {}: bad AI {ais}", n + 1))?,
+            first.parse().map_err(|_| bad_ai())?,
+            last.parse().map_err(|_| bad_ai())?,
         );
         for v in lo..=hi {
             let ai = format!("{v:0width$}", width = first.len());

@@ -8,6 +8,44 @@
 
 use chrono::NaiveDate;
 
+/// Why a value fails its linter, worded for the person holding the label.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LintError {
+    #[error("check digit is wrong (should be {0})")]
+    CheckDigit(u8),
+    #[error("check digit cannot be computed")]
+    NoCheckDigit,
+    #[error("month {0:02} does not exist")]
+    Month(u32),
+    #[error("day {day:02} does not exist in month {month:02}")]
+    Day { day: u32, month: u32 },
+    #[error("hour {0} does not exist")]
+    Hour(String),
+    /// The value is not of the kind the linter names (`what`: "a time of day (HHMM)", ...).
+    #[error("{value} is not {what}")]
+    NotA { value: String, what: &'static str },
+    /// A fixed rule about the value (`rule`: "not be zero", "be 0 or 1", ...).
+    #[error("must {0}")]
+    Must(&'static str),
+    #[error("a % must be followed by two hex digits")]
+    PercentEscape,
+    #[error("piece {piece} of {total} is not possible")]
+    Piece { piece: u32, total: u32 },
+    #[error("{0} out of range")]
+    OutOfRange(&'static str),
+    #[error("not an IBAN")]
+    NotIban,
+    #[error("IBAN check digits are wrong")]
+    IbanCheck,
+}
+
+fn not_a(value: &str, what: &'static str) -> LintError {
+    LintError::NotA {
+        value: value.to_string(),
+        what,
+    }
+}
+
 fn digits(v: &str) -> bool {
     !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit())
 }
@@ -40,22 +78,22 @@ fn days_in_month(year: i32, month: u32) -> u32 {
         .map_or(31, |d| chrono::Datelike::day(&d))
 }
 
-fn check_date(v: &str, year: i32, allow_day_zero: bool) -> Result<(), String> {
+fn check_date(v: &str, year: i32, allow_day_zero: bool) -> Result<(), LintError> {
     let (m, d) = (num(&v[v.len() - 4..v.len() - 2]), num(&v[v.len() - 2..]));
     if !(1..=12).contains(&m) {
-        return Err(format!("month {m:02} does not exist"));
+        return Err(LintError::Month(m));
     }
     if d == 0 && allow_day_zero {
         return Ok(());
     }
     if d == 0 || d > days_in_month(year, m) {
-        return Err(format!("day {d:02} does not exist in month {m:02}"));
+        return Err(LintError::Day { day: d, month: m });
     }
     Ok(())
 }
 
 /// Runs one linter on a component's value. Unknown linters pass.
-pub fn lint(name: &str, v: &str, this_year: i32) -> Result<(), String> {
+pub fn lint(name: &str, v: &str, this_year: i32) -> Result<(), LintError> {
     match name {
         "csum" => {
             if digits(v) && crate::gtin::has_valid_check_digit(v) {
@@ -63,8 +101,8 @@ pub fn lint(name: &str, v: &str, this_year: i32) -> Result<(), String> {
             } else {
                 let expected = crate::gtin::check_digit(&v[..v.len().saturating_sub(1)]);
                 Err(match expected {
-                    Some(e) => format!("check digit is wrong (should be {e})"),
-                    None => "check digit cannot be computed".into(),
+                    Some(e) => LintError::CheckDigit(e),
+                    None => LintError::NoCheckDigit,
                 })
             }
         }
@@ -77,31 +115,31 @@ pub fn lint(name: &str, v: &str, this_year: i32) -> Result<(), String> {
             if num(&v[..2]) <= 23 && num(&v[2..]) <= 59 {
                 Ok(())
             } else {
-                Err(format!("{v} is not a time of day (HHMM)"))
+                Err(not_a(v, "a time of day (HHMM)"))
             }
         }
         "hh" => (num(v) <= 23)
             .then_some(())
-            .ok_or_else(|| format!("hour {v} does not exist")),
+            .ok_or_else(|| LintError::Hour(v.to_string())),
         "mi" | "ss" => (num(v) <= 59)
             .then_some(())
-            .ok_or_else(|| format!("{v} is not 00-59")),
+            .ok_or_else(|| not_a(v, "00-59")),
         "nonzero" => (!v.bytes().all(|b| b == b'0'))
             .then_some(())
-            .ok_or_else(|| "must not be zero".into()),
-        "zero" => (v == "0").then_some(()).ok_or_else(|| "must be 0".into()),
+            .ok_or(LintError::Must("not be zero")),
+        "zero" => (v == "0").then_some(()).ok_or(LintError::Must("be 0")),
         "yesno" => matches!(v, "0" | "1")
             .then_some(())
-            .ok_or_else(|| "must be 0 or 1".into()),
+            .ok_or(LintError::Must("be 0 or 1")),
         "iso3166" | "iso4217" => (digits(v) && v.len() == 3)
             .then_some(())
-            .ok_or_else(|| format!("{v} is not a three-digit code")),
+            .ok_or_else(|| not_a(v, "a three-digit code")),
         "iso3166999" => (digits(v) && v.len() == 3)
             .then_some(())
-            .ok_or_else(|| format!("{v} is not a three-digit country code or 999")),
+            .ok_or_else(|| not_a(v, "a three-digit country code or 999")),
         "iso3166alpha2" => (v.len() == 2 && v.bytes().all(|b| b.is_ascii_uppercase()))
             .then_some(())
-            .ok_or_else(|| format!("{v} is not a two-letter country code")),
+            .ok_or_else(|| not_a(v, "a two-letter country code")),
         "pcenc" => {
             let b = v.as_bytes();
             let mut i = 0;
@@ -109,7 +147,7 @@ pub fn lint(name: &str, v: &str, this_year: i32) -> Result<(), String> {
                 if b[i] == b'%' {
                     let hex = |j: usize| b.get(j).is_some_and(|c| c.is_ascii_hexdigit());
                     if !(hex(i + 1) && hex(i + 2)) {
-                        return Err("a % must be followed by two hex digits".into());
+                        return Err(LintError::PercentEscape);
                     }
                     i += 3;
                 } else {
@@ -122,45 +160,45 @@ pub fn lint(name: &str, v: &str, this_year: i32) -> Result<(), String> {
             .bytes()
             .all(|b| b == b'-')
             .then_some(())
-            .ok_or_else(|| "must be '-'".into()),
+            .ok_or(LintError::Must("be '-'")),
         "pieceoftotal" if v.len() % 2 == 0 && digits(v) => {
             let (p, t) = v.split_at(v.len() / 2);
             let (p, t) = (num(p), num(t));
             if p == 0 || t == 0 || p > t {
-                Err(format!("piece {p} of {t} is not possible"))
+                Err(LintError::Piece { piece: p, total: t })
             } else {
                 Ok(())
             }
         }
         "posinseqslash" => match v.split_once('/') {
             Some((a, b)) if digits(a) && digits(b) && num(a) >= 1 && num(a) <= num(b) => Ok(()),
-            _ => Err(format!("{v} is not a position like 1/3")),
+            _ => Err(not_a(v, "a position like 1/3")),
         },
         "nozeroprefix" => (!(v.len() > 1 && v.starts_with('0')))
             .then_some(())
-            .ok_or_else(|| "must not start with 0".into()),
+            .ok_or(LintError::Must("not start with 0")),
         "hasnondigit" => (!digits(v))
             .then_some(())
-            .ok_or_else(|| "must contain a non-digit".into()),
+            .ok_or(LintError::Must("contain a non-digit")),
         "latitude" => (num(v) <= 1_800_000_000)
             .then_some(())
-            .ok_or_else(|| "latitude out of range".into()),
+            .ok_or(LintError::OutOfRange("latitude")),
         "longitude" => (num(v) <= 3_600_000_000u32)
             .then_some(())
-            .ok_or_else(|| "longitude out of range".into()),
+            .ok_or(LintError::OutOfRange("longitude")),
         "iso5218" => matches!(v, "0" | "1" | "2" | "9")
             .then_some(())
-            .ok_or_else(|| "must be 0, 1, 2 or 9".into()),
+            .ok_or(LintError::Must("be 0, 1, 2 or 9")),
         "winding" => matches!(v, "0" | "1" | "9")
             .then_some(())
-            .ok_or_else(|| "must be 0, 1 or 9".into()),
+            .ok_or(LintError::Must("be 0, 1 or 9")),
         "iban" => {
             if v.len() < 5
                 || !v
                     .bytes()
                     .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
             {
-                return Err("not an IBAN".into());
+                return Err(LintError::NotIban);
             }
             let (head, tail) = v.split_at(4);
             let mut rem: u32 = 0;
@@ -176,9 +214,7 @@ pub fn lint(name: &str, v: &str, this_year: i32) -> Result<(), String> {
                     (rem * 10 + d) % 97
                 };
             }
-            (rem == 1)
-                .then_some(())
-                .ok_or_else(|| "IBAN check digits are wrong".into())
+            (rem == 1).then_some(()).ok_or(LintError::IbanCheck)
         }
         _ => Ok(()),
     }
@@ -207,6 +243,7 @@ mod tests {
         assert!(lint("csum", "09506000134352", 2026).is_ok());
         assert!(lint("csum", "09506000134353", 2026)
             .unwrap_err()
+            .to_string()
             .contains("should be 2"));
         assert!(lint("pcenc", "a%20b", 2026).is_ok());
         assert!(lint("pcenc", "a%2", 2026).is_err());

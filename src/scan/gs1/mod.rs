@@ -468,16 +468,48 @@ fn add(p: &mut Parsed, ai: &str, entry: &AiEntry, value: &str, year: i32) {
     }
 }
 
-fn check_value(entry: &AiEntry, value: &str, year: i32) -> Result<(), String> {
+/// Why one AI's value is not what the dictionary says it must be.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    #[error("the value is empty")]
+    Empty,
+    #[error("'{value}' is too long ({len} characters, at most {max})")]
+    TooLong {
+        value: String,
+        len: usize,
+        max: usize,
+    },
+    #[error("'{value}' is too short ({len} characters, {min} needed)")]
+    TooShort {
+        value: String,
+        len: usize,
+        min: usize,
+    },
+    #[error("character '{character}' is not allowed (only {allowed})")]
+    Character {
+        /// The character as Rust escapes it (`\u{1d}` for a control character).
+        character: String,
+        allowed: &'static str,
+    },
+    #[error("'{part}': {source}")]
+    Lint {
+        part: String,
+        source: linters::LintError,
+    },
+    #[error("'{value}' is too long")]
+    Trailing { value: String },
+}
+
+fn check_value(entry: &AiEntry, value: &str, year: i32) -> Result<(), ValueError> {
     if value.is_empty() {
-        return Err("the value is empty".into());
+        return Err(ValueError::Empty);
     }
     if value.len() > entry.max_len() {
-        return Err(format!(
-            "'{value}' is too long ({} characters, at most {})",
-            value.len(),
-            entry.max_len()
-        ));
+        return Err(ValueError::TooLong {
+            value: value.to_string(),
+            len: value.len(),
+            max: entry.max_len(),
+        });
     }
     let mut pos = 0;
     for c in &entry.components {
@@ -491,27 +523,31 @@ fn check_value(entry: &AiEntry, value: &str, year: i32) -> Result<(), String> {
             left.min(c.max)
         };
         if left < take || take < c.min {
-            return Err(format!(
-                "'{value}' is too short ({} characters, {} needed)",
-                value.len(),
-                entry.min_len()
-            ));
+            return Err(ValueError::TooShort {
+                value: value.to_string(),
+                len: value.len(),
+                min: entry.min_len(),
+            });
         }
         let part = &value[pos..pos + take];
         if let Some(bad) = part.bytes().find(|b| !c.cset.allows(*b)) {
-            return Err(format!(
-                "character '{}' is not allowed (only {})",
-                (bad as char).escape_default(),
-                c.cset.name()
-            ));
+            return Err(ValueError::Character {
+                character: (bad as char).escape_default().to_string(),
+                allowed: c.cset.name(),
+            });
         }
         for l in &c.linters {
-            linters::lint(l, part, year).map_err(|e| format!("'{part}': {e}"))?;
+            linters::lint(l, part, year).map_err(|source| ValueError::Lint {
+                part: part.to_string(),
+                source,
+            })?;
         }
         pos += take;
     }
     if pos < value.len() {
-        return Err(format!("'{value}' is too long"));
+        return Err(ValueError::Trailing {
+            value: value.to_string(),
+        });
     }
     Ok(())
 }

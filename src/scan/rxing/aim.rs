@@ -1,0 +1,180 @@
+//! AIM output: rxing's results as the symbols a scanner with AIM identifiers on would transmit
+//! (UPC-A/E as 13 digits under `]E0`, DataBar as element strings under `]e0`, GS1-128 under
+//! `]C1` with ASCII 29 separators, Code 39 full ASCII expanded, Aztec structured append taken off).
+
+use rxing::{RXingResult, RXingResultMetadataType, RXingResultMetadataValue};
+
+use super::aztec;
+use super::formats::from_rxing;
+use crate::scan::symbol::{Format, Point, Symbol};
+
+/// A result from one of our own passes, with the symbology identifier rxing's readers would
+/// have given it.
+pub(super) fn identified(mut r: RXingResult, id: &str) -> RXingResult {
+    r.putMetadata(
+        RXingResultMetadataType::SYMBOLOGY_IDENTIFIER,
+        RXingResultMetadataValue::SymbologyIdentifier(id.to_string()),
+    );
+    r
+}
+
+pub(super) fn to_symbol(r: &RXingResult) -> Option<Symbol> {
+    let format = from_rxing(r.getBarcodeFormat())?;
+    let mut text = r.getText().to_string();
+    let mut symbology_id = match r
+        .getRXingResultMetadata()
+        .get(&RXingResultMetadataType::SYMBOLOGY_IDENTIFIER)
+    {
+        Some(RXingResultMetadataValue::SymbologyIdentifier(s)) => Some(s.clone()),
+        _ => None,
+    };
+    // With AssumeGs1, rxing puts GS1-128's identifier in the text.
+    if let Some(rest) = text.strip_prefix("]C1") {
+        text = rest.to_string();
+        symbology_id = Some("]C1".into());
+    }
+    // An FNC1 in first position is carried by the identifier, never by the data.
+    if let Some(rest) = text.strip_prefix('\u{1d}') {
+        text = rest.to_string();
+    }
+    // Nor does a trailing one (some encoders end GS1 data with it): GS1 data is sent without it.
+    if symbology_id
+        .as_deref()
+        .is_some_and(|id| ["]C1", "]d2", "]Q3", "]e0", "]J1", "]z1"].contains(&id))
+    {
+        while text.ends_with('\u{1d}') {
+            text.pop();
+        }
+    }
+    match format {
+        // EAN/UPC are transmitted as 13 digits under ]E0 (UPC-E expanded), EAN-8 under ]E4.
+        Format::UpcA if text.len() == 12 => {
+            text = format!("0{text}");
+            symbology_id = Some("]E0".into());
+        }
+        Format::UpcE => {
+            text = format!("0{}", expand_upce(&text)?);
+            symbology_id = Some("]E0".into());
+        }
+        Format::Ean13 => symbology_id = Some("]E0".into()),
+        Format::Ean8 => symbology_id = Some("]E4".into()),
+        // DataBar carries GS1 element strings; rxing gives the GTIN alone or the bracketed form.
+        Format::Rss14 if text.len() == 14 => {
+            text = format!("01{text}");
+            symbology_id = Some("]e0".into());
+        }
+        Format::RssExpanded => {
+            // A damaged symbol can decode to impossible structure ((01) with 15 digits): drop it.
+            if !crate::scan::gs1::hri_is_well_formed(&text) {
+                return None;
+            }
+            text = crate::scan::gs1::hri_to_element_string(&text)?;
+            symbology_id = Some("]e0".into());
+        }
+        Format::Aztec => {
+            if let Some(rest) = aztec::split_sa(r.getRawBytes(), &text) {
+                text = rest;
+                symbology_id = Some("]z6".into());
+            }
+        }
+        Format::Code39 => {
+            if let Some(full) = code39_full_ascii(&text) {
+                text = full;
+            }
+        }
+        _ => {}
+    }
+    let raw = if matches!(
+        format,
+        Format::QrCode | Format::DataMatrix | Format::Pdf417 | Format::Aztec
+    ) {
+        r.getRawBytes().to_vec()
+    } else {
+        vec![]
+    };
+    Some(Symbol {
+        format,
+        text,
+        raw,
+        symbology_id,
+        position: r
+            .getPoints()
+            .iter()
+            .map(|p| Point { x: p.x, y: p.y })
+            .collect(),
+    })
+}
+
+/// UPC-E (8 digits) to UPC-A (12 digits).
+fn expand_upce(e: &str) -> Option<String> {
+    let b = e.as_bytes();
+    if b.len() != 8 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let d = &e[1..7];
+    let (ns, check) = (&e[..1], &e[7..]);
+    let body = match b[6] {
+        b'0'..=b'2' => format!("{}{}0000{}", &d[..2], &d[5..6], &d[2..5]),
+        b'3' => format!("{}00000{}", &d[..3], &d[3..5]),
+        b'4' => format!("{}00000{}", &d[..4], &d[4..5]),
+        _ => format!("{}0000{}", &d[..5], &d[5..6]),
+    };
+    Some(format!("{ns}{body}{check}"))
+}
+
+/// Code 39 full ASCII: `$A`..`$Z`, `%A`..`%Z`, `/A`..`/Z`, `+A`..`+Z` pairs. None when the text has
+/// no pairs or a shift character that is not part of a valid pair (then it is plain Code 39).
+fn code39_full_ascii(t: &str) -> Option<String> {
+    if !t.contains(['$', '%', '/', '+']) {
+        return None;
+    }
+    let mut out = String::new();
+    let mut chars = t.chars();
+    while let Some(c) = chars.next() {
+        if !matches!(c, '$' | '%' | '/' | '+') {
+            out.push(c);
+            continue;
+        }
+        let n = chars.next()?;
+        let decoded = match (c, n) {
+            ('+', 'A'..='Z') => (n as u8 + 32) as char,
+            ('$', 'A'..='Z') => (n as u8 - 64) as char,
+            ('%', 'A'..='E') => (n as u8 - 38) as char,
+            ('%', 'F'..='J') => (n as u8 - 11) as char,
+            ('%', 'K'..='O') => (n as u8 + 16) as char,
+            ('%', 'P'..='T') => (n as u8 + 43) as char,
+            ('%', 'U') => '\0',
+            ('%', 'V') => '@',
+            ('%', 'W') => '`',
+            ('%', 'X'..='Z') => 127 as char,
+            ('/', 'A'..='O') => (n as u8 - 32) as char,
+            ('/', 'Z') => ':',
+            _ => return None,
+        };
+        out.push(decoded);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upc_e_expands_to_gtin_form() {
+        assert_eq!(expand_upce("01234565").as_deref(), Some("012345000065"));
+        assert_eq!(expand_upce("01234531").as_deref(), Some("012300000451"));
+        assert_eq!(expand_upce("0123456"), None);
+    }
+
+    #[test]
+    fn code39_full_ascii_pairs() {
+        assert_eq!(code39_full_ascii("A+A-1234").as_deref(), Some("Aa-1234"));
+        assert_eq!(
+            code39_full_ascii("E+X+T+E+N+D+E+D /A%J/J/C").as_deref(),
+            Some("Extended !?*#")
+        );
+        assert_eq!(code39_full_ascii("PLAIN-39"), None);
+        assert_eq!(code39_full_ascii("BAD+1"), None);
+    }
+}

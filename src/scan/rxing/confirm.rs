@@ -1,0 +1,160 @@
+//! Linear confirmation: a linear symbol read once is trusted only after a second look on a
+//! neighbouring scan line, and conflicting reads of one symbol are settled by lines voting across it.
+
+use std::collections::HashSet;
+
+use super::aim::to_symbol;
+use super::passes::{decode_pass, Bin, Pass};
+use super::variants::Variant;
+use crate::scan::symbol::{Format, Symbol};
+
+/// How often a confirmation strip is stacked on itself (tall enough for the hybrid binarizer).
+const STRIP_REPEAT: u32 = 12;
+
+/// The direction a linear symbol was read in, and where across it the read happened.
+fn scan_line(s: &Symbol) -> Option<(bool, f32, f32, f32)> {
+    let [a, b] = match s.position.as_slice() {
+        [a, .., b] => [*a, *b],
+        _ => return None,
+    };
+    let horizontal = (b.x - a.x).abs() >= (b.y - a.y).abs();
+    Some(if horizontal {
+        (horizontal, (a.y + b.y) / 2.0, a.x.min(b.x), a.x.max(b.x))
+    } else {
+        (horizontal, (a.x + b.x) / 2.0, a.y.min(b.y), a.y.max(b.y))
+    })
+}
+
+/// Decodes a thin strip across the whole image at `at` (a row for horizontal symbols, a column
+/// for vertical ones), turned so its bars stand upright and stacked so the hybrid (local)
+/// binarizer applies.
+fn strip_read(
+    luma: &[u8],
+    w: u32,
+    h: u32,
+    horizontal: bool,
+    at: f32,
+    formats: &[Format],
+    bin: Bin,
+) -> Vec<Symbol> {
+    let half = 2.0_f32;
+    let limit = if horizontal { h } else { w } as f32;
+    let (lo, hi) = (
+        (at - half).max(0.0) as u32,
+        ((at + half).max(0.0) as u32).min(limit as u32),
+    );
+    if hi <= lo + 1 {
+        return vec![];
+    }
+    let mut strip = Vec::new();
+    let (sw, rows) = if horizontal {
+        for y in lo..hi {
+            strip.extend_from_slice(&luma[(y * w) as usize..((y + 1) * w) as usize]);
+        }
+        (w, hi - lo)
+    } else {
+        for x in lo..hi {
+            strip.extend((0..h).map(|y| luma[(y * w + x) as usize]));
+        }
+        (h, hi - lo)
+    };
+    let mut tall = Vec::with_capacity(strip.len() * STRIP_REPEAT as usize);
+    for _ in 0..STRIP_REPEAT {
+        tall.extend_from_slice(&strip);
+    }
+    let pass = Pass {
+        try_harder: false,
+        inverted: true,
+        bin,
+        variant: Variant::AsIs,
+    };
+    decode_pass(&tall, sw, rows * STRIP_REPEAT, formats, &pass)
+        .iter()
+        .filter_map(to_symbol)
+        .collect()
+}
+
+/// Keeps the linear symbols a careful reader would trust, and drops the rest.
+///
+/// A lone read counts only if it decodes the same on another scan line a few pixels away: real
+/// bars run across many lines, a chance pattern in a photo rarely survives the move. Two
+/// different reads of the same format over the same stretch are one symbol read two ways (near
+/// the tapered ends of bars, a misread can even pass the check digit): lines spread across the
+/// symbol vote, and only a clear winner stays.
+pub(super) fn trusted_linear(
+    luma: &[u8],
+    w: u32,
+    h: u32,
+    reads: Vec<Symbol>,
+    formats: &[Format],
+    bin: Bin,
+) -> Vec<Symbol> {
+    let lines: Vec<Option<(bool, f32, f32, f32)>> = reads.iter().map(scan_line).collect();
+    let same_symbol = |i: usize, j: usize| match (lines[i], lines[j]) {
+        (Some((ha, pa, a0, a1)), Some((hb, pb, b0, b1))) => {
+            let overlap = a1.min(b1) - a0.max(b0);
+            ha == hb
+                && reads[i].format == reads[j].format
+                && overlap > 0.5 * (a1 - a0).min(b1 - b0)
+                && (pa - pb).abs() < (a1 - a0).max(b1 - b0)
+        }
+        _ => false,
+    };
+    let mut kept = Vec::new();
+    let mut done = vec![false; reads.len()];
+    for i in 0..reads.len() {
+        if done[i] {
+            continue;
+        }
+        let group: Vec<usize> = (i..reads.len())
+            .filter(|&j| !done[j] && (j == i || same_symbol(i, j)))
+            .collect();
+        for &j in &group {
+            done[j] = true;
+        }
+        let Some((horizontal, at, _, _)) = lines[i] else {
+            continue;
+        };
+        let texts: HashSet<&str> = group.iter().map(|&j| reads[j].text.as_str()).collect();
+        if texts.len() == 1 {
+            let s = &reads[i];
+            let confirmed = [-3.0f32, 3.0, -6.0, 6.0, -10.0, 10.0].iter().any(|d| {
+                strip_read(luma, w, h, horizontal, at + d, formats, bin)
+                    .iter()
+                    .any(|o| o.format == s.format && o.text == s.text)
+            });
+            if confirmed {
+                kept.push(reads[i].clone());
+            }
+            continue;
+        }
+        // Conflicting reads: nine lines across the stretch the reads cover, one vote each.
+        let perp: Vec<f32> = group
+            .iter()
+            .filter_map(|&j| lines[j].map(|l| l.1))
+            .collect();
+        let (lo, hi) = perp
+            .iter()
+            .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(*p), b.max(*p)));
+        let mut votes: std::collections::HashMap<String, usize> = Default::default();
+        for k in 0..9 {
+            let at = lo + (hi - lo) * k as f32 / 8.0;
+            for o in strip_read(luma, w, h, horizontal, at, formats, bin) {
+                if o.format == reads[i].format && texts.contains(o.text.as_str()) {
+                    *votes.entry(o.text).or_default() += 1;
+                }
+            }
+        }
+        let mut ranked: Vec<(String, usize)> = votes.into_iter().collect();
+        ranked.sort_by_key(|r| std::cmp::Reverse(r.1));
+        if let Some((text, n)) = ranked.first() {
+            let runner_up = ranked.get(1).map_or(0, |r| r.1);
+            if *n >= 2 && *n >= 2 * runner_up.max(1) {
+                if let Some(&j) = group.iter().find(|&&j| reads[j].text == *text) {
+                    kept.push(reads[j].clone());
+                }
+            }
+        }
+    }
+    kept
+}

@@ -1,0 +1,140 @@
+//! Pass planning: which passes to run, cheapest and likeliest first, and how long to keep trying.
+//! A pass is a binarizer (rxing's two, or one of our own readers) over a variant of the image.
+
+use rxing::common::{GlobalHistogramBinarizer, HybridBinarizer};
+use rxing::multi::{GenericMultipleBarcodeReader, MultipleBarcodeReader};
+use rxing::{
+    Binarizer, BinaryBitmap, DecodeHints, Luma8Source, MultiUseMultiFormatReader, RXingResult,
+};
+use std::time::Duration;
+
+use super::aztec;
+use super::datamatrix::datamatrix_grid;
+use super::formats::hints;
+use super::guard::contained;
+use super::rows::row_scan;
+use super::variants::{Variant, SMALL_SIDE, TINY_SIDE};
+use crate::scan::symbol::Format;
+
+/// How hard to look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effort {
+    /// The camera path: one cheap pass (with inverted symbols), so the preview keeps its rate.
+    Fast,
+    /// Still images and "the frame looked promising": every pass until something is found.
+    Thorough,
+}
+
+/// Time after which no further pass starts.
+pub(super) fn budget(effort: Effort) -> Duration {
+    match effort {
+        Effort::Fast => Duration::from_millis(40),
+        Effort::Thorough => Duration::from_millis(3000),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+pub(super) enum Bin {
+    Hybrid,
+    Histogram,
+    /// Our own row scan for linear symbols (see [`super::rows`]).
+    Rows,
+    /// Our own grid sampler for a DataMatrix that fills the picture (see [`super::datamatrix`]).
+    Grid,
+    /// What rxing's Aztec reader leaves out: runes and reader-initialisation symbols.
+    Aztec,
+}
+
+pub(super) struct Pass {
+    pub try_harder: bool,
+    pub inverted: bool,
+    pub bin: Bin,
+    pub variant: Variant,
+}
+
+/// The passes for a `w` x `h` image (already padded to at least `MIN_SIDE`), in the order they
+/// are tried; decoding stops at the first that finds something.
+pub(super) fn plan(effort: Effort, w: u32, h: u32, formats: &[Format]) -> Vec<Pass> {
+    let hard = |bin, variant| Pass {
+        try_harder: true,
+        inverted: true,
+        bin,
+        variant,
+    };
+    let mut passes = vec![Pass {
+        try_harder: false,
+        inverted: true,
+        bin: Bin::Hybrid,
+        variant: Variant::AsIs,
+    }];
+    if effort == Effort::Thorough {
+        // Cheapest and likeliest first; each variant with both binarizers.
+        let mut variants = vec![Variant::AsIs, Variant::Padded];
+        if w.min(h) < TINY_SIDE {
+            variants.push(Variant::Blocky(TINY_SIDE * 3 / w.min(h)));
+        }
+        if w.min(h) < SMALL_SIDE {
+            variants.push(Variant::Scaled(1.5));
+        }
+        variants.push(Variant::Scaled(0.5));
+        variants.extend([Variant::Stretched, Variant::Blurred, Variant::Scaled(0.75)]);
+        if w.min(h) < SMALL_SIDE {
+            variants.push(Variant::Scaled(2.0));
+        }
+        variants.extend([
+            Variant::Rotated(10.0),
+            Variant::Rotated(-10.0),
+            Variant::Rotated(20.0),
+            Variant::Rotated(-20.0),
+        ]);
+
+        for v in variants {
+            passes.push(hard(Bin::Hybrid, v));
+            passes.push(hard(Bin::Histogram, v));
+            if matches!(
+                v,
+                Variant::AsIs | Variant::Rotated(_) | Variant::Blurred | Variant::Scaled(_)
+            ) {
+                passes.push(hard(Bin::Rows, v));
+            }
+            if formats.contains(&Format::Aztec)
+                && matches!(v, Variant::AsIs | Variant::Padded | Variant::Blocky(_))
+            {
+                passes.push(hard(Bin::Aztec, v));
+            }
+        }
+        passes.push(hard(Bin::Grid, Variant::AsIs));
+    }
+    passes
+}
+
+fn run<B: Binarizer>(bin: B, hints: &DecodeHints) -> Vec<RXingResult> {
+    let mut reader = GenericMultipleBarcodeReader::new(MultiUseMultiFormatReader::default());
+    reader
+        .decode_multiple_with_hints(&mut BinaryBitmap::new(bin), hints)
+        .unwrap_or_default()
+}
+
+pub(super) fn decode_pass(
+    luma: &[u8],
+    w: u32,
+    h: u32,
+    formats: &[Format],
+    p: &Pass,
+) -> Vec<RXingResult> {
+    let hints = hints(formats, p.try_harder, p.inverted);
+    let Ok(source) = Luma8Source::new_with_slice(luma, w, h) else {
+        return vec![];
+    };
+    contained(|| match p.bin {
+        Bin::Hybrid => run(HybridBinarizer::new(source), &hints),
+        Bin::Histogram => run(GlobalHistogramBinarizer::new(source), &hints),
+        Bin::Rows => row_scan(luma, w, h, formats),
+        Bin::Grid if formats.contains(&Format::DataMatrix) => datamatrix_grid(luma, w, h),
+        Bin::Grid => vec![],
+        Bin::Aztec if formats.contains(&Format::Aztec) => {
+            aztec::read(BinaryBitmap::new(HybridBinarizer::new(source)).get_black_matrix())
+        }
+        Bin::Aztec => vec![],
+    })
+}

@@ -1,0 +1,239 @@
+//! The row scan for linear symbols in photos, where rxing's binarizers lose thin, blurred bars.
+
+use rxing::{BarcodeFormat, RXingResult};
+
+use super::formats::hints;
+use super::variants::{MIN_SIDE, THIN_SIDE};
+use crate::scan::symbol::Format;
+
+/// Rows a row scan looks along, spread over the middle of the image.
+const SCAN_ROWS: u32 = 64;
+
+/// A row scan for linear symbols in photos, where rxing's binarizers lose thin, blurred bars: each
+/// of [`SCAN_ROWS`] rows (three pixel rows averaged) is resampled at twice its width,
+/// thresholded against its own local mean ([`mean_rows`]) and binarized by its edges
+/// ([`edge_row`]); rxing's row readers decode each result both ways round. A symbol counts only when two
+/// different rows read it identically: the same second look that `trusted_linear` gives.
+pub(super) fn row_scan(luma: &[u8], w: u32, h: u32, formats: &[Format]) -> Vec<RXingResult> {
+    use rxing::oned::{MultiFormatOneDReader, OneDReader};
+    // Only symbologies with a check digit or checksum: Code 39 has none, so a row of text or a
+    // fabric could pass for one. ITF counts only as ITF-14 with its GS1 check digit.
+    let linear: Vec<Format> = formats
+        .iter()
+        .copied()
+        .filter(|f| {
+            matches!(
+                f,
+                Format::Ean13
+                    | Format::Ean8
+                    | Format::UpcA
+                    | Format::UpcE
+                    | Format::Code128
+                    | Format::Itf
+            )
+        })
+        .collect();
+    if linear.is_empty() || w < MIN_SIDE || h < THIN_SIDE {
+        return vec![];
+    }
+    let hints = hints(&linear, true, false);
+    let mut reader = MultiFormatOneDReader::new(&hints);
+    let (w, h) = (w as usize, h as usize);
+    let n = 2 * w;
+    let mut found: Vec<(RXingResult, usize)> = Vec::new();
+    let mut agreed: Vec<RXingResult> = Vec::new();
+    let min_apart = (h / 24).max(3);
+    for i in 0..SCAN_ROWS as usize {
+        let y = (h * (i + 1) / (SCAN_ROWS as usize + 1)).clamp(1, h - 2);
+        // The row's profile, three rows averaged, resampled at half-pixel steps.
+        let mut p = vec![0f32; n];
+        for (x, v) in p.iter_mut().enumerate() {
+            let fx = (x as f32 / 2.0).min((w - 1) as f32);
+            let (x0, t) = (fx.floor() as usize, fx.fract());
+            let x1 = (x0 + 1).min(w - 1);
+            let at = |xx: usize| -> f32 {
+                (luma[(y - 1) * w + xx] as f32
+                    + luma[y * w + xx] as f32
+                    + luma[(y + 1) * w + xx] as f32)
+                    / 3.0
+            };
+            *v = at(x0) * (1.0 - t) + at(x1) * t;
+        }
+        let edges = crate::scan::edges::edges(&p);
+        let mut rows = mean_rows(&p);
+        rows.extend(edge_row(&edges, n));
+        let mut reads: Vec<RXingResult> = Vec::new();
+        for bits in rows {
+            for reversed in [false, true] {
+                let mut row = bits.clone();
+                if reversed {
+                    row.reverse();
+                }
+                let Ok(mut res) = reader.decode_row(y as u32, &row, &hints) else {
+                    continue;
+                };
+                if res.getBarcodeFormat() == &BarcodeFormat::ITF
+                    && !(res.getText().len() == 14
+                        && crate::gtin::has_valid_check_digit(res.getText()))
+                {
+                    continue;
+                }
+                let mut pts = res.getPointsMut().to_vec();
+                for pt in &mut pts {
+                    let x = if reversed { n as f32 - pt.x } else { pt.x };
+                    *pt = rxing::point(x / 2.0, y as f32);
+                }
+                res.replace_points(pts);
+                reads.push(res);
+            }
+        }
+        for res in reads {
+            let same = |o: &RXingResult| {
+                o.getText() == res.getText() && o.getBarcodeFormat() == res.getBarcodeFormat()
+            };
+            if agreed.iter().any(same) {
+                continue;
+            }
+            // Two rows well apart: neighbouring rows of a texture can repeat each other.
+            if found
+                .iter()
+                .any(|(o, oy)| same(o) && oy.abs_diff(y) >= min_apart)
+            {
+                agreed.push(res);
+            } else {
+                found.push((res, y));
+            }
+        }
+    }
+    agreed
+}
+
+/// A row profile binarized against its local mean, where the local contrast is real, with
+/// three window sizes.
+fn mean_rows(p: &[f32]) -> Vec<rxing::common::BitArray> {
+    let n = p.len();
+    let mut sum = vec![0f32; n + 1];
+    for x in 0..n {
+        sum[x + 1] = sum[x] + p[x];
+    }
+    [n / 48, n / 24, n / 12]
+        .into_iter()
+        .map(|r| {
+            let r = r.max(4);
+            let mut bits = rxing::common::BitArray::with_size(n);
+            for x in 0..n {
+                let (a, b) = (x.saturating_sub(r), (x + r + 1).min(n));
+                let mean = (sum[b] - sum[a]) / (b - a) as f32;
+                let (lo, hi) = p[a..b]
+                    .iter()
+                    .fold((f32::MAX, f32::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+                if hi - lo > 24.0 && p[x] < mean {
+                    bits.set(x);
+                }
+            }
+            bits
+        })
+        .collect()
+}
+
+/// A row profile binarized by its edges (see [`crate::scan::edges`]) instead of a threshold:
+/// dark from each falling edge to the next rising one. None for a row without edges.
+fn edge_row(edges: &[crate::scan::edges::Edge], n: usize) -> Option<rxing::common::BitArray> {
+    if edges.is_empty() {
+        return None;
+    }
+    let mut bits = rxing::common::BitArray::with_size(n);
+    for pair in edges.windows(2) {
+        if pair[0].falling && !pair[1].falling {
+            let (a, b) = (pair[0].at.round() as usize, pair[1].at.round() as usize);
+            // Bit by bit: rxing's setRange overflows (debug builds panic) on a range that
+            // ends on a word's last bit.
+            for x in a.min(n)..b.min(n) {
+                bits.set(x);
+            }
+        }
+    }
+    Some(bits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::frame::LumaFrame;
+    use crate::scan::rxing::encode::render_for_tests;
+    use crate::scan::rxing::passes::{decode_pass, Bin, Pass};
+    use crate::scan::rxing::variants::Variant;
+    use crate::scan::rxing::{Effort, RxingDecoder};
+    use crate::scan::symbol::Decoder;
+
+    /// A photo-like EAN-13 (blurred, lit from the middle, low contrast) that rxing's binarizers
+    /// lose: the row scan reads it, on two rows. On noise and on bars that are no barcode it reads
+    /// nothing.
+    #[test]
+    fn row_scan_reads_an_unevenly_lit_ean13_rxing_loses_and_nothing_else() {
+        let (img, w, h) = render_for_tests("4006381333931", Format::Ean13, 3, 120);
+        let img = image::GrayImage::from_raw(w, h, img).unwrap();
+        let mut img = image::imageops::blur(&img, 0.8);
+        for (x, y, p) in img.enumerate_pixels_mut() {
+            let light =
+                (1.0 - 1.2 * (x as f32 / w as f32 - 0.5).abs()) * (0.8 + 0.2 * y as f32 / h as f32);
+            p.0[0] = (30.0 + f32::from(p.0[0]) * light.max(0.1) * 0.7) as u8;
+        }
+        for bin in [Bin::Hybrid, Bin::Histogram] {
+            let pass = Pass {
+                try_harder: true,
+                inverted: false,
+                bin,
+                variant: Variant::AsIs,
+            };
+            assert!(decode_pass(img.as_raw(), w, h, &[Format::Ean13], &pass).is_empty());
+        }
+        let found = row_scan(img.as_raw(), w, h, &[Format::Ean13]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].getText(), "4006381333931");
+        let mut d = RxingDecoder::new(Effort::Thorough);
+        let read = d.decode(
+            &LumaFrame::new(img.as_raw(), w, h, w).unwrap(),
+            &[Format::Ean13],
+        );
+        assert_eq!(read.len(), 1, "the thorough decoder gets there too");
+        let noise: Vec<u8> = (0..400 * 100u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
+            .collect();
+        assert!(row_scan(&noise, 400, 100, &Format::ALL).is_empty());
+        let stripes: Vec<u8> = (0..400 * 100u32)
+            .map(|i| if (i % 400) / 3 % 2 == 0 { 30 } else { 220 })
+            .collect();
+        assert!(row_scan(&stripes, 400, 100, &Format::ALL).is_empty());
+    }
+
+    /// A UPC-A row blurred until its thinnest bars never reach the local mean: the threshold
+    /// rows lose them, the edge row keeps every bar and reads it; a flat or noisy row gives
+    /// no edges to read.
+    #[test]
+    fn edge_row_reads_bars_blur_took_the_contrast_of() {
+        use rxing::oned::{MultiFormatOneDReader, OneDReader};
+        let (img, w, h) = render_for_tests("036000291452", Format::UpcA, 2, 0);
+        let img = image::imageops::blur(&image::GrayImage::from_raw(w, h, img).unwrap(), 1.2);
+        let y = h / 2;
+        // The middle row at half-pixel steps, as `row_scan` takes it.
+        let p: Vec<f32> = (0..2 * w)
+            .map(|x| f32::from(img.get_pixel((x / 2).min(w - 1), y).0[0]))
+            .collect();
+        let hints = hints(&[Format::UpcA], true, false);
+        let mut reader = MultiFormatOneDReader::new(&hints);
+        for row in mean_rows(&p) {
+            assert!(reader.decode_row(y, &row, &hints).is_err());
+        }
+        let row = edge_row(&crate::scan::edges::edges(&p), p.len()).expect("a row with contrast");
+        let read = reader.decode_row(y, &row, &hints).expect("reads");
+        assert_eq!(read.getText(), "036000291452");
+        assert!(edge_row(&crate::scan::edges::edges(&[128.0; 400]), 400).is_none());
+        let noise: Vec<f32> = (0..400u32)
+            .map(|i| f32::from((i.wrapping_mul(2654435761) >> 24) as u8))
+            .collect();
+        if let Some(row) = edge_row(&crate::scan::edges::edges(&noise), 400) {
+            assert!(reader.decode_row(0, &row, &hints).is_err());
+        }
+    }
+}
