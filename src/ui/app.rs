@@ -1,5 +1,5 @@
 //! The app's state on the UI thread and the wiring of every screen's adapter. Each screen's
-//! mapping lives in its own module beside its `global` in `ui/app.slint`.
+//! mapping lives in its own module, as its `global` lives in its own file under `ui/`.
 
 use std::cell::{Cell, RefCell};
 use std::path::PathBuf;

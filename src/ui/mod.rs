@@ -1,4 +1,4 @@
-//! The touch UI: Slint screens (`ui/app.slint`) over the workflows. Each screen's `global`
+//! The touch UI: Slint screens (`ui/*.slint`) over the workflows. Each screen's `global`
 //! adapter has one Rust module that only maps: a workflow's plain-data `View` and `Outcome`
 //! onto the adapter, and the adapter's callbacks onto workflow events. Business rules live in
 //! `workflow` and `ledger`; this module is the wiring.
