@@ -24,8 +24,8 @@ use serde::Serialize;
 use std::collections::HashSet;
 
 use super::error::{Error, Result, Rule};
+use super::model::Verdict;
 use super::model::{LotAction, LotStatus};
-use super::replica::Verdict;
 use super::rows::{lot_by_code, require_item};
 use super::validate::{self, Field};
 use super::Ledger;

@@ -8,6 +8,7 @@
 mod allocate;
 pub mod clock;
 pub mod demo;
+pub mod documents;
 pub mod error;
 pub mod import;
 pub mod lots;
@@ -30,6 +31,7 @@ use std::sync::Arc;
 
 pub use allocate::{Allocation, AllocationLine};
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use documents::{PickListStatus, PurchaseOrderStatus};
 pub use error::{Error, Result, Rule};
 pub use model::*;
 pub use ops::{AdjustCmd, AssembleCmd, Component, Output, ReceiveCmd, ShipCmd, TransferCmd};
@@ -144,6 +146,11 @@ impl Ledger {
 
     pub fn clock(&self) -> &dyn Clock {
         self.clock.as_ref()
+    }
+
+    /// The same clock, to keep beside the ledger (the server stamps its answers with it).
+    pub fn shared_clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
     }
 
     pub fn today(&self) -> chrono::NaiveDate {

@@ -315,3 +315,10 @@ pub struct PurchaseOrder {
 pub fn parse_date(field: &str, s: &str) -> Result<NaiveDate, Error> {
     super::validate::parse_date(field, s)
 }
+
+/// The server's answer for one pushed movement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Accepted { server_seq: i64 },
+    Rejected { reason: String },
+}

@@ -97,7 +97,7 @@ pub(crate) fn post_batch(
         })
         .collect::<Result<Vec<Posted>>>()?;
     // Documents these movements complete are closed in the same transaction.
-    super::picking::settle_documents(tx, batch.iter().filter_map(|m| m.reference.as_deref()))?;
+    super::documents::settle_documents(tx, batch.iter().filter_map(|m| m.reference.as_deref()))?;
     Ok(posted)
 }
 
