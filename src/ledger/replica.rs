@@ -31,12 +31,7 @@ pub struct Record {
     pub lot_origin: Option<super::LotOrigin>,
 }
 
-/// The server's answer for one pushed movement.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
-    Accepted { server_seq: i64 },
-    Rejected { reason: String },
-}
+pub use super::model::Verdict;
 
 /// A hold, recall or release of a lot, as the server's log of lot events has it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -431,7 +426,7 @@ impl Ledger {
                 insert_trusted(tx, r)?;
                 applied += 1;
             }
-            super::picking::settle_documents(
+            super::documents::settle_documents(
                 tx,
                 records.iter().filter_map(|r| r.entry.reference.as_deref()),
             )?;
@@ -496,6 +491,7 @@ impl Ledger {
 
     /// Replaces master data with the server's snapshot (items, GTINs, locations, documents).
     pub fn apply_master(&mut self, m: &MasterData) -> Result<()> {
+        let now = super::clock::timestamp(self.clock().now());
         self.write(|tx| {
             for it in &m.items {
                 tx.execute(
@@ -520,7 +516,6 @@ impl Ledger {
                     params![l.code, l.name, l.kind.as_str()],
                 )?;
             }
-            let now = super::clock::timestamp(chrono::Utc::now());
             for pl in &m.pick_lists {
                 tx.execute(
                     "INSERT INTO pick_lists (number, customer, status, created_at) VALUES (?1, ?2, ?3, ?4)

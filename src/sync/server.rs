@@ -52,6 +52,8 @@ pub const RETRY_AFTER_SECS: u64 = 2;
 #[derive(Clone)]
 pub struct AppState {
     ledger: Arc<Mutex<Ledger>>,
+    /// The ledger's clock, so answers are stamped without waiting for the ledger's lock.
+    clock: Arc<dyn crate::ledger::Clock>,
     running: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
     per_device: usize,
 }
@@ -63,6 +65,7 @@ impl AppState {
 
     pub fn with_limits(ledger: Ledger, limits: &Limits) -> AppState {
         AppState {
+            clock: ledger.shared_clock(),
             ledger: Arc::new(Mutex::new(ledger)),
             running: Arc::default(),
             per_device: limits.per_device.max(1),
@@ -236,13 +239,13 @@ fn parse_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> ApiResult<T> {
     serde_json::from_slice(body).map_err(|e| ApiError::bad(format!("malformed request body: {e}")))
 }
 
-fn server_time() -> Option<String> {
-    Some(crate::ledger::clock::timestamp(chrono::Utc::now()))
+fn server_time(state: &AppState) -> Option<String> {
+    Some(crate::ledger::clock::timestamp(state.clock.now()))
 }
 
-async fn health() -> Json<serde_json::Value> {
+async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
     Json(
-        serde_json::json!({"status": "ok", "protocol": VERSION, "version": env!("CARGO_PKG_VERSION"), "server_time": server_time()}),
+        serde_json::json!({"status": "ok", "protocol": VERSION, "version": env!("CARGO_PKG_VERSION"), "server_time": server_time(&state)}),
     )
 }
 
@@ -374,7 +377,7 @@ async fn push(
             .into_iter()
             .map(|(id, v)| PushResult::from_verdict(id, v))
             .collect(),
-        server_time: server_time(),
+        server_time: server_time(&state),
     }))
 }
 
@@ -395,6 +398,7 @@ async fn pull(
     params: Result<Query<PullParams>, QueryRejection>,
 ) -> ApiResult<Json<PullResponse>> {
     let Query(p) = params?;
+    let stamp = server_time(&state);
     for (name, v) in [
         ("after", p.after),
         ("lot_events_after", p.lot_events_after),
@@ -433,7 +437,7 @@ async fn pull(
             lot_events: events.iter().map(WireLotEvent::from).collect(),
             master: master.as_ref().map(WireMaster::from),
             more,
-            server_time: server_time(),
+            server_time: stamp,
         })
     })
     .await?;
