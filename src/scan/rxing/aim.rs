@@ -4,7 +4,6 @@
 
 use rxing::{RXingResult, RXingResultMetadataType, RXingResultMetadataValue};
 
-use super::aztec;
 use super::formats::from_rxing;
 use crate::scan::symbol::{Format, Point, Symbol};
 
@@ -72,7 +71,7 @@ pub(super) fn to_symbol(r: &RXingResult) -> Option<Symbol> {
             symbology_id = Some("]e0".into());
         }
         Format::Aztec => {
-            if let Some(rest) = aztec::split_sa(r.getRawBytes(), &text) {
+            if let Some(rest) = split_sa(r.getRawBytes(), &text) {
                 text = rest;
                 symbology_id = Some("]z6".into());
             }
@@ -156,9 +155,42 @@ fn code39_full_ascii(t: &str) -> Option<String> {
     Some(out)
 }
 
+/// The structured-append header of an Aztec message, when its corrected bits (`raw`, most
+/// significant bit first) open with the mixed latch and the upper latch that announce one:
+/// returns the message without it. The header is an optional message ID between spaces, then
+/// the symbol's position and the count as letters (`A` = 1).
+fn split_sa(raw: &[u8], text: &str) -> Option<String> {
+    // ML (11101) then UL (11101): the first ten bits.
+    if raw.len() < 2 || (u16::from(raw[0]) << 2 | u16::from(raw[1] >> 6)) != 0b11101_11101 {
+        return None;
+    }
+    let rest = match text.strip_prefix(' ') {
+        Some(t) => &t[t.find(' ')? + 1..],
+        None => text,
+    };
+    let mut c = rest.chars();
+    let (index, count) = (c.next()?, c.next()?);
+    if !index.is_ascii_uppercase() || !count.is_ascii_uppercase() || index > count {
+        return None;
+    }
+    Some(c.as_str().to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn structured_append_headers_come_off() {
+        // ML UL then the header, as the first ten bits.
+        let raw = [0b1110_1111, 0b0100_0000];
+        assert_eq!(split_sa(&raw, " Z1.txt DG3456").as_deref(), Some("3456"));
+        assert_eq!(split_sa(&raw, "ACtext").as_deref(), Some("text"));
+        // Position after the count is no header.
+        assert_eq!(split_sa(&raw, "CAtext"), None);
+        // Without the latches, the same text is the message itself.
+        assert_eq!(split_sa(&[0b0001_0000, 0], " Z1.txt DG3456"), None);
+    }
 
     #[test]
     fn upc_e_expands_to_gtin_form() {

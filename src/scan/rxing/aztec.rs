@@ -1,7 +1,7 @@
 //! Aztec beyond what rxing's reader reads: reader-initialisation symbols, whose mode message
 //! carries a flag in its codeword count that rxing takes for part of the count, and runes, the
 //! 11x11 core alone whose mode message is the whole payload (a value 0-255), stored inverted
-//! at every other bit. Structured-append headers are taken off in `to_symbol` via [`split_sa`].
+//! at every other bit. Structured-append headers are taken off by `aim::split_sa`.
 
 use super::aim::identified;
 use super::bullseye::{bullseye_centres, encode_mode_message, mode_message};
@@ -278,42 +278,9 @@ impl Core {
         None
     }
 }
-/// The structured-append header of an Aztec message, when its corrected bits (`raw`, most
-/// significant bit first) open with the mixed latch and the upper latch that announce one:
-/// returns the message without it. The header is an optional message ID between spaces, then
-/// the symbol's position and the count as letters (`A` = 1).
-pub(super) fn split_sa(raw: &[u8], text: &str) -> Option<String> {
-    // ML (11101) then UL (11101): the first ten bits.
-    if raw.len() < 2 || (u16::from(raw[0]) << 2 | u16::from(raw[1] >> 6)) != 0b11101_11101 {
-        return None;
-    }
-    let rest = match text.strip_prefix(' ') {
-        Some(t) => &t[t.find(' ')? + 1..],
-        None => text,
-    };
-    let mut c = rest.chars();
-    let (index, count) = (c.next()?, c.next()?);
-    if !index.is_ascii_uppercase() || !count.is_ascii_uppercase() || index > count {
-        return None;
-    }
-    Some(c.as_str().to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn structured_append_headers_come_off() {
-        // ML UL then the header, as the first ten bits.
-        let raw = [0b1110_1111, 0b0100_0000];
-        assert_eq!(split_sa(&raw, " Z1.txt DG3456").as_deref(), Some("3456"));
-        assert_eq!(split_sa(&raw, "ACtext").as_deref(), Some("text"));
-        // Position after the count is no header.
-        assert_eq!(split_sa(&raw, "CAtext"), None);
-        // Without the latches, the same text is the message itself.
-        assert_eq!(split_sa(&[0b0001_0000, 0], " Z1.txt DG3456"), None);
-    }
 
     #[test]
     fn an_ordinary_aztec_symbol_is_no_rune() {
