@@ -550,7 +550,7 @@ fn off_screen(w: &AppWindow) -> Vec<String> {
 #[test]
 fn every_screen_fits_the_window() {
     use lotkeeper::scan::camera::{PixelFormat, RawFrame};
-    use lotkeeper::scan::rxing_decoder::render_symbol;
+    use lotkeeper::scan::render_symbol;
     use lotkeeper::scan::Format;
     use lotkeeper::ui::CameraAdapter;
     use std::time::{Duration, Instant};
