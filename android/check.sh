@@ -26,6 +26,8 @@ cd "$(dirname "$0")/.."
 target=aarch64-linux-android
 api=24
 stand=${CARGO_TARGET_DIR:-target}/android-check-standins
+# Absolute, so the stand-ins are found whether CARGO_TARGET_DIR is relative or absolute.
+case "$stand" in /*) ;; *) stand="$PWD/$stand" ;; esac
 mkdir -p "$stand/bin" "$stand/jdk/bin"
 
 rustup target list --installed 2>/dev/null | grep -qx "$target" || rustup target add "$target"
@@ -63,11 +65,11 @@ chmod +x "$stand/bin/$target$api-clang" "$stand/jdk/bin/javac" "$stand/jdk/bin/j
 : >"$stand/android.jar"
 : >"$stand/d8.jar"
 
-export CC_aarch64_linux_android="$PWD/$stand/bin/$target$api-clang"
+export CC_aarch64_linux_android="$stand/bin/$target$api-clang"
 export AR_aarch64_linux_android=llvm-ar
-export JAVA_HOME="$PWD/$stand/jdk"
-export ANDROID_JAR="$PWD/$stand/android.jar"
-export ANDROID_D8_JAR="$PWD/$stand/d8.jar"
+export JAVA_HOME="$stand/jdk"
+export ANDROID_JAR="$stand/android.jar"
+export ANDROID_D8_JAR="$stand/d8.jar"
 export DOCS_RS=1
 
 # clippy is `cargo check` plus lints: Android-only code is held to the same standard.
