@@ -94,8 +94,26 @@ fn report_error(e: &anyhow::Error) -> ExitCode {
         eprintln!("error: {s}");
         return ExitCode::from(3);
     }
-    eprintln!("error: {e:#}");
+    eprintln!("error: {}", chain(e));
     ExitCode::from(1)
+}
+
+/// The error and its causes, joined with ": ", leaving out a cause whose text the message before
+/// it already says (many of our errors print their source in their own message, and anyhow's `{:#}`
+/// would print it a second time).
+fn chain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 fn open(db: Option<PathBuf>) -> Result<Ledger> {
@@ -204,5 +222,29 @@ pub fn run(cli: Cli) -> Result<()> {
             all,
             format,
         } => sync_cli::conflicts(open(db)?, dismiss, note, all, format),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chain;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot listen on 127.0.0.1:9: {source}")]
+    struct Listen {
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn a_cause_the_message_already_says_is_printed_once() {
+        let os = std::io::Error::new(std::io::ErrorKind::AddrInUse, "Address already in use");
+        let e = anyhow::Error::new(Listen { source: os });
+        assert_eq!(
+            chain(&e),
+            "cannot listen on 127.0.0.1:9: Address already in use"
+        );
+        // A cause the message does not say is still printed.
+        let e = anyhow::Error::new(std::io::Error::other("disk full")).context("cannot save");
+        assert_eq!(chain(&e), "cannot save: disk full");
     }
 }
