@@ -79,23 +79,52 @@ pub fn virtual_kind(code: &str) -> Option<LocationKind> {
     }
 }
 
-/// Read-only access to the ledger's database, handed out by [`Ledger::read`]: a connection
-/// inside a read transaction with `PRAGMA query_only` set, so every query works and every write
-/// fails. Dropping it (also on an early return or a panic) ends the transaction and lifts
-/// `query_only`.
+/// Read-only access to the ledger's database, handed out by [`Ledger::read`]: one read
+/// transaction with `PRAGMA query_only` set. It offers queries only: a statement that could write,
+/// end the transaction or change a setting is refused before it runs, and `query_only` refuses any
+/// write that slipped through. The outermost reader, when dropped (also on an early return or a
+/// panic), ends the transaction and lifts `query_only`; a reader nested inside it leaves both alone.
 pub struct Reader<'a> {
     conn: &'a Connection,
+    depth: &'a std::cell::Cell<u32>,
 }
 
-impl std::ops::Deref for Reader<'_> {
-    type Target = Connection;
-    fn deref(&self) -> &Connection {
-        self.conn
+impl<'a> Reader<'a> {
+    /// Prepares a query: `SELECT`, `WITH` or `VALUES`, which SQLite confirms reads only.
+    pub fn prepare(&self, sql: &str) -> Result<rusqlite::Statement<'a>> {
+        let first = sql
+            .trim_start()
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
+        let stmt = self.conn.prepare(sql)?;
+        if !matches!(first.as_str(), "SELECT" | "WITH" | "VALUES") || !stmt.readonly() {
+            return Err(Error::Invalid(format!(
+                "a ledger read runs queries only, not: {}",
+                sql.trim()
+            )));
+        }
+        Ok(stmt)
+    }
+
+    /// Runs a query expected to return one row and maps it with `f`.
+    pub fn query_row<T, P, F>(&self, sql: &str, params: P, f: F) -> Result<T>
+    where
+        P: rusqlite::Params,
+        F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    {
+        Ok(self.prepare(sql)?.query_row(params, f)?)
     }
 }
 
 impl Drop for Reader<'_> {
     fn drop(&mut self) {
+        let depth = self.depth.get() - 1;
+        self.depth.set(depth);
+        if depth > 0 {
+            return;
+        }
         // The transaction only read, so ending it cannot lose anything; each statement on its
         // own, so `query_only` is lifted even when the transaction is already gone.
         let _ = self.conn.execute_batch("ROLLBACK");
@@ -110,6 +139,8 @@ pub struct Ledger {
     device: String,
     /// Enrolled with a server: new movements go to the outbox (see `replica`).
     enrolled: bool,
+    /// How many [`Reader`]s are open: only the outermost begins and ends the read transaction.
+    read_depth: std::cell::Cell<u32>,
 }
 
 impl Ledger {
@@ -129,6 +160,7 @@ impl Ledger {
             clock: Arc::new(SystemClock),
             device: device.unwrap_or_else(|| "local".to_string()),
             enrolled,
+            read_depth: std::cell::Cell::new(0),
         }
     }
 
@@ -169,9 +201,23 @@ impl Ledger {
     /// database") and changes nothing. For callers outside the ledger that need a query the
     /// ledger has no function for (tests, benches).
     pub fn read<T>(&self, f: impl FnOnce(&Reader) -> Result<T>) -> Result<T> {
-        self.conn.execute_batch("PRAGMA query_only = 1")?;
-        let reader = Reader { conn: &self.conn };
-        reader.execute_batch("BEGIN DEFERRED")?;
+        if self.read_depth.get() == 0 {
+            self.conn.execute_batch("PRAGMA query_only = 1")?;
+            // Counted from here, so a failed BEGIN still lifts `query_only` through the drop.
+            self.read_depth.set(1);
+            let reader = Reader {
+                conn: &self.conn,
+                depth: &self.read_depth,
+            };
+            self.conn.execute_batch("BEGIN DEFERRED")?;
+            return f(&reader);
+        }
+        // Inside another read: the same snapshot, and the outer reader ends it.
+        self.read_depth.set(self.read_depth.get() + 1);
+        let reader = Reader {
+            conn: &self.conn,
+            depth: &self.read_depth,
+        };
         f(&reader)
     }
 
@@ -224,8 +270,25 @@ mod tests {
     #[test]
     fn a_write_through_read_fails_and_changes_nothing() {
         let mut l = Ledger::open_in_memory().unwrap();
+        for sql in [
+            "INSERT INTO settings (key, value) VALUES ('k', 'v')",
+            "  delete from settings",
+            "PRAGMA query_only = 0",
+            "COMMIT",
+            "WITH x AS (SELECT 1) INSERT INTO settings (key, value) SELECT 'k', 'v' FROM x",
+        ] {
+            let err = l.read(|r| Ok(r.prepare(sql)?.execute([])?)).unwrap_err();
+            assert!(
+                err.to_string().contains("runs queries only"),
+                "{sql}: {err}"
+            );
+        }
+        // Under the statement check, SQLite's own read-only mode refuses a write too.
         let err = l
-            .read(|r| Ok(r.execute("INSERT INTO settings (key, value) VALUES ('k', 'v')", [])?))
+            .read(|_| {
+                Ok(l.conn()
+                    .execute("INSERT INTO settings (key, value) VALUES ('k', 'v')", [])?)
+            })
             .unwrap_err();
         assert!(err.to_string().contains("readonly"), "{err}");
         let n: i64 = l
@@ -233,6 +296,30 @@ mod tests {
             .unwrap();
         assert_eq!(n, 0);
         // The ledger writes again once the read is over, also after a read that failed.
+        l.write(|tx| Ok(tx.execute("INSERT INTO settings (key, value) VALUES ('k', 'v')", [])?))
+            .unwrap();
+        assert_eq!(l.setting("k").unwrap().as_deref(), Some("v"));
+    }
+
+    #[test]
+    fn a_read_inside_a_read_keeps_the_outer_snapshot_read_only() {
+        let mut l = Ledger::open_in_memory().unwrap();
+        let outer = l.read(|_| {
+            let inner: i64 = l.read(|r| r.query_row("SELECT 1", [], |row| row.get(0)))?;
+            // The inner reader is gone; the outer one still holds its transaction and
+            // `query_only`, so a write through the connection still fails.
+            assert!(
+                !l.conn().is_autocommit(),
+                "the outer read transaction ended early"
+            );
+            let write = l
+                .conn()
+                .execute("INSERT INTO settings (key, value) VALUES ('k', 'v')", []);
+            assert!(write.is_err(), "a write went through after a nested read");
+            Ok(inner)
+        });
+        assert_eq!(outer.unwrap(), 1);
+        assert!(l.conn().is_autocommit());
         l.write(|tx| Ok(tx.execute("INSERT INTO settings (key, value) VALUES ('k', 'v')", [])?))
             .unwrap();
         assert_eq!(l.setting("k").unwrap().as_deref(), Some("v"));

@@ -109,7 +109,7 @@ pub fn snapshot(l: &Ledger) -> Snapshot {
     l.read(|c| Ok(snapshot_of(c))).unwrap()
 }
 
-fn snapshot_of(c: &rusqlite::Connection) -> Snapshot {
+fn snapshot_of(c: &lotkeeper::ledger::Reader) -> Snapshot {
     let count = |sql: &str| c.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
     let mut st = c
         .prepare(

@@ -102,7 +102,7 @@ fn check_invariants(l: &Ledger) {
     .unwrap();
 }
 
-fn invariants_hold(c: &rusqlite::Connection) {
+fn invariants_hold(c: &lotkeeper::ledger::Reader) {
     let one = |sql: &str| c.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
     // Rule 3: no real location negative.
     assert_eq!(
