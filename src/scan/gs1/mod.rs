@@ -537,7 +537,7 @@ fn check_value(entry: &AiEntry, value: &str, year: i32) -> Result<(), ValueError
             });
         }
         for l in &c.linters {
-            linters::lint(l, part, year).map_err(|source| ValueError::Lint {
+            linters::lint(*l, part, year).map_err(|source| ValueError::Lint {
                 part: part.to_string(),
                 source,
             })?;
