@@ -71,8 +71,19 @@ pub fn scan_from_intent(data: &[u8], label: Option<&str>, aim: Option<&str>) -> 
     let format = from_label
         .map(|(f, _)| f)
         .or_else(|| aim.as_deref().and_then(format_of_aim));
+    // Intents report UPC-A as its 12 digits beside the label or AIM id; under ]E0 a scanner
+    // transmits it as 13 (a leading 0), which is what the GS1 parser holds ]E0 to.
+    let upc_a = inline_aim.is_none()
+        && aim.as_deref() == Some("]E0")
+        && payload.len() == 12
+        && payload.bytes().all(|b| b.is_ascii_digit());
+    let payload = if upc_a {
+        format!("0{payload}")
+    } else {
+        payload.to_string()
+    };
     ScanEvent {
-        text: payload.to_string(),
+        text: payload,
         symbology_id: aim,
         format,
         source: ScanSource::Intent,
@@ -106,6 +117,20 @@ mod tests {
         let e = scan_from_intent(b"]E04006381333931\n", Some("LABEL-TYPE-EAN13"), None);
         assert_eq!(e.text, "4006381333931");
         assert_eq!(e.symbology_id.as_deref(), Some("]E0"));
+    }
+
+    #[test]
+    fn upc_a_from_a_label_or_aim_id_gets_its_13th_digit() {
+        for (label, aim) in [(Some("LABEL-TYPE-UPCA"), None), (None, Some("]E0"))] {
+            let e = scan_from_intent(b"036000291452", label, aim);
+            assert_eq!(e.text, "0036000291452");
+            let parsed = crate::scan::gs1::parse(&e.transmitted());
+            assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+            assert_eq!(parsed.gtin(), Some("00036000291452"));
+        }
+        // An inline identifier is the scanner's own transmission: kept as it came.
+        let e = scan_from_intent(b"]E0036000291452", None, None);
+        assert_eq!(e.text, "036000291452");
     }
 
     #[test]

@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use super::linters::Linter;
+
 const DICTIONARY: &str = include_str!("../../../assets/gs1/gs1-syntax-dictionary.txt");
 
 /// Character sets of a component.
@@ -74,7 +76,7 @@ pub struct Component {
     pub min: usize,
     pub max: usize,
     pub optional: bool,
-    pub linters: Vec<String>,
+    pub linters: Vec<Linter>,
 }
 
 /// `req=` and `ex=` terms: an AI, or a pattern with `n` for any digit.
@@ -153,6 +155,8 @@ pub enum DictionaryError {
     Component(String),
     #[error("bad length in '{0}'")]
     Length(String),
+    #[error("component '{component}' names the linter '{name}', which lotkeeper does not have")]
+    UnknownLinter { component: String, name: String },
     #[error("line {line}: empty")]
     Empty { line: usize },
     #[error("line {line}: bad AI {ai}")]
@@ -196,7 +200,14 @@ fn component(spec: &str) -> Result<Component, DictionaryError> {
         min,
         max,
         optional,
-        linters: parts.map(String::from).collect(),
+        linters: parts
+            .map(|name| {
+                Linter::from_name(name).ok_or_else(|| DictionaryError::UnknownLinter {
+                    component: spec.to_string(),
+                    name: name.to_string(),
+                })
+            })
+            .collect::<Result<_, _>>()?,
     })
 }
 
@@ -314,7 +325,10 @@ mod tests {
         let gtin = d.get("01").unwrap();
         assert!(gtin.fixed && gtin.dl_attribute);
         assert_eq!(gtin.max_len(), 14);
-        assert_eq!(gtin.components[0].linters, vec!["csum", "gcppos2"]);
+        assert_eq!(
+            gtin.components[0].linters,
+            vec![Linter::Csum, Linter::GcpPos2]
+        );
         assert_eq!(gtin.dl_key.as_ref().unwrap()[0], vec!["22", "10", "21"]);
         let lot = d.get("10").unwrap();
         assert!(!lot.fixed);
@@ -327,7 +341,42 @@ mod tests {
         let c423 = d.get("423").unwrap();
         assert_eq!(c423.components.len(), 5);
         assert!(c423.components[1].optional);
-        assert_eq!(c423.components[1].linters, vec!["iso3166"]);
+        assert_eq!(c423.components[1].linters, vec![Linter::Iso3166]);
+    }
+
+    #[test]
+    fn every_linter_is_one_the_dictionary_uses() {
+        let mut used: Vec<Linter> = Vec::new();
+        for e in dictionary().entries.values() {
+            for l in e.components.iter().flat_map(|c| &c.linters) {
+                if !used.contains(l) {
+                    used.push(*l);
+                }
+            }
+        }
+        let unused: Vec<&str> = Linter::all()
+            .filter(|l| !used.contains(l))
+            .map(Linter::name)
+            .collect();
+        assert!(
+            unused.is_empty(),
+            "never named by the dictionary: {unused:?}"
+        );
+        assert_eq!(used.len(), Linter::all().count());
+    }
+
+    #[test]
+    fn an_unknown_linter_stops_the_dictionary_loading() {
+        let good = "01 *? N14,csum,gcppos2 dlpkey # GTIN\n";
+        assert!(parse(good).is_ok());
+        let bad = "01 *? N14,csum,gcppos9 dlpkey # GTIN\n";
+        let err = parse(bad).err().expect("an unknown linter is refused");
+        assert!(
+            matches!(&err, DictionaryError::Line { line: 1, source }
+                if matches!(&**source, DictionaryError::UnknownLinter { name, .. } if name == "gcppos9")),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("gcppos9"), "{err}");
     }
 
     #[test]

@@ -183,24 +183,7 @@ pub fn parse_with_year(input: &str, year: i32) -> Parsed {
             let data = data.replace("|]e0", "\u{1d}");
             element_string(&mut p, data.trim_start_matches(GS), year);
         }
-        Some(id) if id.starts_with("]E") => {
-            let digits: String = data.chars().take_while(|c| c.is_ascii_digit()).collect();
-            gtin_only(&mut p, &digits);
-            if p.kind == DataKind::Plain {
-                p.syntax(format!("'{digits}' is not a valid EAN/UPC number"));
-            }
-            if let Some((_, cc)) = data.split_once("|]e0") {
-                let mut extra = Parsed {
-                    ais: vec![],
-                    errors: vec![],
-                    ..p.clone()
-                };
-                element_string(&mut extra, cc, year);
-                p.ais.extend(extra.ais);
-                p.errors.extend(extra.errors);
-                p.kind = DataKind::Gs1;
-            }
-        }
+        Some(id) if id.starts_with("]E") => ean_upc(&mut p, id, data, year),
         _ => plain(&mut p, data, year),
     }
     if p.kind != DataKind::Plain && !p.has_syntax_errors() {
@@ -209,9 +192,61 @@ pub fn parse_with_year(input: &str, year: i32) -> Parsed {
     p
 }
 
+/// How many digits an EAN/UPC symbology identifier carries (AIM / ISO/IEC 15420): `]E0` EAN-13
+/// (UPC-A and UPC-E expanded to 13), `]E4` EAN-8, `]E3` EAN-13 with its 2- or 5-digit add-on,
+/// `]E1`/`]E2` an add-on on its own.
+fn ean_upc_lengths(id: &str) -> Option<&'static [usize]> {
+    Some(match id {
+        "]E0" => &[13],
+        "]E1" => &[2],
+        "]E2" => &[5],
+        "]E3" => &[15, 18],
+        "]E4" => &[8],
+        _ => return None,
+    })
+}
+
+/// An EAN/UPC read: exactly the digits its identifier promises, a valid check digit, and
+/// optionally a composite's 2D part after `|]e0`.
+fn ean_upc(p: &mut Parsed, id: &str, data: &str, year: i32) {
+    let (main, cc) = match data.split_once("|]e0") {
+        Some((m, c)) => (m, Some(c)),
+        None => (data, None),
+    };
+    let Some(lengths) = ean_upc_lengths(id) else {
+        p.syntax(format!("{id} is not an EAN/UPC symbology identifier"));
+        return;
+    };
+    if !main.bytes().all(|b| b.is_ascii_digit()) || !lengths.contains(&main.len()) {
+        let counts: Vec<String> = lengths.iter().map(usize::to_string).collect();
+        p.syntax(format!(
+            "{id} must carry {} digits, not '{main}' ({} characters)",
+            counts.join(" or "),
+            main.len()
+        ));
+        return;
+    }
+    // An add-on on its own carries no GTIN.
+    if matches!(id, "]E1" | "]E2") {
+        return;
+    }
+    let number = &main[..if id == "]E4" { 8 } else { 13 }];
+    if let Err(e) = linters::lint(linters::Linter::Csum, number, year) {
+        p.syntax(format!("'{number}' is not a valid EAN/UPC number: {e}"));
+        return;
+    }
+    gtin_only(p, number);
+    if let Some(cc) = cc {
+        element_string(p, cc, year);
+        p.kind = DataKind::Gs1;
+    }
+}
+
 /// Data that came without a GS1 AIM identifier: bracketed, FNC1-first, a URI, a GTIN, or plain.
+/// Anything that starts with '(' is bracketed GS1 data (as for GS1's syntax engine), so broken
+/// bracketed input is a syntax error, never plain text.
 fn plain(p: &mut Parsed, data: &str, year: i32) {
-    if data.starts_with('(') && data[1..].find(')').is_some_and(|i| (2..=4).contains(&i)) {
+    if data.starts_with('(') {
         p.kind = DataKind::Gs1;
         bracketed(p, data, year);
     } else if let Some(rest) = data.strip_prefix(GS) {
@@ -306,17 +341,35 @@ fn element_string(p: &mut Parsed, data: &str, year: i32) {
 }
 
 /// `(01)09506000134352(17)201225(10)ABC`; `\(` stands for a literal parenthesis in a value.
+/// As strict as an element string: every element is `(AI)value` with a known AI and a value,
+/// with nothing before the first element or between elements.
 fn bracketed(p: &mut Parsed, data: &str, year: i32) {
     let mut rest = data;
-    while let Some(after) = rest.strip_prefix('(') {
+    while !rest.is_empty() {
+        let Some(after) = rest.strip_prefix('(') else {
+            p.syntax(format!("unexpected text '{rest}' outside (AI)value pairs"));
+            return;
+        };
         let Some(close) = after.find(')') else {
-            p.syntax("an AI's '(' is not closed");
+            p.syntax(format!("an AI's '(' is not closed: '{rest}'"));
             return;
         };
         let ai = &after[..close];
+        if ai.is_empty() {
+            p.syntax("'()' holds no Application Identifier");
+            return;
+        }
+        let Some(entry) = dictionary()
+            .get(ai)
+            .filter(|_| ai.bytes().all(|b| b.is_ascii_digit()))
+        else {
+            p.syntax(format!("({ai}) is not a GS1 Application Identifier"));
+            return;
+        };
+        let body = &after[close + 1..];
         let mut value = String::new();
-        let mut chars = after[close + 1..].char_indices().peekable();
-        let mut end = after.len() - close - 1;
+        let mut end = body.len();
+        let mut chars = body.char_indices().peekable();
         while let Some((i, c)) = chars.next() {
             match c {
                 '\\' if chars.peek().is_some_and(|(_, n)| *n == '(') => {
@@ -330,18 +383,15 @@ fn bracketed(p: &mut Parsed, data: &str, year: i32) {
                 c => value.push(c),
             }
         }
-        rest = &after[close + 1 + end..];
-        let Some(entry) = dictionary()
-            .get(ai)
-            .filter(|_| ai.bytes().all(|b| b.is_ascii_digit()))
-        else {
-            p.syntax(format!("({ai}) is not a GS1 Application Identifier"));
+        if value.is_empty() {
+            p.syntax(format!(
+                "({ai}) {} has no value",
+                entry.title.to_lowercase()
+            ));
             return;
-        };
+        }
         add(p, ai, entry, &value, year);
-    }
-    if !rest.is_empty() {
-        p.syntax(format!("unexpected text '{rest}' outside (AI)value pairs"));
+        rest = &body[end..];
     }
 }
 
@@ -454,11 +504,17 @@ fn digital_link(p: &mut Parsed, uri: &str, year: i32) -> bool {
     true
 }
 
-/// Validates one AI's value against its components and linters, then records it.
+/// Validates one AI's value against its components and linters, then records it. An AI may
+/// repeat with the same value (reads of several symbols on one label, joined): both are kept, as
+/// GS1 keeps them. With another value it is an error: which lot would be the right one?
 fn add(p: &mut Parsed, ai: &str, entry: &AiEntry, value: &str, year: i32) {
     if let Some((_, old)) = p.ais.iter().find(|(a, _)| a == ai) {
         if old != value {
-            p.syntax(format!("({ai}) appears twice with different values"));
+            p.syntax(format!(
+                "({ai}) appears twice with different values: '{old}' and '{value}'"
+            ));
+        } else {
+            p.ais.push((ai.to_string(), value.to_string()));
         }
         return;
     }
@@ -537,7 +593,7 @@ fn check_value(entry: &AiEntry, value: &str, year: i32) -> Result<(), ValueError
             });
         }
         for l in &c.linters {
-            linters::lint(l, part, year).map_err(|source| ValueError::Lint {
+            linters::lint(*l, part, year).map_err(|source| ValueError::Lint {
                 part: part.to_string(),
                 source,
             })?;
@@ -560,18 +616,28 @@ fn list(patterns: &[dictionary::Pattern]) -> String {
         .join(" + ")
 }
 
-/// `req` and `ex` between the AIs present.
+/// AIs that must carry their optional serial component beside a digital signature (8030).
+const DIGSIG_SERIALISED: [&str; 3] = ["253", "255", "8003"];
+
+/// `req` and `ex` between the AIs present (an AI never satisfies nor excludes itself), and GS1's
+/// rule that a digital signature (8030) signs only a serialised GDTI, GCN or GRAI.
 fn associations(p: &mut Parsed) {
-    let present: Vec<String> = p.ais.iter().map(|(a, _)| a.clone()).collect();
+    let mut present: Vec<&str> = Vec::new();
+    for (a, _) in &p.ais {
+        if !present.contains(&a.as_str()) {
+            present.push(a);
+        }
+    }
     let mut errors = Vec::new();
     for ai in &present {
         let Some(entry) = dictionary().get(ai) else {
             continue;
         };
+        let others = || present.iter().filter(|a| *a != ai);
         for req in &entry.requires {
             let met = req
                 .iter()
-                .any(|alt| alt.iter().all(|pat| present.iter().any(|a| pat.matches(a))));
+                .any(|alt| alt.iter().all(|pat| others().any(|a| pat.matches(a))));
             if !met {
                 let options: Vec<String> = req.iter().map(|alt| list(alt)).collect();
                 errors.push(format!(
@@ -582,8 +648,21 @@ fn associations(p: &mut Parsed) {
             }
         }
         for ex in &entry.excludes {
-            if let Some(other) = present.iter().find(|a| *a != ai && ex.matches(a)) {
+            if let Some(other) = others().find(|a| ex.matches(a)) {
                 errors.push(format!("({ai}) cannot appear together with ({other})"));
+            }
+        }
+    }
+    if present.contains(&"8030") {
+        for ai in DIGSIG_SERIALISED {
+            let Some(value) = p.get(ai) else { continue };
+            if dictionary()
+                .get(ai)
+                .is_some_and(|e| value.len() == e.min_len())
+            {
+                errors.push(format!(
+                    "({ai}) needs its serial component when a digital signature (8030) signs it"
+                ));
             }
         }
     }

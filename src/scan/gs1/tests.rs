@@ -199,3 +199,209 @@ fn bracketed_structure() {
     assert!(!hri_is_well_formed("(26)123"));
     assert!(!hri_is_well_formed("01234"));
 }
+
+fn first_syntax_error(input: &str) -> String {
+    let p = parse26(input);
+    assert_eq!(p.kind, DataKind::Gs1, "{input} is bracketed GS1 data");
+    let e = p
+        .errors
+        .iter()
+        .find(|e| e.kind == ErrorKind::Syntax)
+        .unwrap_or_else(|| panic!("{input} should be a syntax error, got {:?}", p.errors));
+    e.message.clone()
+}
+
+#[test]
+fn broken_bracketed_input_is_a_syntax_error_not_text() {
+    let cases = [
+        ("(", "not closed"),
+        ("(10", "not closed"),
+        ("()LOT7", "no Application Identifier"),
+        ("(7)LOT7", "(7) is not a GS1 Application Identifier"),
+        ("(LOT)LOT7", "(LOT) is not a GS1 Application Identifier"),
+        ("(17)", "has no value"),
+        ("(01)04012345000009(10)", "has no value"),
+        (
+            "(01)04012345000009(10)(21)S7",
+            "(10) batch/lot has no value",
+        ),
+        ("(01)04012345000009(21", "not closed"),
+        ("(01)04012345000009(2100)S7", "(2100) is not a GS1"),
+    ];
+    for (input, words) in cases {
+        let message = first_syntax_error(input);
+        assert!(message.contains(words), "{input}: {message}");
+    }
+    // Text that does not start with '(' is not bracketed data.
+    let q = parse26("Aisle (4)");
+    assert_eq!((q.kind, q.errors.len()), (DataKind::Plain, 0));
+    // Well-formed bracketed data, an escaped '(' in a value and a ')' in one.
+    let ok = parse26("(01)04012345000009(10)B\\(7)(21)X)Y");
+    assert!(ok.ok(), "{:?}", ok.errors);
+    assert_eq!(
+        ais(&ok),
+        vec![("01", "04012345000009"), ("10", "B(7)"), ("21", "X)Y")]
+    );
+}
+
+#[test]
+fn repeated_ais_are_kept_when_equal_and_refused_when_not() {
+    let p = parse26("(01)04012345000009(10)L5(10)L5");
+    assert!(p.ok(), "{:?}", p.errors);
+    assert_eq!(
+        ais(&p),
+        vec![("01", "04012345000009"), ("10", "L5"), ("10", "L5")]
+    );
+    assert_eq!(p.lot(), Some("L5"));
+    let q = parse26("]C10104012345000009\u{1d}10L5\u{1d}10L6");
+    assert_eq!(q.errors[0].kind, ErrorKind::Syntax);
+    assert!(
+        q.errors[0].message.contains("'L5' and 'L6'"),
+        "{}",
+        q.errors[0].message
+    );
+}
+
+#[test]
+fn ean_upc_identifiers_carry_exactly_their_digits() {
+    // EAN-13 and UPC-A (13 digits with its leading 0) under ]E0; EAN-8 under ]E4.
+    let ean13 = parse26("]E04012345000009");
+    assert_eq!(
+        (ean13.kind, ean13.gtin()),
+        (DataKind::Gtin, Some("04012345000009"))
+    );
+    let ean8 = parse26("]E496385074");
+    assert!(ean8.ok(), "{:?}", ean8.errors);
+    assert_eq!(ean8.gtin(), Some("00000096385074"));
+    // EAN-13 with a 2-digit add-on.
+    let addon = parse26("]E3401234500000912");
+    assert_eq!(addon.gtin(), Some("04012345000009"));
+    let refused = [
+        ("]E0036000291452", "]E0 must carry 13 digits"),
+        ("]E040123450000091", "]E0 must carry 13 digits"),
+        ("]E04012345000009X", "]E0 must carry 13 digits"),
+        ("]E44012345000009", "]E4 must carry 8 digits"),
+        ("]E496385075", "check digit is wrong (should be 4)"),
+        ("]E34012345000009123", "]E3 must carry 15 or 18 digits"),
+    ];
+    for (input, words) in refused {
+        let p = parse26(input);
+        assert_eq!(p.errors.len(), 1, "{input}: {:?}", p.errors);
+        assert_eq!(p.errors[0].kind, ErrorKind::Syntax, "{input}");
+        assert!(
+            p.errors[0].message.contains(words),
+            "{input}: {}",
+            p.errors[0].message
+        );
+        assert!(p.gtin().is_none(), "{input}");
+    }
+}
+
+fn association_errors(input: &str) -> Vec<String> {
+    let p = parse26(input);
+    assert!(!p.has_syntax_errors(), "{input}: {:?}", p.errors);
+    p.errors.into_iter().map(|e| e.message).collect()
+}
+
+#[test]
+fn requirements_with_groups_wildcards_and_several_keys() {
+    // (8030) needs a key: (00), (01)+(21), ... (8010)+(8011), ...
+    let alone = association_errors("(8030)c2lnbmVk");
+    assert_eq!(alone.len(), 1, "{alone:?}");
+    assert!(
+        alone[0].starts_with("(8030) needs one of (00), (01) + (21), (253)"),
+        "{}",
+        alone[0]
+    );
+    assert!(alone[0].contains("(8010) + (8011)"), "{}", alone[0]);
+    // (01) without (21) is not enough; with it, it is.
+    assert!(!association_errors("(01)04012345000009(8030)c2lnbmVk").is_empty());
+    assert!(association_errors("(01)04012345000009(21)S7(8030)c2lnbmVk").is_empty());
+    // (3925) needs (01) and also a variable measure: 31nn matches (3102).
+    let no_measure = association_errors("(01)04012345000009(3925)1999");
+    assert!(
+        no_measure
+            .iter()
+            .any(|m| m.contains("(3925) needs one of (30), (31nn)")),
+        "{no_measure:?}"
+    );
+    assert!(association_errors("(01)04012345000009(3102)000450(3925)1999").is_empty());
+    // (250) has two req keys: (01) or (8006), and (21).
+    let secondary = association_errors("(01)04012345000009(250)SUB1");
+    assert_eq!(secondary, vec!["(250) needs (21)".to_string()]);
+    assert!(association_errors("(01)04012345000009(21)S7(250)SUB1").is_empty());
+}
+
+#[test]
+fn exclusions_with_wildcards() {
+    // (3922) and (3932) exclude each other through 392n/393n... and (3922) excludes (3923).
+    let both = association_errors("(01)04012345000009(3102)000450(3922)1999(3923)19990");
+    assert!(
+        both.iter()
+            .any(|m| m == "(3922) cannot appear together with (3923)"),
+        "{both:?}"
+    );
+    // An AI never excludes itself, even when it matches its own pattern.
+    assert!(association_errors("(01)04012345000009(3102)000450(3922)1999(3922)1999").is_empty());
+}
+
+#[test]
+fn a_digital_signature_needs_serialised_documents() {
+    // GDTI (253) without its serial component, signed by (8030).
+    let unserialised = association_errors("(253)4012345000016(8030)c2lnbmVk");
+    assert_eq!(
+        unserialised,
+        vec![
+            "(253) needs its serial component when a digital signature (8030) signs it".to_string()
+        ]
+    );
+    assert!(association_errors("(253)4012345000016DOC9(8030)c2lnbmVk").is_empty());
+    // Without a signature the bare GDTI is fine.
+    assert!(association_errors("(253)4012345000016").is_empty());
+}
+
+#[test]
+fn dictionary_linters_run_through_parse() {
+    let refused = [
+        // GINC must start with a GS1 Company Prefix.
+        ("(401)40X2ORDER", "GS1 Company Prefix"),
+        // GMN with a wrong check character pair.
+        ("(8013)4006381LOTKEEPEREF", "should be EE"),
+        // Coupon: company prefix length digit 7 does not exist.
+        ("(8110)79501234", "company prefix is not valid"),
+        ("(8112)20950123000777212345678", "format code is not valid"),
+        // Package type, media type, country and currency codes from the shipped lists.
+        (
+            "(00)340123450000000000(7041)PLTX",
+            "not a GS1 package type code",
+        ),
+        ("(8017)401234500000000005(7241)42", "not an AIDC media type"),
+        ("(01)04012345000009(422)277", "not an ISO 3166 country code"),
+        ("(00)340123450000000000(4307)UK", "two-letter country code"),
+        (
+            "(8020)REF1(415)4012345000016(3912)902100",
+            "not an ISO 4217 currency code",
+        ),
+        ("(7040)1A2.", "importer index"),
+    ];
+    for (input, words) in refused {
+        let message = first_syntax_error(input);
+        assert!(message.contains(words), "{input}: {message}");
+    }
+    let accepted = [
+        "(401)4012ORDER",
+        "(8013)4006381LOTKEEPEREE",
+        "(8110)195012341234503150121456",
+        "(8112)10950123000777212345678",
+        "(00)340123450000000000(7041)PX",
+        "(8017)401234500000000005(7241)09",
+        "(01)04012345000009(422)276",
+        "(00)340123450000000000(4307)NL",
+        "(8020)REF1(415)4012345000016(3912)978100",
+        "(7040)1A2_",
+    ];
+    for input in accepted {
+        let p = parse26(input);
+        assert!(!p.has_syntax_errors(), "{input}: {:?}", p.errors);
+    }
+}
