@@ -6,6 +6,7 @@
 
 pub mod dictionary;
 mod digital_link;
+pub mod format;
 pub mod linters;
 
 use chrono::{Datelike, NaiveDate};
@@ -54,6 +55,8 @@ pub struct Parsed {
     pub errors: Vec<Gs1Error>,
     /// The AIM symbology identifier that came with the data, if any (`]C1`, `]d2`, ...).
     pub symbology_id: Option<String>,
+    /// What a lenient parse let through (an old Digital Link form), in words for the worker.
+    pub warnings: Vec<String>,
 }
 
 impl Parsed {
@@ -163,19 +166,43 @@ pub fn split_aim(data: &str) -> (Option<&str>, &str) {
     }
 }
 
-/// Parses a scan, whatever form it came in.
+/// How a scan is read. The default is the standard, strictly.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// Accept the old Digital Link forms found on real labels (`/gtin/` and the other retired
+    /// path names, a GTIN-8/12/13 without its leading zeros), each with a warning in
+    /// [`Parsed::warnings`]. For the workflows on the floor; `lotkeeper parse` stays strict.
+    pub lenient_digital_link: bool,
+    /// The year two-digit GS1 years are read against; None for this year.
+    pub year: Option<i32>,
+}
+
+/// Parses a scan, whatever form it came in, strictly.
 pub fn parse(input: &str) -> Parsed {
-    parse_with_year(input, this_year())
+    parse_with(input, &ParseOptions::default())
 }
 
 /// As [`parse`], with the year that two-digit GS1 years are read against.
 pub fn parse_with_year(input: &str, year: i32) -> Parsed {
+    parse_with(
+        input,
+        &ParseOptions {
+            year: Some(year),
+            ..ParseOptions::default()
+        },
+    )
+}
+
+/// As [`parse`], with options.
+pub fn parse_with(input: &str, options: &ParseOptions) -> Parsed {
+    let year = options.year.unwrap_or_else(this_year);
     let (aim, data) = split_aim(input);
     let mut p = Parsed {
         kind: DataKind::Plain,
         ais: vec![],
         errors: vec![],
         symbology_id: aim.map(String::from),
+        warnings: vec![],
     };
     match aim {
         Some(id) if GS1_AIM.contains(&id) => {
@@ -202,7 +229,7 @@ pub fn parse_with_year(input: &str, year: i32) -> Parsed {
                 p.kind = DataKind::Gs1;
             }
         }
-        _ => plain(&mut p, data, year),
+        _ => plain(&mut p, data, year, options.lenient_digital_link),
     }
     if p.kind != DataKind::Plain && !p.has_syntax_errors() {
         associations(&mut p);
@@ -211,16 +238,16 @@ pub fn parse_with_year(input: &str, year: i32) -> Parsed {
 }
 
 /// Data that came without a GS1 AIM identifier: bracketed, FNC1-first, a URI, a GTIN, or plain.
-fn plain(p: &mut Parsed, data: &str, year: i32) {
+fn plain(p: &mut Parsed, data: &str, year: i32, lenient_digital_link: bool) {
     if data.starts_with('(') && data[1..].find(')').is_some_and(|i| (2..=4).contains(&i)) {
         p.kind = DataKind::Gs1;
         bracketed(p, data, year);
     } else if let Some(rest) = data.strip_prefix(GS) {
         p.kind = DataKind::Gs1;
         element_string(p, rest, year);
-    } else if data.starts_with("http://") || data.starts_with("https://") {
+    } else if digital_link::scheme_len(data).is_some() {
         let mut dl = p.clone();
-        if digital_link::digital_link(&mut dl, data, year) {
+        if digital_link::digital_link(&mut dl, data, year, lenient_digital_link) {
             *p = dl;
             p.kind = DataKind::DigitalLink;
         }
@@ -530,17 +557,7 @@ fn hri_pairs(hri: &str) -> Option<Vec<(&str, &str)>> {
 /// each variable-length value but the last. Purely structural: the values are kept as they are
 /// (validation is `parse`'s job). None when the text is not `(digits)value` pairs.
 pub fn hri_to_element_string(hri: &str) -> Option<String> {
-    let pairs = hri_pairs(hri)?;
-    let mut out = String::new();
-    let last = pairs.len() - 1;
-    for (i, (ai, value)) in pairs.iter().enumerate() {
-        out.push_str(ai);
-        out.push_str(value);
-        if i < last && !dictionary().get(ai).is_some_and(|e| e.fixed) {
-            out.push(GS);
-        }
-    }
-    Some(out)
+    hri_pairs(hri).map(|pairs| format::element_string(&pairs))
 }
 
 #[cfg(test)]
