@@ -513,7 +513,7 @@ mod tests {
             "twice in the Digital Link query",
         );
         refused(
-            &format!("https://example.com/00/106141412345678908?00=106141412345678908"),
+            "https://example.com/00/106141412345678908?00=106141412345678908",
             "in the Digital Link path and again in its query",
         );
     }
