@@ -218,6 +218,10 @@ pub enum Command {
         /// Output: json (one object per line) or table (tab-separated kind, ok, AIs, errors).
         #[arg(long, value_enum, default_value = "json")]
         format: TextFormat,
+        /// Accept the old Digital Link forms of real labels (`/gtin/`, a GTIN-13), with a
+        /// warning each, as the workflows do; by default a Digital Link must follow the standard.
+        #[arg(long)]
+        lenient: bool,
     },
     /// Test support: post movements in a loop, printing each committed id (used by the crash test).
     #[command(hide = true)]

@@ -171,7 +171,7 @@ pub fn run(cli: Cli) -> Result<()> {
             format,
             images,
         } => scan_cli::decode(formats.as_deref(), format.into(), &images),
-        Command::Parse { format } => scan_cli::parse(format.into()),
+        Command::Parse { format, lenient } => scan_cli::parse(format.into(), lenient),
         Command::Camera {
             formats,
             index,

@@ -23,12 +23,23 @@ fn gs1_json(s: &Symbol) -> serde_json::Value {
 }
 
 fn parsed_json(p: &gs1::Parsed) -> serde_json::Value {
-    json!({
+    let mut v = json!({
         "kind": p.kind,
         "ok": p.ok(),
         "ais": p.ais,
         "errors": p.errors,
-    })
+    });
+    with_warnings(&mut v, p);
+    v
+}
+
+/// `warnings` (what a lenient parse let through) when there are any.
+fn with_warnings(v: &mut serde_json::Value, p: &gs1::Parsed) {
+    if !p.warnings.is_empty() {
+        v.as_object_mut()
+            .expect("a JSON object")
+            .insert("warnings".into(), json!(p.warnings));
+    }
 }
 
 pub fn decode(formats: Option<&str>, out: Output, images: &[PathBuf]) -> Result<()> {
@@ -99,14 +110,18 @@ pub fn decode(formats: Option<&str>, out: Output, images: &[PathBuf]) -> Result<
     Ok(())
 }
 
-pub fn parse(out: Output) -> Result<()> {
+pub fn parse(out: Output, lenient: bool) -> Result<()> {
+    let options = gs1::ParseOptions {
+        lenient_digital_link: lenient,
+        ..gs1::ParseOptions::default()
+    };
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let mut w = stdout.lock();
     for line in stdin.lock().lines() {
         let line = line?;
         let input = line.trim_end_matches('\r');
-        let p = gs1::parse(input);
+        let p = gs1::parse_with(input, &options);
         match out {
             Output::Json => {
                 let mut v = parsed_json(&p);
@@ -114,9 +129,10 @@ pub fn parse(out: Output) -> Result<()> {
                     .expect("parsed_json builds an object")
                     .insert("input".into(), json!(input));
                 // Keys in the documented order.
-                let ordered = json!({
+                let mut ordered = json!({
                     "input": input, "ok": v["ok"], "kind": v["kind"], "ais": v["ais"], "errors": v["errors"],
                 });
+                with_warnings(&mut ordered, &p);
                 writeln!(w, "{}", serde_json::to_string(&ordered)?)?;
             }
             _ => {
@@ -130,6 +146,7 @@ pub fn parse(out: Output) -> Result<()> {
                     p.errors
                         .iter()
                         .map(|e| format!("\t{:?}: {}", e.kind, e.message))
+                        .chain(p.warnings.iter().map(|w| format!("\twarning: {w}")))
                         .collect::<String>()
                 )?;
             }

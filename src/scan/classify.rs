@@ -44,7 +44,8 @@ pub struct ItemScan {
     pub best_before: Option<NaiveDate>,
     pub production_date: Option<NaiveDate>,
     pub serial: Option<String>,
-    /// Association problems of the label: usable, with a warning.
+    /// Old label forms (a `/gtin/` Digital Link, a short GTIN) and association problems of the
+    /// label: usable, with a warning.
     pub warnings: Vec<String>,
 }
 
@@ -80,11 +81,17 @@ pub struct UnknownGtin {
 }
 
 fn item_scan(p: &gs1::Parsed, catalog: &dyn Catalog) -> Result<ItemScan, UnknownGtin> {
+    // An old label form the lenient parse let through, then association problems.
     let warnings: Vec<String> = p
-        .errors
+        .warnings
         .iter()
-        .filter(|e| e.kind == ErrorKind::Association)
-        .map(|e| e.message.clone())
+        .cloned()
+        .chain(
+            p.errors
+                .iter()
+                .filter(|e| e.kind == ErrorKind::Association)
+                .map(|e| e.message.clone()),
+        )
         .collect();
     let mut scan = ItemScan {
         pack_qty: 1,
@@ -139,8 +146,13 @@ fn plain(text: &str, catalog: &dyn Catalog, reason: Option<String>) -> Meaning {
 }
 
 /// What a scan means. Locations win over documents, documents over SKUs, when a code is several.
+/// Digital Link is read leniently: a legacy form found on a real label is taken, with a warning.
 pub fn classify(scan: &ScanEvent, catalog: &dyn Catalog) -> Meaning {
-    let p = gs1::parse(&scan.transmitted());
+    let options = gs1::ParseOptions {
+        lenient_digital_link: true,
+        ..gs1::ParseOptions::default()
+    };
+    let p = gs1::parse_with(&scan.transmitted(), &options);
     match p.kind {
         DataKind::Plain => plain(&scan.text, catalog, None),
         // A bare number: a GTIN when the item list knows it, else maybe a location or a SKU.

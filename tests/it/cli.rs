@@ -768,3 +768,34 @@ fn the_overview_suggests_the_database_s_own_items() {
         "{out}"
     );
 }
+
+#[test]
+fn parse_is_strict_unless_lenient() {
+    let d = Dir::new();
+    let scans = d.file("scans.txt", "https://example.com/gtin/9506000134352\n");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(bin())
+            .args(args)
+            .stdin(std::fs::File::open(&scans).unwrap())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        json(String::from_utf8(out.stdout).unwrap().trim())
+    };
+    let strict = run(&["parse"]);
+    assert_eq!(strict["kind"], "digital_link");
+    assert_eq!(strict["ok"], false);
+    assert_eq!(strict["errors"][0]["kind"], "syntax");
+    assert!(strict.get("warnings").is_none(), "{strict}");
+    let lenient = run(&["parse", "--lenient"]);
+    assert_eq!(lenient["ok"], true, "{lenient}");
+    assert_eq!(
+        lenient["ais"],
+        serde_json::json!([["01", "09506000134352"]])
+    );
+    assert_eq!(
+        lenient["warnings"].as_array().unwrap().len(),
+        2,
+        "{lenient}"
+    );
+}

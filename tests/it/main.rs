@@ -5,6 +5,7 @@ mod classify;
 mod cli;
 mod contract;
 mod crash;
+mod gs1_props;
 mod guard;
 mod harness;
 mod import;

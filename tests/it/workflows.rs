@@ -698,3 +698,37 @@ fn session_script_prints_one_json_object_per_event() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 2: unknown event 'frobnicate'"));
 }
+
+#[test]
+fn receive_takes_an_old_style_digital_link_and_says_so() {
+    // The retired /gtin/ and /lot/ names and a GTIN-13: refused by `parse`, taken on the floor.
+    let mut l = ledger();
+    let mut w = Receive::start(&l);
+    let o = drive(
+        &mut l,
+        &mut w,
+        &["scan https://example.com/gtin/9506000134352/lot/12345?17=261231"],
+    );
+    assert_eq!(feedbacks(&o), vec![N]);
+    assert!(
+        message(&o[0]).contains("old-style label")
+            && message(&o[0]).contains("'/gtin/'")
+            && message(&o[0]).contains("read as 09506000134352"),
+        "{}",
+        message(&o[0])
+    );
+    assert_eq!(w.view().prompt, "Type the quantity of PARA");
+    let o = drive(&mut l, &mut w, &["enter 10", "scan A1", "confirm"]);
+    assert_eq!(feedbacks(&o), vec![A, A, D]);
+    assert_eq!(qty_at(&l, "PARA", Some("12345"), "A1"), 10);
+
+    // The same label to the standard: no warning, the usual prompt.
+    let mut w = Receive::start(&l);
+    let o = drive(
+        &mut l,
+        &mut w,
+        &["scan https://example.com/01/09506000134352/10/12345?17=261231"],
+    );
+    assert_eq!(feedbacks(&o), vec![N]);
+    assert_eq!(message(&o[0]), "Type the quantity of PARA");
+}

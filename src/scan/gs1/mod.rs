@@ -5,6 +5,8 @@
 //! worker may still use the lot of a label that lacks its GTIN.
 
 pub mod dictionary;
+mod digital_link;
+pub mod format;
 pub mod linters;
 
 use chrono::{Datelike, NaiveDate};
@@ -53,6 +55,8 @@ pub struct Parsed {
     pub errors: Vec<Gs1Error>,
     /// The AIM symbology identifier that came with the data, if any (`]C1`, `]d2`, ...).
     pub symbology_id: Option<String>,
+    /// What a lenient parse let through (an old Digital Link form), in words for the worker.
+    pub warnings: Vec<String>,
 }
 
 impl Parsed {
@@ -162,19 +166,43 @@ pub fn split_aim(data: &str) -> (Option<&str>, &str) {
     }
 }
 
-/// Parses a scan, whatever form it came in.
+/// How a scan is read. The default is the standard, strictly.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// Accept the old Digital Link forms found on real labels (`/gtin/` and the other retired
+    /// path names, a GTIN-8/12/13 without its leading zeros), each with a warning in
+    /// [`Parsed::warnings`]. For the workflows on the floor; `lotkeeper parse` stays strict.
+    pub lenient_digital_link: bool,
+    /// The year two-digit GS1 years are read against; None for this year.
+    pub year: Option<i32>,
+}
+
+/// Parses a scan, whatever form it came in, strictly.
 pub fn parse(input: &str) -> Parsed {
-    parse_with_year(input, this_year())
+    parse_with(input, &ParseOptions::default())
 }
 
 /// As [`parse`], with the year that two-digit GS1 years are read against.
 pub fn parse_with_year(input: &str, year: i32) -> Parsed {
+    parse_with(
+        input,
+        &ParseOptions {
+            year: Some(year),
+            ..ParseOptions::default()
+        },
+    )
+}
+
+/// As [`parse`], with options.
+pub fn parse_with(input: &str, options: &ParseOptions) -> Parsed {
+    let year = options.year.unwrap_or_else(this_year);
     let (aim, data) = split_aim(input);
     let mut p = Parsed {
         kind: DataKind::Plain,
         ais: vec![],
         errors: vec![],
         symbology_id: aim.map(String::from),
+        warnings: vec![],
     };
     match aim {
         Some(id) if GS1_AIM.contains(&id) => {
@@ -184,7 +212,7 @@ pub fn parse_with_year(input: &str, year: i32) -> Parsed {
             element_string(&mut p, data.trim_start_matches(GS), year);
         }
         Some(id) if id.starts_with("]E") => ean_upc(&mut p, id, data, year),
-        _ => plain(&mut p, data, year),
+        _ => plain(&mut p, data, year, options.lenient_digital_link),
     }
     if p.kind != DataKind::Plain && !p.has_syntax_errors() {
         associations(&mut p);
@@ -245,16 +273,16 @@ fn ean_upc(p: &mut Parsed, id: &str, data: &str, year: i32) {
 /// Data that came without a GS1 AIM identifier: bracketed, FNC1-first, a URI, a GTIN, or plain.
 /// Anything that starts with '(' is bracketed GS1 data (as for GS1's syntax engine), so broken
 /// bracketed input is a syntax error, never plain text.
-fn plain(p: &mut Parsed, data: &str, year: i32) {
+fn plain(p: &mut Parsed, data: &str, year: i32, lenient_digital_link: bool) {
     if data.starts_with('(') {
         p.kind = DataKind::Gs1;
         bracketed(p, data, year);
     } else if let Some(rest) = data.strip_prefix(GS) {
         p.kind = DataKind::Gs1;
         element_string(p, rest, year);
-    } else if data.starts_with("http://") || data.starts_with("https://") {
+    } else if digital_link::scheme_len(data).is_some() {
         let mut dl = p.clone();
-        if digital_link(&mut dl, data, year) {
+        if digital_link::digital_link(&mut dl, data, year, lenient_digital_link) {
             *p = dl;
             p.kind = DataKind::DigitalLink;
         }
@@ -393,115 +421,6 @@ fn bracketed(p: &mut Parsed, data: &str, year: i32) {
         add(p, ai, entry, &value, year);
         rest = &body[end..];
     }
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-/// A Digital Link URI on any domain. Returns false when the URI holds no GS1 primary key (then it
-/// is plain data, not an error).
-fn digital_link(p: &mut Parsed, uri: &str, year: i32) -> bool {
-    let after_scheme = uri.split_once("://").map_or(uri, |(_, r)| r);
-    let without_fragment = after_scheme.split('#').next().unwrap_or("");
-    let (host_path, query) = match without_fragment.split_once('?') {
-        Some((a, q)) => (a, q),
-        None => (without_fragment, ""),
-    };
-    let segments: Vec<&str> = host_path
-        .split('/')
-        .skip(1)
-        .filter(|s| !s.is_empty())
-        .collect();
-    let Some(start) = segments.iter().enumerate().position(|(i, s)| {
-        i + 1 < segments.len() && dictionary().get(s).is_some_and(|e| e.dl_key.is_some())
-    }) else {
-        return false;
-    };
-    let pairs = &segments[start..];
-    if pairs.len() % 2 != 0 {
-        p.syntax(format!(
-            "the Digital Link path ends with an AI and no value: /{}",
-            pairs.join("/")
-        ));
-        return true;
-    }
-    let key = pairs[0];
-    let mut qualifiers = Vec::new();
-    for pair in pairs.chunks(2) {
-        let (ai, raw) = (pair[0], pair[1]);
-        let Some(entry) = dictionary().get(ai) else {
-            p.syntax(format!(
-                "({ai}) in the Digital Link path is not a GS1 Application Identifier"
-            ));
-            return true;
-        };
-        let Some(mut value) = percent_decode(raw) else {
-            p.syntax(format!("the value of ({ai}) has a bad %-escape"));
-            return true;
-        };
-        if ai == "01" && [8, 12, 13].contains(&value.len()) {
-            value = format!("{value:0>14}");
-        }
-        if ai != key {
-            qualifiers.push(ai.to_string());
-        }
-        add(p, ai, entry, &value, year);
-    }
-    if let Some(sequences) = dictionary().get(key).and_then(|e| e.dl_key.as_ref()) {
-        let fits = sequences.iter().any(|seq| {
-            let mut pos = 0;
-            qualifiers
-                .iter()
-                .all(|q| match seq[pos..].iter().position(|s| s == q) {
-                    Some(i) => {
-                        pos += i + 1;
-                        true
-                    }
-                    None => false,
-                })
-        });
-        if !fits {
-            p.syntax(format!(
-                "the Digital Link qualifiers after ({key}) are not allowed in this order: {}",
-                qualifiers.join(", ")
-            ));
-        }
-    }
-    for param in query.split('&').filter(|s| !s.is_empty()) {
-        let (k, v) = param.split_once('=').unwrap_or((param, ""));
-        if !k.bytes().all(|b| b.is_ascii_digit()) {
-            continue; // linkType and other non-AI attributes
-        }
-        let Some(entry) = dictionary().get(k) else {
-            p.syntax(format!(
-                "({k}) in the Digital Link query is not a GS1 Application Identifier"
-            ));
-            continue;
-        };
-        if !entry.dl_attribute {
-            p.syntax(format!("({k}) may not be a Digital Link query attribute"));
-            continue;
-        }
-        match percent_decode(&v.replace('+', " ")) {
-            Some(value) => add(p, k, entry, &value, year),
-            None => p.syntax(format!("the value of ({k}) has a bad %-escape")),
-        }
-    }
-    true
 }
 
 /// Validates one AI's value against its components and linters, then records it. An AI may
@@ -717,17 +636,7 @@ fn hri_pairs(hri: &str) -> Option<Vec<(&str, &str)>> {
 /// each variable-length value but the last. Purely structural: the values are kept as they are
 /// (validation is `parse`'s job). None when the text is not `(digits)value` pairs.
 pub fn hri_to_element_string(hri: &str) -> Option<String> {
-    let pairs = hri_pairs(hri)?;
-    let mut out = String::new();
-    let last = pairs.len() - 1;
-    for (i, (ai, value)) in pairs.iter().enumerate() {
-        out.push_str(ai);
-        out.push_str(value);
-        if i < last && !dictionary().get(ai).is_some_and(|e| e.fixed) {
-            out.push(GS);
-        }
-    }
-    Some(out)
+    hri_pairs(hri).map(|pairs| format::element_string(&pairs))
 }
 
 #[cfg(test)]

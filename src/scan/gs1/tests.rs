@@ -128,7 +128,7 @@ fn digital_link_on_any_domain() {
         ais(&p),
         vec![("01", "09506000134352"), ("10", "ABC"), ("17", "201225")]
     );
-    let q = parse26("https://id.shop.example/some/prefix/01/9506000134352/10/A%2FB/21/S1?linkType=gs1:pip&3103=000750");
+    let q = parse26("https://id.shop.example/some/prefix/01/09506000134352/10/A%2FB/21/S1?linkType=gs1:pip&3103=000750");
     assert!(q.ok(), "{:?}", q.errors);
     assert_eq!(q.gtin(), Some("09506000134352"));
     assert_eq!(q.lot(), Some("A/B"));
