@@ -3,22 +3,64 @@
 //!
 //! Comparison rules, as zxing-cpp's blackbox tests apply them: each image `NAME.ext` has its
 //! expected payload in `NAME.txt` (text) or `NAME.bin` (bytes); the reader is restricted to the
-//! folder's format; an image is *correct* when a decoded symbol's text equals the expected payload,
-//! *wrong* when symbols were found but none matches, *not found* otherwise. `falsepositives-*`
-//! images hold no barcode: any symbol found there (with every format on) is a false read.
+//! folder's format (*the symbology given*, as the workflows decode); an image is *correct* when a
+//! decoded symbol's text equals the expected payload, *wrong* when symbols were found but none
+//! matches, *not found* otherwise. `falsepositives-*` images hold no barcode: any symbol found
+//! there (with the warehouse formats when a symbology is given, with every format in the second
+//! pass) is a false read.
 //!
-//! `cargo bench --bench decode` prints a table; `-- --json` prints JSON; `-- --verbose` lists every
-//! wrong and missed image; `-- --baseline` also runs rxing as it comes (its helper, default hints)
-//! on the same images for the speed comparison.
+//! Runs:
+//! - `cargo bench --bench decode`: our decoder, per format: correct / wrong / not found, median and
+//!   p95 ms per image; false reads; a second pass over the same images with every format on
+//!   ([`Format::ALL`], all 13 we read); empty camera frames (fast effort); and a 12,000 x 12,000
+//!   blank image against the 3 s still budget, with the reason the decoder stopped.
+//! - `-- --baseline`: in the same run, rxing as it comes (its helper, default hints with
+//!   TRY_HARDER, the same formats) and zxing-cpp through its Python package (3.1.1, driven by
+//!   `benches/zxing_baseline.py`, which gets the very luma we decode and times only
+//!   `read_barcode` with the symbology given and `read_barcodes` with the same 13 formats). The
+//!   ratios are our median over zxing-cpp's, both ways. Without Python or the package, the bench
+//!   says so and prints ours and rxing's. `PYTHON=...` picks the interpreter (default `python3`).
+//! - `-- --json`: the same as JSON; `-- --verbose`: every wrong, missed and false read of ours.
 
 use lotkeeper::scan::{image_input, Decoder, Effort, Format, LumaFrame, RxingDecoder};
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
-fn folder_format(name: &str) -> Option<Vec<Format>> {
+/// zxing-cpp's name for each of our formats (QR Code without Micro QR and rMQR, which ours does
+/// not read; DataBar split as rxing splits it).
+fn zxing_name(f: Format) -> &'static str {
+    match f {
+        Format::QrCode => "QRCodeModel1,QRCodeModel2",
+        Format::DataMatrix => "DataMatrix",
+        Format::Code128 => "Code128",
+        Format::Ean13 => "EAN13",
+        Format::Ean8 => "EAN8",
+        Format::UpcA => "UPCA",
+        Format::UpcE => "UPCE",
+        Format::Itf => "ITF",
+        Format::Code39 => "Code39",
+        Format::Pdf417 => "PDF417",
+        Format::Aztec => "Aztec",
+        Format::Rss14 => "DataBarOmni,DataBarStk,DataBarStkOmni",
+        Format::RssExpanded => "DataBarExp,DataBarExpStk",
+    }
+}
+
+fn zxing_names(formats: &[Format]) -> String {
+    formats
+        .iter()
+        .map(|f| zxing_name(*f))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The formats a sample folder holds, ours and zxing-cpp's.
+fn folder_format(name: &str) -> Option<(Vec<Format>, String)> {
     let base = name.rsplit_once('-').map_or(name, |(b, _)| b);
-    Some(match base {
+    let ours = match base {
         "aztec" => vec![Format::Aztec],
         "code128" => vec![Format::Code128],
         "code39" => vec![Format::Code39],
@@ -33,26 +75,98 @@ fn folder_format(name: &str) -> Option<Vec<Format>> {
         "upca" => vec![Format::UpcA],
         "upce" => vec![Format::UpcE],
         // DataBar Limited: no reader for it in rxing; counted, with the formats it could be.
-        "databarltd" => vec![Format::Rss14],
+        // zxing-cpp has one and is given it.
+        "databarltd" => return Some((vec![Format::Rss14], "DataBarLtd".into())),
         _ => return None,
-    })
+    };
+    let zx = zxing_names(&ours);
+    Some((ours, zx))
 }
 
-fn percentile(v: &mut [f64], p: f64) -> f64 {
+fn percentile(v: &[f64], p: f64) -> f64 {
     if v.is_empty() {
         return 0.0;
     }
+    let mut v = v.to_vec();
     v.sort_by(|a, b| a.total_cmp(b));
     v[((v.len() as f64 - 1.0) * p).round() as usize]
 }
 
-#[derive(Default)]
+/// One reader's counts over a set of images.
+#[derive(Default, Clone)]
 struct Stats {
     images: usize,
     correct: usize,
     wrong: usize,
     not_found: usize,
+    /// Images of `falsepositives-*` where something was found.
+    false_reads: usize,
     ms: Vec<f64>,
+}
+
+impl Stats {
+    fn add(&mut self, o: &Stats) {
+        self.images += o.images;
+        self.correct += o.correct;
+        self.wrong += o.wrong;
+        self.not_found += o.not_found;
+        self.false_reads += o.false_reads;
+        self.ms.extend(&o.ms);
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({"images": self.images, "correct": self.correct, "wrong": self.wrong,
+            "not_found": self.not_found, "false_reads": self.false_reads,
+            "median_ms": percentile(&self.ms, 0.5), "p95_ms": percentile(&self.ms, 0.95)})
+    }
+}
+
+/// Which comparison an image gets.
+#[derive(Clone, Copy, PartialEq)]
+enum Verdict {
+    Correct,
+    Wrong,
+    NotFound,
+}
+
+/// One sample image, loaded once for every reader.
+struct Case {
+    /// The format row it counts in; `None` for a barcode-free photo.
+    key: Option<String>,
+    path: PathBuf,
+    want: Vec<u8>,
+    formats: Vec<Format>,
+    zx_formats: String,
+    luma: image_input::LumaImage,
+}
+
+impl Case {
+    /// Counts one reader's result on this image into `stats`; returns what it counted.
+    fn count(&self, stats: &mut Stats, ms: f64, texts: &[Renderings]) -> Verdict {
+        stats.images += 1;
+        stats.ms.push(ms);
+        if self.key.is_none() {
+            if !texts.is_empty() {
+                stats.false_reads += 1;
+                return Verdict::Wrong;
+            }
+            return Verdict::NotFound;
+        }
+        // A symbol matches when any of its renderings is the expected payload.
+        if texts
+            .iter()
+            .any(|alts| alts.iter().any(|t| *t == self.want))
+        {
+            stats.correct += 1;
+            Verdict::Correct
+        } else if texts.is_empty() {
+            stats.not_found += 1;
+            Verdict::NotFound
+        } else {
+            stats.wrong += 1;
+            Verdict::Wrong
+        }
+    }
 }
 
 fn images(dir: &Path) -> Vec<PathBuf> {
@@ -74,12 +188,169 @@ fn expected(img: &Path) -> Option<Vec<u8>> {
         .ok()
 }
 
-/// The payload as bytes: Latin-1 where every char fits (binary payloads), else UTF-8.
-fn bytes_of(text: &str) -> Vec<u8> {
+/// A text's renderings as bytes: Latin-1 where every char fits (binary payloads), and UTF-8.
+fn renderings(text: &str) -> Renderings {
+    let mut v = vec![text.as_bytes().to_vec()];
     if text.chars().all(|c| (c as u32) < 256) {
-        text.chars().map(|c| c as u8).collect()
-    } else {
-        text.as_bytes().to_vec()
+        v.push(text.chars().map(|c| c as u8).collect());
+    }
+    v
+}
+
+/// Per format (and in total) for one reader.
+type Table = BTreeMap<String, Stats>;
+
+fn total(t: &Table) -> Stats {
+    t.values().fold(Stats::default(), |mut a, s| {
+        a.add(s);
+        a
+    })
+}
+
+/// One symbol's text in each rendering a comparison may match.
+type Renderings = Vec<Vec<u8>>;
+/// One image's time in ms and the symbols found.
+type Timed = (f64, Vec<Renderings>);
+
+/// zxing-cpp's results: per image (in `cases` order), the time and each symbol's renderings;
+/// first with the symbology given, then with every format.
+struct ZxingRun {
+    version: String,
+    given: Vec<Timed>,
+    all: Vec<Timed>,
+}
+
+/// Runs `benches/zxing_baseline.py` over every case; `Err` says why zxing-cpp could not run.
+fn run_zxing(cases: &[Case]) -> Result<ZxingRun, String> {
+    let raw = Path::new(env!("CARGO_TARGET_TMPDIR")).join("decode-bench-luma.raw");
+    let mut buf = Vec::new();
+    let mut list = Vec::new();
+    for c in cases {
+        list.push(
+            serde_json::json!({"offset": buf.len(), "width": c.luma.width,
+            "height": c.luma.height, "formats": c.zx_formats}),
+        );
+        buf.extend_from_slice(&c.luma.data);
+    }
+    std::fs::write(&raw, &buf).map_err(|e| format!("cannot write {}: {e}", raw.display()))?;
+    let request = serde_json::json!({"luma": raw, "images": list,
+        "all_formats": zxing_names(&Format::ALL)});
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/zxing_baseline.py");
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let mut child = Command::new(&python)
+        .arg(&script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {python} ({e}); install Python 3 or set PYTHON"))?;
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(request.to_string().as_bytes())
+        .map_err(|e| format!("cannot talk to {}: {e}", script.display()))?;
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("{} did not finish: {e}", script.display()))?;
+    let _ = std::fs::remove_file(&raw);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|_| {
+        format!(
+            "{} failed: {}",
+            script.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )
+    })?;
+    if let Some(e) = v["error"].as_str() {
+        return Err(e.to_string());
+    }
+    let results = |key: &str| -> Result<Vec<Timed>, String> {
+        let list = v[key]
+            .as_array()
+            .filter(|a| a.len() == cases.len())
+            .ok_or_else(|| format!("{} answered without '{key}' per image", script.display()))?;
+        Ok(list
+            .iter()
+            .map(|r| {
+                let found = r["found"]
+                    .as_array()
+                    .map(|f| {
+                        f.iter()
+                            .map(|s| {
+                                let mut alts = renderings(s["text"].as_str().unwrap_or(""));
+                                alts.push(hex(s["bytes"].as_str().unwrap_or("")));
+                                alts
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (r["ms"].as_f64().unwrap_or(0.0), found)
+            })
+            .collect())
+    };
+    Ok(ZxingRun {
+        version: v["version"].as_str().unwrap_or("unknown").to_string(),
+        given: results("given")?,
+        all: results("all")?,
+    })
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len() / 2)
+        .filter_map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok())
+        .collect()
+}
+
+/// Loads every sample: format folders with expected payloads, then the barcode-free photos.
+fn load_cases(dirs: &[PathBuf]) -> Vec<Case> {
+    let mut cases = Vec::new();
+    for dir in dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let (key, formats, zx_formats) = if name.starts_with("falsepositives") {
+            (
+                None,
+                Format::WAREHOUSE.to_vec(),
+                zxing_names(Format::WAREHOUSE),
+            )
+        } else if let Some((formats, zx)) = folder_format(&name) {
+            let key = name
+                .rsplit_once('-')
+                .map_or(name.clone(), |(b, _)| b.to_string());
+            (Some(key), formats, zx)
+        } else {
+            continue;
+        };
+        for img in images(dir) {
+            let want = match (&key, expected(&img)) {
+                (None, _) => vec![],
+                (Some(_), Some(w)) => w,
+                (Some(_), None) => continue,
+            };
+            let luma = match image_input::load(&img) {
+                Ok(l) => l,
+                Err(e) => {
+                    eprintln!("cannot load {}: {e}", img.display());
+                    continue;
+                }
+            };
+            cases.push(Case {
+                key: key.clone(),
+                path: img,
+                want,
+                formats: formats.clone(),
+                zx_formats: zx_formats.clone(),
+                luma,
+            });
+        }
+    }
+    cases
+}
+
+/// Adds one image's outcome to its format row (or to the false-read row).
+fn tally(table: &mut Table, fp: &mut Stats, c: &Case, ms: f64, texts: &[Renderings]) -> Verdict {
+    match &c.key {
+        Some(k) => c.count(table.entry(k.clone()).or_default(), ms, texts),
+        None => c.count(fp, ms, texts),
     }
 }
 
@@ -88,7 +359,6 @@ fn main() {
     let json = args.iter().any(|a| a == "--json");
     let verbose = args.iter().any(|a| a == "--verbose");
     let baseline = args.iter().any(|a| a == "--baseline");
-    let (mut base_ms, mut base_correct) = (Vec::<f64>::new(), 0usize);
     let root =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata/barcodes/zxing-cpp-samples");
     if !root.is_dir() {
@@ -104,106 +374,220 @@ fn main() {
         .filter(|p| p.is_dir())
         .collect();
     dirs.sort();
+    let cases = load_cases(&dirs);
+
+    // Ours, the symbology given.
     let mut decoder = RxingDecoder::new(Effort::Thorough);
-    let mut per_format: BTreeMap<String, Stats> = BTreeMap::new();
-    let mut fp = Stats::default();
-    let mut fp_reads = 0usize;
-    for dir in &dirs {
-        let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        if name.starts_with("falsepositives") {
-            for img in images(dir) {
-                let Ok(luma) = image_input::load(&img) else {
-                    continue;
-                };
-                let t = Instant::now();
-                let found = decoder.decode(&luma.frame(), Format::WAREHOUSE);
-                fp.ms.push(t.elapsed().as_secs_f64() * 1e3);
-                fp.images += 1;
-                if !found.is_empty() {
-                    fp_reads += 1;
-                    if verbose {
-                        eprintln!(
-                            "FALSE READ {}: {:?}",
-                            img.display(),
-                            found
-                                .iter()
-                                .map(|s| (s.format, &s.text))
-                                .collect::<Vec<_>>()
-                        );
-                    }
-                }
-            }
-            continue;
-        }
-        let Some(formats) = folder_format(&name) else {
-            continue;
-        };
-        let key = name
-            .rsplit_once('-')
-            .map_or(name.clone(), |(b, _)| b.to_string());
-        for img in images(dir) {
-            let Some(want) = expected(&img) else { continue };
-            let stats = per_format.entry(key.clone()).or_default();
-            stats.images += 1;
-            let Ok(luma) = image_input::load(&img) else {
-                stats.not_found += 1;
-                continue;
-            };
-            if baseline {
-                // rxing as it comes: its own helper, default hints (TRY_HARDER on), same formats.
-                let mut hints = rxing::DecodeHints {
-                    PossibleFormats: Some(
-                        formats
-                            .iter()
-                            .map(|f| {
-                                f.name()
-                                    .parse::<rxing::BarcodeFormat>()
-                                    .expect("rxing names")
-                            })
-                            .collect(),
-                    ),
-                    ..Default::default()
-                };
-                let t = Instant::now();
-                let res = rxing::helpers::detect_multiple_in_luma_with_hints(
-                    luma.data.clone(),
-                    luma.width,
-                    luma.height,
-                    &mut hints,
-                );
-                base_ms.push(t.elapsed().as_secs_f64() * 1e3);
-                if res.is_ok_and(|r| r.iter().any(|x| bytes_of(x.getText()) == want)) {
-                    base_correct += 1;
-                }
-            }
-            let t = Instant::now();
-            let found = decoder.decode(&luma.frame(), &formats);
-            stats.ms.push(t.elapsed().as_secs_f64() * 1e3);
-            if found
-                .iter()
-                .any(|s| bytes_of(&s.text) == want || s.text.as_bytes() == want)
-            {
-                stats.correct += 1;
-            } else if found.is_empty() {
-                stats.not_found += 1;
-                if verbose {
-                    eprintln!("NOT FOUND {}", img.display());
-                }
-            } else {
-                stats.wrong += 1;
-                if verbose {
-                    eprintln!(
-                        "WRONG {}: got {:?} want {:?}",
-                        img.display(),
-                        found.iter().map(|s| &s.text).collect::<Vec<_>>(),
-                        String::from_utf8_lossy(&want)
-                    );
-                }
+    let (mut ours, mut ours_fp) = (Table::new(), Stats::default());
+    for c in &cases {
+        let t = Instant::now();
+        let found = decoder.decode(&c.luma.frame(), &c.formats);
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        let texts: Vec<_> = found.iter().map(|s| renderings(&s.text)).collect();
+        let v = tally(&mut ours, &mut ours_fp, c, ms, &texts);
+        if verbose && v != Verdict::Correct {
+            let got: Vec<_> = found.iter().map(|s| (s.format, &s.text)).collect();
+            match (v, c.key.is_some()) {
+                (Verdict::NotFound, true) => eprintln!("NOT FOUND {}", c.path.display()),
+                (Verdict::Wrong, true) => eprintln!(
+                    "WRONG {}: got {got:?} want {:?}",
+                    c.path.display(),
+                    String::from_utf8_lossy(&c.want)
+                ),
+                (Verdict::Wrong, false) => eprintln!("FALSE READ {}: {got:?}", c.path.display()),
+                _ => {}
             }
         }
     }
+    // Ours, every format on.
+    let (mut ours_all, mut ours_all_fp) = (Table::new(), Stats::default());
+    for c in &cases {
+        let t = Instant::now();
+        let found = decoder.decode(&c.luma.frame(), &Format::ALL);
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        let texts: Vec<_> = found.iter().map(|s| renderings(&s.text)).collect();
+        tally(&mut ours_all, &mut ours_all_fp, c, ms, &texts);
+    }
 
-    // Camera frames with no symbol: a barcode-free photo resized to the preview size.
+    // rxing as it comes: its own helper, default hints (TRY_HARDER on), same formats.
+    let (mut rx, mut rx_fp) = (Table::new(), Stats::default());
+    // zxing-cpp through its Python package.
+    let (mut zx, mut zx_fp, mut zx_all, mut zx_all_fp) = Default::default();
+    let mut zx_status: Option<Result<String, String>> = None;
+    if baseline {
+        for c in &cases {
+            let mut hints = rxing::DecodeHints {
+                PossibleFormats: Some(
+                    c.formats
+                        .iter()
+                        .map(|f| {
+                            f.name()
+                                .parse::<rxing::BarcodeFormat>()
+                                .expect("rxing names")
+                        })
+                        .collect(),
+                ),
+                ..Default::default()
+            };
+            let t = Instant::now();
+            let res = rxing::helpers::detect_multiple_in_luma_with_hints(
+                c.luma.data.clone(),
+                c.luma.width,
+                c.luma.height,
+                &mut hints,
+            );
+            let ms = t.elapsed().as_secs_f64() * 1e3;
+            let texts: Vec<_> = res
+                .map(|r| r.iter().map(|x| renderings(x.getText())).collect())
+                .unwrap_or_default();
+            tally(&mut rx, &mut rx_fp, c, ms, &texts);
+        }
+        zx_status = Some(match run_zxing(&cases) {
+            Ok(run) => {
+                for (c, (ms, texts)) in cases.iter().zip(&run.given) {
+                    tally(&mut zx, &mut zx_fp, c, *ms, texts);
+                }
+                for (c, (ms, texts)) in cases.iter().zip(&run.all) {
+                    tally(&mut zx_all, &mut zx_all_fp, c, *ms, texts);
+                }
+                Ok(run.version)
+            }
+            Err(e) => Err(e),
+        });
+    }
+    let zx_ok = matches!(zx_status, Some(Ok(_)));
+
+    let (frame_ms, blank) = camera_and_blank(&dirs);
+
+    let med = |t: &Table| percentile(&total(t).ms, 0.5);
+    let ratio_given = zx_ok.then(|| med(&ours) / med(&zx));
+    let ratio_all = zx_ok.then(|| med(&ours_all) / med(&zx_all));
+    if json {
+        let rows = |t: &Table, fp: &Stats| {
+            let mut formats: serde_json::Map<String, serde_json::Value> =
+                t.iter().map(|(k, s)| (k.clone(), s.json())).collect();
+            formats.insert("TOTAL".into(), total(t).json());
+            serde_json::json!({"formats": formats, "false_positives": fp.json()})
+        };
+        let zx_json = match &zx_status {
+            Some(Ok(version)) => serde_json::json!({"version": version,
+                "symbology_given": rows(&zx, &zx_fp), "every_format": rows(&zx_all, &zx_all_fp)}),
+            Some(Err(e)) => serde_json::json!({"unavailable": e}),
+            None => serde_json::Value::Null,
+        };
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "every_format_set": Format::ALL.map(Format::name),
+                "ours": {"symbology_given": rows(&ours, &ours_fp), "every_format": rows(&ours_all, &ours_all_fp)},
+                "rxing_as_it_comes": if baseline { rows(&rx, &rx_fp) } else { serde_json::Value::Null },
+                "zxing_cpp": zx_json,
+                "ratio_median_ours_over_zxing_cpp": {"symbology_given": ratio_given, "every_format": ratio_all},
+                "empty_camera_frame_median_ms": frame_ms,
+                "blank_12000x12000": blank,
+            }))
+            .unwrap()
+        );
+        return;
+    }
+
+    let mut readers: Vec<(&str, &Table, &Stats)> = vec![("ours", &ours, &ours_fp)];
+    if baseline {
+        readers.push(("rxing", &rx, &rx_fp));
+    }
+    if zx_ok {
+        readers.push(("zxing-cpp", &zx, &zx_fp));
+    }
+    println!("symbology given (per format: correct / wrong / not found, median ms per image)");
+    print!("{:<20} {:>6}", "format", "images");
+    for (name, _, _) in &readers {
+        print!(
+            " | {:>9} {:>3} {:>3} {:>3} {:>6}",
+            name, "ok", "wr", "nf", "ms"
+        );
+    }
+    println!();
+    let total_key = "TOTAL".to_string();
+    let mut keys: Vec<&String> = ours.keys().collect();
+    keys.push(&total_key);
+    for k in keys {
+        let row = |t: &Table| {
+            if *k == total_key {
+                total(t)
+            } else {
+                t.get(k).cloned().unwrap_or_default()
+            }
+        };
+        print!("{:<20} {:>6}", k, row(&ours).images);
+        for (_, t, _) in &readers {
+            let s = row(t);
+            print!(
+                " | {:>9} {:>3} {:>3} {:>3} {:>6.3}",
+                "",
+                s.correct,
+                s.wrong,
+                s.not_found,
+                percentile(&s.ms, 0.5)
+            );
+        }
+        println!();
+    }
+    let o = total(&ours);
+    println!(
+        "ours: {:.1}% correct, p95 {:.1} ms",
+        100.0 * o.correct as f64 / o.images.max(1) as f64,
+        percentile(&o.ms, 0.95)
+    );
+    for (name, _, fp) in &readers {
+        println!(
+            "barcode-free photos, {name}: {} images, {} false reads, median {:.3} ms",
+            fp.images,
+            fp.false_reads,
+            percentile(&fp.ms, 0.5)
+        );
+    }
+    let all = total(&ours_all);
+    println!(
+        "every format ({} formats: {}): ours {} correct, {} wrong, median {:.3} ms, {} false reads",
+        Format::ALL.len(),
+        Format::ALL.map(Format::name).join(","),
+        all.correct,
+        all.wrong,
+        percentile(&all.ms, 0.5),
+        ours_all_fp.false_reads
+    );
+    match &zx_status {
+        Some(Ok(version)) => {
+            let z = total(&zx_all);
+            println!(
+                "every format: zxing-cpp {version} read_barcodes {} correct, {} wrong, median {:.3} ms, {} false reads",
+                z.correct,
+                z.wrong,
+                percentile(&z.ms, 0.5),
+                zx_all_fp.false_reads
+            );
+            println!(
+                "ratio ours / zxing-cpp (median per image): symbology given {:.2}, every format {:.2}",
+                ratio_given.unwrap_or(f64::NAN),
+                ratio_all.unwrap_or(f64::NAN)
+            );
+        }
+        Some(Err(e)) => println!("zxing-cpp baseline unavailable: {e}"),
+        None => {}
+    }
+    for (k, v) in &frame_ms {
+        println!("empty camera frame {k} (warehouse formats, fast effort): median {v:.1} ms");
+    }
+    println!(
+        "blank 12000x12000 (warehouse formats, thorough, 3 s budget): {:.0} ms, stopped: {}",
+        blank["ms"].as_f64().unwrap_or(0.0),
+        blank["stopped"].as_str().unwrap_or("?")
+    );
+}
+
+/// Camera frames with no symbol (a barcode-free photo resized to the preview size), and a huge
+/// blank still against the still budget.
+fn camera_and_blank(dirs: &[PathBuf]) -> (BTreeMap<String, f64>, serde_json::Value) {
     let mut fast = RxingDecoder::new(Effort::Fast);
     let photo = dirs
         .iter()
@@ -228,85 +612,17 @@ fn main() {
                 let _ = fast.decode(&frame, Format::WAREHOUSE);
                 ms.push(t.elapsed().as_secs_f64() * 1e3);
             }
-            frame_ms.insert(format!("{w}x{h}"), percentile(&mut ms, 0.5));
+            frame_ms.insert(format!("{w}x{h}"), percentile(&ms, 0.5));
         }
     }
-
-    let total = per_format.values().fold(Stats::default(), |mut a, s| {
-        a.images += s.images;
-        a.correct += s.correct;
-        a.wrong += s.wrong;
-        a.not_found += s.not_found;
-        a.ms.extend(&s.ms);
-        a
-    });
-    let mut all_ms = total.ms.clone();
-    if json {
-        let rows: Vec<_> = per_format
-            .iter_mut()
-            .map(|(k, s)| {
-                serde_json::json!({"format": k, "images": s.images, "correct": s.correct, "wrong": s.wrong,
-                    "not_found": s.not_found, "median_ms": percentile(&mut s.ms, 0.5), "p95_ms": percentile(&mut s.ms, 0.95)})
-            })
-            .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "formats": rows,
-                "total": {"images": total.images, "correct": total.correct, "wrong": total.wrong, "not_found": total.not_found,
-                          "median_ms": percentile(&mut all_ms, 0.5), "p95_ms": percentile(&mut all_ms, 0.95)},
-                "false_positives": {"images": fp.images, "false_reads": fp_reads, "median_ms": percentile(&mut fp.ms, 0.5)},
-                "empty_camera_frame_median_ms": frame_ms,
-                "rxing_baseline": if baseline { serde_json::json!({"correct": base_correct, "median_ms": percentile(&mut base_ms, 0.5)}) } else { serde_json::Value::Null },
-            }))
-            .unwrap()
-        );
-    } else {
-        println!(
-            "{:<20} {:>6} {:>7} {:>5} {:>9} {:>9} {:>9}",
-            "format", "images", "correct", "wrong", "not found", "median ms", "p95 ms"
-        );
-        for (k, s) in per_format.iter_mut() {
-            println!(
-                "{:<20} {:>6} {:>7} {:>5} {:>9} {:>9.1} {:>9.1}",
-                k,
-                s.images,
-                s.correct,
-                s.wrong,
-                s.not_found,
-                percentile(&mut s.ms, 0.5),
-                percentile(&mut s.ms, 0.95)
-            );
-        }
-        println!(
-            "{:<20} {:>6} {:>7} {:>5} {:>9} {:>9.1} {:>9.1}",
-            "TOTAL",
-            total.images,
-            total.correct,
-            total.wrong,
-            total.not_found,
-            percentile(&mut all_ms, 0.5),
-            percentile(&mut all_ms, 0.95)
-        );
-        println!(
-            "correct: {:.1}%",
-            100.0 * total.correct as f64 / total.images.max(1) as f64
-        );
-        println!(
-            "barcode-free photos: {} images, {} false reads, median {:.1} ms",
-            fp.images,
-            fp_reads,
-            percentile(&mut fp.ms, 0.5)
-        );
-        for (k, v) in &frame_ms {
-            println!("empty camera frame {k} (warehouse formats, fast effort): median {v:.1} ms");
-        }
-        if baseline {
-            println!(
-                "rxing as it comes (raw text, same comparison): {} correct, median {:.1} ms",
-                base_correct,
-                percentile(&mut base_ms, 0.5)
-            );
-        }
-    }
+    let side = 12_000u32;
+    let white = vec![255u8; (side * side) as usize];
+    let frame = LumaFrame::new(&white, side, side, side).unwrap();
+    let mut still = RxingDecoder::new(Effort::Thorough);
+    let t = Instant::now();
+    let report = still.decode_report(&frame, Format::WAREHOUSE);
+    let ms = t.elapsed().as_secs_f64() * 1e3;
+    let blank = serde_json::json!({"ms": ms, "budget_ms": still.budget.as_millis() as u64,
+        "stopped": format!("{:?}", report.stop), "symbols": report.symbols.len()});
+    (frame_ms, blank)
 }

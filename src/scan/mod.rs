@@ -19,7 +19,7 @@ pub mod worker;
 
 #[cfg(test)]
 pub(crate) use self::rxing::render_for_tests;
-pub use self::rxing::{render_symbol, Effort, EncodeError, RxingDecoder};
+pub use self::rxing::{render_symbol, Decoded, Effort, EncodeError, RxingDecoder, Stop};
 pub use event::{ScanEvent, ScanSource};
 pub use frame::{CameraError, FrameError, FrameSource, LumaFrame, Opener, PixelFormat, RawFrame};
 pub use symbol::{Decoder, Format, Point, Symbol};

@@ -45,6 +45,24 @@ pub struct RxingDecoder {
     pub budget: Duration,
 }
 
+/// Why a decode stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// A pass found something; the passes after it did not run.
+    Found,
+    /// Every pass of the plan ran and found nothing.
+    Exhausted,
+    /// The time budget was spent before the plan was: the passes left did not run.
+    Budget,
+}
+
+/// What one decode found, and why it stopped looking.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    pub symbols: Vec<Symbol>,
+    pub stop: Stop,
+}
+
 impl RxingDecoder {
     pub fn new(effort: Effort) -> RxingDecoder {
         RxingDecoder {
@@ -52,10 +70,11 @@ impl RxingDecoder {
             budget: passes::budget(effort),
         }
     }
-}
 
-impl Decoder for RxingDecoder {
-    fn decode(&mut self, frame: &LumaFrame, formats: &[Format]) -> Vec<Symbol> {
+    /// Decodes like [`Decoder::decode`] and says why it stopped (found, every pass tried, or out
+    /// of budget). A decode runs at most its budget plus one pass: the budget is checked before
+    /// each pass, and huge images are scaled down first so that no single pass runs long.
+    pub fn decode_report(&mut self, frame: &LumaFrame, formats: &[Format]) -> Decoded {
         guard::quiet_panics_in_decoder();
         let formats: Vec<Format> = if formats.is_empty() {
             Format::WAREHOUSE.to_vec()
@@ -64,7 +83,12 @@ impl Decoder for RxingDecoder {
         };
         let started = Instant::now();
         let packed = frame.packed();
-        let (mut luma, mut w, mut h) = (packed.into_owned(), frame.width, frame.height);
+        // Huge pictures are shrunk first; `scale` maps positions back.
+        let (mut luma, mut w, mut h, scale) = match shrink_huge(&packed, frame.width, frame.height)
+        {
+            Some((small, sw, sh, f)) => (small, sw, sh, f as f32),
+            None => (packed.into_owned(), frame.width, frame.height, 1.0),
+        };
         let (mut dx, mut dy) = (0.0, 0.0);
         // An image a few pixels thin has no second scan line to confirm a linear symbol on.
         let single_line = w.min(h) < THIN_SIDE;
@@ -77,8 +101,14 @@ impl Decoder for RxingDecoder {
         let passes = plan(self.effort, w, h, &formats);
         let mut seen = HashSet::new();
         let mut out = Vec::new();
+        let mut stop = Stop::Exhausted;
         for p in &passes {
-            if !out.is_empty() || started.elapsed() > self.budget {
+            if !out.is_empty() {
+                stop = Stop::Found;
+                break;
+            }
+            if started.elapsed() > self.budget {
+                stop = Stop::Budget;
                 break;
             }
             let transformed;
@@ -110,14 +140,125 @@ impl Decoder for RxingDecoder {
             for mut s in other.into_iter().chain(linear) {
                 for pt in &mut s.position {
                     let o = map_back(p.variant, w, h, *pt);
-                    pt.x = o.x - dx;
-                    pt.y = o.y - dy;
+                    pt.x = (o.x - dx) * scale;
+                    pt.y = (o.y - dy) * scale;
                 }
                 if formats.contains(&s.format) && seen.insert((s.format, s.text.clone())) {
                     out.push(s);
                 }
             }
         }
-        out
+        if !out.is_empty() {
+            stop = Stop::Found;
+        }
+        Decoded { symbols: out, stop }
+    }
+}
+
+impl Decoder for RxingDecoder {
+    fn decode(&mut self, frame: &LumaFrame, formats: &[Format]) -> Vec<Symbol> {
+        self.decode_report(frame, formats).symbols
+    }
+}
+
+/// Pictures above this many pixels are shrunk before decoding: the costliest pass (a turned,
+/// padded copy read with try-harder) then stays a fraction of the still budget. 16 Mpx is more
+/// than any handheld or phone camera delivers for a label; a symbol still has 3 or more pixels a
+/// module at a third of a 12,000 px picture.
+const MAX_PIXELS: u64 = 4096 * 4096;
+
+/// A huge picture shrunk by the smallest whole factor that brings it under [`MAX_PIXELS`]
+/// (each output pixel the mean of a factor x factor block), with that factor; `None` when it
+/// is small enough already.
+fn shrink_huge(luma: &[u8], w: u32, h: u32) -> Option<(Vec<u8>, u32, u32, u32)> {
+    let area = u64::from(w) * u64::from(h);
+    if area <= MAX_PIXELS {
+        return None;
+    }
+    let f = (1u64..).find(|f| area / (f * f) <= MAX_PIXELS)? as u32;
+    let (nw, nh) = (w / f, h / f);
+    let mut sums = vec![0u32; nw as usize];
+    let mut out = Vec::with_capacity((nw * nh) as usize);
+    for by in 0..nh {
+        sums.fill(0);
+        for y in by * f..(by + 1) * f {
+            let row = &luma[y as usize * w as usize..][..(nw * f) as usize];
+            for (s, block) in sums.iter_mut().zip(row.chunks_exact(f as usize)) {
+                *s += block.iter().map(|&p| u32::from(p)).sum::<u32>();
+            }
+        }
+        out.extend(sums.iter().map(|s| (s / (f * f)) as u8));
+    }
+    Some((out, nw, nh, f))
+}
+
+#[cfg(test)]
+mod budget_tests {
+    use super::*;
+
+    #[test]
+    fn a_big_blank_still_stops_for_its_budget() {
+        // A blank picture has every pass of the plan to run; with a budget of 1 ms the decoder
+        // must give up after the first pass and say so.
+        let side = 3000u32;
+        let white = vec![255u8; (side * side) as usize];
+        let mut d = RxingDecoder::new(Effort::Thorough);
+        d.budget = Duration::from_millis(1);
+        let got = d.decode_report(
+            &LumaFrame::new(&white, side, side, side).unwrap(),
+            Format::WAREHOUSE,
+        );
+        assert!(got.symbols.is_empty());
+        assert_eq!(got.stop, Stop::Budget);
+        // With room to finish, the same picture runs out of passes instead.
+        let small = vec![255u8; 100 * 100];
+        let mut d = RxingDecoder::new(Effort::Thorough);
+        let got = d.decode_report(
+            &LumaFrame::new(&small, 100, 100, 100).unwrap(),
+            &[Format::QrCode],
+        );
+        assert_eq!(got.stop, Stop::Exhausted);
+    }
+
+    #[test]
+    fn huge_pictures_are_shrunk_by_a_whole_factor_block_means() {
+        assert!(shrink_huge(&[0; 16], 4, 4).is_none());
+        // 4200 x 4100 is just over the cap: halved, each pixel the mean of its 2 x 2 block.
+        let (w, h) = (4200u32, 4100u32);
+        let luma: Vec<u8> = (0..w * h)
+            .map(|i| if (i % w) % 2 == 0 { 0 } else { 200 })
+            .collect();
+        let (small, sw, sh, f) = shrink_huge(&luma, w, h).expect("over the cap");
+        assert_eq!((sw, sh, f), (2100, 2050, 2));
+        assert!(small.iter().all(|&p| p == 100));
+        assert!(u64::from(sw) * u64::from(sh) <= MAX_PIXELS);
+    }
+
+    #[test]
+    fn a_symbol_in_a_huge_picture_is_found_where_it_is() {
+        let (sym, sw, sh) = render_for_tests("LOT-4711", Format::Code128, 6, 0);
+        let (w, h) = (4400u32, 4000u32);
+        let (ox, oy) = (3000u32, 2500u32);
+        let mut luma = vec![255u8; (w * h) as usize];
+        for y in 0..sh {
+            let dst = ((oy + y) * w + ox) as usize;
+            luma[dst..dst + sw as usize]
+                .copy_from_slice(&sym[(y * sw) as usize..((y + 1) * sw) as usize]);
+        }
+        let mut d = RxingDecoder::new(Effort::Thorough);
+        let got = d.decode_report(&LumaFrame::new(&luma, w, h, w).unwrap(), &[Format::Code128]);
+        assert_eq!(got.stop, Stop::Found);
+        assert_eq!(got.symbols[0].text, "LOT-4711");
+        // Positions are in the picture's own pixels, not the shrunk copy's.
+        for p in &got.symbols[0].position {
+            assert!(
+                p.x >= ox as f32 - 8.0 && p.x <= (ox + sw) as f32 + 8.0,
+                "{p:?}"
+            );
+            assert!(
+                p.y >= oy as f32 - 8.0 && p.y <= (oy + sh) as f32 + 8.0,
+                "{p:?}"
+            );
+        }
     }
 }
