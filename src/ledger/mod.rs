@@ -90,16 +90,34 @@ pub struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    /// Prepares a query: `SELECT`, `WITH` or `VALUES`, which SQLite confirms reads only.
+    /// Prepares a query: `SELECT`, `WITH` or `VALUES`, which SQLite confirms reads only, or one
+    /// of the checking pragmas (`integrity_check`, `table_info`, ...), which never write.
     pub fn prepare(&self, sql: &str) -> Result<rusqlite::Statement<'a>> {
-        let first = sql
-            .trim_start()
-            .split(|c: char| !c.is_ascii_alphabetic())
-            .next()
-            .unwrap_or("")
-            .to_ascii_uppercase();
+        let mut words = sql
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .map(str::to_ascii_lowercase);
+        let first = words.next().unwrap_or_default();
+        let query = match first.as_str() {
+            "select" | "with" | "values" => true,
+            "pragma" => {
+                words.next().is_some_and(|name| {
+                    matches!(
+                        name.as_str(),
+                        "integrity_check"
+                            | "quick_check"
+                            | "foreign_key_check"
+                            | "table_info"
+                            | "table_xinfo"
+                            | "index_list"
+                            | "index_info"
+                    )
+                }) && !sql.contains('=')
+            }
+            _ => false,
+        };
         let stmt = self.conn.prepare(sql)?;
-        if !matches!(first.as_str(), "SELECT" | "WITH" | "VALUES") || !stmt.readonly() {
+        if !query || !stmt.readonly() {
             return Err(Error::Invalid(format!(
                 "a ledger read runs queries only, not: {}",
                 sql.trim()
@@ -274,6 +292,8 @@ mod tests {
             "INSERT INTO settings (key, value) VALUES ('k', 'v')",
             "  delete from settings",
             "PRAGMA query_only = 0",
+            "PRAGMA query_only(0)",
+            "PRAGMA integrity_check = 1",
             "COMMIT",
             "WITH x AS (SELECT 1) INSERT INTO settings (key, value) SELECT 'k', 'v' FROM x",
         ] {
