@@ -153,10 +153,7 @@ impl Case {
             return Verdict::NotFound;
         }
         // A symbol matches when any of its renderings is the expected payload.
-        if texts
-            .iter()
-            .any(|alts| alts.iter().any(|t| *t == self.want))
-        {
+        if texts.iter().any(|alts| alts.contains(&self.want)) {
             stats.correct += 1;
             Verdict::Correct
         } else if texts.is_empty() {

@@ -224,7 +224,7 @@ fn main() -> anyhow::Result<()> {
     let mut l = Ledger::open(&path)?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     let count = l.query().movement_count()?;
-    let lots: i64 = l.read(|c| Ok(c.query_row("SELECT count(*) FROM lots", [], |r| r.get(0))?))?;
+    let lots: i64 = l.read(|c| c.query_row("SELECT count(*) FROM lots", [], |r| r.get(0)))?;
     let mut rows = Vec::new();
 
     // 1. A single durable post, against a bare SQLite insert-and-commit on the same file.

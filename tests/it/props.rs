@@ -215,8 +215,8 @@ proptest! {
                     }
                     let target = &journal[i % journal.len()];
                     let id = uuid::Uuid::parse_str(&target.id).unwrap();
-                    let corrected_before: i64 = l.read(|c| Ok(c.query_row(
-                        "SELECT count(*) FROM movements WHERE corrects = ?", [&target.id], |r| r.get(0))?)).unwrap();
+                    let corrected_before: i64 = l.read(|c| c.query_row(
+                        "SELECT count(*) FROM movements WHERE corrects = ?", [&target.id], |r| r.get(0))).unwrap();
                     let before = snapshot(&l);
                     let result = match op {
                         Op::Forge(_, qty) => {

@@ -541,11 +541,9 @@ fn audit(site: &Site, devices: &[&Device]) {
         for (id, state) in rows {
             let n: i64 = server
                 .read(|c| {
-                    Ok(
-                        c.query_row("SELECT count(*) FROM movements WHERE id = ?", [&id], |r| {
-                            r.get(0)
-                        })?,
-                    )
+                    c.query_row("SELECT count(*) FROM movements WHERE id = ?", [&id], |r| {
+                        r.get(0)
+                    })
                 })
                 .unwrap();
             match state.as_str() {
@@ -564,11 +562,9 @@ fn audit(site: &Site, devices: &[&Device]) {
     }
     let negative: i64 = server
         .read(|c| {
-            Ok(
-                c.query_row("SELECT count(*) FROM balances WHERE qty < 0", [], |r| {
-                    r.get(0)
-                })?,
-            )
+            c.query_row("SELECT count(*) FROM balances WHERE qty < 0", [], |r| {
+                r.get(0)
+            })
         })
         .unwrap();
     assert_eq!(negative, 0);
@@ -691,7 +687,7 @@ fn server_killed_and_restarted_during_a_push() {
     assert!(final_sync.is_ok(), "{final_sync:?} after {outcomes:?}");
     let check: String = site
         .ledger()
-        .read(|c| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))
+        .read(|c| c.query_row("PRAGMA integrity_check", [], |r| r.get(0)))
         .unwrap();
     assert_eq!(check, "ok");
     assert_eq!(site.ledger().query().movement_count().unwrap(), made);
