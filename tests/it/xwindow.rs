@@ -63,7 +63,17 @@ fn xvfb(width: u32, height: u32) -> (Running, String) {
         let mut x = Running(child);
         let until = Instant::now() + Duration::from_secs(20);
         while Instant::now() < until {
-            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+            // The socket file appears at bind(), a moment before the server accepts: wait for
+            // a client that really connects (a loaded machine made the app miss that moment).
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                && Command::new("xdotool")
+                    .arg("getdisplaygeometry")
+                    .env("DISPLAY", format!(":{n}"))
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success())
+            {
                 return (x, format!(":{n}"));
             }
             if let Ok(Some(_)) = x.0.try_wait() {
