@@ -8,6 +8,7 @@
 pub mod android;
 pub mod cli;
 pub mod gtin;
+pub mod label;
 pub mod ledger;
 pub mod rows;
 pub mod scan;

@@ -167,6 +167,22 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: TextFormat,
     },
+    /// Print a label: item/lot, case, SSCC pallet or location, as ZPL, PNG or PDF, to a file,
+    /// standard output or a printer.
+    Label {
+        #[command(subcommand)]
+        action: LabelAction,
+    },
+    /// Label printers: add (or change), list, remove.
+    Printer {
+        #[command(subcommand)]
+        action: PrinterAction,
+    },
+    /// Print jobs: those still queued (a printer that did not answer), and retry one.
+    PrintJobs {
+        #[command(subcommand)]
+        action: Option<PrintJobsAction>,
+    },
     /// Movements the server rejected; `--dismiss ID --note TEXT` resolves one.
     Conflicts {
         /// Resolve the conflict with this movement or change id (with --note).
@@ -587,4 +603,201 @@ pub struct ReportArgs {
 
 fn date_arg(flag: &'static str) -> impl Fn(&str) -> Result<chrono::NaiveDate, String> + Clone {
     move |s| parse_date(flag, s).map_err(|e| e.to_string())
+}
+
+/// Where a label goes and how it is drawn; shared by every label template.
+#[derive(Args, Debug)]
+pub struct LabelOut {
+    /// What the label is drawn as: zpl (Zebra-compatible printers), png or pdf.
+    #[arg(long, value_enum, default_value = "zpl")]
+    pub format: LabelFormat,
+    /// Write the label to this file (without --out and --printer: to standard output).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Send the label to a printer: a name from `printer list`, or tcp://HOST:PORT. The job is
+    /// queued first and stays queued when the printer does not answer.
+    #[arg(long, value_name = "NAME|tcp://HOST:PORT")]
+    pub printer: Option<String>,
+    /// How many copies (ZPL: ^PQ; PDF: one page each; PNG: one picture whatever N is).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000), value_name = "N")]
+    pub copies: u32,
+    /// Label size in inches: 2x1, 4x2 or 4x6 (default: the printer's, else the template's).
+    #[arg(long, value_name = "WxH")]
+    pub size: Option<String>,
+    /// Printer resolution: 203 or 300 dots an inch (default: the printer's, else 203).
+    #[arg(long, value_name = "DPI")]
+    pub dpi: Option<String>,
+    /// Seconds to wait for a printer to accept, to take the label and to close.
+    #[arg(long, default_value_t = 5, value_name = "SECONDS")]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LabelFormat {
+    Zpl,
+    Png,
+    Pdf,
+}
+
+/// What an item or case label carries, beyond what the ledger knows of the item and lot.
+#[derive(Args, Debug)]
+pub struct ItemLabelArgs {
+    /// The item's SKU (its name and GTIN come from the ledger).
+    #[arg(long, value_name = "SKU")]
+    pub item: String,
+    /// The GTIN to print (default: the item's GTIN for one unit, or for a case its pack GTIN).
+    #[arg(long, value_name = "GTIN")]
+    pub gtin: Option<String>,
+    /// The lot code (its expiry and production date come from the ledger when it knows the lot).
+    #[arg(long, value_name = "LOT")]
+    pub lot: Option<String>,
+    /// A serial number, (21).
+    #[arg(long, value_name = "SERIAL")]
+    pub serial: Option<String>,
+    /// Expiry date, YYYY-MM-DD, (17).
+    #[arg(long, value_parser = date_arg("--expiry"), value_name = "YYYY-MM-DD")]
+    pub expiry: Option<chrono::NaiveDate>,
+    /// Production date, YYYY-MM-DD, (11).
+    #[arg(long, value_parser = date_arg("--produced"), value_name = "YYYY-MM-DD")]
+    pub produced: Option<chrono::NaiveDate>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LabelAction {
+    /// An item/lot label: GS1-128 and GS1 DataMatrix with (01) (11) (17) (10) (21).
+    Item {
+        #[command(flatten)]
+        item: ItemLabelArgs,
+        #[command(flatten)]
+        out: LabelOut,
+    },
+    /// A case label: the item/lot label plus (37) count, or (30) variable count.
+    Case {
+        #[command(flatten)]
+        item: ItemLabelArgs,
+        /// Trade items in the case, (37) (default: the pack size of the pack GTIN).
+        #[arg(long, conflicts_with = "variable_count", value_name = "N")]
+        count: Option<u32>,
+        /// A variable count, (30), instead of (37).
+        #[arg(long, value_name = "N")]
+        variable_count: Option<u32>,
+        #[command(flatten)]
+        out: LabelOut,
+    },
+    /// An SSCC pallet label (4x6): (00), and (02) (37) (10) (17) when the pallet holds one
+    /// item and lot. Without --sscc the next SSCC is allocated (see `label setup`).
+    Sscc {
+        /// An SSCC already allocated (18 digits), to reprint its label.
+        #[arg(long, value_name = "SSCC")]
+        sscc: Option<String>,
+        /// The one item on the pallet (its SKU), for the contents.
+        #[arg(long, requires = "count", value_name = "SKU")]
+        item: Option<String>,
+        /// Trade items on the pallet, (37), with --item.
+        #[arg(long, requires = "item", value_name = "N")]
+        count: Option<u32>,
+        /// The GTIN of what is counted (default: the item's pack GTIN, else its unit GTIN).
+        #[arg(long, requires = "item", value_name = "GTIN")]
+        gtin: Option<String>,
+        /// The lot on the pallet, with --item.
+        #[arg(long, requires = "item", value_name = "LOT")]
+        lot: Option<String>,
+        /// Its expiry date, YYYY-MM-DD (default: the lot's, when the ledger knows it).
+        #[arg(long, requires = "item", value_parser = date_arg("--expiry"), value_name = "YYYY-MM-DD")]
+        expiry: Option<chrono::NaiveDate>,
+        /// Ship from: name and address, on one line.
+        #[arg(long, value_name = "TEXT")]
+        ship_from: String,
+        /// Ship to: name and address, on one line.
+        #[arg(long, value_name = "TEXT")]
+        ship_to: String,
+        #[command(flatten)]
+        out: LabelOut,
+    },
+    /// A location label: the bin code as Code 128 and in big letters.
+    Location {
+        /// The location's code (its name comes from the ledger when it knows the location).
+        #[arg(long, value_name = "CODE")]
+        location: String,
+        #[command(flatten)]
+        out: LabelOut,
+    },
+    /// The SSCC's fixed part, set by the back office: GS1 Company Prefix, extension digit, and
+    /// the range of serial references this database gives out.
+    Setup {
+        /// GS1 Company Prefix, 6 to 12 digits.
+        #[arg(long, value_name = "DIGITS")]
+        company_prefix: String,
+        /// SSCC extension digit, 0 to 9.
+        #[arg(long, default_value = "0", value_name = "DIGIT")]
+        extension: String,
+        /// Serial references this database may use, FIRST-LAST (default: all).
+        #[arg(long, value_name = "FIRST-LAST")]
+        range: Option<String>,
+        /// Output: table (a sentence) or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: TextFormat,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PrinterAction {
+    /// Add a printer, or change the one of that name.
+    Add {
+        /// The printer's name, e.g. DOCK-ZEBRA.
+        name: String,
+        /// Where it listens: HOST:PORT or HOST (raw port 9100).
+        #[arg(long, value_name = "HOST:PORT")]
+        address: String,
+        /// Its resolution: 203 or 300 dots an inch.
+        #[arg(long, default_value = "203", value_name = "DPI")]
+        dpi: String,
+        /// The labels loaded: 2x1, 4x2 or 4x6 inches.
+        #[arg(long, default_value = "4x2", value_name = "WxH")]
+        size: String,
+        /// Workflows that print here by default (receive, split, lookup, label, ...).
+        #[arg(long = "default-for", value_name = "WORKFLOW")]
+        default_for: Vec<String>,
+        /// Output: table (a sentence) or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: TextFormat,
+    },
+    /// The printers, with the workflows each is the default for.
+    List {
+        /// Output: table, csv or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Remove a printer (its queued jobs stay, with its address).
+    Remove {
+        /// The printer's name.
+        name: String,
+        /// Output: table (a sentence) or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: TextFormat,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PrintJobsAction {
+    /// Jobs still queued (with --all, printed ones too), newest first.
+    List {
+        /// Printed jobs too.
+        #[arg(long)]
+        all: bool,
+        /// Output: table, csv or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Send a queued job again.
+    Retry {
+        /// The job's id (see print-jobs list).
+        id: i64,
+        /// Seconds to wait for the printer to accept, to take the label and to close.
+        #[arg(long, default_value_t = 5, value_name = "SECONDS")]
+        timeout: u64,
+        /// Output: table (a sentence) or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: TextFormat,
+    },
 }

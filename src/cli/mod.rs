@@ -3,10 +3,11 @@
 //! session that ran but had refused events or ended in the middle of a workflow.
 //!
 //! `args` holds the clap types; each area has its own file (`stock`, `reports`, `admin`,
-//! `sync_cli`, `scan_cli`); `run` only dispatches.
+//! `sync_cli`, `scan_cli`, `label_cli`); `run` only dispatches.
 
 mod admin;
 mod args;
+mod label_cli;
 mod output;
 mod reports;
 mod scan_cli;
@@ -215,6 +216,9 @@ pub fn run(cli: Cli) -> Result<()> {
             let token = sync_cli::token(token, token_stdin)?;
             sync_cli::sync(open(db)?, server, token, format)
         }
+        Command::Label { action } => label_cli::label(open(db)?, action),
+        Command::Printer { action } => label_cli::printer(open(db)?, action),
+        Command::PrintJobs { action } => label_cli::print_jobs(open(db)?, action),
         Command::Status { format } => sync_cli::status(open(db)?, format),
         Command::Conflicts {
             dismiss,

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod documents;
 pub mod error;
 pub mod import;
+pub mod labels;
 pub mod lots;
 pub mod model;
 mod ops;

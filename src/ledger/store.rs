@@ -39,6 +39,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0007_sync.sql",
         include_str!("../../migrations/0007_sync.sql"),
     ),
+    (
+        "0008_labels.sql",
+        include_str!("../../migrations/0008_labels.sql"),
+    ),
 ];
 
 /// The schema version this code writes.

@@ -10,6 +10,7 @@ mod guard;
 mod harness;
 mod import;
 mod integrity;
+mod label;
 mod lots;
 mod picking;
 mod props;

@@ -1,0 +1,46 @@
+-- Labels, issue 15: printers, print jobs that survive a printer that is off, and SSCCs.
+CREATE TABLE printers (
+    name    TEXT PRIMARY KEY,
+    address TEXT NOT NULL,
+    dpi     INTEGER NOT NULL CHECK (dpi IN (203, 300)),
+    size    TEXT NOT NULL CHECK (size IN ('2x1', '4x2', '4x6'))
+);
+
+-- The printer each workflow prints to unless told otherwise (receive, split, lookup, cli, ...).
+CREATE TABLE printer_defaults (
+    workflow TEXT PRIMARY KEY,
+    printer  TEXT NOT NULL REFERENCES printers(name) ON DELETE CASCADE
+);
+
+-- A job keeps the bytes it sends and where to, so it can be retried after the printer is back
+-- (or after the printer's entry was changed or removed).
+CREATE TABLE print_jobs (
+    id         INTEGER PRIMARY KEY,
+    printer    TEXT NOT NULL,
+    address    TEXT NOT NULL,
+    format     TEXT NOT NULL CHECK (format IN ('zpl', 'png', 'pdf')),
+    label      TEXT NOT NULL,
+    payload    BLOB NOT NULL,
+    status     TEXT NOT NULL CHECK (status IN ('queued', 'printed')),
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    printed_at TEXT
+);
+CREATE INDEX print_jobs_status ON print_jobs(status);
+
+-- The serial references this database may give out, FIRST..=LAST, and the next one. One row; a
+-- device gets its own range at enrollment, so devices allocating offline never meet.
+CREATE TABLE sscc_range (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    next INTEGER NOT NULL,
+    last INTEGER NOT NULL,
+    CHECK (next >= 0 AND last >= 0)
+);
+
+-- Every SSCC given out, once: the primary key refuses a second.
+CREATE TABLE ssccs (
+    sscc             TEXT PRIMARY KEY CHECK (length(sscc) = 18),
+    serial_reference INTEGER NOT NULL,
+    issued_at        TEXT NOT NULL
+);

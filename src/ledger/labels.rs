@@ -1,0 +1,384 @@
+//! The ledger's side of labels: printers and each workflow's default printer, print jobs (kept
+//! until printed, so a printer that is off loses nothing), and SSCCs: a GS1 Company Prefix and
+//! extension digit from the settings, serial references from this database's range, every SSCC
+//! stored once (the primary key refuses a second). What a label looks like is `label`'s business.
+
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+
+use super::error::{Error, Result};
+use super::{clock, validate, Ledger};
+
+/// Settings keys of the SSCC's fixed part (set by the back office, synced to devices later).
+pub const COMPANY_PREFIX: &str = "gs1.company_prefix";
+pub const SSCC_EXTENSION: &str = "gs1.sscc_extension";
+/// A printer's name, at most this long.
+pub const MAX_PRINTER_NAME: usize = 40;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Printer {
+    pub name: String,
+    /// HOST:PORT.
+    pub address: String,
+    pub dpi: u32,
+    /// 2x1, 4x2 or 4x6 (inches).
+    pub size: String,
+    /// The workflows that print here by default.
+    pub default_for: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    Queued,
+    Printed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PrintJob {
+    pub id: i64,
+    pub printer: String,
+    pub address: String,
+    pub format: String,
+    /// What was printed, in words (template and data).
+    pub label: String,
+    pub status: JobStatus,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub printed_at: Option<String>,
+    #[serde(skip)]
+    pub payload: Vec<u8>,
+}
+
+/// A new job: where to and what.
+#[derive(Debug, Clone)]
+pub struct NewJob<'a> {
+    pub printer: &'a str,
+    pub address: &'a str,
+    pub format: &'a str,
+    pub label: &'a str,
+    pub payload: &'a [u8],
+}
+
+fn printer_name(name: &str) -> Result<()> {
+    validate::text("printer name", name, MAX_PRINTER_NAME, "use a shorter name")?;
+    if name.trim().is_empty() || name.trim() != name {
+        return Err(Error::invalid(format!(
+            "printer name '{name}': give a name without spaces at either end"
+        )));
+    }
+    Ok(())
+}
+
+impl Ledger {
+    /// Adds a printer or replaces the one of that name, with the workflows it is the default for.
+    pub fn put_printer(&mut self, p: &Printer) -> Result<()> {
+        printer_name(&p.name)?;
+        validate::text("printer address", &p.address, 255, "HOST:PORT")?;
+        for w in &p.default_for {
+            validate::text("workflow", w, 40, "a workflow's name")?;
+        }
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO printers (name, address, dpi, size) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (name) DO UPDATE SET address = ?2, dpi = ?3, size = ?4",
+                params![p.name, p.address, p.dpi, p.size],
+            )
+            .map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(f, _)
+                    if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    Error::invalid(format!(
+                        "printer {}: dpi is 203 or 300, size 2x1, 4x2 or 4x6",
+                        p.name
+                    ))
+                }
+                e => e.into(),
+            })?;
+            for w in &p.default_for {
+                tx.execute(
+                    "INSERT INTO printer_defaults (workflow, printer) VALUES (?1, ?2)
+                     ON CONFLICT (workflow) DO UPDATE SET printer = ?2",
+                    params![w, p.name],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Removes a printer and its defaults; its jobs stay (they keep its address).
+    pub fn remove_printer(&mut self, name: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM printer_defaults WHERE printer = ?", [name])?;
+            if tx.execute("DELETE FROM printers WHERE name = ?", [name])? == 0 {
+                return Err(Error::NotFound(format!("no printer named {name}")));
+            }
+            Ok(())
+        })
+    }
+
+    pub fn printers(&self) -> Result<Vec<Printer>> {
+        let names: Vec<String> = self
+            .conn()
+            .prepare_cached("SELECT name FROM printers ORDER BY name")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        names
+            .iter()
+            .map(|n| self.printer(n).map(|p| p.expect("listed")))
+            .collect()
+    }
+
+    pub fn printer(&self, name: &str) -> Result<Option<Printer>> {
+        let p = self
+            .conn()
+            .prepare_cached("SELECT name, address, dpi, size FROM printers WHERE name = ?")?
+            .query_row([name], |r| {
+                Ok(Printer {
+                    name: r.get(0)?,
+                    address: r.get(1)?,
+                    dpi: r.get(2)?,
+                    size: r.get(3)?,
+                    default_for: vec![],
+                })
+            })
+            .optional()?;
+        let Some(mut p) = p else { return Ok(None) };
+        p.default_for = self
+            .conn()
+            .prepare_cached(
+                "SELECT workflow FROM printer_defaults WHERE printer = ? ORDER BY workflow",
+            )?
+            .query_map([name], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Some(p))
+    }
+
+    /// The printer a workflow prints to by default.
+    pub fn default_printer(&self, workflow: &str) -> Result<Option<Printer>> {
+        let name: Option<String> = self
+            .conn()
+            .prepare_cached("SELECT printer FROM printer_defaults WHERE workflow = ?")?
+            .query_row([workflow], |r| r.get(0))
+            .optional()?;
+        match name {
+            Some(n) => self.printer(&n),
+            None => Ok(None),
+        }
+    }
+
+    /// Queues a job (before it is sent: a crash while sending leaves it queued).
+    pub fn queue_print_job(&mut self, job: &NewJob) -> Result<i64> {
+        let now = clock::timestamp(self.clock().now());
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO print_jobs (printer, address, format, label, payload, status, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6)",
+                params![job.printer, job.address, job.format, job.label, job.payload, now],
+            )?;
+            Ok(tx.last_insert_rowid())
+        })
+    }
+
+    /// Records one attempt to send a job: printed, or still queued with why not.
+    pub fn record_print_attempt(&mut self, id: i64, error: Option<&str>) -> Result<()> {
+        let now = clock::timestamp(self.clock().now());
+        self.write(|tx| {
+            let n = match error {
+                None => tx.execute(
+                    "UPDATE print_jobs SET status = 'printed', attempts = attempts + 1,
+                     last_error = NULL, printed_at = ?2 WHERE id = ?1",
+                    params![id, now],
+                )?,
+                Some(e) => tx.execute(
+                    "UPDATE print_jobs SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+                    params![id, e],
+                )?,
+            };
+            if n == 0 {
+                return Err(Error::NotFound(format!("no print job {id}")));
+            }
+            Ok(())
+        })
+    }
+
+    pub fn print_job(&self, id: i64) -> Result<Option<PrintJob>> {
+        Ok(self
+            .conn()
+            .prepare_cached(&format!("{JOB_COLUMNS} WHERE id = ?"))?
+            .query_row([id], job_row)
+            .optional()?)
+    }
+
+    /// Jobs, newest first; only those still queued unless `all`.
+    pub fn print_jobs(&self, all: bool) -> Result<Vec<PrintJob>> {
+        let sql = format!(
+            "{JOB_COLUMNS} {} ORDER BY id DESC",
+            if all { "" } else { "WHERE status = 'queued'" }
+        );
+        let jobs = self
+            .conn()
+            .prepare(&sql)?
+            .query_map([], job_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(jobs)
+    }
+
+    /// Sets the range of serial references this database gives out (a device's own range).
+    pub fn set_sscc_range(&mut self, first: u64, last: u64) -> Result<()> {
+        if first > last || last > i64::MAX as u64 {
+            return Err(Error::invalid(format!(
+                "SSCC range {first}-{last}: the first is at most the last"
+            )));
+        }
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO sscc_range (id, next, last) VALUES (1, ?1, ?2)
+                 ON CONFLICT (id) DO UPDATE SET next = ?1, last = ?2",
+                params![first as i64, last as i64],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The next SSCC: extension digit, company prefix, the next serial reference of the range,
+    /// check digit. Stored in the same transaction that advances the range, so the same SSCC is
+    /// never given out twice (a second would break the primary key and change nothing).
+    pub fn issue_sscc(&mut self) -> Result<String> {
+        let prefix = self.setting(COMPANY_PREFIX)?.ok_or_else(|| {
+            Error::invalid("no GS1 Company Prefix set: lotkeeper label setup --company-prefix ...")
+        })?;
+        let ext = self.setting(SSCC_EXTENSION)?.unwrap_or_else(|| "0".into());
+        check_sscc_parts(&prefix, &ext)?;
+        let width = 16 - prefix.len();
+        let max = 10u64.pow(width as u32) - 1;
+        let now = clock::timestamp(self.clock().now());
+        self.write(|tx| {
+            let range: Option<(i64, i64)> = tx
+                .query_row("SELECT next, last FROM sscc_range WHERE id = 1", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()?;
+            let (next, last) = range.unwrap_or((0, max as i64));
+            let last = (last as u64).min(max);
+            let next = next as u64;
+            if next > last {
+                return Err(Error::invalid(format!(
+                    "the SSCC serial references of this device are used up (last {last}); the back office gives a new range"
+                )));
+            }
+            let body = format!("{ext}{prefix}{next:0width$}");
+            let check = crate::gtin::check_digit(&body).expect("17 digits");
+            let sscc = format!("{body}{check}");
+            tx.execute(
+                "INSERT INTO ssccs (sscc, serial_reference, issued_at) VALUES (?1, ?2, ?3)",
+                params![sscc, next as i64, now],
+            )?;
+            tx.execute(
+                "INSERT INTO sscc_range (id, next, last) VALUES (1, ?1, ?2)
+                 ON CONFLICT (id) DO UPDATE SET next = ?1",
+                params![next as i64 + 1, last as i64],
+            )?;
+            Ok(sscc)
+        })
+    }
+
+    /// Sets the GS1 Company Prefix (6 to 12 digits) and the SSCC extension digit.
+    pub fn set_sscc_parts(&mut self, prefix: &str, extension: &str) -> Result<()> {
+        check_sscc_parts(prefix, extension)?;
+        self.put_settings(&[
+            (COMPANY_PREFIX, Some(prefix.to_string())),
+            (SSCC_EXTENSION, Some(extension.to_string())),
+        ])
+    }
+}
+
+fn check_sscc_parts(prefix: &str, ext: &str) -> Result<()> {
+    if !(6..=12).contains(&prefix.len()) || !prefix.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::invalid(format!(
+            "GS1 Company Prefix '{prefix}': 6 to 12 digits"
+        )));
+    }
+    if ext.len() != 1 || !ext.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::invalid(format!(
+            "SSCC extension digit '{ext}': one digit, 0 to 9"
+        )));
+    }
+    Ok(())
+}
+
+const JOB_COLUMNS: &str =
+    "SELECT id, printer, address, format, label, status, attempts, last_error,
+    created_at, printed_at, payload FROM print_jobs";
+
+fn job_row(r: &rusqlite::Row) -> rusqlite::Result<PrintJob> {
+    let status: String = r.get(5)?;
+    Ok(PrintJob {
+        id: r.get(0)?,
+        printer: r.get(1)?,
+        address: r.get(2)?,
+        format: r.get(3)?,
+        label: r.get(4)?,
+        status: if status == "printed" {
+            JobStatus::Printed
+        } else {
+            JobStatus::Queued
+        },
+        attempts: r.get(6)?,
+        last_error: r.get(7)?,
+        created_at: r.get(8)?,
+        printed_at: r.get(9)?,
+        payload: r.get(10)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ssccs_follow_the_range_carry_a_check_digit_and_stop_at_its_end() {
+        let mut l = Ledger::open_in_memory().unwrap();
+        assert!(l
+            .issue_sscc()
+            .unwrap_err()
+            .to_string()
+            .contains("Company Prefix"));
+        l.set_sscc_parts("9506000", "3").unwrap();
+        l.set_sscc_range(41, 42).unwrap();
+        let a = l.issue_sscc().unwrap();
+        assert!(a.starts_with("39506000000000041"), "{a}");
+        assert!(crate::gtin::has_valid_check_digit(&a));
+        let b = l.issue_sscc().unwrap();
+        assert_eq!(&b[8..17], "000000042");
+        let e = l.issue_sscc().unwrap_err();
+        assert!(e.to_string().contains("used up"), "{e}");
+        // Setting the range back cannot give an SSCC out again: the primary key refuses it.
+        l.set_sscc_range(41, 42).unwrap();
+        assert!(l.issue_sscc().is_err());
+        assert!(l.set_sscc_parts("95060", "3").is_err());
+    }
+
+    #[test]
+    fn a_job_stays_queued_until_an_attempt_prints_it() {
+        let mut l = Ledger::open_in_memory().unwrap();
+        let id = l
+            .queue_print_job(&NewJob {
+                printer: "DOCK",
+                address: "127.0.0.1:9100",
+                format: "zpl",
+                label: "item PARA",
+                payload: b"^XA^XZ",
+            })
+            .unwrap();
+        l.record_print_attempt(id, Some("does not answer")).unwrap();
+        let j = l.print_job(id).unwrap().unwrap();
+        assert_eq!((j.status, j.attempts), (JobStatus::Queued, 1));
+        assert_eq!(l.print_jobs(false).unwrap().len(), 1);
+        l.record_print_attempt(id, None).unwrap();
+        assert_eq!(l.print_job(id).unwrap().unwrap().status, JobStatus::Printed);
+        assert!(l.print_jobs(false).unwrap().is_empty());
+        assert_eq!(l.print_jobs(true).unwrap()[0].payload, b"^XA^XZ");
+    }
+}

@@ -1,0 +1,679 @@
+//! Labels: every template at both resolutions drawn as ZPL (printed by the labelize renderer),
+//! PNG and PDF (rasterized by Ghostscript or poppler when present), read back with our own
+//! decoder and GS1 parser, AI by AI; printing over real TCP sockets; bad input refused with
+//! nothing written or queued.
+
+use chrono::NaiveDate;
+use image::GrayImage;
+use lotkeeper::label::layout::{Element, Layout};
+use lotkeeper::label::{
+    self, Count, Dpi, ItemData, LabelData, LabelSize, LocationData, Output, PalletContents,
+    SsccData,
+};
+use lotkeeper::scan::{gs1, Decoder, Effort, Format, LumaFrame, RxingDecoder};
+use std::io::Read;
+use std::net::TcpListener;
+use std::time::Duration;
+
+use crate::harness::*;
+
+fn date(s: &str) -> Option<NaiveDate> {
+    Some(day(s))
+}
+
+fn item() -> ItemData {
+    ItemData {
+        gtin: "09506000134352".into(),
+        lot: Some("L2307-A".into()),
+        expiry: date("2027-10-31"),
+        produced: date("2026-04-01"),
+        serial: Some("SN0042".into()),
+        sku: "PARA".into(),
+        name: "Paracetamol 500 mg".into(),
+        count: None,
+    }
+}
+
+/// One label of each template, with the size it is printed on.
+fn labels() -> Vec<(LabelData, LabelSize)> {
+    vec![
+        (LabelData::Item(item()), LabelSize::L4x2),
+        (
+            LabelData::Case(ItemData {
+                gtin: "19506000134359".into(),
+                serial: None,
+                count: Some(Count::Fixed(12)),
+                ..item()
+            }),
+            LabelSize::L4x2,
+        ),
+        (
+            LabelData::Sscc(SsccData {
+                sscc: "395060000000000416".into(),
+                contents: Some(PalletContents {
+                    gtin: "19506000134359".into(),
+                    count: 40,
+                    lot: Some("L2307-A".into()),
+                    expiry: date("2027-10-31"),
+                }),
+                ship_from: "Acme Pharma, Dock 3, 1 Main St, Springfield".into(),
+                ship_to: "Corner Pharmacy, 5 High St".into(),
+            }),
+            LabelSize::L4x6,
+        ),
+        (
+            LabelData::Location(LocationData {
+                code: "A-01-02".into(),
+                name: "Aisle A, bay 1, level 2".into(),
+            }),
+            LabelSize::L2x1,
+        ),
+    ]
+}
+
+/// What each symbol the layout placed reads back as, each decoded from its own place in the
+/// picture (the quiet zone around it included): (format, AIM identifier + data).
+fn read_symbols(img: &GrayImage, l: &Layout) -> Vec<(Format, String)> {
+    let mut out = Vec::new();
+    for e in &l.elements {
+        let (x, y, w, h, format, quiet) = match e {
+            Element::Linear {
+                x,
+                y,
+                module,
+                height,
+                bars,
+                ..
+            } => (
+                *x,
+                *y,
+                bars.0.len() as u32 * module,
+                *height,
+                Format::Code128,
+                10 * module,
+            ),
+            Element::Matrix {
+                x,
+                y,
+                module,
+                cells,
+                ..
+            } => (
+                *x,
+                *y,
+                cells.w * module,
+                cells.h * module,
+                Format::DataMatrix,
+                2 * module,
+            ),
+            _ => continue,
+        };
+        let x0 = x.saturating_sub(quiet);
+        let y0 = y.saturating_sub(quiet / 2);
+        let x1 = (x + w + quiet).min(img.width());
+        let y1 = (y + h + quiet / 2).min(img.height());
+        let crop = image::imageops::crop_imm(img, x0, y0, x1 - x0, y1 - y0).to_image();
+        let frame =
+            LumaFrame::new(crop.as_raw(), crop.width(), crop.height(), crop.width()).unwrap();
+        let found = RxingDecoder::new(Effort::Thorough).decode(&frame, &[format]);
+        assert_eq!(
+            found.len(),
+            1,
+            "{format:?} at {x},{y} of the {:?} label: {found:?}",
+            l.size
+        );
+        out.push((format, found[0].transmitted()));
+    }
+    out
+}
+
+/// Every symbol of the picture must read back: GS1 symbols parsed without error, and together
+/// (and each DataMatrix alone) exactly the AIs asked for; a location's Code 128 its code.
+fn assert_reads_back(what: &str, img: &GrayImage, l: &Layout, data: &LabelData) {
+    let symbols = read_symbols(img, l);
+    match data.gs1().unwrap() {
+        Some(asked) => {
+            let mut linear = Vec::new();
+            for (format, text) in &symbols {
+                let p = gs1::parse(text);
+                assert!(p.ok(), "{what}: {text:?} {:?}", p.errors);
+                match format {
+                    Format::DataMatrix => {
+                        assert!(
+                            text.starts_with("]d2"),
+                            "{what}: not GS1 DataMatrix: {text:?}"
+                        );
+                        assert_eq!(p.ais, asked.ais, "{what}: the DataMatrix");
+                    }
+                    _ => {
+                        assert!(text.starts_with("]C1"), "{what}: not GS1-128: {text:?}");
+                        linear.extend(p.ais);
+                    }
+                }
+            }
+            let mut want = asked.ais.clone();
+            want.sort();
+            linear.sort();
+            assert_eq!(linear, want, "{what}: the GS1-128 symbols");
+            let matrices = symbols.iter().filter(|s| s.0 == Format::DataMatrix).count();
+            let want_matrix = matches!(data, LabelData::Item(_) | LabelData::Case(_));
+            assert_eq!(
+                matrices,
+                usize::from(want_matrix),
+                "{what}: DataMatrix count"
+            );
+        }
+        None => {
+            let LabelData::Location(d) = data else {
+                unreachable!()
+            };
+            assert_eq!(
+                symbols,
+                vec![(Format::Code128, format!("]C0{}", d.code))],
+                "{what}"
+            );
+        }
+    }
+}
+
+fn gray(png: &[u8]) -> GrayImage {
+    image::load_from_memory(png).unwrap().to_luma8()
+}
+
+#[test]
+fn every_template_at_both_resolutions_reads_back_from_zpl_png_and_pdf() {
+    let pdf_tool = pdf_rasterizer();
+    for (data, size) in labels() {
+        for dpi in Dpi::ALL {
+            let what = format!("{} {size} {dpi} dpi", data.template().name);
+            let l = label::layout(&data, size, dpi).unwrap();
+
+            let png = label::render(&data, size, dpi, Output::Png, 1).unwrap();
+            let img = gray(&png);
+            assert_eq!((img.width(), img.height()), (l.width, l.height), "{what}");
+            assert_reads_back(&format!("{what} PNG"), &img, &l, &data);
+
+            let zpl = label::render(&data, size, dpi, Output::Zpl, 1).unwrap();
+            let printed = print_zpl(&zpl, size, dpi);
+            assert_reads_back(&format!("{what} ZPL"), &printed, &l, &data);
+
+            let pdf = label::render(&data, size, dpi, Output::Pdf, 1).unwrap();
+            assert!(pdf.starts_with(b"%PDF-"), "{what}");
+            if let Some(tool) = &pdf_tool {
+                let page = rasterize(tool, &pdf, dpi);
+                assert_eq!(
+                    (page.width(), page.height()),
+                    (l.width, l.height),
+                    "{what} PDF"
+                );
+                assert_reads_back(&format!("{what} PDF"), &page, &l, &data);
+            }
+        }
+    }
+}
+
+/// The ZPL as a Zebra printer would print it, by the labelize renderer, at the label's size.
+fn print_zpl(zpl: &[u8], size: LabelSize, dpi: Dpi) -> GrayImage {
+    let (w, h) = size.inches();
+    let opts = labelize::RenderOptions {
+        language: Some(labelize::Language::Zpl),
+        width_mm: Some(w as f64 * 25.4),
+        height_mm: Some(h as f64 * 25.4),
+        dpmm: dpi.dots_per_mm() as i32,
+        antialias: false,
+    };
+    let r = labelize::render_png(zpl, opts).expect("labelize renders our ZPL");
+    assert_eq!(r.labels, 1);
+    gray(&r.bytes)
+}
+
+/// A PDF rasterizer on this machine: poppler's pdftoppm or Ghostscript (Debian:
+/// poppler-utils or ghostscript). None, and a note, when neither is installed.
+fn pdf_rasterizer() -> Option<&'static str> {
+    for tool in ["pdftoppm", "gs"] {
+        let ok = std::process::Command::new(tool)
+            .arg(if tool == "gs" { "--version" } else { "-v" })
+            .output()
+            .is_ok_and(|o| o.status.success() || !o.stderr.is_empty());
+        if ok {
+            return Some(tool);
+        }
+    }
+    eprintln!("skipped: the PDF round trip needs pdftoppm (poppler-utils) or gs (ghostscript)");
+    None
+}
+
+fn rasterize(tool: &str, pdf: &[u8], dpi: Dpi) -> GrayImage {
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("label.pdf");
+    std::fs::write(&input, pdf).unwrap();
+    let out = d.path().join("page.png");
+    let r = dpi.value().to_string();
+    let status = if tool == "gs" {
+        std::process::Command::new("gs")
+            .args(["-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=pnggray"])
+            .arg(format!("-r{r}"))
+            .arg("-dFirstPage=1")
+            .arg("-dLastPage=1")
+            .arg(format!("-sOutputFile={}", out.display()))
+            .arg(&input)
+            .status()
+    } else {
+        std::process::Command::new("pdftoppm")
+            .args([
+                "-gray",
+                "-png",
+                "-singlefile",
+                "-aa",
+                "no",
+                "-aaVector",
+                "no",
+                "-r",
+                &r,
+            ])
+            .arg(&input)
+            .arg(d.path().join("page"))
+            .status()
+    };
+    assert!(status.unwrap().success(), "{tool} failed");
+    gray(&std::fs::read(&out).unwrap())
+}
+
+#[test]
+fn copies_and_sizes_in_the_zpl() {
+    let (data, size) = labels().remove(0);
+    let zpl =
+        String::from_utf8(label::render(&data, size, Dpi::D300, Output::Zpl, 3).unwrap()).unwrap();
+    assert!(zpl.starts_with("^XA\n^CI28\n^PW1219\n^LL610\n"), "{zpl}");
+    assert!(zpl.contains("^PQ3\n^XZ"), "{zpl}");
+    // FNC1 first and after the variable-length lot; the DataMatrix's FNC1 as the `_1` escape.
+    assert!(zpl.contains("^BCN,") && zpl.contains("^FD>;>8"), "{zpl}");
+    assert!(
+        zpl.contains(">8") && zpl.contains("^FD_101095060001343521126040117271031"),
+        "{zpl}"
+    );
+    let pdf = label::render(&data, size, Dpi::D203, Output::Pdf, 3).unwrap();
+    assert!(
+        String::from_utf8_lossy(&pdf).contains("/Count 3"),
+        "3 pages"
+    );
+}
+
+#[test]
+fn what_a_template_cannot_hold_is_refused() {
+    let long_lot = ItemData {
+        lot: Some("L".repeat(21)),
+        ..item()
+    };
+    let e = label::render(
+        &LabelData::Item(long_lot),
+        LabelSize::L4x2,
+        Dpi::D203,
+        Output::Zpl,
+        1,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("(10)") && e.contains("at most 20"), "{e}");
+    let cset = ItemData {
+        lot: Some("LOT #1".into()),
+        ..item()
+    };
+    let e = label::render(
+        &LabelData::Item(cset),
+        LabelSize::L4x2,
+        Dpi::D203,
+        Output::Png,
+        1,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("not allowed"), "{e}");
+    let far = ItemData {
+        expiry: date("2090-01-31"),
+        ..item()
+    };
+    let e = label::render(
+        &LabelData::Item(far),
+        LabelSize::L4x2,
+        Dpi::D203,
+        Output::Pdf,
+        1,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("expiry date 2090-01-31 cannot be printed"),
+        "{e}"
+    );
+    // An item label with GS1-128 and DataMatrix does not fit 2x1; a pallet label is 4x6 only.
+    let e = label::layout(&LabelData::Item(item()), LabelSize::L2x1, Dpi::D203)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("does not fit 2x1 in"), "{e}");
+    let (sscc, _) = labels().remove(2);
+    let e = label::layout(&sscc, LabelSize::L4x2, Dpi::D300)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("made for 4x6 in"), "{e}");
+    let LabelData::Sscc(mut bad) = sscc else {
+        unreachable!()
+    };
+    bad.sscc = "395060000000000417".into();
+    let e = label::layout(&LabelData::Sscc(bad), LabelSize::L4x6, Dpi::D203)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("check digit"), "{e}");
+}
+
+/// A printer that takes the bytes: the listener receives exactly the ZPL, and the job is printed.
+#[test]
+fn a_printer_on_loopback_receives_the_exact_bytes() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let printer = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut got = Vec::new();
+        s.read_to_end(&mut got).unwrap();
+        got
+    });
+    let mut l = ledger();
+    let (data, size) = labels().remove(0);
+    let zpl = label::render(&data, size, Dpi::D203, Output::Zpl, 2).unwrap();
+    let target = label::jobs::Target {
+        name: "DOCK-ZEBRA".into(),
+        address: format!("127.0.0.1:{port}").parse().unwrap(),
+    };
+    let id = label::jobs::print(
+        &mut l,
+        &target,
+        Output::Zpl,
+        "item",
+        &zpl,
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    assert_eq!(printer.join().unwrap(), zpl);
+    let job = l.print_job(id).unwrap().unwrap();
+    assert_eq!(job.status, lotkeeper::ledger::labels::JobStatus::Printed);
+    assert!(l.print_jobs(false).unwrap().is_empty());
+}
+
+/// A printer that accepts and never reads (nor closes), and one that refuses: a clear error,
+/// and the job stays queued with it; a retry once the printer is back prints it.
+#[test]
+fn a_printer_that_does_not_answer_leaves_the_job_queued() {
+    let mut l = ledger();
+    let (data, size) = labels().remove(0);
+    let zpl = label::render(&data, size, Dpi::D203, Output::Zpl, 1).unwrap();
+
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let hold = std::thread::spawn(move || {
+        let (s, _) = silent.accept().unwrap();
+        std::thread::sleep(Duration::from_secs(3));
+        drop(s);
+    });
+    let target = label::jobs::Target {
+        name: "DOCK-ZEBRA".into(),
+        address: format!("127.0.0.1:{port}").parse().unwrap(),
+    };
+    let e = label::jobs::print(
+        &mut l,
+        &target,
+        Output::Zpl,
+        "item",
+        &zpl,
+        Duration::from_millis(500),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.starts_with(&format!(
+            "printer DOCK-ZEBRA at 127.0.0.1:{port} does not answer"
+        )),
+        "{e}"
+    );
+    assert!(e.contains("stays queued as print job 1"), "{e}");
+    hold.join().unwrap();
+
+    // Nothing listens on a port just freed: the connection is refused.
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let target = label::jobs::Target {
+        name: "DOCK-ZEBRA".into(),
+        address: format!("127.0.0.1:{port}").parse().unwrap(),
+    };
+    let e = label::jobs::print(
+        &mut l,
+        &target,
+        Output::Zpl,
+        "item",
+        &zpl,
+        Duration::from_millis(500),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("does not answer") && e.contains("print job 2"),
+        "{e}"
+    );
+    let queued = l.print_jobs(false).unwrap();
+    assert_eq!(queued.len(), 2);
+    assert!(queued.iter().all(|j| j.attempts == 1
+        && j.last_error
+            .as_deref()
+            .is_some_and(|m| m.contains("does not answer"))));
+    assert_eq!(queued[0].payload, zpl);
+}
+
+fn cli_setup() -> Dir {
+    let d = Dir::new();
+    let items = d.file("items.csv", ITEMS);
+    let locs = d.file("locations.csv", LOCATIONS);
+    d.ok(&["import", "items", items.to_str().unwrap()]);
+    d.ok(&["import", "locations", locs.to_str().unwrap()]);
+    d
+}
+
+/// The command line: labels from what the ledger knows, printers, the queue and a retry; bad
+/// input exits 1 with nothing written and nothing queued.
+#[test]
+fn the_command_line_prints_queues_and_retries() {
+    let d = cli_setup();
+    d.ok(&[
+        "receive",
+        "--item",
+        "PARA",
+        "--qty",
+        "24",
+        "--to",
+        "A1",
+        "--lot",
+        "L1",
+        "--expiry",
+        "2027-01-31",
+    ]);
+    let out = d.dir.path().join("case.png");
+    let said = d.ok(&[
+        "label",
+        "case",
+        "--item",
+        "PARA",
+        "--lot",
+        "L1",
+        "--format",
+        "png",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        said.contains("(01)19506000134359(17)270131(37)12(10)L1"),
+        "{said}"
+    );
+    assert!(gray(&std::fs::read(&out).unwrap()).width() == 812);
+    let zpl = d.ok(&[
+        "label",
+        "location",
+        "--location",
+        "A1",
+        "--size",
+        "2x1",
+        "--dpi",
+        "300",
+    ]);
+    assert!(
+        zpl.starts_with("^XA") && zpl.contains("^FD>:A1^FS"),
+        "{zpl}"
+    );
+
+    // A printer that is off: the job stays queued, and prints once the printer is back.
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let addr = format!("127.0.0.1:{port}");
+    d.ok(&[
+        "printer",
+        "add",
+        "DOCK-ZEBRA",
+        "--address",
+        &addr,
+        "--size",
+        "4x2",
+        "--default-for",
+        "receive",
+    ]);
+    let printers = json(&d.ok(&["printer", "list", "--format", "json"]));
+    assert_eq!(printers[0]["default_for"], "receive");
+    let r = d.run(&[
+        "label",
+        "item",
+        "--item",
+        "PARA",
+        "--lot",
+        "L1",
+        "--printer",
+        "DOCK-ZEBRA",
+        "--timeout",
+        "1",
+    ]);
+    assert_eq!(r.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        err.contains(&format!("printer DOCK-ZEBRA at {addr} does not answer")),
+        "{err}"
+    );
+    let jobs = json(&d.ok(&["print-jobs", "list", "--format", "json"]));
+    assert_eq!(jobs.as_array().unwrap().len(), 1);
+    let id = jobs[0]["id"].as_i64().unwrap().to_string();
+
+    let listener = TcpListener::bind(&addr).unwrap();
+    let printer = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut got = Vec::new();
+        s.read_to_end(&mut got).unwrap();
+        got
+    });
+    let done = json(&d.ok(&["print-jobs", "retry", &id, "--format", "json"]));
+    assert_eq!(done["status"], "printed");
+    let got = String::from_utf8(printer.join().unwrap()).unwrap();
+    assert!(got.starts_with("^XA") && got.contains("^PW812"), "{got}");
+    assert_eq!(d.ok(&["print-jobs"]).trim(), "(nothing)");
+
+    // Bad input: refused, exit 1, no file, no job.
+    let bad = d.dir.path().join("bad.zpl");
+    for args in [
+        vec![
+            "label",
+            "item",
+            "--item",
+            "PARA",
+            "--lot",
+            "L123456789012345678901",
+        ],
+        vec!["label", "item", "--item", "PARA", "--lot", "LÖT"],
+        vec![
+            "label",
+            "item",
+            "--item",
+            "PARA",
+            "--lot",
+            "L1",
+            "--expiry",
+            "2027-02-30",
+        ],
+        vec![
+            "label", "item", "--item", "PARA", "--lot", "L1", "--size", "2x1",
+        ],
+        vec![
+            "label", "item", "--item", "PARA", "--lot", "L1", "--size", "3x3",
+        ],
+        vec!["label", "sscc", "--ship-from", "A", "--ship-to", "B"],
+    ] {
+        let mut args = args.clone();
+        args.extend(["--out", bad.to_str().unwrap(), "--printer", "DOCK-ZEBRA"]);
+        let r = d.run(&args);
+        assert_eq!(r.status.code(), Some(1), "{args:?}");
+        assert!(!String::from_utf8_lossy(&r.stderr).is_empty());
+        assert!(!bad.exists(), "{args:?} wrote a label");
+    }
+    let all = json(&d.ok(&["print-jobs", "list", "--all", "--format", "json"]));
+    assert_eq!(all.as_array().unwrap().len(), 1, "{all}");
+}
+
+/// SSCCs from the command line: the company prefix and extension from the settings, the serial
+/// reference from the ledger's counter; a thousand, all different, all with a valid check digit.
+#[test]
+fn ssccs_are_never_the_same_twice() {
+    let mut l = ledger();
+    l.set_sscc_parts("9506000", "3").unwrap();
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..1000 {
+        let s = label::SsccAllocator::allocate(&mut l).unwrap();
+        assert!(lotkeeper::gtin::has_valid_check_digit(s.as_str()));
+        assert!(s.as_str().starts_with("39506000"));
+        assert!(seen.insert(s.as_str().to_string()));
+    }
+    let d = cli_setup();
+    d.ok(&[
+        "label",
+        "setup",
+        "--company-prefix",
+        "9506000",
+        "--extension",
+        "1",
+        "--range",
+        "500-600",
+    ]);
+    let a = d.ok(&[
+        "label",
+        "sscc",
+        "--ship-from",
+        "Acme",
+        "--ship-to",
+        "Shop",
+        "--format",
+        "pdf",
+        "--out",
+        d.dir.path().join("a.pdf").to_str().unwrap(),
+    ]);
+    let b = d.ok(&[
+        "label",
+        "sscc",
+        "--ship-from",
+        "Acme",
+        "--ship-to",
+        "Shop",
+        "--item",
+        "PARA",
+        "--count",
+        "40",
+        "--format",
+        "zpl",
+        "--out",
+        d.dir.path().join("b.zpl").to_str().unwrap(),
+    ]);
+    assert!(a.contains("(00)19506000000000500"), "{a}");
+    assert!(b.contains("(00)19506000000000501"), "{b}");
+}
