@@ -2,7 +2,7 @@
 
 use crate::harness::*;
 
-fn setup() -> Dir {
+pub fn setup() -> Dir {
     let d = Dir::new();
     let items = d.file("items.csv", ITEMS);
     let locs = d.file("locations.csv", LOCATIONS);

@@ -399,6 +399,30 @@ fn a_printer_on_loopback_receives_the_exact_bytes() {
     assert!(l.print_jobs(false).unwrap().is_empty());
 }
 
+/// A port nothing listens on (just freed).
+fn free_port() -> u16 {
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    closed.local_addr().unwrap().port()
+}
+
+/// Prints to DOCK-ZEBRA on a loopback port with a short timeout; the error it must give.
+fn print_to(l: &mut lotkeeper::ledger::Ledger, port: u16, zpl: &[u8]) -> String {
+    let target = label::jobs::Target {
+        name: "DOCK-ZEBRA".into(),
+        address: format!("127.0.0.1:{port}").parse().unwrap(),
+    };
+    label::jobs::print(
+        l,
+        &target,
+        Output::Zpl,
+        "item",
+        zpl,
+        Duration::from_millis(500),
+    )
+    .unwrap_err()
+    .to_string()
+}
+
 /// A printer that accepts and never reads (nor closes), and one that refuses: a clear error,
 /// and the job stays queued with it; a retry once the printer is back prints it.
 #[test]
@@ -414,20 +438,7 @@ fn a_printer_that_does_not_answer_leaves_the_job_queued() {
         std::thread::sleep(Duration::from_secs(3));
         drop(s);
     });
-    let target = label::jobs::Target {
-        name: "DOCK-ZEBRA".into(),
-        address: format!("127.0.0.1:{port}").parse().unwrap(),
-    };
-    let e = label::jobs::print(
-        &mut l,
-        &target,
-        Output::Zpl,
-        "item",
-        &zpl,
-        Duration::from_millis(500),
-    )
-    .unwrap_err()
-    .to_string();
+    let e = print_to(&mut l, port, &zpl);
     assert!(
         e.starts_with(&format!(
             "printer DOCK-ZEBRA at 127.0.0.1:{port} does not answer"
@@ -438,23 +449,7 @@ fn a_printer_that_does_not_answer_leaves_the_job_queued() {
     hold.join().unwrap();
 
     // Nothing listens on a port just freed: the connection is refused.
-    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = closed.local_addr().unwrap().port();
-    drop(closed);
-    let target = label::jobs::Target {
-        name: "DOCK-ZEBRA".into(),
-        address: format!("127.0.0.1:{port}").parse().unwrap(),
-    };
-    let e = label::jobs::print(
-        &mut l,
-        &target,
-        Output::Zpl,
-        "item",
-        &zpl,
-        Duration::from_millis(500),
-    )
-    .unwrap_err()
-    .to_string();
+    let e = print_to(&mut l, free_port(), &zpl);
     assert!(
         e.contains("does not answer") && e.contains("print job 2"),
         "{e}"
@@ -468,20 +463,11 @@ fn a_printer_that_does_not_answer_leaves_the_job_queued() {
     assert_eq!(queued[0].payload, zpl);
 }
 
-fn cli_setup() -> Dir {
-    let d = Dir::new();
-    let items = d.file("items.csv", ITEMS);
-    let locs = d.file("locations.csv", LOCATIONS);
-    d.ok(&["import", "items", items.to_str().unwrap()]);
-    d.ok(&["import", "locations", locs.to_str().unwrap()]);
-    d
-}
-
 /// The command line: labels from what the ledger knows, printers, the queue and a retry; bad
 /// input exits 1 with nothing written and nothing queued.
 #[test]
 fn the_command_line_prints_queues_and_retries() {
-    let d = cli_setup();
+    let d = crate::cli::setup();
     d.ok(&[
         "receive",
         "--item",
@@ -529,10 +515,7 @@ fn the_command_line_prints_queues_and_retries() {
     );
 
     // A printer that is off: the job stays queued, and prints once the printer is back.
-    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = closed.local_addr().unwrap().port();
-    drop(closed);
-    let addr = format!("127.0.0.1:{port}");
+    let addr = format!("127.0.0.1:{}", free_port());
     d.ok(&[
         "printer",
         "add",
@@ -635,7 +618,7 @@ fn ssccs_are_never_the_same_twice() {
         assert!(s.as_str().starts_with("39506000"));
         assert!(seen.insert(s.as_str().to_string()));
     }
-    let d = cli_setup();
+    let d = crate::cli::setup();
     d.ok(&[
         "label",
         "setup",
