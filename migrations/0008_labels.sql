@@ -29,13 +29,21 @@ CREATE TABLE print_jobs (
 );
 CREATE INDEX print_jobs_status ON print_jobs(status);
 
--- The serial references this database may give out, FIRST..=LAST, and the next one. One row; a
--- device gets its own range at enrollment, so devices allocating offline never meet.
+-- The serial references this database may give out, NEXT..=LAST. One row. The references are
+-- cut into 1,000 blocks: block 0 is the back office's own (or a site's without one), and each
+-- enrolled device gets a block of its own from the back office, so devices allocating offline
+-- for days never meet. An enrolled device without its block from the server gives out none.
 CREATE TABLE sscc_range (
     id   INTEGER PRIMARY KEY CHECK (id = 1),
     next INTEGER NOT NULL,
     last INTEGER NOT NULL,
     CHECK (next >= 0 AND last >= 0)
+);
+
+-- On the back office: the block each device was given (1 to 999), never given to another.
+CREATE TABLE sscc_blocks (
+    block  INTEGER PRIMARY KEY CHECK (block BETWEEN 1 AND 999),
+    device TEXT NOT NULL UNIQUE REFERENCES devices(name)
 );
 
 -- Every SSCC given out, once: the primary key refuses a second.

@@ -671,14 +671,15 @@ pub enum LabelAction {
         #[command(flatten)]
         out: LabelOut,
     },
-    /// A case label: the item/lot label plus (37) count, or (30) variable count.
+    /// A case label: the item/lot label of the case's own (pack) GTIN with its count. GS1 puts no
+    /// (37) beside (01): the count is printed as text, and a variable count is encoded as (30).
     Case {
         #[command(flatten)]
         item: ItemLabelArgs,
-        /// Trade items in the case, (37) (default: the pack size of the pack GTIN).
+        /// Trade items in the case, printed as text (default: the pack size of the pack GTIN).
         #[arg(long, conflicts_with = "variable_count", value_name = "N")]
         count: Option<u32>,
-        /// A variable count, (30), instead of (37).
+        /// A variable count, encoded as (30).
         #[arg(long, value_name = "N")]
         variable_count: Option<u32>,
         #[command(flatten)]
@@ -722,8 +723,9 @@ pub enum LabelAction {
         #[command(flatten)]
         out: LabelOut,
     },
-    /// The SSCC's fixed part, set by the back office: GS1 Company Prefix, extension digit, and
-    /// the range of serial references this database gives out.
+    /// The SSCC's fixed part, set on the back office: GS1 Company Prefix and extension digit.
+    /// The back office labels from serial-reference block 0; every enrolled device gets a block
+    /// of its own with its next sync (a handheld refuses this command).
     Setup {
         /// GS1 Company Prefix, 6 to 12 digits.
         #[arg(long, value_name = "DIGITS")]
@@ -731,9 +733,6 @@ pub enum LabelAction {
         /// SSCC extension digit, 0 to 9.
         #[arg(long, default_value = "0", value_name = "DIGIT")]
         extension: String,
-        /// Serial references this database may use, FIRST-LAST (default: all).
-        #[arg(long, value_name = "FIRST-LAST")]
-        range: Option<String>,
         /// Output: table (a sentence) or json.
         #[arg(long, value_enum, default_value = "table")]
         format: TextFormat,

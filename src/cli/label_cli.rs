@@ -264,32 +264,30 @@ pub fn label(mut l: Ledger, action: LabelAction) -> Result<()> {
         LabelAction::Setup {
             company_prefix,
             extension,
-            range,
             format,
         } => {
-            l.set_sscc_parts(&company_prefix, &extension)?;
-            if let Some(r) = &range {
-                let (a, b) = r
-                    .split_once('-')
-                    .and_then(|(a, b)| Some((a.parse::<u64>().ok()?, b.parse::<u64>().ok()?)))
-                    .ok_or_else(|| anyhow!("--range {r}: FIRST-LAST, two whole numbers"))?;
-                l.set_sscc_range(a, b)?;
+            if l.is_enrolled() {
+                bail!("this handheld's SSCCs come from the back office: set the company prefix there (lotkeeper --db server.db label setup ...); the handheld learns it, with a block of serial references of its own, on its next sync");
             }
+            l.set_sscc_parts(&company_prefix, &extension)?;
+            let (first, last) = crate::ledger::labels::sscc_block_range(company_prefix.len(), 0);
             #[derive(Serialize)]
             struct Setup<'a> {
                 company_prefix: &'a str,
                 extension: &'a str,
-                range: Option<&'a str>,
+                own_first: u64,
+                own_last: u64,
             }
             print_done(
                 format,
                 &Setup {
                     company_prefix: &company_prefix,
                     extension: &extension,
-                    range: range.as_deref(),
+                    own_first: first,
+                    own_last: last,
                 },
                 || {
-                    format!("SSCCs are made from extension {extension} and GS1 Company Prefix {company_prefix}")
+                    format!("SSCCs are made from extension {extension} and GS1 Company Prefix {company_prefix}: serial references {first}-{last} for this database's own labels, and a block of {} for each enrolled device", last - first + 1)
                 },
             )
         }

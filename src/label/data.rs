@@ -8,7 +8,10 @@ use serde::Serialize;
 use super::LabelError;
 use crate::scan::gs1;
 
-/// (37) a count of trade items, or (30) a variable count.
+/// A case's count. GS1 lets a case of a pack GTIN carry (30) for a variable count beside its
+/// (01), but not (37): (37) counts the trade items inside a logistic unit, with (00) and (02).
+/// So a fixed count is printed for people only (the pack GTIN already says how many), and a
+/// variable count is encoded as (30).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Count {
@@ -27,7 +30,7 @@ pub struct ItemData {
     pub serial: Option<String>,
     pub sku: String,
     pub name: String,
-    /// A case label's count: (37), or (30) for a variable count.
+    /// A case label's count: printed as text, and for a variable count also encoded as (30).
     pub count: Option<Count>,
 }
 
@@ -152,8 +155,8 @@ fn gtin14(what: &'static str, g: &str) -> Result<String, LabelError> {
 }
 
 impl ItemData {
-    /// (01) (11) (17) (10) (21) and (37) or (30): fixed-length AIs first, so only the
-    /// variable ones need a separator.
+    /// (01) (11) (17) (30) (10) (21): fixed-length AIs first, so only the variable ones need a
+    /// separator. A fixed count is not encoded (see `Count`).
     pub fn gs1(&self) -> Result<Gs1Data, LabelError> {
         let mut ais = vec![("01".to_string(), gtin14("GTIN", &self.gtin)?)];
         if let Some(d) = self.produced {
@@ -163,9 +166,8 @@ impl ItemData {
             ais.push(gs1_date("expiry date", "17", d)?);
         }
         match self.count {
-            Some(Count::Fixed(n)) => ais.push(("37".into(), n.to_string())),
             Some(Count::Variable(n)) => ais.push(("30".into(), n.to_string())),
-            None => {}
+            Some(Count::Fixed(_)) | None => {}
         }
         if let Some(l) = &self.lot {
             ais.push(("10".into(), l.clone()));

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::printer::{self, PrintError, PrinterAddress};
-use super::Output;
+use super::{LabelError, Output};
 use crate::ledger::labels::{NewJob, PrintJob};
 use crate::ledger::{self, Ledger};
 
@@ -24,6 +24,57 @@ pub enum JobError {
     Ledger(#[from] ledger::Error),
     #[error("print job {0}: {1}")]
     Stored(i64, String),
+}
+
+/// Why labels a workflow asked for were not queued. Nothing was queued.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("{}", no_printer(workflow, *printers))]
+    NoPrinter { workflow: String, printers: usize },
+    /// Nothing to print, or too much at once.
+    #[error("{0}")]
+    Nothing(String),
+    #[error("the printer's settings: {0}")]
+    Printer(String),
+    #[error(transparent)]
+    Label(#[from] LabelError),
+    #[error(transparent)]
+    Ledger(#[from] ledger::Error),
+}
+
+fn no_printer(workflow: &str, printers: usize) -> String {
+    let how = format!(
+        "the back office sets one (lotkeeper printer add NAME --address HOST --default-for {workflow})"
+    );
+    if printers == 0 {
+        format!("no printer is set up: {how}")
+    } else {
+        format!("{printers} printers and no default one for {workflow}: {how}")
+    }
+}
+
+/// Sends a queued job's bytes to its printer: only the network, no ledger, so it can run on
+/// any thread. Record the result with [`record`].
+pub fn deliver(job: &PrintJob, timeout: Duration) -> Result<(), PrintError> {
+    let address: PrinterAddress =
+        job.address
+            .parse()
+            .map_err(|e: String| PrintError::NoAnswer {
+                printer: job.printer.clone(),
+                address: job.address.clone(),
+                reason: e,
+            })?;
+    printer::send(&job.printer, &address, &job.payload, timeout)
+}
+
+/// Records what [`deliver`] said of job `id`: printed, or still queued with the error.
+pub fn record(
+    ledger: &mut Ledger,
+    id: i64,
+    result: &Result<(), PrintError>,
+) -> Result<(), ledger::Error> {
+    let error = result.as_ref().err().map(|e| e.to_string());
+    ledger.record_print_attempt(id, error.as_deref())
 }
 
 /// Queues `payload` for `target`, sends it, and records the attempt. Ok(job id) once printed.

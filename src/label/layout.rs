@@ -114,6 +114,9 @@ pub struct Template {
     pub matrix_mm: Option<f32>,
     pub sizes: &'static [LabelSize],
     pub slots: &'static [Slot],
+    /// How far text and symbols may shrink to fit a small label (1.0: not at all). A symbol's
+    /// module never goes below what a printer can print.
+    pub min_scale: f32,
 }
 
 const fn text(field: Field, mm: f32) -> Slot {
@@ -130,6 +133,7 @@ pub const ITEM: Template = Template {
     name: "item",
     matrix_mm: Some(0.5),
     sizes: ALL,
+    min_scale: 0.8,
     slots: &[
         text(Field::Name, 4.0),
         text(Field::Sku, 3.0),
@@ -147,6 +151,7 @@ pub const CASE: Template = Template {
     name: "case",
     matrix_mm: Some(0.5),
     sizes: ALL,
+    min_scale: 0.8,
     slots: &[
         text(Field::Name, 4.0),
         text(Field::Sku, 3.0),
@@ -165,6 +170,7 @@ pub const SSCC: Template = Template {
     name: "sscc",
     matrix_mm: None,
     sizes: &[LabelSize::L4x6],
+    min_scale: 1.0,
     slots: &[
         text(Field::Caption("FROM"), 2.5),
         text(Field::ShipFrom, 3.5),
@@ -196,6 +202,7 @@ pub const LOCATION: Template = Template {
     name: "location",
     matrix_mm: None,
     sizes: ALL,
+    min_scale: 0.6,
     slots: &[
         Slot::Text {
             field: Field::Code,
@@ -309,8 +316,27 @@ impl LabelData {
     }
 }
 
-/// Places `data` on a label of `size` at `dpi`, or says why it cannot.
+/// Places `data` on a label of `size` at `dpi`, or says why it cannot. A template that may
+/// shrink is tried smaller, a tenth at a time, when it does not fit at its own size.
 pub fn layout(data: &LabelData, size: LabelSize, dpi: Dpi) -> Result<Layout, LabelError> {
+    let t = data.template();
+    let mut scale = 1.0f32;
+    loop {
+        match layout_at(data, size, dpi, scale) {
+            Err(LabelError::DoesNotFit { .. }) if scale - 0.1 >= t.min_scale - 1e-3 => {
+                scale -= 0.1;
+            }
+            other => return other,
+        }
+    }
+}
+
+fn layout_at(
+    data: &LabelData,
+    size: LabelSize,
+    dpi: Dpi,
+    scale: f32,
+) -> Result<Layout, LabelError> {
     let t = data.template();
     if !t.sizes.contains(&size) {
         return Err(LabelError::DoesNotFit {
@@ -329,9 +355,9 @@ pub fn layout(data: &LabelData, size: LabelSize, dpi: Dpi) -> Result<Layout, Lab
     }
     let gs1 = data.gs1()?;
     let dpmm = dpi.dots_per_mm();
-    let mm = |v: f32| (v * dpmm).round() as u32;
+    let mm = |v: f32| (v * dpmm * scale).round() as u32;
     let (width, height) = size.dots(dpi);
-    let margin = mm(2.5);
+    let margin = (2.5 * dpmm).round() as u32;
     let right = width - margin;
     let too_big = |what: &str| LabelError::DoesNotFit {
         template: t.name,

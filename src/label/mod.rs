@@ -12,6 +12,7 @@ pub mod data;
 pub mod jobs;
 pub mod layout;
 pub mod pdf;
+pub mod print;
 pub mod printer;
 pub mod raster;
 pub mod sscc;
@@ -96,12 +97,9 @@ impl Dpi {
         }
     }
 
-    /// Dots a millimetre, as ZPL printers count them (8 and 12).
+    /// Dots a millimetre (about 8 and 12, as Zebra rounds them).
     pub fn dots_per_mm(self) -> f32 {
-        match self {
-            Dpi::D203 => 8.0,
-            Dpi::D300 => 12.0,
-        }
+        self.value() as f32 / 25.4
     }
 }
 
@@ -144,11 +142,11 @@ impl LabelSize {
         }
     }
 
-    /// Width and height in dots: 8 or 12 dots a millimetre, 25.4 mm an inch.
+    /// Width and height in dots: a 4 in wide label is 812 dots at 203 dpi and 1200 at 300, the
+    /// print width (`^PW`) Zebra's own drivers set.
     pub fn dots(self, dpi: Dpi) -> (u32, u32) {
         let (w, h) = self.inches();
-        let d = |i: u32| (i as f32 * 25.4 * dpi.dots_per_mm()).round() as u32;
-        (d(w), d(h))
+        (w * dpi.value(), h * dpi.value())
     }
 }
 

@@ -1,10 +1,17 @@
 //! The ledger's side of labels: printers and each workflow's default printer, print jobs (kept
 //! until printed, so a printer that is off loses nothing), and SSCCs: a GS1 Company Prefix and
-//! extension digit from the settings, serial references from this database's range, every SSCC
+//! extension digit from the settings, serial references from this database's block, every SSCC
 //! stored once (the primary key refuses a second). What a label looks like is `label`'s business.
+//!
+//! SSCCs never meet across devices because the serial references are cut into [`SSCC_BLOCKS`]
+//! blocks: block 0 belongs to the database itself (the back office, or a site without one), and
+//! the back office gives each enrolled device a block of its own on first ask, which the device
+//! learns on every sync ([`Ledger::device_sscc_assignment`], [`Ledger::apply_sscc_assignment`]).
+//! A device allocates from its block offline for as long as it likes; an enrolled device that has
+//! not heard of its block yet gives out none.
 
-use rusqlite::{params, OptionalExtension};
-use serde::Serialize;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
 
 use super::error::{Error, Result};
 use super::{clock, validate, Ledger};
@@ -12,6 +19,27 @@ use super::{clock, validate, Ledger};
 /// Settings keys of the SSCC's fixed part (set by the back office, synced to devices later).
 pub const COMPANY_PREFIX: &str = "gs1.company_prefix";
 pub const SSCC_EXTENSION: &str = "gs1.sscc_extension";
+/// The serial references are cut into this many blocks: 0 for the database itself, 1 to 999 for
+/// devices.
+pub const SSCC_BLOCKS: u64 = 1000;
+
+/// The serial references of `block` under a company prefix of `prefix_len` digits: the 16 - len
+/// digits of the reference cut into [`SSCC_BLOCKS`] equal parts.
+pub fn sscc_block_range(prefix_len: usize, block: u64) -> (u64, u64) {
+    let size = 10u64.pow(16 - prefix_len as u32) / SSCC_BLOCKS;
+    (block * size, block * size + size - 1)
+}
+
+/// What the back office tells a device about its SSCCs: the fixed part and its own block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SsccAssignment {
+    pub company_prefix: String,
+    pub extension: String,
+    pub block: u64,
+    pub first: u64,
+    pub last: u64,
+}
+
 /// A printer's name, at most this long.
 pub const MAX_PRINTER_NAME: usize = 40;
 
@@ -225,21 +253,112 @@ impl Ledger {
         Ok(jobs)
     }
 
-    /// Sets the range of serial references this database gives out (a device's own range).
+    /// Sets the range of serial references this database gives out. The next one is the first
+    /// of the range not given out yet, so setting a range again never gives an SSCC out twice.
     pub fn set_sscc_range(&mut self, first: u64, last: u64) -> Result<()> {
-        if first > last || last > i64::MAX as u64 {
+        self.write(|tx| set_range(tx, first, last))
+    }
+
+    /// The back office's answer to a device: the fixed part and the device's own block, given on
+    /// first ask (the lowest free one). None when no company prefix is set here.
+    pub fn device_sscc_assignment(&mut self, device: &str) -> Result<Option<SsccAssignment>> {
+        let Some(prefix) = self.setting(COMPANY_PREFIX)? else {
+            return Ok(None);
+        };
+        let ext = self.setting(SSCC_EXTENSION)?.unwrap_or_else(|| "0".into());
+        check_sscc_parts(&prefix, &ext)?;
+        let block = self.write(|tx| {
+            let known: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM devices WHERE name = ?)",
+                [device],
+                |r| r.get(0),
+            )?;
+            if !known {
+                return Err(Error::NotFound(format!("there is no device {device}")));
+            }
+            if let Some(b) = tx
+                .query_row(
+                    "SELECT block FROM sscc_blocks WHERE device = ?",
+                    [device],
+                    |r| r.get::<_, i64>(0),
+                )
+                .optional()?
+            {
+                return Ok(b as u64);
+            }
+            let free: Option<i64> = tx.query_row(
+                "SELECT MIN(b) FROM (SELECT 1 AS b WHERE NOT EXISTS (SELECT 1 FROM sscc_blocks WHERE block = 1)
+                 UNION ALL SELECT block + 1 FROM sscc_blocks
+                 WHERE block + 1 <= 999 AND block + 1 NOT IN (SELECT block FROM sscc_blocks))",
+                [],
+                |r| r.get(0),
+            )?;
+            let b = free.ok_or_else(|| {
+                Error::invalid(format!(
+                    "all {} device SSCC blocks are given out: device {device} cannot get one",
+                    SSCC_BLOCKS - 1
+                ))
+            })?;
+            tx.execute(
+                "INSERT INTO sscc_blocks (block, device) VALUES (?1, ?2)",
+                params![b, device],
+            )?;
+            Ok(b as u64)
+        })?;
+        let (first, last) = sscc_block_range(prefix.len(), block);
+        Ok(Some(SsccAssignment {
+            company_prefix: prefix,
+            extension: ext,
+            block,
+            first,
+            last,
+        }))
+    }
+
+    /// On a device: takes what the back office said of its SSCCs. Nothing changes when it is what
+    /// the device already has; otherwise the fixed part and range are replaced, the next serial
+    /// reference being the first of the range this device has not given out. True when it changed.
+    pub fn apply_sscc_assignment(&mut self, a: &SsccAssignment) -> Result<bool> {
+        check_sscc_parts(&a.company_prefix, &a.extension)?;
+        if a.first > a.last || a.last >= 10u64.pow(16 - a.company_prefix.len() as u32) {
             return Err(Error::invalid(format!(
-                "SSCC range {first}-{last}: the first is at most the last"
+                "the back office's SSCC range {}-{} does not fit a {}-digit company prefix",
+                a.first,
+                a.last,
+                a.company_prefix.len()
             )));
         }
+        let same = self.setting(COMPANY_PREFIX)?.as_deref() == Some(a.company_prefix.as_str())
+            && self.setting(SSCC_EXTENSION)?.as_deref() == Some(a.extension.as_str())
+            && self.sscc_range()?.is_some_and(|(_, last)| last == a.last);
+        if same {
+            return Ok(false);
+        }
         self.write(|tx| {
-            tx.execute(
-                "INSERT INTO sscc_range (id, next, last) VALUES (1, ?1, ?2)
-                 ON CONFLICT (id) DO UPDATE SET next = ?1, last = ?2",
-                params![first as i64, last as i64],
-            )?;
-            Ok(())
-        })
+            for (k, v) in [
+                (COMPANY_PREFIX, &a.company_prefix),
+                (SSCC_EXTENSION, &a.extension),
+            ] {
+                tx.execute(
+                    "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                     ON CONFLICT (key) DO UPDATE SET value = ?2",
+                    [k, v.as_str()],
+                )?;
+            }
+            set_range(tx, a.first, a.last)
+        })?;
+        Ok(true)
+    }
+
+    /// The serial references left to this database: (next, last), if a range was set.
+    pub fn sscc_range(&self) -> Result<Option<(u64, u64)>> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT next, last FROM sscc_range WHERE id = 1")?
+            .query_row([], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
+            })
+            .optional()?)
     }
 
     /// The next SSCC: extension digit, company prefix, the next serial reference of the range,
@@ -254,13 +373,26 @@ impl Ledger {
         let width = 16 - prefix.len();
         let max = 10u64.pow(width as u32) - 1;
         let now = clock::timestamp(self.clock().now());
+        let enrolled = self.enrolled;
         self.write(|tx| {
             let range: Option<(i64, i64)> = tx
                 .query_row("SELECT next, last FROM sscc_range WHERE id = 1", [], |r| {
                     Ok((r.get(0)?, r.get(1)?))
                 })
                 .optional()?;
-            let (next, last) = range.unwrap_or((0, max as i64));
+            let (next, last) = match range {
+                Some(r) => r,
+                None if enrolled => {
+                    return Err(Error::invalid(
+                        "this handheld has no SSCC range from the back office yet: sync once, then print the pallet label",
+                    ))
+                }
+                // The database's own block.
+                None => {
+                    let (first, last) = sscc_block_range(prefix.len(), 0);
+                    (first as i64, last as i64)
+                }
+            };
             let last = (last as u64).min(max);
             let next = next as u64;
             if next > last {
@@ -292,6 +424,35 @@ impl Ledger {
             (SSCC_EXTENSION, Some(extension.to_string())),
         ])
     }
+}
+
+/// Sets the range FIRST..=LAST; the next reference is the first one above every SSCC this
+/// database gave out in it under the current fixed part.
+fn set_range(tx: &Connection, first: u64, last: u64) -> Result<()> {
+    if first > last || last > i64::MAX as u64 {
+        return Err(Error::invalid(format!(
+            "SSCC range {first}-{last}: the first is at most the last"
+        )));
+    }
+    let fixed: String = tx.query_row(
+        "SELECT IFNULL((SELECT value FROM settings WHERE key = ?1), '0')
+                 || IFNULL((SELECT value FROM settings WHERE key = ?2), '')",
+        [SSCC_EXTENSION, COMPANY_PREFIX],
+        |r| r.get(0),
+    )?;
+    let used: Option<i64> = tx.query_row(
+        "SELECT MAX(serial_reference) FROM ssccs
+         WHERE substr(sscc, 1, length(?1)) = ?1 AND serial_reference BETWEEN ?2 AND ?3",
+        params![fixed, first as i64, last as i64],
+        |r| r.get(0),
+    )?;
+    let next = used.map_or(first as i64, |u| u + 1);
+    tx.execute(
+        "INSERT INTO sscc_range (id, next, last) VALUES (1, ?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET next = ?1, last = ?2",
+        params![next, last as i64],
+    )?;
+    Ok(())
 }
 
 fn check_sscc_parts(prefix: &str, ext: &str) -> Result<()> {
@@ -354,10 +515,47 @@ mod tests {
         assert_eq!(&b[8..17], "000000042");
         let e = l.issue_sscc().unwrap_err();
         assert!(e.to_string().contains("used up"), "{e}");
-        // Setting the range back cannot give an SSCC out again: the primary key refuses it.
+        // Setting the range again starts above what was given out: nothing is given twice.
         l.set_sscc_range(41, 42).unwrap();
-        assert!(l.issue_sscc().is_err());
+        assert!(l.issue_sscc().unwrap_err().to_string().contains("used up"));
+        l.set_sscc_range(40, 45).unwrap();
+        assert_eq!(&l.issue_sscc().unwrap()[8..17], "000000043");
         assert!(l.set_sscc_parts("95060", "3").is_err());
+    }
+
+    #[test]
+    fn each_device_gets_a_block_of_its_own_once_and_a_device_keeps_its_place_in_it() {
+        let mut server = Ledger::open_in_memory().unwrap();
+        assert_eq!(server.device_sscc_assignment("a").unwrap(), None);
+        server.set_sscc_parts("9506000", "3").unwrap();
+        assert!(server.device_sscc_assignment("nobody").is_err());
+        for d in ["a", "b"] {
+            server.add_device(d, &format!("hash-{d}")).unwrap();
+        }
+        let a = server.device_sscc_assignment("a").unwrap().unwrap();
+        let b = server.device_sscc_assignment("b").unwrap().unwrap();
+        assert_eq!((a.block, a.first, a.last), (1, 1_000_000, 1_999_999));
+        assert_eq!((b.block, b.first), (2, 2_000_000));
+        assert_eq!(server.device_sscc_assignment("a").unwrap().unwrap(), a);
+        // The server's own SSCCs come from block 0.
+        assert_eq!(&server.issue_sscc().unwrap()[8..17], "000000000");
+
+        let mut dev = Ledger::open_in_memory().unwrap();
+        dev.enroll("http://server", "token", "a").unwrap();
+        dev.set_sscc_parts("9506000", "3").unwrap();
+        assert!(dev
+            .issue_sscc()
+            .unwrap_err()
+            .to_string()
+            .contains("sync once"));
+        assert!(dev.apply_sscc_assignment(&a).unwrap());
+        let first = dev.issue_sscc().unwrap();
+        assert_eq!(&first[8..17], "001000000");
+        assert!(!dev.apply_sscc_assignment(&a).unwrap());
+        // Told again after a re-enrollment: it goes on above what it gave out.
+        dev.enroll("http://server", "token2", "a").unwrap();
+        assert!(dev.apply_sscc_assignment(&a).unwrap());
+        assert_eq!(&dev.issue_sscc().unwrap()[8..17], "001000001");
     }
 
     #[test]

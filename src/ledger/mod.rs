@@ -199,6 +199,11 @@ impl Ledger {
         self.clock.as_ref()
     }
 
+    /// Enrolled with a back office (a handheld), as opposed to a back office or a lone site.
+    pub fn is_enrolled(&self) -> bool {
+        self.enrolled
+    }
+
     /// The same clock, to keep beside the ledger (the server stamps its answers with it).
     pub fn shared_clock(&self) -> Arc<dyn Clock> {
         self.clock.clone()

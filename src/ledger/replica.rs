@@ -194,6 +194,9 @@ impl Ledger {
             sync_set(tx, "token", token)?;
             // A lot tag is per server and device: asked for again on the next sync.
             tx.execute("DELETE FROM sync_state WHERE key = 'lot_tag'", [])?;
+            // So is the block of SSCC serial references; the SSCCs given out stay, and the next
+            // range given starts above them.
+            tx.execute("DELETE FROM sscc_range", [])?;
             // A new token: whatever the server said of the old one no longer holds.
             tx.execute("DELETE FROM sync_state WHERE key = 'revoked'", [])?;
             sync_set(tx, "device", device)

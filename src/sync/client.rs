@@ -7,6 +7,7 @@ use serde::Serialize;
 use std::time::{Duration, Instant};
 
 use super::wire::*;
+use crate::ledger::labels::SsccAssignment;
 use crate::ledger::replica::{LotEvent, Record};
 use crate::ledger::Ledger;
 
@@ -274,7 +275,7 @@ impl Client {
         Ok(self.whoami_answer()?["lot_tag"].as_str().map(String::from))
     }
 
-    /// `/v1/whoami`: who this token is, and the device's lot tag.
+    /// `/v1/whoami`: who this token is, the device's lot tag and its SSCC block.
     fn whoami_answer(&self) -> Result<serde_json::Value, SyncError> {
         Self::json(self.call("GET", "/v1/whoami".into(), false, None)?)
     }
@@ -377,11 +378,19 @@ fn sync_inner(ledger: &mut Ledger, client: &Client) -> Result<SyncReport, SyncEr
     let mut report = SyncReport::default();
     let now = crate::ledger::clock::timestamp(ledger.clock().now());
     ledger.set_sync_value("last_attempt", &now)?;
-    // The tag for generated lot codes, asked for once.
+    // Who this device is to the server: the tag for generated lot codes (kept from the first
+    // answer) and its block of SSCC serial references (taken whenever it changed).
+    let me = client.whoami_answer()?;
     if ledger.sync_value("lot_tag")?.is_none() {
-        if let Some(tag) = client.lot_tag()? {
-            ledger.set_sync_value("lot_tag", &tag)?;
+        if let Some(tag) = me["lot_tag"].as_str() {
+            ledger.set_sync_value("lot_tag", tag)?;
         }
+    }
+    if !me["sscc"].is_null() {
+        let a: SsccAssignment = serde_json::from_value(me["sscc"].clone()).map_err(|e| {
+            SyncError::Offline(format!("error decoding the server's SSCC block: {e}"))
+        })?;
+        ledger.apply_sscc_assignment(&a)?;
     }
     // Push, oldest first: movements, and lot status changes where they were made among them
     // (a release, then a shipment from the released lot).

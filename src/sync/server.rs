@@ -257,11 +257,15 @@ async fn whoami(
     State(state): State<AppState>,
     Extension(DeviceName(device)): Extension<DeviceName>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    // The tag the device puts in the lot codes it generates, handed out on first ask.
+    // The tag the device puts in the lot codes it generates, and the block of SSCC serial
+    // references it allocates pallet labels from, both handed out on first ask.
     let name = device.clone();
-    let tag = with_ledger(&state, move |l| Ok(l.device_lot_tag(&name)?)).await?;
+    let (tag, sscc) = with_ledger(&state, move |l| {
+        Ok((l.device_lot_tag(&name)?, l.device_sscc_assignment(&name)?))
+    })
+    .await?;
     Ok(Json(
-        serde_json::json!({ "device": device, "lot_tag": tag }),
+        serde_json::json!({ "device": device, "lot_tag": tag, "sscc": sscc }),
     ))
 }
 
