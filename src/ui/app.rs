@@ -55,6 +55,8 @@ pub struct App {
     pub(super) signal: RefCell<Option<Signal>>,
     pub(super) sync: RefCell<Sync>,
     pub(super) enroll: super::settings::Enrollment,
+    /// The last print job handed to the sender (see `printing`).
+    pub(super) spooled: Cell<i64>,
 }
 
 impl App {
@@ -78,6 +80,7 @@ impl App {
             signal: RefCell::new(None),
             sync: RefCell::default(),
             enroll: Default::default(),
+            spooled: Cell::new(0),
         });
         super::home::wire(&app);
         super::workflow_screen::wire(&app);

@@ -10,6 +10,7 @@ mod conflicts;
 pub mod headless;
 mod home;
 pub mod i18n;
+mod printing;
 mod resume;
 mod settings;
 mod status;

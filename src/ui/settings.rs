@@ -31,9 +31,16 @@ pub(super) fn wire(app: &Rc<App>) {
     let s = app.window.global::<SettingsAdapter>();
     s.on_save(on0(app, |app| save(app)));
     s.on_enroll(on0(app, enroll));
+    s.on_retry_printing(on0(app, |app| {
+        app.retry_print_jobs();
+        app.window
+            .global::<SettingsAdapter>()
+            .set_print_queue(app.tr("Sending to the printer…").into());
+    }));
 }
 
 fn show_settings(app: &App) {
+    app.show_print_queue();
     let s = app.window.global::<SettingsAdapter>();
     let st = app.settings.borrow();
     s.set_prefix(st.scanner_prefix.clone().into());

@@ -101,6 +101,7 @@ impl App {
         if !outcome.posted.is_empty() {
             self.refresh_status();
         }
+        self.send_new_print_jobs();
     }
 
     /// A key from anywhere: the wedge reader turns scanner bursts into scans; a person typing

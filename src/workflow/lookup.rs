@@ -2,6 +2,7 @@
 //! it is, its history and its trace; a serial where it is and its history; a location what is in it.
 
 use super::{lot_serial, meaning, Error, Event, Expect, Outcome, View, Workflow};
+use crate::label::print::{self as labels, Request};
 use crate::ledger::{JournalEntry, Ledger};
 use crate::scan::classify::Meaning;
 
@@ -10,7 +11,12 @@ pub struct Lookup {
     title: Option<String>,
     fields: Vec<(String, String)>,
     lines: Vec<String>,
+    /// The label of what is shown, for "reprint label" (a lot, a serial, a location).
+    label: Option<Request>,
 }
+
+/// The choice that reprints the label of what is shown.
+const REPRINT: &str = "reprint label";
 
 fn history(entries: &[JournalEntry]) -> Vec<String> {
     entries
@@ -32,6 +38,17 @@ fn history(entries: &[JournalEntry]) -> Vec<String> {
         .collect()
 }
 
+/// A lot's or serial's label as the ledger knows it; None when the item gets no GS1 label.
+fn reprint(
+    ledger: &Ledger,
+    item: &str,
+    lot: Option<&str>,
+    serial: Option<&str>,
+) -> Option<Request> {
+    let item = ledger.query().item(item).ok()??;
+    labels::for_lot_or_serial(ledger, &item, lot, serial).ok()
+}
+
 impl Lookup {
     pub fn start() -> Lookup {
         Lookup::default()
@@ -43,6 +60,7 @@ impl Lookup {
             .lot(item, lot)?
             .ok_or_else(|| Error::NotFound(format!("{item} has no lot {lot}")))?;
         self.title = Some(format!("{item} lot {lot}"));
+        self.label = reprint(ledger, item, Some(lot), None);
         // Expired is derived from the date, never stored: the same words the reports use.
         let status =
             crate::ledger::reports::StockStatus::of(Some(l.status), l.expiry, ledger.today());
@@ -81,6 +99,7 @@ impl Lookup {
             .serial(item, serial)?
             .ok_or_else(|| Error::NotFound(format!("{item} has no serial {serial}")))?;
         self.title = Some(format!("{item} serial {serial}"));
+        self.label = reprint(ledger, item, lot.as_deref(), Some(serial));
         self.fields = vec![("Where".into(), at.unwrap_or_else(|| "not in stock".into()))];
         if let Some(l) = lot {
             self.fields.push(("Lot".into(), l));
@@ -132,6 +151,12 @@ impl Lookup {
             }
             Meaning::Location { code } => {
                 self.title = Some(format!("Location {code}"));
+                let name = ledger
+                    .query()
+                    .location(&code)?
+                    .map(|l| l.name)
+                    .unwrap_or_default();
+                self.label = Some(labels::for_location(&code, &name));
                 let rows = ledger.query().stock(None, Some(&code))?;
                 self.fields = vec![("Lines".into(), rows.len().to_string())];
                 self.lines = rows
@@ -211,6 +236,9 @@ impl Workflow for Lookup {
         }
         v.fields.extend(self.fields.iter().cloned());
         v.lines = self.lines.clone();
+        if self.label.is_some() {
+            v.options = vec![REPRINT.into()];
+        }
         v
     }
 
@@ -221,6 +249,16 @@ impl Workflow for Lookup {
             Event::Cancel | Event::Back => {
                 *self = Lookup::default();
                 return Outcome::accepted();
+            }
+            Event::Choose(c) if c == REPRINT => {
+                let Some(req) = &self.label else {
+                    return Outcome::refused("scan what to reprint the label of");
+                };
+                return match labels::queue(ledger, "lookup", req) {
+                    Ok(q) => Outcome::accepted()
+                        .with_message(Some(format!("label to {}: printing", q.printer))),
+                    Err(e) => Outcome::refused(e),
+                };
             }
             _ => return Outcome::refused("scan anything to look it up"),
         };

@@ -8,6 +8,7 @@ use super::{
     ids, meaning, parse_qty, say, what_it_is, Error, Event, Expect, Outcome, Settings, View,
     Workflow,
 };
+use crate::label::print::{self as labels, Receipt};
 use crate::ledger::{Item, Ledger, LocationKind, LotOrigin, PurchaseOrder, ReceiveCmd, Tracking};
 use crate::scan::classify::{DocumentKind, ItemScan, Meaning};
 
@@ -47,6 +48,8 @@ pub struct Receive {
     /// Where receipts go unless another location is scanned.
     default_location: Option<String>,
     last_recorded: Option<String>,
+    /// The last receipt, until its labels are printed or the next one is recorded.
+    to_label: Option<Receipt>,
 }
 
 /// Parses a date as typed: `2027-03-31` or `31.03.2027`, through the ledger's one date check (a
@@ -75,6 +78,7 @@ impl Receive {
             undo: vec![],
             default_location,
             last_recorded: None,
+            to_label: None,
         }
     }
 
@@ -386,6 +390,15 @@ impl Receive {
                     cmd.to
                 );
                 self.last_recorded = Some(what.clone());
+                self.to_label = Some(Receipt {
+                    item: item.clone(),
+                    lot: d.lot.clone(),
+                    expiry: d.expiry,
+                    production: d.production,
+                    serials: d.serials.clone(),
+                    qty,
+                    pack: d.pack,
+                });
                 if let Some(po) = &self.po {
                     self.po = ledger.query().purchase_order(&po.number).ok().flatten();
                 }
@@ -394,6 +407,43 @@ impl Receive {
                 Outcome::done(what, ids(ledger, &posted))
             }
             Err(e) => Outcome::refused(say(&e)),
+        }
+    }
+}
+
+/// The choice that prints a receipt's labels.
+fn print_option(n: u32) -> String {
+    if n == 1 {
+        "print 1 label".into()
+    } else {
+        format!("print {n} labels")
+    }
+}
+
+impl Receive {
+    /// How many labels the last receipt gets, while nothing new has been scanned.
+    fn labels_offered(&self) -> Option<u32> {
+        if self.draft != Draft::default() {
+            return None;
+        }
+        let r = self.to_label.as_ref()?;
+        labels::for_receipt(r).ok().map(|req| req.count())
+    }
+
+    fn print_labels(&mut self, ledger: &mut Ledger) -> Outcome {
+        let Some(r) = &self.to_label else {
+            return Outcome::refused("there is no receipt to print labels for");
+        };
+        match labels::for_receipt(r).and_then(|req| labels::queue(ledger, "receive", &req)) {
+            Ok(q) => {
+                self.to_label = None;
+                Outcome::accepted().with_message(Some(format!(
+                    "{} to {}: printing",
+                    print_option(q.labels).trim_start_matches("print "),
+                    q.printer
+                )))
+            }
+            Err(e) => Outcome::refused(e),
         }
     }
 }
@@ -431,6 +481,9 @@ impl Workflow for Receive {
         if self.step() == Step::Lot {
             v.options = vec!["generate".into()];
         }
+        if let Some(n) = self.labels_offered() {
+            v.options = vec![print_option(n)];
+        }
         v
     }
 
@@ -464,6 +517,9 @@ impl Workflow for Receive {
                     }
                     Err(e) => Outcome::refused(say(&e)),
                 }
+            }
+            Event::Choose(c) if c.starts_with("print ") && self.labels_offered().is_some() => {
+                self.print_labels(ledger)
             }
             Event::Choose(c) => Outcome::refused(format!("'{c}' is not a choice here")),
             Event::Confirm => match step {

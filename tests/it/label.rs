@@ -213,7 +213,7 @@ fn every_template_at_both_resolutions_reads_back_from_zpl_png_and_pdf() {
             assert_reads_back(&format!("{what} PNG"), &img, &l, &data);
 
             let zpl = label::render(&data, size, dpi, Output::Zpl, 1).unwrap();
-            let printed = print_zpl(&zpl, size, dpi);
+            let printed = print_zpl(&zpl, size, dpi, 1);
             assert_reads_back(&format!("{what} ZPL"), &printed, &l, &data);
 
             let pdf = label::render(&data, size, dpi, Output::Pdf, 1).unwrap();
@@ -232,7 +232,8 @@ fn every_template_at_both_resolutions_reads_back_from_zpl_png_and_pdf() {
 }
 
 /// The ZPL as a Zebra printer would print it, by the labelize renderer, at the label's size.
-fn print_zpl(zpl: &[u8], size: LabelSize, dpi: Dpi) -> GrayImage {
+/// `copies`: how many labels the printer would feed (^PQ); the picture is the first.
+fn print_zpl(zpl: &[u8], size: LabelSize, dpi: Dpi, copies: usize) -> GrayImage {
     let (w, h) = size.inches();
     let opts = labelize::RenderOptions {
         language: Some(labelize::Language::Zpl),
@@ -243,7 +244,7 @@ fn print_zpl(zpl: &[u8], size: LabelSize, dpi: Dpi) -> GrayImage {
         antialias: false,
     };
     let r = labelize::render_png(zpl, opts).expect("labelize renders our ZPL");
-    assert_eq!(r.labels, 1);
+    assert_eq!(r.labels, copies);
     gray(&r.bytes)
 }
 
@@ -700,4 +701,105 @@ fn ssccs_are_never_the_same_twice_even_from_devices_offline() {
     };
     assert!(a.contains(&sscc("000000000")), "{a}");
     assert!(b.contains(&sscc("000000001")), "{b}");
+}
+
+/// A printer on loopback that takes one connection and hands back everything it was sent.
+fn one_shot_printer() -> (u16, std::thread::JoinHandle<Vec<u8>>) {
+    let printer = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = printer.local_addr().unwrap().port();
+    let got = std::thread::spawn(move || {
+        let (mut s, _) = printer.accept().unwrap();
+        let mut got = Vec::new();
+        s.read_to_end(&mut got).unwrap();
+        got
+    });
+    (port, got)
+}
+
+fn add_printer(l: &mut lotkeeper::ledger::Ledger, port: u16, default_for: &[&str]) {
+    l.put_printer(&lotkeeper::ledger::labels::Printer {
+        name: "DOCK-ZEBRA".into(),
+        address: format!("127.0.0.1:{port}"),
+        dpi: 203,
+        size: "4x2".into(),
+        default_for: default_for.iter().map(|s| s.to_string()).collect(),
+    })
+    .unwrap();
+}
+
+/// The receiver generates a lot for two unlabeled cases and prints their labels before leaving
+/// the line: the printer gets one job of ZPL that, printed, reads back as the pack GTIN, the
+/// generated lot and the expiry, two copies. Look up offers the lot's label again.
+#[test]
+fn a_generated_lot_is_printed_at_the_dock_and_reprinted_from_look_up() {
+    use lotkeeper::workflow::lookup::Lookup;
+    use lotkeeper::workflow::receive::Receive;
+    use lotkeeper::workflow::session::parse_event;
+    use lotkeeper::workflow::{Feedback, Workflow};
+    let mut l = ledger();
+    let mut w = Receive::start(&l);
+    // No printer yet: the offer is there, and choosing it says how to get a printer.
+    for e in [
+        "scan ]C10119506000134359",
+        "choose generate",
+        "enter 2027-01-31",
+        "enter 2",
+        "confirm",
+    ] {
+        let o = w.handle(&mut l, parse_event(e).unwrap());
+        assert_ne!(o.feedback, Feedback::Refused, "{e}: {o:?}");
+    }
+    let lot = l.stock_by_lot(Some("PARA"), None, None).unwrap()[0]
+        .lot
+        .clone()
+        .unwrap();
+    assert_eq!(w.view().options, vec!["print 2 labels".to_string()]);
+    let o = w.handle(&mut l, parse_event("choose print 2 labels").unwrap());
+    assert_eq!(o.feedback, Feedback::Refused);
+    assert!(o.message.unwrap().contains("no printer is set up"));
+    assert!(l.print_jobs(true).unwrap().is_empty());
+
+    let (port, got) = one_shot_printer();
+    add_printer(&mut l, port, &["receive"]);
+    let o = w.handle(&mut l, parse_event("choose print 2 labels").unwrap());
+    assert_eq!(o.feedback, Feedback::Accepted, "{o:?}");
+    assert_eq!(
+        o.message.as_deref(),
+        Some("2 labels to DOCK-ZEBRA: printing")
+    );
+    assert!(w.view().options.is_empty(), "printed once, offered no more");
+    let job = l.print_jobs(false).unwrap().remove(0);
+    label::jobs::retry(&mut l, job.id, Duration::from_secs(5)).unwrap();
+    let zpl = got.join().unwrap();
+    assert!(String::from_utf8_lossy(&zpl).contains("^PQ2"), "two copies");
+    let case = LabelData::Case(ItemData {
+        gtin: "19506000134359".into(),
+        lot: Some(lot.clone()),
+        expiry: date("2027-01-31"),
+        sku: "PARA".into(),
+        name: "Paracetamol 500 mg".into(),
+        count: Some(Count::Fixed(12)),
+        ..Default::default()
+    });
+    let layout = label::layout(&case, LabelSize::L4x2, Dpi::D203).unwrap();
+    assert_reads_back(
+        "the receipt's case label",
+        &print_zpl(&zpl, LabelSize::L4x2, Dpi::D203, 2),
+        &layout,
+        &case,
+    );
+
+    // Look up the lot: "reprint label" queues one item label on the only printer there is.
+    let mut look = Lookup::start();
+    let o = look.handle(&mut l, parse_event(&format!("scan {lot}")).unwrap());
+    assert_ne!(o.feedback, Feedback::Refused, "{o:?}");
+    assert_eq!(look.view().options, vec!["reprint label".to_string()]);
+    let o = look.handle(&mut l, parse_event("choose reprint label").unwrap());
+    assert_eq!(o.feedback, Feedback::Accepted, "{o:?}");
+    let queued = l.print_jobs(false).unwrap();
+    assert_eq!(queued.len(), 1);
+    assert!(
+        queued[0].label.contains(&format!("PARA lot {lot}")),
+        "{queued:?}"
+    );
 }
