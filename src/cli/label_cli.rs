@@ -43,7 +43,8 @@ fn item_data(l: &Ledger, a: &ItemLabelArgs, case: bool) -> Result<(ItemData, Opt
     let gtin = match (&a.gtin, chosen) {
         (Some(g), _) => g.clone(),
         (None, Some(g)) => g.gtin.clone(),
-        (None, None) => bail!("item {} has no GTIN: give --gtin", item.sku),
+        // No GTIN: a plain label, the SKU and the lot as Code 128.
+        (None, None) => String::new(),
     };
     let known = match &a.lot {
         Some(lot) => l.query().lot(&item.sku, lot)?,
@@ -189,6 +190,13 @@ pub fn label(mut l: Ledger, action: LabelAction) -> Result<()> {
             out,
         } => {
             let (mut data, pack) = item_data(&l, &item, true)?;
+            if data.gtin.is_empty() {
+                bail!(
+                    "{} has no GTIN, so its cases get no GS1 case label: print item labels (lotkeeper label item --item {} ...) or give --gtin",
+                    data.sku,
+                    data.sku
+                );
+            }
             data.count = match (count, variable_count, pack) {
                 (Some(n), _, _) => Some(Count::Fixed(n)),
                 (None, Some(n), _) => Some(Count::Variable(n)),

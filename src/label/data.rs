@@ -22,7 +22,8 @@ pub enum Count {
 /// An item/lot label, and with a count, a case label.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ItemData {
-    /// GTIN-8, -12, -13 or -14; printed as 14 digits in (01).
+    /// GTIN-8, -12, -13 or -14; printed as 14 digits in (01). Empty for an item that has none:
+    /// its label then carries its SKU and lot as plain Code 128 instead of GS1 data.
     pub gtin: String,
     pub lot: Option<String>,
     pub expiry: Option<NaiveDate>,
@@ -197,21 +198,40 @@ impl SsccData {
     }
 }
 
+/// Text printed as plain Code 128 (subset B): printable ASCII, 1 to 40 characters.
+fn code_128_text(what: &'static str, value: &str) -> Result<(), LabelError> {
+    let bad = value.chars().find(|c| !(' '..='~').contains(c));
+    if value.is_empty() || value.chars().count() > 40 || bad.is_some() {
+        return Err(LabelError::Invalid {
+            what,
+            value: value.to_string(),
+            reason: match bad {
+                Some(c) => format!("character {c:?} cannot be printed in Code 128"),
+                None => "1 to 40 characters".into(),
+            },
+        });
+    }
+    Ok(())
+}
+
+impl ItemData {
+    /// An item without a GTIN is labelled with its SKU and its lot or serial as plain Code 128.
+    pub fn check_internal(&self) -> Result<(), LabelError> {
+        code_128_text("SKU", &self.sku)?;
+        if let Some(l) = &self.lot {
+            code_128_text("lot", l)?;
+        }
+        if let Some(s) = &self.serial {
+            code_128_text("serial", s)?;
+        }
+        Ok(())
+    }
+}
+
 impl LocationData {
     /// A location code is printed as Code 128 subset B: printable ASCII, at most 40 characters.
     pub fn check(&self) -> Result<(), LabelError> {
-        let bad = self.code.chars().find(|c| !(' '..='~').contains(c));
-        if self.code.is_empty() || self.code.chars().count() > 40 || bad.is_some() {
-            return Err(LabelError::Invalid {
-                what: "location code",
-                value: self.code.clone(),
-                reason: match bad {
-                    Some(c) => format!("character {c:?} cannot be printed in Code 128"),
-                    None => "1 to 40 characters".into(),
-                },
-            });
-        }
-        Ok(())
+        code_128_text("location code", &self.code)
     }
 }
 

@@ -90,6 +90,10 @@ pub enum Symbol {
     Contents,
     /// The location code, plain Code 128.
     Code,
+    /// An item without a GTIN: its SKU, plain Code 128 (what `classify` reads as the item).
+    SkuCode,
+    /// An item without a GTIN: its serial, else its lot, plain Code 128.
+    LotCode,
 }
 
 /// One slot of a template's column.
@@ -144,6 +148,31 @@ pub const ITEM: Template = Template {
             mm: 10.0,
             x_mm: 0.33,
         },
+    ],
+};
+
+/// An item with no GTIN gets no GS1 data ((10) and (21) need a GTIN): its SKU and its lot or
+/// serial as two plain Code 128 symbols, scanned one after the other as the workflows ask.
+pub const INTERNAL: Template = Template {
+    name: "item",
+    matrix_mm: None,
+    sizes: ALL,
+    min_scale: 0.5,
+    slots: &[
+        text(Field::Name, 4.0),
+        Slot::Linear {
+            symbol: Symbol::SkuCode,
+            mm: 9.0,
+            x_mm: 0.33,
+        },
+        text(Field::Sku, 3.0),
+        Slot::Gap(1.0),
+        Slot::Linear {
+            symbol: Symbol::LotCode,
+            mm: 9.0,
+            x_mm: 0.33,
+        },
+        text(Field::LotLine, 3.0),
     ],
 };
 
@@ -221,6 +250,7 @@ pub const LOCATION: Template = Template {
 impl LabelData {
     pub fn template(&self) -> &'static Template {
         match self {
+            LabelData::Item(d) if d.gtin.is_empty() => &INTERNAL,
             LabelData::Item(_) => &ITEM,
             LabelData::Case(_) => &CASE,
             LabelData::Sscc(_) => &SSCC,
@@ -228,9 +258,13 @@ impl LabelData {
         }
     }
 
-    /// The label's GS1 data, checked (none for a location).
+    /// The label's GS1 data, checked (none for a location or an item without a GTIN).
     pub fn gs1(&self) -> Result<Option<Gs1Data>, LabelError> {
         Ok(match self {
+            LabelData::Item(d) if d.gtin.is_empty() => {
+                d.check_internal()?;
+                None
+            }
             LabelData::Item(d) => {
                 if d.count.is_some() {
                     return Err(LabelError::invalid(
@@ -436,14 +470,19 @@ fn layout_at(
                 let pref = mm(x_mm).max(min_module);
                 let avail = right - margin;
                 let groups: Vec<(Bars, LinearData)> = match (symbol, &gs1) {
-                    (Symbol::Code, _) => {
-                        let LabelData::Location(d) = data else {
+                    (Symbol::Code | Symbol::SkuCode | Symbol::LotCode, _) => {
+                        let text = match (symbol, data) {
+                            (Symbol::Code, LabelData::Location(d)) => Some(d.code.clone()),
+                            (Symbol::SkuCode, LabelData::Item(d)) => Some(d.sku.clone()),
+                            (Symbol::LotCode, LabelData::Item(d)) => {
+                                d.serial.clone().or_else(|| d.lot.clone())
+                            }
+                            _ => None,
+                        };
+                        let Some(text) = text else {
                             continue;
                         };
-                        vec![(
-                            symbols::code_128(&d.code)?,
-                            LinearData::Code128(d.code.clone()),
-                        )]
+                        vec![(symbols::code_128(&text)?, LinearData::Code128(text))]
                     }
                     (_, None) => continue,
                     (s, Some(g)) => {

@@ -59,17 +59,20 @@ fn item_label(item: &Item, gtin: &str) -> ItemData {
     }
 }
 
-fn no_gtin(item: &Item) -> QueueError {
-    QueueError::Nothing(format!(
-        "{} has no GTIN, so it gets no GS1 label: add its GTIN to the item (import items)",
-        item.sku
-    ))
+/// The GTIN a label prints: the unit GTIN, else any; empty when the item has none (its label
+/// then carries the SKU and lot as plain Code 128).
+fn unit_gtin(item: &Item) -> String {
+    item.gtins
+        .iter()
+        .find(|g| g.pack_qty == 1)
+        .or_else(|| item.gtins.first())
+        .map(|g| g.gtin.clone())
+        .unwrap_or_default()
 }
 
 /// The labels for a receipt: one per serial; for a lot received in whole cases of a pack GTIN,
 /// one case label per case; otherwise one item label per unit.
 pub fn for_receipt(r: &Receipt) -> Result<Request, QueueError> {
-    let unit = r.item.gtins.iter().find(|g| g.pack_qty == 1);
     let case = r
         .item
         .gtins
@@ -87,12 +90,12 @@ pub fn for_receipt(r: &Receipt) -> Result<Request, QueueError> {
         .map(|l| format!(" lot {l}"))
         .unwrap_or_default();
     if !r.serials.is_empty() {
-        let gtin = unit.ok_or_else(|| no_gtin(&r.item))?;
+        let gtin = unit_gtin(&r.item);
         let labels = r
             .serials
             .iter()
             .map(|s| {
-                let mut d = base(&gtin.gtin);
+                let mut d = base(&gtin);
                 d.serial = Some(s.clone());
                 (LabelData::Item(d), 1)
             })
@@ -111,12 +114,10 @@ pub fn for_receipt(r: &Receipt) -> Result<Request, QueueError> {
             what: format!("{}{lot}, {n} case labels", r.item.sku),
         });
     }
-    let gtin = unit
-        .or_else(|| r.item.gtins.first())
-        .ok_or_else(|| no_gtin(&r.item))?;
+    let gtin = unit_gtin(&r.item);
     let n = u32::try_from(r.qty.max(0)).unwrap_or(u32::MAX);
     limited(Request {
-        labels: vec![(LabelData::Item(base(&gtin.gtin)), n)],
+        labels: vec![(LabelData::Item(base(&gtin)), n)],
         what: format!("{}{lot}, {n} labels", r.item.sku),
     })
 }
@@ -128,12 +129,7 @@ pub fn for_lot_or_serial(
     lot: Option<&str>,
     serial: Option<&str>,
 ) -> Result<Request, QueueError> {
-    let gtin = item
-        .gtins
-        .iter()
-        .find(|g| g.pack_qty == 1)
-        .or_else(|| item.gtins.first())
-        .ok_or_else(|| no_gtin(item))?;
+    let gtin = unit_gtin(item);
     let known = match lot {
         Some(l) => ledger.query().lot(&item.sku, l)?,
         None => None,
@@ -143,7 +139,7 @@ pub fn for_lot_or_serial(
         serial: serial.map(String::from),
         expiry: known.as_ref().and_then(|k| k.expiry),
         produced: known.as_ref().and_then(|k| k.production_date),
-        ..item_label(item, &gtin.gtin)
+        ..item_label(item, &gtin)
     };
     let what = match (lot, serial) {
         (_, Some(s)) => format!("{} serial {s}", item.sku),
@@ -280,7 +276,7 @@ mod tests {
     }
 
     #[test]
-    fn serials_get_a_label_each_and_no_gtin_no_label() {
+    fn serials_get_a_label_each_and_no_gtin_a_plain_label() {
         let mut r = receipt(2, 1);
         r.serials = vec!["S1".into(), "S2".into()];
         let req = for_receipt(&r).unwrap();
@@ -289,8 +285,12 @@ mod tests {
             matches!(&req.labels[1].0, LabelData::Item(d) if d.serial.as_deref() == Some("S2"))
         );
         r.item.gtins.clear();
-        let e = for_receipt(&r).unwrap_err().to_string();
-        assert!(e.contains("PARA has no GTIN"), "{e}");
+        let req = for_receipt(&r).unwrap();
+        assert!(matches!(&req.labels[0].0, LabelData::Item(d) if d.gtin.is_empty()));
+        assert!(
+            req.labels[0].0.gs1().unwrap().is_none(),
+            "no GS1 data without a GTIN"
+        );
     }
 
     #[test]

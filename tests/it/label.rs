@@ -71,6 +71,18 @@ fn labels() -> Vec<(LabelData, LabelSize)> {
             LabelSize::L4x6,
         ),
         (
+            // No GTIN (an unlabeled delivery's own lot): SKU and lot as plain Code 128.
+            LabelData::Item(ItemData {
+                gtin: String::new(),
+                lot: Some("261201-01".into()),
+                expiry: None,
+                sku: "FLOUR".into(),
+                name: "Flour 25 kg".into(),
+                ..Default::default()
+            }),
+            LabelSize::L2x1,
+        ),
+        (
             LabelData::Location(LocationData {
                 code: "A-01-02".into(),
                 name: "Aisle A, bay 1, level 2".into(),
@@ -183,14 +195,19 @@ fn assert_reads_back(what: &str, img: &GrayImage, l: &Layout, data: &LabelData) 
             );
         }
         None => {
-            let LabelData::Location(d) = data else {
-                unreachable!()
+            let want: Vec<String> = match data {
+                LabelData::Location(d) => vec![d.code.clone()],
+                LabelData::Item(d) => [Some(d.sku.clone()), d.serial.clone().or(d.lot.clone())]
+                    .into_iter()
+                    .flatten()
+                    .collect(),
+                _ => unreachable!(),
             };
-            assert_eq!(
-                symbols,
-                vec![(Format::Code128, format!("]C0{}", d.code))],
-                "{what}"
-            );
+            let want: Vec<_> = want
+                .into_iter()
+                .map(|t| (Format::Code128, format!("]C0{t}")))
+                .collect();
+            assert_eq!(symbols, want, "{what}");
         }
     }
 }
