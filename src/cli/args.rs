@@ -111,11 +111,16 @@ pub enum Command {
         #[command(subcommand)]
         action: DeviceAction,
     },
-    /// Store the server and token on this device for later syncs.
+    /// Store the server and token on this device for later syncs: from a token, or from an
+    /// enrollment QR code's text (`device enroll-code` on the back office), exchanged for one.
     Enroll {
         /// The server's URL: https://HOST:PORT (http:// only on loopback).
-        #[arg(long, value_name = "URL")]
-        server: String,
+        #[arg(long, value_name = "URL", required_unless_present = "qr")]
+        server: Option<String>,
+        /// What the enrollment QR code says (lotkeeper://enroll?server=...&code=...): its
+        /// one-time code is exchanged for this device's token.
+        #[arg(long, value_name = "TEXT", conflicts_with_all = ["server", "token", "token_stdin", "device"])]
+        qr: Option<String>,
         /// The device token. Prefer the LOTKEEPER_TOKEN environment variable or --token-stdin:
         /// a command line is visible to other users of the machine and kept in shell history.
         #[arg(
@@ -263,6 +268,22 @@ pub enum DeviceAction {
         /// Output: table, csv or json.
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
+    },
+    /// A one-time enrollment code for a device and the QR label a handheld scans to enroll with
+    /// it. The code works once, within --minutes; the device's token never leaves the server.
+    EnrollCode {
+        /// The device's name (added with `device add`).
+        name: String,
+        /// The address handhelds reach this server at: https://HOST:PORT.
+        #[arg(long, value_name = "URL")]
+        server: String,
+        /// How long the code works, 1 to 60 minutes.
+        #[arg(long, default_value_t = 10, value_name = "MINUTES")]
+        minutes: i64,
+        /// The QR label: written (--out) or printed (--printer); without either, only the code
+        /// and the QR code's text are shown.
+        #[command(flatten)]
+        out: LabelOut,
     },
     /// Revoke a device's token: it can no longer sync.
     Revoke {

@@ -124,8 +124,25 @@ struct Made {
     job: Option<i64>,
 }
 
+/// Whether `data` can be drawn where `out` sends it, without drawing or sending anything.
+pub(super) fn check(
+    l: &Ledger,
+    data: &LabelData,
+    out: &LabelOut,
+    default_size: LabelSize,
+) -> Result<()> {
+    let plan = plan(l, out, default_size)?;
+    label::layout(data, plan.size, plan.dpi)?;
+    Ok(())
+}
+
 /// Draws the label and sends it where it goes. Everything is checked before anything is written.
-fn emit(l: &mut Ledger, data: &LabelData, out: &LabelOut, default_size: LabelSize) -> Result<()> {
+pub(super) fn emit(
+    l: &mut Ledger,
+    data: &LabelData,
+    out: &LabelOut,
+    default_size: LabelSize,
+) -> Result<()> {
     let plan = plan(l, out, default_size)?;
     let format = output(out.format);
     let bytes = label::render(data, plan.size, plan.dpi, format, out.copies)?;
@@ -133,6 +150,13 @@ fn emit(l: &mut Ledger, data: &LabelData, out: &LabelOut, default_size: LabelSiz
         Some(g) => g.hri(),
         None => match data {
             LabelData::Location(d) => d.code.clone(),
+            // Never the one-time code: the print queue outlives it, but need not show it.
+            LabelData::Enrollment(d) => format!("for device {}", d.device),
+            LabelData::Item(d) => [Some(d.sku.clone()), d.lot.clone(), d.serial.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" "),
             _ => String::new(),
         },
     };

@@ -194,15 +194,22 @@ pub fn run(cli: Cli) -> Result<()> {
         } => sync_cli::serve(db_path(db), &listen, tls_cert.zip(tls_key), insecure_http),
         Command::Device { action } => sync_cli::device(open(db)?, action),
         Command::Enroll {
+            qr: Some(qr),
+            format,
+            ..
+        } => sync_cli::enroll_qr(open(db)?, &qr, format),
+        Command::Enroll {
             server,
             token,
             token_stdin,
             device,
             format,
+            ..
         } => {
             let token = sync_cli::token(token, token_stdin)?.context(
                 "give the device token: LOTKEEPER_TOKEN=... or --token-stdin (or --token)",
             )?;
+            let server = server.context("give --server URL")?;
             sync_cli::enroll(open(db)?, &server, &token, device, format)
         }
         Command::Sync { watch: true, .. } => sync_cli::watch(db_path(db)),

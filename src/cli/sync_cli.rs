@@ -96,6 +96,50 @@ pub fn device(mut l: Ledger, action: DeviceAction) -> Result<()> {
                 .collect();
             print_rows(&rows, format)?;
         }
+        DeviceAction::EnrollCode {
+            name,
+            server,
+            minutes,
+            out,
+        } => {
+            if !server.starts_with("https://") && !server.starts_with("http://") {
+                bail!("--server '{server}': the address handhelds reach this server at, https://HOST:PORT");
+            }
+            crate::sync::enroll::check_server(&server)?;
+            let code = crate::sync::enroll::new_code();
+            let hash = crate::sync::enroll::code_hash(&code).expect("a new code is well formed");
+            let data = crate::label::LabelData::Enrollment(crate::label::EnrollmentData {
+                device: name.clone(),
+                server: server.clone(),
+                code: code.clone(),
+                qr: crate::sync::enroll::qr_text(&server, &code),
+                // As long as the real one, so the checked label is the printed one.
+                expires: "2026-12-01 10:42 UTC".into(),
+            });
+            // The label is checked before the code exists, so a label that cannot be made
+            // leaves no code behind.
+            if out.out.is_some() || out.printer.is_some() {
+                super::label_cli::check(&l, &data, &out, crate::label::LabelSize::L4x2)?;
+            }
+            let expires = l.issue_enrollment_code(&name, &hash, minutes)?;
+            let until = expires.format("%Y-%m-%d %H:%M UTC").to_string();
+            let crate::label::LabelData::Enrollment(mut d) = data else {
+                unreachable!()
+            };
+            d.expires = until.clone();
+            println!(
+                "enrollment code for {name}: {code}, valid until {until}; its QR code says:\n{}",
+                d.qr
+            );
+            if out.out.is_some() || out.printer.is_some() {
+                super::label_cli::emit(
+                    &mut l,
+                    &crate::label::LabelData::Enrollment(d),
+                    &out,
+                    crate::label::LabelSize::L4x2,
+                )?;
+            }
+        }
         DeviceAction::Revoke { name, format } => {
             l.revoke_device(&name)?;
             print_done(
@@ -185,6 +229,28 @@ pub fn enroll(
         format,
         &serde_json::json!({"action": "enrolled", "device": name, "server": server}),
         || format!("enrolled as {name} with {server}; movements made from now on will sync"),
+    )
+}
+
+/// Enrolls from an enrollment QR code's text: the one-time code is exchanged for the token.
+pub fn enroll_qr(mut l: Ledger, qr: &str, format: TextFormat) -> Result<()> {
+    let (server, code) = crate::sync::enroll::parse_qr(qr).ok_or_else(|| {
+        anyhow::anyhow!(
+            "--qr: not an enrollment QR code (it starts with {})",
+            crate::sync::enroll::QR_PREFIX
+        )
+    })?;
+    let got = crate::sync::enroll::redeem(&server, &code)?;
+    l.enroll(&server, &got.token, &got.device)?;
+    print_done(
+        format,
+        &serde_json::json!({"action": "enrolled", "device": got.device, "server": server}),
+        || {
+            format!(
+                "enrolled as {} with {server}; movements made from now on will sync",
+                got.device
+            )
+        },
     )
 }
 

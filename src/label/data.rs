@@ -61,6 +61,20 @@ pub struct LocationData {
     pub name: String,
 }
 
+/// An enrollment label: the QR code a handheld scans to enroll, with a one-time code that
+/// expires within minutes (never the device's token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnrollmentData {
+    pub device: String,
+    pub server: String,
+    /// The one-time code as people read it, 7KQ2-M9XD-4TVA.
+    pub code: String,
+    /// What the QR code holds (`sync::enroll::qr_text`).
+    pub qr: String,
+    /// "2026-12-01 10:42 UTC".
+    pub expires: String,
+}
+
 /// One label's data, by template.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "template", rename_all = "snake_case")]
@@ -69,6 +83,7 @@ pub enum LabelData {
     Case(ItemData),
     Sscc(SsccData),
     Location(LocationData),
+    Enrollment(EnrollmentData),
 }
 
 /// GS1 data, checked: the AIs in print order, and the element string (FNC1 as ASCII 29).

@@ -19,6 +19,15 @@ pub enum LinearData {
     Code128(String),
 }
 
+/// What a matrix symbol encodes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MatrixData {
+    /// GS1 DataMatrix, all the label's GS1 data.
+    Gs1(Gs1Data),
+    /// A QR code of this text (an enrollment label's).
+    Qr(String),
+}
+
 /// One thing drawn on a label. Coordinates and sizes in printer dots, from the top left.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Element {
@@ -44,7 +53,7 @@ pub enum Element {
         y: u32,
         module: u32,
         cells: Cells,
-        data: Gs1Data,
+        data: MatrixData,
     },
     /// A filled rectangle (a rule across the label).
     Rule { x: u32, y: u32, w: u32, h: u32 },
@@ -76,6 +85,10 @@ pub enum Field {
     Contents,
     Code,
     LocationName,
+    Device,
+    Server,
+    EnrollCode,
+    Expires,
     Caption(&'static str),
 }
 
@@ -176,6 +189,29 @@ pub const INTERNAL: Template = Template {
     ],
 };
 
+/// The QR code a handheld scans to enroll, with who, where and until when beside it.
+pub const ENROLLMENT: Template = Template {
+    name: "enrollment",
+    matrix_mm: Some(0.75),
+    sizes: &[LabelSize::L4x2, LabelSize::L4x6],
+    min_scale: 0.7,
+    slots: &[
+        text(Field::Caption("ENROLL"), 3.0),
+        Slot::Text {
+            field: Field::Device,
+            mm: 6.0,
+            shrink: true,
+        },
+        Slot::Text {
+            field: Field::Server,
+            mm: 3.0,
+            shrink: true,
+        },
+        text(Field::EnrollCode, 3.5),
+        text(Field::Expires, 3.0),
+    ],
+};
+
 pub const CASE: Template = Template {
     name: "case",
     matrix_mm: Some(0.5),
@@ -255,6 +291,7 @@ impl LabelData {
             LabelData::Case(_) => &CASE,
             LabelData::Sscc(_) => &SSCC,
             LabelData::Location(_) => &LOCATION,
+            LabelData::Enrollment(_) => &ENROLLMENT,
         }
     }
 
@@ -290,6 +327,7 @@ impl LabelData {
                 d.check()?;
                 None
             }
+            LabelData::Enrollment(_) => None,
         })
     }
 
@@ -344,6 +382,13 @@ impl LabelData {
             (LabelData::Location(d), _) => match f {
                 Field::Code => d.code.clone(),
                 Field::LocationName => d.name.clone(),
+                _ => String::new(),
+            },
+            (LabelData::Enrollment(d), _) => match f {
+                Field::Device => d.device.clone(),
+                Field::Server => d.server.clone(),
+                Field::EnrollCode => format!("CODE {}", d.code),
+                Field::Expires => format!("VALID UNTIL {}", d.expires),
                 _ => String::new(),
             },
         }
@@ -403,23 +448,31 @@ fn layout_at(
     // The DataMatrix in the top right corner, text beside it narrowed until below it.
     let mut beside_until = 0;
     let mut text_right = right;
-    if let (Some(cell_mm), Some(g)) = (t.matrix_mm, &gs1) {
-        let cells = symbols::gs1_datamatrix(g)?;
+    let matrix = match (data, &gs1) {
+        (LabelData::Enrollment(d), _) => Some((symbols::qr(&d.qr)?, MatrixData::Qr(d.qr.clone()))),
+        (_, Some(g)) => Some((symbols::gs1_datamatrix(g)?, MatrixData::Gs1(g.clone()))),
+        _ => None,
+    };
+    if let (Some(cell_mm), Some((cells, matrix_data))) = (t.matrix_mm, matrix) {
         let module = mm(cell_mm).max(3);
         let side = cells.w * module;
-        let quiet = 2 * module;
-        if side + quiet > right - margin || cells.h * module + quiet > height - 2 * margin {
-            return Err(too_big("the DataMatrix does not fit"));
+        // A DataMatrix needs one module of quiet zone, a QR code four: from the label's edge too.
+        let (quiet, edge) = match matrix_data {
+            MatrixData::Gs1(_) => (2 * module, margin),
+            MatrixData::Qr(_) => (4 * module, margin.max(4 * module)),
+        };
+        if side + quiet > width - 2 * edge || cells.h * module + quiet > height - 2 * edge {
+            return Err(too_big("the matrix symbol does not fit"));
         }
         out.push(Element::Matrix {
-            x: right - side,
-            y,
+            x: width - edge - side,
+            y: edge,
             module,
             cells: cells.clone(),
-            data: g.clone(),
+            data: matrix_data,
         });
-        beside_until = y + cells.h * module + quiet;
-        text_right = right - side - quiet;
+        beside_until = edge + cells.h * module + quiet;
+        text_right = width - edge - side - quiet;
     }
     for slot in t.slots {
         let avail = (if y < beside_until { text_right } else { right }) - margin;

@@ -23,7 +23,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-pub use data::{Count, ItemData, LabelData, LocationData, PalletContents, SsccData};
+pub use data::{
+    Count, EnrollmentData, ItemData, LabelData, LocationData, PalletContents, SsccData,
+};
 pub use layout::{layout, Layout};
 pub use printer::{PrintError, PrinterAddress};
 pub use sscc::{Sscc, SsccAllocator};

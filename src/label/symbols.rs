@@ -66,6 +66,28 @@ fn linear(contents: &str) -> Result<Bars, rxing::Exceptions> {
     Ok(Bars(row[first..last].to_vec()))
 }
 
+/// A QR code (error correction M) of `text`, without quiet zone.
+pub fn qr(text: &str) -> Result<Cells, LabelError> {
+    let hints = EncodeHints {
+        ErrorCorrection: Some("M".into()),
+        Margin: Some("0".into()),
+        ..Default::default()
+    };
+    let m = MultiFormatWriter
+        .encode_with_hints(text, &BarcodeFormat::QR_CODE, 0, 0, &hints)
+        .map_err(|e| failed("QR code", text, e))?;
+    Ok(cells(&m))
+}
+
+fn cells(m: &rxing::common::BitMatrix) -> Cells {
+    let (w, h) = (m.getWidth(), m.getHeight());
+    let dark = (0..h)
+        .flat_map(|y| (0..w).map(move |x| (x, y)))
+        .map(|(x, y)| m.get(x, y))
+        .collect();
+    Cells { w, h, dark }
+}
+
 /// GS1 DataMatrix (ECC 200): FNC1 first and as the separator.
 pub fn gs1_datamatrix(data: &Gs1Data) -> Result<Cells, LabelError> {
     let contents = format!("{GS}{}", data.element_string());
@@ -79,10 +101,5 @@ pub fn gs1_datamatrix(data: &Gs1Data) -> Result<Cells, LabelError> {
     let m = MultiFormatWriter
         .encode_with_hints(&contents, &BarcodeFormat::DATA_MATRIX, 0, 0, &hints)
         .map_err(|e| failed("GS1 DataMatrix", &data.hri(), e))?;
-    let (w, h) = (m.getWidth(), m.getHeight());
-    let dark = (0..h)
-        .flat_map(|y| (0..w).map(move |x| (x, y)))
-        .map(|(x, y)| m.get(x, y))
-        .collect();
-    Ok(Cells { w, h, dark })
+    Ok(cells(&m))
 }

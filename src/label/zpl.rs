@@ -4,7 +4,7 @@
 //! `^BX` quality 200 with `_` as the escape character and `_1` for FNC1 (first, and as the
 //! separator); text in the scalable font 0, UTF-8 (`^CI28`), with `^FH` escapes.
 
-use super::layout::{Element, Layout, LinearData, CHAR_WIDTH};
+use super::layout::{Element, Layout, LinearData, MatrixData, CHAR_WIDTH};
 use crate::scan::gs1::GS;
 
 /// The ZPL of one label, printed `copies` times.
@@ -46,7 +46,30 @@ pub fn zpl(l: &Layout, copies: u32) -> String {
                 y,
                 module,
                 cells,
-                data,
+                data: MatrixData::Qr(_),
+            } => {
+                // Drawn cell by cell (runs of dark cells as boxes), so the printer prints the
+                // very symbol the PNG and PDF show, whatever its own QR encoder would choose.
+                for cy in 0..cells.h {
+                    let mut cx = 0;
+                    while cx < cells.w {
+                        if !cells.get(cx, cy) {
+                            cx += 1;
+                            continue;
+                        }
+                        let run = (cx..cells.w).take_while(|i| cells.get(*i, cy)).count() as u32;
+                        let (bx, by, w) = (x + cx * module, y + cy * module, run * module);
+                        z += &format!("^FO{bx},{by}^GB{w},{module},{}^FS\n", module.min(&w));
+                        cx += run;
+                    }
+                }
+            }
+            Element::Matrix {
+                x,
+                y,
+                module,
+                cells,
+                data: MatrixData::Gs1(data),
             } => {
                 let mut fd = String::from("_1");
                 for c in data.element_string().chars() {

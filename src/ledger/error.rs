@@ -35,6 +35,9 @@ pub enum Error {
     /// The request itself is malformed (bad argument, bad date, bad quantity).
     #[error("{0}")]
     Invalid(String),
+    /// A credential that does not open the door: unknown, spent or expired.
+    #[error("{0}")]
+    Forbidden(String),
     /// A CSV import failed; nothing was imported.
     #[error("line {line}, column {column}: {message}")]
     Import {

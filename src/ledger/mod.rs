@@ -9,6 +9,7 @@ mod allocate;
 pub mod clock;
 pub mod demo;
 pub mod documents;
+pub mod enrollment;
 pub mod error;
 pub mod import;
 pub mod labels;

@@ -43,6 +43,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0008_labels.sql",
         include_str!("../../migrations/0008_labels.sql"),
     ),
+    (
+        "0009_enrollment.sql",
+        include_str!("../../migrations/0009_enrollment.sql"),
+    ),
 ];
 
 /// The schema version this code writes.

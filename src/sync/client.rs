@@ -30,6 +30,9 @@ pub enum SyncError {
     Ledger(#[from] crate::ledger::Error),
     #[error("this device is not enrolled: run lotkeeper enroll --server URL --token TOKEN")]
     NotEnrolled,
+    /// A secret would cross the network unprotected, or is not one at all.
+    #[error("{0}")]
+    Insecure(String),
 }
 
 impl SyncError {
@@ -273,6 +276,15 @@ impl Client {
     /// that hands out none).
     pub fn lot_tag(&self) -> Result<Option<String>, SyncError> {
         Ok(self.whoami_answer()?["lot_tag"].as_str().map(String::from))
+    }
+
+    /// `POST /v1/enroll`: a one-time code for this device's name and token (no token needed).
+    pub fn redeem_enrollment(
+        &self,
+        req: &super::enroll::EnrollRequest,
+    ) -> Result<super::enroll::EnrollResponse, SyncError> {
+        let body = Self::to_json(req)?;
+        Self::json(self.call("POST", "/v1/enroll".into(), true, Some(body))?)
     }
 
     /// `/v1/whoami`: who this token is, the device's lot tag and its SSCC block.

@@ -4,6 +4,7 @@
 
 pub mod agent;
 pub mod client;
+pub mod enroll;
 pub mod server;
 pub mod sim;
 pub mod wire;

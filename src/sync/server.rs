@@ -18,8 +18,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use super::enroll::{code_hash as enroll_code_hash, EnrollRequest, EnrollResponse};
 use super::wire::*;
-use super::{hash_token, OPENAPI};
+use super::{hash_token, new_token, OPENAPI};
 use crate::ledger::lots::LotChange;
 use crate::ledger::replica::{BatchSizes, Record};
 use crate::ledger::reports::ExpiryFilter;
@@ -122,6 +123,7 @@ impl From<LedgerError> for ApiError {
         match e {
             LedgerError::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, m),
             LedgerError::Invalid(m) => ApiError::new(StatusCode::BAD_REQUEST, m),
+            LedgerError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, m),
             LedgerError::Refused { message, .. } => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message)
             }
@@ -251,6 +253,21 @@ async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
 
 async fn openapi() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
+/// A one-time enrollment code for the device's name and a fresh token. Public: the code is the
+/// credential. The token is made here and shown once; only its hash is kept.
+async fn enroll(State(state): State<AppState>, body: Bytes) -> ApiResult<Json<EnrollResponse>> {
+    let req: EnrollRequest = parse_json(&body)?;
+    let hash = enroll_code_hash(&req.code)
+        .ok_or_else(|| ApiError::bad("code: 12 letters and digits, like 7KQ2-M9XD-4TVA"))?;
+    let token = new_token();
+    let token_hash = hash_token(&token);
+    let device = with_ledger(&state, move |l| {
+        Ok(l.redeem_enrollment_code(&hash, &token_hash)?)
+    })
+    .await?;
+    Ok(Json(EnrollResponse { device, token }))
 }
 
 async fn whoami(
@@ -624,6 +641,7 @@ pub fn routes() -> Vec<(&'static str, &'static str, Access, MethodRouter<AppStat
     vec![
         ("/v1/health", "get", Public, get(health)),
         ("/v1/openapi.json", "get", Public, get(openapi)),
+        ("/v1/enroll", "post", Public, post(enroll)),
         ("/v1/whoami", "get", Device, get(whoami)),
         ("/v1/push", "post", Device, post(push)),
         ("/v1/pull", "get", Device, get(pull)),

@@ -57,6 +57,8 @@ pub struct App {
     pub(super) enroll: super::settings::Enrollment,
     /// The last print job handed to the sender (see `printing`).
     pub(super) spooled: Cell<i64>,
+    /// This app, for what needs it shared (an enrollment scanned on any screen).
+    pub(super) me: RefCell<std::rc::Weak<App>>,
 }
 
 impl App {
@@ -81,7 +83,9 @@ impl App {
             sync: RefCell::default(),
             enroll: Default::default(),
             spooled: Cell::new(0),
+            me: RefCell::new(std::rc::Weak::new()),
         });
+        *app.me.borrow_mut() = Rc::downgrade(&app);
         super::home::wire(&app);
         super::workflow_screen::wire(&app);
         super::camera_screen::wire(&app);

@@ -15,10 +15,12 @@ use crate::workflow::settings::{DeviationPolicy, Settings};
 /// An enrollment on its way: the server's answer (the device name), the server and the token.
 #[derive(Default)]
 pub(super) struct Enrollment {
-    #[allow(clippy::type_complexity)]
-    pending: RefCell<Option<(Receiver<Result<String, String>>, String, String)>>,
+    pending: RefCell<Option<Receiver<EnrollAnswer>>>,
     timer: slint::Timer,
 }
+
+/// What an enrollment comes back with: (server, token, device name), or why not.
+type EnrollAnswer = Result<(String, String, String), String>;
 
 pub(super) fn wire(app: &Rc<App>) {
     app.window
@@ -120,6 +122,17 @@ fn enroll(app: &Rc<App>) {
     let s = app.window.global::<SettingsAdapter>();
     let server = s.get_server().trim().to_string();
     let token = s.get_token().trim().to_string();
+    // An enrollment QR code's text, scanned or pasted: its one-time code is exchanged for the
+    // token, at the server the code names.
+    if let Some((srv, code)) = crate::sync::enroll::parse_qr(&token) {
+        s.set_server(srv.clone().into());
+        s.set_token("".into());
+        return start_enroll(app, move || {
+            crate::sync::enroll::redeem(&srv, &code)
+                .map(|got| (srv, got.token, got.device))
+                .map_err(|e| e.to_string())
+        });
+    }
     if !(server.starts_with("https://") || server.starts_with("http://")) {
         s.set_message_ok(false);
         s.set_message(app.tr("The server address must start with https://").into());
@@ -133,15 +146,38 @@ fn enroll(app: &Rc<App>) {
         );
         return;
     }
-    let (tx, rx) = std::sync::mpsc::channel();
-    let (srv, tok) = (server.clone(), token.clone());
-    std::thread::spawn(move || {
-        let r = crate::sync::client::Client::new(&srv, &tok)
+    start_enroll(app, move || {
+        crate::sync::client::Client::new(&server, &token)
             .and_then(|c| c.whoami())
-            .map_err(|e| e.to_string());
-        let _ = tx.send(r);
+            .map(|device| (server, token, device))
+            .map_err(|e| e.to_string())
     });
-    *app.enroll.pending.borrow_mut() = Some((rx, server, token));
+}
+
+/// A scan anywhere in the app that is an enrollment QR code: Settings opens and enrolls with it.
+/// False for any other scan.
+pub(super) fn enroll_from_scan(app: &Rc<App>, text: &str) -> bool {
+    if crate::sync::enroll::parse_qr(text).is_none() {
+        return false;
+    }
+    app.close_camera();
+    show_settings(app);
+    app.show_screen(SETTINGS);
+    app.window
+        .global::<SettingsAdapter>()
+        .set_token(text.trim().into());
+    enroll(app);
+    true
+}
+
+/// Runs `ask` off the UI thread; [`finish_enroll`] takes its answer on the UI thread.
+fn start_enroll(app: &Rc<App>, ask: impl FnOnce() -> EnrollAnswer + Send + 'static) {
+    let s = app.window.global::<SettingsAdapter>();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(ask());
+    });
+    *app.enroll.pending.borrow_mut() = Some(rx);
     s.set_busy(true);
     s.set_message("".into());
     let me = Rc::downgrade(app);
@@ -159,20 +195,20 @@ fn enroll(app: &Rc<App>) {
 /// Takes the enrollment's answer once it has come; false while it is still on its way.
 pub(super) fn finish_enroll(app: &App) -> bool {
     let answer = match &*app.enroll.pending.borrow() {
-        Some((rx, _, _)) => match rx.try_recv() {
+        Some(rx) => match rx.try_recv() {
             Ok(r) => r,
             Err(TryRecvError::Empty) => return false,
             Err(TryRecvError::Disconnected) => Err("the enrollment stopped unexpectedly".into()),
         },
         None => return false,
     };
-    let Some((_, server, token)) = app.enroll.pending.borrow_mut().take() else {
+    if app.enroll.pending.borrow_mut().take().is_none() {
         return false;
-    };
+    }
     app.enroll.timer.stop();
     let s = app.window.global::<SettingsAdapter>();
     s.set_busy(false);
-    let stored = answer.and_then(|device| {
+    let stored = answer.and_then(|(server, token, device)| {
         app.ledger
             .borrow_mut()
             .enroll(&server, &token, &device)

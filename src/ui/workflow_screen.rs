@@ -87,6 +87,13 @@ impl App {
 
     /// Sends an event to the current workflow and shows what it did.
     pub fn event(&self, event: Event) {
+        // An enrollment QR code works from any screen: it is not a workflow's scan.
+        if let Event::Scan(s) = &event {
+            let me = self.me.borrow().upgrade();
+            if me.is_some_and(|me| super::settings::enroll_from_scan(&me, &s.text)) {
+                return;
+            }
+        }
         let line = session::event_line(&event);
         let outcome = {
             let mut f = self.flow.borrow_mut();

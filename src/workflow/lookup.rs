@@ -16,7 +16,7 @@ pub struct Lookup {
 }
 
 /// The choice that reprints the label of what is shown.
-const REPRINT: &str = "reprint label";
+pub const REPRINT: &str = "reprint label";
 
 fn history(entries: &[JournalEntry]) -> Vec<String> {
     entries
@@ -256,7 +256,7 @@ impl Workflow for Lookup {
                 };
                 return match labels::queue(ledger, "lookup", req) {
                     Ok(q) => Outcome::accepted()
-                        .with_message(Some(format!("label to {}: printing", q.printer))),
+                        .with_message(Some(format!("1 label(s) to {}: printing", q.printer))),
                     Err(e) => Outcome::refused(e),
                 };
             }

@@ -411,14 +411,8 @@ impl Receive {
     }
 }
 
-/// The choice that prints a receipt's labels.
-fn print_option(n: u32) -> String {
-    if n == 1 {
-        "print 1 label".into()
-    } else {
-        format!("print {n} labels")
-    }
-}
+/// The choice that prints the last receipt's labels (how many: the view's "Labels to print").
+pub const PRINT: &str = "print labels";
 
 impl Receive {
     /// How many labels the last receipt gets, while nothing new has been scanned.
@@ -438,9 +432,8 @@ impl Receive {
             Ok(q) => {
                 self.to_label = None;
                 Outcome::accepted().with_message(Some(format!(
-                    "{} to {}: printing",
-                    print_option(q.labels).trim_start_matches("print "),
-                    q.printer
+                    "{} label(s) to {}: printing",
+                    q.labels, q.printer
                 )))
             }
             Err(e) => Outcome::refused(e),
@@ -482,7 +475,8 @@ impl Workflow for Receive {
             v.options = vec!["generate".into()];
         }
         if let Some(n) = self.labels_offered() {
-            v.options = vec![print_option(n)];
+            v.field("Labels to print", Some(n));
+            v.options = vec![PRINT.into()];
         }
         v
     }
@@ -518,7 +512,7 @@ impl Workflow for Receive {
                     Err(e) => Outcome::refused(say(&e)),
                 }
             }
-            Event::Choose(c) if c.starts_with("print ") && self.labels_offered().is_some() => {
+            Event::Choose(c) if c == PRINT && self.labels_offered().is_some() => {
                 self.print_labels(ledger)
             }
             Event::Choose(c) => Outcome::refused(format!("'{c}' is not a choice here")),

@@ -5,10 +5,10 @@
 
 use chrono::NaiveDate;
 use image::GrayImage;
-use lotkeeper::label::layout::{Element, Layout};
+use lotkeeper::label::layout::{Element, Layout, MatrixData};
 use lotkeeper::label::{
-    self, Count, Dpi, ItemData, LabelData, LabelSize, LocationData, Output, PalletContents,
-    SsccData,
+    self, Count, Dpi, EnrollmentData, ItemData, LabelData, LabelSize, LocationData, Output,
+    PalletContents, SsccData,
 };
 use lotkeeper::scan::{gs1, Decoder, Effort, Format, LumaFrame, RxingDecoder};
 use std::io::Read;
@@ -89,6 +89,19 @@ fn labels() -> Vec<(LabelData, LabelSize)> {
             }),
             LabelSize::L2x1,
         ),
+        (
+            LabelData::Enrollment(EnrollmentData {
+                device: "DOCK-HH-07".into(),
+                server: "https://lotkeeper.acme.example:8443".into(),
+                code: "7KQ2-M9XD-4TVA".into(),
+                qr: lotkeeper::sync::enroll::qr_text(
+                    "https://lotkeeper.acme.example:8443",
+                    "7KQ2-M9XD-4TVA",
+                ),
+                expires: "2026-12-01 10:42 UTC".into(),
+            }),
+            LabelSize::L4x2,
+        ),
     ]
 }
 
@@ -118,21 +131,31 @@ fn read_symbols(what: &str, img: &GrayImage, l: &Layout) -> Vec<(Format, String)
                 y,
                 module,
                 cells,
-                ..
+                data,
             } => (
                 *x,
                 *y,
                 cells.w * module,
                 cells.h * module,
-                Format::DataMatrix,
-                2 * module,
+                match data {
+                    MatrixData::Gs1(_) => Format::DataMatrix,
+                    MatrixData::Qr(_) => Format::QrCode,
+                },
+                match data {
+                    MatrixData::Gs1(_) => 2 * module,
+                    MatrixData::Qr(_) => 4 * module,
+                },
             ),
             _ => continue,
         };
+        let vquiet = match e {
+            Element::Matrix { .. } => quiet,
+            _ => quiet / 2,
+        };
         let x0 = x.saturating_sub(quiet);
-        let y0 = y.saturating_sub(quiet / 2);
+        let y0 = y.saturating_sub(vquiet);
         let x1 = (x + w + quiet).min(img.width());
-        let y1 = (y + h + quiet / 2).min(img.height());
+        let y1 = (y + h + vquiet).min(img.height());
         let crop = image::imageops::crop_imm(img, x0, y0, x1 - x0, y1 - y0).to_image();
         let frame =
             LumaFrame::new(crop.as_raw(), crop.width(), crop.height(), crop.width()).unwrap();
@@ -195,6 +218,12 @@ fn assert_reads_back(what: &str, img: &GrayImage, l: &Layout, data: &LabelData) 
             );
         }
         None => {
+            if let LabelData::Enrollment(d) = data {
+                assert_eq!(symbols.len(), 1, "{what}: {symbols:?}");
+                assert_eq!(symbols[0].0, Format::QrCode, "{what}");
+                assert_eq!(&symbols[0].1[3..], d.qr, "{what}");
+                return;
+            }
             let want: Vec<String> = match data {
                 LabelData::Location(d) => vec![d.code.clone()],
                 LabelData::Item(d) => [Some(d.sku.clone()), d.serial.clone().or(d.lot.clone())]
@@ -770,19 +799,24 @@ fn a_generated_lot_is_printed_at_the_dock_and_reprinted_from_look_up() {
         .lot
         .clone()
         .unwrap();
-    assert_eq!(w.view().options, vec!["print 2 labels".to_string()]);
-    let o = w.handle(&mut l, parse_event("choose print 2 labels").unwrap());
+    let v = w.view();
+    assert_eq!(v.options, vec!["print labels".to_string()]);
+    assert!(
+        v.fields.contains(&("Labels to print".into(), "2".into())),
+        "{v:?}"
+    );
+    let o = w.handle(&mut l, parse_event("choose print labels").unwrap());
     assert_eq!(o.feedback, Feedback::Refused);
     assert!(o.message.unwrap().contains("no printer is set up"));
     assert!(l.print_jobs(true).unwrap().is_empty());
 
     let (port, got) = one_shot_printer();
     add_printer(&mut l, port, &["receive"]);
-    let o = w.handle(&mut l, parse_event("choose print 2 labels").unwrap());
+    let o = w.handle(&mut l, parse_event("choose print labels").unwrap());
     assert_eq!(o.feedback, Feedback::Accepted, "{o:?}");
     assert_eq!(
         o.message.as_deref(),
-        Some("2 labels to DOCK-ZEBRA: printing")
+        Some("2 label(s) to DOCK-ZEBRA: printing")
     );
     assert!(w.view().options.is_empty(), "printed once, offered no more");
     let job = l.print_jobs(false).unwrap().remove(0);
@@ -818,5 +852,102 @@ fn a_generated_lot_is_printed_at_the_dock_and_reprinted_from_look_up() {
     assert!(
         queued[0].label.contains(&format!("PARA lot {lot}")),
         "{queued:?}"
+    );
+}
+
+/// Enrollment by QR code, end to end: the back office adds a handheld and prints its QR label
+/// (a one-time code, never the token); the label, drawn and decoded, holds the server and the
+/// code; the handheld enrolls with what it read and syncs. The old token stops working, the code
+/// works once, and a malformed or spent code changes nothing on the server.
+#[test]
+fn a_handheld_enrolls_by_scanning_the_qr_label() {
+    let site = crate::sync::Site::new();
+    let server = site.db();
+    let added = json(&String::from_utf8_lossy(
+        &run_with_db(
+            &server,
+            &["device", "add", "DOCK-HH-07", "--format", "json"],
+        )
+        .stdout,
+    ));
+    let first_token = added["token"].as_str().unwrap().to_string();
+    let d = Dir::new();
+    let png = d.dir.path().join("enroll.png");
+    let made = run_with_db(
+        &server,
+        &[
+            "device",
+            "enroll-code",
+            "DOCK-HH-07",
+            "--server",
+            &site.url,
+            "--minutes",
+            "5",
+            "--format",
+            "png",
+            "--out",
+            png.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(made.status.code(), Some(0), "{made:?}");
+    let said = String::from_utf8_lossy(&made.stdout).to_string();
+    assert!(said.contains("enrollment code for DOCK-HH-07"), "{said}");
+    assert!(
+        !said.contains(&first_token),
+        "the token is never shown again"
+    );
+
+    // What a handheld's camera reads off the label.
+    let img = gray(&std::fs::read(&png).unwrap());
+    let frame = LumaFrame::new(img.as_raw(), img.width(), img.height(), img.width()).unwrap();
+    let found = RxingDecoder::new(Effort::Thorough).decode(&frame, &[Format::QrCode]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let qr = found[0].text.clone();
+    assert!(said.contains(&qr), "the label holds what was said: {qr}");
+    let (url, code) = lotkeeper::sync::enroll::parse_qr(&qr).unwrap();
+    assert_eq!(url, site.url);
+    assert!(!qr.contains("lk_"), "no token in the QR code");
+
+    // The handheld enrolls with it and syncs; the token from `device add` no longer works.
+    let out = json(&d.ok(&["enroll", "--qr", &qr, "--format", "json"]));
+    assert_eq!(out["device"], "DOCK-HH-07");
+    let first = json(&d.ok(&["sync", "--format", "json"]));
+    assert!(first["master_updated"].as_bool().unwrap(), "{first}");
+    d.ok(&["receive", "--item", "BOLT", "--qty", "3", "--to", "A1"]);
+    assert_eq!(json(&d.ok(&["sync", "--format", "json"]))["accepted"], 1);
+    assert_eq!(
+        site.ledger()
+            .device_for(&lotkeeper::sync::hash_token(&first_token))
+            .unwrap(),
+        None
+    );
+
+    // Once only: a second handheld with the same label is refused, with why.
+    let other = Dir::new();
+    let again = other.run(&["enroll", "--qr", &qr]);
+    assert_eq!(again.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&again.stderr);
+    assert!(e.contains("already used"), "{e}");
+    assert!(e.contains("403"), "{e}");
+    // Malformed bodies and codes: 4xx, nothing changes.
+    let before = site.ledger().devices().unwrap();
+    let client = reqwest::blocking::Client::new();
+    for body in [
+        "{".to_string(),
+        r#"{"code":"x"}"#.to_string(),
+        format!(r#"{{"code":"{code}","token":"mine"}}"#),
+    ] {
+        let r = client
+            .post(format!("{}/v1/enroll", site.url))
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 400, "{body}");
+    }
+    assert_eq!(site.ledger().devices().unwrap(), before);
+    assert_eq!(
+        json(&d.ok(&["status", "--format", "json"]))["device"],
+        "DOCK-HH-07"
     );
 }

@@ -602,6 +602,40 @@ fn every_screen_fits_the_window() {
         app.scan("A-01-01");
         app.scan("A-01-01");
         check("receive: refused");
+        tap(w, "Confirm");
+        check("receive: recorded, labels offered");
+        assert!(
+            shows(w, "Print the labels"),
+            "{width}x{height}: {}",
+            message(w)
+        );
+        tap(w, "Print the labels");
+        assert!(
+            message(w).contains("no printer is set up"),
+            "{}",
+            message(w)
+        );
+        check("receive: no printer");
+        // A printer that is off (nothing listens): the job waits, and Settings offers a retry.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = closed.local_addr().unwrap().port();
+        drop(closed);
+        app.ledger
+            .borrow_mut()
+            .put_printer(&lotkeeper::ledger::labels::Printer {
+                name: "DOCK-ZEBRA".into(),
+                address: format!("127.0.0.1:{port}"),
+                dpi: 203,
+                size: "4x2".into(),
+                default_for: vec!["receive".into()],
+            })
+            .unwrap();
+        tap(w, "Print the labels");
+        assert!(
+            message(w).contains("label(s) to DOCK-ZEBRA"),
+            "{}",
+            message(w)
+        );
         tap(w, "Home");
         tap(w, "Transfer");
         check("transfer: from");
@@ -625,7 +659,13 @@ fn every_screen_fits_the_window() {
         check("conflicts");
         tap(w, "Home");
         tap(w, "Settings");
-        check("settings");
+        assert!(
+            shows(w, "Retry printing"),
+            "a queued print job: {:?}",
+            w.global::<lotkeeper::ui::SettingsAdapter>()
+                .get_print_queue()
+        );
+        check("settings, a print job waiting");
         // The camera view over a camera that sees a location label.
         let (data, fw, fh) = render_symbol("A-02-01", Format::QrCode, 8, 720).unwrap();
         app.set_camera(lotkeeper::ui::camera::still_camera(RawFrame {
@@ -645,11 +685,56 @@ fn every_screen_fits_the_window() {
         check("camera view");
         tap(w, "Done");
         check("transfer after the camera");
-        assert_eq!(states, 21);
+        assert_eq!(states, 23);
         assert_eq!(
             w.window().size().to_logical(w.window().scale_factor()),
             slint::LogicalSize::new(width, height),
             "the window keeps its size"
         );
     }
+}
+
+/// The back office's enrollment QR code, read by the handheld's scanner on the home screen:
+/// Settings opens, the one-time code is exchanged for the token, and the device is enrolled.
+#[test]
+fn scanning_an_enrollment_qr_code_enrolls_the_handheld() {
+    use crate::sync::Site;
+    use lotkeeper::sync::enroll;
+    use lotkeeper::ui::SettingsAdapter;
+    use std::time::{Duration, Instant};
+
+    i_slint_backend_testing::init_no_event_loop();
+    let site = Site::new();
+    let mut server = site.ledger();
+    server
+        .add_device("DOCK-HH-09", "not-a-token-anyone-has")
+        .unwrap();
+    let code = enroll::new_code();
+    server
+        .issue_enrollment_code("DOCK-HH-09", &enroll::code_hash(&code).unwrap(), 5)
+        .unwrap();
+    let app = App::new(ledger()).unwrap();
+    let w = &app.window;
+    w.show().unwrap();
+    wedge_scan(&app, &enroll::qr_text(&site.url, &code));
+    assert_eq!(w.get_screen(), 4, "Settings");
+    let s = w.global::<SettingsAdapter>();
+    assert_eq!(s.get_server(), site.url.as_str());
+    assert_eq!(s.get_token(), "", "the code is not left in a field");
+    let until = Instant::now() + Duration::from_secs(30);
+    while !app.poll_enroll() && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(
+        s.get_enrolled_as(),
+        format!("Enrolled as DOCK-HH-09 with {}", site.url)
+    );
+    let token = app.ledger.borrow().sync_value("token").unwrap().unwrap();
+    assert_eq!(
+        site.ledger()
+            .device_for(&lotkeeper::sync::hash_token(&token))
+            .unwrap()
+            .as_deref(),
+        Some("DOCK-HH-09")
+    );
 }

@@ -1,0 +1,148 @@
+//! One-time enrollment codes (the back office's side): a code is issued for an active device and
+//! works once, within minutes; redeeming it gives the device a fresh token, whose hash replaces
+//! the old one. Only hashes are stored: neither the code nor the token can be read back.
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{params, OptionalExtension};
+
+use super::error::{Error, Result};
+use super::{clock, Ledger};
+
+/// The longest a code may stay valid.
+pub const MAX_CODE_MINUTES: i64 = 60;
+
+impl Ledger {
+    /// Stores a code (by its hash) for `device`, valid `minutes` from now; its expiry.
+    pub fn issue_enrollment_code(
+        &mut self,
+        device: &str,
+        code_hash: &str,
+        minutes: i64,
+    ) -> Result<DateTime<Utc>> {
+        if !(1..=MAX_CODE_MINUTES).contains(&minutes) {
+            return Err(Error::invalid(format!(
+                "an enrollment code is valid for 1 to {MAX_CODE_MINUTES} minutes, not {minutes}"
+            )));
+        }
+        let now = self.clock().now();
+        let expires = now + Duration::minutes(minutes);
+        self.write(|tx| {
+            let active: Option<Option<String>> = tx
+                .query_row(
+                    "SELECT revoked_at FROM devices WHERE name = ?",
+                    [device],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match active {
+                None => {
+                    return Err(Error::NotFound(format!(
+                        "there is no device {device}: add it first (lotkeeper device add {device})"
+                    )))
+                }
+                Some(Some(at)) => {
+                    return Err(Error::invalid(format!(
+                        "device {device} was revoked on {at}: add it again first"
+                    )))
+                }
+                Some(None) => {}
+            }
+            tx.execute(
+                "INSERT INTO enrollment_codes (code_hash, device, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    code_hash,
+                    device,
+                    clock::timestamp(now),
+                    clock::timestamp(expires)
+                ],
+            )?;
+            Ok(expires)
+        })
+    }
+
+    /// Redeems a code: when it is known, unused and not expired, its device's token becomes the
+    /// one hashed as `token_hash` and the code is spent. The device's name.
+    pub fn redeem_enrollment_code(&mut self, code_hash: &str, token_hash: &str) -> Result<String> {
+        let now = clock::timestamp(self.clock().now());
+        self.write(|tx| {
+            let row: Option<(String, String, Option<String>)> = tx
+                .query_row(
+                    "SELECT device, expires_at, used_at FROM enrollment_codes WHERE code_hash = ?",
+                    [code_hash],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let device = match row {
+                None => {
+                    return Err(Error::Forbidden(
+                        "this enrollment code is not known: ask the back office for a new one"
+                            .into(),
+                    ))
+                }
+                Some((_, _, Some(used))) => {
+                    return Err(Error::Forbidden(format!(
+                        "this enrollment code was already used ({used}): ask the back office for a new one"
+                    )))
+                }
+                Some((_, expires, None)) if expires <= now => {
+                    return Err(Error::Forbidden(format!(
+                        "this enrollment code expired at {expires}: ask the back office for a new one"
+                    )))
+                }
+                Some((device, _, None)) => device,
+            };
+            let n = tx.execute(
+                "UPDATE devices SET token_hash = ?1 WHERE name = ?2 AND revoked_at IS NULL",
+                params![token_hash, device],
+            )?;
+            if n == 0 {
+                return Err(Error::Forbidden(format!(
+                    "device {device} was revoked: ask the back office to add it again"
+                )));
+            }
+            tx.execute(
+                "UPDATE enrollment_codes SET used_at = ?1 WHERE code_hash = ?2",
+                params![now, code_hash],
+            )?;
+            Ok(device)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::FixedClock;
+    use std::sync::Arc;
+
+    #[test]
+    fn a_code_works_once_for_an_active_device_until_it_expires() {
+        let clock = Arc::new(FixedClock::on(
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        ));
+        let mut l = Ledger::open_in_memory().unwrap().with_clock(clock.clone());
+        assert!(
+            l.issue_enrollment_code("d1", "c1", 10).is_err(),
+            "no such device"
+        );
+        l.add_device("d1", "old").unwrap();
+        assert!(l.issue_enrollment_code("d1", "c1", 0).is_err());
+        assert!(l.issue_enrollment_code("d1", "c1", 61).is_err());
+        l.issue_enrollment_code("d1", "c1", 10).unwrap();
+        let e = l.redeem_enrollment_code("nope", "t").unwrap_err();
+        assert!(e.to_string().contains("not known"), "{e}");
+        assert_eq!(l.redeem_enrollment_code("c1", "new").unwrap(), "d1");
+        assert_eq!(l.device_for("new").unwrap().as_deref(), Some("d1"));
+        assert_eq!(l.device_for("old").unwrap(), None, "the old token is gone");
+        let e = l.redeem_enrollment_code("c1", "again").unwrap_err();
+        assert!(e.to_string().contains("already used"), "{e}");
+        assert_eq!(l.device_for("again").unwrap(), None);
+
+        l.issue_enrollment_code("d1", "c2", 1).unwrap();
+        clock.advance(chrono::Duration::minutes(2));
+        let e = l.redeem_enrollment_code("c2", "late").unwrap_err();
+        assert!(e.to_string().contains("expired"), "{e}");
+        assert_eq!(l.device_for("new").unwrap().as_deref(), Some("d1"));
+    }
+}
