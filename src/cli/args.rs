@@ -586,6 +586,11 @@ pub struct SplitArgs {
     /// A file with one serial per line.
     #[arg(long, value_name = "FILE")]
     pub serials_file: Option<PathBuf>,
+    /// Print one label per new serial on the split's printer (its default for `split`, or the
+    /// only printer). Checked before anything is posted; a printer that does not answer keeps
+    /// the job queued (print-jobs retry).
+    #[arg(long)]
+    pub print_labels: bool,
     /// Output: table (a sentence) or json (the movement ids posted).
     #[arg(long, value_enum, default_value = "table")]
     pub format: TextFormat,

@@ -175,10 +175,41 @@ pub fn assemble(db: Option<PathBuf>, a: AssembleArgs) -> Result<()> {
 }
 
 pub fn split(db: Option<PathBuf>, a: SplitArgs) -> Result<()> {
+    use crate::label::print as labels;
     let serials = read_serials(&a.serials, a.serials_file.as_ref())?;
     let mut l = open(db)?;
+    // The labels are made before the split is posted: one that cannot be made stops it all.
+    let request = if a.print_labels {
+        let into = l
+            .query()
+            .item(&a.into)?
+            .ok_or_else(|| anyhow::anyhow!("unknown item '{}': no item has that SKU", a.into))?;
+        let mut all = labels::Request {
+            labels: vec![],
+            what: format!("{} serials split from lot {}", a.into, a.lot),
+        };
+        for s in &serials {
+            let one = labels::for_lot_or_serial(&l, &into, None, Some(s))?;
+            for (data, _) in &one.labels {
+                data.gs1()?;
+            }
+            all.labels.extend(one.labels);
+        }
+        labels::printer_for(&l, "split")?;
+        Some(all)
+    } else {
+        None
+    };
     let p = l.split(&a.item, &a.lot, &a.at, &a.into, &serials)?;
-    print_posted(&l, "split", &p, a.format)
+    print_posted(&l, "split", &p, a.format)?;
+    if let Some(r) = request {
+        let q = labels::queue(&mut l, "split", &r)?;
+        match crate::label::jobs::retry(&mut l, q.job, std::time::Duration::from_secs(5)) {
+            Ok(_) => eprintln!("{} label(s) printed on {}", q.labels, q.printer),
+            Err(e) => eprintln!("the split is recorded; its labels did not print: {e}"),
+        }
+    }
+    Ok(())
 }
 
 pub fn correct(db: Option<PathBuf>, a: CorrectArgs) -> Result<()> {

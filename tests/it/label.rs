@@ -951,3 +951,59 @@ fn a_handheld_enrolls_by_scanning_the_qr_label() {
         "DOCK-HH-07"
     );
 }
+
+/// `split --print-labels`: one label per new serial on the split's printer; with no printer the
+/// split is refused before anything is posted.
+#[test]
+fn a_split_prints_a_label_per_new_serial() {
+    let d = crate::cli::setup();
+    d.ok(&[
+        "receive", "--item", "FLOUR", "--qty", "2", "--to", "A1", "--lot", "L5",
+    ]);
+    let split = [
+        "split",
+        "--item",
+        "FLOUR",
+        "--lot",
+        "L5",
+        "--at",
+        "A1",
+        "--into",
+        "PHONE",
+        "--serial",
+        "SN-1",
+        "SN-2",
+        "--print-labels",
+    ];
+    let refused = d.run(&split);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("no printer is set up"));
+    assert_eq!(
+        json(&d.ok(&["report", "serials", "--format", "json"])),
+        serde_json::json!([]),
+        "nothing posted"
+    );
+
+    let (port, got) = one_shot_printer();
+    d.ok(&[
+        "printer",
+        "add",
+        "BENCH",
+        "--address",
+        &format!("127.0.0.1:{port}"),
+        "--dpi",
+        "203",
+        "--size",
+        "2x1",
+        "--default-for",
+        "split",
+    ]);
+    let out = d.run(&split);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2 label(s) printed on BENCH"));
+    let zpl = String::from_utf8(got.join().unwrap()).unwrap();
+    assert_eq!(zpl.matches("^XA").count(), 2, "{zpl}");
+    for s in ["SN-1", "SN-2"] {
+        assert!(zpl.contains(s), "{zpl}");
+    }
+}
