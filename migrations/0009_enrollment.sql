@@ -8,3 +8,18 @@ CREATE TABLE enrollment_codes (
     expires_at TEXT NOT NULL,
     used_at    TEXT
 );
+
+-- Label printers are master data: handhelds take the back office's (issue 15), so a change to
+-- them is a new master-data version, like a change to items or locations.
+CREATE TRIGGER printers_insert_version AFTER INSERT ON printers
+BEGIN UPDATE master_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER printers_update_version AFTER UPDATE ON printers
+BEGIN UPDATE master_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER printers_delete_version AFTER DELETE ON printers
+BEGIN UPDATE master_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER printer_defaults_insert_version AFTER INSERT ON printer_defaults
+BEGIN UPDATE master_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER printer_defaults_update_version AFTER UPDATE ON printer_defaults
+BEGIN UPDATE master_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER printer_defaults_delete_version AFTER DELETE ON printer_defaults
+BEGIN UPDATE master_version SET version = version + 1 WHERE id = 1; END;

@@ -89,6 +89,49 @@ pub struct NewJob<'a> {
     pub payload: &'a [u8],
 }
 
+/// Adds or replaces one printer and makes it the default of its workflows.
+fn insert_printer(tx: &Connection, p: &Printer) -> Result<()> {
+    printer_name(&p.name)?;
+    validate::text("printer address", &p.address, 255, "HOST:PORT")?;
+    for w in &p.default_for {
+        validate::text("workflow", w, 40, "a workflow's name")?;
+    }
+    tx.execute(
+        "INSERT INTO printers (name, address, dpi, size) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (name) DO UPDATE SET address = ?2, dpi = ?3, size = ?4",
+        params![p.name, p.address, p.dpi, p.size],
+    )
+    .map_err(|e| match e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            Error::invalid(format!(
+                "printer {}: dpi is 203 or 300, size 2x1, 4x2 or 4x6",
+                p.name
+            ))
+        }
+        e => e.into(),
+    })?;
+    for w in &p.default_for {
+        tx.execute(
+            "INSERT INTO printer_defaults (workflow, printer) VALUES (?1, ?2)
+             ON CONFLICT (workflow) DO UPDATE SET printer = ?2",
+            params![w, p.name],
+        )?;
+    }
+    Ok(())
+}
+
+/// A device takes the back office's printers as they are (inside the master-data transaction).
+pub(super) fn replace_printers(tx: &Connection, printers: &[Printer]) -> Result<()> {
+    tx.execute("DELETE FROM printer_defaults", [])?;
+    tx.execute("DELETE FROM printers", [])?;
+    for p in printers {
+        insert_printer(tx, p)?;
+    }
+    Ok(())
+}
+
 fn printer_name(name: &str) -> Result<()> {
     validate::text("printer name", name, MAX_PRINTER_NAME, "use a shorter name")?;
     if name.trim().is_empty() || name.trim() != name {
@@ -102,37 +145,7 @@ fn printer_name(name: &str) -> Result<()> {
 impl Ledger {
     /// Adds a printer or replaces the one of that name, with the workflows it is the default for.
     pub fn put_printer(&mut self, p: &Printer) -> Result<()> {
-        printer_name(&p.name)?;
-        validate::text("printer address", &p.address, 255, "HOST:PORT")?;
-        for w in &p.default_for {
-            validate::text("workflow", w, 40, "a workflow's name")?;
-        }
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO printers (name, address, dpi, size) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (name) DO UPDATE SET address = ?2, dpi = ?3, size = ?4",
-                params![p.name, p.address, p.dpi, p.size],
-            )
-            .map_err(|e| match e {
-                rusqlite::Error::SqliteFailure(f, _)
-                    if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-                {
-                    Error::invalid(format!(
-                        "printer {}: dpi is 203 or 300, size 2x1, 4x2 or 4x6",
-                        p.name
-                    ))
-                }
-                e => e.into(),
-            })?;
-            for w in &p.default_for {
-                tx.execute(
-                    "INSERT INTO printer_defaults (workflow, printer) VALUES (?1, ?2)
-                     ON CONFLICT (workflow) DO UPDATE SET printer = ?2",
-                    params![w, p.name],
-                )?;
-            }
-            Ok(())
-        })
+        self.write(|tx| insert_printer(tx, p))
     }
 
     /// Removes a printer and its defaults; its jobs stay (they keep its address).

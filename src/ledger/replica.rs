@@ -61,6 +61,8 @@ pub struct MasterData {
     pub locations: Vec<Location>,
     pub pick_lists: Vec<PickList>,
     pub purchase_orders: Vec<PurchaseOrder>,
+    /// Label printers and the workflows they print for: a handheld's come from the back office.
+    pub printers: Vec<super::labels::Printer>,
 }
 
 /// A movement the server rejected, waiting on the device for a person.
@@ -492,7 +494,8 @@ impl Ledger {
         })
     }
 
-    /// Replaces master data with the server's snapshot (items, GTINs, locations, documents).
+    /// Replaces master data with the server's snapshot (items, GTINs, locations, documents,
+    /// printers).
     pub fn apply_master(&mut self, m: &MasterData) -> Result<()> {
         let now = super::clock::timestamp(self.clock().now());
         self.write(|tx| {
@@ -551,6 +554,7 @@ impl Ledger {
                     )?;
                 }
             }
+            super::labels::replace_printers(tx, &m.printers)?;
             sync_set(tx, "master_version", &m.version.to_string())
         })
     }
@@ -707,6 +711,7 @@ impl Ledger {
             // Closed documents too: a device that still has one open learns that it is done.
             pick_lists: q.pick_lists(false)?,
             purchase_orders: q.purchase_orders(false)?,
+            printers: self.printers()?,
         })
     }
 

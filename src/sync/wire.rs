@@ -325,12 +325,27 @@ pub struct WireDocument {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WirePrinter {
+    pub name: String,
+    /// HOST:PORT.
+    pub address: String,
+    pub dpi: u32,
+    /// 2x1, 4x2 or 4x6.
+    pub size: String,
+    /// The workflows that print here by default.
+    pub default_for: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WireMaster {
     pub version: i64,
     pub items: Vec<WireItem>,
     pub locations: Vec<WireLocation>,
     pub pick_lists: Vec<WireDocument>,
     pub purchase_orders: Vec<WireDocument>,
+    /// Absent from servers older than the label printers: none then.
+    #[serde(default)]
+    pub printers: Vec<WirePrinter>,
 }
 
 impl From<&MasterData> for WireMaster {
@@ -404,6 +419,17 @@ impl From<&MasterData> for WireMaster {
                             date: l.expected,
                         })
                         .collect(),
+                })
+                .collect(),
+            printers: m
+                .printers
+                .iter()
+                .map(|p| WirePrinter {
+                    name: p.name.clone(),
+                    address: p.address.clone(),
+                    dpi: p.dpi,
+                    size: p.size.clone(),
+                    default_for: p.default_for.clone(),
                 })
                 .collect(),
         }
@@ -490,6 +516,17 @@ impl From<WireMaster> for MasterData {
                             received: 0,
                         })
                         .collect(),
+                })
+                .collect(),
+            printers: m
+                .printers
+                .into_iter()
+                .map(|p| crate::ledger::labels::Printer {
+                    name: p.name,
+                    address: p.address,
+                    dpi: p.dpi,
+                    size: p.size,
+                    default_for: p.default_for,
                 })
                 .collect(),
         }

@@ -1007,3 +1007,28 @@ fn a_split_prints_a_label_per_new_serial() {
         assert!(zpl.contains(s), "{zpl}");
     }
 }
+
+/// Printers are master data: the back office sets them up, handhelds take them with their next
+/// sync (and lose one the back office removed), so the Receive screen has a printer to print to.
+#[test]
+fn handhelds_take_their_printers_from_the_back_office() {
+    let site = crate::sync::Site::new();
+    let mut a = site.device("dock-a");
+    assert!(a.ledger.printers().unwrap().is_empty());
+    add_printer(&mut site.ledger(), 9100, &["receive", "lookup"]);
+    assert!(a.sync().unwrap().master_updated);
+    let got = a.ledger.printers().unwrap();
+    assert_eq!(got, site.ledger().printers().unwrap());
+    assert_eq!(
+        a.ledger
+            .default_printer("receive")
+            .unwrap()
+            .unwrap()
+            .address,
+        "127.0.0.1:9100"
+    );
+    site.ledger().remove_printer("DOCK-ZEBRA").unwrap();
+    assert!(a.sync().unwrap().master_updated);
+    assert!(a.ledger.printers().unwrap().is_empty());
+    assert_eq!(a.ledger.default_printer("receive").unwrap(), None);
+}
