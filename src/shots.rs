@@ -70,6 +70,10 @@ pub fn screenshots(out: &Path) -> Result<Vec<PathBuf>, Error> {
     app.open("receive");
     app.scan("]d20109506000134352172812311012345");
     shot("keypad")?;
+    // The receipt recorded: its labels offered.
+    app.event(crate::workflow::Event::Enter("12".into()));
+    app.event(crate::workflow::Event::Confirm);
+    shot("labels")?;
     app.go_home();
     app.window
         .global::<WorkflowAdapter>()
