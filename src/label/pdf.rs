@@ -67,23 +67,14 @@ pub fn pdf(l: &Layout, copies: u32) -> Result<Vec<u8>, LabelError> {
                 cells,
                 ..
             } => {
-                for cy in 0..cells.h {
-                    let mut cx = 0;
-                    while cx < cells.w {
-                        if !cells.get(cx, cy) {
-                            cx += 1;
-                            continue;
-                        }
-                        let run = (cx..cells.w).take_while(|i| cells.get(*i, cy)).count() as u32;
-                        rect(
-                            &mut c,
-                            x + cx * module,
-                            y + cy * module,
-                            run * module,
-                            *module,
-                        );
-                        cx += run;
-                    }
+                for (cx, cy, run) in cells.dark_runs() {
+                    rect(
+                        &mut c,
+                        x + cx * module,
+                        y + cy * module,
+                        run * module,
+                        *module,
+                    );
                 }
             }
             Element::Text { .. } => {}

@@ -27,6 +27,23 @@ impl Cells {
     pub fn get(&self, x: u32, y: u32) -> bool {
         self.dark[(y * self.w + x) as usize]
     }
+
+    /// The dark cells as horizontal runs, row by row: (x, y, length), for outputs that draw
+    /// boxes (PDF rectangles, ZPL graphic boxes).
+    pub fn dark_runs(&self) -> Vec<(u32, u32, u32)> {
+        let mut runs = Vec::new();
+        for y in 0..self.h {
+            let mut x = 0;
+            while x < self.w {
+                let run = (x..self.w).take_while(|i| self.get(*i, y)).count() as u32;
+                if run > 0 {
+                    runs.push((x, y, run));
+                }
+                x += run.max(1);
+            }
+        }
+        runs
+    }
 }
 
 fn failed(what: &str, data: &str, e: impl std::fmt::Display) -> LabelError {

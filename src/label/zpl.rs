@@ -50,18 +50,9 @@ pub fn zpl(l: &Layout, copies: u32) -> String {
             } => {
                 // Drawn cell by cell (runs of dark cells as boxes), so the printer prints the
                 // very symbol the PNG and PDF show, whatever its own QR encoder would choose.
-                for cy in 0..cells.h {
-                    let mut cx = 0;
-                    while cx < cells.w {
-                        if !cells.get(cx, cy) {
-                            cx += 1;
-                            continue;
-                        }
-                        let run = (cx..cells.w).take_while(|i| cells.get(*i, cy)).count() as u32;
-                        let (bx, by, w) = (x + cx * module, y + cy * module, run * module);
-                        z += &format!("^FO{bx},{by}^GB{w},{module},{}^FS\n", module.min(&w));
-                        cx += run;
-                    }
+                for (cx, cy, run) in cells.dark_runs() {
+                    let (bx, by, w) = (x + cx * module, y + cy * module, run * module);
+                    z += &format!("^FO{bx},{by}^GB{w},{module},{}^FS\n", module.min(&w));
                 }
             }
             Element::Matrix {
