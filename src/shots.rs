@@ -74,6 +74,10 @@ pub fn screenshots(out: &Path) -> Result<Vec<PathBuf>, Error> {
     app.event(crate::workflow::Event::Enter("12".into()));
     app.event(crate::workflow::Event::Confirm);
     shot("labels")?;
+    app.event(crate::workflow::Event::Choose(
+        crate::workflow::receive::PRINT.into(),
+    ));
+    shot("labels-preview")?;
     app.go_home();
     app.window
         .global::<WorkflowAdapter>()

@@ -42,6 +42,44 @@ pub struct Receipt {
     pub pack: i64,
 }
 
+/// A label to show before it is printed: what, and the size and resolution of the printer it
+/// goes to (4x2 in at 203 dpi while there is none).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Preview {
+    pub label: LabelData,
+    pub size: LabelSize,
+    pub dpi: Dpi,
+}
+
+impl Request {
+    /// The first label as `workflow`'s printer would print it.
+    pub fn preview(&self, ledger: &Ledger, workflow: &str) -> Option<Preview> {
+        let (label, _) = self.labels.first()?;
+        let (size, dpi) = printer_for(ledger, workflow)
+            .ok()
+            .and_then(|p| Some((p.size.parse().ok()?, p.dpi.to_string().parse().ok()?)))
+            .unwrap_or((LabelSize::L4x2, Dpi::D203));
+        Some(Preview {
+            label: label.clone(),
+            size,
+            dpi,
+        })
+    }
+
+    /// The same labels, `n` copies of a single label (a person changed how many).
+    pub fn with_copies(mut self, n: u32) -> Request {
+        if let [(_, copies)] = self.labels.as_mut_slice() {
+            *copies = n;
+        }
+        self
+    }
+
+    /// Whether the number of labels can be chosen: one label in copies, not one per serial.
+    pub fn copies_can_change(&self) -> bool {
+        self.labels.len() == 1
+    }
+}
+
 /// Queued: the job and where it goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Queued {

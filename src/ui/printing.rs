@@ -85,6 +85,19 @@ impl App {
     }
 }
 
+/// A label as it will print, for the screen: drawn from the same layout as the ZPL.
+pub(super) fn preview_image(p: &crate::label::print::Preview) -> Option<slint::Image> {
+    let layout = crate::label::layout(&p.label, p.size, p.dpi).ok()?;
+    let gray = crate::label::raster::image(&layout).ok()?;
+    let rgb: Vec<u8> = gray.as_raw().iter().flat_map(|v| [*v, *v, *v]).collect();
+    let buf = slint::SharedPixelBuffer::<slint::Rgb8Pixel>::clone_from_slice(
+        &rgb,
+        gray.width(),
+        gray.height(),
+    );
+    Some(slint::Image::from_rgb8(buf))
+}
+
 fn queue_text(db: &std::path::Path) -> String {
     Ledger::open(db).map(|l| describe(&l)).unwrap_or_default()
 }

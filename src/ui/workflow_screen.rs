@@ -192,6 +192,13 @@ impl App {
         )));
         wf.set_lines(strings(v.lines));
         wf.set_options(strings(v.options));
+        match v.preview.as_ref().and_then(super::printing::preview_image) {
+            Some(img) => {
+                wf.set_preview(img);
+                wf.set_has_preview(true);
+            }
+            None => wf.set_has_preview(false),
+        }
         wf.set_numeric(v.expect == Expect::Quantity);
         self.camera_formats(v.expect);
     }

@@ -2,7 +2,7 @@
 //! it is, its history and its trace; a serial where it is and its history; a location what is in it.
 
 use super::{lot_serial, meaning, Error, Event, Expect, Outcome, View, Workflow};
-use crate::label::print::{self as labels, Request};
+use crate::label::print::{self as labels, Preview, Request};
 use crate::ledger::{JournalEntry, Ledger};
 use crate::scan::classify::Meaning;
 
@@ -13,6 +13,8 @@ pub struct Lookup {
     lines: Vec<String>,
     /// The label of what is shown, for "reprint label" (a lot, a serial, a location).
     label: Option<Request>,
+    /// That label as the look-up printer prints it, on screen before it is printed.
+    preview: Option<Preview>,
 }
 
 /// The choice that reprints the label of what is shown.
@@ -238,6 +240,7 @@ impl Workflow for Lookup {
         v.lines = self.lines.clone();
         if self.label.is_some() {
             v.options = vec![REPRINT.into()];
+            v.preview = self.preview.clone();
         }
         v
     }
@@ -266,6 +269,10 @@ impl Workflow for Lookup {
         let mut fresh = Lookup::default();
         match fresh.show(ledger, m) {
             Ok(()) => {
+                fresh.preview = fresh
+                    .label
+                    .as_ref()
+                    .and_then(|r| r.preview(ledger, "lookup"));
                 *self = fresh;
                 Outcome::accepted()
             }

@@ -118,6 +118,8 @@ pub struct View {
     pub lines: Vec<String>,
     /// Choices for `Event::Choose`.
     pub options: Vec<String>,
+    /// A label about to be printed, shown as it will look.
+    pub preview: Option<crate::label::print::Preview>,
 }
 
 impl View {
@@ -129,6 +131,7 @@ impl View {
             fields: vec![],
             lines: vec![],
             options: vec![],
+            preview: None,
         }
     }
 

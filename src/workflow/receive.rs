@@ -8,7 +8,7 @@ use super::{
     ids, meaning, parse_qty, say, what_it_is, Error, Event, Expect, Outcome, Settings, View,
     Workflow,
 };
-use crate::label::print::{self as labels, Receipt};
+use crate::label::print::{self as labels, Preview, Receipt};
 use crate::ledger::{Item, Ledger, LocationKind, LotOrigin, PurchaseOrder, ReceiveCmd, Tracking};
 use crate::scan::classify::{DocumentKind, ItemScan, Meaning};
 
@@ -50,6 +50,8 @@ pub struct Receive {
     last_recorded: Option<String>,
     /// The last receipt, until its labels are printed or the next one is recorded.
     to_label: Option<Receipt>,
+    /// Asking how many labels to print: the default, and the label as it will look.
+    printing: Option<(u32, Option<Preview>)>,
 }
 
 /// Parses a date as typed: `2027-03-31` or `31.03.2027`, through the ledger's one date check (a
@@ -79,6 +81,7 @@ impl Receive {
             default_location,
             last_recorded: None,
             to_label: None,
+            printing: None,
         }
     }
 
@@ -424,12 +427,30 @@ impl Receive {
         labels::for_receipt(r).ok().map(|req| req.count())
     }
 
-    fn print_labels(&mut self, ledger: &mut Ledger) -> Outcome {
+    /// "Print the labels": labels in copies first ask how many (the preview on screen); one per
+    /// serial print at once.
+    fn offer_print(&mut self, ledger: &mut Ledger) -> Outcome {
+        match self.to_label.as_ref().map(labels::for_receipt) {
+            Some(Ok(req)) if req.copies_can_change() => {
+                self.printing = Some((req.count(), req.preview(ledger, "receive")));
+                // The prompt asks how many; the label is on screen as it will print.
+                Outcome::accepted()
+            }
+            _ => self.print_labels(ledger, None),
+        }
+    }
+
+    fn print_labels(&mut self, ledger: &mut Ledger, copies: Option<u32>) -> Outcome {
         let Some(r) = &self.to_label else {
             return Outcome::refused("there is no receipt to print labels for");
         };
-        match labels::for_receipt(r).and_then(|req| labels::queue(ledger, "receive", &req)) {
+        let request = labels::for_receipt(r).map(|req| match copies {
+            Some(n) => req.with_copies(n),
+            None => req,
+        });
+        match request.and_then(|req| labels::queue(ledger, "receive", &req)) {
             Ok(q) => {
+                self.printing = None;
                 self.to_label = None;
                 Outcome::accepted().with_message(Some(format!(
                     "{} label(s) to {}: printing",
@@ -443,6 +464,16 @@ impl Receive {
 
 impl Workflow for Receive {
     fn view(&self) -> View {
+        if let Some((n, preview)) = &self.printing {
+            let mut v = View::new(
+                "Receive",
+                format!("How many labels? Confirm prints {n}"),
+                Expect::Quantity,
+            );
+            v.field("Last recorded", self.last_recorded.as_ref());
+            v.preview = preview.clone();
+            return v;
+        }
         let (prompt, expect) = self.prompt();
         let mut v = View::new("Receive", prompt, expect);
         let d = &self.draft;
@@ -482,6 +513,34 @@ impl Workflow for Receive {
     }
 
     fn handle(&mut self, ledger: &mut Ledger, event: Event) -> Outcome {
+        if let Some((n, _)) = self.printing {
+            match event {
+                Event::Confirm => return self.print_labels(ledger, None),
+                Event::Enter(text) => {
+                    return match parse_qty(&text) {
+                        Ok(q) if q <= i64::from(labels::MAX_LABELS) => {
+                            self.print_labels(ledger, Some(q as u32))
+                        }
+                        Ok(_) => Outcome::refused(format!(
+                            "at most {} labels at once",
+                            labels::MAX_LABELS
+                        )),
+                        Err(e) => Outcome::refused(e),
+                    }
+                }
+                Event::Cancel | Event::Back => {
+                    self.printing = None;
+                    return Outcome::accepted().with_message(Some("no labels printed".into()));
+                }
+                Event::Choose(c) => {
+                    return Outcome::refused(format!(
+                        "'{c}' is not a choice here: type how many labels, or Confirm for {n}"
+                    ))
+                }
+                // A scan starts the next receipt; the labels stay offered.
+                Event::Scan(_) => self.printing = None,
+            }
+        }
         let step = self.step();
         match event {
             Event::Cancel => {
@@ -513,7 +572,7 @@ impl Workflow for Receive {
                 }
             }
             Event::Choose(c) if c == PRINT && self.labels_offered().is_some() => {
-                self.print_labels(ledger)
+                self.offer_print(ledger)
             }
             Event::Choose(c) => Outcome::refused(format!("'{c}' is not a choice here")),
             Event::Confirm => match step {

@@ -805,24 +805,37 @@ fn a_generated_lot_is_printed_at_the_dock_and_reprinted_from_look_up() {
         v.fields.contains(&("Labels to print".into(), "2".into())),
         "{v:?}"
     );
+    // Print: how many, with the label on screen as it will print; Confirm takes the 2.
     let o = w.handle(&mut l, parse_event("choose print labels").unwrap());
+    assert_eq!(o.feedback, Feedback::Accepted, "{o:?}");
+    let v = w.view();
+    assert_eq!(v.prompt, "How many labels? Confirm prints 2");
+    let preview = v.preview.expect("a preview");
+    assert_eq!((preview.size, preview.dpi), (LabelSize::L4x2, Dpi::D203));
+    let o = w.handle(&mut l, parse_event("confirm").unwrap());
     assert_eq!(o.feedback, Feedback::Refused);
     assert!(o.message.unwrap().contains("no printer is set up"));
     assert!(l.print_jobs(true).unwrap().is_empty());
+    let o = w.handle(&mut l, parse_event("enter 501").unwrap());
+    assert!(o.message.unwrap().contains("at most 500"));
 
+    // With a printer: three instead of two (one was torn).
     let (port, got) = one_shot_printer();
     add_printer(&mut l, port, &["receive"]);
-    let o = w.handle(&mut l, parse_event("choose print labels").unwrap());
+    let o = w.handle(&mut l, parse_event("enter 3").unwrap());
     assert_eq!(o.feedback, Feedback::Accepted, "{o:?}");
     assert_eq!(
         o.message.as_deref(),
-        Some("2 label(s) to DOCK-ZEBRA: printing")
+        Some("3 label(s) to DOCK-ZEBRA: printing")
     );
     assert!(w.view().options.is_empty(), "printed once, offered no more");
     let job = l.print_jobs(false).unwrap().remove(0);
     label::jobs::retry(&mut l, job.id, Duration::from_secs(5)).unwrap();
     let zpl = got.join().unwrap();
-    assert!(String::from_utf8_lossy(&zpl).contains("^PQ2"), "two copies");
+    assert!(
+        String::from_utf8_lossy(&zpl).contains("^PQ3"),
+        "three copies"
+    );
     let case = LabelData::Case(ItemData {
         gtin: "19506000134359".into(),
         lot: Some(lot.clone()),
@@ -835,7 +848,7 @@ fn a_generated_lot_is_printed_at_the_dock_and_reprinted_from_look_up() {
     let layout = label::layout(&case, LabelSize::L4x2, Dpi::D203).unwrap();
     assert_reads_back(
         "the receipt's case label",
-        &print_zpl(&zpl, LabelSize::L4x2, Dpi::D203, 2),
+        &print_zpl(&zpl, LabelSize::L4x2, Dpi::D203, 3),
         &layout,
         &case,
     );
@@ -844,7 +857,12 @@ fn a_generated_lot_is_printed_at_the_dock_and_reprinted_from_look_up() {
     let mut look = Lookup::start();
     let o = look.handle(&mut l, parse_event(&format!("scan {lot}")).unwrap());
     assert_ne!(o.feedback, Feedback::Refused, "{o:?}");
-    assert_eq!(look.view().options, vec!["reprint label".to_string()]);
+    let v = look.view();
+    assert_eq!(v.options, vec!["reprint label".to_string()]);
+    assert!(
+        matches!(&v.preview, Some(p) if matches!(&p.label, LabelData::Item(d) if d.lot.as_deref() == Some(lot.as_str()))),
+        "the label on screen before it is reprinted: {v:?}"
+    );
     let o = look.handle(&mut l, parse_event("choose reprint label").unwrap());
     assert_eq!(o.feedback, Feedback::Accepted, "{o:?}");
     let queued = l.print_jobs(false).unwrap();

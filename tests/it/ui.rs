@@ -611,6 +611,13 @@ fn every_screen_fits_the_window() {
         );
         tap(w, "Print the labels");
         assert!(
+            w.global::<WorkflowAdapter>().get_has_preview(),
+            "{}",
+            prompt(w)
+        );
+        check("receive: how many labels, the label previewed");
+        tap(w, "Confirm");
+        assert!(
             message(w).contains("no printer is set up"),
             "{}",
             message(w)
@@ -630,7 +637,7 @@ fn every_screen_fits_the_window() {
                 default_for: vec!["receive".into()],
             })
             .unwrap();
-        tap(w, "Print the labels");
+        tap(w, "Confirm");
         assert!(
             message(w).contains("label(s) to DOCK-ZEBRA"),
             "{}",
@@ -685,7 +692,7 @@ fn every_screen_fits_the_window() {
         check("camera view");
         tap(w, "Done");
         check("transfer after the camera");
-        assert_eq!(states, 23);
+        assert_eq!(states, 24);
         assert_eq!(
             w.window().size().to_logical(w.window().scale_factor()),
             slint::LogicalSize::new(width, height),
