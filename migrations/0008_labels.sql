@@ -46,9 +46,11 @@ CREATE TABLE sscc_blocks (
     device TEXT NOT NULL UNIQUE REFERENCES devices(name)
 );
 
--- Every SSCC given out, once: the primary key refuses a second.
+-- Every SSCC given out, once: the primary key refuses a second. `label`: the pallet label as
+-- printed (JSON), so Look up can print it again.
 CREATE TABLE ssccs (
     sscc             TEXT PRIMARY KEY CHECK (length(sscc) = 18),
     serial_reference INTEGER NOT NULL,
-    issued_at        TEXT NOT NULL
+    issued_at        TEXT NOT NULL,
+    label            TEXT
 );

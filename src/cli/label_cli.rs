@@ -279,7 +279,12 @@ pub fn label(mut l: Ledger, action: LabelAction) -> Result<()> {
                     SsccAllocator::allocate(&mut l)?.as_str().to_string()
                 }
             };
-            emit(&mut l, &LabelData::Sscc(data), &out, LabelSize::L4x6)
+            let sscc = data.sscc.clone();
+            let data = LabelData::Sscc(data);
+            emit(&mut l, &data, &out, LabelSize::L4x6)?;
+            // Kept for Look up's reprint.
+            l.record_sscc_label(&sscc, &serde_json::to_string(&data)?)?;
+            Ok(())
         }
         LabelAction::Location { location, out } => {
             let name = l

@@ -3,7 +3,7 @@
 //! a template would print is parsed, and it must read back as exactly the AIs asked for.
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::LabelError;
 use crate::scan::gs1;
@@ -12,7 +12,7 @@ use crate::scan::gs1;
 /// (01), but not (37): (37) counts the trade items inside a logistic unit, with (00) and (02).
 /// So a fixed count is printed for people only (the pack GTIN already says how many), and a
 /// variable count is encoded as (30).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Count {
     Fixed(u32),
@@ -20,7 +20,7 @@ pub enum Count {
 }
 
 /// An item/lot label, and with a count, a case label.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemData {
     /// GTIN-8, -12, -13 or -14; printed as 14 digits in (01). Empty for an item that has none:
     /// its label then carries its SKU and lot as plain Code 128 instead of GS1 data.
@@ -36,7 +36,7 @@ pub struct ItemData {
 }
 
 /// The one item and lot a pallet holds, for (02)+(37)+(10)+(17).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PalletContents {
     pub gtin: String,
     pub count: u32,
@@ -45,7 +45,7 @@ pub struct PalletContents {
 }
 
 /// An SSCC pallet label.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SsccData {
     /// 18 digits with a valid check digit (see `sscc`).
     pub sscc: String,
@@ -55,7 +55,7 @@ pub struct SsccData {
 }
 
 /// A location (bin) label: the code as Code 128 and in big letters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LocationData {
     pub code: String,
     pub name: String,
@@ -63,7 +63,7 @@ pub struct LocationData {
 
 /// An enrollment label: the QR code a handheld scans to enroll, with a one-time code that
 /// expires within minutes (never the device's token).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnrollmentData {
     pub device: String,
     pub server: String,
@@ -76,7 +76,7 @@ pub struct EnrollmentData {
 }
 
 /// One label's data, by template.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "template", rename_all = "snake_case")]
 pub enum LabelData {
     Item(ItemData),

@@ -190,6 +190,19 @@ pub fn for_lot_or_serial(
     })
 }
 
+/// The pallet label printed for an SSCC this database gave out; None for another's.
+pub fn for_sscc(ledger: &Ledger, sscc: &str) -> Result<Option<Request>, QueueError> {
+    let Some(json) = ledger.sscc_label(sscc)? else {
+        return Ok(None);
+    };
+    let label: LabelData = serde_json::from_str(&json)
+        .map_err(|e| QueueError::Nothing(format!("the label kept for SSCC {sscc}: {e}")))?;
+    Ok(Some(Request {
+        labels: vec![(label, 1)],
+        what: format!("pallet {sscc}, reprint"),
+    }))
+}
+
 /// One location label.
 pub fn for_location(code: &str, name: &str) -> Request {
     Request {

@@ -429,6 +429,28 @@ impl Ledger {
         })
     }
 
+    /// Keeps the pallet label printed for an SSCC this database gave out (JSON, as `label`
+    /// writes it), for a reprint. An SSCC from elsewhere is not recorded.
+    pub fn record_sscc_label(&mut self, sscc: &str, label: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE ssccs SET label = ?1 WHERE sscc = ?2",
+                params![label, sscc],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The pallet label printed for an SSCC this database gave out, if it was recorded.
+    pub fn sscc_label(&self, sscc: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT label FROM ssccs WHERE sscc = ?")?
+            .query_row([sscc], |r| r.get::<_, Option<String>>(0))
+            .optional()?
+            .flatten())
+    }
+
     /// Sets the GS1 Company Prefix (6 to 12 digits) and the SSCC extension digit.
     pub fn set_sscc_parts(&mut self, prefix: &str, extension: &str) -> Result<()> {
         check_sscc_parts(prefix, extension)?;

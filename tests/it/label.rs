@@ -1050,3 +1050,90 @@ fn handhelds_take_their_printers_from_the_back_office() {
     assert!(a.ledger.printers().unwrap().is_empty());
     assert_eq!(a.ledger.default_printer("receive").unwrap(), None);
 }
+
+/// A pallet label this database printed can be printed again from Look up: the same SSCC, the
+/// same contents, the same ship-to; an SSCC from elsewhere shows what its label says, no reprint.
+#[test]
+fn look_up_reprints_a_pallet_label() {
+    use lotkeeper::workflow::lookup::Lookup;
+    use lotkeeper::workflow::session::parse_event;
+    use lotkeeper::workflow::{Feedback, Workflow};
+    let d = crate::cli::setup();
+    d.ok(&["label", "setup", "--company-prefix", "9506000"]);
+    let said = d.ok(&[
+        "label",
+        "sscc",
+        "--ship-from",
+        "Acme, Dock 3",
+        "--ship-to",
+        "Corner Pharmacy",
+        "--item",
+        "PARA",
+        "--count",
+        "40",
+        "--lot",
+        "L1",
+        "--expiry",
+        "2027-01-31",
+        "--format",
+        "png",
+        "--out",
+        d.dir.path().join("p.png").to_str().unwrap(),
+    ]);
+    let sscc = said.split("(00)").nth(1).unwrap()[..18].to_string();
+    let mut l = lotkeeper::ledger::Ledger::open(&d.db()).unwrap();
+    let (port, got) = one_shot_printer();
+    l.put_printer(&lotkeeper::ledger::labels::Printer {
+        name: "SHIPPING".into(),
+        address: format!("127.0.0.1:{port}"),
+        dpi: 203,
+        size: "4x6".into(),
+        default_for: vec!["lookup".into()],
+    })
+    .unwrap();
+    let mut look = Lookup::start();
+    let o = look.handle(&mut l, parse_event(&format!("scan ]C100{sscc}")).unwrap());
+    assert_ne!(o.feedback, Feedback::Refused, "{o:?}");
+    let v = look.view();
+    assert!(
+        v.fields
+            .contains(&("Ship to".into(), "Corner Pharmacy".into())),
+        "{v:?}"
+    );
+    let o = look.handle(&mut l, parse_event("choose reprint label").unwrap());
+    assert_eq!(o.feedback, Feedback::Accepted, "{o:?}");
+    let job = l.print_jobs(false).unwrap().remove(0);
+    label::jobs::retry(&mut l, job.id, Duration::from_secs(5)).unwrap();
+    let zpl = got.join().unwrap();
+    let LabelData::Sscc(want) =
+        serde_json::from_str::<LabelData>(&l.sscc_label(&sscc).unwrap().unwrap()).unwrap()
+    else {
+        panic!("not a pallet label")
+    };
+    assert_eq!(want.sscc, sscc);
+    let data = LabelData::Sscc(want);
+    let layout = label::layout(&data, LabelSize::L4x6, Dpi::D203).unwrap();
+    assert_reads_back(
+        "the reprinted pallet label",
+        &print_zpl(&zpl, LabelSize::L4x6, Dpi::D203, 1),
+        &layout,
+        &data,
+    );
+    // Someone else's SSCC: its contents from the scan, nothing to reprint.
+    let body = "39506009999999999";
+    let theirs = format!("{body}{}", lotkeeper::gtin::check_digit(body).unwrap());
+    let mut other = Lookup::start();
+    let o = other.handle(
+        &mut l,
+        parse_event(&format!("scan ]C100{theirs}02195060001343593740")).unwrap(),
+    );
+    assert_ne!(o.feedback, Feedback::Refused, "{o:?}");
+    let v = other.view();
+    assert!(v.options.is_empty(), "{v:?}");
+    assert!(
+        v.fields
+            .iter()
+            .any(|(k, value)| k == "Found" && value.starts_with("PARA")),
+        "{v:?}"
+    );
+}
