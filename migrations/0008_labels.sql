@@ -21,7 +21,9 @@ CREATE TABLE print_jobs (
     format     TEXT NOT NULL CHECK (format IN ('zpl', 'png', 'pdf')),
     label      TEXT NOT NULL,
     payload    BLOB NOT NULL,
-    status     TEXT NOT NULL CHECK (status IN ('queued', 'printed')),
+    -- sending: taken by one sender (claimed_at), so two never send the same job.
+    status     TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'printed')),
+    claimed_at TEXT,
     attempts   INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
     created_at TEXT NOT NULL,
@@ -40,11 +42,16 @@ CREATE TABLE sscc_range (
     CHECK (next >= 0 AND last >= 0)
 );
 
--- On the back office: the block each device was given (1 to 999), never given to another.
+-- On the back office: the blocks given to devices (1 to 999), each once, ever. A device's token
+-- changing (added again, enrolled again) retires its block: a wiped or replaced handheld under
+-- the same name does not know what its predecessor printed, so it gets a block of its own.
 CREATE TABLE sscc_blocks (
-    block  INTEGER PRIMARY KEY CHECK (block BETWEEN 1 AND 999),
-    device TEXT NOT NULL UNIQUE REFERENCES devices(name)
+    block      INTEGER PRIMARY KEY CHECK (block BETWEEN 1 AND 999),
+    device     TEXT NOT NULL,
+    given_at   TEXT NOT NULL,
+    retired_at TEXT
 );
+CREATE UNIQUE INDEX sscc_blocks_current ON sscc_blocks(device) WHERE retired_at IS NULL;
 
 -- Every SSCC given out, once: the primary key refuses a second. `label`: the pallet label as
 -- printed (JSON), so Look up can print it again.

@@ -76,6 +76,9 @@ struct Plan {
 }
 
 fn plan(l: &Ledger, out: &LabelOut, default_size: LabelSize) -> Result<Plan> {
+    if out.printer.is_some() && out.format != LabelFormat::Zpl {
+        bail!("a printer on port 9100 takes ZPL: use --format zpl with --printer (png and pdf are for files, --out)");
+    }
     let mut plan = Plan {
         target: None,
         size: default_size,
@@ -281,10 +284,9 @@ pub fn label(mut l: Ledger, action: LabelAction) -> Result<()> {
             };
             let sscc = data.sscc.clone();
             let data = LabelData::Sscc(data);
-            emit(&mut l, &data, &out, LabelSize::L4x6)?;
-            // Kept for Look up's reprint.
+            // Kept first, for Look up's reprint: a printer that is off must not lose it.
             l.record_sscc_label(&sscc, &serde_json::to_string(&data)?)?;
-            Ok(())
+            emit(&mut l, &data, &out, LabelSize::L4x6)
         }
         LabelAction::Location { location, out } => {
             let name = l

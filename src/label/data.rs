@@ -98,10 +98,8 @@ impl Gs1Data {
     pub fn new(ais: Vec<(String, String)>) -> Result<Gs1Data, LabelError> {
         let data = Gs1Data { ais };
         let hri = data.hri();
-        let es = gs1::hri_to_element_string(&hri).ok_or_else(|| LabelError::Gs1 {
-            data: hri.clone(),
-            reason: "not GS1 data".into(),
-        })?;
+        // Written from the AIs themselves, so a value holding brackets stays one value.
+        let es = data.element_string();
         let parsed = gs1::parse(&format!("]C1{es}"));
         if !parsed.errors.is_empty() {
             let reason: Vec<&str> = parsed.errors.iter().map(|e| e.message.as_str()).collect();
@@ -123,7 +121,7 @@ impl Gs1Data {
 
     /// The bracketed human-readable form, `(01)09506000134352(10)L1`.
     pub fn hri(&self) -> String {
-        self.ais.iter().map(|(a, v)| format!("({a}){v}")).collect()
+        gs1::format::bracketed(&self.ais)
     }
 
     /// Splits the AIs into groups of at most `n` (each becomes its own symbol).
@@ -136,7 +134,7 @@ impl Gs1Data {
 
     /// The element string: AIs concatenated, ASCII 29 after each variable-length value but the last.
     pub fn element_string(&self) -> String {
-        gs1::hri_to_element_string(&self.hri()).unwrap_or_default()
+        gs1::format::element_string(&self.ais)
     }
 }
 
@@ -182,6 +180,9 @@ impl ItemData {
             ais.push(gs1_date("expiry date", "17", d)?);
         }
         match self.count {
+            Some(Count::Fixed(0) | Count::Variable(0)) => {
+                return Err(LabelError::invalid("count", "0", "a case holds at least 1"))
+            }
             Some(Count::Variable(n)) => ais.push(("30".into(), n.to_string())),
             Some(Count::Fixed(_)) | None => {}
         }
@@ -200,6 +201,13 @@ impl SsccData {
     pub fn gs1(&self) -> Result<Gs1Data, LabelError> {
         let mut ais = vec![("00".to_string(), self.sscc.clone())];
         if let Some(c) = &self.contents {
+            if c.count == 0 {
+                return Err(LabelError::invalid(
+                    "count",
+                    "0",
+                    "a pallet holds at least 1",
+                ));
+            }
             ais.push(("02".into(), gtin14("contained GTIN", &c.gtin)?));
             if let Some(d) = c.expiry {
                 ais.push(gs1_date("expiry date", "17", d)?);

@@ -94,39 +94,18 @@ pub fn print(
         label,
         payload,
     })?;
-    send(ledger, id, &target.name, &target.address, payload, timeout)?;
+    retry(ledger, id, timeout)?;
     Ok(id)
 }
 
-/// Sends a queued job again, to the address it was queued for.
+/// Sends a queued job, to the address it was queued for, once: it is claimed first, so two
+/// senders never both send it, and a printed job is not sent again.
 pub fn retry(ledger: &mut Ledger, id: i64, timeout: Duration) -> Result<PrintJob, JobError> {
-    let job = ledger
-        .print_job(id)?
-        .ok_or_else(|| ledger::Error::NotFound(format!("no print job {id}")))?;
-    let address: PrinterAddress = job
-        .address
-        .parse()
-        .map_err(|e: String| JobError::Stored(id, e))?;
-    send(ledger, id, &job.printer, &address, &job.payload, timeout)?;
-    Ok(ledger.print_job(id)?.unwrap_or(job))
-}
-
-fn send(
-    ledger: &mut Ledger,
-    id: i64,
-    name: &str,
-    address: &PrinterAddress,
-    payload: &[u8],
-    timeout: Duration,
-) -> Result<(), JobError> {
-    match printer::send(name, address, payload, timeout) {
-        Ok(()) => {
-            ledger.record_print_attempt(id, None)?;
-            Ok(())
-        }
-        Err(error) => {
-            ledger.record_print_attempt(id, Some(&error.to_string()))?;
-            Err(JobError::Queued { job: id, error })
-        }
+    let job = ledger.claim_print_job(id)?;
+    let result = deliver(&job, timeout);
+    record(ledger, id, &result)?;
+    match result {
+        Ok(()) => Ok(ledger.print_job(id)?.unwrap_or(job)),
+        Err(error) => Err(JobError::Queued { job: id, error }),
     }
 }

@@ -238,9 +238,17 @@ pub const SSCC: Template = Template {
     min_scale: 1.0,
     slots: &[
         text(Field::Caption("FROM"), 2.5),
-        text(Field::ShipFrom, 3.5),
+        Slot::Text {
+            field: Field::ShipFrom,
+            mm: 3.5,
+            shrink: true,
+        },
         text(Field::Caption("TO"), 2.5),
-        text(Field::ShipTo, 5.0),
+        Slot::Text {
+            field: Field::ShipTo,
+            mm: 5.0,
+            shrink: true,
+        },
         Slot::Rule,
         text(Field::Caption("SSCC"), 2.5),
         text(Field::Sscc, 6.0),
@@ -504,6 +512,13 @@ fn layout_at(
                     while !fits(h, n) && h > mm(size_mm) / 3 {
                         h -= 1;
                     }
+                }
+                // An address cut short sends the pallet nowhere: refused, never cut.
+                if matches!(field, Field::ShipFrom | Field::ShipTo) && !fits(h, n) {
+                    return Err(too_big(&format!(
+                        "'{text}' is too long for one line: shorten it to {} characters",
+                        (avail as f32 / (CHAR_WIDTH * h as f32)) as usize
+                    )));
                 }
                 let text = cut(&text, avail, h);
                 out.push(Element::Text {

@@ -36,9 +36,11 @@ pub fn zpl(l: &Layout, copies: u32) -> String {
                         .collect(),
                     LinearData::Code128(s) => s.chars().map(Tok::Char).collect(),
                 };
+                // `^FH`: a `^` or `~` in the data (a location code may hold one) is written as
+                // hex, never as a command the printer would run.
                 z += &format!(
-                    "^FO{x},{y}^BY{module}^BCN,{height},N,N,N,N^FD{}^FS\n",
-                    code128_invocations(&tokens)
+                    "^FO{x},{y}^BY{module}^BCN,{height},N,N,N,N^FH_^FD{}^FS\n",
+                    field_text(&code128_invocations(&tokens))
                 );
             }
             Element::Matrix {
@@ -177,6 +179,23 @@ mod tests {
         // An odd digit before letters stays in B; a long even run goes to C.
         assert_eq!(code128_invocations(&toks("A-1-0001")), ">:A-1->50001");
         assert_eq!(code128_invocations(&toks("A>B")), ">:A><B");
+    }
+
+    #[test]
+    fn barcode_data_that_looks_like_zpl_is_escaped() {
+        let l = crate::label::layout(
+            &crate::label::LabelData::Location(crate::label::LocationData {
+                code: "A^FS^XZ~JA_1".into(),
+                name: String::new(),
+            }),
+            crate::label::LabelSize::L4x2,
+            crate::label::Dpi::D203,
+        )
+        .unwrap();
+        let z = zpl(&l, 1);
+        let fd = z.lines().find(|l| l.contains("^BC")).unwrap();
+        assert!(fd.ends_with("^FH_^FD>:A_5EFS_5EXZ_7EJA_5F1^FS"), "{fd}");
+        assert_eq!(z.matches("^XZ").count(), 1, "{z}");
     }
 
     #[test]

@@ -105,6 +105,8 @@ impl Ledger {
                 "UPDATE enrollment_codes SET used_at = ?1 WHERE code_hash = ?2",
                 params![now, code_hash],
             )?;
+            // Possibly another handheld under the same name: it gets an SSCC block of its own.
+            super::labels::retire_sscc_block(tx, &device, &now)?;
             Ok(device)
         })
     }

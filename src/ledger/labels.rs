@@ -40,6 +40,10 @@ pub struct SsccAssignment {
     pub last: u64,
 }
 
+/// The workflows a printer can be the default for.
+pub const PRINTING_WORKFLOWS: &[&str] =
+    &["receive", "pick", "transfer", "count", "lookup", "split"];
+
 /// A printer's name, at most this long.
 pub const MAX_PRINTER_NAME: usize = 40;
 
@@ -59,6 +63,8 @@ pub struct Printer {
 #[serde(rename_all = "snake_case")]
 pub enum JobStatus {
     Queued,
+    /// A sender has it (see `claim_print_job`).
+    Sending,
     Printed,
 }
 
@@ -94,7 +100,12 @@ fn insert_printer(tx: &Connection, p: &Printer) -> Result<()> {
     printer_name(&p.name)?;
     validate::text("printer address", &p.address, 255, "HOST:PORT")?;
     for w in &p.default_for {
-        validate::text("workflow", w, 40, "a workflow's name")?;
+        if !PRINTING_WORKFLOWS.contains(&w.as_str()) {
+            return Err(Error::invalid(format!(
+                "'{w}' is not a workflow: a printer is the default for {}",
+                PRINTING_WORKFLOWS.join(", ")
+            )));
+        }
     }
     tx.execute(
         "INSERT INTO printers (name, address, dpi, size) VALUES (?1, ?2, ?3, ?4)
@@ -222,18 +233,49 @@ impl Ledger {
         })
     }
 
-    /// Records one attempt to send a job: printed, or still queued with why not.
+    /// Takes a queued job for one sender: it is `sending` until its attempt is recorded, and no
+    /// other sender gets it meanwhile (one that has been sending for over two minutes is taken to
+    /// have died, and its job is queued again). A printed job is not sent again.
+    pub fn claim_print_job(&mut self, id: i64) -> Result<PrintJob> {
+        let now = self.clock().now();
+        let stale = clock::timestamp(now - chrono::Duration::minutes(2));
+        let now = clock::timestamp(now);
+        self.write(|tx| {
+            let n = tx.execute(
+                "UPDATE print_jobs SET status = 'sending', claimed_at = ?2
+                 WHERE id = ?1 AND (status = 'queued' OR (status = 'sending' AND claimed_at < ?3))",
+                params![id, now, stale],
+            )?;
+            let job = tx
+                .query_row(&format!("{JOB_COLUMNS} WHERE id = ?"), [id], job_row)
+                .optional()?
+                .ok_or_else(|| Error::NotFound(format!("no print job {id}")))?;
+            if n == 0 {
+                return Err(Error::invalid(match job.status {
+                    JobStatus::Printed => format!(
+                        "print job {id} was printed at {}: print the label again instead",
+                        job.printed_at.as_deref().unwrap_or("?")
+                    ),
+                    _ => format!("print job {id} is being sent right now"),
+                }));
+            }
+            Ok(job)
+        })
+    }
+
+    /// Records one attempt to send a job: printed, or queued again with why not.
     pub fn record_print_attempt(&mut self, id: i64, error: Option<&str>) -> Result<()> {
         let now = clock::timestamp(self.clock().now());
         self.write(|tx| {
             let n = match error {
                 None => tx.execute(
                     "UPDATE print_jobs SET status = 'printed', attempts = attempts + 1,
-                     last_error = NULL, printed_at = ?2 WHERE id = ?1",
+                     last_error = NULL, printed_at = ?2, claimed_at = NULL WHERE id = ?1",
                     params![id, now],
                 )?,
                 Some(e) => tx.execute(
-                    "UPDATE print_jobs SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+                    "UPDATE print_jobs SET status = 'queued', attempts = attempts + 1,
+                     last_error = ?2, claimed_at = NULL WHERE id = ?1",
                     params![id, e],
                 )?,
             };
@@ -252,11 +294,11 @@ impl Ledger {
             .optional()?)
     }
 
-    /// Jobs, newest first; only those still queued unless `all`.
+    /// Jobs, newest first; only those not printed yet unless `all`.
     pub fn print_jobs(&self, all: bool) -> Result<Vec<PrintJob>> {
         let sql = format!(
             "{JOB_COLUMNS} {} ORDER BY id DESC",
-            if all { "" } else { "WHERE status = 'queued'" }
+            if all { "" } else { "WHERE status != 'printed'" }
         );
         let jobs = self
             .conn()
@@ -273,13 +315,15 @@ impl Ledger {
     }
 
     /// The back office's answer to a device: the fixed part and the device's own block, given on
-    /// first ask (the lowest free one). None when no company prefix is set here.
+    /// first ask (the next never given). None when no company prefix is set here, or when every
+    /// block is given out (the device then prints no pallet labels, and says why; it still syncs).
     pub fn device_sscc_assignment(&mut self, device: &str) -> Result<Option<SsccAssignment>> {
         let Some(prefix) = self.setting(COMPANY_PREFIX)? else {
             return Ok(None);
         };
         let ext = self.setting(SSCC_EXTENSION)?.unwrap_or_else(|| "0".into());
         check_sscc_parts(&prefix, &ext)?;
+        let now = clock::timestamp(self.clock().now());
         let block = self.write(|tx| {
             let known: bool = tx.query_row(
                 "SELECT EXISTS (SELECT 1 FROM devices WHERE name = ?)",
@@ -291,40 +335,37 @@ impl Ledger {
             }
             if let Some(b) = tx
                 .query_row(
-                    "SELECT block FROM sscc_blocks WHERE device = ?",
+                    "SELECT block FROM sscc_blocks WHERE device = ? AND retired_at IS NULL",
                     [device],
                     |r| r.get::<_, i64>(0),
                 )
                 .optional()?
             {
-                return Ok(b as u64);
+                return Ok(Some(b as u64));
             }
-            let free: Option<i64> = tx.query_row(
-                "SELECT MIN(b) FROM (SELECT 1 AS b WHERE NOT EXISTS (SELECT 1 FROM sscc_blocks WHERE block = 1)
-                 UNION ALL SELECT block + 1 FROM sscc_blocks
-                 WHERE block + 1 <= 999 AND block + 1 NOT IN (SELECT block FROM sscc_blocks))",
+            let next: i64 = tx.query_row(
+                "SELECT IFNULL(MAX(block), 0) + 1 FROM sscc_blocks",
                 [],
                 |r| r.get(0),
             )?;
-            let b = free.ok_or_else(|| {
-                Error::invalid(format!(
-                    "all {} device SSCC blocks are given out: device {device} cannot get one",
-                    SSCC_BLOCKS - 1
-                ))
-            })?;
+            if next as u64 >= SSCC_BLOCKS {
+                return Ok(None);
+            }
             tx.execute(
-                "INSERT INTO sscc_blocks (block, device) VALUES (?1, ?2)",
-                params![b, device],
+                "INSERT INTO sscc_blocks (block, device, given_at) VALUES (?1, ?2, ?3)",
+                params![next, device, now],
             )?;
-            Ok(b as u64)
+            Ok(Some(next as u64))
         })?;
-        let (first, last) = sscc_block_range(prefix.len(), block);
-        Ok(Some(SsccAssignment {
-            company_prefix: prefix,
-            extension: ext,
-            block,
-            first,
-            last,
+        Ok(block.map(|block| {
+            let (first, last) = sscc_block_range(prefix.len(), block);
+            SsccAssignment {
+                company_prefix: prefix,
+                extension: ext,
+                block,
+                first,
+                last,
+            }
         }))
     }
 
@@ -461,6 +502,15 @@ impl Ledger {
     }
 }
 
+/// A device's token changed: its block is retired, never to be given again (see `sscc_blocks`).
+pub(super) fn retire_sscc_block(tx: &Connection, device: &str, now: &str) -> Result<()> {
+    tx.execute(
+        "UPDATE sscc_blocks SET retired_at = ?1 WHERE device = ?2 AND retired_at IS NULL",
+        params![now, device],
+    )?;
+    Ok(())
+}
+
 /// Sets the range FIRST..=LAST; the next reference is the first one above every SSCC this
 /// database gave out in it under the current fixed part.
 fn set_range(tx: &Connection, first: u64, last: u64) -> Result<()> {
@@ -516,10 +566,10 @@ fn job_row(r: &rusqlite::Row) -> rusqlite::Result<PrintJob> {
         address: r.get(2)?,
         format: r.get(3)?,
         label: r.get(4)?,
-        status: if status == "printed" {
-            JobStatus::Printed
-        } else {
-            JobStatus::Queued
+        status: match status.as_str() {
+            "printed" => JobStatus::Printed,
+            "sending" => JobStatus::Sending,
+            _ => JobStatus::Queued,
         },
         attempts: r.get(6)?,
         last_error: r.get(7)?,
@@ -572,6 +622,11 @@ mod tests {
         assert_eq!((a.block, a.first, a.last), (1, 1_000_000, 1_999_999));
         assert_eq!((b.block, b.first), (2, 2_000_000));
         assert_eq!(server.device_sscc_assignment("a").unwrap().unwrap(), a);
+        // A new token for a's name (a replaced handheld): a new block, never a's old one.
+        server.revoke_device("a").unwrap();
+        server.add_device("a", "hash-a2").unwrap();
+        let a2 = server.device_sscc_assignment("a").unwrap().unwrap();
+        assert_eq!(a2.block, 3);
         // The server's own SSCCs come from block 0.
         assert_eq!(&server.issue_sscc().unwrap()[8..17], "000000000");
 
@@ -605,12 +660,18 @@ mod tests {
                 payload: b"^XA^XZ",
             })
             .unwrap();
+        l.claim_print_job(id).unwrap();
+        let e = l.claim_print_job(id).unwrap_err().to_string();
+        assert!(e.contains("being sent right now"), "{e}");
         l.record_print_attempt(id, Some("does not answer")).unwrap();
         let j = l.print_job(id).unwrap().unwrap();
         assert_eq!((j.status, j.attempts), (JobStatus::Queued, 1));
         assert_eq!(l.print_jobs(false).unwrap().len(), 1);
+        l.claim_print_job(id).unwrap();
         l.record_print_attempt(id, None).unwrap();
         assert_eq!(l.print_job(id).unwrap().unwrap().status, JobStatus::Printed);
+        let e = l.claim_print_job(id).unwrap_err().to_string();
+        assert!(e.contains("was printed at"), "{e}");
         assert!(l.print_jobs(false).unwrap().is_empty());
         assert_eq!(l.print_jobs(true).unwrap()[0].payload, b"^XA^XZ");
     }

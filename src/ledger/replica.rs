@@ -743,6 +743,7 @@ impl Ledger {
                 "INSERT INTO devices (name, token_hash, created_at) VALUES (?, ?, ?)",
                 params![name, token_hash, now],
             )?;
+            super::labels::retire_sscc_block(tx, name, &now)?;
             Ok(())
         })
     }

@@ -86,6 +86,9 @@ impl HttpTransport {
         let http = reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(30))
             .connect_timeout(Duration::from_secs(5))
+            // A token or an enrollment code goes only where it was sent: a redirect (to plain
+            // http, or elsewhere) is an answer, not a place to send it again.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| TransportError(e.to_string()))?;
         Ok(HttpTransport {

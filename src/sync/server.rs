@@ -641,7 +641,13 @@ pub fn routes() -> Vec<(&'static str, &'static str, Access, MethodRouter<AppStat
     vec![
         ("/v1/health", "get", Public, get(health)),
         ("/v1/openapi.json", "get", Public, get(openapi)),
-        ("/v1/enroll", "post", Public, post(enroll)),
+        // Public, so its body is tiny: a code, never megabytes from anyone.
+        (
+            "/v1/enroll",
+            "post",
+            Public,
+            post(enroll).layer(DefaultBodyLimit::max(1024)),
+        ),
         ("/v1/whoami", "get", Device, get(whoami)),
         ("/v1/push", "post", Device, post(push)),
         ("/v1/pull", "get", Device, get(pull)),

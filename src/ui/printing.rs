@@ -49,13 +49,11 @@ impl App {
             let mut failed = Vec::new();
             if let Ok(mut ledger) = Ledger::open(&db) {
                 for id in ids {
-                    let Ok(Some(job)) = ledger.print_job(id) else {
-                        continue;
-                    };
-                    let r = jobs::deliver(&job, TIMEOUT);
-                    let _ = jobs::record(&mut ledger, id, &r);
-                    if let Err(e) = r {
-                        failed.push(e.to_string());
+                    // Taken first: a job another sender has, or one printed, is left alone.
+                    match jobs::retry(&mut ledger, id, TIMEOUT) {
+                        Ok(_) => {}
+                        Err(jobs::JobError::Queued { error, .. }) => failed.push(error.to_string()),
+                        Err(_) => {}
                     }
                 }
             }

@@ -154,18 +154,29 @@ fn enroll(app: &Rc<App>) {
     });
 }
 
-/// A scan anywhere in the app that is an enrollment QR code: Settings opens and enrolls with it.
-/// False for any other scan.
+/// A scan anywhere in the app that is an enrollment QR code: Settings opens with it. A device
+/// not enrolled yet enrolls at once; an enrolled one only when the person presses Enroll, having
+/// seen which server the code names (a planted code must not move a handheld and its waiting
+/// movements to another server). False for any other scan.
 pub(super) fn enroll_from_scan(app: &Rc<App>, text: &str) -> bool {
-    if crate::sync::enroll::parse_qr(text).is_none() {
+    let Some((server, _)) = crate::sync::enroll::parse_qr(text) else {
         return false;
-    }
+    };
     app.close_camera();
     show_settings(app);
     app.show_screen(SETTINGS);
-    app.window
-        .global::<SettingsAdapter>()
-        .set_token(text.trim().into());
+    let s = app.window.global::<SettingsAdapter>();
+    s.set_token(text.trim().into());
+    if app.ledger.borrow().is_enrolled() {
+        s.set_message_ok(false);
+        s.set_message(
+            app.tr(&format!(
+                "This device is enrolled already. To enroll it with {server} instead, press Enroll this device"
+            ))
+            .into(),
+        );
+        return true;
+    }
     enroll(app);
     true
 }

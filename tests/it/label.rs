@@ -426,6 +426,12 @@ fn what_a_template_cannot_hold_is_refused() {
     let LabelData::Sscc(mut bad) = sscc else {
         unreachable!()
     };
+    let mut far = bad.clone();
+    far.ship_to = "St. Marien Krankenhaus, Zentralapotheke, Anlieferung Tor 4, Kardinal-von-Galen-Ring 10, 48149 Münster".into();
+    let e = label::layout(&LabelData::Sscc(far), LabelSize::L4x6, Dpi::D203)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("too long for one line"), "{e}");
     bad.sscc = "395060000000000417".into();
     let e = label::layout(&LabelData::Sscc(bad), LabelSize::L4x6, Dpi::D203)
         .unwrap_err()
@@ -635,6 +641,23 @@ fn the_command_line_prints_queues_and_retries() {
     let got = String::from_utf8(printer.join().unwrap()).unwrap();
     assert!(got.starts_with("^XA") && got.contains("^PW812"), "{got}");
     assert_eq!(d.ok(&["print-jobs"]).trim(), "(nothing)");
+    // Printed once: a retry does not print it a second time.
+    let again = d.run(&["print-jobs", "retry", &id]);
+    assert_eq!(again.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&again.stderr);
+    assert!(e.contains("was printed at"), "{e}");
+    // A printer is the default only for a workflow that exists.
+    let typo = d.run(&[
+        "printer",
+        "add",
+        "BENCH",
+        "--address",
+        "127.0.0.1:9100",
+        "--default-for",
+        "recieve",
+    ]);
+    assert_eq!(typo.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&typo.stderr).contains("'recieve' is not a workflow"));
 
     // Bad input: refused, exit 1, no file, no job.
     let bad = d.dir.path().join("bad.zpl");
@@ -665,6 +688,13 @@ fn the_command_line_prints_queues_and_retries() {
             "label", "item", "--item", "PARA", "--lot", "L1", "--size", "3x3",
         ],
         vec!["label", "sscc", "--ship-from", "A", "--ship-to", "B"],
+        vec![
+            "label", "case", "--item", "PARA", "--lot", "L1", "--count", "0",
+        ],
+        // A Zebra on port 9100 takes ZPL, not a picture.
+        vec![
+            "label", "item", "--item", "PARA", "--lot", "L1", "--format", "png",
+        ],
     ] {
         let mut args = args.clone();
         args.extend(["--out", bad.to_str().unwrap(), "--printer", "DOCK-ZEBRA"]);
@@ -699,6 +729,18 @@ fn ssccs_are_never_the_same_twice_even_from_devices_offline() {
         }
     }
     assert_eq!(seen.len(), 3000);
+    // dock-a's handheld is replaced (a new token under the same name): the new one knows nothing
+    // of what the old one printed, so it gets a block of its own.
+    site.server = Some(
+        lotkeeper::sync::server::RunningServer::start(&site.db(), "127.0.0.1:0", None).unwrap(),
+    );
+    site.url = site.server.as_ref().unwrap().url();
+    site.ledger().revoke_device("dock-a").unwrap();
+    let mut a2 = site.device("dock-a");
+    for _ in 0..100 {
+        let s = label::SsccAllocator::allocate(&mut a2.ledger).unwrap();
+        assert!(seen.insert(s.as_str().to_string()), "{} twice", s.as_str());
+    }
     // A handheld never sets its own prefix: it would lose the back office's blocks.
     let d = crate::cli::setup();
     let dev = run_with_db(&a.path, &["label", "setup", "--company-prefix", "9506000"]);
@@ -963,6 +1005,15 @@ fn a_handheld_enrolls_by_scanning_the_qr_label() {
             .unwrap();
         assert_eq!(r.status().as_u16(), 400, "{body}");
     }
+    // Public, so small: a body of megabytes is refused before it is read whole.
+    let big = format!(r#"{{"code":"{}"}}"#, "A".repeat(4096));
+    let r = client
+        .post(format!("{}/v1/enroll", site.url))
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 413);
     assert_eq!(site.ledger().devices().unwrap(), before);
     assert_eq!(
         json(&d.ok(&["status", "--format", "json"]))["device"],

@@ -744,4 +744,35 @@ fn scanning_an_enrollment_qr_code_enrolls_the_handheld() {
             .as_deref(),
         Some("DOCK-HH-09")
     );
+
+    // Enrolled: a scanned code (a sticker someone planted) does nothing until a person, having
+    // seen the server it names, presses Enroll.
+    let code = enroll::new_code();
+    site.ledger()
+        .issue_enrollment_code("DOCK-HH-09", &enroll::code_hash(&code).unwrap(), 5)
+        .unwrap();
+    tap(w, "Home");
+    wedge_scan(&app, &enroll::qr_text(&site.url, &code));
+    assert_eq!(w.get_screen(), 4, "Settings");
+    assert!(!s.get_busy(), "not enrolling by itself");
+    assert!(
+        s.get_message()
+            .starts_with("This device is enrolled already"),
+        "{}",
+        s.get_message()
+    );
+    assert_eq!(
+        app.ledger.borrow().sync_value("token").unwrap(),
+        Some(token)
+    );
+    tap(w, "Enroll this device");
+    let until = Instant::now() + Duration::from_secs(30);
+    while !app.poll_enroll() && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(
+        s.get_message().starts_with("Enrolled"),
+        "{}",
+        s.get_message()
+    );
 }
