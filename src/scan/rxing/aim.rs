@@ -36,15 +36,7 @@ pub(super) fn to_symbol(r: &RXingResult) -> Option<Symbol> {
     if let Some(rest) = text.strip_prefix('\u{1d}') {
         text = rest.to_string();
     }
-    // Nor does a trailing one (some encoders end GS1 data with it): GS1 data is sent without it.
-    if symbology_id
-        .as_deref()
-        .is_some_and(|id| ["]C1", "]d2", "]Q3", "]e0", "]J1", "]z1"].contains(&id))
-    {
-        while text.ends_with('\u{1d}') {
-            text.pop();
-        }
-    }
+    strip_trailing_fnc1(&mut text, format, symbology_id.as_deref(), r.getRawBytes());
     match format {
         // EAN/UPC are transmitted as 13 digits under ]E0 (UPC-E expanded), EAN-8 under ]E4.
         Format::UpcA if text.len() == 12 => {
@@ -102,6 +94,33 @@ pub(super) fn to_symbol(r: &RXingResult) -> Option<Symbol> {
             .map(|p| Point { x: p.x, y: p.y })
             .collect(),
     })
+}
+
+/// Code 128's FNC1 codeword.
+const FNC1: u8 = 102;
+
+/// A trailing FNC1 never leaves the decoder as data: the one place it comes off.
+///
+/// GS1 data (by its symbology identifier) is sent without a trailing separator, whatever the
+/// symbology. In any Code 128 symbol, trailing GS characters that rxing made of FNC1 codewords
+/// come off too: a data FNC1 at the end, and a check codeword that happens to be 102, which
+/// rxing's reader reads as one more FNC1 (`raw` is start, data, check, stop). A GS encoded as
+/// the character itself (code set A) stays.
+fn strip_trailing_fnc1(text: &mut String, format: Format, id: Option<&str>, raw: &[u8]) {
+    let gs1 = id.is_some_and(|id| ["]C1", "]d2", "]Q3", "]e0", "]J1", "]z1"].contains(&id));
+    let mut fnc1s = if gs1 {
+        usize::MAX
+    } else if format == Format::Code128 && raw.len() >= 3 {
+        let check = raw[raw.len() - 2];
+        let data = &raw[1..raw.len() - 2];
+        usize::from(check == FNC1) + data.iter().rev().take_while(|&&c| c == FNC1).count()
+    } else {
+        0
+    };
+    while fnc1s > 0 && text.ends_with('\u{1d}') {
+        text.pop();
+        fnc1s -= 1;
+    }
 }
 
 /// UPC-E (8 digits) to UPC-A (12 digits).

@@ -126,11 +126,11 @@ impl RxingDecoder {
                 .filter_map(to_symbol)
                 .collect();
             // Linear symbols are trusted only after a second look (see `trusted_linear`) on the
-            // same image they were read in; DataBar has strong checks of its own, and stacked
-            // rows no strip can hold.
-            let (linear, other): (Vec<Symbol>, Vec<Symbol>) = results.into_iter().partition(|s| {
-                s.format.is_linear() && !matches!(s.format, Format::Rss14 | Format::RssExpanded)
-            });
+            // same image they were read in; DataBar has strong checks of its own (DataBar
+            // Expanded needs stronger evidence still, see `expanded_confirmed`).
+            let (linear, other): (Vec<Symbol>, Vec<Symbol>) = results
+                .into_iter()
+                .partition(|s| s.format.is_linear() && s.format != Format::Rss14);
             // A row scan confirms on two rows itself.
             let linear = if linear.is_empty() || single_line || p.bin == Bin::Rows {
                 linear
