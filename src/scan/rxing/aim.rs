@@ -69,7 +69,9 @@ pub(super) fn to_symbol(r: &RXingResult) -> Option<Symbol> {
             }
         }
         Format::Code39 => {
-            if let Some(full) = code39_full_ascii(&text) {
+            if let Some(pharma) = code32(&text) {
+                text = pharma;
+            } else if let Some(full) = code39_full_ascii(&text) {
                 text = full;
             }
         }
@@ -138,6 +140,41 @@ fn expand_upce(e: &str) -> Option<String> {
         _ => format!("{}0000{}", &d[..5], &d[5..6]),
     };
     Some(format!("{ns}{body}{check}"))
+}
+
+/// Code 32's base-32 digits: 0-9 and the consonants (no A, E, I, O).
+const CODE32_DIGITS: &[u8; 32] = b"0123456789BCDFGHJKLMNPQRSTUVWXYZ";
+
+/// Code 32, the Italian pharmacode, as its human-readable form: six Code 39 characters are a
+/// number in base 32, printed as `A` and nine digits, the last a check digit over the eight
+/// before it (odd places as they are, even places doubled and their digits summed, modulo 10).
+/// None when the text is not six base-32 digits or the check digit does not match (then it is
+/// plain Code 39), as zxing-cpp tells the two apart.
+fn code32(t: &str) -> Option<String> {
+    if t.len() != 6 {
+        return None;
+    }
+    let value = t.bytes().try_fold(0u64, |v, c| {
+        let d = CODE32_DIGITS.iter().position(|&x| x == c)?;
+        Some(v * 32 + d as u64)
+    })?;
+    if value >= 1_000_000_000 {
+        return None;
+    }
+    let digits = format!("{value:09}");
+    let d: Vec<u32> = digits.bytes().map(|b| u32::from(b - b'0')).collect();
+    let sum: u32 = d[..8]
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| {
+            if i % 2 == 0 {
+                x
+            } else {
+                x * 2 / 10 + x * 2 % 10
+            }
+        })
+        .sum();
+    (sum % 10 == d[8]).then(|| format!("A{digits}"))
 }
 
 /// Code 39 full ASCII: `$A`..`$Z`, `%A`..`%Z`, `/A`..`/Z`, `+A`..`+Z` pairs. None when the text has
@@ -216,6 +253,19 @@ mod tests {
         assert_eq!(expand_upce("01234565").as_deref(), Some("012345000065"));
         assert_eq!(expand_upce("01234531").as_deref(), Some("012300000451"));
         assert_eq!(expand_upce("0123456"), None);
+    }
+
+    #[test]
+    fn code32_is_read_as_its_pharmacode() {
+        // 123456788 in base 32 is 3PRM8N; 8 is the check digit of 12345678.
+        assert_eq!(code32("3PRM8N").as_deref(), Some("A123456788"));
+        // Leading zeros stay: 000000001 ... check 0 over 00000000.
+        assert_eq!(code32("000000").as_deref(), Some("A000000000"));
+        // One base-32 digit off breaks the check digit: plain Code 39.
+        assert_eq!(code32("3PRM8P"), None);
+        // A vowel is no base-32 digit, and other lengths are plain Code 39.
+        assert_eq!(code32("3PRM8A"), None);
+        assert_eq!(code32("3PRM8N0"), None);
     }
 
     #[test]

@@ -79,22 +79,31 @@ fn strip_read(
 /// Offsets of the confirmation lines from the line a symbol was read on, nearest first.
 const OFFSETS: [f32; 6] = [-3.0, 3.0, -6.0, 6.0, -10.0, 10.0];
 
-/// How many other lines must read a symbol exactly as it was read before it counts.
+/// How many other reads on nearby lines must read a symbol exactly as it was read before it
+/// counts.
 ///
 /// UPC-E packs six digits and a check folded into the parity pattern into a short symbol, and
 /// EAN-8 has eight digits in as little room: one bar blurred into its neighbour can turn a valid
-/// number into another valid one. They need three agreeing lines and none that disagrees; the
-/// longer symbols one.
+/// number into another valid one. They need two agreeing reads (each nearby line is read with
+/// both binarizers) and not one that disagrees; the longer symbols one read.
 pub(super) fn lines_needed(format: Format) -> usize {
     match format {
-        Format::UpcE | Format::Ean8 => 3,
+        Format::UpcE | Format::Ean8 => 2,
         _ => 1,
     }
 }
 
+/// The other of rxing's two binarizers.
+fn other_bin(bin: Bin) -> Bin {
+    match bin {
+        Bin::Hybrid => Bin::Histogram,
+        _ => Bin::Hybrid,
+    }
+}
+
 /// Whether enough lines near `line` read `s` as it was read (see [`lines_needed`]). Where more
-/// than one line is needed, a line reading another text of the same format over the same stretch
-/// refuses the symbol outright.
+/// than one read is needed, each line is read with both binarizers, and a line reading another
+/// text of the same format over the same stretch refuses the symbol outright.
 fn lines_agree(
     luma: &[u8],
     w: u32,
@@ -108,20 +117,27 @@ fn lines_agree(
         return false;
     };
     let needed = lines_needed(s.format);
+    let bins: &[Bin] = if needed > 1 {
+        &[bin, other_bin(bin)]
+    } else {
+        &[bin]
+    };
     let mut agree = 0;
     for d in OFFSETS {
-        for o in strip_read(luma, w, h, horizontal, at + d, formats, bin) {
-            if o.format != s.format {
-                continue;
-            }
-            if o.text == s.text {
-                agree += 1;
-            } else if needed > 1 {
-                let overlaps = scan_line(&o).is_some_and(|(_, _, b0, b1)| {
-                    a1.min(b1) - a0.max(b0) > 0.5 * (a1 - a0).min(b1 - b0)
-                });
-                if overlaps {
-                    return false;
+        for &b in bins {
+            for o in strip_read(luma, w, h, horizontal, at + d, formats, b) {
+                if o.format != s.format {
+                    continue;
+                }
+                if o.text == s.text {
+                    agree += 1;
+                } else if needed > 1 {
+                    let overlaps = scan_line(&o).is_some_and(|(_, _, b0, b1)| {
+                        a1.min(b1) - a0.max(b0) > 0.5 * (a1 - a0).min(b1 - b0)
+                    });
+                    if overlaps {
+                        return false;
+                    }
                 }
             }
         }
@@ -132,22 +148,16 @@ fn lines_agree(
     agree >= needed
 }
 
-/// A DataBar Expanded symbol counts only on strong evidence: its element string has no GS1
-/// syntax error (check digits, dates, AIs), and the other binarizer, reading the whole image again,
-/// finds the same symbol. Its checksum is weak (mod 211) and a photo of a scene has enough
+/// A DataBar Expanded symbol counts only when the other binarizer, reading the whole image
+/// again, finds the same symbol. Its checksum is weak (mod 211) and a photo of a scene has enough
 /// finder-like bars to pass it now and then; stacked symbols have no scan line to confirm on.
+/// Its data need not be valid GS1 (parsing says so later): a real symbol may carry bad data, and
+/// that is what it says.
 pub(super) fn expanded_confirmed(luma: &[u8], w: u32, h: u32, s: &Symbol, bin: Bin) -> bool {
-    if crate::scan::gs1::parse(&s.transmitted()).has_syntax_errors() {
-        return false;
-    }
-    let other = match bin {
-        Bin::Hybrid => Bin::Histogram,
-        _ => Bin::Hybrid,
-    };
     let pass = Pass {
         try_harder: true,
         inverted: true,
-        bin: other,
+        bin: other_bin(bin),
         variant: Variant::AsIs,
     };
     decode_pass(luma, w, h, &[Format::RssExpanded], &pass)
