@@ -65,6 +65,7 @@ fn strip_read(
         tall.extend_from_slice(&strip);
     }
     let pass = Pass {
+        single: false,
         try_harder: false,
         inverted: true,
         bin,
@@ -155,6 +156,7 @@ fn lines_agree(
 /// that is what it says.
 pub(super) fn expanded_confirmed(luma: &[u8], w: u32, h: u32, s: &Symbol, bin: Bin) -> bool {
     let pass = Pass {
+        single: false,
         try_harder: true,
         inverted: true,
         bin: other_bin(bin),

@@ -1,10 +1,12 @@
 //! The [`Decoder`] over rxing: the only folder that knows rxing.
 //!
-//! Decoding is staged, cheap first (`passes.rs`): one pass with the hybrid binarizer restricted to
-//! the expected formats; only when it finds nothing (and effort allows) try-harder with inverted
-//! images, the global-histogram binarizer, transformed copies (`variants.rs`), our own row scan
-//! for linear symbols in photos (`rows.rs`), grid sampler for a DataMatrix filling the picture
-//! (`grid.rs`, `datamatrix.rs`) and Aztec extras (`aztec.rs`, `bullseye.rs`). Every pass runs
+//! Decoding is staged, cheap first (`passes.rs`): for a still, a quick look along a few rows for
+//! an easy linear symbol (`rows.rs`); one pass with the hybrid binarizer restricted to the
+//! expected formats (for a still, rxing's single-symbol reader); only when it finds nothing
+//! (and effort allows) try-harder with inverted images, the global-histogram binarizer,
+//! transformed copies (`variants.rs`), our own row scan for linear symbols in photos
+//! (`rows.rs`), grid sampler for a DataMatrix filling the picture (`grid.rs`, `datamatrix.rs`)
+//! and Aztec extras (`aztec.rs`, `bullseye.rs`). Every pass runs
 //! under the panic guard (`guard.rs`: rxing panics on some inputs) and the passes stop when the
 //! time budget is spent. Linear reads are confirmed (`confirm.rs`), results become AIM output
 //! (`aim.rs`). `encode.rs` draws symbols for the demo camera and tests.
@@ -131,8 +133,11 @@ impl RxingDecoder {
             let (linear, other): (Vec<Symbol>, Vec<Symbol>) = results
                 .into_iter()
                 .partition(|s| s.format.is_linear() && s.format != Format::Rss14);
-            // A row scan confirms on two rows itself.
-            let linear = if linear.is_empty() || single_line || p.bin == Bin::Rows {
+            // Our row readers confirm on several rows themselves.
+            let linear = if linear.is_empty()
+                || single_line
+                || matches!(p.bin, Bin::Rows | Bin::QuickRows)
+            {
                 linear
             } else {
                 trusted_linear(img, iw, ih, linear, &formats, p.bin)

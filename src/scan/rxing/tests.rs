@@ -146,6 +146,7 @@ fn survives_any_image() {
 fn read_code128(contents: &str) -> (Vec<crate::scan::symbol::Symbol>, Vec<u8>) {
     let (img, w, h) = render_for_tests(contents, Format::Code128, 3, 0);
     let pass = passes::Pass {
+        single: false,
         try_harder: false,
         inverted: false,
         bin: passes::Bin::Hybrid,
@@ -266,6 +267,31 @@ fn a_short_symbol_needs_more_agreeing_lines() {
     let (img, w, h) = banded(Format::UpcE, &[(0, 200, upce)]);
     let got = trusted_linear(&img, w, h, vec![s], &[Format::UpcE], passes::Bin::Hybrid);
     assert_eq!(got.len(), 1, "the same read with no disagreeing line");
+}
+
+/// The quick look answers only on the evidence the full plan would ask for: bars across the
+/// picture are read (on two rows), bars only one of its rows crosses are not, nor two different
+/// EAN-13s one above the other (a symbol read two ways); the thorough decoder still reads the
+/// last two its own way or not at all, never the quick look's half-evidence.
+#[test]
+fn the_quick_look_needs_agreeing_rows_and_no_conflict() {
+    let ean = "4006381333931";
+    let (img, w, h) = banded(Format::Ean13, &[(0, 200, ean)]);
+    let got = rows::quick_rows(&img, w, h, &[Format::Ean13]);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].getText(), ean);
+    let mut d = RxingDecoder::new(Effort::Thorough);
+    let read = d.decode_report(&LumaFrame::new(&img, w, h, w).unwrap(), &[Format::Ean13]);
+    assert_eq!(read.symbols[0].text, ean);
+    assert_eq!(read.stop, Stop::Found);
+    // Rows 95..105: the middle row only.
+    let (img, w, h) = banded(Format::Ean13, &[(95, 105, ean)]);
+    assert!(rows::quick_rows(&img, w, h, &[Format::Ean13]).is_empty());
+    let (img, w, h) = banded(Format::Ean13, &[(0, 100, ean), (100, 200, "5901234123457")]);
+    assert!(rows::quick_rows(&img, w, h, &[Format::Ean13]).is_empty());
+    // Not a linear format asked for: no look at all.
+    let (img, w, h) = banded(Format::Ean13, &[(0, 200, ean)]);
+    assert!(rows::quick_rows(&img, w, h, &[Format::QrCode]).is_empty());
 }
 
 /// zxing-cpp's sample images, kept outside the project; None (and a note) when absent.
