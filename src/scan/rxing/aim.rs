@@ -68,6 +68,14 @@ pub(super) fn to_symbol(r: &RXingResult) -> Option<Symbol> {
                 symbology_id = Some("]z6".into());
             }
         }
+        // An ECI rxing does not know: the message is its bytes, each one character (Latin-1),
+        // as zxing-cpp passes it on, not segments decoded with a guessed character set.
+        Format::DataMatrix if unknown_eci(r) => {
+            text = super::dm_bytes::message_bytes(r.getRawBytes())?
+                .into_iter()
+                .map(char::from)
+                .collect();
+        }
         Format::Code39 => {
             if let Some(pharma) = code32(&text) {
                 text = pharma;
@@ -96,6 +104,15 @@ pub(super) fn to_symbol(r: &RXingResult) -> Option<Symbol> {
             .map(|p| Point { x: p.x, y: p.y })
             .collect(),
     })
+}
+
+/// Whether rxing met an ECI it has no character set for.
+fn unknown_eci(r: &RXingResult) -> bool {
+    matches!(
+        r.getRXingResultMetadata()
+            .get(&RXingResultMetadataType::CONTENT_TYPE),
+        Some(RXingResultMetadataValue::ContentType(t)) if t == "UnknownECI"
+    )
 }
 
 /// Code 128's FNC1 codeword.

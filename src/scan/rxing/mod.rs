@@ -16,6 +16,7 @@ mod aztec;
 mod bullseye;
 mod confirm;
 mod datamatrix;
+mod dm_bytes;
 mod encode;
 mod formats;
 mod grid;
