@@ -84,6 +84,23 @@ pub(super) fn plan(effort: Effort, w: u32, h: u32, formats: &[Format]) -> Vec<Pa
             variant: Variant::AsIs,
         });
     }
+    // For DataMatrix, PDF417 and Aztec, rxing's global-histogram binarizer first: one threshold
+    // for the whole picture is the cheapest look, and enough for a printed label (measured:
+    // DataMatrix samples 0.21 -> 0.14 ms median, PDF417 1.1 -> 0.9). Not for QR codes, most of
+    // them photos in uneven light where it fails and only adds a pass (0.36 -> 0.45 ms).
+    if quick
+        && formats
+            .iter()
+            .all(|f| !f.is_linear() && *f != Format::QrCode)
+    {
+        passes.push(Pass {
+            single: true,
+            try_harder: false,
+            inverted: false,
+            bin: Bin::Histogram,
+            variant: Variant::AsIs,
+        });
+    }
     passes.push(Pass {
         single: quick,
         try_harder: false,
