@@ -94,7 +94,7 @@ pub(super) fn quick_rows(luma: &[u8], w: u32, h: u32, formats: &[Format]) -> Vec
     // Each read with the row it was made on.
     let mut reads: Vec<(RXingResult, usize)> = Vec::new();
     for i in 0..QUICK_ROWS {
-        let k = (i + 1) / 2 * step;
+        let k = i.div_ceil(2) * step;
         let y = if i % 2 == 1 {
             mid.checked_sub(k)
         } else {
