@@ -20,7 +20,8 @@
 //!   `read_barcode` with the symbology given and `read_barcodes` with the same 13 formats). The
 //!   ratios are our median over zxing-cpp's, both ways. Without Python or the package, the bench
 //!   says so and prints ours and rxing's. `PYTHON=...` picks the interpreter (default `python3`).
-//! - `-- --json`: the same as JSON; `-- --verbose`: every wrong, missed and false read of ours.
+//! - `-- --json`: the same as JSON; `-- --verbose`: every wrong, missed and false read of ours;
+//!   `-- --only TEXT`: only the images whose path contains TEXT (no camera-frame or blank figures).
 
 use lotkeeper::scan::{image_input, Decoder, Effort, Format, LumaFrame, RxingDecoder};
 use std::collections::BTreeMap;
@@ -356,6 +357,12 @@ fn main() {
     let json = args.iter().any(|a| a == "--json");
     let verbose = args.iter().any(|a| a == "--verbose");
     let baseline = args.iter().any(|a| a == "--baseline");
+    // `--only TEXT`: just the images whose path contains TEXT (no camera or blank figures).
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
     let root =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata/barcodes/zxing-cpp-samples");
     if !root.is_dir() {
@@ -371,7 +378,10 @@ fn main() {
         .filter(|p| p.is_dir())
         .collect();
     dirs.sort();
-    let cases = load_cases(&dirs);
+    let mut cases = load_cases(&dirs);
+    if let Some(only) = &only {
+        cases.retain(|c| c.path.to_string_lossy().contains(only.as_str()));
+    }
 
     // Ours, the symbology given.
     let mut decoder = RxingDecoder::new(Effort::Thorough);
@@ -454,7 +464,11 @@ fn main() {
     }
     let zx_ok = matches!(zx_status, Some(Ok(_)));
 
-    let (frame_ms, blank) = camera_and_blank(&dirs);
+    let (frame_ms, blank) = if only.is_some() {
+        (BTreeMap::new(), serde_json::json!({"skipped": "--only"}))
+    } else {
+        camera_and_blank(&dirs)
+    };
 
     let med = |t: &Table| percentile(&total(t).ms, 0.5);
     let ratio_given = zx_ok.then(|| med(&ours) / med(&zx));

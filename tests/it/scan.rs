@@ -202,3 +202,36 @@ fn parse_scanner_lines() {
     assert_eq!(lines[5]["errors"][0]["kind"], "association");
     assert_eq!(lines[6]["errors"][0]["kind"], "syntax");
 }
+
+/// No phantom reads: not one symbol, in any warehouse format, on the barcode-free photos of
+/// zxing-cpp's samples (`falsepositives-*`, read from ../shared and skipped when absent).
+#[test]
+fn decode_finds_nothing_on_barcode_free_photos() {
+    let Some(s) = samples() else { return };
+    let mut photos = Vec::new();
+    for dir in std::fs::read_dir(&s).unwrap().filter_map(Result::ok) {
+        if !dir
+            .file_name()
+            .to_string_lossy()
+            .starts_with("falsepositives")
+        {
+            continue;
+        }
+        for f in std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(Result::ok)
+        {
+            let p = f.path();
+            let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+            if matches!(ext, "png" | "jpg" | "jpeg" | "webp" | "gif" | "bmp") {
+                photos.push(p.to_string_lossy().to_string());
+            }
+        }
+    }
+    assert!(!photos.is_empty(), "falsepositives-* hold photos");
+    let args: Vec<&str> = photos.iter().map(String::as_str).collect();
+    let v = decode_json(&args);
+    for (photo, file) in photos.iter().zip(v.as_array().unwrap()) {
+        assert_eq!(file["symbols"], serde_json::json!([]), "{photo}");
+    }
+}

@@ -36,15 +36,7 @@ pub(super) fn to_symbol(r: &RXingResult) -> Option<Symbol> {
     if let Some(rest) = text.strip_prefix('\u{1d}') {
         text = rest.to_string();
     }
-    // Nor does a trailing one (some encoders end GS1 data with it): GS1 data is sent without it.
-    if symbology_id
-        .as_deref()
-        .is_some_and(|id| ["]C1", "]d2", "]Q3", "]e0", "]J1", "]z1"].contains(&id))
-    {
-        while text.ends_with('\u{1d}') {
-            text.pop();
-        }
-    }
+    strip_trailing_fnc1(&mut text, format, symbology_id.as_deref(), r.getRawBytes());
     match format {
         // EAN/UPC are transmitted as 13 digits under ]E0 (UPC-E expanded), EAN-8 under ]E4.
         Format::UpcA if text.len() == 12 => {
@@ -76,8 +68,18 @@ pub(super) fn to_symbol(r: &RXingResult) -> Option<Symbol> {
                 symbology_id = Some("]z6".into());
             }
         }
+        // An ECI rxing does not know: the message is its bytes, each one character (Latin-1),
+        // as zxing-cpp passes it on, not segments decoded with a guessed character set.
+        Format::DataMatrix if unknown_eci(r) => {
+            text = super::dm_bytes::message_bytes(r.getRawBytes())?
+                .into_iter()
+                .map(char::from)
+                .collect();
+        }
         Format::Code39 => {
-            if let Some(full) = code39_full_ascii(&text) {
+            if let Some(pharma) = code32(&text) {
+                text = pharma;
+            } else if let Some(full) = code39_full_ascii(&text) {
                 text = full;
             }
         }
@@ -104,6 +106,42 @@ pub(super) fn to_symbol(r: &RXingResult) -> Option<Symbol> {
     })
 }
 
+/// Whether rxing met an ECI it has no character set for.
+fn unknown_eci(r: &RXingResult) -> bool {
+    matches!(
+        r.getRXingResultMetadata()
+            .get(&RXingResultMetadataType::CONTENT_TYPE),
+        Some(RXingResultMetadataValue::ContentType(t)) if t == "UnknownECI"
+    )
+}
+
+/// Code 128's FNC1 codeword.
+const FNC1: u8 = 102;
+
+/// A trailing FNC1 never leaves the decoder as data: the one place it comes off.
+///
+/// GS1 data (by its symbology identifier) is sent without a trailing separator, whatever the
+/// symbology. In any Code 128 symbol, trailing GS characters that rxing made of FNC1 codewords
+/// come off too: a data FNC1 at the end, and a check codeword that happens to be 102, which
+/// rxing's reader reads as one more FNC1 (`raw` is start, data, check, stop). A GS encoded as
+/// the character itself (code set A) stays.
+fn strip_trailing_fnc1(text: &mut String, format: Format, id: Option<&str>, raw: &[u8]) {
+    let gs1 = id.is_some_and(|id| ["]C1", "]d2", "]Q3", "]e0", "]J1", "]z1"].contains(&id));
+    let mut fnc1s = if gs1 {
+        usize::MAX
+    } else if format == Format::Code128 && raw.len() >= 3 {
+        let check = raw[raw.len() - 2];
+        let data = &raw[1..raw.len() - 2];
+        usize::from(check == FNC1) + data.iter().rev().take_while(|&&c| c == FNC1).count()
+    } else {
+        0
+    };
+    while fnc1s > 0 && text.ends_with('\u{1d}') {
+        text.pop();
+        fnc1s -= 1;
+    }
+}
+
 /// UPC-E (8 digits) to UPC-A (12 digits).
 fn expand_upce(e: &str) -> Option<String> {
     let b = e.as_bytes();
@@ -119,6 +157,41 @@ fn expand_upce(e: &str) -> Option<String> {
         _ => format!("{}0000{}", &d[..5], &d[5..6]),
     };
     Some(format!("{ns}{body}{check}"))
+}
+
+/// Code 32's base-32 digits: 0-9 and the consonants (no A, E, I, O).
+const CODE32_DIGITS: &[u8; 32] = b"0123456789BCDFGHJKLMNPQRSTUVWXYZ";
+
+/// Code 32, the Italian pharmacode, as its human-readable form: six Code 39 characters are a
+/// number in base 32, printed as `A` and nine digits, the last a check digit over the eight
+/// before it (odd places as they are, even places doubled and their digits summed, modulo 10).
+/// None when the text is not six base-32 digits or the check digit does not match (then it is
+/// plain Code 39), as zxing-cpp tells the two apart.
+fn code32(t: &str) -> Option<String> {
+    if t.len() != 6 {
+        return None;
+    }
+    let value = t.bytes().try_fold(0u64, |v, c| {
+        let d = CODE32_DIGITS.iter().position(|&x| x == c)?;
+        Some(v * 32 + d as u64)
+    })?;
+    if value >= 1_000_000_000 {
+        return None;
+    }
+    let digits = format!("{value:09}");
+    let d: Vec<u32> = digits.bytes().map(|b| u32::from(b - b'0')).collect();
+    let sum: u32 = d[..8]
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| {
+            if i % 2 == 0 {
+                x
+            } else {
+                x * 2 / 10 + x * 2 % 10
+            }
+        })
+        .sum();
+    (sum % 10 == d[8]).then(|| format!("A{digits}"))
 }
 
 /// Code 39 full ASCII: `$A`..`$Z`, `%A`..`%Z`, `/A`..`/Z`, `+A`..`+Z` pairs. None when the text has
@@ -197,6 +270,19 @@ mod tests {
         assert_eq!(expand_upce("01234565").as_deref(), Some("012345000065"));
         assert_eq!(expand_upce("01234531").as_deref(), Some("012300000451"));
         assert_eq!(expand_upce("0123456"), None);
+    }
+
+    #[test]
+    fn code32_is_read_as_its_pharmacode() {
+        // 123456788 in base 32 is 3PRM8N; 8 is the check digit of 12345678.
+        assert_eq!(code32("3PRM8N").as_deref(), Some("A123456788"));
+        // Leading zeros stay: 000000001 ... check 0 over 00000000.
+        assert_eq!(code32("000000").as_deref(), Some("A000000000"));
+        // One base-32 digit off breaks the check digit: plain Code 39.
+        assert_eq!(code32("3PRM8P"), None);
+        // A vowel is no base-32 digit, and other lengths are plain Code 39.
+        assert_eq!(code32("3PRM8A"), None);
+        assert_eq!(code32("3PRM8N0"), None);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Linear confirmation: a linear symbol read once is trusted only after a second look on a
-//! neighbouring scan line, and conflicting reads of one symbol are settled by lines voting across it.
+//! neighbouring scan line (short symbols: three, and none reading it otherwise), conflicting
+//! reads of one symbol are settled by lines voting across it, and DataBar Expanded must be found
+//! again by the other binarizer.
 
 use std::collections::HashSet;
 
@@ -63,6 +65,7 @@ fn strip_read(
         tall.extend_from_slice(&strip);
     }
     let pass = Pass {
+        single: false,
         try_harder: false,
         inverted: true,
         bin,
@@ -72,6 +75,97 @@ fn strip_read(
         .iter()
         .filter_map(to_symbol)
         .collect()
+}
+
+/// Offsets of the confirmation lines from the line a symbol was read on, nearest first.
+const OFFSETS: [f32; 6] = [-3.0, 3.0, -6.0, 6.0, -10.0, 10.0];
+
+/// How many other reads on nearby lines must read a symbol exactly as it was read before it
+/// counts.
+///
+/// UPC-E packs six digits and a check folded into the parity pattern into a short symbol, and
+/// EAN-8 has eight digits in as little room: one bar blurred into its neighbour can turn a valid
+/// number into another valid one. They need two agreeing reads (each nearby line is read with
+/// both binarizers) and not one that disagrees; the longer symbols one read.
+pub(super) fn lines_needed(format: Format) -> usize {
+    match format {
+        Format::UpcE | Format::Ean8 => 2,
+        _ => 1,
+    }
+}
+
+/// The other of rxing's two binarizers.
+fn other_bin(bin: Bin) -> Bin {
+    match bin {
+        Bin::Hybrid => Bin::Histogram,
+        _ => Bin::Hybrid,
+    }
+}
+
+/// Whether enough lines near `line` read `s` as it was read (see [`lines_needed`]). Where more
+/// than one read is needed, each line is read with both binarizers, and a line reading another
+/// text of the same format over the same stretch refuses the symbol outright.
+fn lines_agree(
+    luma: &[u8],
+    w: u32,
+    h: u32,
+    s: &Symbol,
+    line: Option<(bool, f32, f32, f32)>,
+    formats: &[Format],
+    bin: Bin,
+) -> bool {
+    let Some((horizontal, at, a0, a1)) = line else {
+        return false;
+    };
+    let needed = lines_needed(s.format);
+    let bins: &[Bin] = if needed > 1 {
+        &[bin, other_bin(bin)]
+    } else {
+        &[bin]
+    };
+    let mut agree = 0;
+    for d in OFFSETS {
+        for &b in bins {
+            for o in strip_read(luma, w, h, horizontal, at + d, formats, b) {
+                if o.format != s.format {
+                    continue;
+                }
+                if o.text == s.text {
+                    agree += 1;
+                } else if needed > 1 {
+                    let overlaps = scan_line(&o).is_some_and(|(_, _, b0, b1)| {
+                        a1.min(b1) - a0.max(b0) > 0.5 * (a1 - a0).min(b1 - b0)
+                    });
+                    if overlaps {
+                        return false;
+                    }
+                }
+            }
+        }
+        if agree >= needed && needed == 1 {
+            return true;
+        }
+    }
+    agree >= needed
+}
+
+/// A DataBar Expanded symbol counts only when the other binarizer, reading the whole image
+/// again, finds the same symbol. Its checksum is weak (mod 211) and a photo of a scene has enough
+/// finder-like bars to pass it now and then; stacked symbols have no scan line to confirm on.
+/// Its data need not be valid GS1 (parsing says so later): a real symbol may carry bad data, and
+/// that is what it says.
+pub(super) fn expanded_confirmed(luma: &[u8], w: u32, h: u32, s: &Symbol, bin: Bin) -> bool {
+    let pass = Pass {
+        single: false,
+        try_harder: true,
+        inverted: true,
+        bin: other_bin(bin),
+        variant: Variant::AsIs,
+    };
+    decode_pass(luma, w, h, &[Format::RssExpanded], &pass)
+        .iter()
+        .filter_map(to_symbol)
+        .any(|o| o.format == s.format && o.text == s.text)
 }
 
 /// Keeps the linear symbols a careful reader would trust, and drops the rest.
@@ -112,18 +206,19 @@ pub(super) fn trusted_linear(
         for &j in &group {
             done[j] = true;
         }
-        let Some((horizontal, at, _, _)) = lines[i] else {
+        let texts: HashSet<&str> = group.iter().map(|&j| reads[j].text.as_str()).collect();
+        if reads[i].format == Format::RssExpanded {
+            // No voting for DataBar Expanded: two readings of one symbol are one too many.
+            if texts.len() == 1 && expanded_confirmed(luma, w, h, &reads[i], bin) {
+                kept.push(reads[i].clone());
+            }
+            continue;
+        }
+        let Some((horizontal, ..)) = lines[i] else {
             continue;
         };
-        let texts: HashSet<&str> = group.iter().map(|&j| reads[j].text.as_str()).collect();
         if texts.len() == 1 {
-            let s = &reads[i];
-            let confirmed = [-3.0f32, 3.0, -6.0, 6.0, -10.0, 10.0].iter().any(|d| {
-                strip_read(luma, w, h, horizontal, at + d, formats, bin)
-                    .iter()
-                    .any(|o| o.format == s.format && o.text == s.text)
-            });
-            if confirmed {
+            if lines_agree(luma, w, h, &reads[i], lines[i], formats, bin) {
                 kept.push(reads[i].clone());
             }
             continue;
@@ -149,7 +244,13 @@ pub(super) fn trusted_linear(
         ranked.sort_by_key(|r| std::cmp::Reverse(r.1));
         if let Some((text, n)) = ranked.first() {
             let runner_up = ranked.get(1).map_or(0, |r| r.1);
-            if *n >= 2 && *n >= 2 * runner_up.max(1) {
+            // A short symbol read two ways is not trusted at all (see `lines_needed`).
+            let needed = if lines_needed(reads[i].format) > 1 {
+                usize::MAX
+            } else {
+                2
+            };
+            if *n >= needed && *n >= 2 * runner_up.max(1) {
                 if let Some(&j) = group.iter().find(|&&j| reads[j].text == *text) {
                     kept.push(reads[j].clone());
                 }

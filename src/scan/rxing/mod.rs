@@ -1,10 +1,12 @@
 //! The [`Decoder`] over rxing: the only folder that knows rxing.
 //!
-//! Decoding is staged, cheap first (`passes.rs`): one pass with the hybrid binarizer restricted to
-//! the expected formats; only when it finds nothing (and effort allows) try-harder with inverted
-//! images, the global-histogram binarizer, transformed copies (`variants.rs`), our own row scan
-//! for linear symbols in photos (`rows.rs`), grid sampler for a DataMatrix filling the picture
-//! (`grid.rs`, `datamatrix.rs`) and Aztec extras (`aztec.rs`, `bullseye.rs`). Every pass runs
+//! Decoding is staged, cheap first (`passes.rs`): for a still, a quick look along a few rows for
+//! an easy linear symbol (`rows.rs`); one pass with the hybrid binarizer restricted to the
+//! expected formats (for a still, rxing's single-symbol reader); only when it finds nothing
+//! (and effort allows) try-harder with inverted images, the global-histogram binarizer,
+//! transformed copies (`variants.rs`), our own row scan for linear symbols in photos
+//! (`rows.rs`), grid sampler for a DataMatrix filling the picture (`grid.rs`, `datamatrix.rs`)
+//! and Aztec extras (`aztec.rs`, `bullseye.rs`). Every pass runs
 //! under the panic guard (`guard.rs`: rxing panics on some inputs) and the passes stop when the
 //! time budget is spent. Linear reads are confirmed (`confirm.rs`), results become AIM output
 //! (`aim.rs`). `encode.rs` draws symbols for the demo camera and tests.
@@ -14,6 +16,7 @@ mod aztec;
 mod bullseye;
 mod confirm;
 mod datamatrix;
+mod dm_bytes;
 mod encode;
 mod formats;
 mod grid;
@@ -126,13 +129,16 @@ impl RxingDecoder {
                 .filter_map(to_symbol)
                 .collect();
             // Linear symbols are trusted only after a second look (see `trusted_linear`) on the
-            // same image they were read in; DataBar has strong checks of its own, and stacked
-            // rows no strip can hold.
-            let (linear, other): (Vec<Symbol>, Vec<Symbol>) = results.into_iter().partition(|s| {
-                s.format.is_linear() && !matches!(s.format, Format::Rss14 | Format::RssExpanded)
-            });
-            // A row scan confirms on two rows itself.
-            let linear = if linear.is_empty() || single_line || p.bin == Bin::Rows {
+            // same image they were read in; DataBar has strong checks of its own (DataBar
+            // Expanded needs stronger evidence still, see `expanded_confirmed`).
+            let (linear, other): (Vec<Symbol>, Vec<Symbol>) = results
+                .into_iter()
+                .partition(|s| s.format.is_linear() && s.format != Format::Rss14);
+            // Our row readers confirm on several rows themselves.
+            let linear = if linear.is_empty()
+                || single_line
+                || matches!(p.bin, Bin::Rows | Bin::QuickRows)
+            {
                 linear
             } else {
                 trusted_linear(img, iw, ih, linear, &formats, p.bin)

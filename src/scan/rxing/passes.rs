@@ -5,6 +5,7 @@ use rxing::common::{GlobalHistogramBinarizer, HybridBinarizer};
 use rxing::multi::{GenericMultipleBarcodeReader, MultipleBarcodeReader};
 use rxing::{
     Binarizer, BinaryBitmap, DecodeHints, Luma8Source, MultiUseMultiFormatReader, RXingResult,
+    Reader,
 };
 use std::time::Duration;
 
@@ -12,7 +13,7 @@ use super::aztec;
 use super::datamatrix::datamatrix_grid;
 use super::formats::hints;
 use super::guard::contained;
-use super::rows::row_scan;
+use super::rows::{quick_rows, row_scan};
 use super::variants::{Variant, SMALL_SIDE, TINY_SIDE};
 use crate::scan::symbol::Format;
 
@@ -39,6 +40,9 @@ pub(super) enum Bin {
     Histogram,
     /// Our own row scan for linear symbols (see [`super::rows`]).
     Rows,
+    /// Our quick look along a few rows for an easy linear symbol (see
+    /// [`super::rows::quick_rows`]).
+    QuickRows,
     /// Our own grid sampler for a DataMatrix that fills the picture (see [`super::datamatrix`]).
     Grid,
     /// What rxing's Aztec reader leaves out: runes and reader-initialisation symbols.
@@ -46,6 +50,8 @@ pub(super) enum Bin {
 }
 
 pub(super) struct Pass {
+    /// The first symbol rxing finds, without its multi-symbol reader looking around it.
+    pub single: bool,
     pub try_harder: bool,
     pub inverted: bool,
     pub bin: Bin,
@@ -56,17 +62,52 @@ pub(super) struct Pass {
 /// are tried; decoding stops at the first that finds something.
 pub(super) fn plan(effort: Effort, w: u32, h: u32, formats: &[Format]) -> Vec<Pass> {
     let hard = |bin, variant| Pass {
+        single: false,
         try_harder: true,
         inverted: true,
         bin,
         variant,
     };
-    let mut passes = vec![Pass {
+    // A still (thorough) starts with the quick passes: easy images must not pay for the hard
+    // ones. Our few-row look for a linear symbol, then rxing's hybrid binarizer with its
+    // single-symbol reader: the multi-symbol reader crops and reads again around everything it
+    // finds, which costs more than the read itself. A still therefore gives the first symbol
+    // found where one is easy to find; the camera (fast) keeps the multi-symbol pass.
+    let quick = effort == Effort::Thorough;
+    let mut passes = Vec::new();
+    if quick && formats.iter().any(|f| f.is_linear()) {
+        passes.push(Pass {
+            single: true,
+            try_harder: false,
+            inverted: false,
+            bin: Bin::QuickRows,
+            variant: Variant::AsIs,
+        });
+    }
+    // For DataMatrix, PDF417 and Aztec, rxing's global-histogram binarizer first: one threshold
+    // for the whole picture is the cheapest look, and enough for a printed label (measured:
+    // DataMatrix samples 0.21 -> 0.14 ms median, PDF417 1.1 -> 0.9). Not for QR codes, most of
+    // them photos in uneven light where it fails and only adds a pass (0.36 -> 0.45 ms).
+    if quick
+        && formats
+            .iter()
+            .all(|f| !f.is_linear() && *f != Format::QrCode)
+    {
+        passes.push(Pass {
+            single: true,
+            try_harder: false,
+            inverted: false,
+            bin: Bin::Histogram,
+            variant: Variant::AsIs,
+        });
+    }
+    passes.push(Pass {
+        single: quick,
         try_harder: false,
         inverted: true,
         bin: Bin::Hybrid,
         variant: Variant::AsIs,
-    }];
+    });
     if effort == Effort::Thorough {
         // Cheapest and likeliest first; each variant with both binarizers.
         let mut variants = vec![Variant::AsIs, Variant::Padded];
@@ -108,7 +149,13 @@ pub(super) fn plan(effort: Effort, w: u32, h: u32, formats: &[Format]) -> Vec<Pa
     passes
 }
 
-fn run<B: Binarizer>(bin: B, hints: &DecodeHints) -> Vec<RXingResult> {
+fn run<B: Binarizer>(bin: B, hints: &DecodeHints, single: bool) -> Vec<RXingResult> {
+    if single {
+        return MultiUseMultiFormatReader::default()
+            .decode_with_hints(&mut BinaryBitmap::new(bin), hints)
+            .map(|r| vec![r])
+            .unwrap_or_default();
+    }
     let mut reader = GenericMultipleBarcodeReader::new(MultiUseMultiFormatReader::default());
     reader
         .decode_multiple_with_hints(&mut BinaryBitmap::new(bin), hints)
@@ -127,9 +174,10 @@ pub(super) fn decode_pass(
         return vec![];
     };
     contained(|| match p.bin {
-        Bin::Hybrid => run(HybridBinarizer::new(source), &hints),
-        Bin::Histogram => run(GlobalHistogramBinarizer::new(source), &hints),
+        Bin::Hybrid => run(HybridBinarizer::new(source), &hints, p.single),
+        Bin::Histogram => run(GlobalHistogramBinarizer::new(source), &hints, p.single),
         Bin::Rows => row_scan(luma, w, h, formats),
+        Bin::QuickRows => quick_rows(luma, w, h, formats),
         Bin::Grid if formats.contains(&Format::DataMatrix) => datamatrix_grid(luma, w, h),
         Bin::Grid => vec![],
         Bin::Aztec if formats.contains(&Format::Aztec) => {

@@ -2,23 +2,19 @@
 
 use rxing::{BarcodeFormat, RXingResult};
 
-use super::formats::hints;
+use super::confirm::lines_needed;
+use super::formats::{from_rxing, hints};
 use super::variants::{MIN_SIDE, THIN_SIDE};
 use crate::scan::symbol::Format;
 
 /// Rows a row scan looks along, spread over the middle of the image.
 const SCAN_ROWS: u32 = 64;
 
-/// A row scan for linear symbols in photos, where rxing's binarizers lose thin, blurred bars: each
-/// of [`SCAN_ROWS`] rows (three pixel rows averaged) is resampled at twice its width,
-/// thresholded against its own local mean ([`mean_rows`]) and binarized by its edges
-/// ([`edge_row`]); rxing's row readers decode each result both ways round. A symbol counts only when two
-/// different rows read it identically: the same second look that `trusted_linear` gives.
-pub(super) fn row_scan(luma: &[u8], w: u32, h: u32, formats: &[Format]) -> Vec<RXingResult> {
-    use rxing::oned::{MultiFormatOneDReader, OneDReader};
-    // Only symbologies with a check digit or checksum: Code 39 has none, so a row of text or a
-    // fabric could pass for one. ITF counts only as ITF-14 with its GS1 check digit.
-    let linear: Vec<Format> = formats
+/// The formats our row readers look for: only symbologies with a check digit or checksum. Code
+/// 39 has none, so a row of text or a fabric could pass for one. ITF counts only as ITF-14 with
+/// its GS1 check digit (see [`read_row`]).
+fn row_formats(formats: &[Format]) -> Vec<Format> {
+    formats
         .iter()
         .copied()
         .filter(|f| {
@@ -32,12 +28,139 @@ pub(super) fn row_scan(luma: &[u8], w: u32, h: u32, formats: &[Format]) -> Vec<R
                     | Format::Itf
             )
         })
-        .collect();
+        .collect()
+}
+
+/// One binarized row read both ways round by rxing's row readers; `scale` is how many row
+/// positions make one pixel (points come back in pixels, on row `y`).
+fn read_row(
+    reader: &mut rxing::oned::MultiFormatOneDReader,
+    hints: &rxing::DecodeHints,
+    bits: &rxing::common::BitArray,
+    y: usize,
+    scale: f32,
+) -> Vec<RXingResult> {
+    use rxing::oned::OneDReader;
+    let n = bits.get_size() as f32;
+    let mut reads = Vec::new();
+    for reversed in [false, true] {
+        let mut row = bits.clone();
+        if reversed {
+            row.reverse();
+        }
+        let Ok(mut res) = reader.decode_row(y as u32, &row, hints) else {
+            continue;
+        };
+        if res.getBarcodeFormat() == &BarcodeFormat::ITF
+            && !(res.getText().len() == 14 && crate::gtin::has_valid_check_digit(res.getText()))
+        {
+            continue;
+        }
+        let mut pts = res.getPointsMut().to_vec();
+        for pt in &mut pts {
+            let x = if reversed { n - pt.x } else { pt.x };
+            *pt = rxing::point(x / scale, y as f32);
+        }
+        res.replace_points(pts);
+        reads.push(res);
+    }
+    reads
+}
+
+/// Rows the quick look reads: the middle one, then alternately above and below it.
+const QUICK_ROWS: usize = 15;
+
+/// The quick look for a linear symbol that is easy to read, before any of rxing's image-wide
+/// readers: up to [`QUICK_ROWS`] rows spread over the image, each thresholded at the valley of
+/// its own histogram (rxing's global-histogram row), read both ways round by rxing's row
+/// readers. It answers only on the evidence `trusted_linear` asks for: a symbol read
+/// identically on one row more than [`lines_needed`] asks, and no row reading another text of
+/// the same format. Anything less gives nothing, and the full plan runs.
+pub(super) fn quick_rows(luma: &[u8], w: u32, h: u32, formats: &[Format]) -> Vec<RXingResult> {
+    use rxing::common::GlobalHistogramBinarizer;
+    use rxing::{Binarizer, Luma8Source};
+    let linear = row_formats(formats);
+    if linear.is_empty() || w < MIN_SIDE || h < THIN_SIDE {
+        return vec![];
+    }
+    let hints = hints(&linear, false, false);
+    let mut reader = rxing::oned::MultiFormatOneDReader::new(&hints);
+    let Ok(source) = Luma8Source::new_with_slice(luma, w, h) else {
+        return vec![];
+    };
+    let bin = GlobalHistogramBinarizer::new(source);
+    let (h, mid) = (h as usize, h as usize / 2);
+    let step = (h / (QUICK_ROWS + 1)).max(1);
+    // Each read with the row it was made on.
+    let mut reads: Vec<(RXingResult, usize)> = Vec::new();
+    for i in 0..QUICK_ROWS {
+        let k = i.div_ceil(2) * step;
+        let y = if i % 2 == 1 {
+            mid.checked_sub(k)
+        } else {
+            Some(mid + k)
+        };
+        let Some(y) = y.filter(|&y| y < h) else {
+            continue;
+        };
+        let Ok(row) = bin.get_black_row(y) else {
+            continue;
+        };
+        reads.extend(
+            read_row(&mut reader, &hints, &row, y, 1.0)
+                .into_iter()
+                .map(|r| (r, y)),
+        );
+        let winners = agreed_rows(&reads);
+        if !winners.is_empty() {
+            return winners;
+        }
+    }
+    vec![]
+}
+
+/// The reads that enough different rows agree on (one row more than [`lines_needed`] asks for
+/// its format), where no row read another text of that format; empty when any format is
+/// read two ways.
+fn agreed_rows(reads: &[(RXingResult, usize)]) -> Vec<RXingResult> {
+    let mut out: Vec<RXingResult> = Vec::new();
+    for (r, _) in reads {
+        let format = r.getBarcodeFormat();
+        if reads
+            .iter()
+            .any(|(o, _)| o.getBarcodeFormat() == format && o.getText() != r.getText())
+        {
+            return vec![];
+        }
+        let mut rows: Vec<usize> = reads
+            .iter()
+            .filter(|(o, _)| o.getBarcodeFormat() == format && o.getText() == r.getText())
+            .map(|(_, y)| *y)
+            .collect();
+        rows.dedup();
+        let needed = from_rxing(format).map_or(usize::MAX, lines_needed);
+        let known = out
+            .iter()
+            .any(|o| o.getBarcodeFormat() == format && o.getText() == r.getText());
+        if rows.len() > needed && !known {
+            out.push(r.clone());
+        }
+    }
+    out
+}
+
+/// A row scan for linear symbols in photos, where rxing's binarizers lose thin, blurred bars: each
+/// of [`SCAN_ROWS`] rows (three pixel rows averaged) is resampled at twice its width,
+/// thresholded against its own local mean ([`mean_rows`]) and binarized by its edges
+/// ([`edge_row`]); rxing's row readers decode each result both ways round. A symbol counts only when two
+/// different rows read it identically: the same second look that `trusted_linear` gives.
+pub(super) fn row_scan(luma: &[u8], w: u32, h: u32, formats: &[Format]) -> Vec<RXingResult> {
+    let linear = row_formats(formats);
     if linear.is_empty() || w < MIN_SIDE || h < THIN_SIDE {
         return vec![];
     }
     let hints = hints(&linear, true, false);
-    let mut reader = MultiFormatOneDReader::new(&hints);
+    let mut reader = rxing::oned::MultiFormatOneDReader::new(&hints);
     let (w, h) = (w as usize, h as usize);
     let n = 2 * w;
     let mut found: Vec<(RXingResult, usize)> = Vec::new();
@@ -62,31 +185,10 @@ pub(super) fn row_scan(luma: &[u8], w: u32, h: u32, formats: &[Format]) -> Vec<R
         let edges = crate::scan::edges::edges(&p);
         let mut rows = mean_rows(&p);
         rows.extend(edge_row(&edges, n));
-        let mut reads: Vec<RXingResult> = Vec::new();
-        for bits in rows {
-            for reversed in [false, true] {
-                let mut row = bits.clone();
-                if reversed {
-                    row.reverse();
-                }
-                let Ok(mut res) = reader.decode_row(y as u32, &row, &hints) else {
-                    continue;
-                };
-                if res.getBarcodeFormat() == &BarcodeFormat::ITF
-                    && !(res.getText().len() == 14
-                        && crate::gtin::has_valid_check_digit(res.getText()))
-                {
-                    continue;
-                }
-                let mut pts = res.getPointsMut().to_vec();
-                for pt in &mut pts {
-                    let x = if reversed { n as f32 - pt.x } else { pt.x };
-                    *pt = rxing::point(x / 2.0, y as f32);
-                }
-                res.replace_points(pts);
-                reads.push(res);
-            }
-        }
+        let reads: Vec<RXingResult> = rows
+            .iter()
+            .flat_map(|bits| read_row(&mut reader, &hints, bits, y, 2.0))
+            .collect();
         for res in reads {
             let same = |o: &RXingResult| {
                 o.getText() == res.getText() && o.getBarcodeFormat() == res.getBarcodeFormat()
@@ -181,6 +283,7 @@ mod tests {
         }
         for bin in [Bin::Hybrid, Bin::Histogram] {
             let pass = Pass {
+                single: false,
                 try_harder: true,
                 inverted: false,
                 bin,

@@ -140,3 +140,218 @@ fn survives_any_image() {
     );
     assert!(got.is_empty(), "{got:?}");
 }
+
+/// A Code 128 label read through the whole decoder, and its raw codewords (start, data, check,
+/// stop) as rxing's reader saw them.
+fn read_code128(contents: &str) -> (Vec<crate::scan::symbol::Symbol>, Vec<u8>) {
+    let (img, w, h) = render_for_tests(contents, Format::Code128, 3, 0);
+    let pass = passes::Pass {
+        single: false,
+        try_harder: false,
+        inverted: false,
+        bin: passes::Bin::Hybrid,
+        variant: variants::Variant::AsIs,
+    };
+    let raw = passes::decode_pass(&img, w, h, &[Format::Code128], &pass)
+        .first()
+        .expect("rxing reads the clean label")
+        .getRawBytes()
+        .to_vec();
+    let mut d = RxingDecoder::new(Effort::Thorough);
+    let found = d.decode(&LumaFrame::new(&img, w, h, w).unwrap(), &[Format::Code128]);
+    (found, raw)
+}
+
+/// A trailing FNC1 never leaves the decoder as data: neither one encoded at the end of a plain
+/// Code 128 label, nor the check codeword 102 that rxing's reader takes for one more FNC1; a GS1-128
+/// label ending in FNC1 loses it too. A GS in the middle (a real separator) stays.
+#[test]
+fn trailing_fnc1_is_never_data() {
+    // rxing's Code 128 writer takes U+00F1 for FNC1.
+    let (found, raw) = read_code128("LOT\u{f1}");
+    assert_eq!(raw[raw.len() - 3], 102, "the label ends in FNC1");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].text, "LOT");
+    assert_eq!(found[0].symbology_id.as_deref(), Some("]C0"));
+
+    // Letters only (code set B, values ASCII - 32): find a label whose check codeword is 102.
+    let check = |s: &str| {
+        (104 + s
+            .bytes()
+            .enumerate()
+            .map(|(i, c)| (i as u32 + 1) * u32::from(c - 32))
+            .sum::<u32>())
+            % 103
+    };
+    let label = ('A'..='Z')
+        .flat_map(|a| ('A'..='Z').map(move |b| format!("LOT{a}{b}")))
+        .find(|s| check(s) == 102)
+        .expect("one in 103 labels has check codeword 102");
+    let (found, raw) = read_code128(&label);
+    assert_eq!(raw[raw.len() - 2], 102, "{label}: check codeword 102");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].text, label);
+
+    let (found, _) = read_code128("\u{f1}10ABC\u{f1}21XYZ\u{f1}");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].symbology_id.as_deref(), Some("]C1"));
+    assert_eq!(found[0].text, "10ABC\u{1d}21XYZ");
+}
+
+/// A 200-pixel-tall picture holding, in rows `a..b`, the bars of each `(a, b, contents)` label
+/// (all of `format`, drawn at 2 pixels a module and one width); white elsewhere.
+fn banded(format: Format, bands: &[(u32, u32, &str)]) -> (Vec<u8>, u32, u32) {
+    let h = 200u32;
+    let mut out: Vec<u8> = Vec::new();
+    let mut width = 0;
+    for &(a, b, contents) in bands {
+        let (img, w, sh) = render_for_tests(contents, format, 2, 0);
+        if out.is_empty() {
+            width = w;
+            out = vec![255u8; (w * h) as usize];
+        }
+        assert_eq!(w, width, "bands of one width");
+        let bars = &img[((sh / 2) * w) as usize..((sh / 2 + 1) * w) as usize];
+        for y in a..b {
+            out[(y * w) as usize..((y + 1) * w) as usize].copy_from_slice(bars);
+        }
+    }
+    (out, width, h)
+}
+
+/// The decoder's read of `contents` on row `y`, across the whole width.
+fn read_on_row(format: Format, contents: &str, y: f32, w: u32) -> crate::scan::symbol::Symbol {
+    use crate::scan::symbol::Point;
+    let (img, iw, ih) = render_for_tests(contents, format, 2, 0);
+    let mut d = RxingDecoder::new(Effort::Thorough);
+    let mut s = d
+        .decode(&LumaFrame::new(&img, iw, ih, iw).unwrap(), &[format])
+        .pop()
+        .expect("the clean label reads");
+    s.position = vec![Point { x: 0.0, y }, Point { x: w as f32, y }];
+    s
+}
+
+/// UPC-E needs two other reads (nearby lines, each with both binarizers) as it was read, and
+/// none reading it otherwise: bars only 2 pixels tall leave no other line and are refused; 41
+/// pixels tall, accepted. A Code 128
+/// needs one line and is accepted on the thin band. UPC-E bars over other UPC-E bars (a blurred
+/// symbol read two ways) are refused although other lines agree.
+#[test]
+fn a_short_symbol_needs_more_agreeing_lines() {
+    use confirm::trusted_linear;
+    let upce = "01234565";
+    for (a, b, kept) in [(99, 101, 0), (80, 121, 1)] {
+        let (img, w, h) = banded(Format::UpcE, &[(a, b, upce)]);
+        let s = read_on_row(Format::UpcE, upce, 100.0, w);
+        let got = trusted_linear(&img, w, h, vec![s], &[Format::UpcE], passes::Bin::Hybrid);
+        assert_eq!(got.len(), kept, "UPC-E bars in rows {a}..{b}");
+    }
+    let (img, w, h) = banded(Format::Code128, &[(97, 104, "LOT42")]);
+    let s = read_on_row(Format::Code128, "LOT42", 100.0, w);
+    let got = trusted_linear(&img, w, h, vec![s], &[Format::Code128], passes::Bin::Hybrid);
+    assert_eq!(got.len(), 1, "one agreeing line is enough for Code 128");
+
+    let other = "01234531";
+    let (img, w, h) = banded(Format::UpcE, &[(0, 100, upce), (100, 200, other)]);
+    let s = read_on_row(Format::UpcE, upce, 96.0, w);
+    let got = trusted_linear(
+        &img,
+        w,
+        h,
+        vec![s.clone()],
+        &[Format::UpcE],
+        passes::Bin::Hybrid,
+    );
+    assert!(got.is_empty(), "a line reading {other} refuses {upce}");
+    let (img, w, h) = banded(Format::UpcE, &[(0, 200, upce)]);
+    let got = trusted_linear(&img, w, h, vec![s], &[Format::UpcE], passes::Bin::Hybrid);
+    assert_eq!(got.len(), 1, "the same read with no disagreeing line");
+}
+
+/// The quick look answers only on the evidence the full plan would ask for: bars across the
+/// picture are read (on two rows), bars only one of its rows crosses are not, nor two different
+/// EAN-13s one above the other (a symbol read two ways); the thorough decoder still reads the
+/// last two its own way or not at all, never the quick look's half-evidence.
+#[test]
+fn the_quick_look_needs_agreeing_rows_and_no_conflict() {
+    let ean = "4006381333931";
+    let (img, w, h) = banded(Format::Ean13, &[(0, 200, ean)]);
+    let got = rows::quick_rows(&img, w, h, &[Format::Ean13]);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].getText(), ean);
+    let mut d = RxingDecoder::new(Effort::Thorough);
+    let read = d.decode_report(&LumaFrame::new(&img, w, h, w).unwrap(), &[Format::Ean13]);
+    assert_eq!(read.symbols[0].text, ean);
+    assert_eq!(read.stop, Stop::Found);
+    // Rows 95..105: the middle row only.
+    let (img, w, h) = banded(Format::Ean13, &[(95, 105, ean)]);
+    assert!(rows::quick_rows(&img, w, h, &[Format::Ean13]).is_empty());
+    let (img, w, h) = banded(Format::Ean13, &[(0, 100, ean), (100, 200, "5901234123457")]);
+    assert!(rows::quick_rows(&img, w, h, &[Format::Ean13]).is_empty());
+    // Not a linear format asked for: no look at all.
+    let (img, w, h) = banded(Format::Ean13, &[(0, 200, ean)]);
+    assert!(rows::quick_rows(&img, w, h, &[Format::QrCode]).is_empty());
+}
+
+/// zxing-cpp's sample images, kept outside the project; None (and a note) when absent.
+fn sample(path: &str) -> Option<image::GrayImage> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/testdata/barcodes/zxing-cpp-samples")
+        .join(path);
+    if !p.is_file() {
+        eprintln!("skipped: {} is absent", p.display());
+        return None;
+    }
+    Some(image::open(&p).expect("a readable sample").into_luma8())
+}
+
+/// DataBar Expanded counts only when the other binarizer finds the same symbol in the same
+/// picture: a real symbol passes, and so does a real symbol whose data is no valid GS1 (the
+/// sample's lot holds a space); the same read over a blank picture (nothing to find twice) and
+/// another reading the picture does not hold are refused.
+#[test]
+fn databar_expanded_needs_strong_evidence() {
+    use crate::scan::symbol::Symbol;
+    let Some(img) = sample("rssexpanded-1/13.png") else {
+        return;
+    };
+    let (w, h) = img.dimensions();
+    let mut d = RxingDecoder::new(Effort::Thorough);
+    let found = d.decode(
+        &LumaFrame::new(img.as_raw(), w, h, w).unwrap(),
+        &[Format::RssExpanded],
+    );
+    assert_eq!(found.len(), 1);
+    let s = found[0].clone();
+    assert_eq!(s.text, "01900123456789083922795");
+    let bin = passes::Bin::Hybrid;
+    assert!(confirm::expanded_confirmed(img.as_raw(), w, h, &s, bin));
+    let blank = vec![255u8; (w * h) as usize];
+    assert!(!confirm::expanded_confirmed(&blank, w, h, &s, bin));
+    let other = Symbol {
+        text: "01900123456789083922796".into(),
+        ..s.clone()
+    };
+    assert!(!confirm::expanded_confirmed(
+        img.as_raw(),
+        w,
+        h,
+        &other,
+        bin
+    ));
+    let Some(img) = sample("rssexpanded-3/100.png") else {
+        return;
+    };
+    let (w, h) = img.dimensions();
+    let found = d.decode(
+        &LumaFrame::new(img.as_raw(), w, h, w).unwrap(),
+        &[Format::RssExpanded],
+    );
+    assert_eq!(
+        found.len(),
+        1,
+        "a real symbol with data that is no valid GS1"
+    );
+    assert_eq!(found[0].text, "101098 1234");
+}
