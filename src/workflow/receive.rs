@@ -467,8 +467,10 @@ impl Workflow for Receive {
         if let Some((n, preview)) = &self.printing {
             let mut v = View::new(
                 "Receive",
-                format!("How many labels? Confirm prints {n}"),
-                Expect::Quantity,
+                format!("Confirm prints {n} labels, or type how many"),
+                // Not the keypad: on a small screen it would push the label's preview away, and
+                // the usual answer is Confirm.
+                Expect::Confirm,
             );
             v.field("Last recorded", self.last_recorded.as_ref());
             v.preview = preview.clone();

@@ -851,7 +851,7 @@ fn a_generated_lot_is_printed_at_the_dock_and_reprinted_from_look_up() {
     let o = w.handle(&mut l, parse_event("choose print labels").unwrap());
     assert_eq!(o.feedback, Feedback::Accepted, "{o:?}");
     let v = w.view();
-    assert_eq!(v.prompt, "How many labels? Confirm prints 2");
+    assert_eq!(v.prompt, "Confirm prints 2 labels, or type how many");
     let preview = v.preview.expect("a preview");
     assert_eq!((preview.size, preview.dpi), (LabelSize::L4x2, Dpi::D203));
     let o = w.handle(&mut l, parse_event("confirm").unwrap());
