@@ -76,10 +76,10 @@ impl App {
 
     /// What the Settings screen says of the print queue.
     pub(super) fn show_print_queue(&self) {
-        let text = describe(&self.ledger.borrow());
-        self.window
-            .global::<SettingsAdapter>()
-            .set_print_queue(text.into());
+        let ledger = self.ledger.borrow();
+        let s = self.window.global::<SettingsAdapter>();
+        s.set_print_queue(describe(&ledger).into());
+        s.set_printers(printers(&ledger).into());
     }
 }
 
@@ -94,6 +94,28 @@ pub(super) fn preview_image(p: &crate::label::print::Preview) -> Option<slint::I
         gray.height(),
     );
     Some(slint::Image::from_rgb8(buf))
+}
+
+/// The printers this device knows (set on the back office), one a line:
+/// "DOCK-ZEBRA 10.0.0.7:9100, 4x2 in, 203 dpi: receive, lookup".
+fn printers(ledger: &Ledger) -> String {
+    ledger
+        .printers()
+        .unwrap_or_default()
+        .iter()
+        .map(|p| {
+            let uses = if p.default_for.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", p.default_for.join(", "))
+            };
+            format!(
+                "{} {}, {} in, {} dpi{uses}",
+                p.name, p.address, p.size, p.dpi
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn queue_text(db: &std::path::Path) -> String {

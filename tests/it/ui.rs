@@ -672,6 +672,14 @@ fn every_screen_fits_the_window() {
             w.global::<lotkeeper::ui::SettingsAdapter>()
                 .get_print_queue()
         );
+        assert_eq!(
+            w.global::<lotkeeper::ui::SettingsAdapter>()
+                .get_printers()
+                .split(',')
+                .next(),
+            Some(format!("DOCK-ZEBRA 127.0.0.1:{port}").as_str()),
+            "the printers this device knows"
+        );
         check("settings, a print job waiting");
         // The camera view over a camera that sees a location label.
         let (data, fw, fh) = render_symbol("A-02-01", Format::QrCode, 8, 720).unwrap();
