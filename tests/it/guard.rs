@@ -208,14 +208,25 @@ fn one_device_cannot_take_every_request_slot() {
             .unwrap()
     };
     // A slow push of A holds its one slot while its body trickles in.
-    let mut slow = push_head(server.addr, Some(&a.token), 1000);
-    slow.write_all(b"{\"movements\": [").unwrap();
+    let open_slow = || {
+        let mut s = push_head(server.addr, Some(&a.token), 1000);
+        s.write_all(b"{\"movements\": [").unwrap();
+        s
+    };
+    let mut slow = open_slow();
     let mut busy = None;
     for _ in 0..600 {
         let r = whoami(&a.token);
         if r.status().as_u16() == 429 {
             busy = Some(r);
             break;
+        }
+        // The two connections race: when the whoami was admitted first, the slow push was the
+        // one refused (it has an answer, or is closed). Then it starts again.
+        slow.set_read_timeout(Some(Duration::from_millis(10)))
+            .unwrap();
+        if slow.peek(&mut [0u8; 1]).is_ok() {
+            slow = open_slow();
         }
         std::thread::sleep(Duration::from_millis(50));
     }
