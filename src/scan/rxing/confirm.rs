@@ -6,12 +6,11 @@
 use std::collections::HashSet;
 
 use super::aim::to_symbol;
+use super::guard::contained;
 use super::passes::{decode_pass, Bin, Pass};
+use super::rows::strip_rows;
 use super::variants::Variant;
 use crate::scan::symbol::{Format, Symbol};
-
-/// How often a confirmation strip is stacked on itself (tall enough for the hybrid binarizer).
-const STRIP_REPEAT: u32 = 12;
 
 /// The direction a linear symbol was read in, and where across it the read happened.
 fn scan_line(s: &Symbol) -> Option<(bool, f32, f32, f32)> {
@@ -28,8 +27,9 @@ fn scan_line(s: &Symbol) -> Option<(bool, f32, f32, f32)> {
 }
 
 /// Decodes a thin strip across the whole image at `at` (a row for horizontal symbols, a column
-/// for vertical ones), turned so its bars stand upright and stacked so the hybrid (local)
-/// binarizer applies.
+/// for vertical ones), turned so its bars stand upright, with rxing's row readers (see
+/// [`strip_rows`]): the same per-line threshold rxing's image-wide readers use for a linear
+/// symbol, without their search over the image and their multi-symbol crops.
 fn strip_read(
     luma: &[u8],
     w: u32,
@@ -37,7 +37,6 @@ fn strip_read(
     horizontal: bool,
     at: f32,
     formats: &[Format],
-    bin: Bin,
 ) -> Vec<Symbol> {
     let half = 2.0_f32;
     let limit = if horizontal { h } else { w } as f32;
@@ -60,18 +59,7 @@ fn strip_read(
         }
         (h, hi - lo)
     };
-    let mut tall = Vec::with_capacity(strip.len() * STRIP_REPEAT as usize);
-    for _ in 0..STRIP_REPEAT {
-        tall.extend_from_slice(&strip);
-    }
-    let pass = Pass {
-        single: false,
-        try_harder: false,
-        inverted: true,
-        bin,
-        variant: Variant::AsIs,
-    };
-    decode_pass(&tall, sw, rows * STRIP_REPEAT, formats, &pass)
+    contained(|| strip_rows(&strip, sw, rows, formats))
         .iter()
         .filter_map(to_symbol)
         .collect()
@@ -85,8 +73,10 @@ const OFFSETS: [f32; 6] = [-3.0, 3.0, -6.0, 6.0, -10.0, 10.0];
 ///
 /// UPC-E packs six digits and a check folded into the parity pattern into a short symbol, and
 /// EAN-8 has eight digits in as little room: one bar blurred into its neighbour can turn a valid
-/// number into another valid one. They need two agreeing reads (each nearby line is read with
-/// both binarizers) and not one that disagrees; the longer symbols one read.
+/// number into another valid one. They are "careful" (2): every nearby line is read, one must
+/// agree and none may read another text over the same stretch; the longer symbols need one
+/// agreeing line. (This is what the rule came to when each line was read with both binarizers:
+/// both threshold a row alike, so one line counted twice.)
 pub(super) fn lines_needed(format: Format) -> usize {
     match format {
         Format::UpcE | Format::Ean8 => 2,
@@ -102,9 +92,9 @@ fn other_bin(bin: Bin) -> Bin {
     }
 }
 
-/// Whether enough lines near `line` read `s` as it was read (see [`lines_needed`]). Where more
-/// than one read is needed, each line is read with both binarizers, and a line reading another
-/// text of the same format over the same stretch refuses the symbol outright.
+/// Whether a line near `line` reads `s` as it was read (see [`lines_needed`]). For a short
+/// symbol every nearby line is read, and one reading another text of the same format over the
+/// same stretch refuses the symbol outright.
 fn lines_agree(
     luma: &[u8],
     w: u32,
@@ -112,41 +102,33 @@ fn lines_agree(
     s: &Symbol,
     line: Option<(bool, f32, f32, f32)>,
     formats: &[Format],
-    bin: Bin,
 ) -> bool {
     let Some((horizontal, at, a0, a1)) = line else {
         return false;
     };
-    let needed = lines_needed(s.format);
-    let bins: &[Bin] = if needed > 1 {
-        &[bin, other_bin(bin)]
-    } else {
-        &[bin]
-    };
+    let careful = lines_needed(s.format) > 1;
     let mut agree = 0;
     for d in OFFSETS {
-        for &b in bins {
-            for o in strip_read(luma, w, h, horizontal, at + d, formats, b) {
-                if o.format != s.format {
-                    continue;
-                }
-                if o.text == s.text {
-                    agree += 1;
-                } else if needed > 1 {
-                    let overlaps = scan_line(&o).is_some_and(|(_, _, b0, b1)| {
-                        a1.min(b1) - a0.max(b0) > 0.5 * (a1 - a0).min(b1 - b0)
-                    });
-                    if overlaps {
-                        return false;
-                    }
+        for o in strip_read(luma, w, h, horizontal, at + d, formats) {
+            if o.format != s.format {
+                continue;
+            }
+            if o.text == s.text {
+                agree += 1;
+            } else if careful {
+                let overlaps = scan_line(&o).is_some_and(|(_, _, b0, b1)| {
+                    a1.min(b1) - a0.max(b0) > 0.5 * (a1 - a0).min(b1 - b0)
+                });
+                if overlaps {
+                    return false;
                 }
             }
         }
-        if agree >= needed && needed == 1 {
+        if agree >= 1 && !careful {
             return true;
         }
     }
-    agree >= needed
+    agree >= 1
 }
 
 /// A DataBar Expanded symbol counts only when the other binarizer, reading the whole image
@@ -218,7 +200,7 @@ pub(super) fn trusted_linear(
             continue;
         };
         if texts.len() == 1 {
-            if lines_agree(luma, w, h, &reads[i], lines[i], formats, bin) {
+            if lines_agree(luma, w, h, &reads[i], lines[i], formats) {
                 kept.push(reads[i].clone());
             }
             continue;
@@ -234,7 +216,7 @@ pub(super) fn trusted_linear(
         let mut votes: std::collections::HashMap<String, usize> = Default::default();
         for k in 0..9 {
             let at = lo + (hi - lo) * k as f32 / 8.0;
-            for o in strip_read(luma, w, h, horizontal, at, formats, bin) {
+            for o in strip_read(luma, w, h, horizontal, at, formats) {
                 if o.format == reads[i].format && texts.contains(o.text.as_str()) {
                     *votes.entry(o.text).or_default() += 1;
                 }

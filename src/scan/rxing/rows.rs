@@ -32,13 +32,15 @@ fn row_formats(formats: &[Format]) -> Vec<Format> {
 }
 
 /// One binarized row read both ways round by rxing's row readers; `scale` is how many row
-/// positions make one pixel (points come back in pixels, on row `y`).
+/// positions make one pixel (points come back in pixels, on row `y`). ITF counts only as ITF-14
+/// with its GS1 check digit when `itf14_only` (a row found by searching has no other check).
 fn read_row(
     reader: &mut rxing::oned::MultiFormatOneDReader,
     hints: &rxing::DecodeHints,
     bits: &rxing::common::BitArray,
     y: usize,
     scale: f32,
+    itf14_only: bool,
 ) -> Vec<RXingResult> {
     use rxing::oned::OneDReader;
     let n = bits.get_size() as f32;
@@ -51,7 +53,8 @@ fn read_row(
         let Ok(mut res) = reader.decode_row(y as u32, &row, hints) else {
             continue;
         };
-        if res.getBarcodeFormat() == &BarcodeFormat::ITF
+        if itf14_only
+            && res.getBarcodeFormat() == &BarcodeFormat::ITF
             && !(res.getText().len() == 14 && crate::gtin::has_valid_check_digit(res.getText()))
         {
             continue;
@@ -65,6 +68,54 @@ fn read_row(
         reads.push(res);
     }
     reads
+}
+
+/// The linear symbols on a confirmation strip (`rows` lines of `w` pixels, each across the
+/// symbol): each line thresholded at the valley of its own histogram (what rxing's image-wide
+/// readers do for a linear symbol, either binarizer) and read both ways round by rxing's row
+/// readers, its inverse too when it reads nothing. The first line that reads gives its texts,
+/// each once; DataBar is left out (it is confirmed otherwise).
+pub(super) fn strip_rows(strip: &[u8], w: u32, rows: u32, formats: &[Format]) -> Vec<RXingResult> {
+    use rxing::common::GlobalHistogramBinarizer;
+    use rxing::{Binarizer, Luma8Source};
+    let linear: Vec<Format> = formats
+        .iter()
+        .copied()
+        .filter(|f| f.is_linear() && !matches!(f, Format::Rss14 | Format::RssExpanded))
+        .collect();
+    if linear.is_empty() {
+        return vec![];
+    }
+    let hints = hints(&linear, false, false);
+    let mut reader = rxing::oned::MultiFormatOneDReader::new(&hints);
+    let Ok(source) = Luma8Source::new_with_slice(strip, w, rows) else {
+        return vec![];
+    };
+    let bin = GlobalHistogramBinarizer::new(source);
+    for y in 0..rows as usize {
+        let Ok(row) = bin.get_black_row(y) else {
+            continue;
+        };
+        let mut reads = read_row(&mut reader, &hints, &row, y, 1.0, false);
+        if reads.is_empty() {
+            let mut inverse = row.into_owned();
+            for x in 0..inverse.get_size() {
+                inverse.flip(x);
+            }
+            reads = read_row(&mut reader, &hints, &inverse, y, 1.0, false);
+        }
+        if !reads.is_empty() {
+            let mut seen = Vec::new();
+            reads.retain(|r| {
+                let key = (*r.getBarcodeFormat(), r.getText().to_string());
+                let new = !seen.contains(&key);
+                seen.push(key);
+                new
+            });
+            return reads;
+        }
+    }
+    vec![]
 }
 
 /// Rows the quick look reads: the middle one, then alternately above and below it.
@@ -107,7 +158,7 @@ pub(super) fn quick_rows(luma: &[u8], w: u32, h: u32, formats: &[Format]) -> Vec
             continue;
         };
         reads.extend(
-            read_row(&mut reader, &hints, &row, y, 1.0)
+            read_row(&mut reader, &hints, &row, y, 1.0, true)
                 .into_iter()
                 .map(|r| (r, y)),
         );
@@ -187,7 +238,7 @@ pub(super) fn row_scan(luma: &[u8], w: u32, h: u32, formats: &[Format]) -> Vec<R
         rows.extend(edge_row(&edges, n));
         let reads: Vec<RXingResult> = rows
             .iter()
-            .flat_map(|bits| read_row(&mut reader, &hints, bits, y, 2.0))
+            .flat_map(|bits| read_row(&mut reader, &hints, bits, y, 2.0, true))
             .collect();
         for res in reads {
             let same = |o: &RXingResult| {

@@ -232,7 +232,7 @@ fn read_on_row(format: Format, contents: &str, y: f32, w: u32) -> crate::scan::s
     s
 }
 
-/// UPC-E needs two other reads (nearby lines, each with both binarizers) as it was read, and
+/// UPC-E needs a line nearby reading it as it was read, every nearby line read, and
 /// none reading it otherwise: bars only 2 pixels tall leave no other line and are refused; 41
 /// pixels tall, accepted. A Code 128
 /// needs one line and is accepted on the thin band. UPC-E bars over other UPC-E bars (a blurred
@@ -267,6 +267,27 @@ fn a_short_symbol_needs_more_agreeing_lines() {
     let (img, w, h) = banded(Format::UpcE, &[(0, 200, upce)]);
     let got = trusted_linear(&img, w, h, vec![s], &[Format::UpcE], passes::Bin::Hybrid);
     assert_eq!(got.len(), 1, "the same read with no disagreeing line");
+}
+
+/// A confirmation strip is read along its lines by rxing's row readers: a symbol once however many
+/// lines and directions read it, light bars on dark too, and nothing from a strip without bars.
+#[test]
+fn a_strip_gives_each_symbol_once_either_polarity() {
+    let ean = "4006381333931";
+    let (img, w, _) = banded(Format::Ean13, &[(0, 200, ean)]);
+    let strip = &img[..(4 * w) as usize];
+    let got = rows::strip_rows(strip, w, 4, &[Format::Ean13]);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].getText(), ean);
+    let inverse: Vec<u8> = strip.iter().map(|p| 255 - p).collect();
+    let got = rows::strip_rows(&inverse, w, 4, &[Format::Ean13]);
+    assert_eq!(got.len(), 1, "light bars on dark");
+    assert_eq!(got[0].getText(), ean);
+    // Only the formats asked for, and DataBar never.
+    assert!(rows::strip_rows(strip, w, 4, &[Format::Code128]).is_empty());
+    assert!(rows::strip_rows(strip, w, 4, &[Format::Rss14]).is_empty());
+    let white = vec![255u8; (4 * w) as usize];
+    assert!(rows::strip_rows(&white, w, 4, &[Format::Ean13]).is_empty());
 }
 
 /// The quick look answers only on the evidence the full plan would ask for: bars across the
