@@ -275,12 +275,6 @@ impl Client {
         Self::json(self.call("POST", "/v1/push".into(), false, Some(body))?)
     }
 
-    /// The tag the server handed this device for the lot codes it generates (None from a server
-    /// that hands out none).
-    pub fn lot_tag(&self) -> Result<Option<String>, SyncError> {
-        Ok(self.whoami_answer()?["lot_tag"].as_str().map(String::from))
-    }
-
     /// `POST /v1/enroll`: a one-time code for this device's name and token (no token needed).
     pub fn redeem_enrollment(
         &self,

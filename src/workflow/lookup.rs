@@ -193,36 +193,34 @@ impl Lookup {
                     }
                 }
             }
-            Meaning::Sscc { sscc, .. }
-                if matches!(labels::for_sscc(ledger, &sscc), Ok(Some(_))) =>
-            {
-                let req = labels::for_sscc(ledger, &sscc).ok().flatten();
-                self.title = Some(format!("Pallet {sscc}"));
-                self.fields.clear();
-                if let Some((crate::label::LabelData::Sscc(d), _)) =
-                    req.as_ref().and_then(|r| r.labels.first())
-                {
-                    self.fields.push(("Ship to".into(), d.ship_to.clone()));
-                    if let Some(c) = &d.contents {
-                        self.fields.push((
-                            "Contents".into(),
-                            format!(
-                                "{} x {}{}",
-                                c.count,
-                                c.gtin,
-                                lot_serial(c.lot.as_deref(), None)
-                            ),
-                        ));
+            Meaning::Sscc { sscc, contents } => match labels::for_sscc(ledger, &sscc) {
+                // A pallet this database printed: what its label says, and a reprint.
+                Ok(Some(req)) => {
+                    self.title = Some(format!("Pallet {sscc}"));
+                    self.fields.clear();
+                    if let Some((crate::label::LabelData::Sscc(d), _)) = req.labels.first() {
+                        self.fields.push(("Ship to".into(), d.ship_to.clone()));
+                        if let Some(c) = &d.contents {
+                            self.fields.push((
+                                "Contents".into(),
+                                format!(
+                                    "{} x {}{}",
+                                    c.count,
+                                    c.gtin,
+                                    lot_serial(c.lot.as_deref(), None)
+                                ),
+                            ));
+                        }
                     }
+                    self.label = Some(req);
+                    Ok(())
                 }
-                self.label = req;
-                Ok(())
-            }
-            Meaning::Sscc { sscc, contents } => match contents {
-                Some(c) => self.show(ledger, Meaning::Item(c)),
-                None => Err(Error::Input(format!(
-                    "pallet {sscc}: its contents are not on the label"
-                ))),
+                _ => match contents {
+                    Some(c) => self.show(ledger, Meaning::Item(c)),
+                    None => Err(Error::Input(format!(
+                        "pallet {sscc}: its contents are not on the label"
+                    ))),
+                },
             },
             Meaning::Document { number, .. } => {
                 let pl = ledger.query().pick_list(&number)?;
