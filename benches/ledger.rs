@@ -140,6 +140,7 @@ fn generate(path: &Path, movements: usize) -> anyhow::Result<()> {
                 ..Default::default()
             }],
             reference: Some(format!("WO-{k}")),
+            ref_type: None,
         })?;
         total += 3;
         batch.push(

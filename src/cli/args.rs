@@ -339,6 +339,14 @@ pub struct ReceiveArgs {
     /// A reference document, e.g. a purchase order number (up to 64 characters).
     #[arg(long = "ref", value_name = "REF")]
     pub reference: Option<String>,
+    /// The type of the reference document: po, bol, invoice, asn, work_order, pick_list, other
+    /// (default: found from the purchase order or pick list the number belongs to).
+    #[arg(long = "ref-type", value_name = "TYPE", value_parser = doc_type_arg)]
+    pub ref_type: Option<crate::ledger::DocType>,
+    /// Where the lot code was assigned, when not by the supplier it came from (FSMA 204's
+    /// traceability lot code source): `site:CODE`, `supplier:CODE`, or a reference such as a GLN.
+    #[arg(long = "lot-source", value_name = "SOURCE")]
+    pub tlc_source: Option<String>,
     /// Output: table (a sentence) or json (the movement ids posted).
     #[arg(long, value_enum, default_value = "table")]
     pub format: TextFormat,
@@ -374,6 +382,10 @@ pub struct ShipArgs {
     /// A reference document, e.g. a pick list or order number (up to 64 characters).
     #[arg(long = "ref", value_name = "REF")]
     pub reference: Option<String>,
+    /// The type of the reference document: po, bol, invoice, asn, work_order, pick_list, other
+    /// (default: found from the purchase order or pick list the number belongs to).
+    #[arg(long = "ref-type", value_name = "TYPE", value_parser = doc_type_arg)]
+    pub ref_type: Option<crate::ledger::DocType>,
     /// Output: table (a sentence) or json (the movement ids posted).
     #[arg(long, value_enum, default_value = "table")]
     pub format: TextFormat,
@@ -561,6 +573,10 @@ pub struct AssembleArgs {
     /// A reference document, e.g. a work order (up to 64 characters).
     #[arg(long = "ref", value_name = "REF")]
     pub reference: Option<String>,
+    /// The type of the reference document: po, bol, invoice, asn, work_order, pick_list, other
+    /// (default: work_order).
+    #[arg(long = "ref-type", value_name = "TYPE", value_parser = doc_type_arg)]
+    pub ref_type: Option<crate::ledger::DocType>,
     /// Output: table (a sentence) or json (the movement ids posted).
     #[arg(long, value_enum, default_value = "table")]
     pub format: TextFormat,
@@ -825,4 +841,8 @@ pub enum PrintJobsAction {
         #[arg(long, value_enum, default_value = "table")]
         format: TextFormat,
     },
+}
+
+fn doc_type_arg(s: &str) -> Result<crate::ledger::DocType, String> {
+    s.parse().map_err(|e: crate::ledger::Error| e.to_string())
 }

@@ -98,7 +98,9 @@ pub fn receive(db: Option<PathBuf>, a: ReceiveArgs) -> Result<()> {
         serials,
         supplier: a.supplier,
         reference: a.reference,
+        ref_type: a.ref_type,
         lot_origin: None,
+        tlc_source: a.tlc_source,
     })?;
     print_posted(&l, "received", &p, a.format)
 }
@@ -113,6 +115,7 @@ pub fn ship(db: Option<PathBuf>, a: ShipArgs) -> Result<()> {
         serials: a.goods.serials,
         customer: a.customer,
         reference: a.reference,
+        ref_type: a.ref_type,
     })?;
     print_posted(&l, "shipped", &p, a.format)
 }
@@ -170,6 +173,7 @@ pub fn assemble(db: Option<PathBuf>, a: AssembleArgs) -> Result<()> {
             production_date: a.produced,
         }],
         reference: a.reference,
+        ref_type: a.ref_type,
     })?;
     print_posted(&l, "assembled", &p, a.format)
 }

@@ -292,6 +292,7 @@ mod tests {
                     pack_qty: 12,
                 },
             ],
+            description: Default::default(),
         }
     }
 

@@ -5,7 +5,7 @@ use chrono::Days;
 
 use super::error::{Error, Result};
 use super::import::ImportKind;
-use super::model::LotStatus;
+use super::model::{DocType, LotStatus};
 use super::ops::{AssembleCmd, Component, Output, ReceiveCmd, ShipCmd, TransferCmd};
 use super::Ledger;
 
@@ -145,6 +145,7 @@ pub fn fill(ledger: &mut Ledger) -> Result<()> {
             ..Default::default()
         }],
         reference: Some("WO-77".into()),
+        ref_type: Some(DocType::WorkOrder),
     })?;
     ledger.ship(&ShipCmd {
         item: "AMOX-500".into(),

@@ -7,6 +7,7 @@
 
 mod allocate;
 pub mod clock;
+pub mod compliance;
 pub mod demo;
 pub mod documents;
 pub mod enrollment;
@@ -16,6 +17,7 @@ pub mod labels;
 pub mod lots;
 pub mod model;
 mod ops;
+pub mod parties;
 pub mod picking;
 mod post;
 pub mod query;

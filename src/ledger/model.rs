@@ -97,6 +97,74 @@ string_enum!(
 );
 
 string_enum!(
+    /// The type of the document a movement was made under (its number is the `reference`).
+    DocType {
+        Po => "po", Bol => "bol", Invoice => "invoice", Asn => "asn", WorkOrder => "work_order",
+        PickList => "pick_list", Other => "other",
+    } expected "a reference document type"
+);
+
+impl DocType {
+    /// The words an auditor reads in a sheet.
+    pub fn label(self) -> &'static str {
+        match self {
+            DocType::Po => "Purchase Order",
+            DocType::Bol => "Bill of Lading",
+            DocType::Invoice => "Invoice",
+            DocType::Asn => "Advance Shipping Notice",
+            DocType::WorkOrder => "Work Order",
+            DocType::PickList => "Pick List",
+            DocType::Other => "Other",
+        }
+    }
+}
+
+string_enum!(
+    /// Suppliers, customers and our own sites.
+    PartyKind { Supplier => "supplier", Customer => "customer", Site => "site" } expected "a party kind"
+);
+
+/// A supplier, customer or one of our sites: what FSMA 204 calls a location description.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Party {
+    pub code: String,
+    pub kind: PartyKind,
+    pub name: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub street: Option<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub postal_code: Option<String>,
+    #[serde(default)]
+    pub country: Option<String>,
+    #[serde(default)]
+    pub gln: Option<String>,
+}
+
+/// What FSMA 204 asks to describe a product by, beyond its name, and whether the item is on the
+/// FDA's Food Traceability List.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductDescription {
+    #[serde(default)]
+    pub brand: Option<String>,
+    #[serde(default)]
+    pub commodity: Option<String>,
+    #[serde(default)]
+    pub variety: Option<String>,
+    #[serde(default)]
+    pub pack_size: Option<String>,
+    #[serde(default)]
+    pub pack_style: Option<String>,
+    #[serde(default)]
+    pub ftl: bool,
+}
+
+string_enum!(
     /// Why a movement happened.
     MovementKind {
         Receive => "receive", Ship => "ship", Transfer => "transfer", Adjust => "adjust",
@@ -121,6 +189,8 @@ pub struct Item {
     pub shelf_life_days: Option<i64>,
     pub unit: String,
     pub gtins: Vec<Gtin>,
+    #[serde(default)]
+    pub description: ProductDescription,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -169,6 +239,13 @@ pub struct Movement {
     /// Whether the lot code was generated here by the lot rule (None: entered from the goods).
     #[serde(default)]
     pub lot_origin: Option<LotOrigin>,
+    /// The type of the document named by `reference` (None: found from the document, if any).
+    #[serde(default)]
+    pub ref_type: Option<DocType>,
+    /// Where a received lot's code was assigned, when not by the supplier it came from: a party
+    /// (`site:CODE`, `supplier:CODE`) or a source reference (a GLN, a URL).
+    #[serde(default)]
+    pub tlc_source: Option<String>,
 }
 
 impl Movement {
@@ -196,7 +273,15 @@ impl Movement {
             production_date: None,
             created_at: None,
             lot_origin: None,
+            ref_type: None,
+            tlc_source: None,
         }
+    }
+
+    /// The type of the document `reference` names.
+    pub fn ref_type(mut self, t: Option<DocType>) -> Movement {
+        self.ref_type = t;
+        self
     }
 
     pub fn lot(mut self, lot: Option<impl Into<String>>) -> Movement {

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use uuid::Uuid;
 
 use super::error::{Error, Result, Rule};
-use super::model::{LotOrigin, Movement, MovementKind, Posted, Tracking};
+use super::model::{DocType, LotOrigin, Movement, MovementKind, Posted, Tracking};
 use super::post;
 use super::rows::{self, require_item};
 use super::{customer_location, supplier_location, Ledger, ADJUSTMENT, PRODUCTION};
@@ -22,8 +22,12 @@ pub struct ReceiveCmd {
     pub serials: Vec<String>,
     pub supplier: Option<String>,
     pub reference: Option<String>,
+    /// The reference's document type (None: a purchase order's number is found as one).
+    pub ref_type: Option<DocType>,
     /// `Generated` when the lot code came from this device's lot rule (see `post.rs`).
     pub lot_origin: Option<LotOrigin>,
+    /// Where the lot code was assigned, when not by the supplier (see `Movement::tlc_source`).
+    pub tlc_source: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -35,6 +39,8 @@ pub struct ShipCmd {
     pub serials: Vec<String>,
     pub customer: Option<String>,
     pub reference: Option<String>,
+    /// The reference's document type (None: a pick list's number is found as one).
+    pub ref_type: Option<DocType>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -89,6 +95,8 @@ pub struct AssembleCmd {
     pub components: Vec<Component>,
     pub outputs: Vec<Output>,
     pub reference: Option<String>,
+    /// The reference's document type: a work order unless said.
+    pub ref_type: Option<DocType>,
 }
 
 /// Checks a serial list against a quantity: N units need N distinct serials.
@@ -171,8 +179,10 @@ impl Ledger {
             .map(|m| {
                 let mut m = m
                     .reference(c.reference.as_ref())
+                    .ref_type(c.ref_type)
                     .dates(c.expiry, c.production_date);
                 m.lot_origin = c.lot_origin;
+                m.tlc_source.clone_from(&c.tlc_source);
                 m
             })
             .collect();
@@ -197,7 +207,7 @@ impl Ledger {
                 &c.serials,
             )
             .into_iter()
-            .map(|m| m.reference(c.reference.as_ref()))
+            .map(|m| m.reference(c.reference.as_ref()).ref_type(c.ref_type))
             .collect();
             post::post_batch(tx, &ctx, &batch)
         })
@@ -285,8 +295,12 @@ impl Ledger {
                     .map(|m| m.dates(out.expiry, out.production_date)),
                 );
             }
+            let ref_type = c
+                .ref_type
+                .or(c.reference.as_ref().map(|_| DocType::WorkOrder));
             for m in &mut batch {
                 m.reference.clone_from(&c.reference);
+                m.ref_type = ref_type;
             }
             post::post_batch(tx, &ctx, &batch)
         })
@@ -333,6 +347,7 @@ impl Ledger {
                 production_date: production,
             }],
             reference: Some(format!("split {item} lot {lot}")),
+            ref_type: Some(DocType::Other),
         })
     }
 

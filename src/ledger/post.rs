@@ -11,7 +11,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
 use super::error::{Error, Result, Rule};
-use super::model::{LocationKind, LotOrigin, LotStatus, Movement, MovementKind, Posted, Tracking};
+use super::model::{
+    DocType, LocationKind, LotOrigin, LotStatus, Movement, MovementKind, Posted, Tracking,
+};
 use super::rows::{
     balance, location_row, lot_by_code, lot_by_id, require_item, resolve_location, serial_location,
     ItemRow, LocRow, LotRow,
@@ -153,6 +155,8 @@ fn existing(tx: &Connection, id: &Uuid) -> Result<Option<(i64, Movement)>> {
             production_date: None,
             created_at: None,
             lot_origin: None,
+            ref_type: None,
+            tlc_source: None,
         },
     )))
 }
@@ -354,6 +358,16 @@ fn post_one(tx: &Connection, ctx: &Context, batch_id: &str, m: &Movement) -> Res
             lot_origin: m
                 .lot_origin
                 .filter(|o| *o == LotOrigin::Generated && lot.is_some()),
+            ref_type: match (m.ref_type, m.reference.as_deref()) {
+                (Some(t), _) => Some(t),
+                (None, Some(r)) => document_type(tx, r.trim())?,
+                (None, None) => None,
+            },
+            tlc_source: m
+                .tlc_source
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty()),
         },
     )?;
     if ctx.outbox {
@@ -363,6 +377,20 @@ fn post_one(tx: &Connection, ctx: &Context, batch_id: &str, m: &Movement) -> Res
         .execute(params![id, ctx.now])?;
     }
     Ok(Posted::Applied { seq })
+}
+
+/// The type of the document a reference names, when it is one this ledger knows: the workflows
+/// fill `reference` from the purchase order or pick list being worked, so its type is recorded
+/// with no more typing.
+pub(crate) fn document_type(tx: &Connection, reference: &str) -> Result<Option<DocType>> {
+    let found: Option<String> = tx
+        .prepare_cached(
+            "SELECT 'po' FROM purchase_orders WHERE number = ?1
+             UNION ALL SELECT 'pick_list' FROM pick_lists WHERE number = ?1 LIMIT 1",
+        )?
+        .query_row([reference], |r| r.get(0))
+        .optional()?;
+    found.map(|t| t.parse()).transpose()
 }
 
 /// A movement as the journal stores it, its item, lot, serial and locations resolved.
@@ -382,6 +410,8 @@ pub(crate) struct JournalRow<'a> {
     pub device: &'a str,
     pub created_at: &'a str,
     pub lot_origin: Option<LotOrigin>,
+    pub ref_type: Option<DocType>,
+    pub tlc_source: Option<&'a str>,
 }
 
 /// Writes one movement into the journal and moves its quantity between the two balances: the
@@ -391,8 +421,9 @@ pub(crate) struct JournalRow<'a> {
 pub(crate) fn record(tx: &Connection, row: &JournalRow) -> Result<i64> {
     tx.prepare_cached(
         "INSERT INTO movements (id, batch_id, kind, item_id, lot_id, serial_id, qty, from_loc, to_loc,
-                                reason, reference, corrects, device, created_at, lot_origin)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                reason, reference, corrects, device, created_at, lot_origin,
+                                ref_type, tlc_source)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?
     .execute(params![
         row.id,
@@ -410,6 +441,8 @@ pub(crate) fn record(tx: &Connection, row: &JournalRow) -> Result<i64> {
         row.device,
         row.created_at,
         row.lot_origin.map(LotOrigin::as_str),
+        row.ref_type.map(DocType::as_str),
+        row.tlc_source,
     ])?;
     let seq = tx.last_insert_rowid();
     let key = (row.item, row.lot.unwrap_or(0), row.serial.unwrap_or(0));
@@ -462,6 +495,13 @@ fn check_input(ctx: &Context, m: &Movement) -> Result<()> {
     validate::optional(Field::Serial, m.serial.as_deref())?;
     validate::optional(Field::Reason, m.reason.as_deref())?;
     validate::optional(Field::Reference, m.reference.as_deref())?;
+    validate::optional(Field::Reference, m.tlc_source.as_deref())
+        .map_err(|e| Error::invalid(format!("lot code source: {e}")))?;
+    if m.ref_type.is_some() && !m.reference.as_deref().is_some_and(|r| !r.trim().is_empty()) {
+        return Err(Error::invalid(
+            "a reference document type needs the document's number (reference)",
+        ));
+    }
     if ctx.pushed {
         let at = m
             .created_at

@@ -108,6 +108,21 @@ impl<'a> Query<'a> {
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
+        let description = self
+            .conn
+            .prepare_cached(
+                "SELECT brand, commodity, variety, pack_size, pack_style, ftl FROM items WHERE id = ?",
+            )?
+            .query_row([id], |r| {
+                Ok(ProductDescription {
+                    brand: r.get(0)?,
+                    commodity: r.get(1)?,
+                    variety: r.get(2)?,
+                    pack_size: r.get(3)?,
+                    pack_style: r.get(4)?,
+                    ftl: r.get(5)?,
+                })
+            })?;
         Ok(Some(Item {
             sku,
             name,
@@ -116,6 +131,7 @@ impl<'a> Query<'a> {
             shelf_life_days,
             unit,
             gtins,
+            description,
         }))
     }
 

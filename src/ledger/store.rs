@@ -47,6 +47,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0009_enrollment.sql",
         include_str!("../../migrations/0009_enrollment.sql"),
     ),
+    (
+        "0010_compliance.sql",
+        include_str!("../../migrations/0010_compliance.sql"),
+    ),
 ];
 
 /// The schema version this code writes.

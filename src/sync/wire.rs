@@ -8,8 +8,8 @@ use crate::ledger::lots::LotChange;
 use crate::ledger::replica::{LotEvent, MasterData, Record, Verdict};
 use crate::ledger::JournalEntry;
 use crate::ledger::{
-    Gtin, Item, Location, LotAction, LotOrigin, LotStatus, MovementKind, PickList, PickListLine,
-    PurchaseOrder, PurchaseOrderLine, Tracking,
+    DocType, Gtin, Item, Location, LotAction, LotOrigin, LotStatus, MovementKind, Party, PickList,
+    PickListLine, ProductDescription, PurchaseOrder, PurchaseOrderLine, Tracking,
 };
 
 /// Protocol version, in the path (`/v1/...`) and in `/v1/health`.
@@ -64,6 +64,12 @@ pub struct WireMovement {
     /// (less those the server already has), or the whole batch is refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_size: Option<usize>,
+    /// The type of the document `reference` names (absent: none, or found from the document).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ref_type: Option<DocType>,
+    /// Where a received lot's code was assigned, when not by the supplier it came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tlc_source: Option<String>,
 }
 
 impl From<&Record> for WireMovement {
@@ -89,6 +95,8 @@ impl From<&Record> for WireMovement {
             seq: e.seq,
             lot_origin: r.lot_origin,
             batch_size: None,
+            ref_type: r.ref_type,
+            tlc_source: r.tlc_source.clone(),
         }
     }
 }
@@ -116,6 +124,8 @@ impl From<WireMovement> for Record {
             lot_expiry: w.lot_expiry,
             lot_production: w.lot_production,
             lot_origin: w.lot_origin,
+            ref_type: w.ref_type,
+            tlc_source: w.tlc_source,
         }
     }
 }
@@ -295,6 +305,10 @@ pub struct WireItem {
     pub shelf_life_days: Option<i64>,
     pub unit: String,
     pub gtins: Vec<WireGtin>,
+    /// Brand, commodity, variety, packaging and the Food Traceability List flag (absent from
+    /// servers before issue 16: none).
+    #[serde(default)]
+    pub description: ProductDescription,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -346,6 +360,10 @@ pub struct WireMaster {
     /// Absent from servers older than the label printers: none then.
     #[serde(default)]
     pub printers: Vec<WirePrinter>,
+    /// Suppliers, customers and sites with their addresses (absent from servers before issue
+    /// 16: none).
+    #[serde(default)]
+    pub parties: Vec<Party>,
 }
 
 impl From<&MasterData> for WireMaster {
@@ -362,6 +380,7 @@ impl From<&MasterData> for WireMaster {
                     expiry_tracked: i.expiry_tracked,
                     shelf_life_days: i.shelf_life_days,
                     unit: i.unit.clone(),
+                    description: i.description.clone(),
                     gtins: i
                         .gtins
                         .iter()
@@ -421,6 +440,7 @@ impl From<&MasterData> for WireMaster {
                         .collect(),
                 })
                 .collect(),
+            parties: m.parties.clone(),
             printers: m
                 .printers
                 .iter()
@@ -450,6 +470,7 @@ impl From<WireMaster> for MasterData {
                     expiry_tracked: i.expiry_tracked,
                     shelf_life_days: i.shelf_life_days,
                     unit: i.unit,
+                    description: i.description,
                     gtins: i
                         .gtins
                         .into_iter()
@@ -518,6 +539,7 @@ impl From<WireMaster> for MasterData {
                         .collect(),
                 })
                 .collect(),
+            parties: m.parties,
             printers: m
                 .printers
                 .into_iter()

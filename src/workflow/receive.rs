@@ -379,6 +379,9 @@ impl Receive {
             supplier: self.po.as_ref().map(|p| p.supplier.clone()),
             reference: self.po.as_ref().map(|p| p.number.clone()),
             lot_origin: d.lot_generated.then_some(LotOrigin::Generated),
+            // The purchase order's number is found as one by the ledger.
+            ref_type: None,
+            tlc_source: None,
         };
         match ledger.receive(&cmd) {
             Ok(posted) => {

@@ -163,6 +163,7 @@ fn trace_through_two_levels_of_assembly() {
             ..Default::default()
         }],
         reference: Some("WO1".into()),
+        ref_type: None,
     })
     .unwrap();
     l.ship(&ShipCmd {
@@ -198,6 +199,7 @@ fn trace_through_two_levels_of_assembly() {
             ..Default::default()
         }],
         reference: Some("WO2".into()),
+        ref_type: None,
     })
     .unwrap();
     l.ship(&ShipCmd {

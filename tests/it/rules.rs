@@ -32,6 +32,7 @@ fn ship(item: &str, qty: i64, from: &str, lot: Option<&str>, serials: &[&str]) -
         serials: serials.iter().map(|s| s.to_string()).collect(),
         customer: Some("Bob's Pharmacy".into()),
         reference: None,
+        ref_type: None,
     }
 }
 
@@ -378,6 +379,7 @@ fn rule4_held_lot_cannot_leave_for_a_customer_until_released() {
                 ..Default::default()
             }],
             reference: None,
+            ref_type: None,
         })
     });
     assert!(l.allocate("PARA", 1, None).unwrap().lines.is_empty());
@@ -656,6 +658,7 @@ fn assembly_and_split_keep_genealogy() {
             ..Default::default()
         }],
         reference: Some("WO-1".into()),
+        ref_type: None,
     })
     .unwrap();
     assert_eq!(qty_at(&l, "PARA", Some("MIX1"), "A2"), 20);

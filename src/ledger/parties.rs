@@ -1,0 +1,198 @@
+//! Suppliers, customers and our own sites: master data with the address FSMA 204 asks for.
+//!
+//! A virtual location `SUPPLIER:<code>` or `CUSTOMER:<code>` is the party of that kind and code.
+//! A handheld may name a party the back office has not described yet; the movement still posts
+//! (the virtual location is created on first use) and the exports list the missing description
+//! until `import parties` completes it.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::error::{Error, Result};
+use super::model::{Party, PartyKind};
+use super::query::Query;
+use super::validate::{self, MAX_LOCATION_LEN, MAX_NAME_LEN};
+use super::Ledger;
+
+/// A party code fits in a virtual location code after `CUSTOMER:`.
+pub const MAX_PARTY_CODE_LEN: usize = MAX_LOCATION_LEN - "CUSTOMER:".len();
+
+/// Checks every field of a party: lengths, no control characters, a GLN of 13 digits with its
+/// check digit. The message names the field, so an import can point at the column.
+pub fn check(p: &Party) -> std::result::Result<(), (&'static str, Error)> {
+    let code = p.code.trim();
+    if code.is_empty() {
+        return Err(("code", Error::invalid("the party code is empty")));
+    }
+    validate::text("party code", code, MAX_PARTY_CODE_LEN, "use a shorter code")
+        .map_err(|e| ("code", e))?;
+    if p.name.trim().is_empty() {
+        return Err(("name", Error::invalid("the business name is empty")));
+    }
+    validate::text("business name", &p.name, MAX_NAME_LEN, "say it shorter")
+        .map_err(|e| ("name", e))?;
+    for (col, label, v, max) in [
+        ("phone", "phone", &p.phone, 40),
+        ("street", "street address", &p.street, 200),
+        ("city", "city", &p.city, 100),
+        ("region", "state or region", &p.region, 100),
+        ("postal_code", "postal code", &p.postal_code, 20),
+        ("country", "country", &p.country, 60),
+    ] {
+        if let Some(v) = v {
+            validate::text(label, v, max, "check the file").map_err(|e| (col, e))?;
+        }
+    }
+    if let Some(g) = &p.gln {
+        if g.len() != 13 || !g.bytes().all(|b| b.is_ascii_digit()) {
+            return Err((
+                "gln",
+                Error::invalid(format!(
+                    "GLN '{}' is not 13 digits; a Global Location Number has 13",
+                    validate::shown(g)
+                )),
+            ));
+        }
+        if !crate::gtin::has_valid_check_digit(g) {
+            return Err((
+                "gln",
+                Error::invalid(format!(
+                    "GLN {g} has a wrong check digit (expected {}); check the number",
+                    crate::gtin::check_digit(&g[..12]).map_or('?', |d| (b'0' + d) as char)
+                )),
+            ));
+        }
+    }
+    Ok(())
+}
+
+const COLUMNS: &str = "code, kind, name, phone, street, city, region, postal_code, country, gln";
+
+fn party(r: &Row) -> rusqlite::Result<(Party, String)> {
+    Ok((
+        Party {
+            code: r.get(0)?,
+            kind: PartyKind::Supplier,
+            name: r.get(2)?,
+            phone: r.get(3)?,
+            street: r.get(4)?,
+            city: r.get(5)?,
+            region: r.get(6)?,
+            postal_code: r.get(7)?,
+            country: r.get(8)?,
+            gln: r.get(9)?,
+        },
+        r.get(1)?,
+    ))
+}
+
+fn with_kind((mut p, kind): (Party, String)) -> Result<Party> {
+    p.kind = kind.parse()?;
+    Ok(p)
+}
+
+/// Inserts or updates a party by kind and code (checked by the caller). Returns true when new.
+pub(crate) fn upsert(tx: &Connection, p: &Party) -> Result<bool> {
+    let existed: bool = tx
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM parties WHERE kind = ? AND code = ?)")?
+        .query_row(params![p.kind.as_str(), p.code.trim()], |r| r.get(0))?;
+    tx.prepare_cached(
+        "INSERT INTO parties (code, kind, name, phone, street, city, region, postal_code, country, gln)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (kind, code) DO UPDATE SET name = ?3, phone = ?4, street = ?5, city = ?6,
+             region = ?7, postal_code = ?8, country = ?9, gln = ?10",
+    )?
+    .execute(params![
+        p.code.trim(),
+        p.kind.as_str(),
+        p.name.trim(),
+        p.phone,
+        p.street,
+        p.city,
+        p.region,
+        p.postal_code,
+        p.country,
+        p.gln
+    ])?;
+    Ok(!existed)
+}
+
+/// A device takes the server's parties as they are.
+pub(crate) fn replace_parties(tx: &Connection, parties: &[Party]) -> Result<()> {
+    tx.execute("DELETE FROM parties", [])?;
+    for p in parties {
+        upsert(tx, p)?;
+    }
+    Ok(())
+}
+
+impl Query<'_> {
+    /// Every party, by kind and code.
+    pub fn parties(&self) -> Result<Vec<Party>> {
+        let mut st = self.conn().prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM parties ORDER BY kind, code"
+        ))?;
+        let rows = st
+            .query_map([], party)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter().map(with_kind).collect()
+    }
+
+    pub fn party(&self, kind: PartyKind, code: &str) -> Result<Option<Party>> {
+        let row = self
+            .conn()
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM parties WHERE kind = ? AND code = ?"
+            ))?
+            .query_row(params![kind.as_str(), code], party)
+            .optional()?;
+        row.map(with_kind).transpose()
+    }
+
+    /// The site that is "us" in the exports: the one named by the `site` setting, or the only
+    /// site party there is. None when there is none, or several and no setting.
+    pub fn own_site(&self) -> Result<Option<Party>> {
+        let named: Option<String> = self
+            .conn()
+            .query_row("SELECT value FROM settings WHERE key = 'site'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if let Some(code) = named {
+            return self.party(PartyKind::Site, &code);
+        }
+        let sites: Vec<Party> = self
+            .parties()?
+            .into_iter()
+            .filter(|p| p.kind == PartyKind::Site)
+            .collect();
+        Ok(match <[Party; 1]>::try_from(sites) {
+            Ok([one]) => Some(one),
+            Err(_) => None,
+        })
+    }
+}
+
+impl Ledger {
+    /// Adds or updates one party (back office; devices take parties from the server).
+    pub fn save_party(&mut self, p: &Party) -> Result<bool> {
+        check(p).map_err(|(_, e)| e)?;
+        self.write(|tx| upsert(tx, p))
+    }
+
+    /// Names the site party that is "us" in the exports, when there are several.
+    pub fn set_own_site(&mut self, code: &str) -> Result<()> {
+        if self.query().party(PartyKind::Site, code)?.is_none() {
+            return Err(Error::NotFound(format!(
+                "there is no site party '{code}'; import it first (kind site)"
+            )));
+        }
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES ('site', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = ?1",
+                [code],
+            )?;
+            Ok(())
+        })
+    }
+}
