@@ -73,4 +73,5 @@ export ANDROID_D8_JAR="$stand/d8.jar"
 export DOCS_RS=1
 
 # clippy is `cargo check` plus lints: Android-only code is held to the same standard.
-exec cargo clippy --locked --target "$target" --lib --bins "$@" -- -D warnings
+# The handheld build has no default features (no desktop camera, no back-office writers).
+exec cargo clippy --locked --target "$target" --lib --bins --no-default-features "$@" -- -D warnings

@@ -62,6 +62,11 @@ pub enum Command {
     Report(ReportArgs),
     /// Backward and forward trace of a lot or serial.
     Trace(TraceArgs),
+    /// Documents for regulators, trading partners and auditors: fsma204, epcis, ledger.
+    Export {
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
     /// Fill an empty database with a demo warehouse.
     Demo {
         /// Output: table (a sentence) or json.
@@ -297,7 +302,7 @@ pub enum DeviceAction {
 
 #[derive(Args, Debug)]
 pub struct ImportArgs {
-    /// items, locations, stock, picklists or purchase-orders
+    /// items, locations, stock, picklists, purchase-orders or parties
     pub kind: String,
     /// The CSV file (UTF-8, a header line first).
     pub file: PathBuf,
@@ -522,6 +527,91 @@ pub enum RecallAction {
     Start(LotChangeArgs),
     /// Close a recall (back office only): the lot goes back on hold, not to available.
     Close(RecallCloseArgs),
+    /// Every customer who received the lot or anything assembled from it, with contact details,
+    /// where the rest is, and the devices that handled it.
+    Report(RecallReportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RecallReportArgs {
+    /// The item's SKU.
+    #[arg(long, value_name = "SKU")]
+    pub item: String,
+    /// The lot code.
+    #[arg(long, value_name = "LOT")]
+    pub lot: String,
+    /// Output: table, csv (the shipments) or json (everything).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportWhat {
+    /// FSMA 204 electronic sortable spreadsheet: Receiving, Shipping and Transformation events of
+    /// the items on the Food Traceability List (--all: every item), and a summary of missing KDEs.
+    Fsma204(ExportArgs),
+    /// Every movement with all its fields, for an auditor or a data warehouse.
+    Ledger(LedgerExportArgs),
+}
+
+/// Which movements a document covers.
+#[derive(Args, Debug)]
+pub struct ExportScope {
+    /// First day, YYYY-MM-DD.
+    #[arg(long, value_parser = date_arg("--from"), value_name = "YYYY-MM-DD")]
+    pub from: chrono::NaiveDate,
+    /// Last day, YYYY-MM-DD (inclusive).
+    #[arg(long, value_parser = date_arg("--to"), value_name = "YYYY-MM-DD")]
+    pub to: chrono::NaiveDate,
+    /// Only this item (SKU).
+    #[arg(long, value_name = "SKU")]
+    pub item: Option<String>,
+    /// Only this lot (of --item, or of any item), with the assemblies it went into or came from.
+    #[arg(long, value_name = "LOT")]
+    pub lot: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub scope: ExportScope,
+    /// Every item, not only those on the Food Traceability List.
+    #[arg(long)]
+    pub all: bool,
+    /// xlsx (one workbook) or csv (a directory of one file per sheet).
+    #[arg(long, value_enum)]
+    pub format: SheetFormat,
+    /// The .xlsx file, or the directory for the CSV files (default: fsma204.xlsx or fsma204/).
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SheetFormat {
+    Xlsx,
+    Csv,
+}
+
+#[derive(Args, Debug)]
+pub struct LedgerExportArgs {
+    /// First day, YYYY-MM-DD.
+    #[arg(long, value_parser = date_arg("--from"), value_name = "YYYY-MM-DD")]
+    pub from: chrono::NaiveDate,
+    /// Last day, YYYY-MM-DD (inclusive).
+    #[arg(long, value_parser = date_arg("--to"), value_name = "YYYY-MM-DD")]
+    pub to: chrono::NaiveDate,
+    /// csv or json (one JSON array).
+    #[arg(long, value_enum)]
+    pub format: LedgerFormat,
+    /// The file (default: standard output).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LedgerFormat {
+    Csv,
+    Json,
 }
 
 #[derive(Args, Debug)]

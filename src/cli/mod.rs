@@ -7,6 +7,7 @@
 
 mod admin;
 mod args;
+mod export_cli;
 mod label_cli;
 mod output;
 mod reports;
@@ -152,6 +153,13 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Recall {
             action: RecallAction::Close(c),
         } => stock::close_recall(db, c),
+        Command::Recall {
+            action: RecallAction::Report(a),
+        } => export_cli::recall_report(db, a),
+        Command::Export { what } => match what {
+            args::ExportWhat::Fsma204(a) => export_cli::fsma204(db, a),
+            args::ExportWhat::Ledger(a) => export_cli::ledger(db, a),
+        },
         Command::Assemble(a) => stock::assemble(db, a),
         Command::Split(a) => stock::split(db, a),
         Command::Correct(a) => stock::correct(db, a),

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::error::{Error, Result};
@@ -156,4 +156,800 @@ pub struct TraceData {
     pub lot_changes: Vec<LotStatusChange>,
     /// Corrected movements and their corrections, left out.
     pub corrected: usize,
+}
+
+/// What a scope's movements are read with; per-item, per-location and per-lot facts are looked
+/// up once each.
+struct Describer<'c> {
+    q: Query<'c>,
+    site: Option<Party>,
+    products: HashMap<i64, Product>,
+    places: HashMap<i64, Place>,
+    lots: HashMap<i64, LotFacts>,
+    doc_types: HashMap<String, Option<DocType>>,
+}
+
+/// A lot's code, expiry, production date, and where its code was assigned.
+type LotFacts = (
+    String,
+    Option<NaiveDate>,
+    Option<NaiveDate>,
+    Option<LotSource>,
+);
+
+/// A journal row as read, before its ids are resolved.
+struct RawMovement {
+    seq: i64,
+    id: String,
+    batch_id: String,
+    kind: String,
+    item: i64,
+    lot: Option<i64>,
+    serial: Option<i64>,
+    serial_code: Option<String>,
+    qty: i64,
+    from: i64,
+    to: i64,
+    reason: Option<String>,
+    reference: Option<String>,
+    ref_type: Option<String>,
+    device: String,
+    created_at: String,
+    lot_origin: Option<String>,
+    tlc_source: Option<String>,
+}
+
+const SELECT: &str =
+    "SELECT m.seq, m.id, m.batch_id, m.kind, m.item_id, m.lot_id, m.serial_id, s.serial,
+        m.qty, m.from_loc, m.to_loc, m.reason, m.reference, m.ref_type, m.device, m.created_at,
+        m.lot_origin, m.tlc_source
+     FROM live_movements m LEFT JOIN serials s ON s.id = m.serial_id";
+
+/// Movements that count (of `live_movements`: not a device's movement the server refused):
+/// neither a correction nor corrected.
+const LIVE: &str = "m.kind <> 'correction'
+     AND NOT EXISTS (SELECT 1 FROM live_movements c WHERE c.corrects = m.id)";
+
+fn raw(r: &rusqlite::Row) -> rusqlite::Result<RawMovement> {
+    Ok(RawMovement {
+        seq: r.get(0)?,
+        id: r.get(1)?,
+        batch_id: r.get(2)?,
+        kind: r.get(3)?,
+        item: r.get(4)?,
+        lot: r.get(5)?,
+        serial: r.get(6)?,
+        serial_code: r.get(7)?,
+        qty: r.get(8)?,
+        from: r.get(9)?,
+        to: r.get(10)?,
+        reason: r.get(11)?,
+        reference: r.get(12)?,
+        ref_type: r.get(13)?,
+        device: r.get(14)?,
+        created_at: r.get(15)?,
+        lot_origin: r.get(16)?,
+        tlc_source: r.get(17)?,
+    })
+}
+
+/// The half-open range of `created_at` texts a date range covers (RFC 3339 sorts as text).
+fn time_bounds(s: &Scope) -> (String, String) {
+    let end = s.to.succ_opt().unwrap_or(s.to);
+    (
+        s.from.format("%Y-%m-%d").to_string(),
+        end.format("%Y-%m-%d").to_string(),
+    )
+}
+
+impl<'c> Describer<'c> {
+    fn conn(&self) -> &'c Connection {
+        self.q.conn()
+    }
+
+    fn product(&mut self, item: i64) -> Result<Product> {
+        if let Some(p) = self.products.get(&item) {
+            return Ok(p.clone());
+        }
+        let sku: String =
+            self.conn()
+                .query_row("SELECT sku FROM items WHERE id = ?", [item], |r| r.get(0))?;
+        let it = self
+            .q
+            .item(&sku)?
+            .ok_or_else(|| Error::NotFound(format!("item {sku}")))?;
+        let p = Product {
+            gtin: it
+                .gtins
+                .iter()
+                .find(|g| g.pack_qty == 1)
+                .map(|g| g.gtin.clone()),
+            sku: it.sku,
+            name: it.name,
+            unit: it.unit,
+            description: it.description,
+        };
+        self.products.insert(item, p.clone());
+        Ok(p)
+    }
+
+    fn place(&mut self, loc: i64) -> Result<Place> {
+        if let Some(p) = self.places.get(&loc) {
+            return Ok(p.clone());
+        }
+        let row = rows::location_row(self.conn(), loc)?;
+        let named = row.code.split_once(':').map(|(_, n)| n.to_string());
+        let (party_code, party) = match row.kind {
+            LocationKind::Supplier | LocationKind::Customer => {
+                let kind = if row.kind == LocationKind::Supplier {
+                    PartyKind::Supplier
+                } else {
+                    PartyKind::Customer
+                };
+                let party = match &named {
+                    Some(code) => self.q.party(kind, code)?,
+                    None => None,
+                };
+                (named, party)
+            }
+            k if k.is_real() => (None, self.site.clone()),
+            _ => (None, None),
+        };
+        let p = Place {
+            code: row.code,
+            kind: row.kind,
+            party_code,
+            party,
+        };
+        self.places.insert(loc, p.clone());
+        Ok(p)
+    }
+
+    /// A `site:CODE` / `supplier:CODE` / `customer:CODE` source names a party; anything else is
+    /// a source reference.
+    fn named_source(&self, text: &str) -> Result<LotSource> {
+        if let Some((kind, code)) = text.split_once(':') {
+            if let Ok(kind) = kind.parse::<PartyKind>() {
+                return Ok(match self.q.party(kind, code.trim())? {
+                    Some(p) => LotSource::Party(p),
+                    None => LotSource::Undescribed(format!("{kind}:{}", code.trim())),
+                });
+            }
+        }
+        Ok(LotSource::Reference(text.to_string()))
+    }
+
+    /// Where the lot code of an inflow (receive, produce, opening) was assigned.
+    fn inflow_source(
+        &mut self,
+        kind: &str,
+        from: i64,
+        origin: Option<&str>,
+        tlc: Option<&str>,
+    ) -> Result<Option<LotSource>> {
+        if let Some(t) = tlc {
+            return self.named_source(t).map(Some);
+        }
+        let ours = || self.site.clone().map(LotSource::Party);
+        Ok(match kind {
+            "produce" => ours(),
+            "receive" if origin == Some(LotOrigin::Generated.as_str()) => ours(),
+            "receive" => {
+                let place = self.place(from)?;
+                match (place.party, place.party_code) {
+                    (Some(p), _) => Some(LotSource::Party(p)),
+                    (None, Some(code)) => Some(LotSource::Undescribed(format!("supplier:{code}"))),
+                    (None, None) => None,
+                }
+            }
+            _ => None,
+        })
+    }
+
+    fn lot(&mut self, lot: i64) -> Result<LotFacts> {
+        if let Some(l) = self.lots.get(&lot) {
+            return Ok(l.clone());
+        }
+        let (code, expiry, production): (String, Option<NaiveDate>, Option<NaiveDate>) =
+            self.conn().query_row(
+                "SELECT code, expiry, production_date FROM lots WHERE id = ?",
+                [lot],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+        let first: Option<(String, i64, Option<String>, Option<String>)> = self
+            .conn()
+            .prepare_cached(
+                "SELECT kind, from_loc, lot_origin, tlc_source FROM movements
+                 WHERE lot_id = ? AND kind IN ('receive', 'produce', 'opening') ORDER BY seq LIMIT 1",
+            )?
+            .query_row([lot], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .optional()?;
+        let source = match first {
+            Some((kind, from, origin, tlc)) => {
+                self.inflow_source(&kind, from, origin.as_deref(), tlc.as_deref())?
+            }
+            None => None,
+        };
+        let l = (code, expiry, production, source);
+        self.lots.insert(lot, l.clone());
+        Ok(l)
+    }
+
+    fn doc_type(&mut self, reference: &str) -> Result<Option<DocType>> {
+        if let Some(t) = self.doc_types.get(reference) {
+            return Ok(*t);
+        }
+        let t = super::post::document_type(self.conn(), reference)?;
+        self.doc_types.insert(reference.to_string(), t);
+        Ok(t)
+    }
+
+    fn movement(&mut self, m: RawMovement) -> Result<TraceMovement> {
+        let kind: MovementKind = m.kind.parse()?;
+        let (lot, expiry, production_date, lot_source) = match m.lot {
+            Some(id) => {
+                let (code, expiry, production, source) = self.lot(id)?;
+                let source = if matches!(kind, MovementKind::Receive | MovementKind::Produce) {
+                    self.inflow_source(
+                        &m.kind,
+                        m.from,
+                        m.lot_origin.as_deref(),
+                        m.tlc_source.as_deref(),
+                    )?
+                } else {
+                    source
+                };
+                (Some(code), expiry, production, source)
+            }
+            None => (None, None, None, None),
+        };
+        let first_of_serial = match m.serial {
+            Some(s) if kind == MovementKind::Receive => self
+                .conn()
+                .prepare_cached(
+                    "SELECT NOT EXISTS (SELECT 1 FROM movements WHERE serial_id = ? AND seq < ?)",
+                )?
+                .query_row(params![s, m.seq], |r| r.get(0))?,
+            _ => false,
+        };
+        let ref_type = match (&m.ref_type, &m.reference) {
+            (Some(t), _) => Some(t.parse()?),
+            (None, Some(r)) => self.doc_type(r)?,
+            (None, None) => None,
+        };
+        Ok(TraceMovement {
+            seq: m.seq,
+            id: m.id,
+            batch_id: m.batch_id,
+            kind,
+            product: self.product(m.item)?,
+            lot,
+            serial: m.serial_code,
+            expiry,
+            production_date,
+            qty: m.qty,
+            from: self.place(m.from)?,
+            to: self.place(m.to)?,
+            reason: m.reason,
+            reference: m.reference,
+            ref_type,
+            device: m.device,
+            created_at: m.created_at,
+            lot_origin: m.lot_origin.and_then(|o| o.parse().ok()),
+            lot_source,
+            first_of_serial,
+        })
+    }
+}
+
+impl Ledger {
+    /// The movements and lot changes of a scope, described for the documents. `ftl_only` keeps
+    /// the items on the Food Traceability List (FSMA 204); a lot scope takes the lot's movements
+    /// and every assembly it went into or came out of, whole.
+    pub fn trace_data(&self, scope: &Scope, ftl_only: bool) -> Result<TraceData> {
+        self.read(|r| {
+            let q = Query::over(r.conn);
+            scope.check(&q)?;
+            let site = q.own_site()?;
+            let mut rd = Describer {
+                q,
+                site: site.clone(),
+                products: HashMap::new(),
+                places: HashMap::new(),
+                lots: HashMap::new(),
+                doc_types: HashMap::new(),
+            };
+            let (start, end) = time_bounds(scope);
+            let conn = rd.conn();
+            let ftl = if ftl_only {
+                " AND m.item_id IN (SELECT id FROM items WHERE ftl = 1)"
+            } else {
+                ""
+            };
+            let item_id: Option<i64> = match &scope.item {
+                Some(sku) => Some(rows::require_item(conn, sku)?.id),
+                None => None,
+            };
+            let item_filter = if item_id.is_some() {
+                " AND m.item_id = ?3"
+            } else {
+                " AND ?3 IS NULL"
+            };
+            let raws: Vec<RawMovement> = match &scope.lot {
+                Some(lot) => {
+                    // The lot's movements and the assemblies it takes part in, whole.
+                    let sql = format!(
+                        "WITH l AS (SELECT lt.id FROM lots lt WHERE lt.code = ?4 AND (?3 IS NULL OR lt.item_id = ?3)),
+                              b AS (SELECT DISTINCT batch_id FROM movements
+                                    WHERE lot_id IN (SELECT id FROM l) AND kind IN ('consume', 'produce'))
+                         {SELECT}
+                         WHERE (m.lot_id IN (SELECT id FROM l)
+                                OR (m.kind IN ('consume', 'produce') AND m.batch_id IN (SELECT batch_id FROM b)))
+                           AND m.created_at >= ?1 AND m.created_at < ?2 AND {LIVE}{ftl}
+                         ORDER BY m.seq"
+                    );
+                    let mut st = conn.prepare(&sql)?;
+                    let rows = st.query_map(params![start, end, item_id, lot], raw)?;
+                    rows.collect::<rusqlite::Result<_>>()?
+                }
+                None => {
+                    let sql = format!(
+                        "{SELECT} WHERE m.created_at >= ?1 AND m.created_at < ?2{item_filter} AND {LIVE}{ftl}
+                         ORDER BY m.seq"
+                    );
+                    let mut st = conn.prepare(&sql)?;
+                    let rows = st.query_map(params![start, end, item_id], raw)?;
+                    rows.collect::<rusqlite::Result<_>>()?
+                }
+            };
+            let corrected: i64 = conn.query_row(
+                &format!(
+                    "SELECT count(*) FROM movements m
+                     WHERE m.created_at >= ?1 AND m.created_at < ?2{item_filter}
+                       AND (m.kind = 'correction' OR EXISTS (SELECT 1 FROM movements c WHERE c.corrects = m.id))"
+                ),
+                params![start, end, item_id],
+                |r| r.get(0),
+            )?;
+            let mut movements = Vec::with_capacity(raws.len());
+            for m in raws {
+                movements.push(rd.movement(m)?);
+            }
+            let lot_changes = lot_changes(&mut rd, scope, item_id, &start, &end, ftl_only)?;
+            Ok(TraceData {
+                site,
+                movements,
+                lot_changes,
+                corrected: corrected as usize,
+            })
+        })
+    }
+}
+
+/// Holds, releases and recalls in the scope, each with the lot's stock by location just after
+/// the movements recorded before it.
+fn lot_changes(
+    rd: &mut Describer,
+    scope: &Scope,
+    item_id: Option<i64>,
+    start: &str,
+    end: &str,
+    ftl_only: bool,
+) -> Result<Vec<LotStatusChange>> {
+    let conn = rd.conn();
+    let ftl = if ftl_only {
+        " AND lt.item_id IN (SELECT id FROM items WHERE ftl = 1)"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT lt.id, lt.item_id, e.action, e.status, e.reason, e.created_at, e.event_id,
+                COALESCE(e.after_seq, (SELECT max(seq) FROM movements), 0)
+         FROM lot_events e JOIN lots lt ON lt.id = e.lot_id
+         WHERE e.created_at >= ?1 AND e.created_at < ?2
+           AND (?3 IS NULL OR lt.item_id = ?3) AND (?4 IS NULL OR lt.code = ?4){ftl}
+         ORDER BY e.created_at, e.id"
+    );
+    type Row = (
+        i64,
+        i64,
+        Option<String>,
+        String,
+        String,
+        String,
+        Option<String>,
+        i64,
+    );
+    let rows: Vec<Row> = conn
+        .prepare(&sql)?
+        .query_map(params![start, end, item_id, scope.lot], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (lot, item, action, status, reason, created_at, event_id, after) in rows {
+        let status: LotStatus = status.parse()?;
+        let action = match action {
+            Some(a) => a.parse()?,
+            None => match status {
+                LotStatus::Quarantine => LotAction::Hold,
+                LotStatus::Recalled => LotAction::Recall,
+                LotStatus::Available => LotAction::Release,
+            },
+        };
+        let held: Vec<(i64, i64)> = conn
+            .prepare_cached(
+                "SELECT loc, sum(q) FROM (
+                    SELECT to_loc AS loc, qty AS q FROM movements WHERE lot_id = ?1 AND seq <= ?2
+                    UNION ALL SELECT from_loc, -qty FROM movements WHERE lot_id = ?1 AND seq <= ?2)
+                 JOIN locations l ON l.id = loc
+                 WHERE l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine')
+                 GROUP BY loc HAVING sum(q) > 0 ORDER BY l.code",
+            )?
+            .query_map(params![lot, after], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut stock = Vec::with_capacity(held.len());
+        for (loc, qty) in held {
+            stock.push((rd.place(loc)?, qty));
+        }
+        let (code, ..) = rd.lot(lot)?;
+        out.push(LotStatusChange {
+            product: rd.product(item)?,
+            lot: code,
+            action,
+            status,
+            reason,
+            created_at,
+            event_id,
+            stock,
+        });
+    }
+    Ok(out)
+}
+
+/// A shipment a recall has to reach: a customer who received the lot or something made from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecallShipment {
+    /// The customer's party code (`CUSTOMER` when shipped to no named customer).
+    pub customer: String,
+    /// Their record: business name, phone, address (None until the back office has it).
+    pub party: Option<Party>,
+    pub item: String,
+    pub lot: Option<String>,
+    pub serial: Option<String>,
+    pub qty: i64,
+    pub date: String,
+    pub reference: Option<String>,
+    /// How the recalled lot reached this shipment: `direct`, or the assemblies it went into
+    /// (`FIRSTAID-KIT lot KIT-0001`).
+    pub via: String,
+}
+
+/// Stock of the lot (or of what was made from it) still on the shelves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecallStock {
+    pub item: String,
+    pub lot: Option<String>,
+    pub serial: Option<String>,
+    pub location: String,
+    pub qty: i64,
+    /// The device that last moved it there.
+    pub last_moved_by: Option<String>,
+}
+
+/// A device that recorded movements of the lot (or of what was made from it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecallDevice {
+    pub device: String,
+    pub movements: i64,
+    pub last_movement: String,
+    /// Whether it is the device that last moved stock that is still on a shelf.
+    pub holds_stock: bool,
+    /// Its token was revoked (server side).
+    pub revoked: bool,
+}
+
+/// Everything a recall needs in one place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecallReport {
+    pub item: String,
+    pub lot: String,
+    pub status: LotStatus,
+    pub shipments: Vec<RecallShipment>,
+    pub stock: Vec<RecallStock>,
+    pub devices: Vec<RecallDevice>,
+}
+
+impl Ledger {
+    /// Who received a lot or anything assembled from it, where the rest is, and which devices
+    /// handled it.
+    pub fn recall_report(&self, item: &str, lot: &str) -> Result<RecallReport> {
+        self.read(|r| {
+            let q = Query::over(r.conn);
+            let it = rows::require_item(r.conn, item)?;
+            let l = rows::lot_by_code(r.conn, it.id, lot)?
+                .ok_or_else(|| Error::NotFound(format!("{item} has no lot {lot}")))?;
+            let trace = self.trace(item, Some(lot), None)?;
+            let mut report = RecallReport {
+                item: item.to_string(),
+                lot: lot.to_string(),
+                status: l.status,
+                shipments: vec![],
+                stock: vec![],
+                devices: vec![],
+            };
+            let mut lots: Vec<(String, Option<String>)> = Vec::new();
+            walk(&q, &trace.forward, "direct", &mut report, &mut lots)?;
+            report
+                .shipments
+                .sort_by(|a, b| (&a.date, &a.customer).cmp(&(&b.date, &b.customer)));
+            // Devices: every one that recorded a movement of these lots.
+            let mut devices: HashMap<String, (i64, String)> = HashMap::new();
+            for (sku, code) in &lots {
+                let found: Vec<(String, i64, String)> = r
+                    .conn
+                    .prepare_cached(
+                        "SELECT m.device, count(*), max(m.created_at) FROM movements m
+                         JOIN items i ON i.id = m.item_id LEFT JOIN lots lt ON lt.id = m.lot_id
+                         WHERE i.sku = ?1 AND (lt.code = ?2 OR (?2 IS NULL AND m.lot_id IS NULL))
+                         GROUP BY m.device",
+                    )?
+                    .query_map(params![sku, code], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect::<rusqlite::Result<_>>()?;
+                for (d, n, last) in found {
+                    let e = devices.entry(d).or_insert((0, String::new()));
+                    e.0 += n;
+                    if last > e.1 {
+                        e.1 = last;
+                    }
+                }
+            }
+            for s in &mut report.stock {
+                s.last_moved_by = r
+                    .conn
+                    .prepare_cached(
+                        "SELECT m.device FROM movements m
+                         JOIN items i ON i.id = m.item_id JOIN locations t ON t.id = m.to_loc
+                         LEFT JOIN lots lt ON lt.id = m.lot_id LEFT JOIN serials se ON se.id = m.serial_id
+                         WHERE i.sku = ?1 AND t.code = ?2
+                           AND (lt.code = ?3 OR (?3 IS NULL AND m.lot_id IS NULL))
+                           AND (se.serial = ?4 OR ?4 IS NULL)
+                         ORDER BY m.seq DESC LIMIT 1",
+                    )?
+                    .query_row(params![s.item, s.location, s.lot, s.serial], |r| r.get(0))
+                    .optional()?;
+            }
+            let mut list: Vec<RecallDevice> = devices
+                .into_iter()
+                .map(|(device, (movements, last_movement))| RecallDevice {
+                    holds_stock: report
+                        .stock
+                        .iter()
+                        .any(|s| s.last_moved_by.as_deref() == Some(device.as_str())),
+                    revoked: false,
+                    device,
+                    movements,
+                    last_movement,
+                })
+                .collect();
+            for d in &mut list {
+                d.revoked = r
+                    .conn
+                    .query_row(
+                        "SELECT revoked_at IS NOT NULL FROM devices WHERE name = ?",
+                        [&d.device],
+                        |r| r.get(0),
+                    )
+                    .optional()?
+                    .unwrap_or(false);
+            }
+            list.sort_by(|a, b| a.device.cmp(&b.device));
+            report.devices = list;
+            Ok(report)
+        })
+    }
+}
+
+fn walk(
+    q: &Query,
+    n: &super::trace::ForwardNode,
+    via: &str,
+    report: &mut RecallReport,
+    lots: &mut Vec<(String, Option<String>)>,
+) -> Result<()> {
+    if !lots.contains(&(n.item.clone(), n.lot.clone())) {
+        lots.push((n.item.clone(), n.lot.clone()));
+    }
+    for s in &n.shipped {
+        let party = if s.party == super::CUSTOMER {
+            None
+        } else {
+            q.party(PartyKind::Customer, &s.party)?
+        };
+        report.shipments.push(RecallShipment {
+            customer: s.party.clone(),
+            party,
+            item: n.item.clone(),
+            lot: n.lot.clone(),
+            serial: s.serial.clone(),
+            qty: s.qty,
+            date: s.date.clone(),
+            reference: s.reference.clone(),
+            via: via.to_string(),
+        });
+    }
+    for s in &n.in_stock {
+        report.stock.push(RecallStock {
+            item: n.item.clone(),
+            lot: n.lot.clone(),
+            serial: s.serial.clone(),
+            location: s.location.clone(),
+            qty: s.qty,
+            last_moved_by: None,
+        });
+    }
+    for link in &n.used_in {
+        let node = &link.node;
+        let what = match (&node.lot, &node.serial) {
+            (_, Some(s)) => format!("{} serial {s}", node.item),
+            (Some(l), None) => format!("{} lot {l}", node.item),
+            (None, None) => node.item.clone(),
+        };
+        let via = if via == "direct" {
+            what
+        } else {
+            format!("{via} > {what}")
+        };
+        walk(q, node, &via, report, lots)?;
+    }
+    Ok(())
+}
+
+/// A movement with every field the journal holds, for an auditor or a data warehouse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LedgerRow {
+    pub seq: i64,
+    pub id: String,
+    pub batch_id: String,
+    pub kind: String,
+    pub item: String,
+    pub lot: Option<String>,
+    pub serial: Option<String>,
+    pub qty: i64,
+    pub unit: String,
+    pub from: String,
+    pub to: String,
+    pub reason: Option<String>,
+    pub reference: Option<String>,
+    pub ref_type: Option<String>,
+    pub corrects: Option<String>,
+    pub device: String,
+    pub created_at: String,
+    pub lot_origin: Option<String>,
+    pub lot_source: Option<String>,
+    pub lot_expiry: Option<String>,
+    pub lot_production_date: Option<String>,
+}
+
+impl LedgerRow {
+    pub const COLUMNS: [&'static str; 21] = [
+        "seq",
+        "id",
+        "batch_id",
+        "kind",
+        "item",
+        "lot",
+        "serial",
+        "qty",
+        "unit",
+        "from",
+        "to",
+        "reason",
+        "reference",
+        "ref_type",
+        "corrects",
+        "device",
+        "created_at",
+        "lot_origin",
+        "lot_source",
+        "lot_expiry",
+        "lot_production_date",
+    ];
+
+    /// The row as text cells, in `COLUMNS` order.
+    pub fn cells(&self) -> [String; 21] {
+        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        [
+            self.seq.to_string(),
+            self.id.clone(),
+            self.batch_id.clone(),
+            self.kind.clone(),
+            self.item.clone(),
+            o(&self.lot),
+            o(&self.serial),
+            self.qty.to_string(),
+            self.unit.clone(),
+            self.from.clone(),
+            self.to.clone(),
+            o(&self.reason),
+            o(&self.reference),
+            o(&self.ref_type),
+            o(&self.corrects),
+            self.device.clone(),
+            self.created_at.clone(),
+            o(&self.lot_origin),
+            o(&self.lot_source),
+            o(&self.lot_expiry),
+            o(&self.lot_production_date),
+        ]
+    }
+}
+
+impl Ledger {
+    /// Every movement recorded in a date range (corrections and corrected ones included), in
+    /// journal order, handed to `each` one at a time so a year of movements needs no memory.
+    pub fn ledger_rows(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        mut each: impl FnMut(LedgerRow) -> Result<()>,
+    ) -> Result<usize> {
+        let scope = Scope {
+            from,
+            to,
+            item: None,
+            lot: None,
+        };
+        self.read(|r| {
+            scope.check(&Query::over(r.conn))?;
+            let (start, end) = time_bounds(&scope);
+            let mut st = r.conn.prepare(
+                "SELECT m.seq, m.id, m.batch_id, m.kind, i.sku, lt.code, s.serial, m.qty, i.unit,
+                        f.code, t.code, m.reason, m.reference, m.ref_type, m.corrects, m.device,
+                        m.created_at, m.lot_origin, m.tlc_source, lt.expiry, lt.production_date
+                 FROM movements m JOIN items i ON i.id = m.item_id
+                 JOIN locations f ON f.id = m.from_loc JOIN locations t ON t.id = m.to_loc
+                 LEFT JOIN lots lt ON lt.id = m.lot_id LEFT JOIN serials s ON s.id = m.serial_id
+                 WHERE m.created_at >= ?1 AND m.created_at < ?2 ORDER BY m.seq",
+            )?;
+            let mut rows = st.query(params![start, end])?;
+            let mut n = 0;
+            while let Some(r) = rows.next()? {
+                each(LedgerRow {
+                    seq: r.get(0)?,
+                    id: r.get(1)?,
+                    batch_id: r.get(2)?,
+                    kind: r.get(3)?,
+                    item: r.get(4)?,
+                    lot: r.get(5)?,
+                    serial: r.get(6)?,
+                    qty: r.get(7)?,
+                    unit: r.get(8)?,
+                    from: r.get(9)?,
+                    to: r.get(10)?,
+                    reason: r.get(11)?,
+                    reference: r.get(12)?,
+                    ref_type: r.get(13)?,
+                    corrects: r.get(14)?,
+                    device: r.get(15)?,
+                    created_at: r.get(16)?,
+                    lot_origin: r.get(17)?,
+                    lot_source: r.get(18)?,
+                    lot_expiry: r.get(19)?,
+                    lot_production_date: r.get(20)?,
+                })?;
+                n += 1;
+            }
+            Ok(n)
+        })
+    }
 }

@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
 use super::error::{Error, Result, Rule};
-use super::model::{LocationKind, Movement, MovementKind, Tracking};
+use super::model::{LocationKind, Movement, MovementKind, Party, PartyKind, Tracking};
 use super::validate::{self, Field};
 use super::{post, rows, virtual_kind, Ledger, MAX_QTY, OPENING};
 
@@ -22,6 +22,7 @@ pub enum ImportKind {
     Stock,
     PickLists,
     PurchaseOrders,
+    Parties,
 }
 
 impl FromStr for ImportKind {
@@ -33,9 +34,10 @@ impl FromStr for ImportKind {
             "stock" => ImportKind::Stock,
             "picklists" => ImportKind::PickLists,
             "purchase-orders" => ImportKind::PurchaseOrders,
+            "parties" => ImportKind::Parties,
             other => {
                 return Err(Error::invalid(format!(
-                "cannot import '{other}'; use items, locations, stock, picklists or purchase-orders"
+                "cannot import '{other}'; use items, locations, stock, picklists, purchase-orders or parties"
             )))
             }
         })
@@ -58,6 +60,24 @@ impl ImportKind {
             ImportKind::Stock => &["sku", "location", "lot", "serial", "expiry", "qty"],
             ImportKind::PickLists => &["picklist", "customer", "sku", "qty", "due"],
             ImportKind::PurchaseOrders => &["po", "supplier", "sku", "qty", "expected"],
+            ImportKind::Parties => &["code", "kind", "name"],
+        }
+    }
+
+    /// Columns a file may leave out; for parties any other column is refused, so a misspelt
+    /// `postcode` does not silently drop every postal code.
+    fn optional_columns(self) -> Option<&'static [&'static str]> {
+        match self {
+            ImportKind::Parties => Some(&[
+                "phone",
+                "street",
+                "city",
+                "region",
+                "postal_code",
+                "country",
+                "gln",
+            ]),
+            _ => None,
         }
     }
 }
@@ -236,6 +256,27 @@ impl Ledger {
     /// Imports a CSV text of the given kind, all or nothing.
     pub fn import_csv(&mut self, kind: ImportKind, text: &str) -> Result<ImportSummary> {
         let table = Table::parse(text, kind.columns())?;
+        if let Some(optional) = kind.optional_columns() {
+            let mut unknown: Vec<(&String, &usize)> = table
+                .columns
+                .iter()
+                .filter(|(c, _)| {
+                    !kind.columns().contains(&c.as_str()) && !optional.contains(&c.as_str())
+                })
+                .collect();
+            unknown.sort_by_key(|(_, i)| **i);
+            if let Some((c, _)) = unknown.first() {
+                return Err(err(
+                    1,
+                    c,
+                    format!(
+                        "the header has a column '{c}' this import does not know; use {},{}",
+                        kind.columns().join(","),
+                        optional.join(",")
+                    ),
+                ));
+            }
+        }
         let ctx = self.post_context(true);
         let now = ctx.now.clone();
         self.write(|tx| match kind {
@@ -244,6 +285,7 @@ impl Ledger {
             ImportKind::Stock => import_stock(tx, &table, &ctx),
             ImportKind::PickLists => import_documents(tx, &table, &now, Doc::PickList),
             ImportKind::PurchaseOrders => import_documents(tx, &table, &now, Doc::PurchaseOrder),
+            ImportKind::Parties => import_parties(tx, &table),
         })
     }
 }
@@ -339,6 +381,20 @@ fn import_items(tx: &Connection, t: &Table) -> Result<ImportSummary> {
                 tx.last_insert_rowid()
             }
         };
+        // The product description: a column the file has is set (empty clears it); a column it
+        // leaves out keeps what the item has.
+        for col in ["brand", "commodity", "variety", "pack_size", "pack_style"] {
+            if t.columns.contains_key(col) {
+                tx.execute(
+                    &format!("UPDATE items SET {col} = ? WHERE id = ?"),
+                    params![t.optional(rec, col), id],
+                )?;
+            }
+        }
+        if t.columns.contains_key("ftl") {
+            let ftl = parse_bool(line, "ftl", t.get(rec, "ftl"))?;
+            tx.execute("UPDATE items SET ftl = ? WHERE id = ?", params![ftl, id])?;
+        }
         for (g, pack) in gtins {
             let other: Option<String> = tx
                 .query_row(
@@ -358,6 +414,47 @@ fn import_items(tx: &Connection, t: &Table) -> Result<ImportSummary> {
                 "INSERT INTO gtins (gtin, item_id, pack_qty) VALUES (?, ?, ?)",
                 params![g, id, pack],
             )?;
+        }
+        s.rows += 1;
+    }
+    Ok(s)
+}
+
+fn import_parties(tx: &Connection, t: &Table) -> Result<ImportSummary> {
+    let mut s = ImportSummary::default();
+    let mut seen: HashMap<(PartyKind, String), u64> = HashMap::new();
+    for (line, rec) in &t.rows {
+        let line = *line;
+        let code = t.required(line, rec, "code")?;
+        let kind: PartyKind = t
+            .required(line, rec, "kind")?
+            .parse()
+            .map_err(|e: Error| err(line, "kind", e.to_string()))?;
+        if let Some(first) = seen.insert((kind, code.to_string()), line) {
+            return Err(err(
+                line,
+                "code",
+                format!("{kind} {code} is also on line {first} of this file"),
+            ));
+        }
+        let text = |c: &str| t.optional(rec, c).map(String::from);
+        let party = Party {
+            code: code.to_string(),
+            kind,
+            name: t.required(line, rec, "name")?.to_string(),
+            phone: text("phone"),
+            street: text("street"),
+            city: text("city"),
+            region: text("region"),
+            postal_code: text("postal_code"),
+            country: text("country"),
+            gln: text("gln"),
+        };
+        super::parties::check(&party).map_err(|(col, e)| err(line, col, e.to_string()))?;
+        if super::parties::upsert(tx, &party)? {
+            s.created += 1;
+        } else {
+            s.updated += 1;
         }
         s.rows += 1;
     }

@@ -3,6 +3,7 @@
 
 mod classify;
 mod cli;
+mod compliance;
 mod contract;
 mod crash;
 mod gs1_props;

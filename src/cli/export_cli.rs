@@ -1,0 +1,209 @@
+//! `export fsma204`, `export epcis`, `export ledger` and `recall report`: documents written whole
+//! or not at all (a temporary file renamed into place), after every check has passed.
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::args::{
+    ExportArgs, ExportScope, LedgerExportArgs, LedgerFormat, RecallReportArgs, SheetFormat,
+};
+use super::open;
+use super::output::{print_rows, Format};
+use crate::export::fsma;
+use crate::ledger::compliance::{LedgerRow, RecallReport, Scope};
+
+impl From<&ExportScope> for Scope {
+    fn from(s: &ExportScope) -> Scope {
+        Scope {
+            from: s.from,
+            to: s.to,
+            item: s.item.clone(),
+            lot: s.lot.clone(),
+        }
+    }
+}
+
+/// Writes a file whole: into a temporary file beside it, synced, then renamed over the name.
+pub(crate) fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .with_context(|| format!("{} is not a file name", path.display()))?;
+    let tmp = dir.join(format!(".{}.partial", name.to_string_lossy()));
+    let mut f =
+        std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+pub fn fsma204(db: Option<PathBuf>, a: ExportArgs) -> Result<()> {
+    let l = open(db)?;
+    let data = l.trace_data(&Scope::from(&a.scope), !a.all)?;
+    let wb = fsma::workbook(&data);
+    let events = wb.receiving.rows.len() + wb.shipping.rows.len() + wb.transformation.rows.len();
+    let out = match a.format {
+        SheetFormat::Xlsx => {
+            let out = a.out.unwrap_or_else(|| PathBuf::from("fsma204.xlsx"));
+            write_whole(&out, &xlsx(&wb)?)?;
+            out
+        }
+        SheetFormat::Csv => {
+            let out = a.out.unwrap_or_else(|| PathBuf::from("fsma204"));
+            std::fs::create_dir_all(&out)
+                .with_context(|| format!("cannot create the directory {}", out.display()))?;
+            for (name, bytes) in fsma::csv_files(&wb) {
+                write_whole(&out.join(name), &bytes)?;
+            }
+            out
+        }
+    };
+    println!(
+        "wrote {}: {} receiving, {} shipping, {} transformation rows; {} missing KDEs listed in the summary{}",
+        out.display(),
+        wb.receiving.rows.len(),
+        wb.shipping.rows.len(),
+        wb.transformation.rows.len(),
+        wb.summary.rows.len(),
+        match data.corrected {
+            0 => String::new(),
+            n => format!("; {n} corrected movements and corrections left out"),
+        }
+    );
+    if events == 0 {
+        println!(
+            "(no events in this range{})",
+            if a.all {
+                ""
+            } else {
+                " for items on the Food Traceability List; --all covers every item"
+            }
+        );
+    }
+    Ok(())
+}
+
+#[cfg(feature = "backoffice")]
+fn xlsx(wb: &fsma::Workbook) -> Result<Vec<u8>> {
+    fsma::xlsx(wb).context("cannot draw the spreadsheet")
+}
+
+#[cfg(not(feature = "backoffice"))]
+fn xlsx(_: &fsma::Workbook) -> Result<Vec<u8>> {
+    anyhow::bail!("this build has no spreadsheet writer (a handheld build); use --format csv")
+}
+
+pub fn ledger(db: Option<PathBuf>, a: LedgerExportArgs) -> Result<()> {
+    let l = open(db)?;
+    let mut buf: Vec<u8> = Vec::new();
+    let n = match a.format {
+        LedgerFormat::Csv => {
+            let mut w = csv::Writer::from_writer(&mut buf);
+            w.write_record(LedgerRow::COLUMNS)?;
+            let n = l.ledger_rows(a.from, a.to, |r| {
+                w.write_record(r.cells())
+                    .map_err(|e| crate::ledger::Error::invalid(e.to_string()))
+            })?;
+            w.flush()?;
+            n
+        }
+        LedgerFormat::Json => {
+            buf.push(b'[');
+            let mut first = true;
+            let n = l.ledger_rows(a.from, a.to, |r| {
+                if !first {
+                    buf.push(b',');
+                }
+                first = false;
+                buf.push(b'\n');
+                serde_json::to_writer(&mut buf, &r)
+                    .map_err(|e| crate::ledger::Error::invalid(e.to_string()))
+            })?;
+            buf.extend_from_slice(b"\n]\n");
+            n
+        }
+    };
+    match a.out {
+        Some(out) => {
+            write_whole(&out, &buf)?;
+            println!("wrote {}: {n} movements", out.display());
+        }
+        None => std::io::stdout().lock().write_all(&buf)?,
+    }
+    Ok(())
+}
+
+/// A shipment as one flat row (tables and CSV).
+#[derive(Serialize)]
+struct ShipmentLine<'a> {
+    customer: &'a str,
+    business_name: &'a str,
+    phone: &'a str,
+    address: String,
+    item: &'a str,
+    lot: &'a str,
+    serial: &'a str,
+    qty: i64,
+    date: &'a str,
+    reference: &'a str,
+    via: &'a str,
+}
+
+fn shipment_lines(r: &RecallReport) -> Vec<ShipmentLine<'_>> {
+    r.shipments
+        .iter()
+        .map(|s| {
+            let p = s.party.as_ref();
+            let address = p
+                .map(|p| {
+                    [&p.street, &p.city, &p.region, &p.postal_code, &p.country]
+                        .iter()
+                        .filter_map(|v| v.as_deref())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default();
+            ShipmentLine {
+                customer: &s.customer,
+                business_name: p.map_or("(no party record)", |p| p.name.as_str()),
+                phone: p.and_then(|p| p.phone.as_deref()).unwrap_or(""),
+                address,
+                item: &s.item,
+                lot: s.lot.as_deref().unwrap_or(""),
+                serial: s.serial.as_deref().unwrap_or(""),
+                qty: s.qty,
+                date: s.date.get(..10).unwrap_or(&s.date),
+                reference: s.reference.as_deref().unwrap_or(""),
+                via: &s.via,
+            }
+        })
+        .collect()
+}
+
+pub fn recall_report(db: Option<PathBuf>, a: RecallReportArgs) -> Result<()> {
+    let l = open(db)?;
+    let r = l.recall_report(&a.item, &a.lot)?;
+    match a.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&r)?),
+        Format::Csv => print_rows(&shipment_lines(&r), Format::Csv)?,
+        Format::Table => {
+            println!(
+                "Recall report for {} lot {} (status {})\n\nCustomers who received it or something made from it:",
+                r.item, r.lot, r.status
+            );
+            print_rows(&shipment_lines(&r), Format::Table)?;
+            println!("\nStill in stock:");
+            print_rows(&r.stock, Format::Table)?;
+            println!("\nDevices that handled it:");
+            print_rows(&r.devices, Format::Table)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,586 @@
+//! Issue 16's worked example, through the real binary: a lot received from a supplier with a
+//! full address, assembled into a kit, the kit shipped to two customers; then the FSMA 204
+//! sheets cell by cell (CSV and the .xlsx), the recall report and the ledger export, and the bad
+//! inputs that must write nothing.
+
+use crate::harness::{json, Dir};
+use std::collections::HashMap;
+use std::io::Read;
+
+const ITEMS: &str = "\
+sku,name,gtin,tracking,expiry_tracked,shelf_life_days,unit,brand,commodity,variety,pack_size,pack_style,ftl
+ROMAINE,Romaine hearts,,lot,false,,CASE,Green Valley,Lettuce,Romaine,24 x 3 ct,Carton,yes
+KIT,Caesar salad kit,,lot,false,,EA,Lotkeeper Kitchen,Leafy greens salad kit,,350 g,Bag,yes
+BOLT,Bolt M8,,none,false,,EA,,,,,,no
+";
+
+const LOCATIONS: &str = "code,name,kind\nDOCK,Dock,dock\nA1,Bin A1,bin\n";
+
+const PARTIES: &str = "\
+code,kind,name,phone,street,city,region,postal_code,country,gln
+FreshFarms,supplier,Fresh Farms LLC,+1 831 555 0101,100 Field Rd,Salinas,CA,93901,US,0614141000012
+Bistro,customer,Corner Bistro,+1 415 555 0102,5 Market St,San Francisco,CA,94105,US,
+Grocer,customer,Valley Grocer,,77 Main St,Fresno,CA,93721,US,
+HQ,site,Lotkeeper DC,+1 209 555 0103,1 Dock Way,Stockton,CA,95202,US,
+";
+
+/// The example's warehouse, through the CLI.
+fn worked_example() -> Dir {
+    let d = Dir::new();
+    let f = d.file("items.csv", ITEMS);
+    d.ok(&["import", "items", f.to_str().unwrap()]);
+    let f = d.file("locations.csv", LOCATIONS);
+    d.ok(&["import", "locations", f.to_str().unwrap()]);
+    let f = d.file("parties.csv", PARTIES);
+    d.ok(&["import", "parties", f.to_str().unwrap()]);
+    d.ok(&[
+        "receive",
+        "--item",
+        "ROMAINE",
+        "--qty",
+        "100",
+        "--to",
+        "A1",
+        "--lot",
+        "RL-0901",
+        "--supplier",
+        "FreshFarms",
+        "--ref",
+        "BOL-4411",
+        "--ref-type",
+        "bol",
+    ]);
+    d.ok(&[
+        "assemble",
+        "--item",
+        "KIT",
+        "--qty",
+        "10",
+        "--to",
+        "A1",
+        "--lot",
+        "KIT-0902",
+        "--use",
+        "ROMAINE,20,A1,RL-0901",
+        "--ref",
+        "WO-17",
+    ]);
+    d.ok(&[
+        "ship",
+        "--item",
+        "KIT",
+        "--qty",
+        "4",
+        "--from",
+        "A1",
+        "--lot",
+        "KIT-0902",
+        "--customer",
+        "Bistro",
+        "--ref",
+        "INV-5001",
+        "--ref-type",
+        "invoice",
+    ]);
+    d.ok(&[
+        "ship",
+        "--item",
+        "KIT",
+        "--qty",
+        "6",
+        "--from",
+        "A1",
+        "--lot",
+        "KIT-0902",
+        "--customer",
+        "Grocer",
+        "--ref",
+        "INV-5002",
+        "--ref-type",
+        "invoice",
+    ]);
+    d
+}
+
+fn today() -> String {
+    chrono::Utc::now().format("%Y-%m-%d").to_string()
+}
+
+/// A CSV file as maps from header to cell, one per row.
+fn csv_rows(path: &std::path::Path) -> Vec<HashMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            header
+                .iter()
+                .cloned()
+                .zip(rec.iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+fn expect(row: &HashMap<String, String>, cells: &[(&str, &str)]) {
+    for (col, want) in cells {
+        assert_eq!(
+            row.get(*col).map(String::as_str),
+            Some(*want),
+            "column {col} in {row:?}"
+        );
+    }
+}
+
+#[test]
+fn fsma204_sheets_hold_the_worked_example_cell_by_cell() {
+    let d = worked_example();
+    let (from, to) = (today(), today());
+    let out = d.dir.path().join("fsma");
+    let said = d.ok(&[
+        "export",
+        "fsma204",
+        "--from",
+        &from,
+        "--to",
+        &to,
+        "--format",
+        "csv",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        said.contains("1 receiving, 2 shipping, 1 transformation rows"),
+        "{said}"
+    );
+
+    let place = |prefix: &str, name, phone, street, city, region, postal| {
+        vec![
+            (format!("{prefix} Business Name"), name),
+            (format!("{prefix} Phone"), phone),
+            (format!("{prefix} Street Address"), street),
+            (format!("{prefix} City"), city),
+            (format!("{prefix} State"), region),
+            (format!("{prefix} Postal Code"), postal),
+            (format!("{prefix} Country"), "US"),
+        ]
+    };
+    let check_place = |row: &HashMap<String, String>, cells: Vec<(String, &str)>| {
+        for (col, want) in cells {
+            assert_eq!(
+                row.get(&col).map(String::as_str),
+                Some(want),
+                "column {col}"
+            );
+        }
+    };
+
+    let receiving = csv_rows(&out.join("receiving.csv"));
+    assert_eq!(receiving.len(), 1);
+    let r = &receiving[0];
+    expect(
+        r,
+        &[
+            ("Traceability Lot Code", "RL-0901"),
+            ("Quantity", "100"),
+            ("Unit of Measure", "CASE"),
+            ("Product Name", "Romaine hearts"),
+            ("Brand", "Green Valley"),
+            ("Commodity", "Lettuce"),
+            ("Variety", "Romaine"),
+            ("Packaging Size", "24 x 3 ct"),
+            ("Packaging Style", "Carton"),
+            ("Receive Date", &today()),
+            ("Traceability Lot Code Source Reference", ""),
+            ("Reference Document Type 1", "Bill of Lading"),
+            ("Reference Document Number 1", "BOL-4411"),
+            ("Reference Document Type 2", ""),
+        ],
+    );
+    let farm = |prefix: &str| {
+        place(
+            prefix,
+            "Fresh Farms LLC",
+            "+1 831 555 0101",
+            "100 Field Rd",
+            "Salinas",
+            "CA",
+            "93901",
+        )
+    };
+    let dc = |prefix: &str| {
+        place(
+            prefix,
+            "Lotkeeper DC",
+            "+1 209 555 0103",
+            "1 Dock Way",
+            "Stockton",
+            "CA",
+            "95202",
+        )
+    };
+    check_place(r, farm("Immediate Previous Source"));
+    check_place(r, dc("Receiving Location"));
+    // The supplier assigned the lot code: the source is the supplier.
+    check_place(r, farm("Traceability Lot Code Source"));
+
+    let shipping = csv_rows(&out.join("shipping.csv"));
+    assert_eq!(shipping.len(), 2);
+    let by_customer: HashMap<&str, &HashMap<String, String>> = shipping
+        .iter()
+        .map(|r| {
+            (
+                r["Immediate Subsequent Recipient Business Name"].as_str(),
+                r,
+            )
+        })
+        .collect();
+    let bistro = by_customer["Corner Bistro"];
+    expect(
+        bistro,
+        &[
+            ("Traceability Lot Code", "KIT-0902"),
+            ("Quantity", "4"),
+            ("Unit of Measure", "EA"),
+            ("Product Name", "Caesar salad kit"),
+            ("Commodity", "Leafy greens salad kit"),
+            ("Packaging Size", "350 g"),
+            ("Packaging Style", "Bag"),
+            ("Ship Date", &today()),
+            ("Reference Document Type 1", "Invoice"),
+            ("Reference Document Number 1", "INV-5001"),
+        ],
+    );
+    check_place(
+        bistro,
+        place(
+            "Immediate Subsequent Recipient",
+            "Corner Bistro",
+            "+1 415 555 0102",
+            "5 Market St",
+            "San Francisco",
+            "CA",
+            "94105",
+        ),
+    );
+    check_place(bistro, dc("Shipping Location"));
+    // We assigned the kit's lot code: the source is our site.
+    check_place(bistro, dc("Traceability Lot Code Source"));
+    let grocer = by_customer["Valley Grocer"];
+    expect(
+        grocer,
+        &[
+            ("Quantity", "6"),
+            ("Immediate Subsequent Recipient Phone", ""),
+        ],
+    );
+
+    let transformation = csv_rows(&out.join("transformation.csv"));
+    assert_eq!(transformation.len(), 1);
+    expect(
+        &transformation[0],
+        &[
+            ("Input Traceability Lot Code", "RL-0901"),
+            ("Input Product Name", "Romaine hearts"),
+            ("Input Commodity", "Lettuce"),
+            ("Input Quantity", "20"),
+            ("Input Unit of Measure", "CASE"),
+            ("New Traceability Lot Code", "KIT-0902"),
+            ("Transformation Location Business Name", "Lotkeeper DC"),
+            ("Transformation Location City", "Stockton"),
+            ("Date Completed", &today()),
+            ("Output Product Name", "Caesar salad kit"),
+            ("Output Quantity", "10"),
+            ("Output Unit of Measure", "EA"),
+            ("Reference Document Type 1", "Work Order"),
+            ("Reference Document Number 1", "WO-17"),
+        ],
+    );
+
+    // The summary lists exactly what is missing: the grocer's phone, and the kit's variety is
+    // optional so it is not listed.
+    let summary = csv_rows(&out.join("summary.csv"));
+    assert_eq!(summary.len(), 1, "{summary:?}");
+    expect(
+        &summary[0],
+        &[
+            ("Sheet", "Shipping"),
+            ("Traceability Lot Code", "KIT-0902"),
+            ("Missing KDE", "Immediate Subsequent Recipient Phone"),
+        ],
+    );
+    // Rows sorted by date then lot: the Grocer's row is where the summary says.
+    let row: usize = summary[0]["Row"].parse().unwrap();
+    assert_eq!(
+        shipping[row - 2]["Immediate Subsequent Recipient Business Name"],
+        "Valley Grocer"
+    );
+
+    // BOLT is not on the Food Traceability List: --all is what brings untracked items in.
+    let xlsx = d.dir.path().join("fsma.xlsx");
+    d.ok(&[
+        "export",
+        "fsma204",
+        "--from",
+        &from,
+        "--to",
+        &to,
+        "--format",
+        "xlsx",
+        "--out",
+        xlsx.to_str().unwrap(),
+    ]);
+    let sheets = xlsx_sheets(&xlsx);
+    assert_eq!(
+        sheets.iter().map(|s| s.0.as_str()).collect::<Vec<_>>(),
+        ["Receiving", "Shipping", "Transformation", "Summary"]
+    );
+    for (name, xml, cells) in &sheets {
+        assert!(
+            xml.contains(r#"state="frozen""#),
+            "{name}: no frozen header row"
+        );
+        assert!(
+            xml.contains("<autoFilter ref=\"A1:"),
+            "{name}: no auto-filter"
+        );
+        // Every CSV cell is the same cell in the workbook.
+        let rows = csv_rows(&out.join(format!("{}.csv", name.to_lowercase())));
+        let text =
+            std::fs::read_to_string(out.join(format!("{}.csv", name.to_lowercase()))).unwrap();
+        let header: Vec<String> = csv::Reader::from_reader(text.as_bytes())
+            .headers()
+            .unwrap()
+            .iter()
+            .map(String::from)
+            .collect();
+        for (c, h) in header.iter().enumerate() {
+            assert_eq!(
+                cells.get(&(0, c)).map(String::as_str),
+                Some(h.as_str()),
+                "{name} header"
+            );
+        }
+        for (r, row) in rows.iter().enumerate() {
+            for (c, h) in header.iter().enumerate() {
+                let want = &row[h];
+                let got = cells.get(&(r + 1, c)).cloned().unwrap_or_default();
+                assert_eq!(&got, want, "{name} row {} column {h}", r + 2);
+            }
+        }
+    }
+}
+
+/// A sheet of an .xlsx: name, worksheet XML, and cell texts by (row, column) from 0.
+type XlsxSheet = (String, String, HashMap<(usize, usize), String>);
+
+/// The sheets of an .xlsx.
+fn xlsx_sheets(path: &std::path::Path) -> Vec<XlsxSheet> {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut read = |name: &str| {
+        let mut s = String::new();
+        zip.by_name(name).unwrap().read_to_string(&mut s).unwrap();
+        s
+    };
+    let workbook = read("xl/workbook.xml");
+    let shared = read("xl/sharedStrings.xml");
+    let strings: Vec<String> = shared
+        .split("<si>")
+        .skip(1)
+        .map(|si| unescape(between(si, "<t", "</t>").split_once('>').unwrap().1))
+        .collect();
+    let names: Vec<String> = workbook
+        .split("<sheet ")
+        .skip(1)
+        .map(|s| between(s, "name=\"", "\"").to_string())
+        .collect();
+    names
+        .into_iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let xml = read(&format!("xl/worksheets/sheet{}.xml", i + 1));
+            let mut cells = HashMap::new();
+            for c in xml.split("<c r=\"").skip(1) {
+                let reference = &c[..c.find('"').unwrap()];
+                let col = reference
+                    .chars()
+                    .take_while(|ch| ch.is_ascii_uppercase())
+                    .fold(0, |n, ch| n * 26 + (ch as usize - 'A' as usize + 1))
+                    - 1;
+                let row: usize = reference
+                    .trim_start_matches(|ch: char| ch.is_ascii_uppercase())
+                    .parse()
+                    .unwrap();
+                let head = &c[..c.find('>').unwrap()];
+                let value = between(c, "<v>", "</v>");
+                let text = if head.contains("t=\"s\"") {
+                    strings[value.parse::<usize>().unwrap()].clone()
+                } else {
+                    value.to_string()
+                };
+                cells.insert((row - 1, col), text);
+            }
+            (name, xml, cells)
+        })
+        .collect()
+}
+
+fn between<'a>(s: &'a str, start: &str, end: &str) -> &'a str {
+    let from = s.find(start).map(|i| i + start.len()).unwrap_or(0);
+    let rest = &s[from..];
+    &rest[..rest.find(end).unwrap_or(rest.len())]
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+#[test]
+fn recall_report_reaches_both_customers_through_the_kit() {
+    let d = worked_example();
+    let r = json(&d.ok(&[
+        "recall", "report", "--item", "ROMAINE", "--lot", "RL-0901", "--format", "json",
+    ]));
+    let shipments = r["shipments"].as_array().unwrap();
+    assert_eq!(shipments.len(), 2, "{r}");
+    let bistro = shipments
+        .iter()
+        .find(|s| s["customer"] == "Bistro")
+        .unwrap();
+    assert_eq!(bistro["item"], "KIT");
+    assert_eq!(bistro["lot"], "KIT-0902");
+    assert_eq!(bistro["qty"], 4);
+    assert_eq!(bistro["reference"], "INV-5001");
+    assert_eq!(bistro["via"], "KIT lot KIT-0902");
+    assert_eq!(bistro["party"]["phone"], "+1 415 555 0102");
+    assert_eq!(bistro["party"]["street"], "5 Market St");
+    // 80 cases of romaine are left in A1, moved there by this (back-office) database.
+    let stock = r["stock"].as_array().unwrap();
+    assert!(
+        stock
+            .iter()
+            .any(|s| s["item"] == "ROMAINE" && s["qty"] == 80 && s["location"] == "A1"),
+        "{r}"
+    );
+    assert_eq!(r["devices"].as_array().unwrap().len(), 1, "{r}");
+    assert_eq!(r["devices"][0]["holds_stock"], true);
+    let csv = d.ok(&[
+        "recall", "report", "--item", "ROMAINE", "--lot", "RL-0901", "--format", "csv",
+    ]);
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(csv
+        .lines()
+        .next()
+        .unwrap()
+        .starts_with("customer,business_name,phone,address"));
+}
+
+#[test]
+fn ledger_export_has_every_movement_and_field() {
+    let d = worked_example();
+    let out = d.dir.path().join("ledger.json");
+    d.ok(&[
+        "export",
+        "ledger",
+        "--from",
+        &today(),
+        "--to",
+        &today(),
+        "--format",
+        "json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let rows = json(&std::fs::read_to_string(&out).unwrap());
+    let rows = rows.as_array().unwrap();
+    // A receipt, one consume and one produce, two shipments.
+    assert_eq!(rows.len(), 5);
+    assert_eq!(rows[0]["kind"], "receive");
+    assert_eq!(rows[0]["ref_type"], "bol");
+    assert_eq!(rows[0]["from"], "SUPPLIER:FreshFarms");
+    assert_eq!(rows[1]["ref_type"], "work_order");
+    let csv = d.ok(&[
+        "export",
+        "ledger",
+        "--from",
+        &today(),
+        "--to",
+        &today(),
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(csv.lines().count(), 6);
+    assert!(csv.starts_with("seq,id,batch_id,kind,item,lot,serial,qty,unit,from,to,"));
+}
+
+#[test]
+fn bad_exports_say_why_and_write_nothing() {
+    let d = worked_example();
+    let t = today();
+    let out = d.dir.path().join("x.xlsx");
+    let o = out.to_str().unwrap();
+    for (args, says) in [
+        (vec!["--lot", "NOPE"], "no item has a lot NOPE"),
+        (vec!["--item", "NOPE"], "there is no item with SKU NOPE"),
+        (
+            vec!["--item", "KIT", "--lot", "RL-0901"],
+            "KIT has no lot RL-0901",
+        ),
+    ] {
+        let mut a = vec![
+            "export", "fsma204", "--from", &t, "--to", &t, "--format", "xlsx", "--out", o,
+        ];
+        a.extend(args);
+        let r = d.run(&a);
+        assert!(!r.status.success());
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(err.contains(says), "{err}");
+        assert!(!out.exists());
+    }
+    let r = d.run(&[
+        "export",
+        "fsma204",
+        "--from",
+        "2026-12-31",
+        "--to",
+        "2026-01-01",
+        "--format",
+        "csv",
+        "--out",
+        o,
+    ]);
+    assert!(!r.status.success());
+    assert!(String::from_utf8_lossy(&r.stderr)
+        .contains("ends (2026-01-01) before it starts (2026-12-31)"));
+    assert!(!out.exists());
+    let r = d.run(&["recall", "report", "--item", "ROMAINE", "--lot", "NOPE"]);
+    assert!(String::from_utf8_lossy(&r.stderr).contains("ROMAINE has no lot NOPE"));
+
+    // A party file with one bad row imports nothing and names the line and column.
+    let bad = d.file(
+        "bad.csv",
+        "code,kind,name,gln\nNewCo,customer,New Co,\nBadGln,customer,Bad Gln,0614141000013\n",
+    );
+    let r = d.run(&["import", "parties", bad.to_str().unwrap()]);
+    assert!(!r.status.success());
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        err.contains("line 3") && err.contains("gln") && err.contains("check digit"),
+        "{err}"
+    );
+    let typo = d.file("typo.csv", "code,kind,name,postcode\nX,customer,X,1\n");
+    let err =
+        String::from_utf8_lossy(&d.run(&["import", "parties", typo.to_str().unwrap()]).stderr)
+            .to_string();
+    assert!(err.contains("postcode"), "{err}");
+    let r = json(&d.ok(&[
+        "recall", "report", "--item", "ROMAINE", "--lot", "RL-0901", "--format", "json",
+    ]));
+    assert!(r.to_string().contains("Corner Bistro"));
+    assert!(!r.to_string().contains("New Co"));
+}
