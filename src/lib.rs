@@ -7,6 +7,7 @@
 #[cfg(target_os = "android")]
 pub mod android;
 pub mod cli;
+pub mod export;
 pub mod gtin;
 pub mod label;
 pub mod ledger;
