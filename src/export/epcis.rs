@@ -36,8 +36,11 @@
 //! | recall | ObjectEvent | OBSERVE | `holding` | `recalled` |
 //! | recall closed | ObjectEvent | OBSERVE | `holding` | `non_sellable_other` |
 //!
-//! See [`LotAction`] mapping in `status_terms` and the transformation's in `transformation` for
-//! why these terms.
+//! Why these terms: see `status_terms` (lot status changes) and `transformation`. Every event has
+//! an `eventID`: `urn:uuid:` of the movement, of the batch (a transformation) or of the lot event;
+//! an event drawn as a second one from the same record (the commissioning before a receipt, a
+//! status change of a lot kept in several locations) gets `{base}/event/{id}/{what}` instead.
+//! Corrections and the movements they correct are left out of `TraceData`, and so of the events.
 
 use std::collections::HashSet;
 
@@ -191,12 +194,9 @@ impl Ids<'_> {
         match (product.gtin.as_deref().and_then(gtin14), lot) {
             (Some(g), Some(lot)) => format!("{DL}/01/{g}/10/{}", enc(lot)),
             (Some(g), None) => format!("{DL}/01/{g}"),
-            (None, Some(lot)) => format!(
-                "{}/item/{}/lot/{}",
-                self.base,
-                enc(&product.sku),
-                enc(lot)
-            ),
+            (None, Some(lot)) => {
+                format!("{}/item/{}/lot/{}", self.base, enc(&product.sku), enc(lot))
+            }
             (None, None) => format!("{}/item/{}", self.base, enc(&product.sku)),
         }
     }
@@ -336,10 +336,7 @@ fn object_event(created_at: &str, id: String) -> Map<String, Value> {
 fn what(ids: &Ids, e: &mut Map<String, Value>, m: &TraceMovement) {
     match &m.serial {
         Some(serial) => {
-            e.insert(
-                "epcList".into(),
-                json!([ids.instance(&m.product, serial)]),
-            );
+            e.insert("epcList".into(), json!([ids.instance(&m.product, serial)]));
         }
         None => {
             e.insert(
@@ -396,7 +393,10 @@ fn movement_events(ids: &Ids, m: &TraceMovement) -> Vec<Value> {
             if let (true, Some(serial)) = (m.first_of_serial, &m.serial) {
                 // The serial enters our records here: commission it (ADD, with its lot master
                 // data) just before the receipt that observes it.
-                let mut c = object_event(&m.created_at, event_id(ids.base, &m.id, Some("commissioning")));
+                let mut c = object_event(
+                    &m.created_at,
+                    event_id(ids.base, &m.id, Some("commissioning")),
+                );
                 c.insert("epcList".into(), json!([ids.instance(&m.product, serial)]));
                 c.insert("action".into(), "ADD".into());
                 c.insert("bizStep".into(), "commissioning".into());
@@ -506,7 +506,12 @@ fn transformation(ids: &Ids, batch: &[&TraceMovement]) -> Value {
             .all(|m| m.serial.is_some() && m.first_of_serial);
     e.insert(
         "bizStep".into(),
-        if all_new_serials { "commissioning" } else { "creating_class_instance" }.into(),
+        if all_new_serials {
+            "commissioning"
+        } else {
+            "creating_class_instance"
+        }
+        .into(),
     );
     if !outputs.is_empty() {
         e.insert("disposition".into(), "active".into());
@@ -613,4 +618,715 @@ fn status_events(ids: &Ids, c: &LotStatusChange) -> Vec<Value> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::compliance::LotSource;
+    use crate::ledger::{LotOrigin, LotStatus, ProductDescription};
+
+    const BASE: &str = "https://id.lotkeeper.invalid";
+    const SITE_GLN: &str = "0614141000005";
+    const ACME_GLN: &str = "0614141000012";
+    const FLOUR_GTIN: &str = "00614141123452";
+    const WIDGET_GTIN: &str = "00614141543212";
+
+    fn party(code: &str, kind: PartyKind, gln: Option<&str>) -> Party {
+        Party {
+            code: code.into(),
+            kind,
+            name: format!("{code} name"),
+            phone: None,
+            street: None,
+            city: None,
+            region: None,
+            postal_code: None,
+            country: Some("US".into()),
+            gln: gln.map(Into::into),
+        }
+    }
+
+    fn product(sku: &str, unit: &str, gtin: Option<&str>) -> Product {
+        Product {
+            sku: sku.into(),
+            name: format!("{sku} name"),
+            unit: unit.into(),
+            gtin: gtin.map(Into::into),
+            description: ProductDescription::default(),
+        }
+    }
+
+    fn ours(code: &str, kind: LocationKind) -> Place {
+        Place {
+            code: code.into(),
+            kind,
+            party_code: None,
+            party: Some(party("MAIN", PartyKind::Site, Some(SITE_GLN))),
+        }
+    }
+
+    fn virtual_place(code: &str, kind: LocationKind) -> Place {
+        Place {
+            code: code.into(),
+            kind,
+            party_code: None,
+            party: None,
+        }
+    }
+
+    /// A trading partner's virtual location (`SUPPLIER:ACME`) and its described party.
+    fn partner(code: &str, kind: LocationKind, p: Party) -> Place {
+        Place {
+            code: code.into(),
+            kind,
+            party_code: Some(p.code.clone()),
+            party: Some(p),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn mv(
+        n: u32,
+        batch: u32,
+        kind: MovementKind,
+        product: Product,
+        lot: Option<&str>,
+        serial: Option<&str>,
+        qty: i64,
+        from: Place,
+        to: Place,
+        at: &str,
+    ) -> TraceMovement {
+        TraceMovement {
+            seq: i64::from(n),
+            id: format!("0190f000-0000-7000-8000-{n:012}"),
+            batch_id: format!("0190f000-0000-7000-9000-{batch:012}"),
+            kind,
+            product,
+            lot: lot.map(Into::into),
+            serial: serial.map(Into::into),
+            expiry: None,
+            production_date: None,
+            qty,
+            from,
+            to,
+            reason: None,
+            reference: None,
+            ref_type: None,
+            device: "HH-1".into(),
+            created_at: at.into(),
+            lot_origin: lot.map(|_| LotOrigin::Entered),
+            lot_source: None,
+            first_of_serial: false,
+        }
+    }
+
+    fn with_ref(mut m: TraceMovement, number: &str, t: Option<DocType>) -> TraceMovement {
+        m.reference = Some(number.into());
+        m.ref_type = t;
+        m
+    }
+
+    /// Every kind of event: a lot received from a supplier with a GLN, a first serial received,
+    /// an assembly (lot in, lot out), a transfer, a shipment to a customer without a GLN, a
+    /// write-off, a hold and a recall.
+    fn sample() -> TraceData {
+        let flour = product("FLOUR", "kg", Some(FLOUR_GTIN));
+        let widget = product("WIDGET", "EA", Some(WIDGET_GTIN));
+        let kit = product("KIT/1", "each", None);
+        let acme = party("ACME", PartyKind::Supplier, Some(ACME_GLN));
+        let corner = party("CORNER", PartyKind::Customer, None);
+
+        let mut receive = with_ref(
+            mv(
+                1,
+                1,
+                MovementKind::Receive,
+                flour.clone(),
+                Some("L 24/07"),
+                None,
+                100,
+                partner("SUPPLIER:ACME", LocationKind::Supplier, acme.clone()),
+                ours("DOCK-1", LocationKind::Dock),
+                "2026-03-02T08:00:00Z",
+            ),
+            "PO-1001",
+            Some(DocType::Po),
+        );
+        receive.lot_source = Some(LotSource::Party(acme.clone()));
+
+        let mut serial = with_ref(
+            mv(
+                2,
+                2,
+                MovementKind::Receive,
+                widget.clone(),
+                Some("W1"),
+                Some("SN 001"),
+                1,
+                partner("SUPPLIER:ACME", LocationKind::Supplier, acme),
+                ours("DOCK-1", LocationKind::Dock),
+                "2026-03-02T10:15:00+02:00",
+            ),
+            "ASN-7",
+            Some(DocType::Asn),
+        );
+        serial.first_of_serial = true;
+        serial.expiry = NaiveDate::from_ymd_opt(2027, 6, 30);
+
+        let consume = mv(
+            3,
+            3,
+            MovementKind::Consume,
+            flour.clone(),
+            Some("L 24/07"),
+            None,
+            10,
+            ours("BIN-A", LocationKind::Bin),
+            virtual_place("PRODUCTION", LocationKind::Production),
+            "2026-03-03T09:00:00Z",
+        );
+        let mut produce = with_ref(
+            mv(
+                4,
+                3,
+                MovementKind::Produce,
+                kit.clone(),
+                Some("K-1"),
+                None,
+                5,
+                virtual_place("PRODUCTION", LocationKind::Production),
+                ours("BIN-B", LocationKind::Bin),
+                "2026-03-03T09:00:00Z",
+            ),
+            "WO-9",
+            Some(DocType::WorkOrder),
+        );
+        produce.expiry = NaiveDate::from_ymd_opt(2026, 9, 1);
+
+        let transfer = mv(
+            5,
+            5,
+            MovementKind::Transfer,
+            flour.clone(),
+            Some("L 24/07"),
+            None,
+            20,
+            ours("DOCK-1", LocationKind::Dock),
+            ours("BIN-A", LocationKind::Bin),
+            "2026-03-03T10:00:00Z",
+        );
+        let ship = with_ref(
+            mv(
+                6,
+                6,
+                MovementKind::Ship,
+                kit,
+                Some("K-1"),
+                None,
+                2,
+                ours("STAGE-1", LocationKind::Staging),
+                partner("CUSTOMER:CORNER", LocationKind::Customer, corner),
+                "2026-03-04T15:30:00Z",
+            ),
+            "PL-5",
+            Some(DocType::PickList),
+        );
+        let mut write_off = mv(
+            7,
+            7,
+            MovementKind::Adjust,
+            flour.clone(),
+            Some("L 24/07"),
+            None,
+            3,
+            ours("BIN-A", LocationKind::Bin),
+            virtual_place("ADJUSTMENT", LocationKind::Adjustment),
+            "2026-03-05T11:00:00Z",
+        );
+        write_off.reason = Some("damaged".into());
+
+        let change =
+            |action, status, at: &str, id: &str, stock: Vec<(Place, i64)>| LotStatusChange {
+                product: flour.clone(),
+                lot: "L 24/07".into(),
+                action,
+                status,
+                reason: "supplier notice".into(),
+                created_at: at.into(),
+                event_id: Some(id.into()),
+                stock,
+            };
+        TraceData {
+            site: Some(party("MAIN", PartyKind::Site, Some(SITE_GLN))),
+            movements: vec![receive, serial, consume, produce, transfer, ship, write_off],
+            lot_changes: vec![
+                change(
+                    LotAction::Hold,
+                    LotStatus::Quarantine,
+                    "2026-03-04T12:00:00Z",
+                    "0190f000-0000-7000-a000-000000000001",
+                    vec![(ours("BIN-A", LocationKind::Bin), 27)],
+                ),
+                change(
+                    LotAction::Recall,
+                    LotStatus::Recalled,
+                    "2026-03-06T08:00:00Z",
+                    "0190f000-0000-7000-a000-000000000002",
+                    vec![
+                        (ours("BIN-A", LocationKind::Bin), 27),
+                        (ours("DOCK-1", LocationKind::Dock), 70),
+                    ],
+                ),
+            ],
+            corrected: 0,
+        }
+    }
+
+    fn opts() -> EpcisOptions {
+        EpcisOptions {
+            created: "2026-03-07T00:00:00Z".into(),
+            private_base: format!("{BASE}/"),
+        }
+    }
+
+    fn events(doc: &Value) -> &Vec<Value> {
+        doc["epcisBody"]["eventList"]
+            .as_array()
+            .expect("an event list")
+    }
+
+    /// lotkeeper's own statement, written from the EPCIS 2.0 standard and CBV 2.0, of the rules
+    /// the exported events must keep: GS1's published JSON Schema is not redistributable with
+    /// this repository (see `assets/epcis/README.md`), so this is what the test suite can always
+    /// validate against; `validates_against_gs1_schema_when_given` uses GS1's own file when a
+    /// developer has one.
+    fn rules() -> Value {
+        let uri = json!({ "type": "string", "format": "uri" });
+        let cbv = |terms: &[&str]| json!({ "anyOf": [ { "type": "string", "format": "uri", "pattern": "^https?://" }, { "enum": terms } ] });
+        json!({
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "type": "object",
+            "required": ["@context", "type", "schemaVersion", "creationDate", "epcisBody"],
+            "properties": {
+                "@context": { "type": "array", "contains": { "const": EPCIS_CONTEXT } },
+                "type": { "const": "EPCISDocument" },
+                "schemaVersion": { "const": "2.0" },
+                "creationDate": { "type": "string", "format": "date-time" },
+                "epcisBody": {
+                    "type": "object",
+                    "required": ["eventList"],
+                    "properties": { "eventList": { "type": "array", "items": { "$ref": "#/definitions/event" } } }
+                }
+            },
+            "definitions": {
+                "uri": uri,
+                "quantityElement": {
+                    "type": "object",
+                    "required": ["epcClass", "quantity"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "epcClass": { "$ref": "#/definitions/uri" },
+                        "quantity": { "type": "number", "minimum": 0 },
+                        "uom": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$" }
+                    }
+                },
+                "epcs": { "type": "array", "items": { "$ref": "#/definitions/uri" } },
+                "quantities": { "type": "array", "minItems": 1, "items": { "$ref": "#/definitions/quantityElement" } },
+                "place": { "type": "object", "required": ["id"], "additionalProperties": false, "properties": { "id": { "$ref": "#/definitions/uri" } } },
+                "sourceDestType": cbv(&["owning_party", "possessing_party", "location"]),
+                "event": {
+                    "type": "object",
+                    "required": ["type", "eventTime", "eventTimeZoneOffset"],
+                    "properties": {
+                        "type": { "enum": ["ObjectEvent", "TransformationEvent"] },
+                        "eventTime": { "type": "string", "format": "date-time" },
+                        "eventTimeZoneOffset": { "type": "string", "pattern": "^[+-]((0[0-9]|1[0-3]):[0-5][0-9]|14:00)$" },
+                        "eventID": { "$ref": "#/definitions/uri" },
+                        "action": { "enum": ["OBSERVE", "ADD", "DELETE"] },
+                        "bizStep": cbv(&["accepting", "arriving", "assembling", "collecting", "commissioning", "consigning", "creating_class_instance", "cycle_counting", "decommissioning", "departing", "destroying", "disassembling", "dispensing", "encoding", "entering_exiting", "holding", "inspecting", "installing", "killing", "loading", "other", "packing", "picking", "receiving", "removing", "repackaging", "repairing", "replacing", "reserving", "retail_selling", "sampling", "sensor_reporting", "shipping", "staging_outbound", "stock_taking", "stocking", "storing", "transporting", "unloading", "unpacking", "void_shipping"]),
+                        "disposition": cbv(&["active", "available", "completeness_inferred", "completeness_verified", "conformant", "container_closed", "container_open", "damaged", "destroyed", "dispensed", "disposed", "encoded", "expired", "in_progress", "in_transit", "inactive", "mismatch_class", "mismatch_instance", "mismatch_quantity", "needs_replacement", "no_pedigree_match", "non_conformant", "non_sellable_other", "partially_dispensed", "recalled", "reserved", "retail_sold", "returned", "sellable_accessible", "sellable_not_accessible", "stolen", "unavailable", "unknown"]),
+                        "readPoint": { "$ref": "#/definitions/place" },
+                        "bizLocation": { "$ref": "#/definitions/place" },
+                        "bizTransactionList": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["bizTransaction"],
+                                "additionalProperties": false,
+                                "properties": {
+                                    "type": cbv(&["bol", "cert", "desadv", "inv", "pedigree", "po", "poc", "prodorder", "recadv", "rma", "testprd", "testres"]),
+                                    "bizTransaction": { "$ref": "#/definitions/uri" }
+                                }
+                            }
+                        },
+                        "sourceList": { "type": "array", "items": { "type": "object", "required": ["type", "source"], "additionalProperties": false, "properties": { "type": { "$ref": "#/definitions/sourceDestType" }, "source": { "$ref": "#/definitions/uri" } } } },
+                        "destinationList": { "type": "array", "items": { "type": "object", "required": ["type", "destination"], "additionalProperties": false, "properties": { "type": { "$ref": "#/definitions/sourceDestType" }, "destination": { "$ref": "#/definitions/uri" } } } },
+                        "ilmd": { "type": "object", "minProperties": 1, "propertyNames": { "format": "uri" } }
+                    },
+                    "allOf": [
+                        {
+                            "if": { "properties": { "type": { "const": "ObjectEvent" } } },
+                            "then": {
+                                "required": ["action"],
+                                "propertyNames": { "enum": ["type", "eventTime", "eventTimeZoneOffset", "eventID", "action", "epcList", "quantityList", "bizStep", "disposition", "readPoint", "bizLocation", "bizTransactionList", "sourceList", "destinationList", "ilmd"] },
+                                "properties": { "epcList": { "$ref": "#/definitions/epcs" }, "quantityList": { "$ref": "#/definitions/quantities" } },
+                                "anyOf": [ { "required": ["epcList"] }, { "required": ["quantityList"] } ],
+                                "if": { "required": ["ilmd"] },
+                                "then": { "properties": { "action": { "const": "ADD" } } }
+                            }
+                        },
+                        {
+                            "if": { "properties": { "type": { "const": "TransformationEvent" } } },
+                            "then": {
+                                "not": { "required": ["action"] },
+                                "propertyNames": { "enum": ["type", "eventTime", "eventTimeZoneOffset", "eventID", "inputEPCList", "inputQuantityList", "outputEPCList", "outputQuantityList", "transformationID", "bizStep", "disposition", "readPoint", "bizLocation", "bizTransactionList", "ilmd"] },
+                                "required": ["transformationID"],
+                                "properties": {
+                                    "transformationID": { "$ref": "#/definitions/uri" },
+                                    "inputEPCList": { "$ref": "#/definitions/epcs", "minItems": 1 },
+                                    "outputEPCList": { "$ref": "#/definitions/epcs", "minItems": 1 },
+                                    "inputQuantityList": { "$ref": "#/definitions/quantities" },
+                                    "outputQuantityList": { "$ref": "#/definitions/quantities" }
+                                },
+                                "anyOf": [ { "required": ["inputEPCList"] }, { "required": ["inputQuantityList"] }, { "required": ["outputEPCList"] }, { "required": ["outputQuantityList"] } ]
+                            }
+                        }
+                    ]
+                }
+            }
+        })
+    }
+
+    fn validator(schema: &Value) -> jsonschema::Validator {
+        jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft7)
+            .should_validate_formats(true)
+            .build(schema)
+            .expect("the schema compiles")
+    }
+
+    fn errors(v: &jsonschema::Validator, doc: &Value) -> Vec<String> {
+        v.iter_errors(doc)
+            .map(|e| format!("{} at {}", e, e.instance_path))
+            .collect()
+    }
+
+    #[test]
+    fn document_validates_against_the_epcis_rules() {
+        let doc = document(&sample(), &opts());
+        let errs = errors(&validator(&rules()), &doc);
+        assert!(errs.is_empty(), "{errs:#?}\n{doc:#}");
+    }
+
+    #[test]
+    fn an_event_without_event_time_fails_validation() {
+        let mut doc = document(&sample(), &opts());
+        let v = validator(&rules());
+        assert!(v.is_valid(&doc));
+        doc["epcisBody"]["eventList"][0]
+            .as_object_mut()
+            .expect("an event")
+            .remove("eventTime");
+        assert!(!v.is_valid(&doc), "a missing eventTime went unnoticed");
+        let mut doc = document(&sample(), &opts());
+        doc["epcisBody"]["eventList"][1]["bizStep"] = "transforming".into();
+        assert!(
+            !v.is_valid(&doc),
+            "a bizStep CBV does not have went unnoticed"
+        );
+        let mut doc = document(&sample(), &opts());
+        doc["epcisBody"]["eventList"][0]["quantityList"][0]["epcClass"] = "L 24/07".into();
+        assert!(
+            !v.is_valid(&doc),
+            "an epcClass that is no URI went unnoticed"
+        );
+    }
+
+    /// GS1's EPCIS 2.0 JSON Schema (`epcis-json-schema.json` from the standard's artefacts), when
+    /// `EPCIS_JSON_SCHEMA` names a copy of it: it is not shipped here (see
+    /// `assets/epcis/README.md`). Without it the test says so and checks nothing.
+    #[test]
+    fn validates_against_gs1_schema_when_given() {
+        let Some(path) = std::env::var_os("EPCIS_JSON_SCHEMA") else {
+            eprintln!("EPCIS_JSON_SCHEMA is not set: GS1's schema not checked");
+            return;
+        };
+        let text = std::fs::read_to_string(&path).expect("the schema file reads");
+        let schema: Value = serde_json::from_str(&text).expect("the schema is JSON");
+        let v = validator(&schema);
+        let mut doc = document(&sample(), &opts());
+        let errs = errors(&v, &doc);
+        assert!(errs.is_empty(), "{errs:#?}\n{doc:#}");
+        doc["epcisBody"]["eventList"][0]
+            .as_object_mut()
+            .expect("an event")
+            .remove("eventTime");
+        assert!(
+            !v.is_valid(&doc),
+            "GS1's schema let a missing eventTime through"
+        );
+    }
+
+    #[test]
+    fn document_header() {
+        let doc = document(&sample(), &opts());
+        assert_eq!(doc["@context"], json!([EPCIS_CONTEXT]));
+        assert_eq!(doc["type"], "EPCISDocument");
+        assert_eq!(doc["schemaVersion"], "2.0");
+        assert_eq!(doc["creationDate"], "2026-03-07T00:00:00Z");
+    }
+
+    #[test]
+    fn events_in_time_order_with_their_steps() {
+        let doc = document(&sample(), &opts());
+        let steps: Vec<(&str, &str)> = events(&doc)
+            .iter()
+            .map(|e| {
+                (
+                    e["type"].as_str().unwrap_or_default(),
+                    e["bizStep"].as_str().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                ("ObjectEvent", "receiving"),
+                // 10:15+02:00 is 08:15Z: after the first receipt
+                ("ObjectEvent", "commissioning"),
+                ("ObjectEvent", "receiving"),
+                ("TransformationEvent", "creating_class_instance"),
+                ("ObjectEvent", "storing"),
+                ("ObjectEvent", "holding"),
+                ("ObjectEvent", "shipping"),
+                ("ObjectEvent", "destroying"),
+                ("ObjectEvent", "holding"),
+                ("ObjectEvent", "holding"),
+            ]
+        );
+    }
+
+    #[test]
+    fn receiving_a_lot_from_a_supplier_with_a_gln() {
+        let doc = document(&sample(), &opts());
+        let e = &events(&doc)[0];
+        assert_eq!(e["action"], "OBSERVE");
+        assert_eq!(e["disposition"], "in_progress");
+        assert_eq!(e["eventTime"], "2026-03-02T08:00:00Z");
+        assert_eq!(e["eventTimeZoneOffset"], "+00:00");
+        assert_eq!(
+            e["eventID"],
+            "urn:uuid:0190f000-0000-7000-8000-000000000001"
+        );
+        assert!(e.get("epcList").is_none());
+        assert_eq!(
+            e["quantityList"],
+            json!([{
+                "epcClass": format!("https://id.gs1.org/01/{FLOUR_GTIN}/10/L%2024%2F07"),
+                "quantity": 100,
+                "uom": "KGM",
+            }])
+        );
+        let acme = format!("https://id.gs1.org/414/{ACME_GLN}");
+        let site = format!("https://id.gs1.org/414/{SITE_GLN}");
+        assert_eq!(
+            e["sourceList"],
+            json!([
+                { "type": "owning_party", "source": acme },
+                { "type": "location", "source": acme },
+            ])
+        );
+        assert_eq!(
+            e["destinationList"],
+            json!([
+                { "type": "owning_party", "destination": site },
+                { "type": "location", "destination": site },
+            ])
+        );
+        assert_eq!(e["readPoint"]["id"], format!("{BASE}/location/DOCK-1"));
+        assert_eq!(e["bizLocation"]["id"], format!("{BASE}/location/DOCK-1"));
+        assert_eq!(
+            e["bizTransactionList"],
+            json!([{ "type": "po", "bizTransaction": format!("{BASE}/doc/po/PO-1001") }])
+        );
+        assert!(e.get("ilmd").is_none());
+    }
+
+    #[test]
+    fn a_first_serial_is_commissioned_before_it_is_received() {
+        let doc = document(&sample(), &opts());
+        let (c, r) = (&events(&doc)[1], &events(&doc)[2]);
+        let epc = format!("https://id.gs1.org/01/{WIDGET_GTIN}/21/SN%20001");
+        assert_eq!(c["action"], "ADD");
+        assert_eq!(c["bizStep"], "commissioning");
+        assert_eq!(c["disposition"], "active");
+        assert_eq!(c["epcList"], json!([epc]));
+        assert_eq!(
+            c["ilmd"],
+            json!({ "cbvmda:lotNumber": "W1", "cbvmda:itemExpirationDate": "2027-06-30" })
+        );
+        assert_eq!(c["eventTimeZoneOffset"], "+02:00");
+        assert_ne!(c["eventID"], r["eventID"]);
+        assert_eq!(r["action"], "OBSERVE");
+        assert_eq!(r["bizStep"], "receiving");
+        assert_eq!(r["epcList"], json!([epc]));
+        assert!(r.get("quantityList").is_none());
+        assert!(r.get("ilmd").is_none());
+        assert_eq!(
+            r["bizTransactionList"],
+            json!([{ "type": "desadv", "bizTransaction": format!("{BASE}/doc/asn/ASN-7") }])
+        );
+    }
+
+    #[test]
+    fn an_assembly_is_one_transformation() {
+        let doc = document(&sample(), &opts());
+        let t = &events(&doc)[3];
+        let batch = "urn:uuid:0190f000-0000-7000-9000-000000000003";
+        assert_eq!(t["type"], "TransformationEvent");
+        assert!(t.get("action").is_none());
+        assert_eq!(t["transformationID"], batch);
+        assert_eq!(t["eventID"], batch);
+        assert_eq!(
+            t["inputQuantityList"],
+            json!([{
+                "epcClass": format!("https://id.gs1.org/01/{FLOUR_GTIN}/10/L%2024%2F07"),
+                "quantity": 10,
+                "uom": "KGM",
+            }])
+        );
+        // No GTIN: a private class URI; "each" is a count, so no uom.
+        assert_eq!(
+            t["outputQuantityList"],
+            json!([{ "epcClass": format!("{BASE}/item/KIT%2F1/lot/K-1"), "quantity": 5 }])
+        );
+        assert_eq!(t["disposition"], "active");
+        assert_eq!(
+            t["ilmd"],
+            json!({ "cbvmda:lotNumber": "K-1", "cbvmda:itemExpirationDate": "2026-09-01" })
+        );
+        assert_eq!(t["bizLocation"]["id"], format!("{BASE}/location/BIN-B"));
+        assert_eq!(
+            t["bizTransactionList"],
+            json!([{ "type": "prodorder", "bizTransaction": format!("{BASE}/doc/work_order/WO-9") }])
+        );
+    }
+
+    #[test]
+    fn a_transfer_into_a_bin_is_storing() {
+        let doc = document(&sample(), &opts());
+        let e = &events(&doc)[4];
+        assert_eq!(e["bizStep"], "storing");
+        assert_eq!(e["action"], "OBSERVE");
+        assert!(e.get("disposition").is_none());
+        assert_eq!(e["readPoint"]["id"], format!("{BASE}/location/BIN-A"));
+        assert_eq!(e["bizLocation"]["id"], format!("{BASE}/location/BIN-A"));
+        assert!(e.get("sourceList").is_none());
+        assert!(e.get("bizTransactionList").is_none());
+    }
+
+    #[test]
+    fn shipping_to_a_customer_without_a_gln() {
+        let doc = document(&sample(), &opts());
+        let e = &events(&doc)[6];
+        assert_eq!(e["bizStep"], "shipping");
+        assert_eq!(e["disposition"], "in_transit");
+        let site = format!("https://id.gs1.org/414/{SITE_GLN}");
+        let corner = format!("{BASE}/party/customer/CORNER");
+        assert_eq!(
+            e["sourceList"],
+            json!([
+                { "type": "owning_party", "source": site },
+                { "type": "location", "source": site },
+            ])
+        );
+        assert_eq!(
+            e["destinationList"],
+            json!([
+                { "type": "owning_party", "destination": corner },
+                { "type": "location", "destination": corner },
+            ])
+        );
+        assert_eq!(e["readPoint"]["id"], format!("{BASE}/location/STAGE-1"));
+        assert!(e.get("bizLocation").is_none());
+        // A pick list has no CBV type: the transaction alone.
+        assert_eq!(
+            e["bizTransactionList"],
+            json!([{ "bizTransaction": format!("{BASE}/doc/pick_list/PL-5") }])
+        );
+    }
+
+    #[test]
+    fn a_write_off_is_destroyed() {
+        let doc = document(&sample(), &opts());
+        let e = &events(&doc)[7];
+        assert_eq!(e["bizStep"], "destroying");
+        assert_eq!(e["disposition"], "destroyed");
+        assert_eq!(e["action"], "OBSERVE");
+        assert_eq!(e["quantityList"][0]["quantity"], 3);
+        assert_eq!(e["readPoint"]["id"], format!("{BASE}/location/BIN-A"));
+        assert!(e.get("bizLocation").is_none());
+    }
+
+    #[test]
+    fn holds_and_recalls_per_location() {
+        let doc = document(&sample(), &opts());
+        let hold = &events(&doc)[5];
+        assert_eq!(hold["disposition"], "non_sellable_other");
+        assert_eq!(
+            hold["eventID"],
+            "urn:uuid:0190f000-0000-7000-a000-000000000001"
+        );
+        assert_eq!(hold["quantityList"][0]["quantity"], 27);
+        let recalls = &events(&doc)[8..];
+        assert_eq!(recalls.len(), 2);
+        for r in recalls {
+            assert_eq!(r["action"], "OBSERVE");
+            assert_eq!(r["disposition"], "recalled");
+            assert_eq!(
+                r["quantityList"][0]["epcClass"],
+                format!("https://id.gs1.org/01/{FLOUR_GTIN}/10/L%2024%2F07")
+            );
+        }
+        assert_eq!(
+            recalls[0]["bizLocation"]["id"],
+            format!("{BASE}/location/BIN-A")
+        );
+        assert_eq!(recalls[1]["quantityList"][0]["quantity"], 70);
+        assert_ne!(recalls[0]["eventID"], recalls[1]["eventID"]);
+    }
+
+    #[test]
+    fn status_terms_for_every_action() {
+        assert_eq!(
+            status_terms(LotAction::Release),
+            ("inspecting", "sellable_accessible")
+        );
+        assert_eq!(
+            status_terms(LotAction::CloseRecall),
+            ("holding", "non_sellable_other")
+        );
+    }
+
+    #[test]
+    fn digital_link_encoding_keeps_only_unreserved_characters() {
+        assert_eq!(enc("AZaz09-._~"), "AZaz09-._~");
+        assert_eq!(enc("A B/C%D#é"), "A%20B%2FC%25D%23%C3%A9");
+    }
+
+    #[test]
+    fn a_bad_gtin_or_gln_falls_back_to_private_uris() {
+        let ids = Ids {
+            base: BASE,
+            site: None,
+        };
+        let p = product("X", "EA", Some("12345"));
+        assert_eq!(ids.class(&p, None), format!("{BASE}/item/X"));
+        let q = party("Q", PartyKind::Supplier, Some("0614141000006"));
+        assert_eq!(ids.party(&q), format!("{BASE}/party/supplier/Q"));
+        assert_eq!(uom("EA"), None);
+        assert_eq!(uom("Kg"), Some("KGM"));
+    }
 }
