@@ -28,8 +28,8 @@
 //! | transfer to staging or shipping | ObjectEvent | OBSERVE | `staging_outbound` | (unchanged) |
 //! | transfer to quarantine | ObjectEvent | OBSERVE | `holding` | (unchanged) |
 //! | write-off (adjust out) | ObjectEvent | OBSERVE | `destroying` | `destroyed` |
-//! | found stock (adjust in) | ObjectEvent | OBSERVE | `cycle_counting` | `sellable_accessible` |
-//! | opening stock | ObjectEvent | OBSERVE | `stock_taking` | `sellable_accessible` |
+//! | found stock (adjust in) | ObjectEvent | OBSERVE | `cycle_counting` | (none) |
+//! | opening stock | ObjectEvent | OBSERVE | `stock_taking` | (none) |
 //! | consume + produce of one batch | one TransformationEvent | | `commissioning` / `creating_class_instance` | `active` |
 //! | hold | ObjectEvent | OBSERVE | `holding` | `non_sellable_other` |
 //! | release | ObjectEvent | OBSERVE | `inspecting` | `sellable_accessible` |
@@ -419,11 +419,15 @@ fn movement_events(ids: &Ids, m: &TraceMovement) -> Vec<Value> {
             },
             None,
         ),
+        // A write-off ends the units' life in the ledger, whatever its reason (damaged, expired,
+        // lost): CBV's `destroying` / `destroyed`. The reason is free text and is not mapped.
         MovementKind::Adjust if m.to.kind == LocationKind::Adjustment => {
             ("destroying", Some("destroyed"))
         }
-        MovementKind::Adjust => ("cycle_counting", Some("sellable_accessible")),
-        _ => ("stock_taking", Some("sellable_accessible")),
+        // Found and opening stock: counted, in whatever state its lot is (it may be on hold or
+        // expired), so no disposition is claimed.
+        MovementKind::Adjust => ("cycle_counting", None),
+        _ => ("stock_taking", None),
     };
     e.insert("bizStep".into(), step.into());
     if let Some(d) = disposition {
@@ -1328,5 +1332,96 @@ mod tests {
         assert_eq!(ids.party(&q), format!("{BASE}/party/supplier/Q"));
         assert_eq!(uom("EA"), None);
         assert_eq!(uom("Kg"), Some("KGM"));
+    }
+
+    #[test]
+    fn a_split_into_new_serials_is_commissioning() {
+        let lot = product("BULK", "EA", Some(FLOUR_GTIN));
+        let unit = product("UNIT", "EA", Some(WIDGET_GTIN));
+        let bin = || ours("BIN-A", LocationKind::Bin);
+        let production = || virtual_place("PRODUCTION", LocationKind::Production);
+        let at = "2026-03-03T09:00:00-05:00";
+        let mut ms = vec![mv(
+            1,
+            9,
+            MovementKind::Consume,
+            lot,
+            Some("B7"),
+            None,
+            2,
+            bin(),
+            production(),
+            at,
+        )];
+        for (n, sn) in [(2, "S1"), (3, "S2")] {
+            let mut m = mv(
+                n,
+                9,
+                MovementKind::Produce,
+                unit.clone(),
+                Some("B7"),
+                Some(sn),
+                1,
+                production(),
+                bin(),
+                at,
+            );
+            m.first_of_serial = true;
+            ms.push(m);
+        }
+        let data = TraceData {
+            site: None,
+            movements: ms,
+            lot_changes: Vec::new(),
+            corrected: 0,
+        };
+        let doc = document(&data, &opts());
+        assert!(validator(&rules()).is_valid(&doc));
+        assert_eq!(events(&doc).len(), 1);
+        let t = &events(&doc)[0];
+        assert_eq!(t["bizStep"], "commissioning");
+        assert_eq!(t["eventTimeZoneOffset"], "-05:00");
+        assert_eq!(
+            t["inputQuantityList"],
+            json!([{ "epcClass": format!("https://id.gs1.org/01/{FLOUR_GTIN}/10/B7"), "quantity": 2 }])
+        );
+        assert_eq!(
+            t["outputEPCList"],
+            json!([
+                format!("https://id.gs1.org/01/{WIDGET_GTIN}/21/S1"),
+                format!("https://id.gs1.org/01/{WIDGET_GTIN}/21/S2"),
+            ])
+        );
+        assert!(t.get("outputQuantityList").is_none());
+        assert_eq!(t["ilmd"], json!({ "cbvmda:lotNumber": "B7" }));
+    }
+
+    #[test]
+    fn found_stock_is_counted_without_a_disposition() {
+        let flour = product("FLOUR", "kg", Some(FLOUR_GTIN));
+        let m = mv(
+            1,
+            1,
+            MovementKind::Adjust,
+            flour,
+            Some("L1"),
+            None,
+            4,
+            virtual_place("ADJUSTMENT", LocationKind::Adjustment),
+            ours("BIN-A", LocationKind::Bin),
+            "2026-03-03T09:00:00Z",
+        );
+        let data = TraceData {
+            site: None,
+            movements: vec![m],
+            lot_changes: Vec::new(),
+            corrected: 0,
+        };
+        let doc = document(&data, &opts());
+        assert!(validator(&rules()).is_valid(&doc));
+        let e = &events(&doc)[0];
+        assert_eq!(e["bizStep"], "cycle_counting");
+        assert!(e.get("disposition").is_none());
+        assert_eq!(e["bizLocation"]["id"], format!("{BASE}/location/BIN-A"));
     }
 }
