@@ -1,4 +1,6 @@
-//! Documents for regulators, trading partners and auditors, drawn from what the ledger reads out
-//! (`ledger::compliance`): FSMA 204 sheets, EPCIS 2.0, the ledger itself. No SQL here.
+//! Documents for regulators, trading partners and auditors (FSMA 204 sheets, EPCIS 2.0), drawn
+//! from what the ledger reads out (`crate::ledger::compliance`) as plain values: no SQL here, and
+//! nothing but `ledger`, `gtin`, serde/serde_json, chrono, csv and the spreadsheet writer imported.
 
+pub mod epcis;
 pub mod fsma;
