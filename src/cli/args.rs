@@ -550,6 +550,9 @@ pub enum ExportWhat {
     /// FSMA 204 electronic sortable spreadsheet: Receiving, Shipping and Transformation events of
     /// the items on the Food Traceability List (--all: every item), and a summary of missing KDEs.
     Fsma204(ExportArgs),
+    /// One EPCIS 2.0 document (JSON-LD): receiving, shipping, storing, transformations, holds and
+    /// recalls as GS1 events, items and parties by GS1 Digital Link URIs.
+    Epcis(EpcisArgs),
     /// Every movement with all its fields, for an auditor or a data warehouse.
     Ledger(LedgerExportArgs),
 }
@@ -583,6 +586,23 @@ pub struct ExportArgs {
     pub format: SheetFormat,
     /// The .xlsx file, or the directory for the CSV files (default: fsma204.xlsx or fsma204/).
     #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct EpcisArgs {
+    #[command(flatten)]
+    pub scope: ExportScope,
+    /// The base of the URIs for what has no GS1 key (items without a GTIN, locations and parties
+    /// without a GLN, documents): your company's domain, e.g. https://id.example.com.
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "https://id.lotkeeper.invalid"
+    )]
+    pub id_base: String,
+    /// The file (default: standard output).
+    #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
 

@@ -7,11 +7,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::args::{
-    ExportArgs, ExportScope, LedgerExportArgs, LedgerFormat, RecallReportArgs, SheetFormat,
+    EpcisArgs, ExportArgs, ExportScope, LedgerExportArgs, LedgerFormat, RecallReportArgs,
+    SheetFormat,
 };
 use super::open;
 use super::output::{print_rows, Format};
-use crate::export::fsma;
+use crate::export::{epcis, fsma};
 use crate::ledger::compliance::{LedgerRow, RecallReport, Scope};
 
 impl From<&ExportScope> for Scope {
@@ -98,6 +99,35 @@ fn xlsx(wb: &fsma::Workbook) -> Result<Vec<u8>> {
 #[cfg(not(feature = "backoffice"))]
 fn xlsx(_: &fsma::Workbook) -> Result<Vec<u8>> {
     anyhow::bail!("this build has no spreadsheet writer (a handheld build); use --format csv")
+}
+
+pub fn epcis(db: Option<PathBuf>, a: EpcisArgs) -> Result<()> {
+    let base = a.id_base.trim_end_matches('/');
+    if !(base.starts_with("https://") || base.starts_with("http://")) || base.len() < 12 {
+        anyhow::bail!(
+            "--id-base '{base}' is not an http(s) URL; give your company's domain, e.g. https://id.example.com"
+        );
+    }
+    let l = open(db)?;
+    let data = l.trace_data(&Scope::from(&a.scope), false)?;
+    let doc = epcis::document(
+        &data,
+        &epcis::EpcisOptions {
+            created: crate::ledger::clock::timestamp(l.clock().now()),
+            private_base: base.to_string(),
+        },
+    );
+    let mut bytes = serde_json::to_vec_pretty(&doc)?;
+    bytes.push(b'\n');
+    match a.out {
+        Some(out) => {
+            write_whole(&out, &bytes)?;
+            let events = doc["epcisBody"]["eventList"].as_array().map_or(0, Vec::len);
+            println!("wrote {}: {events} EPCIS events", out.display());
+        }
+        None => std::io::stdout().lock().write_all(&bytes)?,
+    }
+    Ok(())
 }
 
 pub fn ledger(db: Option<PathBuf>, a: LedgerExportArgs) -> Result<()> {

@@ -159,6 +159,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Export { what } => match what {
             args::ExportWhat::Fsma204(a) => export_cli::fsma204(db, a),
             args::ExportWhat::Ledger(a) => export_cli::ledger(db, a),
+            args::ExportWhat::Epcis(a) => export_cli::epcis(db, a),
         },
         Command::Assemble(a) => stock::assemble(db, a),
         Command::Split(a) => stock::split(db, a),

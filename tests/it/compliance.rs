@@ -9,7 +9,7 @@ use std::io::Read;
 
 const ITEMS: &str = "\
 sku,name,gtin,tracking,expiry_tracked,shelf_life_days,unit,brand,commodity,variety,pack_size,pack_style,ftl
-ROMAINE,Romaine hearts,,lot,false,,CASE,Green Valley,Lettuce,Romaine,24 x 3 ct,Carton,yes
+ROMAINE,Romaine hearts,00614141000036,lot,false,,CASE,Green Valley,Lettuce,Romaine,24 x 3 ct,Carton,yes
 KIT,Caesar salad kit,,lot,false,,EA,Lotkeeper Kitchen,Leafy greens salad kit,,350 g,Bag,yes
 BOLT,Bolt M8,,none,false,,EA,,,,,,no
 ";
@@ -478,6 +478,114 @@ fn recall_report_reaches_both_customers_through_the_kit() {
         .next()
         .unwrap()
         .starts_with("customer,business_name,phone,address"));
+}
+
+#[test]
+fn epcis_events_of_the_worked_example_field_by_field() {
+    let d = worked_example();
+    let out = d.dir.path().join("epcis.json");
+    let said = d.ok(&[
+        "export",
+        "epcis",
+        "--from",
+        &today(),
+        "--to",
+        &today(),
+        "--id-base",
+        "https://id.example.com/",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(said.contains("4 EPCIS events"), "{said}");
+    let doc = json(&std::fs::read_to_string(&out).unwrap());
+    assert_eq!(doc["type"], "EPCISDocument");
+    assert_eq!(doc["schemaVersion"], "2.0");
+    assert_eq!(
+        doc["@context"][0],
+        "https://ref.gs1.org/standards/epcis/epcis-context.jsonld"
+    );
+    let events = doc["epcisBody"]["eventList"].as_array().unwrap();
+    let (rcv, tf, ship1, ship2) = (&events[0], &events[1], &events[2], &events[3]);
+
+    assert_eq!(rcv["type"], "ObjectEvent");
+    assert_eq!(rcv["action"], "OBSERVE");
+    assert_eq!(rcv["bizStep"], "receiving");
+    assert_eq!(rcv["disposition"], "in_progress");
+    // A lot of an item with a GTIN: class level, by GS1 Digital Link, with its quantity.
+    assert_eq!(
+        rcv["quantityList"][0]["epcClass"],
+        "https://id.gs1.org/01/00614141000036/10/RL-0901"
+    );
+    assert_eq!(rcv["quantityList"][0]["quantity"], 100);
+    // The supplier by its GLN, our site (no GLN) by a private URI under --id-base.
+    assert_eq!(
+        rcv["sourceList"][0]["source"],
+        "https://id.gs1.org/414/0614141000012"
+    );
+    assert_eq!(
+        rcv["destinationList"][0]["destination"],
+        "https://id.example.com/party/site/HQ"
+    );
+    assert_eq!(rcv["bizTransactionList"][0]["type"], "bol");
+    assert_eq!(
+        rcv["bizTransactionList"][0]["bizTransaction"],
+        "https://id.example.com/doc/bol/BOL-4411"
+    );
+
+    assert_eq!(tf["type"], "TransformationEvent");
+    assert_eq!(
+        tf["inputQuantityList"][0]["epcClass"],
+        "https://id.gs1.org/01/00614141000036/10/RL-0901"
+    );
+    assert_eq!(tf["inputQuantityList"][0]["quantity"], 20);
+    // The kit has no GTIN: a stable private URI.
+    assert_eq!(
+        tf["outputQuantityList"][0]["epcClass"],
+        "https://id.example.com/item/KIT/lot/KIT-0902"
+    );
+    assert_eq!(tf["outputQuantityList"][0]["quantity"], 10);
+    assert_eq!(tf["ilmd"]["cbvmda:lotNumber"], "KIT-0902");
+    assert_eq!(tf["bizTransactionList"][0]["type"], "prodorder");
+
+    for (e, customer, qty, invoice) in [
+        (ship1, "Bistro", 4, "INV-5001"),
+        (ship2, "Grocer", 6, "INV-5002"),
+    ] {
+        assert_eq!(e["bizStep"], "shipping");
+        assert_eq!(e["disposition"], "in_transit");
+        assert_eq!(e["quantityList"][0]["quantity"], qty);
+        assert_eq!(
+            e["sourceList"][0]["source"],
+            "https://id.example.com/party/site/HQ"
+        );
+        assert_eq!(
+            e["destinationList"][0]["destination"],
+            format!("https://id.example.com/party/customer/{customer}")
+        );
+        assert_eq!(e["bizTransactionList"][0]["type"], "inv");
+        assert_eq!(
+            e["bizTransactionList"][0]["bizTransaction"],
+            format!("https://id.example.com/doc/invoice/{invoice}")
+        );
+    }
+    // One lot's events: the lot, and the assembly it went into, whole.
+    let one = json(&d.ok(&[
+        "export",
+        "epcis",
+        "--from",
+        &today(),
+        "--to",
+        &today(),
+        "--lot",
+        "RL-0901",
+    ]));
+    let kinds: Vec<&str> = one["epcisBody"]["eventList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["ObjectEvent", "TransformationEvent"]);
 }
 
 #[test]
