@@ -53,7 +53,7 @@ pub fn fsma204(db: Option<PathBuf>, a: ExportArgs) -> Result<()> {
     let out = match a.format {
         SheetFormat::Xlsx => {
             let out = a.out.unwrap_or_else(|| PathBuf::from("fsma204.xlsx"));
-            write_whole(&out, &xlsx(&wb)?)?;
+            write_whole(&out, &fsma::xlsx_bytes(&wb).map_err(anyhow::Error::msg)?)?;
             out
         }
         SheetFormat::Csv => {
@@ -89,16 +89,6 @@ pub fn fsma204(db: Option<PathBuf>, a: ExportArgs) -> Result<()> {
         );
     }
     Ok(())
-}
-
-#[cfg(feature = "backoffice")]
-fn xlsx(wb: &fsma::Workbook) -> Result<Vec<u8>> {
-    fsma::xlsx(wb).context("cannot draw the spreadsheet")
-}
-
-#[cfg(not(feature = "backoffice"))]
-fn xlsx(_: &fsma::Workbook) -> Result<Vec<u8>> {
-    anyhow::bail!("this build has no spreadsheet writer (a handheld build); use --format csv")
 }
 
 pub fn epcis(db: Option<PathBuf>, a: EpcisArgs) -> Result<()> {

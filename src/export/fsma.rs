@@ -413,6 +413,20 @@ pub fn csv_files(wb: &Workbook) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+/// The workbook as .xlsx, or why this build cannot draw one (the handheld build has no
+/// spreadsheet writer).
+pub fn xlsx_bytes(wb: &Workbook) -> Result<Vec<u8>, String> {
+    #[cfg(feature = "backoffice")]
+    {
+        xlsx(wb).map_err(|e| format!("cannot draw the spreadsheet: {e}"))
+    }
+    #[cfg(not(feature = "backoffice"))]
+    {
+        let _ = wb;
+        Err("this build has no spreadsheet writer (a handheld build); use the csv format".into())
+    }
+}
+
 /// The workbook as .xlsx: a sheet per event and the summary, each with a frozen, bold header row
 /// and an auto-filter over its columns, so it sorts and filters as FDA asks.
 #[cfg(feature = "backoffice")]

@@ -594,6 +594,182 @@ async fn serials(
     rows_response(rows, q.format)
 }
 
+/// What a compliance export covers: a date range, optionally one item or lot.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExportParams {
+    /// YYYY-MM-DD, the first day included.
+    from: String,
+    /// YYYY-MM-DD, the last day included.
+    to: String,
+    item: Option<String>,
+    lot: Option<String>,
+    /// fsma204: every item, not only those on the Food Traceability List.
+    #[serde(default)]
+    all: bool,
+    /// fsma204: xlsx (default) or csv with `sheet`; ledger: json (default) or csv.
+    format: Option<String>,
+    /// fsma204 as csv: receiving, shipping, transformation or summary.
+    sheet: Option<String>,
+    /// epcis: the base of the URIs for what has no GS1 key.
+    id_base: Option<String>,
+}
+
+impl ExportParams {
+    fn scope(&self) -> ApiResult<crate::ledger::compliance::Scope> {
+        let date = |name: &str, v: &str| crate::ledger::model::parse_date(name, v);
+        Ok(crate::ledger::compliance::Scope {
+            from: date("from", &self.from)?,
+            to: date("to", &self.to)?,
+            item: self.item.clone(),
+            lot: self.lot.clone(),
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecallParams {
+    item: String,
+    lot: String,
+    #[serde(default)]
+    format: ReportFormat,
+}
+
+async fn recall_report(
+    State(state): State<AppState>,
+    q: Result<Query<RecallParams>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(q) = q?;
+    let report = with_ledger(&state, move |l| Ok(l.recall_report(&q.item, &q.lot)?)).await?;
+    match q.format {
+        ReportFormat::Csv => rows_response(report.shipments, ReportFormat::Csv),
+        ReportFormat::Json => Ok(Json(report).into_response()),
+    }
+}
+
+async fn export_fsma204(
+    State(state): State<AppState>,
+    q: Result<Query<ExportParams>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(q) = q?;
+    let scope = q.scope()?;
+    let sheet = match (q.format.as_deref().unwrap_or("xlsx"), q.sheet.as_deref()) {
+        ("xlsx", None) => None,
+        ("csv", Some(s @ ("receiving" | "shipping" | "transformation" | "summary"))) => {
+            Some(s.to_string())
+        }
+        ("csv", _) => {
+            return Err(ApiError::bad(
+                "format=csv takes sheet=receiving, shipping, transformation or summary",
+            ))
+        }
+        (f, _) => {
+            return Err(ApiError::bad(format!(
+                "format '{f}' is not xlsx or csv (sheet only with csv)"
+            )))
+        }
+    };
+    let all = q.all;
+    let data = with_ledger(&state, move |l| Ok(l.trace_data(&scope, !all)?)).await?;
+    let wb = crate::export::fsma::workbook(&data);
+    match sheet {
+        None => {
+            let bytes = crate::export::fsma::xlsx_bytes(&wb)
+                .map_err(|m| ApiError::new(StatusCode::NOT_IMPLEMENTED, m))?;
+            Ok((
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    ),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"fsma204.xlsx\"",
+                    ),
+                ],
+                bytes,
+            )
+                .into_response())
+        }
+        Some(name) => {
+            let sheet = wb
+                .sheets()
+                .into_iter()
+                .find(|s| s.name.eq_ignore_ascii_case(&name))
+                .map(crate::export::fsma::csv)
+                .unwrap_or_default();
+            Ok(([(header::CONTENT_TYPE, "text/csv")], sheet).into_response())
+        }
+    }
+}
+
+async fn export_epcis(
+    State(state): State<AppState>,
+    q: Result<Query<ExportParams>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(q) = q?;
+    let scope = q.scope()?;
+    let base = q
+        .id_base
+        .clone()
+        .unwrap_or_else(|| "https://id.lotkeeper.invalid".into());
+    let base = base.trim_end_matches('/').to_string();
+    if !(base.starts_with("https://") || base.starts_with("http://")) || base.len() < 12 {
+        return Err(ApiError::bad(
+            "id_base is an http(s) URL, e.g. https://id.example.com",
+        ));
+    }
+    if q.format.is_some() || q.sheet.is_some() || q.all {
+        return Err(ApiError::bad("epcis takes from, to, item, lot and id_base"));
+    }
+    let doc = with_ledger(&state, move |l| {
+        let data = l.trace_data(&scope, false)?;
+        Ok(crate::export::epcis::document(
+            &data,
+            &crate::export::epcis::EpcisOptions {
+                created: crate::ledger::clock::timestamp(l.clock().now()),
+                private_base: base,
+            },
+        ))
+    })
+    .await?;
+    Ok(([(header::CONTENT_TYPE, "application/ld+json")], Json(doc)).into_response())
+}
+
+async fn export_ledger(
+    State(state): State<AppState>,
+    q: Result<Query<ExportParams>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(q) = q?;
+    let scope = q.scope()?;
+    let csv = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(f) => return Err(ApiError::bad(format!("format '{f}' is not json or csv"))),
+    };
+    if q.item.is_some() || q.lot.is_some() || q.sheet.is_some() || q.all || q.id_base.is_some() {
+        return Err(ApiError::bad("the ledger export takes from, to and format"));
+    }
+    let rows = with_ledger(&state, move |l| {
+        let mut rows = Vec::new();
+        l.ledger_rows(scope.from, scope.to, |r| {
+            rows.push(r);
+            Ok(())
+        })?;
+        Ok(rows)
+    })
+    .await?;
+    rows_response(
+        rows,
+        if csv {
+            ReportFormat::Csv
+        } else {
+            ReportFormat::Json
+        },
+    )
+}
+
 /// Only the output format: the document reports take no filter.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -667,6 +843,10 @@ pub fn routes() -> Vec<(&'static str, &'static str, Access, MethodRouter<AppStat
             Device,
             get(purchase_orders),
         ),
+        ("/v1/reports/recall", "get", Device, get(recall_report)),
+        ("/v1/exports/fsma204", "get", Device, get(export_fsma204)),
+        ("/v1/exports/epcis", "get", Device, get(export_epcis)),
+        ("/v1/exports/ledger", "get", Device, get(export_ledger)),
     ]
 }
 

@@ -443,6 +443,72 @@ fn real_answers_validate_against_the_document() {
             "{path}: {text}"
         );
     }
+    // The recall report and the compliance exports, in each of their forms.
+    let days = "?from=2000-01-01&to=2100-12-31";
+    for (path, query, kind_lines) in [
+        ("/v1/reports/recall", "?item=PARA&lot=P1".to_string(), None),
+        (
+            "/v1/reports/recall",
+            "?item=PARA&lot=P1&format=csv".to_string(),
+            Some(2),
+        ),
+        ("/v1/exports/fsma204", format!("{days}&all=true"), None),
+        (
+            "/v1/exports/fsma204",
+            format!("{days}&all=true&format=csv&sheet=shipping"),
+            Some(2),
+        ),
+        (
+            "/v1/exports/epcis",
+            format!("{days}&item=PARA&lot=P1"),
+            None,
+        ),
+        ("/v1/exports/ledger", days.to_string(), None),
+        ("/v1/exports/ledger", format!("{days}&format=csv"), Some(4)),
+    ] {
+        let (status, v) = call.send("get", path, &query, Some(&a.token), None);
+        assert_eq!(status, 200, "{path}{query}: {v}");
+        if let Some(n) = kind_lines {
+            assert!(
+                v.as_str().unwrap().lines().count() >= n,
+                "{path}{query}: {v}"
+            );
+        }
+    }
+    let (_, report) = call.send(
+        "get",
+        "/v1/reports/recall",
+        "?item=PARA&lot=P1",
+        Some(&a.token),
+        None,
+    );
+    assert_eq!(report["shipments"][0]["customer"], "Clinic", "{report}");
+    for (path, query, status) in [
+        ("/v1/exports/fsma204", "?from=2026-02-01&to=2026-01-01", 400),
+        (
+            "/v1/exports/fsma204",
+            "?from=2000-01-01&to=2100-12-31&lot=NOPE",
+            404,
+        ),
+        (
+            "/v1/exports/fsma204",
+            "?from=2000-01-01&to=2100-12-31&format=csv",
+            400,
+        ),
+        (
+            "/v1/exports/epcis",
+            "?from=2000-01-01&to=2100-12-31&id_base=ftp://x",
+            400,
+        ),
+        ("/v1/reports/recall", "?item=PARA&lot=NOPE", 404),
+    ] {
+        assert_eq!(
+            call.send("get", path, query, Some(&a.token), None).0,
+            status,
+            "{path}{query}"
+        );
+    }
+
     // Errors, each in the documented shape.
     let (status, e) = call.send(
         "get",
@@ -525,6 +591,8 @@ fn parameters_outside_the_document_are_refused() {
             .map(|p| match p["name"].as_str().unwrap() {
                 "item" => "item=PARA".to_string(),
                 "lot" => "lot=P1".to_string(),
+                "from" => "from=2000-01-01".to_string(),
+                "to" => "to=2100-12-31".to_string(),
                 other => panic!("no valid value known for required {other}"),
             })
             .collect();
