@@ -387,7 +387,7 @@ const INVARIANTS: &[Invariant] = &[
         what: "the ledger imports nothing from cli, scan, workflow, ui or sync, and no UI, HTTP, camera or decoder crate",
         within: &["ledger"],
         except: &[],
-        modules: &["cli", "scan", "workflow", "ui", "sync", "android", "shots", "sim", "label"],
+        modules: &["cli", "scan", "workflow", "ui", "sync", "android", "shots", "sim", "label", "export"],
         crates: &["slint", "reqwest", "axum", "axum_server", "hyper", "tokio", "rxing", "nokhwa", "anyhow", "jni", "ndk_sys"],
     },
     Invariant {
@@ -419,6 +419,13 @@ const INVARIANTS: &[Invariant] = &[
         crates: &["slint", "i_slint_backend_testing", "rusqlite", "reqwest", "axum", "anyhow"],
     },
     Invariant {
+        what: "export draws documents from what the ledger reads out: it names no ui, workflow, sync, cli, scan or label, and no rusqlite, Slint or HTTP crate",
+        within: &["export"],
+        except: &[],
+        modules: &["ui", "workflow", "sync", "cli", "scan", "label", "android", "shots", "sim"],
+        crates: &["slint", "i_slint_backend_testing", "rusqlite", "reqwest", "axum", "anyhow"],
+    },
+    Invariant {
         what: "only the ledger uses rusqlite",
         within: &[""],
         except: &["ledger"],
@@ -441,7 +448,7 @@ const INVARIANTS: &[Invariant] = &[
     },
     Invariant {
         what: "only the UI and its entry points know Slint",
-        within: &["ledger", "scan", "workflow", "sync", "gtin", "rows", "label"],
+        within: &["ledger", "scan", "workflow", "sync", "gtin", "rows", "label", "export"],
         except: &[],
         modules: &[],
         crates: UI,
@@ -674,6 +681,105 @@ fn no_stubs_in_src() {
     assert!(v.is_empty(), "stubs:\n{}", v.join("\n"));
 }
 
+/// The back-office writers stay out of the handheld build: rust_xlsxwriter is an optional
+/// dependency of the `backoffice` feature, the Android build and its CI check leave the default
+/// features out, and only `export::fsma` names the crate, under that feature.
+fn handheld_build_problems(cargo: &str, gradle: &str, check: &str, fsma: &str) -> Vec<String> {
+    let mut v = Vec::new();
+    let dep = cargo.lines().find(|l| l.starts_with("rust_xlsxwriter"));
+    if !dep.is_some_and(|l| l.contains("optional = true")) {
+        v.push("rust_xlsxwriter is not an optional dependency".to_string());
+    }
+    if !cargo
+        .lines()
+        .any(|l| l.starts_with("backoffice = ") && l.contains("dep:rust_xlsxwriter"))
+    {
+        v.push("no backoffice feature for rust_xlsxwriter".to_string());
+    }
+    if !gradle.contains("\"--no-default-features\"") {
+        v.push("the Android build keeps the default features".to_string());
+    }
+    if !check.contains("--no-default-features") {
+        v.push("android/check.sh keeps the default features".to_string());
+    }
+    let uses: Vec<usize> = fsma
+        .match_indices("rust_xlsxwriter")
+        .map(|(i, _)| i)
+        .collect();
+    for i in uses {
+        let before = &fsma[..i];
+        let fn_start = before
+            .rfind("\npub fn ")
+            .max(before.rfind("\nfn "))
+            .unwrap_or(0);
+        if !before[..fn_start]
+            .trim_end()
+            .ends_with("#[cfg(feature = \"backoffice\")]")
+        {
+            v.push(
+                "export::fsma names rust_xlsxwriter outside #[cfg(feature = \"backoffice\")]"
+                    .into(),
+            );
+        }
+    }
+    v
+}
+
+#[test]
+fn the_handheld_build_leaves_the_back_office_writers_out() {
+    let read =
+        |p: &str| std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(p)).unwrap();
+    let (cargo, gradle, check, fsma) = (
+        read("Cargo.toml"),
+        read("android/app/build.gradle"),
+        read("android/check.sh"),
+        read("src/export/fsma.rs"),
+    );
+    let v = handheld_build_problems(&cargo, &gradle, &check, &fsma);
+    assert!(v.is_empty(), "{v:?}");
+    for s in all_scanned() {
+        let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(&s.path))
+            .unwrap_or_default();
+        if text.contains("rust_xlsxwriter") {
+            assert!(
+                s.path.ends_with("src/export/fsma.rs"),
+                "{} names rust_xlsxwriter",
+                s.path
+            );
+        }
+    }
+    // Planted: each change is caught.
+    let planted = [
+        handheld_build_problems(
+            &cargo.replace("optional = true", ""),
+            &gradle,
+            &check,
+            &fsma,
+        ),
+        handheld_build_problems(
+            &cargo,
+            &gradle.replace("\"--no-default-features\"", ""),
+            &check,
+            &fsma,
+        ),
+        handheld_build_problems(
+            &cargo,
+            &gradle,
+            &check.replace("--no-default-features", ""),
+            &fsma,
+        ),
+        handheld_build_problems(
+            &cargo,
+            &gradle,
+            &check,
+            &format!("{fsma}\nfn f() {{ let _ = rust_xlsxwriter::Workbook::new(); }}\n"),
+        ),
+    ];
+    for p in planted {
+        assert!(!p.is_empty());
+    }
+}
+
 // Each check, shown a planted violation, must report it.
 
 fn planted(path: &str, text: &str) -> Vec<Scanned> {
@@ -822,6 +928,21 @@ fn each_invariant_catches_a_planted_violation() {
             "only scan's rxing folder",
             "src/label/zpl.rs",
             "use rxing::BarcodeFormat;",
+        ),
+        (
+            "export draws documents",
+            "src/export/fsma.rs",
+            "fn f(c: &rusqlite::Connection) { let _ = c; }",
+        ),
+        (
+            "export draws documents",
+            "src/export/epcis.rs",
+            "use crate::sync::wire::WireMovement;",
+        ),
+        (
+            "the ledger imports nothing",
+            "src/ledger/compliance.rs",
+            "use crate::export::fsma::Workbook;",
         ),
     ];
     for (inv, path, text) in cases {
