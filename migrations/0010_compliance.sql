@@ -24,6 +24,9 @@ BEGIN UPDATE master_version SET version = version + 1 WHERE id = 1; END;
 CREATE TRIGGER parties_delete_version AFTER DELETE ON parties
 BEGIN UPDATE master_version SET version = version + 1 WHERE id = 1; END;
 
+-- A lot code asked for without its item (`export --lot`, a recall by the code on the label).
+CREATE INDEX lots_code ON lots(code);
+
 -- The product description FSMA 204 asks for, and whether the item is on the FDA's Food
 -- Traceability List (the FSMA 204 export covers those unless told --all).
 ALTER TABLE items ADD COLUMN brand TEXT;

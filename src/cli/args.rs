@@ -62,6 +62,12 @@ pub enum Command {
     Report(ReportArgs),
     /// Backward and forward trace of a lot or serial.
     Trace(TraceArgs),
+    /// Name the site party (kind site, from `import parties`) that is this site in the exports;
+    /// needed only when there are several.
+    Site {
+        /// The site party's code.
+        code: String,
+    },
     /// Documents for regulators, trading partners and auditors: fsma204, epcis, ledger.
     Export {
         #[command(subcommand)]

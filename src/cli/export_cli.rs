@@ -2,7 +2,6 @@
 //! or not at all (a temporary file renamed into place), after every check has passed.
 
 use anyhow::{Context, Result};
-use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -13,7 +12,7 @@ use super::args::{
 use super::open;
 use super::output::{print_rows, Format};
 use crate::export::{epcis, fsma};
-use crate::ledger::compliance::{LedgerRow, RecallReport, Scope};
+use crate::ledger::compliance::{LedgerRow, Scope};
 
 impl From<&ExportScope> for Scope {
     fn from(s: &ExportScope) -> Scope {
@@ -22,6 +21,7 @@ impl From<&ExportScope> for Scope {
             to: s.to,
             item: s.item.clone(),
             lot: s.lot.clone(),
+            max_movements: None,
         }
     }
 }
@@ -45,6 +45,13 @@ pub(crate) fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+pub fn site(db: Option<PathBuf>, code: &str) -> Result<()> {
+    let mut l = open(db)?;
+    l.set_own_site(code)?;
+    println!("the exports describe this site as {code}");
+    Ok(())
+}
+
 pub fn fsma204(db: Option<PathBuf>, a: ExportArgs) -> Result<()> {
     let l = open(db)?;
     let data = l.trace_data(&Scope::from(&a.scope), !a.all)?;
@@ -53,7 +60,10 @@ pub fn fsma204(db: Option<PathBuf>, a: ExportArgs) -> Result<()> {
     let out = match a.format {
         SheetFormat::Xlsx => {
             let out = a.out.unwrap_or_else(|| PathBuf::from("fsma204.xlsx"));
-            write_whole(&out, &fsma::xlsx_bytes(&wb).map_err(anyhow::Error::msg)?)?;
+            write_whole(
+                &out,
+                &fsma::xlsx_bytes(&wb).map_err(|e| anyhow::anyhow!("{e}"))?,
+            )?;
             out
         }
         SheetFormat::Csv => {
@@ -78,6 +88,11 @@ pub fn fsma204(db: Option<PathBuf>, a: ExportArgs) -> Result<()> {
             n => format!("; {n} corrected movements and corrections left out"),
         }
     );
+    if data.site.is_none() {
+        println!(
+            "no site party describes this site (import one with kind site; with several, name ours with `lotkeeper site CODE`): our location columns are empty"
+        );
+    }
     if events == 0 {
         println!(
             "(no events in this range{})",
@@ -92,19 +107,14 @@ pub fn fsma204(db: Option<PathBuf>, a: ExportArgs) -> Result<()> {
 }
 
 pub fn epcis(db: Option<PathBuf>, a: EpcisArgs) -> Result<()> {
-    let base = a.id_base.trim_end_matches('/');
-    if !(base.starts_with("https://") || base.starts_with("http://")) || base.len() < 12 {
-        anyhow::bail!(
-            "--id-base '{base}' is not an http(s) URL; give your company's domain, e.g. https://id.example.com"
-        );
-    }
+    let base = epcis::check_id_base(&a.id_base).map_err(|e| anyhow::anyhow!("--id-base {e}"))?;
     let l = open(db)?;
     let data = l.trace_data(&Scope::from(&a.scope), false)?;
     let doc = epcis::document(
         &data,
         &epcis::EpcisOptions {
             created: crate::ledger::clock::timestamp(l.clock().now()),
-            private_base: base.to_string(),
+            private_base: base,
         },
     );
     let mut bytes = serde_json::to_vec_pretty(&doc)?;
@@ -128,8 +138,12 @@ pub fn ledger(db: Option<PathBuf>, a: LedgerExportArgs) -> Result<()> {
             let mut w = csv::Writer::from_writer(&mut buf);
             w.write_record(LedgerRow::COLUMNS)?;
             let n = l.ledger_rows(a.from, a.to, |r| {
-                w.write_record(r.cells())
-                    .map_err(|e| crate::ledger::Error::invalid(e.to_string()))
+                w.write_record(
+                    r.cells()
+                        .iter()
+                        .map(|c| crate::rows::spreadsheet_safe(c).into_owned()),
+                )
+                .map_err(|e| crate::ledger::Error::invalid(e.to_string()))
             })?;
             w.flush()?;
             n
@@ -160,65 +174,18 @@ pub fn ledger(db: Option<PathBuf>, a: LedgerExportArgs) -> Result<()> {
     Ok(())
 }
 
-/// A shipment as one flat row (tables and CSV).
-#[derive(Serialize)]
-struct ShipmentLine<'a> {
-    customer: &'a str,
-    business_name: &'a str,
-    phone: &'a str,
-    address: String,
-    item: &'a str,
-    lot: &'a str,
-    serial: &'a str,
-    qty: i64,
-    date: &'a str,
-    reference: &'a str,
-    via: &'a str,
-}
-
-fn shipment_lines(r: &RecallReport) -> Vec<ShipmentLine<'_>> {
-    r.shipments
-        .iter()
-        .map(|s| {
-            let p = s.party.as_ref();
-            let address = p
-                .map(|p| {
-                    [&p.street, &p.city, &p.region, &p.postal_code, &p.country]
-                        .iter()
-                        .filter_map(|v| v.as_deref())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                })
-                .unwrap_or_default();
-            ShipmentLine {
-                customer: &s.customer,
-                business_name: p.map_or("(no party record)", |p| p.name.as_str()),
-                phone: p.and_then(|p| p.phone.as_deref()).unwrap_or(""),
-                address,
-                item: &s.item,
-                lot: s.lot.as_deref().unwrap_or(""),
-                serial: s.serial.as_deref().unwrap_or(""),
-                qty: s.qty,
-                date: s.date.get(..10).unwrap_or(&s.date),
-                reference: s.reference.as_deref().unwrap_or(""),
-                via: &s.via,
-            }
-        })
-        .collect()
-}
-
 pub fn recall_report(db: Option<PathBuf>, a: RecallReportArgs) -> Result<()> {
     let l = open(db)?;
     let r = l.recall_report(&a.item, &a.lot)?;
     match a.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&r)?),
-        Format::Csv => print_rows(&shipment_lines(&r), Format::Csv)?,
+        Format::Csv => print_rows(&r.shipment_lines(), Format::Csv)?,
         Format::Table => {
             println!(
                 "Recall report for {} lot {} (status {})\n\nCustomers who received it or something made from it:",
                 r.item, r.lot, r.status
             );
-            print_rows(&shipment_lines(&r), Format::Table)?;
+            print_rows(&r.shipment_lines(), Format::Table)?;
             println!("\nStill in stock:");
             print_rows(&r.stock, Format::Table)?;
             println!("\nDevices that handled it:");

@@ -156,6 +156,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Recall {
             action: RecallAction::Report(a),
         } => export_cli::recall_report(db, a),
+        Command::Site { code } => export_cli::site(db, &code),
         Command::Export { what } => match what {
             args::ExportWhat::Fsma204(a) => export_cli::fsma204(db, a),
             args::ExportWhat::Ledger(a) => export_cli::ledger(db, a),

@@ -178,7 +178,12 @@ impl Ids<'_> {
 
     /// A serial unit (instance level).
     fn instance(&self, product: &Product, serial: &str) -> String {
-        match product.gtin.as_deref().and_then(gtin14) {
+        match product
+            .gtin
+            .as_deref()
+            .and_then(gtin14)
+            .filter(|_| cset82(serial))
+        {
             Some(g) => format!("{DL}/01/{g}/21/{}", enc(serial)),
             None => format!(
                 "{}/item/{}/serial/{}",
@@ -191,7 +196,12 @@ impl Ids<'_> {
 
     /// A lot of an item, or the item itself when it has no lot (class level).
     fn class(&self, product: &Product, lot: Option<&str>) -> String {
-        match (product.gtin.as_deref().and_then(gtin14), lot) {
+        let gtin = product
+            .gtin
+            .as_deref()
+            .and_then(gtin14)
+            .filter(|_| lot.map_or(true, cset82));
+        match (gtin, lot) {
             (Some(g), Some(lot)) => format!("{DL}/01/{g}/10/{}", enc(lot)),
             (Some(g), None) => format!("{DL}/01/{g}"),
             (None, Some(lot)) => {
@@ -265,6 +275,48 @@ fn uom(unit: &str) -> Option<&'static str> {
 }
 
 /// A GTIN as 14 digits, if it is one.
+/// Whether a lot or serial may stand in a GS1 key: 1 to 20 characters of GS1's character set 82
+/// (AI 10 and AI 21). One that may not (a space, a letter with an accent) is named under the
+/// private base instead, so no identifier under id.gs1.org is one GS1 would refuse.
+fn cset82(v: &str) -> bool {
+    (1..=20).contains(&v.len())
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!\"%&'()*+,-./:;<=>?_".contains(&b))
+}
+
+/// A usable `--id-base`: an http(s) URL of a host and an optional path of plain characters, no
+/// query, fragment, space or escape, so every identifier under it is a distinct, valid URI.
+pub fn check_id_base(base: &str) -> Result<String, String> {
+    let trimmed = base.trim().trim_end_matches('/');
+    let lower = trimmed.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    let scheme_len = trimmed.len() - rest.map_or(0, str::len);
+    let ok = rest.is_some_and(|r| {
+        let (host, path) = r.split_once('/').unwrap_or((r, ""));
+        let (name, port) = host.split_once(':').unwrap_or((host, ""));
+        !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+            && port.bytes().all(|b| b.is_ascii_digit())
+            && path
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~/".contains(&b))
+    });
+    if !ok {
+        return Err(format!(
+            "'{base}' is not a base for identifiers: give an http(s) URL of your domain with no query, fragment or spaces, e.g. https://id.example.com"
+        ));
+    }
+    Ok(format!(
+        "{}{}",
+        &lower[..scheme_len],
+        &trimmed[scheme_len..]
+    ))
+}
+
 fn gtin14(s: &str) -> Option<String> {
     gtin::normalize_gtin(s).ok()
 }
@@ -719,6 +771,7 @@ mod tests {
             reference: None,
             ref_type: None,
             device: "HH-1".into(),
+            day: crate::ledger::compliance::utc_day(at),
             created_at: at.into(),
             lot_origin: lot.map(|_| LotOrigin::Entered),
             lot_source: None,
@@ -748,7 +801,7 @@ mod tests {
                 1,
                 MovementKind::Receive,
                 flour.clone(),
-                Some("L 24/07"),
+                Some("L24/07"),
                 None,
                 100,
                 partner("SUPPLIER:ACME", LocationKind::Supplier, acme.clone()),
@@ -767,7 +820,7 @@ mod tests {
                 MovementKind::Receive,
                 widget.clone(),
                 Some("W1"),
-                Some("SN 001"),
+                Some("SN/001"),
                 1,
                 partner("SUPPLIER:ACME", LocationKind::Supplier, acme),
                 ours("DOCK-1", LocationKind::Dock),
@@ -784,7 +837,7 @@ mod tests {
             3,
             MovementKind::Consume,
             flour.clone(),
-            Some("L 24/07"),
+            Some("L24/07"),
             None,
             10,
             ours("BIN-A", LocationKind::Bin),
@@ -814,7 +867,7 @@ mod tests {
             5,
             MovementKind::Transfer,
             flour.clone(),
-            Some("L 24/07"),
+            Some("L24/07"),
             None,
             20,
             ours("DOCK-1", LocationKind::Dock),
@@ -842,7 +895,7 @@ mod tests {
             7,
             MovementKind::Adjust,
             flour.clone(),
-            Some("L 24/07"),
+            Some("L24/07"),
             None,
             3,
             ours("BIN-A", LocationKind::Bin),
@@ -854,7 +907,7 @@ mod tests {
         let change =
             |action, status, at: &str, id: &str, stock: Vec<(Place, i64)>| LotStatusChange {
                 product: flour.clone(),
-                lot: "L 24/07".into(),
+                lot: "L24/07".into(),
                 action,
                 status,
                 reason: "supplier notice".into(),
@@ -1041,7 +1094,7 @@ mod tests {
             "a bizStep CBV does not have went unnoticed"
         );
         let mut doc = document(&sample(), &opts());
-        doc["epcisBody"]["eventList"][0]["quantityList"][0]["epcClass"] = "L 24/07".into();
+        doc["epcisBody"]["eventList"][0]["quantityList"][0]["epcClass"] = "L24/07".into();
         assert!(
             !v.is_valid(&doc),
             "an epcClass that is no URI went unnoticed"
@@ -1128,7 +1181,7 @@ mod tests {
         assert_eq!(
             e["quantityList"],
             json!([{
-                "epcClass": format!("https://id.gs1.org/01/{FLOUR_GTIN}/10/L%2024%2F07"),
+                "epcClass": format!("https://id.gs1.org/01/{FLOUR_GTIN}/10/L24%2F07"),
                 "quantity": 100,
                 "uom": "KGM",
             }])
@@ -1162,7 +1215,7 @@ mod tests {
     fn a_first_serial_is_commissioned_before_it_is_received() {
         let doc = document(&sample(), &opts());
         let (c, r) = (&events(&doc)[1], &events(&doc)[2]);
-        let epc = format!("https://id.gs1.org/01/{WIDGET_GTIN}/21/SN%20001");
+        let epc = format!("https://id.gs1.org/01/{WIDGET_GTIN}/21/SN%2F001");
         assert_eq!(c["action"], "ADD");
         assert_eq!(c["bizStep"], "commissioning");
         assert_eq!(c["disposition"], "active");
@@ -1196,7 +1249,7 @@ mod tests {
         assert_eq!(
             t["inputQuantityList"],
             json!([{
-                "epcClass": format!("https://id.gs1.org/01/{FLOUR_GTIN}/10/L%2024%2F07"),
+                "epcClass": format!("https://id.gs1.org/01/{FLOUR_GTIN}/10/L24%2F07"),
                 "quantity": 10,
                 "uom": "KGM",
             }])
@@ -1291,7 +1344,7 @@ mod tests {
             assert_eq!(r["disposition"], "recalled");
             assert_eq!(
                 r["quantityList"][0]["epcClass"],
-                format!("https://id.gs1.org/01/{FLOUR_GTIN}/10/L%2024%2F07")
+                format!("https://id.gs1.org/01/{FLOUR_GTIN}/10/L24%2F07")
             );
         }
         assert_eq!(
@@ -1332,6 +1385,52 @@ mod tests {
         assert_eq!(ids.party(&q), format!("{BASE}/party/supplier/Q"));
         assert_eq!(uom("EA"), None);
         assert_eq!(uom("Kg"), Some("KGM"));
+    }
+
+    #[test]
+    fn a_lot_or_serial_outside_gs1_characters_is_named_privately() {
+        let ids = Ids {
+            base: BASE,
+            site: None,
+        };
+        let p = product("FLOUR", "EA", Some(FLOUR_GTIN));
+        assert_eq!(
+            ids.class(&p, Some("A/B")),
+            format!("https://id.gs1.org/01/{FLOUR_GTIN}/10/A%2FB")
+        );
+        // A space, an accent, 21 characters: no GS1 key, so a private URI.
+        assert_eq!(
+            ids.class(&p, Some("A B")),
+            format!("{BASE}/item/FLOUR/lot/A%20B")
+        );
+        assert_eq!(
+            ids.instance(&p, "S\u{fc}1"),
+            format!("{BASE}/item/FLOUR/serial/S%C3%BC1")
+        );
+        assert!(ids.class(&p, Some(&"9".repeat(21))).starts_with(BASE));
+    }
+
+    #[test]
+    fn an_id_base_is_a_plain_http_url() {
+        assert_eq!(
+            check_id_base("HTTPS://id.example.com/gs1/").unwrap(),
+            "https://id.example.com/gs1"
+        );
+        assert_eq!(
+            check_id_base("http://localhost:8080").unwrap(),
+            "http://localhost:8080"
+        );
+        for bad in [
+            "https://x.com#f",
+            "https://x.com?q=1",
+            "https://x.com/a b",
+            "https://x.com/a%20b",
+            "ftp://x.com",
+            "https://",
+            "javascript:alert(1)",
+        ] {
+            assert!(check_id_base(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub struct Scope {
     pub item: Option<String>,
     /// A lot of `item` (needs `item`), or a lot code of any item when `item` is None.
     pub lot: Option<String>,
+    /// At most this many movements, or the read is refused before it is described (the server
+    /// holds a document in memory: one request must not hold gigabytes).
+    pub max_movements: Option<usize>,
 }
 
 impl Scope {
@@ -36,7 +39,7 @@ impl Scope {
     pub fn check(&self, q: &Query) -> Result<()> {
         if self.to < self.from {
             return Err(Error::invalid(format!(
-                "the date range ends ({}) before it starts ({}); give --to on or after --from",
+                "the date range ends ({}) before it starts ({}); the last day must be on or after the first",
                 self.to, self.from
             )));
         }
@@ -101,6 +104,22 @@ pub enum LotSource {
     Undescribed(String),
     /// A source reference (a GLN, a URL) given where the code was not assigned by a party we know.
     Reference(String),
+    /// Receipts of the lot name different sources (each described): the documents say so
+    /// rather than pick one.
+    Several(Vec<String>),
+}
+
+impl LotSource {
+    /// In a few words, for a summary line.
+    pub fn describe(s: &Option<LotSource>) -> String {
+        match s {
+            Some(LotSource::Party(p)) => p.name.clone(),
+            Some(LotSource::Undescribed(code)) => code.clone(),
+            Some(LotSource::Reference(r)) => r.clone(),
+            Some(LotSource::Several(all)) => all.join(", "),
+            None => "unknown".to_string(),
+        }
+    }
 }
 
 /// A movement with everything the documents say about it.
@@ -125,6 +144,8 @@ pub struct TraceMovement {
     pub device: String,
     /// RFC 3339, as recorded.
     pub created_at: String,
+    /// Its day in UTC.
+    pub day: NaiveDate,
     pub lot_origin: Option<LotOrigin>,
     /// For a movement of a lot: where its code was assigned.
     pub lot_source: Option<LotSource>,
@@ -167,6 +188,62 @@ struct Describer<'c> {
     places: HashMap<i64, Place>,
     lots: HashMap<i64, LotFacts>,
     doc_types: HashMap<String, Option<DocType>>,
+    /// For a large read, every lot's row and standing inflows and every document number, read
+    /// in one pass each instead of one query per lot or number.
+    prefetched: Option<Prefetched>,
+}
+
+/// A lot's inflow: kind, from location, lot origin, lot code source.
+type Inflow = (String, i64, Option<String>, Option<String>);
+
+struct Prefetched {
+    lots: HashMap<i64, (String, Option<NaiveDate>, Option<NaiveDate>)>,
+    inflows: HashMap<i64, Vec<Inflow>>,
+    documents: HashMap<String, DocType>,
+}
+
+/// From this many movements on, a read prefetches (a month of a busy site, not one lot).
+const PREFETCH_FROM: usize = 5_000;
+
+impl Prefetched {
+    fn read(conn: &Connection) -> Result<Prefetched> {
+        let mut lots = HashMap::new();
+        let mut st = conn.prepare("SELECT id, code, expiry, production_date FROM lots")?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            lots.insert(r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?));
+        }
+        let mut inflows: HashMap<i64, Vec<Inflow>> = HashMap::new();
+        let mut st = conn.prepare(
+            "SELECT m.lot_id, m.kind, m.from_loc, m.lot_origin, m.tlc_source FROM live_movements m
+             WHERE m.lot_id IS NOT NULL AND m.kind IN ('receive', 'produce', 'opening')
+               AND NOT EXISTS (SELECT 1 FROM live_movements c WHERE c.corrects = m.id)
+             ORDER BY m.seq",
+        )?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            inflows.entry(r.get(0)?).or_default().push((
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+            ));
+        }
+        let mut documents = HashMap::new();
+        let mut st = conn.prepare(
+            "SELECT number, 'pick_list' FROM pick_lists UNION ALL SELECT number, 'po' FROM purchase_orders",
+        )?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            let t: String = r.get(1)?;
+            documents.insert(r.get(0)?, t.parse()?);
+        }
+        Ok(Prefetched {
+            lots,
+            inflows,
+            documents,
+        })
+    }
 }
 
 /// A lot's code, expiry, production date, and where its code was assigned.
@@ -197,18 +274,16 @@ struct RawMovement {
     created_at: String,
     lot_origin: Option<String>,
     tlc_source: Option<String>,
+    /// A correction, or corrected: left out of the documents, and counted.
+    dropped: bool,
 }
 
 const SELECT: &str =
     "SELECT m.seq, m.id, m.batch_id, m.kind, m.item_id, m.lot_id, m.serial_id, s.serial,
         m.qty, m.from_loc, m.to_loc, m.reason, m.reference, m.ref_type, m.device, m.created_at,
-        m.lot_origin, m.tlc_source
+        m.lot_origin, m.tlc_source, m.kind = 'correction'
+        OR EXISTS (SELECT 1 FROM live_movements c WHERE c.corrects = m.id)
      FROM live_movements m LEFT JOIN serials s ON s.id = m.serial_id";
-
-/// Movements that count (of `live_movements`: not a device's movement the server refused):
-/// neither a correction nor corrected.
-const LIVE: &str = "m.kind <> 'correction'
-     AND NOT EXISTS (SELECT 1 FROM live_movements c WHERE c.corrects = m.id)";
 
 fn raw(r: &rusqlite::Row) -> rusqlite::Result<RawMovement> {
     Ok(RawMovement {
@@ -230,16 +305,46 @@ fn raw(r: &rusqlite::Row) -> rusqlite::Result<RawMovement> {
         created_at: r.get(15)?,
         lot_origin: r.get(16)?,
         tlc_source: r.get(17)?,
+        dropped: r.get(18)?,
     })
 }
 
-/// The half-open range of `created_at` texts a date range covers (RFC 3339 sorts as text).
+/// The `created_at` texts that may fall on the scope's days: a day wider on each side, since a
+/// device may record its local offset (`…T01:30:00+05:00` is the day before in UTC). What is
+/// read is then kept by its UTC day (`Scope::covers`).
 fn time_bounds(s: &Scope) -> (String, String) {
-    let end = s.to.succ_opt().unwrap_or(s.to);
+    let start = s.from.pred_opt().unwrap_or(s.from);
+    let end = s.to.checked_add_days(chrono::Days::new(2)).unwrap_or(s.to);
     (
-        s.from.format("%Y-%m-%d").to_string(),
+        start.format("%Y-%m-%d").to_string(),
         end.format("%Y-%m-%d").to_string(),
     )
+}
+
+/// The UTC day of a recorded time (RFC 3339, any offset); its first ten characters if it is
+/// not RFC 3339 (none are: pushed times are checked, local ones written by the clock).
+pub fn utc_day(at: &str) -> NaiveDate {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .map(|t| t.with_timezone(&chrono::Utc).date_naive())
+        .or_else(|_| NaiveDate::parse_from_str(at.get(..10).unwrap_or(at), "%Y-%m-%d"))
+        .unwrap_or(NaiveDate::MIN)
+}
+
+impl Scope {
+    fn within_cap(&self, n: usize) -> Result<()> {
+        match self.max_movements {
+            Some(max) if n > max => Err(Error::invalid(format!(
+                "this range holds {n} movements, more than one export here may hold ({max}); narrow the date range, or run `lotkeeper export` on the back office"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether a recorded time falls on one of the scope's days, in UTC.
+    pub fn covers(&self, at: &str) -> bool {
+        let d = utc_day(at);
+        self.from <= d && d <= self.to
+    }
 }
 
 impl<'c> Describer<'c> {
@@ -350,25 +455,46 @@ impl<'c> Describer<'c> {
         if let Some(l) = self.lots.get(&lot) {
             return Ok(l.clone());
         }
-        let (code, expiry, production): (String, Option<NaiveDate>, Option<NaiveDate>) =
-            self.conn().query_row(
+        let row = self
+            .prefetched
+            .as_ref()
+            .and_then(|p| p.lots.get(&lot).cloned());
+        let (code, expiry, production): (String, Option<NaiveDate>, Option<NaiveDate>) = match row {
+            Some(row) => row,
+            None => self.conn().query_row(
                 "SELECT code, expiry, production_date FROM lots WHERE id = ?",
                 [lot],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )?;
-        let first: Option<(String, i64, Option<String>, Option<String>)> = self
-            .conn()
-            .prepare_cached(
-                "SELECT kind, from_loc, lot_origin, tlc_source FROM movements
-                 WHERE lot_id = ? AND kind IN ('receive', 'produce', 'opening') ORDER BY seq LIMIT 1",
-            )?
-            .query_row([lot], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .optional()?;
-        let source = match first {
-            Some((kind, from, origin, tlc)) => {
-                self.inflow_source(&kind, from, origin.as_deref(), tlc.as_deref())?
+            )?,
+        };
+        // Every inflow that stands (not a refused one, not corrected): one source is the
+        // lot's source; several are said, not picked from.
+        let inflows: Vec<Inflow> = match &self.prefetched {
+            Some(p) => p.inflows.get(&lot).cloned().unwrap_or_default(),
+            None => self
+                .conn()
+                .prepare_cached(
+                    "SELECT m.kind, m.from_loc, m.lot_origin, m.tlc_source FROM live_movements m
+                 WHERE m.lot_id = ? AND m.kind IN ('receive', 'produce', 'opening')
+                   AND NOT EXISTS (SELECT 1 FROM live_movements c WHERE c.corrects = m.id)
+                 ORDER BY m.seq",
+                )?
+                .query_map([lot], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                .collect::<rusqlite::Result<_>>()?,
+        };
+        let mut sources: Vec<Option<LotSource>> = Vec::new();
+        for (kind, from, origin, tlc) in inflows {
+            let s = self.inflow_source(&kind, from, origin.as_deref(), tlc.as_deref())?;
+            if !sources.contains(&s) {
+                sources.push(s);
             }
-            None => None,
+        }
+        let source = match sources.len() {
+            0 => None,
+            1 => sources.pop().flatten(),
+            _ => Some(LotSource::Several(
+                sources.iter().map(LotSource::describe).collect(),
+            )),
         };
         let l = (code, expiry, production, source);
         self.lots.insert(lot, l.clone());
@@ -378,6 +504,9 @@ impl<'c> Describer<'c> {
     fn doc_type(&mut self, reference: &str) -> Result<Option<DocType>> {
         if let Some(t) = self.doc_types.get(reference) {
             return Ok(*t);
+        }
+        if let Some(p) = &self.prefetched {
+            return Ok(p.documents.get(reference).copied());
         }
         let t = super::post::document_type(self.conn(), reference)?;
         self.doc_types.insert(reference.to_string(), t);
@@ -434,6 +563,7 @@ impl<'c> Describer<'c> {
             reference: m.reference,
             ref_type,
             device: m.device,
+            day: utc_day(&m.created_at),
             created_at: m.created_at,
             lot_origin: m.lot_origin.and_then(|o| o.parse().ok()),
             lot_source,
@@ -458,6 +588,7 @@ impl Ledger {
                 places: HashMap::new(),
                 lots: HashMap::new(),
                 doc_types: HashMap::new(),
+                prefetched: None,
             };
             let (start, end) = time_bounds(scope);
             let conn = rd.conn();
@@ -483,9 +614,11 @@ impl Ledger {
                               b AS (SELECT DISTINCT batch_id FROM movements
                                     WHERE lot_id IN (SELECT id FROM l) AND kind IN ('consume', 'produce'))
                          {SELECT}
-                         WHERE (m.lot_id IN (SELECT id FROM l)
-                                OR (m.kind IN ('consume', 'produce') AND m.batch_id IN (SELECT batch_id FROM b)))
-                           AND m.created_at >= ?1 AND m.created_at < ?2 AND {LIVE}{ftl}
+                         WHERE m.seq IN (SELECT seq FROM movements WHERE lot_id IN (SELECT id FROM l)
+                                         UNION SELECT seq FROM movements
+                                               WHERE kind IN ('consume', 'produce')
+                                                 AND batch_id IN (SELECT batch_id FROM b))
+                           AND m.created_at >= ?1 AND m.created_at < ?2{ftl}
                          ORDER BY m.seq"
                     );
                     let mut st = conn.prepare(&sql)?;
@@ -494,7 +627,7 @@ impl Ledger {
                 }
                 None => {
                     let sql = format!(
-                        "{SELECT} WHERE m.created_at >= ?1 AND m.created_at < ?2{item_filter} AND {LIVE}{ftl}
+                        "{SELECT} WHERE m.created_at >= ?1 AND m.created_at < ?2{item_filter}{ftl}
                          ORDER BY m.seq"
                     );
                     let mut st = conn.prepare(&sql)?;
@@ -502,15 +635,17 @@ impl Ledger {
                     rows.collect::<rusqlite::Result<_>>()?
                 }
             };
-            let corrected: i64 = conn.query_row(
-                &format!(
-                    "SELECT count(*) FROM movements m
-                     WHERE m.created_at >= ?1 AND m.created_at < ?2{item_filter}
-                       AND (m.kind = 'correction' OR EXISTS (SELECT 1 FROM movements c WHERE c.corrects = m.id))"
-                ),
-                params![start, end, item_id],
-                |r| r.get(0),
-            )?;
+            // Corrected movements and their corrections changed nothing together: left out,
+            // and counted.
+            let (dropped, raws): (Vec<RawMovement>, Vec<RawMovement>) = raws
+                .into_iter()
+                .filter(|m| scope.covers(&m.created_at))
+                .partition(|m| m.dropped);
+            let corrected = dropped.len();
+            scope.within_cap(raws.len())?;
+            if raws.len() >= PREFETCH_FROM {
+                rd.prefetched = Some(Prefetched::read(conn)?);
+            }
             let mut movements = Vec::with_capacity(raws.len());
             for m in raws {
                 movements.push(rd.movement(m)?);
@@ -520,7 +655,7 @@ impl Ledger {
                 site,
                 movements,
                 lot_changes,
-                corrected: corrected as usize,
+                corrected,
             })
         })
     }
@@ -577,6 +712,9 @@ fn lot_changes(
         .collect::<rusqlite::Result<_>>()?;
     let mut out = Vec::with_capacity(rows.len());
     for (lot, item, action, status, reason, created_at, event_id, after) in rows {
+        if !scope.covers(&created_at) {
+            continue;
+        }
         let status: LotStatus = status.parse()?;
         let action = match action {
             Some(a) => a.parse()?,
@@ -658,6 +796,56 @@ pub struct RecallDevice {
     pub revoked: bool,
 }
 
+/// A recall shipment as one flat row (tables and CSV, on the command line and the server alike).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecallLine {
+    pub customer: String,
+    pub business_name: String,
+    pub phone: String,
+    pub address: String,
+    pub item: String,
+    pub lot: String,
+    pub serial: String,
+    pub qty: i64,
+    pub date: String,
+    pub reference: String,
+    pub via: String,
+}
+
+impl RecallReport {
+    /// The shipments as flat rows: the party's record spelt out, dates as days (UTC).
+    pub fn shipment_lines(&self) -> Vec<RecallLine> {
+        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        self.shipments
+            .iter()
+            .map(|s| {
+                let p = s.party.as_ref();
+                RecallLine {
+                    customer: s.customer.clone(),
+                    business_name: p.map_or_else(|| "(no party record)".into(), |p| p.name.clone()),
+                    phone: p.map(|p| o(&p.phone)).unwrap_or_default(),
+                    address: p
+                        .map(|p| {
+                            [&p.street, &p.city, &p.region, &p.postal_code, &p.country]
+                                .iter()
+                                .filter_map(|v| v.as_deref())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        })
+                        .unwrap_or_default(),
+                    item: s.item.clone(),
+                    lot: o(&s.lot),
+                    serial: o(&s.serial),
+                    qty: s.qty,
+                    date: utc_day(&s.date).format("%Y-%m-%d").to_string(),
+                    reference: o(&s.reference),
+                    via: s.via.clone(),
+                }
+            })
+            .collect()
+    }
+}
+
 /// Everything a recall needs in one place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RecallReport {
@@ -692,19 +880,33 @@ impl Ledger {
             report
                 .shipments
                 .sort_by(|a, b| (&a.date, &a.customer).cmp(&(&b.date, &b.customer)));
-            // Devices: every one that recorded a movement of these lots.
+            // Devices: every one that recorded a movement of these lots (found by lot id, or
+            // for an untracked item by the item, through their indexes).
             let mut devices: HashMap<String, (i64, String)> = HashMap::new();
+            let mut keys: Vec<(i64, Option<i64>)> = Vec::new();
             for (sku, code) in &lots {
-                let found: Vec<(String, i64, String)> = r
-                    .conn
-                    .prepare_cached(
-                        "SELECT m.device, count(*), max(m.created_at) FROM movements m
-                         JOIN items i ON i.id = m.item_id LEFT JOIN lots lt ON lt.id = m.lot_id
-                         WHERE i.sku = ?1 AND (lt.code = ?2 OR (?2 IS NULL AND m.lot_id IS NULL))
-                         GROUP BY m.device",
+                let item = rows::require_item(r.conn, sku)?;
+                let lot = match code {
+                    Some(c) => rows::lot_by_code(r.conn, item.id, c)?.map(|l| l.id),
+                    None => None,
+                };
+                keys.push((item.id, lot));
+            }
+            for &(item, lot) in &keys {
+                let found: Vec<(String, i64, String)> = match lot {
+                    Some(lot) => r.conn.prepare_cached(
+                        "SELECT device, count(*), max(created_at) FROM live_movements
+                         WHERE lot_id = ?1 GROUP BY device",
                     )?
-                    .query_map(params![sku, code], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                    .collect::<rusqlite::Result<_>>()?;
+                    .query_map([lot], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect::<rusqlite::Result<_>>()?,
+                    None => r.conn.prepare_cached(
+                        "SELECT device, count(*), max(created_at) FROM live_movements
+                         WHERE item_id = ?1 AND lot_id IS NULL AND serial_id IS NULL GROUP BY device",
+                    )?
+                    .query_map([item], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect::<rusqlite::Result<_>>()?,
+                };
                 for (d, n, last) in found {
                     let e = devices.entry(d).or_insert((0, String::new()));
                     e.0 += n;
@@ -714,19 +916,42 @@ impl Ledger {
                 }
             }
             for s in &mut report.stock {
-                s.last_moved_by = r
-                    .conn
-                    .prepare_cached(
-                        "SELECT m.device FROM movements m
-                         JOIN items i ON i.id = m.item_id JOIN locations t ON t.id = m.to_loc
-                         LEFT JOIN lots lt ON lt.id = m.lot_id LEFT JOIN serials se ON se.id = m.serial_id
-                         WHERE i.sku = ?1 AND t.code = ?2
-                           AND (lt.code = ?3 OR (?3 IS NULL AND m.lot_id IS NULL))
-                           AND (se.serial = ?4 OR ?4 IS NULL)
-                         ORDER BY m.seq DESC LIMIT 1",
-                    )?
-                    .query_row(params![s.item, s.location, s.lot, s.serial], |r| r.get(0))
-                    .optional()?;
+                let item = rows::require_item(r.conn, &s.item)?;
+                let lot = match &s.lot {
+                    Some(c) => rows::lot_by_code(r.conn, item.id, c)?.map(|l| l.id),
+                    None => None,
+                };
+                let Some(to) = rows::location_by_code(r.conn, &s.location)? else {
+                    continue;
+                };
+                s.last_moved_by = match (lot, &s.serial) {
+                    (_, Some(serial)) => r
+                        .conn
+                        .prepare_cached(
+                            "SELECT m.device FROM live_movements m JOIN serials se ON se.id = m.serial_id
+                             WHERE se.item_id = ?1 AND se.serial = ?2 AND m.to_loc = ?3
+                             ORDER BY m.seq DESC LIMIT 1",
+                        )?
+                        .query_row(params![item.id, serial, to.id], |r| r.get(0))
+                        .optional()?,
+                    (Some(lot), None) => r
+                        .conn
+                        .prepare_cached(
+                            "SELECT device FROM live_movements WHERE lot_id = ?1 AND to_loc = ?2
+                             ORDER BY seq DESC LIMIT 1",
+                        )?
+                        .query_row(params![lot, to.id], |r| r.get(0))
+                        .optional()?,
+                    (None, None) => r
+                        .conn
+                        .prepare_cached(
+                            "SELECT device FROM live_movements
+                             WHERE item_id = ?1 AND lot_id IS NULL AND serial_id IS NULL AND to_loc = ?2
+                             ORDER BY seq DESC LIMIT 1",
+                        )?
+                        .query_row(params![item.id, to.id], |r| r.get(0))
+                        .optional()?,
+                };
             }
             let mut list: Vec<RecallDevice> = devices
                 .into_iter()
@@ -908,6 +1133,7 @@ impl Ledger {
             to,
             item: None,
             lot: None,
+            max_movements: None,
         };
         self.read(|r| {
             scope.check(&Query::over(r.conn))?;
@@ -924,6 +1150,10 @@ impl Ledger {
             let mut rows = st.query(params![start, end])?;
             let mut n = 0;
             while let Some(r) = rows.next()? {
+                let at: String = r.get(16)?;
+                if !scope.covers(&at) {
+                    continue;
+                }
                 each(LedgerRow {
                     seq: r.get(0)?,
                     id: r.get(1)?,
@@ -941,7 +1171,7 @@ impl Ledger {
                     ref_type: r.get(13)?,
                     corrects: r.get(14)?,
                     device: r.get(15)?,
-                    created_at: r.get(16)?,
+                    created_at: at,
                     lot_origin: r.get(17)?,
                     lot_source: r.get(18)?,
                     lot_expiry: r.get(19)?,

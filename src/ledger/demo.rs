@@ -10,13 +10,24 @@ use super::ops::{AssembleCmd, Component, Output, ReceiveCmd, ShipCmd, TransferCm
 use super::Ledger;
 
 const ITEMS: &str = "\
-sku,name,gtin,tracking,expiry_tracked,shelf_life_days,unit
-AMOX-500,Amoxicillin 500 mg capsules (box of 20),09506000134352;19506000134359*12,lot,true,730,EA
-INSUL-PEN,Insulin glargine pre-filled pen,09506000134376,serial,true,,EA
-SALINE-1L,Sodium chloride 0.9% 1 L bag,09506000134369,lot,true,1095,EA
-GLOVE-M,Nitrile gloves size M (box of 100),09506000117843,none,false,,BOX
-THERMO-X1,Digital thermometer X1,04012345000016,serial,false,,EA
-FIRSTAID-KIT,First aid kit (assembled),04012345000023,lot,true,365,EA
+sku,name,gtin,tracking,expiry_tracked,shelf_life_days,unit,brand,commodity,variety,pack_size,pack_style,ftl
+AMOX-500,Amoxicillin 500 mg capsules (box of 20),09506000134352;19506000134359*12,lot,true,730,EA,Northwind,Amoxicillin,500 mg,20 capsules,Box,no
+INSUL-PEN,Insulin glargine pre-filled pen,09506000134376,serial,true,,EA,Northwind,Insulin glargine,,3 ml,Pen,no
+SALINE-1L,Sodium chloride 0.9% 1 L bag,09506000134369,lot,true,1095,EA,,Sodium chloride 0.9%,,1 l,Bag,no
+GLOVE-M,Nitrile gloves size M (box of 100),09506000117843,none,false,,BOX,,Nitrile gloves,Size M,100 gloves,Box,no
+THERMO-X1,Digital thermometer X1,04012345000016,serial,false,,EA,,Thermometer,,1,Box,no
+FIRSTAID-KIT,First aid kit (assembled),04012345000023,lot,true,365,EA,Lotkeeper,First aid kit,,1 kit,Case,no
+";
+
+/// Suppliers, customers and this site, with the addresses the compliance exports print.
+const PARTIES: &str = "\
+code,kind,name,phone,street,city,region,postal_code,country,gln
+Northwind Pharma,supplier,Northwind Pharma Inc.,+1 201 555 0140,40 Harbor Blvd,Newark,NJ,07102,US,0614141000029
+MedSupply GmbH,supplier,MedSupply GmbH,+49 40 555 0150,Hafenstrasse 12,Hamburg,HH,20457,DE,
+Corner Pharmacy,customer,Corner Pharmacy,+1 312 555 0160,18 Elm St,Chicago,IL,60601,US,
+St. Mary's Clinic,customer,St. Mary's Clinic,+1 312 555 0170,200 Lake Shore Dr,Chicago,IL,60611,US,
+Pharmacy Lindqvist,customer,Apotek Lindqvist,,Storgatan 5,Uppsala,,75320,SE,
+MAIN,site,Lotkeeper Demo Warehouse,+1 312 555 0100,1 Dock Way,Chicago,IL,60607,US,
 ";
 
 const LOCATIONS: &str = "\
@@ -49,6 +60,7 @@ pub fn fill(ledger: &mut Ledger) -> Result<()> {
     };
     ledger.import_csv(ImportKind::Items, ITEMS)?;
     ledger.import_csv(ImportKind::Locations, LOCATIONS)?;
+    ledger.import_csv(ImportKind::Parties, PARTIES)?;
     // Opening stock as found on the shelves, one lot already expired.
     let stock = format!(
         "sku,location,lot,serial,expiry,qty\n\

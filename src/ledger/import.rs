@@ -113,16 +113,20 @@ impl Table {
             .headers()
             .map_err(|e| err(1, "header", format!("cannot read the header: {e}")))?
             .clone();
-        let columns: HashMap<String, usize> = header
-            .iter()
-            .enumerate()
-            .map(|(i, h)| {
-                (
-                    h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase(),
-                    i,
-                )
-            })
-            .collect();
+        let mut columns: HashMap<String, usize> = HashMap::new();
+        for (i, h) in header.iter().enumerate() {
+            let name = h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase();
+            if name.is_empty() {
+                continue;
+            }
+            if columns.insert(name.clone(), i).is_some() {
+                return Err(err(
+                    1,
+                    &name,
+                    format!("the header names column '{name}' twice; keep one"),
+                ));
+            }
+        }
         for c in required {
             if !columns.contains_key(*c) {
                 return Err(err(
@@ -437,7 +441,24 @@ fn import_parties(tx: &Connection, t: &Table) -> Result<ImportSummary> {
                 format!("{kind} {code} is also on line {first} of this file"),
             ));
         }
-        let text = |c: &str| t.optional(rec, c).map(String::from);
+        // A column the file has sets the field (empty clears it); a column it leaves out keeps
+        // what the party has, as for items.
+        let old = super::query::Query::over(tx).party(kind, code)?;
+        let text = |c: &str| -> Option<String> {
+            if t.columns.contains_key(c) {
+                return t.optional(rec, c).map(String::from);
+            }
+            let old = old.as_ref()?;
+            match c {
+                "phone" => old.phone.clone(),
+                "street" => old.street.clone(),
+                "city" => old.city.clone(),
+                "region" => old.region.clone(),
+                "postal_code" => old.postal_code.clone(),
+                "country" => old.country.clone(),
+                _ => old.gln.clone(),
+            }
+        };
         let party = Party {
             code: code.to_string(),
             kind,

@@ -150,6 +150,7 @@ impl Walker<'_> {
              FROM live_movements m JOIN locations f ON f.id = m.from_loc JOIN locations t ON t.id = m.to_loc
              LEFT JOIN serials s ON s.id = m.serial_id
              WHERE {filter} AND m.item_id = ?2 AND m.kind IN ({kinds})
+               AND NOT EXISTS (SELECT 1 FROM live_movements c WHERE c.corrects = m.id)
                AND m.seq > ?3 AND m.seq < ?4 ORDER BY m.seq"
         );
         let id = k.serial.or(k.lot).unwrap_or(0);

@@ -594,6 +594,10 @@ async fn serials(
     rows_response(rows, q.format)
 }
 
+/// The most movements one export request may hold: a document is built in memory, so a request
+/// for ten years of a busy site is refused with a clear message instead of holding gigabytes.
+pub const MAX_EXPORT_MOVEMENTS: usize = 200_000;
+
 /// What a compliance export covers: a date range, optionally one item or lot.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -623,6 +627,7 @@ impl ExportParams {
             to: date("to", &self.to)?,
             item: self.item.clone(),
             lot: self.lot.clone(),
+            max_movements: Some(MAX_EXPORT_MOVEMENTS),
         })
     }
 }
@@ -643,7 +648,7 @@ async fn recall_report(
     let Query(q) = q?;
     let report = with_ledger(&state, move |l| Ok(l.recall_report(&q.item, &q.lot)?)).await?;
     match q.format {
-        ReportFormat::Csv => rows_response(report.shipments, ReportFormat::Csv),
+        ReportFormat::Csv => rows_response(report.shipment_lines(), ReportFormat::Csv),
         ReportFormat::Json => Ok(Json(report).into_response()),
     }
 }
@@ -654,6 +659,11 @@ async fn export_fsma204(
 ) -> ApiResult<Response> {
     let Query(q) = q?;
     let scope = q.scope()?;
+    if q.id_base.is_some() {
+        return Err(ApiError::bad(
+            "fsma204 takes from, to, item, lot, all, format and sheet",
+        ));
+    }
     let sheet = match (q.format.as_deref().unwrap_or("xlsx"), q.sheet.as_deref()) {
         ("xlsx", None) => None,
         ("csv", Some(s @ ("receiving" | "shipping" | "transformation" | "summary"))) => {
@@ -664,19 +674,27 @@ async fn export_fsma204(
                 "format=csv takes sheet=receiving, shipping, transformation or summary",
             ))
         }
-        (f, _) => {
-            return Err(ApiError::bad(format!(
-                "format '{f}' is not xlsx or csv (sheet only with csv)"
-            )))
+        ("xlsx", Some(_)) => {
+            return Err(ApiError::bad(
+                "sheet goes with format=csv; the xlsx holds every sheet",
+            ))
         }
+        (f, _) => return Err(ApiError::bad(format!("format '{f}' is not xlsx or csv"))),
     };
     let all = q.all;
     let data = with_ledger(&state, move |l| Ok(l.trace_data(&scope, !all)?)).await?;
     let wb = crate::export::fsma::workbook(&data);
     match sheet {
         None => {
-            let bytes = crate::export::fsma::xlsx_bytes(&wb)
-                .map_err(|m| ApiError::new(StatusCode::NOT_IMPLEMENTED, m))?;
+            use crate::export::fsma::XlsxRefusal;
+            let bytes = crate::export::fsma::xlsx_bytes(&wb).map_err(|e| {
+                let status = match e {
+                    XlsxRefusal::NoWriter => StatusCode::NOT_IMPLEMENTED,
+                    XlsxRefusal::TooManyRows { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                    XlsxRefusal::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                };
+                ApiError::new(status, e.to_string())
+            })?;
             Ok((
                 [
                     (
@@ -710,16 +728,12 @@ async fn export_epcis(
 ) -> ApiResult<Response> {
     let Query(q) = q?;
     let scope = q.scope()?;
-    let base = q
-        .id_base
-        .clone()
-        .unwrap_or_else(|| "https://id.lotkeeper.invalid".into());
-    let base = base.trim_end_matches('/').to_string();
-    if !(base.starts_with("https://") || base.starts_with("http://")) || base.len() < 12 {
-        return Err(ApiError::bad(
-            "id_base is an http(s) URL, e.g. https://id.example.com",
-        ));
-    }
+    let base = crate::export::epcis::check_id_base(
+        q.id_base
+            .as_deref()
+            .unwrap_or("https://id.lotkeeper.invalid"),
+    )
+    .map_err(|e| ApiError::bad(format!("id_base {e}")))?;
     if q.format.is_some() || q.sheet.is_some() || q.all {
         return Err(ApiError::bad("epcis takes from, to, item, lot and id_base"));
     }
@@ -754,6 +768,11 @@ async fn export_ledger(
     let rows = with_ledger(&state, move |l| {
         let mut rows = Vec::new();
         l.ledger_rows(scope.from, scope.to, |r| {
+            if rows.len() == MAX_EXPORT_MOVEMENTS {
+                return Err(crate::ledger::Error::invalid(format!(
+                    "this range holds more than {MAX_EXPORT_MOVEMENTS} movements, more than one export here may hold; narrow the date range, or run `lotkeeper export ledger` on the back office"
+                )));
+            }
             rows.push(r);
             Ok(())
         })?;

@@ -202,7 +202,7 @@ fn fsma204_sheets_hold_the_worked_example_cell_by_cell() {
         place(
             prefix,
             "Fresh Farms LLC",
-            "+1 831 555 0101",
+            "'+1 831 555 0101",
             "100 Field Rd",
             "Salinas",
             "CA",
@@ -213,7 +213,7 @@ fn fsma204_sheets_hold_the_worked_example_cell_by_cell() {
         place(
             prefix,
             "Lotkeeper DC",
-            "+1 209 555 0103",
+            "'+1 209 555 0103",
             "1 Dock Way",
             "Stockton",
             "CA",
@@ -257,7 +257,7 @@ fn fsma204_sheets_hold_the_worked_example_cell_by_cell() {
         place(
             "Immediate Subsequent Recipient",
             "Corner Bistro",
-            "+1 415 555 0102",
+            "'+1 415 555 0102",
             "5 Market St",
             "San Francisco",
             "CA",
@@ -307,7 +307,7 @@ fn fsma204_sheets_hold_the_worked_example_cell_by_cell() {
         &[
             ("Sheet", "Shipping"),
             ("Traceability Lot Code", "KIT-0902"),
-            ("Missing KDE", "Immediate Subsequent Recipient Phone"),
+            ("Missing KDEs", "Immediate Subsequent Recipient Phone"),
         ],
     );
     // Rows sorted by date then lot: the Grocer's row is where the summary says.
@@ -366,6 +366,7 @@ fn fsma204_sheets_hold_the_worked_example_cell_by_cell() {
             for (c, h) in header.iter().enumerate() {
                 let want = &row[h];
                 let got = cells.get(&(r + 1, c)).cloned().unwrap_or_default();
+                let got = lotkeeper::rows::spreadsheet_safe(&got);
                 assert_eq!(&got, want, "{name} row {} column {h}", r + 2);
             }
         }
@@ -378,13 +379,14 @@ type XlsxSheet = (String, String, HashMap<(usize, usize), String>);
 /// The sheets of an .xlsx.
 fn xlsx_sheets(path: &std::path::Path) -> Vec<XlsxSheet> {
     let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
-    let mut read = |name: &str| {
+    let mut read = |name: &str| -> Option<String> {
         let mut s = String::new();
-        zip.by_name(name).unwrap().read_to_string(&mut s).unwrap();
-        s
+        zip.by_name(name).ok()?.read_to_string(&mut s).unwrap();
+        Some(s)
     };
-    let workbook = read("xl/workbook.xml");
-    let shared = read("xl/sharedStrings.xml");
+    let workbook = read("xl/workbook.xml").unwrap();
+    // Shared strings, if the writer used them (it writes strings inline in constant memory).
+    let shared = read("xl/sharedStrings.xml").unwrap_or_default();
     let strings: Vec<String> = shared
         .split("<si>")
         .skip(1)
@@ -399,7 +401,7 @@ fn xlsx_sheets(path: &std::path::Path) -> Vec<XlsxSheet> {
         .into_iter()
         .enumerate()
         .map(|(i, name)| {
-            let xml = read(&format!("xl/worksheets/sheet{}.xml", i + 1));
+            let xml = read(&format!("xl/worksheets/sheet{}.xml", i + 1)).unwrap();
             let mut cells = HashMap::new();
             for c in xml.split("<c r=\"").skip(1) {
                 let reference = &c[..c.find('"').unwrap()];
@@ -416,6 +418,8 @@ fn xlsx_sheets(path: &std::path::Path) -> Vec<XlsxSheet> {
                 let value = between(c, "<v>", "</v>");
                 let text = if head.contains("t=\"s\"") {
                     strings[value.parse::<usize>().unwrap()].clone()
+                } else if head.contains("t=\"inlineStr\"") {
+                    unescape(between(c, "<t", "</t>").split_once('>').unwrap().1)
                 } else {
                     value.to_string()
                 };
@@ -691,4 +695,376 @@ fn bad_exports_say_why_and_write_nothing() {
     ]));
     assert!(r.to_string().contains("Corner Bistro"));
     assert!(!r.to_string().contains("New Co"));
+}
+
+/// What an attacker, an auditor and a second receipt found: each is now right.
+#[test]
+fn sources_corrections_unknown_parties_and_formulas() {
+    let d = worked_example();
+    let t = today();
+    // A second receipt of the same lot from another supplier: the sheets do not pick one.
+    d.ok(&[
+        "receive",
+        "--item",
+        "ROMAINE",
+        "--qty",
+        "5",
+        "--to",
+        "A1",
+        "--lot",
+        "RL-0901",
+        "--supplier",
+        "=HYPERLINK(\"http://evil\")",
+        "--ref",
+        "BOL-4412",
+    ]);
+    // A receipt corrected away names no source; a shipment corrected away reaches no one.
+    d.ok(&[
+        "receive",
+        "--item",
+        "ROMAINE",
+        "--qty",
+        "3",
+        "--to",
+        "A1",
+        "--lot",
+        "RL-0950",
+        "--supplier",
+        "Bistro",
+        "--ref",
+        "BOL-1",
+    ]);
+    d.ok(&[
+        "ship",
+        "--item",
+        "ROMAINE",
+        "--qty",
+        "2",
+        "--from",
+        "A1",
+        "--lot",
+        "RL-0901",
+        "--customer",
+        "Grocer",
+        "--ref",
+        "=1+2",
+    ]);
+    let ledger = json(&d.ok(&[
+        "export", "ledger", "--from", &t, "--to", &t, "--format", "json",
+    ]));
+    let wrong = ledger
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "receive" && r["lot"] == "RL-0950")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    d.ok(&[
+        "correct",
+        "--movement",
+        &wrong,
+        "--reason",
+        "wrong supplier",
+    ]);
+    d.ok(&[
+        "receive",
+        "--item",
+        "ROMAINE",
+        "--qty",
+        "3",
+        "--to",
+        "A1",
+        "--lot",
+        "RL-0950",
+        "--supplier",
+        "FreshFarms",
+        "--ref",
+        "BOL-2",
+    ]);
+    d.ok(&[
+        "ship",
+        "--item",
+        "ROMAINE",
+        "--qty",
+        "1",
+        "--from",
+        "A1",
+        "--lot",
+        "RL-0950",
+        "--customer",
+        "Bistro",
+    ]);
+    let ledger = json(&d.ok(&[
+        "export", "ledger", "--from", &t, "--to", &t, "--format", "json",
+    ]));
+    let shipped = ledger
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "ship" && r["lot"] == "RL-0950")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    d.ok(&["correct", "--movement", &shipped, "--reason", "never left"]);
+
+    let out = d.dir.path().join("f2");
+    let said = d.ok(&[
+        "export",
+        "fsma204",
+        "--from",
+        &t,
+        "--to",
+        &t,
+        "--format",
+        "csv",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        said.contains("corrected movements and corrections left out"),
+        "{said}"
+    );
+    let receiving = csv_rows(&out.join("receiving.csv"));
+    // The unknown supplier is named as recorded, made harmless, and its address left empty.
+    let evil = receiving
+        .iter()
+        .find(|r| r["Reference Document Number 1"] == "BOL-4412")
+        .unwrap();
+    assert_eq!(
+        evil["Immediate Previous Source Business Name"],
+        "'=HYPERLINK(\"http://evil\")"
+    );
+    assert_eq!(evil["Immediate Previous Source Street Address"], "");
+    // The corrected receipt is gone, and its supplier (Bistro) is no source of the lot.
+    assert!(!receiving
+        .iter()
+        .any(|r| r["Reference Document Number 1"] == "BOL-1"));
+    let rl950 = receiving
+        .iter()
+        .find(|r| r["Reference Document Number 1"] == "BOL-2")
+        .unwrap();
+    assert_eq!(
+        rl950["Traceability Lot Code Source Business Name"],
+        "Fresh Farms LLC"
+    );
+    let shipping = csv_rows(&out.join("shipping.csv"));
+    assert!(!shipping
+        .iter()
+        .any(|r| r["Traceability Lot Code"] == "RL-0950"));
+    // RL-0901 came from two sources now: a shipment of it does not say which, and the summary
+    // says why.
+    let rl901 = shipping
+        .iter()
+        .find(|r| r["Traceability Lot Code"] == "RL-0901")
+        .unwrap();
+    assert_eq!(rl901["Traceability Lot Code Source Business Name"], "");
+    let summary = csv_rows(&out.join("summary.csv"));
+    let several = summary
+        .iter()
+        .find(|r| r["Missing KDEs"].contains("several sources"))
+        .unwrap();
+    assert!(
+        several["Missing KDEs"].contains("Fresh Farms LLC"),
+        "{several:?}"
+    );
+    // The recall report leaves the corrected shipment out.
+    let r = json(&d.ok(&[
+        "recall", "report", "--item", "ROMAINE", "--lot", "RL-0950", "--format", "json",
+    ]));
+    assert_eq!(r["shipments"].as_array().unwrap().len(), 0, "{r}");
+    let csv = d.ok(&[
+        "export", "ledger", "--from", &t, "--to", &t, "--format", "csv",
+    ]);
+    // A formula typed as a reference is text in every CSV.
+    assert!(csv.contains(",'=1+2,"), "{csv}");
+    assert_eq!(rl901["Reference Document Number 1"], "'=1+2");
+}
+
+#[test]
+fn party_files_keep_what_they_leave_out_and_name_one_column_once() {
+    let d = worked_example();
+    let f = d.file(
+        "upd.csv",
+        "code,kind,name\nFreshFarms,supplier,Fresh Farms Inc\n",
+    );
+    d.ok(&["import", "parties", f.to_str().unwrap()]);
+    let t = today();
+    let out = d.dir.path().join("f3");
+    let export = |d: &Dir| {
+        d.ok(&[
+            "export",
+            "fsma204",
+            "--from",
+            &t,
+            "--to",
+            &t,
+            "--item",
+            "ROMAINE",
+            "--format",
+            "csv",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    export(&d);
+    let receiving = csv_rows(&out.join("receiving.csv"));
+    assert_eq!(
+        receiving[0]["Immediate Previous Source Business Name"],
+        "Fresh Farms Inc"
+    );
+    assert_eq!(
+        receiving[0]["Immediate Previous Source Street Address"],
+        "100 Field Rd"
+    );
+    let twice = d.file("twice.csv", "code,kind,name,name\nX,supplier,A,B\n");
+    let err = String::from_utf8_lossy(
+        &d.run(&["import", "parties", twice.to_str().unwrap()])
+            .stderr,
+    )
+    .to_string();
+    assert!(err.contains("names column 'name' twice"), "{err}");
+    // With two sites, the exports need to be told which is us.
+    let two = d.file("two.csv", "code,kind,name\nSITE2,site,Second DC\n");
+    d.ok(&["import", "parties", two.to_str().unwrap()]);
+    assert!(export(&d).contains("no site party describes this site"));
+    d.ok(&["site", "HQ"]);
+    assert!(!export(&d).contains("no site party"));
+    assert_eq!(
+        csv_rows(&out.join("receiving.csv"))[0]["Receiving Location Business Name"],
+        "Lotkeeper DC"
+    );
+    let err = String::from_utf8_lossy(&d.run(&["site", "NOPE"]).stderr).to_string();
+    assert!(err.contains("no site party 'NOPE'"), "{err}");
+    for bad in [
+        "https://x.com#f",
+        "https://x.com?q=1",
+        "https://x.com/a b",
+        "ftp://x.com",
+    ] {
+        let r = d.run(&[
+            "export",
+            "epcis",
+            "--from",
+            &t,
+            "--to",
+            &t,
+            "--id-base",
+            bad,
+        ]);
+        assert!(!r.status.success(), "{bad}");
+    }
+}
+
+/// A device that records its local offset: the movement belongs to its UTC day.
+#[test]
+fn a_time_with_an_offset_falls_on_its_utc_day() {
+    use lotkeeper::ledger::compliance::Scope;
+    use lotkeeper::ledger::{Movement, MovementKind};
+    let mut l = crate::harness::ledger();
+    let mut m =
+        Movement::new(MovementKind::Receive, "FLOUR", 3, "SUPPLIER:Mill", "A1").lot(Some("F1"));
+    m.created_at = Some("2026-06-15T01:30:00+05:00".into());
+    l.post(&[m]).unwrap();
+    let day = |d: &str| Scope {
+        from: crate::harness::day(d),
+        to: crate::harness::day(d),
+        item: None,
+        lot: None,
+        max_movements: None,
+    };
+    assert_eq!(
+        l.trace_data(&day("2026-06-14"), false)
+            .unwrap()
+            .movements
+            .len(),
+        1
+    );
+    assert_eq!(
+        l.trace_data(&day("2026-06-15"), false)
+            .unwrap()
+            .movements
+            .len(),
+        0
+    );
+    let data = l.trace_data(&day("2026-06-14"), false).unwrap();
+    let wb = lotkeeper::export::fsma::workbook(&data);
+    let date_col = wb
+        .receiving
+        .header
+        .iter()
+        .position(|h| h == "Receive Date")
+        .unwrap();
+    assert_eq!(wb.receiving.rows[0][date_col].as_text(), "2026-06-14");
+    let mut n = 0;
+    l.ledger_rows(
+        crate::harness::day("2026-06-14"),
+        crate::harness::day("2026-06-14"),
+        |_| {
+            n += 1;
+            Ok(())
+        },
+    )
+    .unwrap();
+    assert_eq!(n, 1);
+    let capped = Scope {
+        max_movements: Some(0),
+        ..day("2026-06-14")
+    };
+    let err = l.trace_data(&capped, false).unwrap_err().to_string();
+    assert!(err.contains("narrow the date range"), "{err}");
+}
+
+/// Parties and product descriptions travel to devices with the master data, and a receipt
+/// against a purchase order records the document's type with no more typing.
+#[test]
+fn parties_travel_with_master_data_and_documents_name_their_type() {
+    use lotkeeper::ledger::import::ImportKind;
+    use lotkeeper::ledger::{PartyKind, ReceiveCmd};
+    let mut server = crate::harness::ledger();
+    server.import_csv(ImportKind::Parties, PARTIES).unwrap();
+    server.import_csv(ImportKind::Items, ITEMS).unwrap();
+    let master = server.master_data().unwrap();
+    let mut device = lotkeeper::ledger::Ledger::open_in_memory().unwrap();
+    device.apply_master(&master).unwrap();
+    let q = device.query();
+    let farm = q.party(PartyKind::Supplier, "FreshFarms").unwrap().unwrap();
+    assert_eq!(farm.gln.as_deref(), Some("0614141000012"));
+    assert_eq!(farm.street.as_deref(), Some("100 Field Rd"));
+    assert_eq!(q.parties().unwrap().len(), 4);
+    let romaine = q.item("ROMAINE").unwrap().unwrap();
+    assert!(romaine.description.ftl);
+    assert_eq!(romaine.description.commodity.as_deref(), Some("Lettuce"));
+
+    server
+        .import_csv(
+            ImportKind::PurchaseOrders,
+            "po,supplier,sku,qty,expected\nPO-77,FreshFarms,ROMAINE,10,2026-06-15\n",
+        )
+        .unwrap();
+    server
+        .receive(&ReceiveCmd {
+            item: "ROMAINE".into(),
+            qty: 10,
+            to: "A1".into(),
+            lot: Some("R7".into()),
+            supplier: Some("FreshFarms".into()),
+            reference: Some("PO-77".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let mut types = Vec::new();
+    server
+        .ledger_rows(
+            crate::harness::day("2026-06-15"),
+            crate::harness::day("2026-06-15"),
+            |r| {
+                types.push((r.reference, r.ref_type));
+                Ok(())
+            },
+        )
+        .unwrap();
+    assert_eq!(types, [(Some("PO-77".to_string()), Some("po".to_string()))]);
 }
