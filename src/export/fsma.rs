@@ -87,17 +87,17 @@ fn header(parts: &[(&str, &[&str])]) -> Vec<String> {
 }
 
 /// A row under construction, with the KDEs it lacks.
-struct Row {
+struct Row<'h> {
     cells: Vec<Cell>,
-    header: Vec<String>,
-    missing: Vec<String>,
+    header: &'h [String],
+    missing: Vec<std::borrow::Cow<'h, str>>,
 }
 
-impl Row {
-    fn new(header: &[String]) -> Row {
+impl<'h> Row<'h> {
+    fn new(header: &'h [String]) -> Row<'h> {
         Row {
-            cells: Vec::new(),
-            header: header.to_vec(),
+            cells: Vec::with_capacity(header.len()),
+            header,
             missing: Vec::new(),
         }
     }
@@ -106,8 +106,10 @@ impl Row {
     fn required(&mut self, v: Option<&str>) {
         let v = v.map(str::trim).filter(|s| !s.is_empty());
         if v.is_none() {
-            let name = self.header[self.cells.len()].clone();
-            self.missing.push(name);
+            let header = self.header;
+            self.missing.push(std::borrow::Cow::Borrowed(
+                header[self.cells.len()].as_str(),
+            ));
         }
         self.cells.push(Cell::Text(v.unwrap_or("").to_string()));
     }
@@ -198,7 +200,7 @@ fn source(row: &mut Row, s: Option<&LotSource>) {
     row.missing.truncate(before);
     row.optional(reference);
     if party.is_none() && reference.is_none() {
-        row.missing.push(match s {
+        row.missing.push(std::borrow::Cow::Owned(match s {
             Some(LotSource::Undescribed(code)) => format!(
                 "Traceability Lot Code Source ({code} has no party record: import it with import parties)"
             ),
@@ -207,7 +209,7 @@ fn source(row: &mut Row, s: Option<&LotSource>) {
                 all.join(", ")
             ),
             _ => "Traceability Lot Code Source or its Reference".to_string(),
-        });
+        }));
     }
 }
 
@@ -282,7 +284,7 @@ fn event_sheet(data: &TraceData, kind: MovementKind) -> (Sheet, Vec<(usize, Stri
     let mut rows = Vec::new();
     for (m, qty) in grouped(data, kind) {
         let mut r = Row::new(&h);
-        r.required(tlc(&m));
+        r.required(tlc(m));
         r.number(qty);
         r.required(Some(&m.product.unit));
         r.product(&m.product);
@@ -293,17 +295,17 @@ fn event_sheet(data: &TraceData, kind: MovementKind) -> (Sheet, Vec<(usize, Stri
         };
         r.place(them);
         r.place(us);
-        r.required(Some(&date(&m)));
+        r.required(Some(&date(m)));
         source(&mut r, m.lot_source.as_ref());
-        r.documents(&m);
-        rows.push((date(&m), tlc(&m).unwrap_or("").to_string(), r));
+        r.documents(m);
+        rows.push((date(m), tlc(m).unwrap_or("").to_string(), r));
     }
-    finish(name, h, rows)
+    finish(name, &h, rows)
 }
 
 fn finish(
     name: &'static str,
-    header: Vec<String>,
+    header: &[String],
     mut rows: Vec<(String, String, Row)>,
 ) -> (Sheet, Vec<(usize, String, String)>) {
     sort_rows(&mut rows);
@@ -319,7 +321,7 @@ fn finish(
     (
         Sheet {
             name,
-            header,
+            header: header.to_vec(),
             rows: out,
         },
         missing,
@@ -391,7 +393,7 @@ fn transformation(data: &TraceData) -> (Sheet, Vec<(usize, String, String)>) {
             rows.push((date(out), tlc(out).unwrap_or("").to_string(), r));
         }
     }
-    finish("Transformation", h, rows)
+    finish("Transformation", &h, rows)
 }
 
 /// The workbook of a scope's movements.
