@@ -58,7 +58,7 @@ pub enum Command {
     /// FEFO/FIFO pick suggestions for a quantity of an item.
     Allocate(AllocateArgs),
     /// Reports: stock-by-lot, expiry, lot-transactions, lot-history, serials, pick-lists,
-    /// purchase-orders.
+    /// purchase-orders, reorder.
     Report(ReportArgs),
     /// Backward and forward trace of a lot or serial.
     Trace(TraceArgs),
@@ -731,7 +731,7 @@ pub struct SplitArgs {
 #[derive(Args, Debug)]
 pub struct ReportArgs {
     /// stock-by-lot, expiry, lot-transactions, lot-history (holds, recalls, releases), serials,
-    /// pick-lists or purchase-orders
+    /// pick-lists, purchase-orders or reorder (items at or below their reorder point)
     pub kind: String,
     /// Only this item (its SKU).
     #[arg(long, value_name = "SKU")]

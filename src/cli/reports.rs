@@ -40,6 +40,7 @@ pub fn report(db: Option<PathBuf>, a: ReportArgs) -> Result<()> {
         "serials" => print_rows(&l.serials_report(a.item.as_deref())?, a.format),
         "pick-lists" => print_rows(&l.pick_list_report()?, a.format),
         "purchase-orders" => print_rows(&l.purchase_order_report()?, a.format),
+        "reorder" => print_rows(&l.reorder_report()?, a.format),
         "lot-history" => {
             let (Some(item), Some(lot)) = (a.item.as_deref(), a.lot.as_deref()) else {
                 anyhow::bail!("lot-history needs --item SKU --lot L");
@@ -47,7 +48,7 @@ pub fn report(db: Option<PathBuf>, a: ReportArgs) -> Result<()> {
             print_rows(&l.lot_history(item, lot)?, a.format)
         }
         other => anyhow::bail!(
-            "unknown report '{other}'; use stock-by-lot, expiry, lot-transactions, lot-history, serials, pick-lists or purchase-orders"
+            "unknown report '{other}'; use stock-by-lot, expiry, lot-transactions, lot-history, serials, pick-lists, purchase-orders or reorder"
         ),
     }
 }

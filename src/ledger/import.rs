@@ -395,6 +395,35 @@ fn import_items(tx: &Connection, t: &Table) -> Result<ImportSummary> {
                 )?;
             }
         }
+        // Reorder point and quantity: whole numbers, the quantity only with a point.
+        let whole = |col: &str, min: i64| -> Result<Option<i64>> {
+            match t.optional(rec, col) {
+                None => Ok(None),
+                Some(v) => match v.parse::<i64>() {
+                    Ok(n) if n >= min && n <= MAX_QTY => Ok(Some(n)),
+                    _ => Err(err(
+                        line,
+                        col,
+                        format!("'{v}' is not a whole number of at least {min}"),
+                    )),
+                },
+            }
+        };
+        if t.columns.contains_key("reorder_point") || t.columns.contains_key("reorder_qty") {
+            let point = whole("reorder_point", 0)?;
+            let qty = whole("reorder_qty", 1)?;
+            if qty.is_some() && point.is_none() {
+                return Err(err(
+                    line,
+                    "reorder_qty",
+                    "a reorder quantity needs a reorder point (reorder_point)",
+                ));
+            }
+            tx.execute(
+                "UPDATE items SET reorder_point = ?, reorder_qty = ? WHERE id = ?",
+                params![point, qty, id],
+            )?;
+        }
         if t.columns.contains_key("ftl") {
             let ftl = parse_bool(line, "ftl", t.get(rec, "ftl"))?;
             tx.execute("UPDATE items SET ftl = ? WHERE id = ?", params![ftl, id])?;

@@ -69,6 +69,27 @@ pub struct StockRow {
     pub status: StockStatus,
 }
 
+/// An item to order: its stock as counted against the reorder point.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReorderRow {
+    pub item: String,
+    pub name: String,
+    pub unit: String,
+    /// On the shelves, in real locations.
+    pub on_hand: i64,
+    /// Of that: expired, and on hold (held lots, recalled lots, quarantine locations).
+    pub expired: i64,
+    pub held: i64,
+    /// Wanted by open pick lists and not picked yet.
+    pub reserved: i64,
+    /// What can still be sold: on hand less expired, held and reserved (below 0: short).
+    pub usable: i64,
+    pub reorder_point: i64,
+    pub reorder_qty: Option<i64>,
+    /// What to order: the reorder quantity, or at least enough to come back to the point.
+    pub order: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExpiryRow {
     pub item: String,
@@ -264,6 +285,72 @@ impl Ledger {
                 expired,
                 on_hand,
                 status: StockStatus::of(Some(status.parse()?), expiry, today),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Items whose usable stock is at or below their reorder point. Usable: on the shelves
+    /// (real locations but quarantine), not in a lot on hold or recalled, not expired, and not
+    /// reserved by the unpicked rest of open pick lists.
+    pub fn reorder_report(&self) -> Result<Vec<ReorderRow>> {
+        let today = self.today();
+        let mut st = self.conn().prepare_cached(
+            "SELECT i.sku, i.name, i.unit, i.reorder_point, i.reorder_qty,
+                    COALESCE(SUM(b.qty), 0),
+                    COALESCE(SUM(CASE WHEN l.kind = 'quarantine' OR lt.status IN ('quarantine', 'recalled')
+                                      THEN b.qty ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN l.kind <> 'quarantine' AND (lt.status IS NULL OR lt.status = 'available')
+                                       AND lt.expiry < ?1 THEN b.qty ELSE 0 END), 0)
+             FROM items i
+             LEFT JOIN balances b ON b.item_id = i.id AND b.qty > 0
+                  AND b.location_id IN (SELECT id FROM locations
+                                        WHERE kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine'))
+             LEFT JOIN locations l ON l.id = b.location_id
+             LEFT JOIN lots lt ON lt.id = NULLIF(b.lot_id, 0)
+             WHERE i.reorder_point IS NOT NULL
+             GROUP BY i.id ORDER BY i.sku",
+        )?;
+        type Row = (String, String, String, i64, Option<i64>, i64, i64, i64);
+        let rows: Vec<Row> = st
+            .query_map(params![today], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut reserved: HashMap<String, i64> = HashMap::new();
+        for pl in self.query().pick_lists(true)? {
+            for line in pl.lines {
+                *reserved.entry(line.item).or_default() += (line.qty - line.picked).max(0);
+            }
+        }
+        let mut out = Vec::new();
+        for (item, name, unit, point, qty, on_hand, held, expired) in rows {
+            let reserved = reserved.get(&item).copied().unwrap_or(0);
+            let usable = on_hand - held - expired - reserved;
+            if usable > point {
+                continue;
+            }
+            out.push(ReorderRow {
+                order: qty.unwrap_or(1).max(point - usable),
+                item,
+                name,
+                unit,
+                on_hand,
+                expired,
+                held,
+                reserved,
+                usable,
+                reorder_point: point,
+                reorder_qty: qty,
             });
         }
         Ok(out)

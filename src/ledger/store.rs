@@ -51,6 +51,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0010_compliance.sql",
         include_str!("../../migrations/0010_compliance.sql"),
     ),
+    (
+        "0011_reorder.sql",
+        include_str!("../../migrations/0011_reorder.sql"),
+    ),
 ];
 
 /// The schema version this code writes.

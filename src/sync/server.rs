@@ -806,6 +806,15 @@ async fn pick_lists(
     rows_response(rows, q.format)
 }
 
+async fn reorder(
+    State(state): State<AppState>,
+    q: Result<Query<FormatParams>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(q) = q?;
+    let rows = with_ledger(&state, move |l| Ok(l.reorder_report()?)).await?;
+    rows_response(rows, q.format)
+}
+
 async fn purchase_orders(
     State(state): State<AppState>,
     q: Result<Query<FormatParams>, QueryRejection>,
@@ -862,6 +871,7 @@ pub fn routes() -> Vec<(&'static str, &'static str, Access, MethodRouter<AppStat
             Device,
             get(purchase_orders),
         ),
+        ("/v1/reports/reorder", "get", Device, get(reorder)),
         ("/v1/reports/recall", "get", Device, get(recall_report)),
         ("/v1/exports/fsma204", "get", Device, get(export_fsma204)),
         ("/v1/exports/epcis", "get", Device, get(export_epcis)),

@@ -446,6 +446,8 @@ fn real_answers_validate_against_the_document() {
     // The recall report and the compliance exports, in each of their forms.
     let days = "?from=2000-01-01&to=2100-12-31";
     for (path, query, kind_lines) in [
+        ("/v1/reports/reorder", String::new(), None),
+        ("/v1/reports/reorder", "?format=csv".to_string(), Some(1)),
         ("/v1/reports/recall", "?item=PARA&lot=P1".to_string(), None),
         (
             "/v1/reports/recall",

@@ -491,3 +491,84 @@ fn transactions_of_an_item_of_any_tracking_and_of_a_date_range() {
     });
     assert!(matches!(backwards, Err(Error::Invalid(_))), "{backwards:?}");
 }
+
+#[test]
+fn reorder_report_counts_only_usable_stock() {
+    let mut l = history();
+    let with_points = ITEMS.replace(
+        "sku,name,gtin,tracking,expiry_tracked,shelf_life_days,unit",
+        "sku,name,gtin,tracking,expiry_tracked,shelf_life_days,unit,reorder_point,reorder_qty",
+    );
+    let with_points: String = with_points
+        .lines()
+        .map(|line| match line.split(',').next() {
+            Some("PARA") => format!("{line},25,100\n"),
+            Some("FLOUR") => format!("{line},10,\n"),
+            Some("BOLT") => format!("{line},0,\n"),
+            Some("sku") => format!("{line}\n"),
+            _ => format!("{line},,\n"),
+        })
+        .collect();
+    l.import_csv(ImportKind::Items, &with_points).unwrap();
+    // An expired lot on a shelf (opening stock may be expired), and a held lot.
+    l.import_csv(
+        ImportKind::Stock,
+        "sku,location,lot,serial,expiry,qty\nPARA,A1,P-EXP,,2026-06-10,5\n",
+    )
+    .unwrap();
+    l.set_lot_status("PARA", "P-LATE", LotStatus::Quarantine, "lab check")
+        .unwrap();
+    let rows = l.reorder_report().unwrap();
+    let view: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.item.as_str(),
+                r.on_hand,
+                r.expired,
+                r.held,
+                r.reserved,
+                r.usable,
+                r.order,
+            )
+        })
+        .collect();
+    // PARA: 38 on hand; 5 expired (P-EXP); 23 held (P-LATE held, P-OLD in quarantine, expired
+    // too but counted once); 12 wanted by PL1: -2 usable, at or below 25, so 100 to order.
+    // FLOUR: 50 usable, above its point of 10. BOLT: none, at its point of 0.
+    assert_eq!(
+        view,
+        [("BOLT", 0, 0, 0, 0, 0, 1), ("PARA", 38, 5, 23, 12, -2, 100)]
+    );
+    // The CLI's CSV, over a file.
+    let d = Dir::new();
+    let f = d.file("items.csv", &with_points);
+    d.ok(&["import", "items", f.to_str().unwrap()]);
+    let csv = d.ok(&["report", "reorder", "--format", "csv"]);
+    assert!(
+        csv.starts_with(
+            "item,name,unit,on_hand,expired,held,reserved,usable,reorder_point,reorder_qty,order"
+        ),
+        "{csv}"
+    );
+    // No stock anywhere: PARA, FLOUR (10) and BOLT (0) are all at or below their points.
+    assert_eq!(csv.lines().count(), 4, "{csv}");
+    // Bad reorder columns change nothing.
+    for (file, says) in [
+        (
+            "sku,name,gtin,tracking,expiry_tracked,shelf_life_days,unit,reorder_qty\nBOLT,Bolt M8,,none,false,,EA,5\n",
+            "needs a reorder point",
+        ),
+        (
+            "sku,name,gtin,tracking,expiry_tracked,shelf_life_days,unit,reorder_point\nBOLT,Bolt M8,,none,false,,EA,-1\n",
+            "at least 0",
+        ),
+    ] {
+        let e = l
+            .import_csv(ImportKind::Items, file)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(says), "{e}");
+    }
+    assert_eq!(l.reorder_report().unwrap().len(), 2);
+}
