@@ -55,6 +55,10 @@ fn xvfb(width: u32, height: u32) -> (Running, String) {
                 &format!("{width}x{height}x24"),
                 "-nolisten",
                 "tcp",
+                // No reset when the last client leaves: the readiness probe below is such a
+                // client, and an app connecting during the reset it triggers is refused (CI
+                // saw "Failed to open connection to X server" right after a good probe).
+                "-noreset",
             ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
