@@ -64,6 +64,19 @@ pub fn screenshots(out: &Path) -> Result<Vec<PathBuf>, Error> {
     app.open("lookup");
     app.scan("AMOX-500");
     shot("lookup")?;
+    // A kit built from its list: the components, what is taken, and the FEFO lots to take.
+    app.open("assemble");
+    app.scan("FIRSTAID-KIT");
+    app.event(crate::workflow::Event::Enter("1".into()));
+    app.scan("A-02-01");
+    app.scan("GLOVE-M");
+    shot("assemble")?;
+    app.open("split");
+    app.scan("A-01-02");
+    app.scan("(01)09506000134352(10)AM2407");
+    app.event(crate::workflow::Event::Enter("3".into()));
+    app.event(crate::workflow::Event::Enter("SN-0001".into()));
+    shot("split")?;
     app.open("receive");
     app.scan("A-01-01");
     shot("refused")?;

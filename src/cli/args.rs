@@ -55,6 +55,10 @@ pub enum Command {
     Split(SplitArgs),
     /// Reverse a movement with a correcting movement.
     Correct(CorrectArgs),
+    /// Turn lot or serial tracking on for an untracked item with stock on hand (back office):
+    /// assign every unit from a file and switch at once, or open a conversion so handhelds
+    /// assign stock through counts, and close it when nothing is unassigned.
+    ConvertTracking(ConvertArgs),
     /// FEFO/FIFO pick suggestions for a quantity of an item.
     Allocate(AllocateArgs),
     /// Reports: stock-by-lot, expiry, lot-transactions, lot-history, serials, pick-lists,
@@ -308,7 +312,7 @@ pub enum DeviceAction {
 
 #[derive(Args, Debug)]
 pub struct ImportArgs {
-    /// items, locations, stock, picklists, purchase-orders or parties
+    /// items, locations, stock, picklists, purchase-orders, parties or compositions
     pub kind: String,
     /// The CSV file (UTF-8, a header line first).
     pub file: PathBuf,
@@ -358,6 +362,10 @@ pub struct ReceiveArgs {
     /// traceability lot code source): `site:CODE`, `supplier:CODE`, or a reference such as a GLN.
     #[arg(long = "lot-source", value_name = "SOURCE")]
     pub tlc_source: Option<String>,
+    /// A lot attribute the item defines (import lot-attributes), as NAME=VALUE; repeat for
+    /// several. A new lot needs every required one.
+    #[arg(long = "attr", value_name = "NAME=VALUE", value_parser = attr_arg)]
+    pub attributes: Vec<(String, String)>,
     /// Output: table (a sentence) or json (the movement ids posted).
     #[arg(long, value_enum, default_value = "table")]
     pub format: TextFormat,
@@ -699,6 +707,34 @@ pub struct AssembleArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("step").required(true).args(["assign", "open", "close"])))]
+pub struct ConvertArgs {
+    /// The item (its SKU).
+    #[arg(long, value_name = "SKU")]
+    pub item: String,
+    /// The tracking it takes: lot or serial (with --assign and --open).
+    #[arg(long, value_name = "lot|serial", value_parser = ["lot", "serial"], required_unless_present = "close")]
+    pub to: Option<String>,
+    /// Its lots carry an expiry date from now on (each row of the file gives one).
+    #[arg(long)]
+    pub expiry: bool,
+    /// A CSV file that assigns every unit on hand: location, qty and lot (to lot), or
+    /// location and serial, one unit a line (to serial); expiry (with --expiry), lot (serials
+    /// may give one). It must cover all stock on hand, or nothing changes.
+    #[arg(long, value_name = "FILE.csv")]
+    pub assign: Option<PathBuf>,
+    /// Open the conversion: handhelds then assign stock location by location with a count.
+    #[arg(long)]
+    pub open: bool,
+    /// Close the conversion: the item switches once nothing on hand is unassigned.
+    #[arg(long)]
+    pub close: bool,
+    /// Output: table (a sentence) or json.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TextFormat,
+}
+
+#[derive(Args, Debug)]
 pub struct SplitArgs {
     /// The lot-tracked item split (its SKU).
     #[arg(long, value_name = "SKU")]
@@ -961,4 +997,14 @@ pub enum PrintJobsAction {
 
 fn doc_type_arg(s: &str) -> Result<crate::ledger::DocType, String> {
     s.parse().map_err(|e: crate::ledger::Error| e.to_string())
+}
+
+/// `--attr NAME=VALUE`.
+fn attr_arg(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((n, v)) if !n.trim().is_empty() => Ok((n.trim().to_string(), v.to_string())),
+        _ => Err(format!(
+            "'{s}': give the attribute as NAME=VALUE, like \"country of origin=DE\""
+        )),
+    }
 }

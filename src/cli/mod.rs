@@ -165,6 +165,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Assemble(a) => stock::assemble(db, a),
         Command::Split(a) => stock::split(db, a),
         Command::Correct(a) => stock::correct(db, a),
+        Command::ConvertTracking(a) => stock::convert_tracking(db, a),
         Command::Allocate(a) => stock::allocate(db, a),
         Command::Report(a) => reports::report(db, a),
         Command::Trace(a) => reports::trace(db, a),

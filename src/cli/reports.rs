@@ -140,6 +140,9 @@ fn print_trace(t: &ledger::trace::Trace) -> Result<()> {
             t.customers.join(", ")
         }
     )?;
+    for (name, value) in &t.lot_attributes {
+        writeln!(out, "{}: {value}", capitalized(name))?;
+    }
     writeln!(out, "\nBackward:")?;
     back(&t.backward, 1, &mut out)?;
     writeln!(out, "\nForward:")?;
@@ -164,4 +167,13 @@ fn print_trace(t: &ledger::trace::Trace) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// "country of origin" as a line's label: "Country of origin".
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 
 use super::args::{
-    AdjustArgs, AllocateArgs, AssembleArgs, CorrectArgs, ImportArgs, LotChangeArgs,
+    AdjustArgs, AllocateArgs, AssembleArgs, ConvertArgs, CorrectArgs, ImportArgs, LotChangeArgs,
     RecallCloseArgs, ReceiveArgs, ShipArgs, SplitArgs, TransferArgs,
 };
 use super::open;
@@ -101,6 +101,7 @@ pub fn receive(db: Option<PathBuf>, a: ReceiveArgs) -> Result<()> {
         ref_type: a.ref_type,
         lot_origin: None,
         tlc_source: a.tlc_source,
+        lot_attributes: a.attributes.into_iter().collect(),
     })?;
     print_posted(&l, "received", &p, a.format)
 }
@@ -171,6 +172,7 @@ pub fn assemble(db: Option<PathBuf>, a: AssembleArgs) -> Result<()> {
             serials: a.serials,
             expiry: a.expiry,
             production_date: a.produced,
+            lot_origin: None,
         }],
         reference: a.reference,
         ref_type: a.ref_type,
@@ -214,6 +216,51 @@ pub fn split(db: Option<PathBuf>, a: SplitArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+pub fn convert_tracking(db: Option<PathBuf>, a: ConvertArgs) -> Result<()> {
+    use crate::ledger::Tracking;
+    let to: Option<Tracking> = a.to.as_deref().map(str::parse).transpose()?;
+    let mut l = open(db)?;
+    if a.close {
+        let to = l.close_conversion(&a.item)?;
+        let record = serde_json::json!({"action": "converted", "item": a.item, "to": to});
+        return print_done(a.format, &record, || {
+            format!("{} is {to}-tracked from now on", a.item)
+        });
+    }
+    let to = to.context("--to lot or --to serial")?;
+    if a.open {
+        l.open_conversion(&a.item, to, a.expiry)?;
+        let left = l.unassigned(&a.item)?;
+        let record = serde_json::json!({
+            "action": "opened",
+            "item": a.item,
+            "to": to,
+            "unassigned": left.iter().map(|(loc, q)| serde_json::json!({"location": loc, "qty": q})).collect::<Vec<_>>(),
+        });
+        return print_done(a.format, &record, || {
+            format!(
+                "{}'s conversion to {to} is open: {} location(s) to assign; count them on a \
+                 handheld, then convert-tracking --item {} --close",
+                a.item,
+                left.len(),
+                a.item
+            )
+        });
+    }
+    let file = a.assign.as_ref().context("--assign FILE.csv")?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let rows = crate::ledger::import::parse_assignments(&text, to, a.expiry)
+        .with_context(|| format!("{}: nothing changed", file.display()))?;
+    let done = l.convert_tracking(&a.item, to, a.expiry, &rows)?;
+    print_done(a.format, &done, || {
+        format!(
+            "{} is {}-tracked from now on: {} unit(s) assigned in {} movement(s)",
+            done.item, done.to, done.units, done.movements
+        )
+    })
 }
 
 pub fn correct(db: Option<PathBuf>, a: CorrectArgs) -> Result<()> {

@@ -293,6 +293,7 @@ mod tests {
                 },
             ],
             description: Default::default(),
+            converting: None,
         }
     }
 

@@ -1063,10 +1063,12 @@ pub struct LedgerRow {
     pub lot_source: Option<String>,
     pub lot_expiry: Option<String>,
     pub lot_production_date: Option<String>,
+    /// The lot attribute values this movement recorded, as a JSON object (name to value).
+    pub lot_attributes: Option<String>,
 }
 
 impl LedgerRow {
-    pub const COLUMNS: [&'static str; 21] = [
+    pub const COLUMNS: [&'static str; 22] = [
         "seq",
         "id",
         "batch_id",
@@ -1088,10 +1090,11 @@ impl LedgerRow {
         "lot_source",
         "lot_expiry",
         "lot_production_date",
+        "lot_attributes",
     ];
 
     /// The row as text cells, in `COLUMNS` order.
-    pub fn cells(&self) -> [String; 21] {
+    pub fn cells(&self) -> [String; 22] {
         let o = |v: &Option<String>| v.clone().unwrap_or_default();
         [
             self.seq.to_string(),
@@ -1115,6 +1118,7 @@ impl LedgerRow {
             o(&self.lot_source),
             o(&self.lot_expiry),
             o(&self.lot_production_date),
+            o(&self.lot_attributes),
         ]
     }
 }
@@ -1141,7 +1145,8 @@ impl Ledger {
             let mut st = r.conn.prepare(
                 "SELECT m.seq, m.id, m.batch_id, m.kind, i.sku, lt.code, s.serial, m.qty, i.unit,
                         f.code, t.code, m.reason, m.reference, m.ref_type, m.corrects, m.device,
-                        m.created_at, m.lot_origin, m.tlc_source, lt.expiry, lt.production_date
+                        m.created_at, m.lot_origin, m.tlc_source, lt.expiry, lt.production_date,
+                        m.lot_attributes
                  FROM movements m JOIN items i ON i.id = m.item_id
                  JOIN locations f ON f.id = m.from_loc JOIN locations t ON t.id = m.to_loc
                  LEFT JOIN lots lt ON lt.id = m.lot_id LEFT JOIN serials s ON s.id = m.serial_id
@@ -1176,6 +1181,7 @@ impl Ledger {
                     lot_source: r.get(18)?,
                     lot_expiry: r.get(19)?,
                     lot_production_date: r.get(20)?,
+                    lot_attributes: r.get(21)?,
                 })?;
                 n += 1;
             }

@@ -17,6 +17,16 @@ SALINE-1L,Sodium chloride 0.9% 1 L bag,09506000134369,lot,true,1095,EA,,Sodium c
 GLOVE-M,Nitrile gloves size M (box of 100),09506000117843,none,false,,BOX,,Nitrile gloves,Size M,100 gloves,Box,no
 THERMO-X1,Digital thermometer X1,04012345000016,serial,false,,EA,,Thermometer,,1,Box,no
 FIRSTAID-KIT,First aid kit (assembled),04012345000023,lot,true,365,EA,Lotkeeper,First aid kit,,1 kit,Case,no
+AMOX-500-SN,Amoxicillin 500 mg capsules (box of 20) serialized,,serial,true,,EA,Northwind,Amoxicillin,500 mg,20 capsules,Box,no
+";
+
+/// What the kit is built from, and the serialized box a box of a lot is split into.
+const COMPOSITIONS: &str = "\
+output,component,qty_per_unit
+FIRSTAID-KIT,GLOVE-M,2
+FIRSTAID-KIT,SALINE-1L,2
+FIRSTAID-KIT,THERMO-X1,1
+AMOX-500-SN,AMOX-500,1
 ";
 
 /// Suppliers, customers and this site, with the addresses the compliance exports print.
@@ -61,6 +71,7 @@ pub fn fill(ledger: &mut Ledger) -> Result<()> {
     ledger.import_csv(ImportKind::Items, ITEMS)?;
     ledger.import_csv(ImportKind::Locations, LOCATIONS)?;
     ledger.import_csv(ImportKind::Parties, PARTIES)?;
+    ledger.import_csv(ImportKind::Compositions, COMPOSITIONS)?;
     // Opening stock as found on the shelves, one lot already expired.
     let stock = format!(
         "sku,location,lot,serial,expiry,qty\n\

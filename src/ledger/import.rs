@@ -23,6 +23,8 @@ pub enum ImportKind {
     PickLists,
     PurchaseOrders,
     Parties,
+    Compositions,
+    LotAttributes,
 }
 
 impl FromStr for ImportKind {
@@ -35,9 +37,11 @@ impl FromStr for ImportKind {
             "picklists" => ImportKind::PickLists,
             "purchase-orders" => ImportKind::PurchaseOrders,
             "parties" => ImportKind::Parties,
+            "compositions" => ImportKind::Compositions,
+            "lot-attributes" => ImportKind::LotAttributes,
             other => {
                 return Err(Error::invalid(format!(
-                "cannot import '{other}'; use items, locations, stock, picklists, purchase-orders or parties"
+                "cannot import '{other}'; use items, locations, stock, picklists, purchase-orders, parties, compositions or lot-attributes"
             )))
             }
         })
@@ -61,6 +65,8 @@ impl ImportKind {
             ImportKind::PickLists => &["picklist", "customer", "sku", "qty", "due"],
             ImportKind::PurchaseOrders => &["po", "supplier", "sku", "qty", "expected"],
             ImportKind::Parties => &["code", "kind", "name"],
+            ImportKind::Compositions => &["output", "component", "qty_per_unit"],
+            ImportKind::LotAttributes => &["sku", "name", "type", "required"],
         }
     }
 
@@ -290,8 +296,91 @@ impl Ledger {
             ImportKind::PickLists => import_documents(tx, &table, &now, Doc::PickList),
             ImportKind::PurchaseOrders => import_documents(tx, &table, &now, Doc::PurchaseOrder),
             ImportKind::Parties => import_parties(tx, &table),
+            ImportKind::Compositions => import_compositions(tx, &table),
+            ImportKind::LotAttributes => import_lot_attributes(tx, &table),
         })
     }
+}
+
+/// Reads a `convert-tracking --assign` file: `location`, `qty`, and `lot` (converting to lot
+/// tracking) or `serial` (to serial tracking, a `qty` of 1 or empty, and a `lot` where lots
+/// carry the expiry), plus `expiry` where the item tracks it. Errors name the line and column.
+pub fn parse_assignments(
+    text: &str,
+    to: Tracking,
+    expiry_tracked: bool,
+) -> Result<Vec<super::convert::Assignment>> {
+    let mut required = vec!["location"];
+    match to {
+        Tracking::Lot => required.extend(["lot", "qty"]),
+        Tracking::Serial => required.push("serial"),
+        Tracking::None => {}
+    }
+    if expiry_tracked {
+        required.push("expiry");
+        if to == Tracking::Serial {
+            required.push("lot");
+        }
+    }
+    let t = Table::parse(text, &required)?;
+    let mut out = Vec::new();
+    let mut serials: HashMap<String, u64> = HashMap::new();
+    for (line, rec) in &t.rows {
+        let line = *line;
+        let location = t.required(line, rec, "location")?.to_string();
+        let lot = if required.contains(&"lot") {
+            Some(t.required(line, rec, "lot")?.to_string())
+        } else {
+            t.optional(rec, "lot").map(String::from)
+        };
+        let serial = match to {
+            Tracking::Serial => {
+                let s = t.required(line, rec, "serial")?.to_string();
+                if let Some(first) = serials.insert(s.clone(), line) {
+                    return Err(err(
+                        line,
+                        "serial",
+                        format!("serial {s} is also on line {first}: each unit has its own"),
+                    ));
+                }
+                Some(s)
+            }
+            _ => None,
+        };
+        let qty = match (to, t.optional(rec, "qty")) {
+            (Tracking::Serial, None) => 1,
+            (Tracking::Serial, Some(_)) => match t.qty(line, rec, "qty")? {
+                1 => 1,
+                n => {
+                    return Err(err(
+                        line,
+                        "qty",
+                        format!("a serial is one unit, not {n}: give each unit its own line"),
+                    ))
+                }
+            },
+            _ => t.qty(line, rec, "qty")?,
+        };
+        let expiry = if expiry_tracked {
+            Some(t.date(line, rec, "expiry")?.ok_or_else(|| {
+                err(
+                    line,
+                    "expiry",
+                    "expiry is empty: the item will track expiry",
+                )
+            })?)
+        } else {
+            t.date(line, rec, "expiry")?
+        };
+        out.push(super::convert::Assignment {
+            location,
+            lot,
+            serial,
+            expiry,
+            qty,
+        });
+    }
+    Ok(out)
 }
 
 fn has_movements(tx: &Connection, sql: &str, id: i64) -> Result<bool> {
@@ -364,8 +453,13 @@ fn import_items(tx: &Connection, t: &Table) -> Result<ImportSummary> {
                     && has_movements(tx, "SELECT (SELECT count(*) FROM balances WHERE item_id = ?1) + (SELECT count(*) FROM virtual_balances WHERE item_id = ?1)", id)?
                 {
                     return Err(err(line, "tracking", format!(
-                        "{sku} already has movements, so its tracking ({old_tracking}, expiry {}) cannot change",
-                        if old_expiry { "tracked" } else { "not tracked" }
+                        "{sku} already has movements, so its tracking ({old_tracking}, expiry {}) cannot change here{}",
+                        if old_expiry { "tracked" } else { "not tracked" },
+                        if old_tracking == "none" {
+                            format!("; to turn tracking on for the stock on hand, use lotkeeper convert-tracking --item {sku}")
+                        } else {
+                            String::new()
+                        }
                     )));
                 }
                 tx.execute(
@@ -507,6 +601,141 @@ fn import_parties(tx: &Connection, t: &Table) -> Result<ImportSummary> {
             s.updated += 1;
         }
         s.rows += 1;
+    }
+    Ok(s)
+}
+
+/// Each item the file names gets the attributes its rows give, in file order, replacing the
+/// ones it had; items the file does not name keep theirs.
+fn import_lot_attributes(tx: &Connection, t: &Table) -> Result<ImportSummary> {
+    use super::attributes::{check_def, set_defs, AttributeDef};
+    let mut s = ImportSummary::default();
+    let mut lists: Vec<(i64, Vec<AttributeDef>)> = Vec::new();
+    let mut seen: HashMap<(String, String), u64> = HashMap::new();
+    for (line, rec) in &t.rows {
+        let line = *line;
+        let sku = t.required(line, rec, "sku")?;
+        let item = rows::item_by_sku(tx, sku)?
+            .ok_or_else(|| err(line, "sku", format!("unknown item {sku}; import it first")))?;
+        if item.tracking == Tracking::None && item.converting.is_none() {
+            return Err(err(
+                line,
+                "sku",
+                format!("{sku} has no lots (its tracking is none), so its lots have no attributes"),
+            ));
+        }
+        let def = AttributeDef {
+            name: t.required(line, rec, "name")?.to_string(),
+            kind: t
+                .required(line, rec, "type")?
+                .to_ascii_lowercase()
+                .parse()
+                .map_err(|e: Error| err(line, "type", e.to_string()))?,
+            required: parse_bool(line, "required", t.get(rec, "required"))?,
+            ai: t.optional(rec, "ai").map(String::from),
+        };
+        check_def(&def).map_err(|(col, e)| err(line, col, e))?;
+        if let Some(first) = seen.insert((sku.to_string(), def.name.to_lowercase()), line) {
+            return Err(err(
+                line,
+                "name",
+                format!(
+                    "{sku} has an attribute '{}' on line {first} of this file",
+                    def.name
+                ),
+            ));
+        }
+        match lists.iter_mut().find(|(id, _)| *id == item.id) {
+            Some((_, l)) => l.push(def),
+            None => {
+                if super::attributes::defs_of(tx, item.id)?.is_empty() {
+                    s.created += 1;
+                } else {
+                    s.updated += 1;
+                }
+                lists.push((item.id, vec![def]));
+            }
+        }
+        s.rows += 1;
+    }
+    for (id, defs) in &lists {
+        set_defs(tx, *id, defs)?;
+    }
+    Ok(s)
+}
+
+/// Each output the file names gets the list its rows give, replacing the one it had; outputs the
+/// file does not name keep theirs. A cycle among the lists that result is refused at the line of
+/// a row on it.
+fn import_compositions(tx: &Connection, t: &Table) -> Result<ImportSummary> {
+    let mut s = ImportSummary::default();
+    // Per output: its id and its lines (component id, quantity per unit); (output, component)
+    // -> line, for duplicates and cycles.
+    let mut lists: Vec<(i64, Vec<(i64, i64)>)> = Vec::new();
+    let mut seen: HashMap<(String, String), u64> = HashMap::new();
+    for (line, rec) in &t.rows {
+        let line = *line;
+        let output = t.required(line, rec, "output")?;
+        let component = t.required(line, rec, "component")?;
+        let out_item = rows::item_by_sku(tx, output)?.ok_or_else(|| {
+            err(
+                line,
+                "output",
+                format!("unknown item {output}; import it first"),
+            )
+        })?;
+        let comp_item = rows::item_by_sku(tx, component)?.ok_or_else(|| {
+            err(
+                line,
+                "component",
+                format!("unknown item {component}; import it first"),
+            )
+        })?;
+        if out_item.id == comp_item.id {
+            return Err(err(
+                line,
+                "component",
+                format!("{output} cannot be a component of itself"),
+            ));
+        }
+        let qty = t.qty(line, rec, "qty_per_unit")?;
+        if let Some(first) = seen.insert((output.to_string(), component.to_string()), line) {
+            return Err(err(
+                line,
+                "component",
+                format!("{component} is already on {output}'s list on line {first} of this file"),
+            ));
+        }
+        match lists.iter_mut().find(|(id, _)| *id == out_item.id) {
+            Some((_, l)) => l.push((comp_item.id, qty)),
+            None => {
+                let existed: i64 = tx.query_row(
+                    "SELECT COUNT(*) FROM compositions WHERE output_id = ?",
+                    [out_item.id],
+                    |r| r.get(0),
+                )?;
+                if existed > 0 {
+                    s.updated += 1;
+                } else {
+                    s.created += 1;
+                }
+                lists.push((out_item.id, vec![(comp_item.id, qty)]));
+            }
+        }
+        s.rows += 1;
+    }
+    for (id, lines) in &lists {
+        super::compositions::set_list(tx, *id, lines)?;
+    }
+    if let Some(cycle) = super::compositions::find_cycle(tx)? {
+        let on_file = cycle
+            .windows(2)
+            .find_map(|w| seen.get(&(w[0].clone(), w[1].clone())).copied());
+        let why = super::compositions::cycle_message(&cycle);
+        return Err(match on_file {
+            Some(line) => err(line, "component", why),
+            None => Error::invalid(why),
+        });
     }
     Ok(s)
 }

@@ -41,8 +41,9 @@ pub struct SsccAssignment {
 }
 
 /// The workflows a printer can be the default for.
-pub const PRINTING_WORKFLOWS: &[&str] =
-    &["receive", "pick", "transfer", "count", "lookup", "split"];
+pub const PRINTING_WORKFLOWS: &[&str] = &[
+    "receive", "pick", "transfer", "count", "lookup", "split", "assemble",
+];
 
 /// A printer's name, at most this long.
 pub const MAX_PRINTER_NAME: usize = 40;

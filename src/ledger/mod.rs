@@ -6,8 +6,11 @@
 //! the same transaction. This module knows nothing of screens, cameras, HTTP or sync.
 
 mod allocate;
+pub mod attributes;
 pub mod clock;
 pub mod compliance;
+pub mod compositions;
+pub mod convert;
 pub mod demo;
 pub mod documents;
 pub mod enrollment;
@@ -35,6 +38,7 @@ use std::sync::Arc;
 
 pub use allocate::{Allocation, AllocationLine};
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use compositions::{Composition, CompositionLine};
 pub use documents::{PickListStatus, PurchaseOrderStatus};
 pub use error::{Error, Result, Rule};
 pub use model::*;

@@ -50,6 +50,11 @@ string_enum!(
 );
 
 string_enum!(
+    /// What a lot attribute's values are.
+    AttributeKind { Text => "text", Number => "number", Date => "date" } expected "text, number or date"
+);
+
+string_enum!(
     /// What a location is. The first five are real (they hold stock); the rest are virtual.
     LocationKind {
         Dock => "dock", Bin => "bin", Staging => "staging", Shipping => "shipping",
@@ -191,6 +196,32 @@ pub struct Item {
     pub gtins: Vec<Gtin>,
     #[serde(default)]
     pub description: ProductDescription,
+    /// A tracking conversion in progress (`convert-tracking`): none outside one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub converting: Option<Converting>,
+}
+
+/// An item whose stock on hand is being assigned to lots or serials: its movements may carry
+/// the lot or serial of `to`, or none, until the back office closes the conversion and the item
+/// switches to `to` (and to `expiry_tracked`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Converting {
+    pub to: Tracking,
+    pub expiry_tracked: bool,
+}
+
+impl Item {
+    /// The tracking new stock of this item takes: the one it converts to, while it does.
+    pub fn tracking_for_new_stock(&self) -> Tracking {
+        self.converting.map_or(self.tracking, |c| c.to)
+    }
+
+    /// Whether new lots of this item need an expiry date (the conversion's choice, while one
+    /// is open).
+    pub fn expiry_for_new_stock(&self) -> bool {
+        self.converting
+            .map_or(self.expiry_tracked, |c| c.expiry_tracked)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -246,6 +277,10 @@ pub struct Movement {
     /// (`site:CODE`, `supplier:CODE`) or a source reference (a GLN, a URL).
     #[serde(default)]
     pub tlc_source: Option<String>,
+    /// The lot's attributes (country of origin, the supplier's lot, ...), name to value, as the
+    /// movement that brings the lot in records them.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub lot_attributes: std::collections::BTreeMap<String, String>,
 }
 
 impl Movement {
@@ -275,6 +310,7 @@ impl Movement {
             lot_origin: None,
             ref_type: None,
             tlc_source: None,
+            lot_attributes: Default::default(),
         }
     }
 

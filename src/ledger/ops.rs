@@ -28,6 +28,8 @@ pub struct ReceiveCmd {
     pub lot_origin: Option<LotOrigin>,
     /// Where the lot code was assigned, when not by the supplier (see `Movement::tlc_source`).
     pub tlc_source: Option<String>,
+    /// The lot's attributes, name to value (see `attributes`).
+    pub lot_attributes: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -88,6 +90,8 @@ pub struct Output {
     pub serials: Vec<String>,
     pub expiry: Option<NaiveDate>,
     pub production_date: Option<NaiveDate>,
+    /// Generated here by the lot rule (the server checks such codes are new), or entered.
+    pub lot_origin: Option<LotOrigin>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -102,7 +106,10 @@ pub struct AssembleCmd {
 /// Checks a serial list against a quantity: N units need N distinct serials.
 fn check_serials(tx: &Connection, sku: &str, qty: i64, serials: &[String]) -> Result<Tracking> {
     let item = require_item(tx, sku)?;
-    if item.tracking != Tracking::Serial {
+    // While a conversion to serials is open, units given serials are serialized already.
+    let serialized = item.tracking == Tracking::Serial
+        || (item.converting.map(|(t, _)| t) == Some(Tracking::Serial) && !serials.is_empty());
+    if !serialized {
         if let Some(s) = serials.first() {
             return Err(Error::refused(
                 Rule::Tracking,
@@ -129,7 +136,7 @@ fn check_serials(tx: &Connection, sku: &str, qty: i64, serials: &[String]) -> Re
             ),
         ));
     }
-    Ok(item.tracking)
+    Ok(Tracking::Serial)
 }
 
 /// One movement per serial, or one movement for the whole quantity.
@@ -183,6 +190,9 @@ impl Ledger {
                     .dates(c.expiry, c.production_date);
                 m.lot_origin = c.lot_origin;
                 m.tlc_source.clone_from(&c.tlc_source);
+                if m.lot.is_some() {
+                    m.lot_attributes.clone_from(&c.lot_attributes);
+                }
                 m
             })
             .collect();
@@ -292,7 +302,10 @@ impl Ledger {
                         &out.serials,
                     )
                     .into_iter()
-                    .map(|m| m.dates(out.expiry, out.production_date)),
+                    .map(|mut m| {
+                        m.lot_origin = out.lot_origin;
+                        m.dates(out.expiry, out.production_date)
+                    }),
                 );
             }
             let ref_type = c
@@ -345,6 +358,7 @@ impl Ledger {
                 serials: serials.to_vec(),
                 expiry,
                 production_date: production,
+                lot_origin: None,
             }],
             reference: Some(format!("split {item} lot {lot}")),
             ref_type: Some(DocType::Other),

@@ -157,6 +157,7 @@ fn existing(tx: &Connection, id: &Uuid) -> Result<Option<(i64, Movement)>> {
             lot_origin: None,
             ref_type: None,
             tlc_source: None,
+            lot_attributes: Default::default(),
         },
     )))
 }
@@ -218,9 +219,12 @@ fn post_one(tx: &Connection, ctx: &Context, batch_id: &str, m: &Movement) -> Res
 
     // Rule 1 and the lot's identity: find the lot, or create it where stock enters the ledger.
     let inflow = !from.kind.is_real() && to.kind.is_real();
-    let mut lot: Option<LotRow> = match lot_code {
-        Some(code) => Some(find_or_create_lot(tx, ctx, &item, code, m, &from, &to)?),
-        None => None,
+    let (mut lot, lot_created) = match lot_code {
+        Some(code) => {
+            let (l, created) = find_or_create_lot(tx, ctx, &item, code, m, &from, &to)?;
+            (Some(l), created)
+        }
+        None => (None, false),
     };
     if let Some(l) = &lot {
         check_generated_lot(tx, ctx, &item, l, m)?;
@@ -316,6 +320,29 @@ fn post_one(tx: &Connection, ctx: &Context, batch_id: &str, m: &Movement) -> Res
         }
     }
 
+    // The lot's attributes: of the item's kinds, not changed once recorded, and every required
+    // one on a receipt that brings a new lot in.
+    let attributes = match &lot {
+        Some(l) => super::attributes::apply(
+            tx,
+            &item,
+            (l.id, &l.code),
+            lot_created && m.kind == MovementKind::Receive && !ctx.opening,
+            &m.lot_attributes,
+        )?,
+        None if !m.lot_attributes.is_empty() => {
+            return Err(Error::refused(
+                Rule::Tracking,
+                format!(
+                    "lot attributes are recorded with a lot: {} has none here",
+                    item.sku
+                ),
+            ))
+        }
+        None => Default::default(),
+    };
+    let attributes = super::attributes::to_json(&attributes);
+
     // Rule 3: no real location goes negative.
     let lot_id = lot.as_ref().map_or(0, |l| l.id);
     if from.kind.is_real() && serial_id == 0 {
@@ -368,6 +395,7 @@ fn post_one(tx: &Connection, ctx: &Context, batch_id: &str, m: &Movement) -> Res
                 .as_deref()
                 .map(str::trim)
                 .filter(|s| !s.is_empty()),
+            lot_attributes: attributes.as_deref(),
         },
     )?;
     if ctx.outbox {
@@ -412,6 +440,8 @@ pub(crate) struct JournalRow<'a> {
     pub lot_origin: Option<LotOrigin>,
     pub ref_type: Option<DocType>,
     pub tlc_source: Option<&'a str>,
+    /// JSON: the lot attribute values the movement recorded.
+    pub lot_attributes: Option<&'a str>,
 }
 
 /// Writes one movement into the journal and moves its quantity between the two balances: the
@@ -422,8 +452,8 @@ pub(crate) fn record(tx: &Connection, row: &JournalRow) -> Result<i64> {
     tx.prepare_cached(
         "INSERT INTO movements (id, batch_id, kind, item_id, lot_id, serial_id, qty, from_loc, to_loc,
                                 reason, reference, corrects, device, created_at, lot_origin,
-                                ref_type, tlc_source)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                ref_type, tlc_source, lot_attributes)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?
     .execute(params![
         row.id,
@@ -443,6 +473,7 @@ pub(crate) fn record(tx: &Connection, row: &JournalRow) -> Result<i64> {
         row.lot_origin.map(LotOrigin::as_str),
         row.ref_type.map(DocType::as_str),
         row.tlc_source,
+        row.lot_attributes,
     ])?;
     let seq = tx.last_insert_rowid();
     let key = (row.item, row.lot.unwrap_or(0), row.serial.unwrap_or(0));
@@ -710,9 +741,29 @@ fn check_kind(m: &Movement, from: &LocRow, to: &LocRow) -> Result<()> {
 }
 
 /// Rule 1: lot for lot-tracked items, serial for serial-tracked ones, neither for the rest.
+/// While the item's tracking conversion is open, either its tracking or the one it converts to.
 fn check_tracking(item: &ItemRow, lot: Option<&str>, serial: Option<&str>, qty: i64) -> Result<()> {
-    let sku = &item.sku;
-    match item.tracking {
+    let now = tracking_rule(item.tracking, &item.sku, lot, serial, qty);
+    match item.converting {
+        Some((to, _)) if now.is_err() => tracking_rule(to, &item.sku, lot, serial, qty),
+        _ => now,
+    }
+}
+
+/// Whether new lots and serials of the item need an expiry (the conversion's choice, while one
+/// is open).
+fn expiry_for_new(item: &ItemRow) -> bool {
+    item.converting.map_or(item.expiry_tracked, |(_, e)| e)
+}
+
+fn tracking_rule(
+    tracking: Tracking,
+    sku: &str,
+    lot: Option<&str>,
+    serial: Option<&str>,
+    qty: i64,
+) -> Result<()> {
+    match tracking {
         Tracking::None => {
             if let Some(l) = lot {
                 return Err(Error::refused(
@@ -769,7 +820,7 @@ fn find_or_create_lot(
     m: &Movement,
     from: &LocRow,
     to: &LocRow,
-) -> Result<LotRow> {
+) -> Result<(LotRow, bool)> {
     // The expiry the movement states, or one derived from the production date and shelf life.
     let derived = m.expiry.or_else(|| {
         let (p, days) = (m.production_date?, item.shelf_life_days?);
@@ -787,7 +838,7 @@ fn find_or_create_lot(
                 ));
             }
         }
-        return Ok(lot);
+        return Ok((lot, false));
     }
     if from.kind.is_real() || !to.kind.is_real() {
         return Err(Error::refused(
@@ -798,7 +849,7 @@ fn find_or_create_lot(
     // A new lot's dates: plausible years, production not after expiry.
     validate::lot_dates(derived, m.production_date)
         .map_err(|e| Error::refused(Rule::Expiry, format!("{} lot {code}: {e}", item.sku)))?;
-    let expiry = if item.expiry_tracked {
+    let expiry = if expiry_for_new(item) {
         Some(derived.ok_or_else(|| {
             Error::refused(
                 Rule::Expiry,
@@ -816,12 +867,15 @@ fn find_or_create_lot(
          VALUES (?, ?, ?, ?, 'available', ?)",
     )?
     .execute(params![item.id, code, expiry, m.production_date, ctx.now])?;
-    Ok(LotRow {
-        id: tx.last_insert_rowid(),
-        code: code.to_string(),
-        expiry,
-        status: LotStatus::Available,
-    })
+    Ok((
+        LotRow {
+            id: tx.last_insert_rowid(),
+            code: code.to_string(),
+            expiry,
+            status: LotStatus::Available,
+        },
+        true,
+    ))
 }
 
 /// Returns the serial's id and lot; creates the serial where units enter the ledger.
@@ -860,7 +914,7 @@ fn find_or_create_serial(
             format!("serial {serial} of {} is not in stock", item.sku),
         ));
     }
-    if item.expiry_tracked && lot.is_none() {
+    if expiry_for_new(item) && lot.is_none() {
         return Err(Error::refused(
             Rule::Expiry,
             format!(

@@ -111,18 +111,32 @@ impl<'a> Query<'a> {
         let description = self
             .conn
             .prepare_cached(
-                "SELECT brand, commodity, variety, pack_size, pack_style, ftl FROM items WHERE id = ?",
+                "SELECT brand, commodity, variety, pack_size, pack_style, ftl, converting_to,
+                        converting_expiry
+                 FROM items WHERE id = ?",
             )?
             .query_row([id], |r| {
-                Ok(ProductDescription {
-                    brand: r.get(0)?,
-                    commodity: r.get(1)?,
-                    variety: r.get(2)?,
-                    pack_size: r.get(3)?,
-                    pack_style: r.get(4)?,
-                    ftl: r.get(5)?,
-                })
+                Ok((
+                    ProductDescription {
+                        brand: r.get(0)?,
+                        commodity: r.get(1)?,
+                        variety: r.get(2)?,
+                        pack_size: r.get(3)?,
+                        pack_style: r.get(4)?,
+                        ftl: r.get(5)?,
+                    },
+                    r.get::<_, Option<String>>(6)?,
+                    r.get::<_, Option<bool>>(7)?,
+                ))
             })?;
+        let (description, converting_to, converting_expiry) = description;
+        let converting = match converting_to {
+            Some(t) => Some(super::Converting {
+                to: t.parse()?,
+                expiry_tracked: converting_expiry.unwrap_or(expiry_tracked),
+            }),
+            None => None,
+        };
         Ok(Some(Item {
             sku,
             name,
@@ -132,6 +146,7 @@ impl<'a> Query<'a> {
             unit,
             gtins,
             description,
+            converting,
         }))
     }
 

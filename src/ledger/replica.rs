@@ -32,6 +32,8 @@ pub struct Record {
     /// The reference document's type, and where a received lot's code was assigned.
     pub ref_type: Option<super::DocType>,
     pub tlc_source: Option<String>,
+    /// The lot attribute values the movement recorded.
+    pub lot_attributes: std::collections::BTreeMap<String, String>,
 }
 
 pub use super::model::Verdict;
@@ -68,6 +70,10 @@ pub struct MasterData {
     pub printers: Vec<super::labels::Printer>,
     /// Suppliers, customers and sites, with their addresses.
     pub parties: Vec<super::Party>,
+    /// What each item is built from, for the Assemble and Split workflows.
+    pub compositions: Vec<super::Composition>,
+    /// What each item's lots record besides their dates.
+    pub lot_attributes: Vec<super::attributes::ItemAttributes>,
 }
 
 /// A movement the server rejected, waiting on the device for a person.
@@ -121,7 +127,7 @@ pub(crate) fn enrollment(conn: &Connection) -> (bool, Option<String>) {
 
 const RECORD_SELECT: &str = "SELECT m.seq, m.id, m.batch_id, m.kind, i.sku, lt.code, s.serial, m.qty,
         f.code, t.code, m.reason, m.reference, m.corrects, m.device, m.created_at, lt.expiry, lt.production_date,
-        m.lot_origin, m.ref_type, m.tlc_source
+        m.lot_origin, m.ref_type, m.tlc_source, m.lot_attributes
      FROM movements m
      JOIN items i ON i.id = m.item_id
      JOIN locations f ON f.id = m.from_loc
@@ -139,6 +145,7 @@ fn record(r: &rusqlite::Row) -> rusqlite::Result<Record> {
         lot_origin: r.get::<_, Option<String>>(17)?.and_then(|o| o.parse().ok()),
         ref_type: r.get::<_, Option<String>>(18)?.and_then(|o| o.parse().ok()),
         tlc_source: r.get(19)?,
+        lot_attributes: super::attributes::from_json(r.get(20)?),
     })
 }
 
@@ -174,6 +181,7 @@ impl Record {
             lot_origin: self.lot_origin,
             ref_type: self.ref_type,
             tlc_source: self.tlc_source.clone(),
+            lot_attributes: self.lot_attributes.clone(),
         })
     }
 }
@@ -512,12 +520,15 @@ impl Ledger {
                 let d = &it.description;
                 tx.execute(
                     "INSERT INTO items (sku, name, tracking, expiry_tracked, shelf_life_days, unit,
-                                        brand, commodity, variety, pack_size, pack_style, ftl)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                                        brand, commodity, variety, pack_size, pack_style, ftl,
+                                        converting_to, converting_expiry)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
                      ON CONFLICT (sku) DO UPDATE SET name = ?2, tracking = ?3, expiry_tracked = ?4, shelf_life_days = ?5, unit = ?6,
-                        brand = ?7, commodity = ?8, variety = ?9, pack_size = ?10, pack_style = ?11, ftl = ?12",
+                        brand = ?7, commodity = ?8, variety = ?9, pack_size = ?10, pack_style = ?11, ftl = ?12,
+                        converting_to = ?13, converting_expiry = ?14",
                     params![it.sku, it.name, it.tracking.as_str(), it.expiry_tracked, it.shelf_life_days, it.unit,
-                            d.brand, d.commodity, d.variety, d.pack_size, d.pack_style, d.ftl],
+                            d.brand, d.commodity, d.variety, d.pack_size, d.pack_style, d.ftl,
+                            it.converting.map(|c| c.to.as_str()), it.converting.map(|c| c.expiry_tracked)],
                 )?;
                 let id: i64 = tx.query_row("SELECT id FROM items WHERE sku = ?", [&it.sku], |r| r.get(0))?;
                 tx.execute("DELETE FROM gtins WHERE item_id = ?", [id])?;
@@ -570,6 +581,8 @@ impl Ledger {
             }
             super::labels::replace_printers(tx, &m.printers)?;
             super::parties::replace_parties(tx, &m.parties)?;
+            super::compositions::replace_compositions(tx, &m.compositions)?;
+            super::attributes::replace_defs(tx, &m.lot_attributes)?;
             sync_set(tx, "master_version", &m.version.to_string())
         })
     }
@@ -728,6 +741,8 @@ impl Ledger {
             purchase_orders: q.purchase_orders(false)?,
             printers: self.printers()?,
             parties: self.query().parties()?,
+            compositions: self.query().compositions()?,
+            lot_attributes: self.query().all_lot_attribute_defs()?,
         })
     }
 
@@ -910,8 +925,12 @@ fn insert_trusted(tx: &Connection, rec: &Record) -> Result<()> {
             lot_origin: None,
             ref_type: rec.ref_type,
             tlc_source: rec.tlc_source.as_deref(),
+            lot_attributes: super::attributes::to_json(&rec.lot_attributes).as_deref(),
         },
     )?;
+    if let Some(lot) = lot_id {
+        super::attributes::insert_trusted(tx, lot, &rec.lot_attributes)?;
+    }
     Ok(())
 }
 

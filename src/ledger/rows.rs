@@ -18,6 +18,9 @@ pub(crate) struct ItemRow {
     pub expiry_tracked: bool,
     pub shelf_life_days: Option<i64>,
     pub unit: String,
+    /// While a tracking conversion is open: the tracking it converts to, and whether new lots
+    /// then need an expiry.
+    pub converting: Option<(Tracking, bool)>,
 }
 
 #[derive(Debug, Clone)]
@@ -37,7 +40,9 @@ pub(crate) struct LotRow {
 
 pub(crate) fn item_by_sku(tx: &Connection, sku: &str) -> Result<Option<ItemRow>> {
     let mut st = tx.prepare_cached(
-        "SELECT id, sku, tracking, expiry_tracked, shelf_life_days, unit FROM items WHERE sku = ?",
+        "SELECT id, sku, tracking, expiry_tracked, shelf_life_days, unit, converting_to,
+                converting_expiry
+         FROM items WHERE sku = ?",
     )?;
     let row = st
         .query_row([sku], |r| {
@@ -48,11 +53,13 @@ pub(crate) fn item_by_sku(tx: &Connection, sku: &str) -> Result<Option<ItemRow>>
                 r.get::<_, bool>(3)?,
                 r.get::<_, Option<i64>>(4)?,
                 r.get::<_, String>(5)?,
+                r.get::<_, Option<String>>(6)?,
+                r.get::<_, Option<bool>>(7)?,
             ))
         })
         .optional()?;
     row.map(
-        |(id, sku, tracking, expiry_tracked, shelf_life_days, unit)| {
+        |(id, sku, tracking, expiry_tracked, shelf_life_days, unit, to, expiry)| {
             Ok(ItemRow {
                 id,
                 sku,
@@ -60,6 +67,10 @@ pub(crate) fn item_by_sku(tx: &Connection, sku: &str) -> Result<Option<ItemRow>>
                 expiry_tracked,
                 shelf_life_days,
                 unit,
+                converting: match to {
+                    Some(t) => Some((t.parse()?, expiry.unwrap_or(expiry_tracked))),
+                    None => None,
+                },
             })
         },
     )

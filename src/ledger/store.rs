@@ -55,6 +55,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0011_reorder.sql",
         include_str!("../../migrations/0011_reorder.sql"),
     ),
+    (
+        "0012_floor.sql",
+        include_str!("../../migrations/0012_floor.sql"),
+    ),
 ];
 
 /// The schema version this code writes.

@@ -77,6 +77,8 @@ pub struct Trace {
     /// Every hold, recall, release and recall close of the lot (a serial's: of its lot), with
     /// who, when and why, oldest first.
     pub status_history: Vec<super::lots::LotHistoryRow>,
+    /// The lot's attributes (a serial's: its lot's), name and value, as its item defines them.
+    pub lot_attributes: Vec<(String, String)>,
 }
 
 /// One lot or one serial of one item. An untracked item has neither, so it is followed
@@ -358,8 +360,13 @@ impl Ledger {
             Some(code) => self.lot_history(&it.sku, code)?,
             None => vec![],
         };
+        let lot_attributes = match &lot_code {
+            Some(code) => self.query().lot_attributes(&it.sku, code)?,
+            None => vec![],
+        };
         Ok(Trace {
             status_history,
+            lot_attributes,
             item: item.to_string(),
             lot: backward.lot.clone(),
             serial: backward.serial.clone(),

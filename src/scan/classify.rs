@@ -47,6 +47,9 @@ pub struct ItemScan {
     /// Old label forms (a `/gtin/` Digital Link, a short GTIN) and association problems of the
     /// label: usable, with a warning.
     pub warnings: Vec<String>,
+    /// Every AI of the label with its value, for what an item records from it besides the
+    /// fields above (a lot attribute such as (422) country of origin).
+    pub ais: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -102,6 +105,7 @@ fn item_scan(p: &gs1::Parsed, catalog: &dyn Catalog) -> Result<ItemScan, Unknown
         production_date: p.production_date(),
         serial: p.serial().map(String::from),
         warnings,
+        ais: p.ais.clone(),
         ..Default::default()
     };
     if let Some(g) = p.gtin() {

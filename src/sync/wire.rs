@@ -8,8 +8,9 @@ use crate::ledger::lots::LotChange;
 use crate::ledger::replica::{LotEvent, MasterData, Record, Verdict};
 use crate::ledger::JournalEntry;
 use crate::ledger::{
-    DocType, Gtin, Item, Location, LotAction, LotOrigin, LotStatus, MovementKind, Party, PickList,
-    PickListLine, ProductDescription, PurchaseOrder, PurchaseOrderLine, Tracking,
+    Composition, Converting, DocType, Gtin, Item, Location, LotAction, LotOrigin, LotStatus,
+    MovementKind, Party, PickList, PickListLine, ProductDescription, PurchaseOrder,
+    PurchaseOrderLine, Tracking,
 };
 
 /// Protocol version, in the path (`/v1/...`) and in `/v1/health`.
@@ -70,6 +71,9 @@ pub struct WireMovement {
     /// Where a received lot's code was assigned, when not by the supplier it came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tlc_source: Option<String>,
+    /// The lot attribute values the movement records, name to value (absent: none).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub lot_attributes: std::collections::BTreeMap<String, String>,
 }
 
 impl From<&Record> for WireMovement {
@@ -97,6 +101,7 @@ impl From<&Record> for WireMovement {
             batch_size: None,
             ref_type: r.ref_type,
             tlc_source: r.tlc_source.clone(),
+            lot_attributes: r.lot_attributes.clone(),
         }
     }
 }
@@ -126,6 +131,7 @@ impl From<WireMovement> for Record {
             lot_origin: w.lot_origin,
             ref_type: w.ref_type,
             tlc_source: w.tlc_source,
+            lot_attributes: w.lot_attributes,
         }
     }
 }
@@ -309,6 +315,10 @@ pub struct WireItem {
     /// servers before issue 16: none).
     #[serde(default)]
     pub description: ProductDescription,
+    /// A tracking conversion in progress (absent outside one, and from servers before issue
+    /// 17).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub converting: Option<Converting>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -364,6 +374,12 @@ pub struct WireMaster {
     /// 16: none).
     #[serde(default)]
     pub parties: Vec<Party>,
+    /// Composition lists (absent from servers before issue 17: none).
+    #[serde(default)]
+    pub compositions: Vec<Composition>,
+    /// Lot attribute definitions by item (absent from servers before issue 17: none).
+    #[serde(default)]
+    pub lot_attributes: Vec<crate::ledger::attributes::ItemAttributes>,
 }
 
 impl From<&MasterData> for WireMaster {
@@ -381,6 +397,7 @@ impl From<&MasterData> for WireMaster {
                     shelf_life_days: i.shelf_life_days,
                     unit: i.unit.clone(),
                     description: i.description.clone(),
+                    converting: i.converting,
                     gtins: i
                         .gtins
                         .iter()
@@ -441,6 +458,8 @@ impl From<&MasterData> for WireMaster {
                 })
                 .collect(),
             parties: m.parties.clone(),
+            compositions: m.compositions.clone(),
+            lot_attributes: m.lot_attributes.clone(),
             printers: m
                 .printers
                 .iter()
@@ -471,6 +490,7 @@ impl From<WireMaster> for MasterData {
                     shelf_life_days: i.shelf_life_days,
                     unit: i.unit,
                     description: i.description,
+                    converting: i.converting,
                     gtins: i
                         .gtins
                         .into_iter()
@@ -540,6 +560,8 @@ impl From<WireMaster> for MasterData {
                 })
                 .collect(),
             parties: m.parties,
+            compositions: m.compositions,
+            lot_attributes: m.lot_attributes,
             printers: m
                 .printers
                 .into_iter()

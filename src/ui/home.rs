@@ -28,7 +28,7 @@ impl App {
             // The count asks for its location first (the workflow's own first step); there is
             // nothing to resume until it has one.
             "count" => self.start(Box::new(Count::awaiting_location()), None),
-            "receive" | "transfer" | "lookup" => {
+            "receive" | "transfer" | "lookup" | "assemble" | "split" => {
                 let flow = session::start(&self.ledger.borrow(), name);
                 if let Ok(f) = flow {
                     self.start(f, Some(name.to_string()));

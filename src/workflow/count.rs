@@ -19,6 +19,8 @@ enum Stage {
     Location,
     Counting,
     Lot,
+    /// A new lot of an item whose tracking conversion is open, with no expiry on its label.
+    Expiry,
     Reason,
 }
 
@@ -29,6 +31,8 @@ pub struct Count {
     last: Option<Key>,
     stage: Stage,
     pending: Option<ItemScan>,
+    /// The expiry of new lots counted (stock being assigned to lots by a tracking conversion).
+    expiries: BTreeMap<Key, chrono::NaiveDate>,
 }
 
 impl Count {
@@ -42,6 +46,7 @@ impl Count {
             last: None,
             stage: Stage::Location,
             pending: None,
+            expiries: BTreeMap::new(),
         }
     }
 
@@ -86,6 +91,7 @@ impl Count {
             last: None,
             stage: Stage::Counting,
             pending: None,
+            expiries: BTreeMap::new(),
         })
     }
 
@@ -113,7 +119,10 @@ impl Count {
         let Ok(Some(item)) = ledger.query().item(&sku) else {
             return Outcome::refused(format!("unknown item {sku}"));
         };
-        let needs = match item.tracking {
+        // While the item's tracking conversion is open, what is counted is given the tracking it
+        // converts to: the count assigns the location's stock.
+        let tracking = item.tracking_for_new_stock();
+        let needs = match tracking {
             Tracking::Lot if scan.lot.is_none() => Some("lot"),
             Tracking::Serial if scan.serial.is_none() => Some("serial"),
             _ => None,
@@ -123,17 +132,34 @@ impl Count {
             self.stage = Stage::Lot;
             return Outcome::needs_more(format!("scan or type the {what} of {sku}"));
         }
-        let serial = scan
-            .serial
-            .clone()
-            .filter(|_| item.tracking == Tracking::Serial);
-        let mut lot = scan.lot.clone().filter(|_| item.tracking != Tracking::None);
+        let serial = scan.serial.clone().filter(|_| tracking == Tracking::Serial);
+        let mut lot = scan.lot.clone().filter(|_| tracking != Tracking::None);
         if let Some(s) = &serial {
             if let Ok(Some((_, serial_lot))) = ledger.query().serial(&sku, s) {
                 lot = serial_lot.or(lot);
             }
         }
-        let key = (sku.clone(), lot, serial.clone());
+        let key = (sku.clone(), lot.clone(), serial.clone());
+        let new_lot = item.converting.is_some()
+            && item.expiry_for_new_stock()
+            && lot
+                .as_deref()
+                .is_some_and(|l| matches!(ledger.query().lot(&sku, l), Ok(None)));
+        if new_lot && !self.expiries.contains_key(&key) {
+            match scan.expiry {
+                Some(d) => {
+                    self.expiries.insert(key.clone(), d);
+                }
+                None => {
+                    self.pending = Some(scan);
+                    self.stage = Stage::Expiry;
+                    return Outcome::needs_more(format!(
+                        "lot {} of {sku} is new: type its expiry date",
+                        lot.unwrap_or_default()
+                    ));
+                }
+            }
+        }
         if serial.is_some() && self.counted.contains_key(&key) {
             return Outcome::refused(format!(
                 "serial {} is already counted",
@@ -165,9 +191,15 @@ impl Count {
                 } else {
                     (self.location.as_str(), ADJUSTMENT)
                 };
+                let expiry = self
+                    .expiries
+                    .get(&(item.clone(), lot.clone(), serial.clone()))
+                    .copied()
+                    .filter(|_| d > 0);
                 Movement::new(MovementKind::Adjust, item, d.abs(), from, to)
                     .lot(lot)
                     .serial(serial)
+                    .dates(expiry, None)
                     .reason(Some(reason))
                     .reference(Some(&reference))
             })
@@ -202,6 +234,10 @@ impl Workflow for Count {
                 Expect::Item,
             ),
             Stage::Lot => ("Scan or type the lot (or serial)".into(), Expect::Lot),
+            Stage::Expiry => (
+                "Type the expiry date of the new lot (YYYY-MM-DD)".into(),
+                Expect::Date,
+            ),
             Stage::Reason => ("Type the reason for the differences".into(), Expect::Reason),
         };
         let mut v = View::new("Count", prompt, expect);
@@ -247,7 +283,20 @@ impl Workflow for Count {
                 }
                 Err(e) => Outcome::refused(e),
             },
-            (Stage::Reason | Stage::Lot, Event::Back) => {
+            (Stage::Expiry, Event::Enter(t)) => {
+                let Some(mut pending) = self.pending.clone() else {
+                    self.stage = Stage::Counting;
+                    return Outcome::refused("scan the item first");
+                };
+                match crate::ledger::validate::parse_date("expiry", t.trim()) {
+                    Ok(d) => {
+                        pending.expiry = Some(d);
+                        self.add(ledger, pending)
+                    }
+                    Err(e) => Outcome::refused(say(&e)),
+                }
+            }
+            (Stage::Reason | Stage::Lot | Stage::Expiry, Event::Back) => {
                 self.stage = Stage::Counting;
                 self.pending = None;
                 Outcome::accepted()

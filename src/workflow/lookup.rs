@@ -78,6 +78,8 @@ impl Lookup {
                 },
             ));
         }
+        self.fields
+            .extend(ledger.query().lot_attributes(item, lot)?);
         let stock = ledger.stock_by_lot(Some(item), None, Some(lot))?;
         self.lines = stock
             .iter()

@@ -5,14 +5,17 @@
 //! through the ledger, so every rule holds. No Slint and no HTTP here: every workflow is tested
 //! without a window or a server.
 
+pub mod assemble;
 pub mod catalog;
 pub mod count;
 pub mod error;
 pub mod lookup;
+mod made;
 pub mod pick;
 pub mod receive;
 pub mod session;
 pub mod settings;
+pub mod split;
 pub mod transfer;
 
 use serde::Serialize;
@@ -23,7 +26,7 @@ use crate::scan::{Format, ScanEvent};
 
 pub use catalog::LedgerCatalog;
 pub use error::Error;
-pub use settings::{DeviationPolicy, PickFinish, Settings};
+pub use settings::{AssembleExpiry, DeviationPolicy, PickFinish, Settings};
 
 /// What a person (or their scanner) did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -256,7 +259,7 @@ pub(crate) fn complete_item(
                 .sku
                 .as_deref()
                 .and_then(|s| ledger.query().item(s).ok().flatten())
-                .is_some_and(|i| i.tracking == crate::ledger::Tracking::Serial);
+                .is_some_and(|i| i.tracking_for_new_stock() == crate::ledger::Tracking::Serial);
             if serial_item {
                 pending.serial = Some(text);
             } else {

@@ -2,6 +2,7 @@
 //! and whatever the item still needs is asked for; the receipt cannot be saved without it.
 
 use chrono::NaiveDate;
+use std::collections::BTreeMap;
 
 use super::settings::generate_lot;
 use super::{
@@ -9,6 +10,7 @@ use super::{
     Workflow,
 };
 use crate::label::print::{self as labels, Preview, Receipt};
+use crate::ledger::attributes::{normalize, AttributeDef, AttributeKind};
 use crate::ledger::{Item, Ledger, LocationKind, LotOrigin, PurchaseOrder, ReceiveCmd, Tracking};
 use crate::scan::classify::{DocumentKind, ItemScan, Meaning};
 
@@ -27,6 +29,13 @@ struct Draft {
     serials: Vec<String>,
     serials_done: bool,
     location: Option<String>,
+    /// What the item's lots record besides their dates, and the values given so far (from the
+    /// label's AIs, or typed).
+    defs: Vec<AttributeDef>,
+    attributes: BTreeMap<String, String>,
+    /// The values the lot has already, when it exists (None: a new lot, which needs the
+    /// required ones).
+    known: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +43,8 @@ enum Step {
     Item,
     Lot,
     Expiry,
+    /// A required lot attribute of a new lot.
+    Attribute,
     Serials,
     Quantity,
     Location,
@@ -112,6 +123,9 @@ impl Receive {
         if item.expiry_tracked && d.expiry.is_none() {
             return Step::Expiry;
         }
+        if self.missing_attribute().is_some() {
+            return Step::Attribute;
+        }
         if item.tracking == Tracking::Serial {
             if !d.serials_done {
                 return Step::Serials;
@@ -125,18 +139,84 @@ impl Receive {
         Step::Confirm
     }
 
+    /// The first required attribute a new lot still lacks.
+    fn missing_attribute(&self) -> Option<&AttributeDef> {
+        let d = &self.draft;
+        if d.lot.is_none() || d.known.is_some() {
+            return None;
+        }
+        d.defs
+            .iter()
+            .find(|def| def.required && !d.attributes.contains_key(&def.name))
+    }
+
+    /// What the lot the draft names has recorded already (None: it is new).
+    fn known_values(
+        ledger: &Ledger,
+        item: &str,
+        lot: Option<&str>,
+    ) -> Option<BTreeMap<String, String>> {
+        let lot = lot?;
+        ledger.query().lot(item, lot).ok().flatten()?;
+        Some(
+            ledger
+                .query()
+                .lot_attributes(item, lot)
+                .unwrap_or_default()
+                .into_iter()
+                .collect(),
+        )
+    }
+
+    /// Sets the lot, and what is known of it.
+    fn take_lot(
+        &mut self,
+        ledger: &Ledger,
+        lot: String,
+        generated: bool,
+        expiry: Option<NaiveDate>,
+    ) {
+        let sku = self.sku();
+        let known = Self::known_values(ledger, &sku, Some(&lot));
+        self.change(|d| {
+            d.lot = Some(lot);
+            d.lot_generated = generated;
+            d.expiry = d.expiry.or(expiry);
+            d.known = known;
+        });
+    }
+
+    fn set_attribute(&mut self, text: &str) -> Outcome {
+        let Some(def) = self.missing_attribute().cloned() else {
+            return Outcome::refused("no attribute is asked for now");
+        };
+        match normalize(&def, text) {
+            Ok(v) => {
+                self.change(|d| {
+                    d.attributes.insert(def.name.clone(), v);
+                });
+                self.outcome_after_change(vec![])
+            }
+            Err(e) => Outcome::refused(e),
+        }
+    }
+
+    /// The SKU of the item being received (empty before it is scanned).
+    fn sku(&self) -> String {
+        self.draft
+            .item
+            .as_ref()
+            .map(|i| i.sku.clone())
+            .unwrap_or_default()
+    }
+
     fn change(&mut self, f: impl FnOnce(&mut Draft)) {
         self.undo.push(self.draft.clone());
         f(&mut self.draft);
     }
 
     fn prompt(&self) -> (String, Expect) {
-        let sku = self
-            .draft
-            .item
-            .as_ref()
-            .map(|i| i.sku.clone())
-            .unwrap_or_default();
+        let sku = self.sku();
         match self.step() {
             Step::Item => (
                 if self.po.is_some() {
@@ -154,6 +234,21 @@ impl Receive {
                 format!("Type the expiry date of {sku} (like 2027-03-31)"),
                 Expect::Date,
             ),
+            Step::Attribute => {
+                let def = self.missing_attribute();
+                let name = def.map(|d| d.name.clone()).unwrap_or_default();
+                match def.map(|d| d.kind) {
+                    Some(AttributeKind::Date) => (
+                        format!("Type the {name} of this lot (like 2027-03-31)"),
+                        Expect::Date,
+                    ),
+                    Some(AttributeKind::Number) => (
+                        format!("Type the {name} of this lot (a number)"),
+                        Expect::Anything,
+                    ),
+                    _ => (format!("Type the {name} of this lot"), Expect::Anything),
+                }
+            }
             Step::Serials => (
                 format!(
                     "Scan serial {} of {sku}; confirm when all are scanned",
@@ -183,11 +278,8 @@ impl Receive {
             // A label with a lot (and expiry) but no GTIN: usable for the lot step.
             if self.step() == Step::Lot {
                 if let Some(lot) = scan.lot.clone() {
-                    self.change(|d| {
-                        d.lot = Some(lot);
-                        d.lot_generated = false;
-                        d.expiry = d.expiry.or(scan.expiry);
-                    });
+                    self.take_lot(ledger, lot, false, scan.expiry);
+                    self.fill_from_label(&scan);
                     return Outcome::accepted().with_message(scan.warnings.first().cloned());
                 }
             }
@@ -221,12 +313,17 @@ impl Receive {
             }
         }
         let tracking = item.tracking;
+        let defs = ledger.query().lot_attribute_defs(&sku).unwrap_or_default();
+        let lot = if Self::needs_lot(&item) {
+            scan.lot.clone()
+        } else {
+            None
+        };
+        let known = Self::known_values(ledger, &sku, lot.as_deref());
         self.change(|d| {
-            d.lot = if Self::needs_lot(&item) {
-                scan.lot.clone()
-            } else {
-                None
-            };
+            d.lot = lot;
+            d.defs = defs;
+            d.known = known;
             d.lot_generated = false;
             d.expiry = if item.expiry_tracked { expiry } else { None };
             d.production = scan.production_date;
@@ -239,6 +336,7 @@ impl Receive {
             d.item = Some(item);
         });
         let mut warnings = scan.warnings.clone();
+        warnings.extend(self.fill_from_label(&scan));
         if tracking == Tracking::Serial {
             if let Some(s) = scan.serial {
                 let o = self.add_serial(ledger, &s);
@@ -329,7 +427,7 @@ impl Receive {
         }
     }
 
-    fn set_lot(&mut self, lot: &str) -> Outcome {
+    fn set_lot(&mut self, ledger: &Ledger, lot: &str, generated: bool) -> Outcome {
         let lot = lot.trim();
         if lot.is_empty() {
             return Outcome::refused("the lot is empty");
@@ -337,12 +435,29 @@ impl Receive {
         if let Err(e) = crate::ledger::validate::field(crate::ledger::validate::Field::Lot, lot) {
             return Outcome::refused(e.to_string());
         }
-        let l = lot.to_string();
-        self.change(|d| {
-            d.lot = Some(l);
-            d.lot_generated = false;
-        });
+        self.take_lot(ledger, lot.to_string(), generated, None);
         self.outcome_after_change(vec![])
+    }
+
+    /// The lot attributes a label carries in their AIs, such as (422) country of origin. A
+    /// value that is not of the attribute's type is left to be typed, with a warning.
+    fn fill_from_label(&mut self, scan: &ItemScan) -> Vec<String> {
+        let mut warnings = Vec::new();
+        let mut found = Vec::new();
+        for def in &self.draft.defs {
+            let Some(ai) = &def.ai else { continue };
+            let Some((_, value)) = scan.ais.iter().find(|(a, _)| a == ai) else {
+                continue;
+            };
+            match normalize(def, value) {
+                Ok(v) => found.push((def.name.clone(), v)),
+                Err(e) => warnings.push(format!("({ai}) on the label: {e}")),
+            }
+        }
+        if !found.is_empty() {
+            self.draft.attributes.extend(found);
+        }
+        warnings
     }
 
     fn set_location(&mut self, ledger: &Ledger, code: &str) -> Outcome {
@@ -382,6 +497,7 @@ impl Receive {
             // The purchase order's number is found as one by the ledger.
             ref_type: None,
             tlc_source: None,
+            lot_attributes: d.attributes.clone(),
         };
         match ledger.receive(&cmd) {
             Ok(posted) => {
@@ -494,6 +610,9 @@ impl Workflow for Receive {
         );
         v.field("Lot", d.lot.as_ref());
         v.field("Expiry", d.expiry);
+        for (name, value) in d.known.iter().flatten().chain(&d.attributes) {
+            v.fields.push((name.clone(), value.clone()));
+        }
         v.field("Quantity", d.qty);
         if !d.serials.is_empty() {
             v.field("Serials", Some(d.serials.len()));
@@ -568,11 +687,7 @@ impl Workflow for Receive {
                     .map(|i| i.sku.clone())
                     .unwrap_or_default();
                 match generate_lot(ledger, &self.settings.lot_rule, &item, ledger.today()) {
-                    Ok(lot) => {
-                        let o = self.set_lot(&lot);
-                        self.draft.lot_generated = true;
-                        o
-                    }
+                    Ok(lot) => self.set_lot(ledger, &lot, true),
                     Err(e) => Outcome::refused(say(&e)),
                 }
             }
@@ -604,10 +719,17 @@ impl Workflow for Receive {
                 Step::Expiry => Outcome::refused(
                     "the expiry date is missing: type it; the receipt cannot be saved without it",
                 ),
+                Step::Attribute => Outcome::refused(format!(
+                    "the {} is missing: type it; a new lot records it",
+                    self.missing_attribute()
+                        .map(|d| d.name.clone())
+                        .unwrap_or_default()
+                )),
                 Step::Quantity => Outcome::refused("the quantity is missing: type it"),
             },
             Event::Enter(text) => match step {
-                Step::Lot => self.set_lot(&text),
+                Step::Lot => self.set_lot(ledger, &text, false),
+                Step::Attribute => self.set_attribute(&text),
                 Step::Expiry => match parse_date(&text) {
                     Ok(d) => {
                         self.change(|x| x.expiry = Some(d));
@@ -675,7 +797,8 @@ impl Workflow for Receive {
                     (Meaning::Location { code }, Step::Location | Step::Confirm) => {
                         self.set_location(ledger, &code)
                     }
-                    (Meaning::Text { text, .. }, Step::Lot) => self.set_lot(&text),
+                    (Meaning::Text { text, .. }, Step::Lot) => self.set_lot(ledger, &text, false),
+                    (Meaning::Text { text, .. }, Step::Attribute) => self.set_attribute(&text),
                     (Meaning::Text { text, .. }, Step::Serials) => self.add_serial(ledger, &text),
                     (other, _) => Outcome::refused(format!(
                         "that is {}: {}",

@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! start receive | start pick PICKLIST | start transfer | start count LOC | start lookup
+//! start assemble [SKU UNITS] | start split
 //! scan DATA      (the group separator as a raw ASCII 29 byte, or written \x1d or <GS>)
 //! enter TEXT
 //! choose OPTION
@@ -12,10 +13,12 @@
 
 use serde::Serialize;
 
+use super::assemble::Assemble;
 use super::count::Count;
 use super::lookup::Lookup;
 use super::pick::Pick;
 use super::receive::Receive;
+use super::split::Split;
 use super::transfer::Transfer;
 use super::{Error, Event, Feedback, Workflow};
 use crate::ledger::Ledger;
@@ -80,9 +83,18 @@ pub fn start(ledger: &Ledger, what: &str) -> Result<Box<dyn Workflow>, Error> {
         "transfer" => Box::new(Transfer::start()),
         "count" => Box::new(Count::start(ledger, &needs("a location")?)?),
         "lookup" => Box::new(Lookup::start()),
+        "assemble" if arg.is_empty() => Box::new(Assemble::start(ledger)),
+        "assemble" => {
+            let (sku, units) = arg.rsplit_once(' ').ok_or_else(|| {
+                Error::Input("start assemble needs the item and how many: SKU UNITS".into())
+            })?;
+            let units = super::parse_qty(units)?;
+            Box::new(Assemble::of(ledger, sku.trim(), units)?)
+        }
+        "split" => Box::new(Split::start(ledger)),
         other => {
             return Err(Error::Input(format!(
-                "unknown workflow '{other}': use receive, pick, transfer, count or lookup"
+                "unknown workflow '{other}': use receive, pick, transfer, count, lookup, assemble or split"
             )))
         }
     })

@@ -21,6 +21,17 @@ pub enum PickFinish {
     Stage(String),
 }
 
+/// The expiry of what an assembly builds, when its item is expiry-tracked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssembleExpiry {
+    /// The earliest expiry among the component lots consumed (the production date plus the
+    /// item's shelf life when no component has one).
+    EarliestComponent,
+    /// The production date plus the item's shelf life (the earliest component expiry when the
+    /// item has no shelf life).
+    ShelfLife,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     pub deviation: DeviationPolicy,
@@ -29,6 +40,10 @@ pub struct Settings {
     /// device's lot tag, `N…` for a sequence number with that many digits. Default
     /// `YYMMDD-DEV-NN` (see [`generate_lot`]).
     pub lot_rule: String,
+    /// How generated serials look (the lot rule's tokens). Default `YYMMDD-DEV-NNNNN`.
+    pub serial_rule: String,
+    /// How an assembly's output expiry is set.
+    pub assemble_expiry: AssembleExpiry,
     /// Where receipts go unless another location is scanned (default: the first dock).
     pub receive_location: Option<String>,
     /// This device's scanner: what its keyboard wedge puts before and after a scan, and what it
@@ -50,6 +65,8 @@ impl Default for Settings {
             deviation: DeviationPolicy::RequireReason,
             pick_finish: PickFinish::Ship,
             lot_rule: "YYMMDD-DEV-NN".into(),
+            serial_rule: "YYMMDD-DEV-NNNNN".into(),
+            assemble_expiry: AssembleExpiry::EarliestComponent,
             receive_location: None,
             scanner_prefix: String::new(),
             scanner_suffix: String::new(),
@@ -85,6 +102,12 @@ impl Settings {
         if let Some(v) = get(ledger, "lot_rule")? {
             s.lot_rule = v;
         }
+        if let Some(v) = get(ledger, "serial_rule")? {
+            s.serial_rule = v;
+        }
+        if get(ledger, "assemble_expiry")?.as_deref() == Some("shelf_life") {
+            s.assemble_expiry = AssembleExpiry::ShelfLife;
+        }
         s.receive_location = get(ledger, "receive_location")?;
         s.scanner_prefix = get(ledger, "scanner_prefix")?.unwrap_or_default();
         s.scanner_suffix = get(ledger, "scanner_suffix")?.unwrap_or_default();
@@ -100,6 +123,12 @@ impl Settings {
             return Err(Error::invalid(format!(
                 "the lot rule '{}' has no N for the sequence number, so two lots of a day would share a code",
                 self.lot_rule
+            )));
+        }
+        if !self.serial_rule.contains('N') {
+            return Err(Error::invalid(format!(
+                "the serial rule '{}' has no N for the sequence number, so two units would share a serial",
+                self.serial_rule
             )));
         }
         let pairs = [
@@ -118,6 +147,14 @@ impl Settings {
                 }),
             ),
             ("lot_rule", Some(self.lot_rule.clone())),
+            ("serial_rule", Some(self.serial_rule.clone())),
+            (
+                "assemble_expiry",
+                Some(match self.assemble_expiry {
+                    AssembleExpiry::EarliestComponent => "earliest_component".to_string(),
+                    AssembleExpiry::ShelfLife => "shelf_life".to_string(),
+                }),
+            ),
             ("receive_location", self.receive_location.clone()),
             ("scanner_prefix", non_empty(&self.scanner_prefix)),
             ("scanner_suffix", non_empty(&self.scanner_suffix)),
@@ -169,10 +206,41 @@ fn put_all(ledger: &mut Ledger, pairs: &[(&str, Option<String>)]) -> Result<()> 
 /// its sequence number (`YYMMDD-NN` makes `261201-A3-01`). A ledger that is not enrolled has no
 /// tag: `DEV` and one separator after it are left out (`261201-01`).
 pub fn generate_lot(ledger: &Ledger, rule: &str, item: &str, today: NaiveDate) -> Result<String> {
+    generate_code(
+        ledger,
+        rule,
+        today,
+        &format!("lot code of {item}"),
+        |code| Ok(ledger.query().lot(item, code)?.is_some()),
+    )
+}
+
+/// The next serial by `rule` (the lot rule's tokens) for `item` on `today` that the item does not
+/// have yet and that is not in `taken` (the serials already chosen for the same batch).
+pub fn generate_serial(
+    ledger: &Ledger,
+    rule: &str,
+    item: &str,
+    today: NaiveDate,
+    taken: &[String],
+) -> Result<String> {
+    generate_code(ledger, rule, today, &format!("serial of {item}"), |code| {
+        Ok(taken.iter().any(|t| t == code) || ledger.query().serial(item, code)?.is_some())
+    })
+}
+
+/// The first code of `rule` on `today` that `used` says is free.
+fn generate_code(
+    ledger: &Ledger,
+    rule: &str,
+    today: NaiveDate,
+    what: &str,
+    used: impl Fn(&str) -> Result<bool>,
+) -> Result<String> {
     let tag = ledger.lot_tag()?;
     let Some(start) = rule.find('N') else {
         return Err(Error::invalid(format!(
-            "the lot rule '{rule}' has no N for the sequence number"
+            "the rule '{rule}' has no N for the sequence number"
         )));
     };
     let rule = if tag.is_some() && !rule.contains("DEV") {
@@ -183,12 +251,12 @@ pub fn generate_lot(ledger: &Ledger, rule: &str, item: &str, today: NaiveDate) -
     let (head, width, tail) = expand_rule(&rule, today, tag.as_deref());
     for n in 1..10u64.pow(width.min(9) as u32) {
         let code = format!("{head}{n:0width$}{tail}");
-        if ledger.query().lot(item, &code)?.is_none() {
+        if !used(&code)? {
             return Ok(code);
         }
     }
     Err(Error::invalid(format!(
-        "every lot code of the rule '{rule}' is used for {item} today; widen its N"
+        "every {what} the rule '{rule}' makes is used today; widen its N"
     )))
 }
 

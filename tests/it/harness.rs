@@ -203,3 +203,23 @@ pub fn run_with_db(db: &Path, args: &[&str]) -> Output {
 pub fn json(s: &str) -> serde_json::Value {
     serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
 }
+
+/// Feeds workflow script lines (`scan …`, `enter …`, `confirm`, …) and returns each outcome.
+pub fn drive(
+    l: &mut Ledger,
+    w: &mut dyn lotkeeper::workflow::Workflow,
+    events: &[&str],
+) -> Vec<lotkeeper::workflow::Outcome> {
+    events
+        .iter()
+        .map(|e| w.handle(l, lotkeeper::workflow::session::parse_event(e).unwrap()))
+        .collect()
+}
+
+pub fn feedbacks(o: &[lotkeeper::workflow::Outcome]) -> Vec<lotkeeper::workflow::Feedback> {
+    o.iter().map(|o| o.feedback).collect()
+}
+
+pub fn message(o: &lotkeeper::workflow::Outcome) -> &str {
+    o.message.as_deref().unwrap_or("")
+}

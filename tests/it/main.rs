@@ -1,10 +1,13 @@
 //! The one integration-test binary. `harness` gives each test a ledger with a fixed clock and the
 //! same small warehouse, or a temporary directory and the real `lotkeeper` binary.
 
+mod assembly;
+mod attributes;
 mod classify;
 mod cli;
 mod compliance;
 mod contract;
+mod convert;
 mod crash;
 mod gs1_props;
 mod guard;

@@ -658,6 +658,24 @@ fn every_screen_fits_the_window() {
         tap(w, "Confirm");
         check("count: reason");
         tap(w, "Home");
+        tap(w, "Assemble");
+        check("assemble: what to build");
+        w.global::<WorkflowAdapter>()
+            .invoke_submit("FIRSTAID-KIT".into());
+        w.global::<WorkflowAdapter>().invoke_submit("1".into());
+        app.scan("A-02-01");
+        check("assemble: the components and their suggestions");
+        tap(w, "Confirm");
+        check("assemble: refused, what is missing");
+        tap(w, "Home");
+        tap(w, "Split");
+        app.scan("A-01-02");
+        app.scan("(01)09506000134352(10)AM2407");
+        check("split: how many");
+        w.global::<WorkflowAdapter>().invoke_submit("3".into());
+        tap(w, "Generate the serials");
+        check("split: review");
+        tap(w, "Home");
         tap(w, "Look up");
         app.scan("AMOX-500");
         check("lookup: results");
@@ -700,7 +718,7 @@ fn every_screen_fits_the_window() {
         check("camera view");
         tap(w, "Done");
         check("transfer after the camera");
-        assert_eq!(states, 24);
+        assert_eq!(states, 29);
         assert_eq!(
             w.window().size().to_logical(w.window().scale_factor()),
             slint::LogicalSize::new(width, height),
@@ -783,4 +801,102 @@ fn scanning_an_enrollment_qr_code_enrolls_the_handheld() {
         "{}",
         s.get_message()
     );
+}
+
+/// A build and a split through the screens on the demo warehouse: tiles, scans from the
+/// hardware scanner, the keypad, the choice buttons and Confirm, checked in the ledger.
+#[test]
+fn assemble_and_split_through_the_screens() {
+    headless::init();
+    let mut l = lotkeeper::ledger::Ledger::open_in_memory().unwrap();
+    lotkeeper::ledger::demo::fill(&mut l).unwrap();
+    let app = App::new(l).unwrap();
+    let w = &app.window;
+    w.show().unwrap();
+    let lines = |w: &AppWindow| -> Vec<String> {
+        w.global::<WorkflowAdapter>()
+            .get_lines()
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    };
+
+    tap(w, "Assemble");
+    assert_eq!(prompt(w), "Scan or type the item to build");
+    wedge_scan(&app, "FIRSTAID-KIT");
+    assert!(w.global::<WorkflowAdapter>().get_numeric(), "{}", prompt(w));
+    w.global::<WorkflowAdapter>().invoke_submit("1".into());
+    wedge_scan(&app, "A-02-01");
+    let shown = lines(w);
+    assert_eq!(shown[0], "GLOVE-M: 0 of 2 · take 2 at A-02-01");
+    assert!(
+        shown[1].starts_with("SALINE-1L: 0 of 2 · take 2 lot SL1002 (exp "),
+        "{shown:?}"
+    );
+    assert_eq!(
+        shown[2],
+        "THERMO-X1: 0 of 1 · take 1 serial TX1-0001 at A-01-02"
+    );
+    wedge_scan(&app, "GLOVE-M");
+    wedge_scan(&app, "(01)09506000134369(10)SL1002");
+    tap(w, "Confirm");
+    assert_eq!(w.global::<WorkflowAdapter>().get_feedback(), 3);
+    assert_eq!(message(w), "still missing: 1 of THERMO-X1");
+    wedge_scan(&app, "A-01-02");
+    assert_eq!(field(w, "Taking from").as_deref(), Some("A-01-02"));
+    wedge_scan(&app, "THERMO-X1");
+    wedge_scan(&app, "TX1-0001");
+    tap(w, "Confirm");
+    assert_eq!(
+        prompt(w),
+        "Scan or type the new lot of FIRSTAID-KIT, or choose generate"
+    );
+    tap(w, "Generate a lot code");
+    assert_eq!(prompt(w), "Confirm to record the build");
+    let lot = field(w, "New lot").unwrap();
+    tap(w, "Confirm");
+    assert_eq!(
+        w.global::<WorkflowAdapter>().get_feedback(),
+        4,
+        "{}",
+        message(w)
+    );
+    assert_eq!(
+        message(w),
+        format!("1 of FIRSTAID-KIT lot {lot} built at A-02-01")
+    );
+    assert_eq!(
+        qty_at(&app.ledger.borrow(), "FIRSTAID-KIT", Some(&lot), "A-02-01"),
+        1
+    );
+    assert!(shows(w, "Print the labels"));
+
+    tap(w, "Home");
+    tap(w, "Split");
+    assert_eq!(prompt(w), "Scan the location of the lot to split");
+    wedge_scan(&app, "A-01-02");
+    wedge_scan(&app, "(01)09506000134352(10)AM2407");
+    assert_eq!(
+        field(w, "Into").as_deref(),
+        Some("AMOX-500-SN Amoxicillin 500 mg capsules (box of 20) serialized")
+    );
+    w.global::<WorkflowAdapter>().invoke_submit("2".into());
+    wedge_scan(&app, "SN-0001");
+    tap(w, "Generate the serials");
+    assert_eq!(prompt(w), "Confirm to record the split");
+    tap(w, "Confirm");
+    assert_eq!(
+        w.global::<WorkflowAdapter>().get_feedback(),
+        4,
+        "{}",
+        message(w)
+    );
+    let l = app.ledger.borrow();
+    assert_eq!(qty_at(&l, "AMOX-500", Some("AM2407"), "A-01-02"), 118);
+    assert_eq!(qty_at(&l, "AMOX-500-SN", Some("AM2407"), "A-01-02"), 2);
+    assert!(l
+        .query()
+        .serial("AMOX-500-SN", "SN-0001")
+        .unwrap()
+        .is_some());
 }

@@ -7,25 +7,8 @@ use lotkeeper::workflow::count::Count;
 use lotkeeper::workflow::lookup::Lookup;
 use lotkeeper::workflow::pick::Pick;
 use lotkeeper::workflow::receive::Receive;
-use lotkeeper::workflow::session::parse_event;
 use lotkeeper::workflow::transfer::Transfer;
-use lotkeeper::workflow::{DeviationPolicy, Feedback, Outcome, PickFinish, Settings, Workflow};
-
-/// Feeds script lines (`scan …`, `enter …`, `confirm`, …) and returns each outcome.
-fn drive(l: &mut Ledger, w: &mut dyn Workflow, events: &[&str]) -> Vec<Outcome> {
-    events
-        .iter()
-        .map(|e| w.handle(l, parse_event(e).unwrap()))
-        .collect()
-}
-
-fn feedbacks(o: &[Outcome]) -> Vec<Feedback> {
-    o.iter().map(|o| o.feedback).collect()
-}
-
-fn message(o: &Outcome) -> &str {
-    o.message.as_deref().unwrap_or("")
-}
+use lotkeeper::workflow::{DeviationPolicy, Feedback, PickFinish, Settings, Workflow};
 
 use Feedback::{Accepted as A, Done as D, NeedsMore as N, Refused as R};
 
