@@ -72,6 +72,15 @@ pub enum Command {
         /// The site party's code.
         code: String,
     },
+    /// The packing slip of a pick list finished as a shipment, as PDF: each line's item,
+    /// quantity, lot, expiry and serials, and the FSMA 204 data passed to the recipient.
+    PackingSlip {
+        /// The pick list's number.
+        number: String,
+        /// The PDF file to write (default: NUMBER.pdf in the current folder).
+        #[arg(long, value_name = "FILE.pdf")]
+        out: Option<PathBuf>,
+    },
     /// Documents for regulators, trading partners and auditors: fsma204, epcis, ledger.
     Export {
         #[command(subcommand)]
@@ -312,7 +321,8 @@ pub enum DeviceAction {
 
 #[derive(Args, Debug)]
 pub struct ImportArgs {
-    /// items, locations, stock, picklists, purchase-orders, parties or compositions
+    /// items, locations, stock, picklists, purchase-orders, parties, compositions or
+    /// lot-attributes
     pub kind: String,
     /// The CSV file (UTF-8, a header line first).
     pub file: PathBuf,

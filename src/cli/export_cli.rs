@@ -11,7 +11,7 @@ use super::args::{
 };
 use super::open;
 use super::output::{print_rows, Format};
-use crate::export::{epcis, fsma};
+use crate::export::{epcis, fsma, slip};
 use crate::ledger::compliance::{LedgerRow, Scope};
 
 impl From<&ExportScope> for Scope {
@@ -192,5 +192,18 @@ pub fn recall_report(db: Option<PathBuf>, a: RecallReportArgs) -> Result<()> {
             print_rows(&r.devices, Format::Table)?;
         }
     }
+    Ok(())
+}
+
+pub fn packing_slip(db: Option<PathBuf>, number: &str, out: Option<PathBuf>) -> Result<()> {
+    let l = open(db)?;
+    let s = l.packing_slip(number)?;
+    let path = out.unwrap_or_else(|| PathBuf::from(slip::file_name(number)));
+    write_whole(&path, &slip::pdf(&s))?;
+    println!(
+        "wrote {}: the packing slip of {number}, {} line(s)",
+        path.display(),
+        s.lines.len()
+    );
     Ok(())
 }

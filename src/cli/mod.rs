@@ -157,6 +157,7 @@ pub fn run(cli: Cli) -> Result<()> {
             action: RecallAction::Report(a),
         } => export_cli::recall_report(db, a),
         Command::Site { code } => export_cli::site(db, &code),
+        Command::PackingSlip { number, out } => export_cli::packing_slip(db, &number, out),
         Command::Export { what } => match what {
             args::ExportWhat::Fsma204(a) => export_cli::fsma204(db, a),
             args::ExportWhat::Ledger(a) => export_cli::ledger(db, a),

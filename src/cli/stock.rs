@@ -57,11 +57,37 @@ fn print_posted(l: &Ledger, verb: &str, posted: &[Posted], format: TextFormat) -
     })
 }
 
+/// `--attr` pairs as a map; a name given twice is refused rather than one value dropped.
+fn attributes(pairs: Vec<(String, String)>) -> Result<std::collections::BTreeMap<String, String>> {
+    let mut out = std::collections::BTreeMap::new();
+    for (name, value) in pairs {
+        if let Some(first) = out.insert(name.clone(), value.clone()) {
+            if first != value {
+                anyhow::bail!("--attr gives '{name}' twice ({first} and {value}): give it once");
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A CSV file's text; a file that is not UTF-8 is refused with what to do, and the line where
+/// the first byte that is not UTF-8 stands.
+fn read_csv(file: &std::path::Path) -> Result<String> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        anyhow::anyhow!(
+            "{}: line {line} is not UTF-8 text; save the file as \"CSV UTF-8\", nothing was imported",
+            file.display()
+        )
+    })
+}
+
 pub fn import(db: Option<PathBuf>, a: ImportArgs) -> Result<()> {
     let kind: ImportKind = a.kind.parse()?;
     let file = &a.file;
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let text = read_csv(file)?;
     let mut l = open(db)?;
     let s = l
         .import_csv(kind, &text)
@@ -101,7 +127,7 @@ pub fn receive(db: Option<PathBuf>, a: ReceiveArgs) -> Result<()> {
         ref_type: a.ref_type,
         lot_origin: None,
         tlc_source: a.tlc_source,
-        lot_attributes: a.attributes.into_iter().collect(),
+        lot_attributes: attributes(a.attributes)?,
     })?;
     print_posted(&l, "received", &p, a.format)
 }
@@ -250,8 +276,7 @@ pub fn convert_tracking(db: Option<PathBuf>, a: ConvertArgs) -> Result<()> {
         });
     }
     let file = a.assign.as_ref().context("--assign FILE.csv")?;
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let text = read_csv(file)?;
     let rows = crate::ledger::import::parse_assignments(&text, to, a.expiry)
         .with_context(|| format!("{}: nothing changed", file.display()))?;
     let done = l.convert_tracking(&a.item, to, a.expiry, &rows)?;

@@ -48,6 +48,14 @@ const RESERVED_AIS: &[&str] = &["01", "02", "10", "11", "13", "15", "16", "17", 
 /// Checks a definition: a name, and an AI of 2 to 4 digits that is not a lot's own data.
 pub(crate) fn check_def(def: &AttributeDef) -> std::result::Result<(), (&'static str, String)> {
     let name = def.name.trim();
+    if name.contains('=') {
+        return Err((
+            "name",
+            format!(
+                "'{name}': an attribute name has no '=' (receive --attr NAME=VALUE splits there)"
+            ),
+        ));
+    }
     if name.is_empty() || name.len() > MAX_NAME_LEN {
         return Err((
             "name",
@@ -78,6 +86,34 @@ pub(crate) fn check_def(def: &AttributeDef) -> std::result::Result<(), (&'static
     Ok(())
 }
 
+/// A plain decimal number in one form, so equal numbers compare equal as text: no `+`, no
+/// leading zeros, no trailing zeros after the point, `0.5` for `.5`, `0` for `-0`. At most 30
+/// digits; no exponent (`1e3` is typed `1000`). None for anything else.
+pub fn decimal(v: &str) -> Option<String> {
+    let (negative, rest) = match v.as_bytes().first()? {
+        b'-' => (true, &v[1..]),
+        b'+' => (false, &v[1..]),
+        _ => (false, v),
+    };
+    let (int, frac) = rest.split_once('.').unwrap_or((rest, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(int) || !digits(frac) || int.len() + frac.len() == 0 || int.len() + frac.len() > 30 {
+        return None;
+    }
+    let int = int.trim_start_matches('0');
+    let frac = frac.trim_end_matches('0');
+    let mut out = String::new();
+    if negative && !(int.is_empty() && frac.is_empty()) {
+        out.push('-');
+    }
+    out.push_str(if int.is_empty() { "0" } else { int });
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
+    }
+    Some(out)
+}
+
 /// A value as it is stored: trimmed; a number in plain decimal form, a date as YYYY-MM-DD.
 pub fn normalize(def: &AttributeDef, value: &str) -> std::result::Result<String, String> {
     let v = value.trim();
@@ -94,14 +130,7 @@ pub fn normalize(def: &AttributeDef, value: &str) -> std::result::Result<String,
     match def.kind {
         AttributeKind::Text => Ok(v.to_string()),
         AttributeKind::Number => {
-            let ok = v.parse::<f64>().is_ok_and(f64::is_finite)
-                && v.bytes()
-                    .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'+');
-            if ok {
-                Ok(v.trim_start_matches('+').to_string())
-            } else {
-                Err(format!("{}: '{v}' is not a number, like 7.2", def.name))
-            }
+            decimal(v).ok_or_else(|| format!("{}: '{v}' is not a number, like 7.2", def.name))
         }
         AttributeKind::Date => validate::parse_typed_date(&def.name, v)
             .map(|d| d.format("%Y-%m-%d").to_string())
@@ -172,6 +201,41 @@ fn values_of(tx: &Connection, lot: i64) -> Result<BTreeMap<String, String>> {
         .query_map([lot], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
+}
+
+/// A value recorded on one of the item's lots that `def`'s type would not take (a re-import that
+/// turns a text attribute into a number, say), in words; None when every value fits.
+pub(crate) fn value_not_fitting(
+    tx: &Connection,
+    item: i64,
+    def: &AttributeDef,
+) -> Result<Option<String>> {
+    let mut st = tx.prepare_cached(
+        "SELECT lt.code, a.value FROM lot_attributes a JOIN lots lt ON lt.id = a.lot_id
+         WHERE lt.item_id = ? AND a.name = ? ORDER BY lt.code",
+    )?;
+    let values = st
+        .query_map(params![item, def.name.trim()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (lot, v) in values {
+        match normalize(def, &v) {
+            Ok(n) if n == v => {}
+            _ => {
+                return Ok(Some(format!(
+                    "lot {lot} has {} '{v}', which is not {}: the attribute keeps its type",
+                    def.name,
+                    match def.kind {
+                        AttributeKind::Text => "text",
+                        AttributeKind::Number => "a number",
+                        AttributeKind::Date => "a date",
+                    }
+                )))
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// The posting rule: the values a movement carries for its lot are the item's attributes, each
@@ -336,5 +400,37 @@ impl Query<'_> {
         }
         out.extend(values);
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decimal;
+
+    #[test]
+    fn numbers_have_one_form() {
+        for (typed, stored) in [
+            ("5", "5"),
+            ("+5", "5"),
+            ("5.", "5"),
+            ("5.0", "5"),
+            ("005.50", "5.5"),
+            (".5", "0.5"),
+            ("-0", "0"),
+            ("-0.0", "0"),
+            ("-7.25", "-7.25"),
+            (
+                "99999999999999999999999999999",
+                "99999999999999999999999999999",
+            ),
+        ] {
+            assert_eq!(decimal(typed).as_deref(), Some(stored), "{typed}");
+        }
+        for bad in [
+            "", "-", ".", "1e3", "NaN", "inf", "1,5", "1.2.3", "--1", "0x10",
+        ] {
+            assert_eq!(decimal(bad), None, "{bad}");
+        }
+        assert_eq!(decimal(&"9".repeat(31)), None);
     }
 }

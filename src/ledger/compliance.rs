@@ -572,6 +572,114 @@ impl<'c> Describer<'c> {
     }
 }
 
+impl<'c> Describer<'c> {
+    fn new(q: Query<'c>) -> Result<Describer<'c>> {
+        Ok(Describer {
+            site: q.own_site()?,
+            q,
+            products: HashMap::new(),
+            places: HashMap::new(),
+            lots: HashMap::new(),
+            doc_types: HashMap::new(),
+            prefetched: None,
+        })
+    }
+}
+
+/// One line of a packing slip: an item and lot (or the item's serials) as shipped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SlipLine {
+    pub product: Product,
+    pub lot: Option<String>,
+    pub expiry: Option<NaiveDate>,
+    pub qty: i64,
+    pub serials: Vec<String>,
+    /// Where the lot's code was assigned (FSMA 204's traceability lot code source).
+    pub lot_source: Option<LotSource>,
+}
+
+/// What a pick list's shipment carried, for the packing slip that goes with it: the lines, the
+/// recipient and us, and the shipment's day. With it, the FSMA 204 data a shipper passes on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PackingSlip {
+    pub number: String,
+    /// The customer's location (and its party, when described).
+    pub ship_to: Place,
+    /// Where it was shipped from: our site, when described.
+    pub site: Option<Party>,
+    pub from_locations: Vec<String>,
+    /// The last day its movements were recorded (UTC).
+    pub shipped: NaiveDate,
+    pub lines: Vec<SlipLine>,
+}
+
+impl Ledger {
+    /// The packing slip of a pick list finished as a shipment: its shipped movements (corrected
+    /// ones left out), one line per item and lot. Refused, saying why, for a list that is not
+    /// known or has not shipped.
+    pub fn packing_slip(&self, number: &str) -> Result<PackingSlip> {
+        self.read(|r| {
+            let q = Query::over(r.conn);
+            if q.pick_list(number)?.is_none() {
+                return Err(Error::NotFound(format!("there is no pick list {number}")));
+            }
+            let mut rd = Describer::new(Query::over(r.conn))?;
+            let raws: Vec<RawMovement> = r
+                .conn
+                .prepare(&format!(
+                    "{SELECT} WHERE m.reference = ?1 AND m.kind = 'ship' ORDER BY m.seq"
+                ))?
+                .query_map([number], raw)?
+                .collect::<rusqlite::Result<_>>()?;
+            let raws: Vec<RawMovement> = raws.into_iter().filter(|m| !m.dropped).collect();
+            if raws.is_empty() {
+                return Err(Error::invalid(format!(
+                    "pick list {number} has not shipped: a packing slip goes with a shipment \
+                     (finish the list as a shipment, or ship it from staging)"
+                )));
+            }
+            let mut lines: Vec<SlipLine> = Vec::new();
+            let mut ship_to: Option<Place> = None;
+            let mut from_locations: Vec<String> = Vec::new();
+            let mut shipped = None;
+            for raw in raws {
+                let m = rd.movement(raw)?;
+                shipped = shipped.max(Some(m.day));
+                if !from_locations.contains(&m.from.code) {
+                    from_locations.push(m.from.code.clone());
+                }
+                ship_to.get_or_insert(m.to.clone());
+                match lines
+                    .iter_mut()
+                    .find(|l| l.product.sku == m.product.sku && l.lot == m.lot)
+                {
+                    Some(l) => {
+                        l.qty += m.qty;
+                        l.serials.extend(m.serial.clone());
+                    }
+                    None => lines.push(SlipLine {
+                        product: m.product.clone(),
+                        lot: m.lot.clone(),
+                        expiry: m.expiry,
+                        qty: m.qty,
+                        serials: m.serial.clone().into_iter().collect(),
+                        lot_source: m.lot_source.clone(),
+                    }),
+                }
+            }
+            lines.sort_by(|a, b| (&a.product.sku, &a.lot).cmp(&(&b.product.sku, &b.lot)));
+            Ok(PackingSlip {
+                number: number.to_string(),
+                ship_to: ship_to.ok_or_else(|| Error::invalid("no shipment"))?,
+                site: rd.site.clone(),
+                from_locations,
+                shipped: shipped.unwrap_or_else(|| self.today()),
+                lines,
+            })
+        })
+    }
+}
+
 impl Ledger {
     /// The movements and lot changes of a scope, described for the documents. `ftl_only` keeps
     /// the items on the Food Traceability List (FSMA 204); a lot scope takes the lot's movements
@@ -580,16 +688,8 @@ impl Ledger {
         self.read(|r| {
             let q = Query::over(r.conn);
             scope.check(&q)?;
-            let site = q.own_site()?;
-            let mut rd = Describer {
-                q,
-                site: site.clone(),
-                products: HashMap::new(),
-                places: HashMap::new(),
-                lots: HashMap::new(),
-                doc_types: HashMap::new(),
-                prefetched: None,
-            };
+            let mut rd = Describer::new(q)?;
+            let site = rd.site.clone();
             let (start, end) = time_bounds(scope);
             let conn = rd.conn();
             let ftl = if ftl_only {

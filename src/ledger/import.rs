@@ -74,6 +74,9 @@ impl ImportKind {
     /// `postcode` does not silently drop every postal code.
     fn optional_columns(self) -> Option<&'static [&'static str]> {
         match self {
+            // A misspelt column is refused rather than ignored.
+            ImportKind::Compositions => Some(&[]),
+            ImportKind::LotAttributes => Some(&["ai"]),
             ImportKind::Parties => Some(&[
                 "phone",
                 "street",
@@ -187,6 +190,11 @@ impl Table {
         let v = self.required(line, rec, col)?;
         match v.parse::<i64>() {
             Ok(n) if n > 0 && n <= MAX_QTY => Ok(n),
+            Ok(n) if n > MAX_QTY => Err(err(
+                line,
+                col,
+                format!("{n} is more than the largest quantity, {MAX_QTY}"),
+            )),
             _ => Err(err(
                 line,
                 col,
@@ -280,9 +288,13 @@ impl Ledger {
                     1,
                     c,
                     format!(
-                        "the header has a column '{c}' this import does not know; use {},{}",
-                        kind.columns().join(","),
-                        optional.join(",")
+                        "the header has a column '{c}' this import does not know; use {}",
+                        kind.columns()
+                            .iter()
+                            .chain(optional)
+                            .copied()
+                            .collect::<Vec<_>>()
+                            .join(",")
                     ),
                 ));
             }
@@ -369,8 +381,14 @@ pub fn parse_assignments(
                     "expiry is empty: the item will track expiry",
                 )
             })?)
+        } else if t.optional(rec, "expiry").is_some() {
+            return Err(err(
+                line,
+                "expiry",
+                "an expiry date, but the conversion does not track expiry: convert with --expiry, or leave the dates out",
+            ));
         } else {
-            t.date(line, rec, "expiry")?
+            None
         };
         out.push(super::convert::Assignment {
             location,
@@ -624,6 +642,16 @@ fn import_lot_attributes(tx: &Connection, t: &Table) -> Result<ImportSummary> {
                 format!("{sku} has no lots (its tracking is none), so its lots have no attributes"),
             ));
         }
+        if item.tracking == Tracking::Serial && !item.expiry_tracked {
+            return Err(err(
+                line,
+                "sku",
+                format!(
+                    "{sku}'s units are received by serial without a lot (it does not track \
+                     expiry), so there is no lot to record attributes on"
+                ),
+            ));
+        }
         let def = AttributeDef {
             name: t.required(line, rec, "name")?.to_string(),
             kind: t
@@ -644,6 +672,27 @@ fn import_lot_attributes(tx: &Connection, t: &Table) -> Result<ImportSummary> {
                     def.name
                 ),
             ));
+        }
+        if let Some(ai) = &def.ai {
+            let shared = lists
+                .iter()
+                .filter(|(id, _)| *id == item.id)
+                .flat_map(|(_, l)| l.iter())
+                .find(|d| d.ai.as_ref() == Some(ai));
+            if let Some(other) = shared {
+                return Err(err(
+                    line,
+                    "ai",
+                    format!(
+                        "({ai}) already fills {sku}'s '{}': one AI fills one attribute",
+                        other.name
+                    ),
+                ));
+            }
+        }
+        // Values recorded before must still fit the attribute's type.
+        if let Some(bad) = super::attributes::value_not_fitting(tx, item.id, &def)? {
+            return Err(err(line, "type", bad));
         }
         match lists.iter_mut().find(|(id, _)| *id == item.id) {
             Some((_, l)) => l.push(def),

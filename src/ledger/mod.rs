@@ -190,6 +190,13 @@ impl Ledger {
         }
     }
 
+    /// The folder documents made on this device are saved in (packing slips): `documents`
+    /// beside the database file. None for a database in memory.
+    pub fn documents_dir(&self) -> Option<std::path::PathBuf> {
+        let file = self.conn.path().filter(|p| !p.is_empty())?;
+        Some(Path::new(file).parent()?.join("documents"))
+    }
+
     /// Replaces the clock (tests and simulations use a fixed or seeded one).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Ledger {
         self.clock = clock;

@@ -83,6 +83,11 @@ pub(crate) fn post_batch(
             "an assembly consumes at least one component and produces at least one output, in one batch",
         ));
     }
+    // An assembly follows its output's composition list; a batch recorded before is not judged
+    // again (the list may have changed since).
+    if has(MovementKind::Produce) && existing(tx, &batch[0].id)?.is_none() {
+        check_assembly(tx, batch)?;
+    }
     let batch_id = batch[0].id.to_string();
     let many = batch.len() > 1;
     let posted = batch
@@ -101,6 +106,56 @@ pub(crate) fn post_batch(
     // Documents these movements complete are closed in the same transaction.
     super::documents::settle_documents(tx, batch.iter().filter_map(|m| m.reference.as_deref()))?;
     Ok(posted)
+}
+
+/// An assembly's rule: no item is both consumed and produced (nothing is built from itself), and
+/// when the one item produced has a composition list, exactly what the list asks for the units
+/// produced is consumed, no other item. An output without a list is built "on the fly".
+fn check_assembly(tx: &Connection, batch: &[Movement]) -> Result<()> {
+    let mut consumed: std::collections::BTreeMap<&str, i64> = Default::default();
+    let mut produced: std::collections::BTreeMap<&str, i64> = Default::default();
+    for m in batch {
+        let sums = match m.kind {
+            MovementKind::Consume => &mut consumed,
+            MovementKind::Produce => &mut produced,
+            _ => continue,
+        };
+        let q = sums.entry(m.item.as_str()).or_insert(0);
+        *q = q.saturating_add(m.qty);
+    }
+    if let Some(item) = produced.keys().find(|i| consumed.contains_key(*i)) {
+        return Err(Error::refused(
+            Rule::Invalid,
+            format!("{item} is both consumed and produced by one assembly: nothing is built from itself"),
+        ));
+    }
+    let [(output, units)] = produced.into_iter().collect::<Vec<_>>()[..] else {
+        return Ok(());
+    };
+    let Some(list) = super::query::Query::over(tx).composition(output)? else {
+        return Ok(());
+    };
+    let mut wrong = Vec::new();
+    for c in &list.components {
+        let need = c.qty_per_unit.saturating_mul(units);
+        let got = consumed.remove(c.component.as_str()).unwrap_or(0);
+        if got != need {
+            wrong.push(format!("{need} of {} ({got} given)", c.component));
+        }
+    }
+    for (item, q) in consumed {
+        wrong.push(format!("no {item} ({q} given)"));
+    }
+    if wrong.is_empty() {
+        return Ok(());
+    }
+    Err(Error::refused(
+        Rule::Invalid,
+        format!(
+            "{units} of {output} take, by its composition list, {}",
+            wrong.join(", ")
+        ),
+    ))
 }
 
 /// The stored content of a movement id, for the "same id, same content" check.

@@ -751,6 +751,36 @@ async fn export_epcis(
     Ok(([(header::CONTENT_TYPE, "application/ld+json")], Json(doc)).into_response())
 }
 
+/// Which packing slip: a pick list's number.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SlipParams {
+    pick_list: String,
+}
+
+async fn packing_slip(
+    State(state): State<AppState>,
+    q: Result<Query<SlipParams>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(q) = q?;
+    let name = crate::export::slip::file_name(&q.pick_list);
+    let pdf = with_ledger(&state, move |l| {
+        Ok(crate::export::slip::pdf(&l.packing_slip(&q.pick_list)?))
+    })
+    .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
 async fn export_ledger(
     State(state): State<AppState>,
     q: Result<Query<ExportParams>, QueryRejection>,
@@ -876,6 +906,12 @@ pub fn routes() -> Vec<(&'static str, &'static str, Access, MethodRouter<AppStat
         ("/v1/exports/fsma204", "get", Device, get(export_fsma204)),
         ("/v1/exports/epcis", "get", Device, get(export_epcis)),
         ("/v1/exports/ledger", "get", Device, get(export_ledger)),
+        (
+            "/v1/documents/packing-slip",
+            "get",
+            Device,
+            get(packing_slip),
+        ),
     ]
 }
 

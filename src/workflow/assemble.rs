@@ -289,10 +289,33 @@ impl Assemble {
         if available <= 0 {
             self.pending = None;
             self.stage = Stage::Components;
-            return Outcome::refused(format!(
-                "there is no {sku}{} at {from}: scan the location it is in first",
-                lot_serial(lot.as_deref(), serial.as_deref())
-            ));
+            let what = format!("{sku}{}", lot_serial(lot.as_deref(), serial.as_deref()));
+            return Outcome::refused(if here > 0 {
+                format!("all the {what} at {from} is taken for this build already")
+            } else {
+                format!("there is no {what} at {from}: scan the location it is in first")
+            });
+        }
+        // Expired and held lots are not used: refused now, not when the build is confirmed.
+        if let Some(l) = lot
+            .as_deref()
+            .and_then(|l| ledger.query().lot(&sku, l).ok().flatten())
+        {
+            let why = match (l.status, l.expiry) {
+                (s, _) if s != crate::ledger::LotStatus::Available => {
+                    Some(format!("is on hold ({s})"))
+                }
+                (_, Some(e)) if e < ledger.today() => Some(format!("expired on {e}")),
+                _ => None,
+            };
+            if let Some(why) = why {
+                self.pending = None;
+                self.stage = Stage::Components;
+                return Outcome::refused(format!(
+                    "{sku} lot {} {why}; it cannot be used in an assembly",
+                    l.code
+                ));
+            }
         }
         let qty = if serial.is_some() {
             1

@@ -15,6 +15,8 @@ pub struct Lookup {
     label: Option<Request>,
     /// That label as the look-up printer prints it, on screen before it is printed.
     preview: Option<Preview>,
+    /// A pick list that has shipped: the number whose packing slip can be saved.
+    slip: Option<String>,
 }
 
 /// The choice that reprints the label of what is shown.
@@ -226,6 +228,11 @@ impl Lookup {
             },
             Meaning::Document { number, .. } => {
                 let pl = ledger.query().pick_list(&number)?;
+                // A pick list that has shipped: its packing slip can be saved again.
+                self.slip = pl
+                    .as_ref()
+                    .filter(|_| ledger.packing_slip(&number).is_ok())
+                    .map(|_| number.clone());
                 let po = ledger.query().purchase_order(&number)?;
                 self.title = Some(number.clone());
                 self.fields.clear();
@@ -267,6 +274,9 @@ impl Workflow for Lookup {
             v.options = vec![REPRINT.into()];
             v.preview = self.preview.clone();
         }
+        if self.slip.is_some() {
+            v.options.push(super::made::PACKING_SLIP.into());
+        }
         v
     }
 
@@ -277,6 +287,9 @@ impl Workflow for Lookup {
             Event::Cancel | Event::Back => {
                 *self = Lookup::default();
                 return Outcome::accepted();
+            }
+            Event::Choose(c) if c == super::made::PACKING_SLIP && self.slip.is_some() => {
+                return super::made::save_packing_slip(ledger, self.slip.as_deref().unwrap_or(""));
             }
             Event::Choose(c) if c == REPRINT => {
                 let Some(req) = &self.label else {

@@ -1,5 +1,6 @@
 //! What a build or a split makes: one serial per unit (scanned, typed, pasted or generated), and
-//! the labels offered once it is recorded. Shared by `assemble` and `split`.
+//! the labels offered once it is recorded. Shared by `assemble` and `split`. And the packing slip
+//! of a shipped pick list, saved as PDF (`pick` once it ships, `lookup` again later).
 
 use super::settings::generate_serial;
 use super::{say, Outcome};
@@ -76,5 +77,35 @@ pub(crate) fn print_labels(ledger: &mut Ledger, workflow: &str, made: &Receipt) 
             q.labels, q.printer
         ))),
         Err(e) => Outcome::refused(e),
+    }
+}
+
+/// The choice that saves a shipped pick list's packing slip.
+pub const PACKING_SLIP: &str = "packing slip";
+
+/// Saves the packing slip of pick list `number` as PDF in the device's documents folder and
+/// says where. Refused, saying why, when the list has not shipped or there is no folder.
+pub(crate) fn save_packing_slip(ledger: &Ledger, number: &str) -> Outcome {
+    let slip = match ledger.packing_slip(number) {
+        Ok(s) => s,
+        Err(e) => return Outcome::refused(say(&e)),
+    };
+    let Some(dir) = ledger.documents_dir() else {
+        return Outcome::refused(
+            "this database is in memory: there is no folder to save the packing slip in",
+        );
+    };
+    let path = dir.join(crate::export::slip::file_name(number));
+    let written = std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&path, crate::export::slip::pdf(&slip)));
+    match written {
+        Ok(()) => Outcome::accepted().with_message(Some(format!(
+            "packing slip of {number} saved: {}",
+            path.display()
+        ))),
+        Err(e) => Outcome::refused(format!(
+            "the packing slip could not be saved in {}: {e}",
+            dir.display()
+        )),
     }
 }

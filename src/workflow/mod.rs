@@ -226,6 +226,10 @@ pub(crate) fn say(e: &LedgerError) -> String {
 pub(crate) fn parse_qty(text: &str) -> Result<i64, Error> {
     match text.trim().parse::<i64>() {
         Ok(n) if n > 0 && n <= crate::ledger::MAX_QTY => Ok(n),
+        Ok(n) if n > crate::ledger::MAX_QTY => Err(Error::Input(format!(
+            "{n} is more than the largest quantity, {}",
+            crate::ledger::MAX_QTY
+        ))),
         _ => Err(Error::Input(format!(
             "'{}' is not a quantity: type a whole number of at least 1",
             text.trim()

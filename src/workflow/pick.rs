@@ -63,6 +63,8 @@ pub struct Pick {
     taken: Option<Taken>,
     /// The FEFO suggestion for the current line.
     suggestion: Option<AllocationLine>,
+    /// Finished as a shipment: its packing slip is offered.
+    shipped: bool,
 }
 
 fn lot_expiry(ledger: &Ledger, item: &str, lot: &str) -> Option<NaiveDate> {
@@ -117,6 +119,7 @@ impl Pick {
             at: None,
             taken: None,
             suggestion: None,
+            shipped: false,
         };
         // Walk order: by the location of each line's first suggestion.
         let mut keyed: Vec<(String, Line)> = p
@@ -486,6 +489,7 @@ impl Pick {
         };
         let shorts: i64 = self.lines.iter().map(|l| l.short).sum();
         self.drafts.clear();
+        self.shipped = kind == MovementKind::Ship;
         Outcome::done(
             format!(
                 "pick list {} finished: {} movement(s) {}{}",
@@ -565,7 +569,11 @@ impl Workflow for Pick {
             v.options = vec!["short".into()];
         }
         if self.stage == Stage::Finish {
-            v.options = vec!["clear".into()];
+            v.options = if self.shipped {
+                vec![super::made::PACKING_SLIP.into()]
+            } else {
+                vec!["clear".into()]
+            };
         }
         v
     }
@@ -587,7 +595,16 @@ impl Workflow for Pick {
                 self.stage = Stage::ShortReason;
                 Outcome::needs_more("type why it cannot be picked (not found, damaged, ...)")
             }
-            (Stage::Finish, Event::Choose(c)) if c == "clear" => self.clear(ledger),
+            (Stage::Finish, Event::Choose(c)) if c == super::made::PACKING_SLIP && self.shipped => {
+                super::made::save_packing_slip(ledger, &self.number)
+            }
+            (Stage::Finish, Event::Choose(c)) if c == "clear" && !self.shipped => {
+                self.clear(ledger)
+            }
+            (Stage::Finish, Event::Confirm) if self.shipped => Outcome::refused(format!(
+                "pick list {} is finished and shipped; its packing slip is offered",
+                self.number
+            )),
             (_, Event::Choose(c)) => Outcome::refused(format!("'{c}' is not a choice here")),
             (Stage::Finish, Event::Confirm) => self.finish(ledger),
             (Stage::Quantity, Event::Confirm) => self.take_offered(ledger),

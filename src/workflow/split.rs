@@ -153,6 +153,21 @@ impl Split {
         if item.sku == self.sku() {
             return Outcome::refused(format!("{sku} is the lot being split"));
         }
+        // An item with a composition list is made of what the list says: one unit of the
+        // lot's item, or it is not what this lot splits into.
+        if let Ok(Some(list)) = ledger.query().composition(sku) {
+            if !self.offered.iter().any(|o| o == sku) {
+                return Outcome::refused(format!(
+                    "{sku} is made of {}, not of one {}",
+                    list.components
+                        .iter()
+                        .map(|c| format!("{} × {}", c.qty_per_unit, c.component))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    self.sku()
+                ));
+            }
+        }
         self.into = Some(item);
         self.stage = Stage::Units;
         Outcome::accepted().with_message(Some(format!(
@@ -377,7 +392,16 @@ impl Split {
         let (prompt, expect) = match self.stage {
             Stage::Location => ("Scan the location of the lot to split".into(), Expect::Location),
             Stage::Lot => ("Scan the lot to split".into(), Expect::Item),
-            Stage::LotCode => (format!("Scan or type the lot of {sku}"), Expect::Lot),
+            Stage::LotCode => (
+                format!(
+                    "Scan or type the lot of {}",
+                    self.pending
+                        .as_ref()
+                        .and_then(|p| p.sku.clone())
+                        .unwrap_or_default()
+                ),
+                Expect::Lot,
+            ),
             Stage::Into => (
                 format!("Scan or type the item the units of {sku} become"),
                 Expect::Item,

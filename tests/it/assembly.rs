@@ -508,3 +508,118 @@ fn split_a_lot_into_serialized_units_and_offer_their_labels() {
         message(&o[0])
     );
 }
+
+/// The composition list is a posting rule, not only the screen's: the command line's assemble
+/// and a device's push are held to it (found by attacking the first version, where only the
+/// handheld workflow followed the list).
+#[test]
+fn every_assembly_follows_its_list_and_nothing_is_built_from_itself() {
+    use lotkeeper::ledger::{AssembleCmd, Component, Output};
+    let mut l = workshop();
+    let comp = |item: &str, qty: i64, lot: Option<&str>| Component {
+        item: item.into(),
+        qty,
+        from: "A1".into(),
+        lot: lot.map(Into::into),
+        ..Default::default()
+    };
+    let kit = |qty: i64, lot: &str| Output {
+        item: "KIT".into(),
+        qty,
+        to: "A1".into(),
+        lot: Some(lot.into()),
+        expiry: Some(day("2026-12-01")),
+        ..Default::default()
+    };
+    let snap = snapshot(&l);
+    for (components, why) in [
+        (
+            vec![comp("PARA", 2, Some("L-LATE"))],
+            "1 of KIT take, by its composition list, 1 of BOLT (0 given)",
+        ),
+        (
+            vec![comp("PARA", 2, Some("L-LATE")), comp("BOLT", 2, None)],
+            "1 of BOLT (2 given)",
+        ),
+        (
+            vec![
+                comp("PARA", 2, Some("L-LATE")),
+                comp("BOLT", 1, None),
+                comp("FLOUR", 1, Some("F")),
+            ],
+            "no FLOUR (1 given)",
+        ),
+    ] {
+        let e = l
+            .assemble(&AssembleCmd {
+                components,
+                outputs: vec![kit(1, "K-1")],
+                ..Default::default()
+            })
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(why), "{e}");
+    }
+    assert_eq!(snapshot(&l), snap);
+    l.assemble(&AssembleCmd {
+        components: vec![comp("PARA", 2, Some("L-LATE")), comp("BOLT", 1, None)],
+        outputs: vec![kit(1, "K-1")],
+        ..Default::default()
+    })
+    .unwrap();
+    // A kit lot consumed to make itself again: refused, whatever the list.
+    let e = l
+        .assemble(&AssembleCmd {
+            components: vec![comp("KIT", 1, Some("K-1")), comp("BOLT", 1, None)],
+            outputs: vec![kit(1, "K-1")],
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("KIT is both consumed and produced"), "{e}");
+    // Split into an item made of something else is refused by the ledger and the screen.
+    receive_lot(&mut l, "FLOUR", "F", None, 5, "A1");
+    let e = l
+        .split("FLOUR", "F", "A1", "PARA-U", &["X1".into()])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("1 of PARA (0 given)") && e.contains("no FLOUR (1 given)"),
+        "{e}"
+    );
+    let mut w = Split::start(&l);
+    let o = drive(
+        &mut l,
+        &mut w,
+        &["scan A1", "enter FLOUR", "enter F", "enter PARA-U"],
+    );
+    assert_eq!(feedbacks(&o), vec![A, N, A, R], "{o:?}");
+    assert_eq!(
+        message(&o[3]),
+        "PARA-U is made of 1 × PARA, not of one FLOUR"
+    );
+    // A held lot is refused when it is scanned for a build, not at the end.
+    l.set_lot_status(
+        "PARA",
+        "L-EARLY",
+        lotkeeper::ledger::LotStatus::Quarantine,
+        "check",
+    )
+    .unwrap();
+    let mut w = Assemble::start(&l);
+    let o = drive(
+        &mut l,
+        &mut w,
+        &[
+            "enter KIT",
+            "enter 1",
+            "scan A1",
+            "scan (01)09506000134352(10)L-EARLY",
+        ],
+    );
+    assert_eq!(feedbacks(&o), vec![A, A, A, R], "{o:?}");
+    assert_eq!(
+        message(&o[3]),
+        "PARA lot L-EARLY is on hold (quarantine); it cannot be used in an assembly"
+    );
+}

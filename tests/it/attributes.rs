@@ -96,6 +96,31 @@ fn definitions_import_whole_and_bad_rows_name_line_and_column() {
             "required",
             "not true or false",
         ),
+        // Found by attacking the first version:
+        (
+            "sku,name,type,required\nPARA,a=b,text,no\n",
+            2,
+            "name",
+            "has no '='",
+        ),
+        (
+            "sku,name,type,required\nPHONE,grade,text,yes\n",
+            2,
+            "sku",
+            "no lot to record attributes on",
+        ),
+        (
+            "sku,name,type,required,ai\nPARA,origin,text,no,422\nPARA,origin 2,text,no,422\n",
+            3,
+            "ai",
+            "(422) already fills PARA's 'origin'",
+        ),
+        (
+            "sku,name,type,required,colour\nPARA,origin,text,no,red\n",
+            1,
+            "colour",
+            "does not know",
+        ),
     ];
     for (csv, line, column, text) in cases {
         match l.import_csv(ImportKind::LotAttributes, csv) {
@@ -175,6 +200,30 @@ fn a_required_attribute_is_refused_when_missing_and_recorded_once() {
         "sku,location,lot,serial,expiry,qty\nPARA,A2,OLD-1,,2027-01-01,5\n",
     )
     .unwrap();
+    // Numbers have one form, so the same number is the same value.
+    l.receive(&receipt(
+        "L2",
+        &[("country of origin", "DE"), ("assay", "5.")],
+    ))
+    .unwrap();
+    l.receive(&receipt("L2", &[("assay", "+5.0")])).unwrap();
+    assert!(l
+        .query()
+        .lot_attributes("PARA", "L2")
+        .unwrap()
+        .contains(&("assay".to_string(), "5".to_string())));
+    // Re-typing an attribute that has values is refused when a value would not fit.
+    let e = l
+        .import_csv(
+            ImportKind::LotAttributes,
+            "sku,name,type,required\nPARA,country of origin,number,yes\n",
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("lot L1 has country of origin 'DE', which is not a number"),
+        "{e}"
+    );
     // A date attribute is a four-digit-year date.
     let e = l
         .receive(&ReceiveCmd {

@@ -595,6 +595,7 @@ fn parameters_outside_the_document_are_refused() {
                 "lot" => "lot=P1".to_string(),
                 "from" => "from=2000-01-01".to_string(),
                 "to" => "to=2100-12-31".to_string(),
+                "pick_list" => "pick_list=PL-1".to_string(),
                 other => panic!("no valid value known for required {other}"),
             })
             .collect();

@@ -22,6 +22,7 @@ mod reports;
 mod rules;
 mod scan;
 mod sim;
+mod slip;
 mod sync;
 mod tidy;
 mod ui;
