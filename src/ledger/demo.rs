@@ -29,6 +29,14 @@ FIRSTAID-KIT,THERMO-X1,1
 AMOX-500-SN,AMOX-500,1
 ";
 
+/// What the lots of two items record: where the amoxicillin was made (a label's (422) fills
+/// it), and the sterility test every saline lot is received with.
+const LOT_ATTRIBUTES: &str = "\
+sku,name,type,required,ai
+AMOX-500,country of origin,text,no,422
+SALINE-1L,sterility test,text,yes,
+";
+
 /// Suppliers, customers and this site, with the addresses the compliance exports print.
 const PARTIES: &str = "\
 code,kind,name,phone,street,city,region,postal_code,country,gln
@@ -72,6 +80,7 @@ pub fn fill(ledger: &mut Ledger) -> Result<()> {
     ledger.import_csv(ImportKind::Locations, LOCATIONS)?;
     ledger.import_csv(ImportKind::Parties, PARTIES)?;
     ledger.import_csv(ImportKind::Compositions, COMPOSITIONS)?;
+    ledger.import_csv(ImportKind::LotAttributes, LOT_ATTRIBUTES)?;
     // Opening stock as found on the shelves, one lot already expired.
     let stock = format!(
         "sku,location,lot,serial,expiry,qty\n\
@@ -105,6 +114,7 @@ pub fn fill(ledger: &mut Ledger) -> Result<()> {
         expiry: today.checked_add_days(Days::new(610)),
         supplier: Some("Northwind Pharma".into()),
         reference: Some("PO-1001".into()),
+        lot_attributes: [("country of origin".to_string(), "840".to_string())].into(),
         ..Default::default()
     })?;
     // Insulin tracks expiry, so its serials come in a lot that carries the date.

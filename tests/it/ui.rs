@@ -643,6 +643,12 @@ fn every_screen_fits_the_window() {
             "{}",
             message(w)
         );
+        // A lot that must be received with a test result: asked for, after its dates.
+        tap(w, "Home");
+        tap(w, "Receive");
+        app.scan("(01)09506000134369(17)280131(10)SL2001");
+        assert_eq!(prompt(w), "Type the sterility test of this lot");
+        check("receive: a required lot attribute");
         tap(w, "Home");
         tap(w, "Transfer");
         check("transfer: from");
@@ -718,7 +724,7 @@ fn every_screen_fits_the_window() {
         check("camera view");
         tap(w, "Done");
         check("transfer after the camera");
-        assert_eq!(states, 29);
+        assert_eq!(states, 30);
         assert_eq!(
             w.window().size().to_logical(w.window().scale_factor()),
             slint::LogicalSize::new(width, height),
