@@ -343,10 +343,12 @@ impl Assemble {
         });
         self.pending = None;
         self.stage = Stage::Components;
-        Outcome::accepted().with_message(Some(format!(
-            "{qty} of {sku}{} taken from {from}; type a number to change it",
-            lot_serial(lot.as_deref(), serial.as_deref())
-        )))
+        // Short enough for two lines on a small screen; where from is in the list below.
+        Outcome::accepted().with_message(Some(if serial.is_some() {
+            format!("{sku} serial {} taken", serial.unwrap_or_default())
+        } else {
+            format!("{qty} of {sku} taken (type a number to change)")
+        }))
     }
 
     /// A typed number sets the quantity of the component taken last.

@@ -217,10 +217,7 @@ fn assemble_from_a_list_refuses_wrong_components_and_shortfalls_then_posts_one_b
         ],
     );
     assert_eq!(feedbacks(&o), vec![A, N, A, A, R], "{o:?}");
-    assert_eq!(
-        message(&o[0]),
-        "5 of BOLT taken from A1; type a number to change it"
-    );
+    assert_eq!(message(&o[0]), "5 of BOLT taken (type a number to change)");
     assert_eq!(message(&o[4]), "still missing: 6 of PARA");
     let o = drive(
         &mut l,
