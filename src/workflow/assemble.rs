@@ -30,7 +30,8 @@ pub const GENERATE_SERIALS: &str = "generate serials";
 /// The choice that prints the labels of the last build.
 pub const PRINT: &str = "print labels";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// In the order a build goes through them (`start_line` and the view compare stages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Stage {
     Output,
     WorkOrder,
@@ -77,22 +78,6 @@ pub struct Assemble {
     lines: Vec<String>,
     /// The last build, until its labels are printed or the next build starts.
     to_label: Option<Receipt>,
-}
-
-/// What is missing of a list: (component, needed, taken), for components not fully taken.
-fn shortfall(list: &Composition, units: i64, taken: &[Taken]) -> Vec<(String, i64, i64)> {
-    list.components
-        .iter()
-        .map(|c| {
-            let have: i64 = taken
-                .iter()
-                .filter(|t| t.item == c.component)
-                .map(|t| t.qty)
-                .sum();
-            (c.component.clone(), c.qty_per_unit * units, have)
-        })
-        .filter(|(_, need, have)| have < need)
-        .collect()
 }
 
 impl Assemble {
@@ -196,16 +181,54 @@ impl Assemble {
         Outcome::accepted().with_message(Some(format!("components are taken from {code}")))
     }
 
+    /// How much of `item` this build has taken, from `at` and of `lot` and `serial` when given
+    /// (all of it when None), leaving out the line taken last when `but_last`.
+    fn taken_of(
+        &self,
+        item: &str,
+        at: Option<(&str, &Option<String>, &Option<String>)>,
+        but_last: bool,
+    ) -> i64 {
+        let lines = if but_last {
+            &self.taken[..self.taken.len().saturating_sub(1)]
+        } else {
+            &self.taken[..]
+        };
+        lines
+            .iter()
+            .filter(|t| t.item == item)
+            .filter(|t| match at {
+                None => true,
+                Some((from, lot, serial)) => {
+                    t.from == from && t.lot == *lot && (serial.is_none() || t.serial == *serial)
+                }
+            })
+            .map(|t| t.qty)
+            .sum()
+    }
+
     /// What is still needed of `component` (None: no list, so no limit).
     fn open_qty(&self, component: &str) -> Option<i64> {
         let need = self.list.as_ref()?.needs(component, self.units)?;
-        let have: i64 = self
-            .taken
-            .iter()
-            .filter(|t| t.item == component)
-            .map(|t| t.qty)
-            .sum();
-        Some(need - have)
+        Some(need - self.taken_of(component, None, false))
+    }
+
+    /// What is on hand of `item` (its `lot`, its `serial` when given) at `from`.
+    fn on_hand(
+        ledger: &Ledger,
+        item: &str,
+        from: &str,
+        lot: &Option<String>,
+        serial: &Option<String>,
+    ) -> i64 {
+        ledger
+            .query()
+            .stock(Some(item), Some(from))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|s| s.lot == *lot && (serial.is_none() || s.serial == *serial))
+            .map(|s| s.qty)
+            .sum()
     }
 
     fn take_component(&mut self, ledger: &Ledger, scan: ItemScan) -> Outcome {
@@ -271,21 +294,8 @@ impl Assemble {
         }
         let from = self.from.clone().unwrap_or_default();
         // What is there to take, less what this build already took of it.
-        let here: i64 = ledger
-            .query()
-            .stock(Some(&sku), Some(&from))
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|s| s.lot == lot && (serial.is_none() || s.serial == serial))
-            .map(|s| s.qty)
-            .sum();
-        let used: i64 = self
-            .taken
-            .iter()
-            .filter(|t| t.item == sku && t.from == from && t.lot == lot && t.serial == serial)
-            .map(|t| t.qty)
-            .sum();
-        let available = here - used;
+        let here = Self::on_hand(ledger, &sku, &from, &lot, &serial);
+        let available = here - self.taken_of(&sku, Some((&from, &lot, &serial)), false);
         if available <= 0 {
             self.pending = None;
             self.stage = Stage::Components;
@@ -372,23 +382,12 @@ impl Assemble {
                 ));
             }
         }
-        let here: i64 = ledger
-            .query()
-            .stock(Some(&last.item), Some(&last.from))
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|s| s.lot == last.lot)
-            .map(|s| s.qty)
-            .sum();
-        let used: i64 = self.taken[..self.taken.len() - 1]
-            .iter()
-            .filter(|t| t.item == last.item && t.from == last.from && t.lot == last.lot)
-            .map(|t| t.qty)
-            .sum();
-        if q > here - used {
+        let left = Self::on_hand(ledger, &last.item, &last.from, &last.lot, &None)
+            - self.taken_of(&last.item, Some((&last.from, &last.lot, &None)), true);
+        if q > left {
             return Outcome::refused(format!(
                 "there are only {} of {}{} at {}",
-                here - used,
+                left,
                 last.item,
                 lot_serial(last.lot.as_deref(), None),
                 last.from
@@ -409,16 +408,17 @@ impl Assemble {
             ));
         }
         if let Some(list) = &self.list {
-            let short = shortfall(list, self.units, &self.taken);
+            let short: Vec<String> = list
+                .components
+                .iter()
+                .filter_map(|c| {
+                    let open =
+                        c.qty_per_unit * self.units - self.taken_of(&c.component, None, false);
+                    (open > 0).then(|| format!("{open} of {}", c.component))
+                })
+                .collect();
             if !short.is_empty() {
-                return Outcome::refused(format!(
-                    "still missing: {}",
-                    short
-                        .iter()
-                        .map(|(c, need, have)| format!("{} of {c}", need - have))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
+                return Outcome::refused(format!("still missing: {}", short.join(", ")));
             }
         }
         self.next_output_step(ledger)
@@ -605,12 +605,7 @@ impl Assemble {
         if let Some(list) = &self.list {
             for c in &list.components {
                 let need = c.qty_per_unit * self.units.max(1);
-                let have: i64 = self
-                    .taken
-                    .iter()
-                    .filter(|t| t.item == c.component)
-                    .map(|t| t.qty)
-                    .sum();
+                let have = self.taken_of(&c.component, None, false);
                 let mut line = format!("{}: {have} of {need}", c.component);
                 if have < need {
                     if let Some(s) = self.suggest(ledger, &c.component, need - have) {
@@ -637,26 +632,10 @@ impl Assemble {
     /// The first FEFO suggestion for what is still open of a component, not counting what
     /// this build already took.
     fn suggest(&self, ledger: &Ledger, component: &str, open: i64) -> Option<String> {
-        let taken: i64 = self
-            .taken
-            .iter()
-            .filter(|t| t.item == component)
-            .map(|t| t.qty)
-            .sum();
+        let taken = self.taken_of(component, None, false);
         let alloc = ledger.allocate(component, open + taken, None).ok()?;
         for mut a in alloc.lines {
-            let used: i64 = self
-                .taken
-                .iter()
-                .filter(|t| {
-                    t.item == component
-                        && t.from == a.location
-                        && t.lot == a.lot
-                        && t.serial == a.serial
-                })
-                .map(|t| t.qty)
-                .sum();
-            a.qty -= used;
+            a.qty -= self.taken_of(component, Some((&a.location, &a.lot, &a.serial)), false);
             if a.qty > 0 {
                 let mut s = format!("{}", a.qty.min(open));
                 if let Some(l) = &a.lot {
@@ -758,20 +737,7 @@ impl Assemble {
     }
 
     fn print_labels(&mut self, ledger: &mut Ledger) -> Outcome {
-        let Some(r) = &self.to_label else {
-            return Outcome::refused("there is no build to print labels for");
-        };
-        let out = made::print_labels(ledger, "assemble", r);
-        if out.feedback != super::Feedback::Refused {
-            self.to_label = None;
-        }
-        out
-    }
-}
-
-impl PartialOrd for Stage {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some((*self as u8).cmp(&(*other as u8)))
+        made::print_labels(ledger, "assemble", &mut self.to_label)
     }
 }
 

@@ -68,14 +68,24 @@ pub(crate) fn generate_serials(
     Ok(())
 }
 
-/// Queues the labels of what `workflow` just recorded for its printer: one per serial, else
-/// one per unit.
-pub(crate) fn print_labels(ledger: &mut Ledger, workflow: &str, made: &Receipt) -> Outcome {
-    match labels::for_receipt(made).and_then(|req| labels::queue(ledger, workflow, &req)) {
-        Ok(q) => Outcome::accepted().with_message(Some(format!(
-            "{} label(s) to {}: printing",
-            q.labels, q.printer
-        ))),
+/// Queues the labels of what `workflow` last recorded for its printer: one per serial, else
+/// one per unit. Once queued they are no longer offered (`made` becomes None).
+pub(crate) fn print_labels(
+    ledger: &mut Ledger,
+    workflow: &str,
+    made: &mut Option<Receipt>,
+) -> Outcome {
+    let Some(r) = made.as_ref() else {
+        return Outcome::refused(format!("the {workflow} has recorded nothing to label yet"));
+    };
+    match labels::for_receipt(r).and_then(|req| labels::queue(ledger, workflow, &req)) {
+        Ok(q) => {
+            *made = None;
+            Outcome::accepted().with_message(Some(format!(
+                "{} label(s) to {}: printing",
+                q.labels, q.printer
+            )))
+        }
         Err(e) => Outcome::refused(e),
     }
 }

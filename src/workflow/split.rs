@@ -276,14 +276,7 @@ impl Split {
     }
 
     fn print_labels(&mut self, ledger: &mut Ledger) -> Outcome {
-        let Some(r) = &self.to_label else {
-            return Outcome::refused("there is no split to print labels for");
-        };
-        let out = made::print_labels(ledger, "split", r);
-        if out.feedback != super::Feedback::Refused {
-            self.to_label = None;
-        }
-        out
+        made::print_labels(ledger, "split", &mut self.to_label)
     }
 
     fn step(&mut self, ledger: &mut Ledger, event: Event) -> Outcome {
