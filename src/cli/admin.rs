@@ -49,6 +49,45 @@ pub fn overview(db: Option<PathBuf>) -> Result<()> {
     Ok(())
 }
 
+/// `lotkeeper backup --to FILE`: an online copy of the database at `db`, which must exist.
+pub fn backup(db: &std::path::Path, to: &std::path::Path, format: TextFormat) -> Result<()> {
+    if !db.is_file() {
+        anyhow::bail!("there is no database at {} to back up", db.display());
+    }
+    let c = Ledger::open(db)?.backup_to(to)?;
+    print_done(format, &c, || {
+        format!(
+            "backed up {} to {}: {} movements ({} not yet pushed), schema version {}, {} bytes",
+            db.display(),
+            c.path.display(),
+            c.movements,
+            c.pending,
+            c.schema_version,
+            c.bytes
+        )
+    })
+}
+
+/// `lotkeeper restore --from FILE`: the database at `db` replaced with a checked backup.
+pub fn restore(
+    from: &std::path::Path,
+    db: &std::path::Path,
+    replace: bool,
+    format: TextFormat,
+) -> Result<()> {
+    let c = ledger::backup::restore(from, db, replace)?;
+    print_done(format, &c, || {
+        format!(
+            "restored {} from {}: {} movements ({} not yet pushed), schema version {}",
+            c.path.display(),
+            from.display(),
+            c.movements,
+            c.pending,
+            c.schema_version
+        )
+    })
+}
+
 /// Commands worth trying on this database, named with its own items and lots.
 fn suggestions(l: &Ledger, stock: &[StockRow]) -> Result<Vec<String>> {
     let mut out = vec!["lotkeeper report expiry".to_string()];

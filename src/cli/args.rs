@@ -100,6 +100,29 @@ pub enum Command {
     },
     /// Print an overview of the database (what `lotkeeper` shows where there is no display).
     Overview,
+    /// Copy this database to a new file while it is in use (the app or the server may keep
+    /// working): one consistent snapshot, checked, readable by its owner only.
+    Backup {
+        /// The new file (an existing file is never overwritten).
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+        /// Output: table (a sentence) or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: TextFormat,
+    },
+    /// Replace this database (--db) with a backup, checked first. Stop the app or server that
+    /// uses it first.
+    Restore {
+        /// The backup file (`lotkeeper backup --to`).
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// Replace a database that holds movements (they are lost unless the backup has them).
+        #[arg(long)]
+        replace: bool,
+        /// Output: table (a sentence) or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: TextFormat,
+    },
     /// Decode every barcode in image files.
     Decode {
         /// Comma-separated formats (QR_CODE,DATA_MATRIX,CODE_128,EAN_13,EAN_8,UPC_A,UPC_E,ITF,
@@ -314,6 +337,16 @@ pub enum DeviceAction {
         /// The device's name.
         name: String,
         /// Output: table (a sentence) or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: TextFormat,
+    },
+    /// A replaced (lost, broken or revoked) handheld's movements that never reached this
+    /// server, pushed once from its database file or a backup of it. The file is not changed.
+    Recover {
+        /// The old handheld's database file, or its backup.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// Output: table (a summary and each refusal) or json.
         #[arg(long, value_enum, default_value = "table")]
         format: TextFormat,
     },

@@ -172,6 +172,12 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Trace(a) => reports::trace(db, a),
         Command::Screenshot { out } => admin::screenshot(&out),
         Command::Overview => admin::overview(db),
+        Command::Backup { to, format } => admin::backup(&db_path(db), &to, format),
+        Command::Restore {
+            from,
+            replace,
+            format,
+        } => admin::restore(&from, &db_path(db), replace, format),
         Command::Demo { format } => admin::demo(db, format),
         Command::CrashWriter { count } => admin::crash_writer(db, count),
         Command::Session {

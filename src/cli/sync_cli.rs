@@ -140,6 +140,25 @@ pub fn device(mut l: Ledger, action: DeviceAction) -> Result<()> {
                 )?;
             }
         }
+        DeviceAction::Recover { from, format } => {
+            let mut old = Ledger::snapshot_of(&from)?;
+            let r = l.recover_device(&mut old)?;
+            print_done(format, &r, || {
+                let mut text = format!(
+                    "recovered from {} ({}): {} movements the server did not have, {} it already had, {} lot status changes, {} refused",
+                    from.display(),
+                    r.device,
+                    r.accepted,
+                    r.already,
+                    r.lot_changes_accepted,
+                    r.refused.len()
+                );
+                for (id, reason) in &r.refused {
+                    text.push_str(&format!("\n  refused {id}: {reason}"));
+                }
+                text
+            })?;
+        }
         DeviceAction::Revoke { name, format } => {
             l.revoke_device(&name)?;
             print_done(

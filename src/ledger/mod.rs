@@ -7,6 +7,7 @@
 
 mod allocate;
 pub mod attributes;
+pub mod backup;
 pub mod clock;
 pub mod compliance;
 pub mod compositions;

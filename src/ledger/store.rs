@@ -68,6 +68,14 @@ pub fn latest_version() -> i64 {
 
 /// Opens (creating if needed) the database at `path` and brings its schema up to date.
 pub fn open(path: &Path) -> Result<Connection> {
+    let conn = open_raw(path)?;
+    migrate(&conn, &path.display().to_string(), latest_version())?;
+    Ok(conn)
+}
+
+/// Opens (creating if needed, owner-only) the database at `path` with the durability settings,
+/// leaving its schema as it is.
+pub(crate) fn open_raw(path: &Path) -> Result<Connection> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| Error::Io {
             context: format!("cannot create the folder {}", dir.display()),
@@ -82,7 +90,6 @@ pub fn open(path: &Path) -> Result<Connection> {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     configure(&conn)?;
-    migrate(&conn, &path.display().to_string(), latest_version())?;
     Ok(conn)
 }
 
@@ -90,7 +97,7 @@ pub fn open(path: &Path) -> Result<Connection> {
 /// older file that others could read is narrowed to that. SQLite gives its -wal and -shm files the
 /// main file's permissions.
 #[cfg(unix)]
-fn restrict_permissions(path: &Path) -> Result<()> {
+pub(crate) fn restrict_permissions(path: &Path) -> Result<()> {
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let io = |source| Error::Io {
         context: format!("cannot create or protect the database {}", path.display()),
@@ -114,7 +121,7 @@ fn restrict_permissions(path: &Path) -> Result<()> {
 }
 
 #[cfg(not(unix))]
-fn restrict_permissions(_path: &Path) -> Result<()> {
+pub(crate) fn restrict_permissions(_path: &Path) -> Result<()> {
     Ok(())
 }
 

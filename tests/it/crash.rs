@@ -12,18 +12,7 @@ const KILLS: usize = 12;
 
 #[test]
 fn killed_writer_loses_no_committed_movement() {
-    let d = Dir::new();
-    d.ok(&["import", "items", d.file("i.csv", "sku,name,gtin,tracking,expiry_tracked,shelf_life_days,unit\nCRASH-ITEM,Crash item,,lot,false,,EA\n").to_str().unwrap()]);
-    d.ok(&[
-        "import",
-        "locations",
-        d.file(
-            "l.csv",
-            "code,name,kind\nCRASH-BIN,Bin,bin\nCRASH-BIN-2,Bin 2,bin\n",
-        )
-        .to_str()
-        .unwrap(),
-    ]);
+    let d = Dir::for_crash_writer();
     let seed: u64 = std::env::var("LOTKEEPER_CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())

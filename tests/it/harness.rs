@@ -84,6 +84,20 @@ pub fn receive_serials(
     .unwrap();
 }
 
+/// Receives `qty` of PARA lot `lot` (expiring 2099-12-31) into A1.
+pub fn receive_para(l: &mut Ledger, lot: &str, qty: i64) {
+    l.receive(&ReceiveCmd {
+        item: "PARA".into(),
+        qty,
+        to: "A1".into(),
+        lot: Some(lot.into()),
+        expiry: Some(day("2099-12-31")),
+        supplier: Some("Acme".into()),
+        ..Default::default()
+    })
+    .unwrap();
+}
+
 /// Quantity of an item (and lot) at a location.
 pub fn qty_at(l: &Ledger, item: &str, lot: Option<&str>, loc: &str) -> i64 {
     l.query()
@@ -148,6 +162,23 @@ pub struct Dir {
 }
 
 impl Dir {
+    /// A directory whose database has the crash writer's item and two bins.
+    pub fn for_crash_writer() -> Dir {
+        let d = Dir::new();
+        d.ok(&["import", "items", d.file("i.csv", "sku,name,gtin,tracking,expiry_tracked,shelf_life_days,unit\nCRASH-ITEM,Crash item,,lot,false,,EA\n").to_str().unwrap()]);
+        d.ok(&[
+            "import",
+            "locations",
+            d.file(
+                "l.csv",
+                "code,name,kind\nCRASH-BIN,Bin,bin\nCRASH-BIN-2,Bin 2,bin\n",
+            )
+            .to_str()
+            .unwrap(),
+        ]);
+        d
+    }
+
     pub fn new() -> Dir {
         Dir {
             dir: tempfile::tempdir().unwrap(),
@@ -222,4 +253,22 @@ pub fn feedbacks(o: &[lotkeeper::workflow::Outcome]) -> Vec<lotkeeper::workflow:
 
 pub fn message(o: &lotkeeper::workflow::Outcome) -> &str {
     o.message.as_deref().unwrap_or("")
+}
+
+/// Balances (real and virtual) that differ from the sum of the live journal, either way.
+pub fn balances_off_the_journal(c: &rusqlite::Connection) -> i64 {
+    let journal = "SELECT to_loc AS loc, item_id, IFNULL(lot_id, 0) AS lot, IFNULL(serial_id, 0) AS ser, qty AS q FROM live_movements
+                   UNION ALL SELECT from_loc, item_id, IFNULL(lot_id, 0), IFNULL(serial_id, 0), -qty FROM live_movements";
+    let sums = format!("SELECT * FROM (SELECT loc, item_id, lot, ser, SUM(q) FROM ({journal}) GROUP BY 1, 2, 3, 4 HAVING SUM(q) <> 0)");
+    // Compound selects bind left to right, so each side is a subquery of its own.
+    let stored = "SELECT * FROM (SELECT location_id, item_id, lot_id, serial_id, qty FROM balances WHERE qty <> 0
+                  UNION ALL SELECT location_id, item_id, lot_id, serial_id, qty FROM virtual_balances WHERE qty <> 0)";
+    c.query_row(
+        &format!(
+            "SELECT (SELECT count(*) FROM ({sums} EXCEPT {stored})) + (SELECT count(*) FROM ({stored} EXCEPT {sums}))"
+        ),
+        [],
+        |r| r.get(0),
+    )
+    .unwrap()
 }

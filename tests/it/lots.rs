@@ -261,19 +261,6 @@ fn cli_recall_close_is_refused_on_an_enrolled_device() {
     assert_eq!(lot_status(&d, "P1"), "recalled");
 }
 
-fn recv(l: &mut lotkeeper::ledger::Ledger, lot: &str, qty: i64) {
-    l.receive(&ReceiveCmd {
-        item: "PARA".into(),
-        qty,
-        to: "A1".into(),
-        lot: Some(lot.into()),
-        expiry: Some(day("2099-12-31")),
-        supplier: Some("Acme".into()),
-        ..Default::default()
-    })
-    .unwrap();
-}
-
 fn ship(lot: &str, qty: i64) -> ShipCmd {
     ShipCmd {
         item: "PARA".into(),
@@ -294,7 +281,7 @@ fn a_hold_made_on_one_handheld_reaches_the_server_and_every_other_handheld() {
     let site = Site::new();
     let mut a = site.device("dev-a");
     let mut b = site.device("dev-b");
-    recv(&mut a.ledger, "P1", 10);
+    receive_para(&mut a.ledger, "P1", 10);
     a.sync().unwrap();
     b.sync().unwrap();
     a.ledger
@@ -360,7 +347,7 @@ fn a_hold_made_on_one_handheld_reaches_the_server_and_every_other_handheld() {
 fn an_offline_release_of_a_hold_recalled_and_closed_meanwhile_is_a_conflict() {
     let site = Site::new();
     let mut a = site.device("dev-a");
-    recv(&mut a.ledger, "P1", 10);
+    receive_para(&mut a.ledger, "P1", 10);
     a.ledger
         .set_lot_status("PARA", "P1", LotStatus::Quarantine, "damaged pallet")
         .unwrap();
@@ -408,7 +395,7 @@ fn a_lot_change_id_reused_for_another_change_is_refused_not_answered_accepted() 
     let site = Site::new();
     let mut a = site.device("dev-a");
     let b = site.device("dev-b");
-    recv(&mut a.ledger, "P1", 10);
+    receive_para(&mut a.ledger, "P1", 10);
     a.ledger
         .change_lot_status("PARA", "P1", LotAction::Hold, "damaged pallet", None)
         .unwrap();
@@ -445,7 +432,7 @@ fn a_lot_change_id_reused_for_another_change_is_refused_not_answered_accepted() 
 fn a_pushed_lot_change_without_a_real_timestamp_is_a_bad_request() {
     let site = Site::new();
     let mut a = site.device("dev-a");
-    recv(&mut a.ledger, "P1", 10);
+    receive_para(&mut a.ledger, "P1", 10);
     a.sync().unwrap();
     for at in ["", "yesterday", "2026-13-01T00:00:00Z"] {
         let change = WireLotChange {
@@ -475,7 +462,7 @@ fn a_pushed_lot_change_without_a_real_timestamp_is_a_bad_request() {
 fn a_release_made_offline_of_a_lot_recalled_meanwhile_becomes_a_conflict() {
     let site = Site::new();
     let mut a = site.device("dev-a");
-    recv(&mut a.ledger, "P1", 10);
+    receive_para(&mut a.ledger, "P1", 10);
     a.sync().unwrap();
     site.ledger()
         .set_lot_status("PARA", "P1", LotStatus::Quarantine, "lab check")
@@ -523,7 +510,7 @@ fn a_release_made_offline_of_a_lot_recalled_meanwhile_becomes_a_conflict() {
 fn a_release_then_a_shipment_made_offline_reach_the_server_in_that_order() {
     let site = Site::new();
     let mut a = site.device("dev-a");
-    recv(&mut a.ledger, "P1", 10);
+    receive_para(&mut a.ledger, "P1", 10);
     a.sync().unwrap();
     site.ledger()
         .set_lot_status("PARA", "P1", LotStatus::Quarantine, "lab check")

@@ -3,6 +3,7 @@
 
 mod assembly;
 mod attributes;
+mod backup;
 mod classify;
 mod cli;
 mod compliance;

@@ -6,6 +6,7 @@
 //! pending migrations), and compared with a fresh database: the same schema, every frozen row
 //! still there, and the balances still the sum of the journal.
 
+use crate::harness::balances_off_the_journal;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -117,24 +118,6 @@ fn contents(c: &Connection) -> BTreeMap<String, (Vec<String>, Vec<Vec<Value>>)> 
             (t, (cols, rows))
         })
         .collect()
-}
-
-/// Balances (real and virtual) that differ from the sum of the live journal, either way.
-fn balances_off_the_journal(c: &Connection) -> i64 {
-    let journal = "SELECT to_loc AS loc, item_id, IFNULL(lot_id, 0) AS lot, IFNULL(serial_id, 0) AS ser, qty AS q FROM live_movements
-                   UNION ALL SELECT from_loc, item_id, IFNULL(lot_id, 0), IFNULL(serial_id, 0), -qty FROM live_movements";
-    let sums = format!("SELECT * FROM (SELECT loc, item_id, lot, ser, SUM(q) FROM ({journal}) GROUP BY 1, 2, 3, 4 HAVING SUM(q) <> 0)");
-    // Compound selects bind left to right, so each side is a subquery of its own.
-    let stored = "SELECT * FROM (SELECT location_id, item_id, lot_id, serial_id, qty FROM balances WHERE qty <> 0
-                  UNION ALL SELECT location_id, item_id, lot_id, serial_id, qty FROM virtual_balances WHERE qty <> 0)";
-    c.query_row(
-        &format!(
-            "SELECT (SELECT count(*) FROM ({sums} EXCEPT {stored})) + (SELECT count(*) FROM ({stored} EXCEPT {sums}))"
-        ),
-        [],
-        |r| r.get(0),
-    )
-    .unwrap()
 }
 
 #[test]
