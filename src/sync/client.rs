@@ -33,6 +33,9 @@ pub enum SyncError {
     /// A secret would cross the network unprotected, or is not one at all.
     #[error("{0}")]
     Insecure(String),
+    /// The server and this device speak no common protocol: one of them must be updated.
+    #[error("{0}")]
+    Protocol(String),
 }
 
 impl SyncError {
@@ -185,7 +188,7 @@ impl Client {
         public: bool,
         body: Option<Vec<u8>>,
     ) -> Result<Response, SyncError> {
-        let mut headers = Vec::new();
+        let mut headers = vec![(PROTOCOL_HEADER.into(), VERSION.to_string())];
         if !public {
             headers.push(("authorization".into(), format!("Bearer {}", self.token)));
         }
@@ -207,6 +210,19 @@ impl Client {
     fn check(resp: Response) -> Result<Response, SyncError> {
         let status = resp.status;
         if (200..300).contains(&status) {
+            // A server that does not name its protocol is older than the header: protocol 1,
+            // which would refuse what this device sends (and this device must not guess).
+            let answered = resp
+                .headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(PROTOCOL_HEADER))
+                .and_then(|(_, v)| v.trim().parse::<u32>().ok())
+                .unwrap_or(1);
+            if answered != VERSION {
+                return Err(SyncError::Protocol(format!(
+                    "the server answered in lotkeeper protocol {answered}, and this device speaks {VERSION}: update the server (lotkeeper serve) first"
+                )));
+            }
             return Ok(resp);
         }
         let (message, code) = serde_json::from_slice::<ErrorBody>(&resp.body)
@@ -219,7 +235,9 @@ impl Client {
                     .to_string();
                 (reason, None)
             });
-        Err(if status == 401 && code.as_deref() == Some(REVOKED) {
+        Err(if code.as_deref() == Some(PROTOCOL) {
+            SyncError::Protocol(message)
+        } else if status == 401 && code.as_deref() == Some(REVOKED) {
             SyncError::Revoked(message)
         } else if status == 401 {
             SyncError::Unauthorized(message)
@@ -510,4 +528,50 @@ fn sync_inner(ledger: &mut Ledger, client: &Client) -> Result<SyncReport, SyncEr
     (report.pending, report.conflicts) = ledger.outbox_counts()?;
     report.ms = started.elapsed().as_millis();
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
+        Response {
+            status,
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn an_answer_in_another_protocol_is_never_read_as_this_one() {
+        let v = VERSION.to_string();
+        assert!(Client::check(answer(200, &[("Lotkeeper-Protocol", &v)], "{}")).is_ok());
+        // A server from before the header speaks protocol 1.
+        for headers in [&[][..], &[("lotkeeper-protocol", "1")][..]] {
+            match Client::check(answer(200, headers, "{}")) {
+                Err(SyncError::Protocol(m)) => {
+                    assert!(
+                        m.contains("protocol 1") && m.contains("update the server"),
+                        "{m}"
+                    )
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // The server's refusal of this device's protocol is not retried.
+        let e = Client::check(answer(
+            426,
+            &[],
+            r#"{"error": "this device speaks lotkeeper protocol 2, and this server speaks lotkeeper protocol 3 to 4: update lotkeeper on this device", "code": "protocol"}"#,
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(&e, SyncError::Protocol(m) if m.contains("3 to 4")),
+            "{e:?}"
+        );
+        assert!(!e.is_transient());
+    }
 }

@@ -220,6 +220,67 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<String
     }
 }
 
+/// The protocol a request speaks (see `wire`): from its header, checked before anything else.
+#[derive(Debug, Clone, Copy)]
+struct Protocol(u32);
+
+/// In front of every route: the request's protocol is one this server speaks, or the answer is a
+/// 4xx naming the ones it does (426 to a device too old, 400 to one newer than the server); the
+/// answer names the protocol it is in.
+async fn negotiate(mut req: Request, next: Next) -> Response {
+    let asked = req
+        .headers()
+        .get(PROTOCOL_HEADER)
+        .map(|v| v.to_str().ok().and_then(|v| v.trim().parse::<u32>().ok()));
+    let speaks = format!("this server speaks lotkeeper protocol {OLDEST} to {VERSION}");
+    let protocol = match asked {
+        None => 1,
+        Some(Some(n)) if (OLDEST..=VERSION).contains(&n) => n,
+        Some(Some(n)) if n < OLDEST => {
+            let mut r = ApiError {
+                status: StatusCode::UPGRADE_REQUIRED,
+                message: format!(
+                    "this device speaks lotkeeper protocol {n}, and {speaks}: update lotkeeper on this device"
+                ),
+                code: Some(PROTOCOL),
+                retry_after: None,
+            }
+            .into_response();
+            r.headers_mut().insert(
+                header::UPGRADE,
+                HeaderValue::from_str(&format!("lotkeeper-protocol/{VERSION}"))
+                    .expect("a header value"),
+            );
+            return r;
+        }
+        Some(Some(n)) => {
+            return ApiError {
+                status: StatusCode::BAD_REQUEST,
+                message: format!(
+                "this device speaks lotkeeper protocol {n}, and {speaks}: update the server first"
+            ),
+                code: Some(PROTOCOL),
+                retry_after: None,
+            }
+            .into_response()
+        }
+        Some(None) => {
+            return ApiError {
+                status: StatusCode::BAD_REQUEST,
+                message: format!("the Lotkeeper-Protocol header is a whole number; {speaks}"),
+                code: Some(PROTOCOL),
+                retry_after: None,
+            }
+            .into_response()
+        }
+    };
+    req.extensions_mut().insert(Protocol(protocol));
+    let mut r = next.run(req).await;
+    r.headers_mut()
+        .insert(PROTOCOL_HEADER, HeaderValue::from(protocol));
+    r
+}
+
 /// The authenticated device of a request.
 #[derive(Debug, Clone)]
 struct DeviceName(String);
@@ -247,7 +308,7 @@ fn server_time(state: &AppState) -> Option<String> {
 
 async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
     Json(
-        serde_json::json!({"status": "ok", "protocol": VERSION, "version": env!("CARGO_PKG_VERSION"), "server_time": server_time(&state)}),
+        serde_json::json!({"status": "ok", "protocol": VERSION, "oldest_protocol": OLDEST, "version": env!("CARGO_PKG_VERSION"), "server_time": server_time(&state)}),
     )
 }
 
@@ -328,9 +389,28 @@ fn check_pushed(device: &str, m: &WireMovement) -> ApiResult<()> {
 async fn push(
     State(state): State<AppState>,
     Extension(DeviceName(device)): Extension<DeviceName>,
+    Extension(Protocol(protocol)): Extension<Protocol>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<PushResponse>> {
     let req: PushRequest = parse_json(&body?)?;
+    // A field the protocol does not have is never taken silently (nor dropped).
+    if let Some((m, fields)) = req
+        .movements
+        .iter()
+        .map(|m| (m, m.fields_newer_than(protocol)))
+        .find(|(_, f)| !f.is_empty())
+    {
+        return Err(ApiError {
+            status: StatusCode::BAD_REQUEST,
+            message: format!(
+                "movement {} carries {}, which lotkeeper protocol {protocol} does not have: send the {PROTOCOL_HEADER} header ({VERSION})",
+                m.id,
+                fields.join(", ")
+            ),
+            code: Some(PROTOCOL),
+            retry_after: None,
+        });
+    }
     if req.movements.len() > MAX_PUSH {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -416,6 +496,7 @@ struct PullParams {
 
 async fn pull(
     State(state): State<AppState>,
+    Extension(Protocol(protocol)): Extension<Protocol>,
     params: Result<Query<PullParams>, QueryRejection>,
 ) -> ApiResult<Json<PullResponse>> {
     let Query(p) = params?;
@@ -450,9 +531,12 @@ async fn pull(
             // Where a lot code came from matters only to the server's rules.
             movements: records
                 .iter()
-                .map(|r| WireMovement {
-                    lot_origin: None,
-                    ..WireMovement::from(r)
+                .map(|r| {
+                    WireMovement {
+                        lot_origin: None,
+                        ..WireMovement::from(r)
+                    }
+                    .for_protocol(protocol)
                 })
                 .collect(),
             lot_events: events.iter().map(WireLotEvent::from).collect(),
@@ -933,6 +1017,7 @@ pub fn app(state: AppState) -> Router {
         .merge(devices)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn(negotiate))
         .with_state(state)
 }
 

@@ -1,5 +1,16 @@
-//! The wire protocol, version 1: serde types that exist only at the HTTP boundary, and their
-//! conversions to the ledger's plain values.
+//! The wire protocol: serde types that exist only at the HTTP boundary, and their conversions to
+//! the ledger's plain values.
+//!
+//! The URL space is `/v1`; the protocol a request speaks is its `Lotkeeper-Protocol` header,
+//! absent from every device built before the header (they speak protocol 1). A server serves
+//! every protocol from [`OLDEST`] to [`VERSION`], each in its own shape, and answers any other
+//! with a 4xx naming the ones it speaks: a device never gets a field it would refuse, and a
+//! server never takes one it would drop.
+//!
+//! - Protocol 1: the movements of the first release.
+//! - Protocol 2: movements carry `ref_type`, `tlc_source` and `lot_attributes` (FSMA 204 data and
+//!   lot attributes). A device of protocol 1 refuses a movement with a field it does not know,
+//!   so a server never sends those fields to it, and refuses them from it.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -13,8 +24,15 @@ use crate::ledger::{
     PurchaseOrderLine, Tracking,
 };
 
-/// Protocol version, in the path (`/v1/...`) and in `/v1/health`.
-pub const VERSION: u32 = 1;
+/// The protocol this build speaks (and sends in [`PROTOCOL_HEADER`]), also in `/v1/health`.
+pub const VERSION: u32 = 2;
+/// The oldest protocol a server of this build still serves.
+pub const OLDEST: u32 = 1;
+/// The request header that names the protocol a device speaks (absent: 1), and the response
+/// header that names the one the server answered in.
+pub const PROTOCOL_HEADER: &str = "lotkeeper-protocol";
+/// `ErrorBody.code` of a request in a protocol the server does not speak.
+pub const PROTOCOL: &str = "protocol";
 /// Most movements one push may carry: a whole device batch travels in one push, and the ledger
 /// makes batches of up to `MAX_BATCH` movements, so a push admits that many.
 pub const MAX_PUSH: usize = crate::ledger::MAX_BATCH;
@@ -74,6 +92,35 @@ pub struct WireMovement {
     /// The lot attribute values the movement records, name to value (absent: none).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub lot_attributes: std::collections::BTreeMap<String, String>,
+}
+
+impl WireMovement {
+    /// The fields set on this movement that `protocol` does not have.
+    pub fn fields_newer_than(&self, protocol: u32) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if protocol < 2 {
+            if self.ref_type.is_some() {
+                out.push("ref_type");
+            }
+            if self.tlc_source.is_some() {
+                out.push("tlc_source");
+            }
+            if !self.lot_attributes.is_empty() {
+                out.push("lot_attributes");
+            }
+        }
+        out
+    }
+
+    /// This movement as a device of `protocol` reads it: without the fields it does not know.
+    pub fn for_protocol(mut self, protocol: u32) -> WireMovement {
+        if protocol < 2 {
+            self.ref_type = None;
+            self.tlc_source = None;
+            self.lot_attributes.clear();
+        }
+        self
+    }
 }
 
 impl From<&Record> for WireMovement {

@@ -207,7 +207,14 @@ impl Call<'_> {
         if let Some(b) = body {
             req = req.json(b);
         }
-        let resp = req.send().unwrap();
+        // This document is the newest protocol's.
+        let resp = req
+            .header(
+                lotkeeper::sync::wire::PROTOCOL_HEADER,
+                lotkeeper::sync::wire::VERSION,
+            )
+            .send()
+            .unwrap();
         let status = resp.status().as_u16();
         let kind = resp
             .headers()

@@ -19,6 +19,7 @@ mod label;
 mod lots;
 mod picking;
 mod props;
+mod protocol;
 mod reports;
 mod rules;
 mod scan;
