@@ -54,7 +54,8 @@ pub fn backup(db: &std::path::Path, to: &std::path::Path, format: TextFormat) ->
     if !db.is_file() {
         anyhow::bail!("there is no database at {} to back up", db.display());
     }
-    let c = Ledger::open(db)?.backup_to(to)?;
+    // Read only: the database of a running server or app is copied, never migrated or written.
+    let c = ledger::backup::backup_file(db, to)?;
     print_done(format, &c, || {
         format!(
             "backed up {} to {}: {} movements ({} not yet pushed), schema version {}, {} bytes",

@@ -55,6 +55,19 @@ const BUSY_WAIT: Duration = Duration::from_secs(10);
 
 /// The database is whole and one this code knows (not newer). `what` names it in errors.
 fn check_copy(conn: &Connection, what: &str) -> Result<i64> {
+    let version = check_whole(conn, what)?;
+    if version > store::latest_version() {
+        return Err(Error::SchemaTooNew {
+            path: what.to_string(),
+            found: version,
+            supported: store::latest_version(),
+        });
+    }
+    Ok(version)
+}
+
+/// The database is whole and a lotkeeper database; its schema version.
+fn check_whole(conn: &Connection, what: &str) -> Result<i64> {
     let ok: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .map_err(|e| Error::invalid(format!("{what} is not a readable SQLite database: {e}")))?;
@@ -73,13 +86,6 @@ fn check_copy(conn: &Connection, what: &str) -> Result<i64> {
         return Err(Error::invalid(format!(
             "{what} is not a lotkeeper database (it has no ledger)"
         )));
-    }
-    if version > store::latest_version() {
-        return Err(Error::SchemaTooNew {
-            path: what.to_string(),
-            found: version,
-            supported: store::latest_version(),
-        });
     }
     Ok(version)
 }
@@ -124,52 +130,66 @@ fn sync_path(path: &Path) -> Result<()> {
         .map_err(io(format!("cannot flush {} to disk", path.display())))
 }
 
+/// Copies the database `from` is open on to `dest` (see [`Ledger::backup_to`]).
+fn backup_from(from: &Connection, dest: &Path) -> Result<Copied> {
+    if dest.exists() {
+        return Err(Error::invalid(format!(
+            "{} already exists: a backup never overwrites a file; give a new name",
+            dest.display()
+        )));
+    }
+    let name = dest
+        .file_name()
+        .ok_or_else(|| Error::invalid(format!("{} is not a file name", dest.display())))?;
+    let dir = dest
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        return Err(Error::NotFound(format!(
+            "the folder {} does not exist",
+            dir.display()
+        )));
+    }
+    let mut partial = name.to_os_string();
+    partial.push(format!(".partial-{}", std::process::id()));
+    let tmp = dir.join(partial);
+    let _ = std::fs::remove_file(&tmp);
+    let result = (|| {
+        store::restrict_permissions(&tmp)?;
+        let mut to = Connection::open(&tmp)?;
+        copy_pages(from, &mut to)?;
+        to.pragma_update(None, "journal_mode", "DELETE")?;
+        check_whole(&to, &format!("the backup {}", dest.display()))?;
+        drop(to);
+        sync_path(&tmp)?;
+        // A link, not a rename: it fails rather than replace a file made meanwhile.
+        std::fs::hard_link(&tmp, dest)
+            .map_err(io(format!("cannot name the backup {}", dest.display())))?;
+        std::fs::remove_file(&tmp).map_err(io(format!("cannot remove {}", tmp.display())))?;
+        sync_path(dir)?;
+        let check = open_read_only(dest, "the backup")?;
+        describe(&check, dest)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Copies the database file `db`, in use or not, to `dest` without writing to it: read only, its
+/// schema as it is (a backup of a database a newer lotkeeper uses is still a faithful copy).
+pub fn backup_file(db: &Path, dest: &Path) -> Result<Copied> {
+    let from = open_read_only(db, "the database")?;
+    backup_from(&from, dest)
+}
+
 impl Ledger {
     /// Copies this database, in use or not, to `dest`: a new file (an existing one is never
     /// overwritten), readable by its owner only, in rollback-journal mode so it is one file to
     /// carry away, checked whole before it takes its name.
     pub fn backup_to(&self, dest: &Path) -> Result<Copied> {
-        if dest.exists() {
-            return Err(Error::invalid(format!(
-                "{} already exists: a backup never overwrites a file; give a new name",
-                dest.display()
-            )));
-        }
-        let name = dest
-            .file_name()
-            .ok_or_else(|| Error::invalid(format!("{} is not a file name", dest.display())))?;
-        let dir = dest
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        if !dir.is_dir() {
-            return Err(Error::NotFound(format!(
-                "the folder {} does not exist",
-                dir.display()
-            )));
-        }
-        let mut partial = name.to_os_string();
-        partial.push(format!(".partial-{}", std::process::id()));
-        let tmp = dir.join(partial);
-        let _ = std::fs::remove_file(&tmp);
-        let result = (|| {
-            store::restrict_permissions(&tmp)?;
-            let mut to = Connection::open(&tmp)?;
-            copy_pages(&self.conn, &mut to)?;
-            to.pragma_update(None, "journal_mode", "DELETE")?;
-            check_copy(&to, &format!("the backup {}", dest.display()))?;
-            drop(to);
-            sync_path(&tmp)?;
-            std::fs::rename(&tmp, dest)
-                .map_err(io(format!("cannot name the backup {}", dest.display())))?;
-            sync_path(dir)?;
-            let check = open_read_only(dest, "the backup")?;
-            describe(&check, dest)
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        result
+        backup_from(&self.conn, dest)
     }
 
     /// A copy of the database at `path`, in memory and brought to this code's schema, that

@@ -287,3 +287,46 @@ fn a_replaced_handheld_s_movements_are_recovered_from_its_file_once() {
     assert!(err.contains("no device named dev-a"), "{err}");
     assert_eq!(site.ledger().query().movement_count().unwrap(), count);
 }
+
+#[test]
+fn a_backup_only_reads_the_database_it_copies() {
+    // A database an older lotkeeper wrote (a server not yet upgraded): copied as it is, not
+    // migrated under the program that uses it.
+    let d = Dir::new();
+    let old = rusqlite::Connection::open(d.db()).unwrap();
+    old.execute_batch(&crate::upgrade::fixture(11)).unwrap();
+    drop(old);
+    let to = d.dir.path().join("copy.db");
+    let out = json(&ok(
+        &d.db(),
+        &["backup", "--to", to.to_str().unwrap(), "--format", "json"],
+    ));
+    assert_eq!(out["schema_version"], 11);
+    let version = |p: &std::path::Path| -> i64 {
+        rusqlite::Connection::open(p)
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!((version(&d.db()), version(&to)), (11, 11));
+    // Restoring it brings it to this build's schema, with its movements.
+    let restored = d.dir.path().join("restored.db");
+    let out = json(&ok(
+        &restored,
+        &[
+            "restore",
+            "--from",
+            to.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    ));
+    assert_eq!(
+        out["schema_version"],
+        lotkeeper::ledger::store::latest_version()
+    );
+    assert_eq!(
+        movement_ids(&rusqlite::Connection::open(&restored).unwrap()),
+        movement_ids(&rusqlite::Connection::open(&to).unwrap())
+    );
+}

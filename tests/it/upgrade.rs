@@ -15,7 +15,7 @@ use lotkeeper::ledger::{Ledger, ReceiveCmd};
 use rusqlite::types::Value;
 use rusqlite::Connection;
 
-fn fixture(version: i64) -> String {
+pub fn fixture(version: i64) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/it/fixtures")
         .join(format!("schema_v{version}.sql"));
