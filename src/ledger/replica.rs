@@ -321,14 +321,15 @@ impl Ledger {
         self.write(|tx| {
             for (id, v) in verdicts {
                 let state: Option<String> = tx
-                    .query_row("SELECT state FROM outbox WHERE movement_id = ?", [id], |r| r.get(0))
+                    .prepare_cached("SELECT state FROM outbox WHERE movement_id = ?")?
+                    .query_row([id], |r| r.get(0))
                     .optional()?;
                 match (state.as_deref(), v) {
                     (Some("pending"), Verdict::Accepted { server_seq }) => {
-                        tx.execute(
+                        tx.prepare_cached(
                             "UPDATE outbox SET state = 'accepted', server_seq = ?, updated_at = ? WHERE movement_id = ?",
-                            params![server_seq, now, id],
-                        )?;
+                        )?
+                        .execute(params![server_seq, now, id])?;
                     }
                     (Some("pending"), Verdict::Rejected { reason }) => {
                         post::shift_balances(tx, id, 1)?;
@@ -427,22 +428,24 @@ impl Ledger {
         self.write(|tx| {
             let mut applied = 0;
             for r in records {
-                let known: Option<i64> = tx
-                    .prepare_cached("SELECT seq FROM movements WHERE id = ?")?
+                // Here already, with its outbox state when this device made it.
+                let known: Option<Option<String>> = tx
+                    .prepare_cached(
+                        "SELECT o.state FROM movements m LEFT JOIN outbox o ON o.movement_id = m.id WHERE m.id = ?",
+                    )?
                     .query_row([&r.entry.id], |row| row.get(0))
                     .optional()?;
-                if known.is_some() {
+                if let Some(state) = known {
                     // Ours, confirmed by the log (a lost push answer, or a repeat): accepted.
-                    let state: Option<String> = tx
-                        .query_row("SELECT state FROM outbox WHERE movement_id = ?", [&r.entry.id], |row| row.get(0))
-                        .optional()?;
                     if state.as_deref() == Some("conflict") {
                         post::shift_balances(tx, &r.entry.id, -1)?;
                     }
-                    tx.execute(
-                        "UPDATE outbox SET state = 'accepted', server_seq = ?, updated_at = ? WHERE movement_id = ? AND state <> 'accepted'",
-                        params![r.entry.seq, now, r.entry.id],
-                    )?;
+                    if state.is_some_and(|s| s != "accepted") {
+                        tx.prepare_cached(
+                            "UPDATE outbox SET state = 'accepted', server_seq = ?, updated_at = ? WHERE movement_id = ?",
+                        )?
+                        .execute(params![r.entry.seq, now, r.entry.id])?;
+                    }
                     continue;
                 }
                 insert_trusted(tx, r)?;
