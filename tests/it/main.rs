@@ -23,6 +23,7 @@ mod protocol;
 mod reports;
 mod rules;
 mod scan;
+mod servers;
 mod sim;
 mod slip;
 mod sync;

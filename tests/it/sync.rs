@@ -602,7 +602,7 @@ fn faults_between_device_and_server_lose_nothing_and_apply_nothing_twice() {
     audit(&site, &[&a]);
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -610,7 +610,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn spawn_serve(db: &Path, port: u16) -> std::process::Child {
+pub fn spawn_serve(db: &Path, port: u16) -> std::process::Child {
     let mut child = std::process::Command::new(bin())
         .args([
             "--db",
