@@ -1,7 +1,8 @@
 //! Several `lotkeeper serve` processes on one database: devices of both push conflicting
 //! movements at the same moment, and the database decides once. Each serial shipped by two
 //! devices through two servers is accepted once; a lot's last units are never allocated twice;
-//! the balances are the journal's sums.
+//! the balances are the journal's sums. Then one server is killed during the pushes and comes
+//! back: nothing is lost or applied twice once the devices sync again.
 
 use crate::harness::*;
 use crate::sync::{free_port, spawn_serve, Site};
@@ -162,6 +163,66 @@ fn two_servers_on_one_database_accept_each_conflict_once() {
         })
         .unwrap();
     assert_eq!(tags.len(), DEVICES, "each device its own lot tag: {tags:?}");
+
+    // Again with a crash: every device receives 300 units in 60 batches and all push at once;
+    // the first server is killed (SIGKILL) once pushes are landing, and comes back.
+    let before = server.query().movement_count().unwrap();
+    for (k, l) in devices.iter_mut().enumerate() {
+        for b in 0..60 {
+            receive_lot(l, "FLOUR", &format!("K{k}-{b}"), None, 5, "A2");
+        }
+    }
+    let made = (DEVICES * 60) as i64;
+    let db = site.db();
+    let mut first = servers.remove(0);
+    let port = ports[0];
+    let killer = std::thread::spawn(move || {
+        let watch = Ledger::open(&db).unwrap();
+        let mut at_kill = before;
+        for _ in 0..20_000 {
+            at_kill = watch.query().movement_count().unwrap();
+            if at_kill > before {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        first.kill().unwrap();
+        first.wait().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        (spawn_serve(&db, port), at_kill)
+    });
+    let mut devices = all_at_once(devices, |l| {
+        sync_until_done(l);
+    });
+    let (first, at_kill) = killer.join().unwrap();
+    servers.insert(0, first);
+    assert!(
+        at_kill > before && at_kill < before + made,
+        "killed while pushes were landing ({} of {made})",
+        at_kill - before
+    );
+    for l in devices.iter_mut() {
+        sync_until_done(l);
+        assert_eq!(l.outbox_counts().unwrap().0, 0);
+    }
+    // Every receipt once: none lost, none applied twice.
+    assert_eq!(
+        site.ledger().query().movement_count().unwrap(),
+        before + made
+    );
+    let c = rusqlite::Connection::open(site.db()).unwrap();
+    let check: String = c
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    assert_eq!(balances_off_the_journal(&c), 0);
+    for (k, l) in devices.iter().enumerate() {
+        assert_eq!(
+            qty_at(l, "FLOUR", None, "A2"),
+            qty_at(&site.ledger(), "FLOUR", None, "A2"),
+            "device {k} sees the server's stock"
+        );
+    }
     for s in servers.iter_mut() {
         s.kill().unwrap();
         s.wait().unwrap();
