@@ -92,6 +92,10 @@ fn report_error(e: &anyhow::Error) -> ExitCode {
         }
         _ => {}
     }
+    if let Some(r) = e.downcast_ref::<sync_cli::SomeRefused>() {
+        eprintln!("refused: {r}");
+        return ExitCode::from(2);
+    }
     if let Some(s) = e.downcast_ref::<admin::SessionIncomplete>() {
         eprintln!("error: {s}");
         return ExitCode::from(3);

@@ -153,11 +153,14 @@ pub fn device(mut l: Ledger, action: DeviceAction) -> Result<()> {
                     r.lot_changes_accepted,
                     r.refused.len()
                 );
-                for (id, reason) in &r.refused {
-                    text.push_str(&format!("\n  refused {id}: {reason}"));
+                for f in &r.refused {
+                    text.push_str(&format!("\n  refused {}: {}", f.id, f.reason));
                 }
                 text
             })?;
+            if !r.refused.is_empty() {
+                return Err(SomeRefused(r.refused.len()).into());
+            }
         }
         DeviceAction::Revoke { name, format } => {
             l.revoke_device(&name)?;
@@ -170,6 +173,11 @@ pub fn device(mut l: Ledger, action: DeviceAction) -> Result<()> {
     }
     Ok(())
 }
+
+/// A command that did its work but had some of it refused by the ledger's rules (exit 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0} of the recovered movements and lot changes were refused by the ledger's rules (listed above)")]
+pub struct SomeRefused(pub usize);
 
 pub fn watch(db: PathBuf) -> Result<()> {
     let l = Ledger::open(&db)?;

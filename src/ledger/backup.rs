@@ -54,11 +54,11 @@ fn copy_pages(from: &Connection, to: &mut Connection) -> Result<()> {
 const BUSY_WAIT: Duration = Duration::from_secs(10);
 
 /// The database is whole and one this code knows (not newer). `what` names it in errors.
-fn check_copy(conn: &Connection, what: &str) -> Result<i64> {
-    let version = check_whole(conn, what)?;
+fn check_copy(conn: &Connection, role: &str, path: &Path) -> Result<i64> {
+    let version = check_whole(conn, &format!("{role} {}", path.display()))?;
     if version > store::latest_version() {
         return Err(Error::SchemaTooNew {
-            path: what.to_string(),
+            path: path.display().to_string(),
             found: version,
             supported: store::latest_version(),
         });
@@ -123,6 +123,17 @@ fn open_read_only(path: &Path, what: &str) -> Result<Connection> {
     Ok(conn)
 }
 
+/// An error reading `what` in words: SQLite's own text for its code, not "not an error".
+fn readable(e: Error, what: &str) -> Error {
+    match e {
+        Error::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => Error::invalid(format!(
+            "{what} cannot be read: {}",
+            rusqlite::ffi::code_to_str(f.extended_code)
+        )),
+        other => other,
+    }
+}
+
 /// Flushes a file, or a folder's entry for a renamed file, to the disk.
 fn sync_path(path: &Path) -> Result<()> {
     std::fs::File::open(path)
@@ -131,7 +142,7 @@ fn sync_path(path: &Path) -> Result<()> {
 }
 
 /// Copies the database `from` is open on to `dest` (see [`Ledger::backup_to`]).
-fn backup_from(from: &Connection, dest: &Path) -> Result<Copied> {
+fn backup_from(from: &Connection, source: &str, dest: &Path) -> Result<Copied> {
     if dest.exists() {
         return Err(Error::invalid(format!(
             "{} already exists: a backup never overwrites a file; give a new name",
@@ -158,9 +169,10 @@ fn backup_from(from: &Connection, dest: &Path) -> Result<Copied> {
     let result = (|| {
         store::restrict_permissions(&tmp)?;
         let mut to = Connection::open(&tmp)?;
-        copy_pages(from, &mut to)?;
+        copy_pages(from, &mut to).map_err(|e| readable(e, source))?;
         to.pragma_update(None, "journal_mode", "DELETE")?;
-        check_whole(&to, &format!("the backup {}", dest.display()))?;
+        // The copy is the source's pages: what is wrong with it is wrong with the source.
+        check_whole(&to, source)?;
         drop(to);
         sync_path(&tmp)?;
         // A link, not a rename: it fails rather than replace a file made meanwhile.
@@ -181,7 +193,7 @@ fn backup_from(from: &Connection, dest: &Path) -> Result<Copied> {
 /// schema as it is (a backup of a database a newer lotkeeper uses is still a faithful copy).
 pub fn backup_file(db: &Path, dest: &Path) -> Result<Copied> {
     let from = open_read_only(db, "the database")?;
-    backup_from(&from, dest)
+    backup_from(&from, &format!("the database {}", db.display()), dest)
 }
 
 impl Ledger {
@@ -189,24 +201,26 @@ impl Ledger {
     /// overwritten), readable by its owner only, in rollback-journal mode so it is one file to
     /// carry away, checked whole before it takes its name.
     pub fn backup_to(&self, dest: &Path) -> Result<Copied> {
-        backup_from(&self.conn, dest)
+        let source = format!("the database {}", self.conn.path().unwrap_or("in memory"));
+        backup_from(&self.conn, &source, dest)
     }
 
     /// A copy of the database at `path`, in memory and brought to this code's schema, that
     /// leaves the file untouched (a replaced handheld's database or its backup).
     pub fn snapshot_of(path: &Path) -> Result<Ledger> {
-        let what = format!("the database {}", path.display());
         let from = open_read_only(path, "the database")?;
-        check_copy(&from, &what)?;
+        check_copy(&from, "the database", path)?;
         let mut conn = Connection::open_in_memory()?;
-        copy_pages(&from, &mut conn)?;
+        copy_pages(&from, &mut conn)
+            .map_err(|e| readable(e, &format!("the database {}", path.display())))?;
         store::configure(&conn)?;
-        store::migrate(&conn, &what, store::latest_version())?;
+        store::migrate(&conn, &path.display().to_string(), store::latest_version())?;
         Ok(Ledger::from_connection(conn))
     }
 
     /// On the back office: pushes what a device's database (its file, or a backup of it) holds
-    /// that it never got accepted, as that device, in the order it was made, through the same
+    /// that the server does not have (never pushed, or accepted by a server since restored from
+    /// a backup), as that device, in the order it was made, through the same
     /// acceptance as a push. Ids apply once: what the server already has is answered with its
     /// place in the log, and the device pushing the same movements later changes nothing.
     /// `old` is a [`Ledger::snapshot_of`] the file; its outbox records the verdicts.
@@ -224,6 +238,36 @@ impl Ledger {
                 "this server has no device named {device}: that database belongs to another server"
             )));
         }
+        self.check_same_server(old, &device)?;
+        // Movements the server accepted once and no longer has (it was restored from a backup
+        // since): pending again in the snapshot, to go in their place among the rest.
+        let accepted: Vec<String> = old.read(|c| {
+            c.prepare("SELECT movement_id FROM outbox WHERE state = 'accepted'")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(Error::from)
+        })?;
+        let mut lost = Vec::new();
+        for id in accepted {
+            let here: bool = self.read(|c| {
+                c.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM movements WHERE id = ?)",
+                    [&id],
+                    |r| r.get(0),
+                )
+            })?;
+            if !here {
+                lost.push(id);
+            }
+        }
+        old.write(|tx| {
+            let mut again =
+                tx.prepare("UPDATE outbox SET state = 'pending' WHERE movement_id = ?")?;
+            for id in &lost {
+                again.execute([id])?;
+            }
+            Ok(())
+        })?;
         let before = self.query().movement_count()?;
         let mut out = Recovery {
             device: device.clone(),
@@ -248,9 +292,10 @@ impl Ledger {
                 for (id, v) in &verdicts {
                     match v {
                         Verdict::Accepted { .. } => out.lot_changes_accepted += 1,
-                        Verdict::Rejected { reason } => {
-                            out.refused.push((id.clone(), reason.clone()))
-                        }
+                        Verdict::Rejected { reason } => out.refused.push(Refusal {
+                            id: id.clone(),
+                            reason: reason.clone(),
+                        }),
                     }
                 }
                 old.record_lot_verdicts(&verdicts)?;
@@ -273,12 +318,64 @@ impl Ledger {
                 match v {
                     Verdict::Accepted { server_seq } if *server_seq > before => out.accepted += 1,
                     Verdict::Accepted { .. } => out.already += 1,
-                    Verdict::Rejected { reason } => out.refused.push((id.clone(), reason.clone())),
+                    Verdict::Rejected { reason } => out.refused.push(Refusal {
+                        id: id.clone(),
+                        reason: reason.clone(),
+                    }),
                 }
             }
             old.record_verdicts(&verdicts)?;
         }
         Ok(out)
+    }
+}
+
+impl Ledger {
+    /// `old` synced with this server, not another that has a device of the same name: the
+    /// movements it got from its server (its own accepted ones, and other devices') are here,
+    /// and the lot tag this server gave the device is the one it has.
+    fn check_same_server(&self, old: &Ledger, device: &str) -> Result<()> {
+        let got: Vec<String> = old.read(|c| {
+            c.prepare(
+                "SELECT m.id FROM movements m LEFT JOIN outbox o ON o.movement_id = m.id
+                 WHERE o.state = 'accepted' OR (o.movement_id IS NULL AND m.device NOT IN (?1, 'local'))
+                 ORDER BY m.seq DESC LIMIT 50",
+            )?
+            .query_map([device], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(Error::from)
+        })?;
+        let here = |id: &String| -> Result<bool> {
+            self.read(|c| {
+                c.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM movements WHERE id = ?)",
+                    [id],
+                    |r| r.get(0),
+                )
+            })
+        };
+        let mut any = got.is_empty();
+        for id in &got {
+            if here(id)? {
+                any = true;
+                break;
+            }
+        }
+        let their_tag = old.sync_value("lot_tag")?;
+        let our_tag: Option<String> = self.read(|c| {
+            c.query_row(
+                "SELECT lot_tag FROM devices WHERE name = ?",
+                [device],
+                |r| r.get(0),
+            )
+        })?;
+        let tags_differ = matches!((&their_tag, &our_tag), (Some(a), Some(b)) if a != b);
+        if !any || tags_differ {
+            return Err(Error::invalid(format!(
+                "that database synced with another server that also has a device named {device}: nothing was recovered"
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -292,8 +389,15 @@ pub struct Recovery {
     pub already: usize,
     /// Lot status changes the server took.
     pub lot_changes_accepted: usize,
-    /// (id, reason) of each movement or lot change the rules refused.
-    pub refused: Vec<(String, String)>,
+    /// Each movement or lot change the rules refused.
+    pub refused: Vec<Refusal>,
+}
+
+/// A movement or lot change the server's rules refused, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Refusal {
+    pub id: String,
+    pub reason: String,
 }
 
 /// Replaces the database at `target` with the backup at `backup`, checked first (whole, a
@@ -302,21 +406,62 @@ pub struct Recovery {
 /// first.
 pub fn restore(backup: &Path, target: &Path, replace: bool) -> Result<Copied> {
     let from = open_read_only(backup, "the backup")?;
-    check_copy(&from, &format!("the backup {}", backup.display()))?;
+    check_copy(&from, "the backup", backup)?;
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.is_dir() {
+            return Err(Error::NotFound(format!(
+                "the folder {} does not exist",
+                dir.display()
+            )));
+        }
+    }
+    if target.is_dir() {
+        return Err(Error::invalid(format!(
+            "{} is a folder, not a database file",
+            target.display()
+        )));
+    }
     if target.exists() {
-        let held: i64 = open_read_only(target, "the database")?
-            .query_row(
-                "SELECT CASE WHEN EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'movements')
-                        THEN (SELECT count(*) FROM movements) ELSE 0 END",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap_or(0);
-        if held > 0 && !replace {
+        // Before this process opens it: a lock another program holds is seen only from here.
+        if open_elsewhere(target) {
             return Err(Error::invalid(format!(
-                "{} holds {held} movements: restoring replaces all of them with the backup's; add --replace if that is meant",
+                "{} is open in another program (a running server or app): stop it, then restore",
                 target.display()
             )));
+        }
+        let what = format!("{}", target.display());
+        let held = open_read_only(target, "the database")?;
+        let is_empty: bool = held
+            .query_row("SELECT count(*) = 0 FROM sqlite_master", [], |r| r.get(0))
+            .map_err(|e| Error::invalid(format!("{what} is not a SQLite database ({e}): restore replaces only a lotkeeper database")))?;
+        if !is_empty {
+            check_copy(&held, "the database", target).map_err(|e| match e {
+                Error::Invalid(m) => {
+                    Error::invalid(format!("{m}: restore replaces only a lotkeeper database"))
+                }
+                other => other,
+            })?;
+            let movements: i64 =
+                held.query_row("SELECT count(*) FROM movements", [], |r| r.get(0))?;
+            if movements > 0 && !replace {
+                return Err(Error::invalid(format!(
+                    "{what} holds {movements} movements: restoring replaces all of them with the backup's; add --replace if that is meant"
+                )));
+            }
+            // A handheld's backup over a back office, or the reverse, loses the devices or
+            // the outbox of the one replaced.
+            let (target_role, backup_role) = (role(&held)?, role(&from)?);
+            if target_role != backup_role
+                && target_role != Role::Empty
+                && backup_role != Role::Empty
+            {
+                return Err(Error::invalid(format!(
+                    "{what} is {} and the backup {} is {}: restore refused",
+                    target_role.describe(),
+                    backup.display(),
+                    backup_role.describe()
+                )));
+            }
         }
     }
     let mut to = store::open_raw(target)?;
@@ -325,4 +470,70 @@ pub fn restore(backup: &Path, target: &Path, replace: bool) -> Result<Copied> {
     store::migrate(&to, &target.display().to_string(), store::latest_version())?;
     to.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     describe(&to, target)
+}
+
+/// What a database is to sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Enrolled with a server.
+    Handheld,
+    /// Has enrolled devices.
+    BackOffice,
+    /// Neither yet.
+    Empty,
+}
+
+impl Role {
+    fn describe(self) -> &'static str {
+        match self {
+            Role::Handheld => "a handheld's database (enrolled with a server)",
+            Role::BackOffice => "a back office's database (with enrolled devices)",
+            Role::Empty => "a database not yet syncing",
+        }
+    }
+}
+
+fn role(c: &Connection) -> Result<Role> {
+    let (enrolled, devices): (bool, bool) = c.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sync_state WHERE key = 'server'), EXISTS (SELECT 1 FROM devices)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(match (enrolled, devices) {
+        (true, _) => Role::Handheld,
+        (false, true) => Role::BackOffice,
+        (false, false) => Role::Empty,
+    })
+}
+
+/// Another program has the SQLite database at `db` open in WAL mode: every connection holds a
+/// read lock on the "dead man switch" byte of its -shm file (byte 128 in SQLite's unix VFS)
+/// for as long as it is open. POSIX locks of this process are not reported, so this is asked
+/// before this process opens the database.
+#[cfg(unix)]
+fn open_elsewhere(db: &Path) -> bool {
+    use std::os::unix::io::AsRawFd;
+    let mut shm = db.as_os_str().to_owned();
+    shm.push("-shm");
+    let Ok(f) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&shm)
+    else {
+        return false;
+    };
+    // SAFETY: a zeroed flock is a valid value of the C struct; F_GETLK only fills it in.
+    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
+    lock.l_type = libc::F_WRLCK as _;
+    lock.l_whence = libc::SEEK_SET as _;
+    lock.l_start = 128;
+    lock.l_len = 1;
+    // SAFETY: a valid open descriptor and a valid flock for the call to fill.
+    let r = unsafe { libc::fcntl(f.as_raw_fd(), libc::F_GETLK, &mut lock) };
+    r == 0 && lock.l_type as libc::c_int != libc::F_UNLCK
+}
+
+#[cfg(not(unix))]
+fn open_elsewhere(_db: &Path) -> bool {
+    false
 }

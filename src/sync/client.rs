@@ -219,8 +219,13 @@ impl Client {
                 .and_then(|(_, v)| v.trim().parse::<u32>().ok())
                 .unwrap_or(1);
             if answered != VERSION {
+                let who = if answered < VERSION {
+                    "update the server (lotkeeper serve) first"
+                } else {
+                    "update lotkeeper on this device"
+                };
                 return Err(SyncError::Protocol(format!(
-                    "the server answered in lotkeeper protocol {answered}, and this device speaks {VERSION}: update the server (lotkeeper serve) first"
+                    "the server answered in lotkeeper protocol {answered}, and this device speaks {VERSION}: {who}"
                 )));
             }
             return Ok(resp);
@@ -467,15 +472,7 @@ fn sync_inner(ledger: &mut Ledger, client: &Client) -> Result<SyncReport, SyncEr
             continue;
         }
         let n = pending.len();
-        let resp = client.push(
-            pending
-                .iter()
-                .map(|(r, size)| WireMovement {
-                    batch_size: Some(*size),
-                    ..WireMovement::from(r)
-                })
-                .collect(),
-        )?;
+        let resp = client.push(pushed(&pending))?;
         record_clock(ledger, resp.server_time.as_deref())?;
         let verdicts: Vec<_> = resp
             .results

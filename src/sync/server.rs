@@ -228,10 +228,19 @@ struct Protocol(u32);
 /// 4xx naming the ones it does (426 to a device too old, 400 to one newer than the server); the
 /// answer names the protocol it is in.
 async fn negotiate(mut req: Request, next: Next) -> Response {
-    let asked = req
-        .headers()
-        .get(PROTOCOL_HEADER)
-        .map(|v| v.to_str().ok().and_then(|v| v.trim().parse::<u32>().ok()));
+    // One value: two different ones are a malformed request, not a choice.
+    let values: Vec<_> = req.headers().get_all(PROTOCOL_HEADER).iter().collect();
+    let asked = match values.as_slice() {
+        [] => None,
+        [v, rest @ ..] if rest.iter().all(|r| r == v) => Some(
+            v.to_str()
+                .ok()
+                .filter(|t| !t.trim().is_empty() && t.trim().bytes().all(|b| b.is_ascii_digit()))
+                // A number too big for u32 is still a protocol newer than this server.
+                .map(|t| t.trim().parse::<u32>().unwrap_or(u32::MAX)),
+        ),
+        _ => Some(None),
+    };
     let speaks = format!("this server speaks lotkeeper protocol {OLDEST} to {VERSION}");
     let protocol = match asked {
         None => 1,
@@ -267,7 +276,9 @@ async fn negotiate(mut req: Request, next: Next) -> Response {
         Some(None) => {
             return ApiError {
                 status: StatusCode::BAD_REQUEST,
-                message: format!("the Lotkeeper-Protocol header is a whole number; {speaks}"),
+                message: format!(
+                    "the Lotkeeper-Protocol header is one whole number, sent once; {speaks}"
+                ),
                 code: Some(PROTOCOL),
                 retry_after: None,
             }

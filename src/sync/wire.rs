@@ -123,6 +123,17 @@ impl WireMovement {
     }
 }
 
+/// Pending movements as a push carries them: each with its batch's size.
+pub fn pushed(pending: &[(Record, usize)]) -> Vec<WireMovement> {
+    pending
+        .iter()
+        .map(|(r, size)| WireMovement {
+            batch_size: Some(*size),
+            ..WireMovement::from(r)
+        })
+        .collect()
+}
+
 impl From<&Record> for WireMovement {
     fn from(r: &Record) -> Self {
         let e = &r.entry;

@@ -285,7 +285,124 @@ fn a_replaced_handheld_s_movements_are_recovered_from_its_file_once() {
         &["device", "recover", "--from", file.to_str().unwrap()],
     );
     assert!(err.contains("no device named dev-a"), "{err}");
+    // Another server that has a device of the same name is not this one.
+    let _namesake = other.device("dev-a");
+    let before_other = other.ledger().query().movement_count().unwrap();
+    let err = refused(
+        &other.db(),
+        &["device", "recover", "--from", file.to_str().unwrap()],
+    );
+    assert!(err.contains("synced with another server"), "{err}");
+    assert_eq!(
+        other.ledger().query().movement_count().unwrap(),
+        before_other
+    );
     assert_eq!(site.ledger().query().movement_count().unwrap(), count);
+}
+
+#[test]
+fn a_recovery_the_rules_refuse_in_part_says_so_and_exits_2() {
+    let site = Site::new();
+    let (mut a, mut b) = (site.device("dev-a"), site.device("dev-b"));
+    receive_para(&mut a.ledger, "P1", 10);
+    a.sync().unwrap();
+    b.sync().unwrap();
+    // Both ship the last 10 offline; dev-a syncs, dev-b is lost.
+    for (d, who) in [(&mut a, "Ann"), (&mut b, "Bob")] {
+        d.ledger
+            .ship(&ShipCmd {
+                item: "PARA".into(),
+                qty: 10,
+                from: "A1".into(),
+                lot: Some("P1".into()),
+                customer: Some(who.into()),
+                ..Default::default()
+            })
+            .unwrap();
+    }
+    a.sync().unwrap();
+    let out = run_with_db(
+        &site.db(),
+        &[
+            "device",
+            "recover",
+            "--from",
+            b.path.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let r = json(&String::from_utf8(out.stdout).unwrap());
+    assert_eq!(r["accepted"], 0);
+    assert!(
+        r["refused"][0]["reason"].as_str().unwrap().contains("P1"),
+        "{r}"
+    );
+    assert!(String::from_utf8(out.stderr).unwrap().contains("refused"));
+}
+
+#[test]
+fn a_restore_refuses_a_database_in_use_or_of_another_kind() {
+    let d = Dir::new();
+    d.ok(&["demo"]);
+    let b = d.dir.path().join("b.db");
+    ok(&d.db(), &["backup", "--to", b.to_str().unwrap()]);
+    // A server has it open.
+    let port = crate::sync::free_port();
+    let mut server = crate::sync::spawn_serve(&d.db(), port);
+    let before = movement_ids(&rusqlite::Connection::open(d.db()).unwrap());
+    let err = refused(
+        &d.db(),
+        &["restore", "--from", b.to_str().unwrap(), "--replace"],
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(err.contains("open in another program"), "{err}");
+    assert_eq!(
+        movement_ids(&rusqlite::Connection::open(d.db()).unwrap()),
+        before
+    );
+    // Not a lotkeeper database: never replaced, --replace or not.
+    let other = d.dir.path().join("bookmarks.sqlite");
+    let c = rusqlite::Connection::open(&other).unwrap();
+    c.execute_batch("CREATE TABLE bookmarks (url TEXT); INSERT INTO bookmarks VALUES ('x')")
+        .unwrap();
+    drop(c);
+    for extra in [&[][..], &["--replace"][..]] {
+        let mut args = vec!["restore", "--from", b.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let err = refused(&other, &args);
+        assert!(err.contains("not a lotkeeper database"), "{err}");
+    }
+    let n: i64 = rusqlite::Connection::open(&other)
+        .unwrap()
+        .query_row("SELECT count(*) FROM bookmarks", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+    // A handheld's backup over a back office with devices.
+    d.ok(&["device", "add", "dev-a"]);
+    let handheld = d.dir.path().join("h.db");
+    let h = run_with_db(
+        &handheld,
+        &[
+            "enroll",
+            "--server",
+            "http://127.0.0.1:9",
+            "--token",
+            "lk_0000000000000000000000000000000000000000000",
+            "--device",
+            "dev-a",
+        ],
+    );
+    assert!(h.status.success(), "{}", String::from_utf8_lossy(&h.stderr));
+    let hb = d.dir.path().join("hb.db");
+    ok(&handheld, &["backup", "--to", hb.to_str().unwrap()]);
+    let err = refused(
+        &d.db(),
+        &["restore", "--from", hb.to_str().unwrap(), "--replace"],
+    );
+    assert!(err.contains("a handheld's database"), "{err}");
 }
 
 #[test]
@@ -329,4 +446,41 @@ fn a_backup_only_reads_the_database_it_copies() {
         movement_ids(&rusqlite::Connection::open(&restored).unwrap()),
         movement_ids(&rusqlite::Connection::open(&to).unwrap())
     );
+}
+
+#[test]
+fn a_server_restored_from_a_backup_gets_back_what_a_device_pushed_since() {
+    let mut site = Site::new();
+    let mut a = site.device("dev-a");
+    receive_para(&mut a.ledger, "P1", 10);
+    a.sync().unwrap();
+    let bk = site.dir.path().join("server-monday.db");
+    site.ledger().backup_to(&bk).unwrap();
+    // Pushed and accepted after the backup: the device's outbox says accepted.
+    receive_para(&mut a.ledger, "P2", 5);
+    assert_eq!(a.sync().unwrap().accepted, 1);
+    // The server goes back to Monday.
+    site.server.take().unwrap().stop();
+    lotkeeper::ledger::backup::restore(&bk, &site.db(), true).unwrap();
+    assert_eq!(qty_at(&site.ledger(), "PARA", Some("P2"), "A1"), 0);
+    let r = json(&ok(
+        &site.db(),
+        &[
+            "device",
+            "recover",
+            "--from",
+            a.path.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    ));
+    assert_eq!(
+        (r["accepted"].as_i64(), r["already"].as_i64()),
+        (Some(1), Some(0)),
+        "{r}"
+    );
+    assert_eq!(qty_at(&site.ledger(), "PARA", Some("P2"), "A1"), 5);
+    assert_eq!(qty_at(&site.ledger(), "PARA", Some("P1"), "A1"), 10);
+    let c = rusqlite::Connection::open(site.db()).unwrap();
+    assert_eq!(balances_off_the_journal(&c), 0);
 }

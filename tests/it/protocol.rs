@@ -224,7 +224,7 @@ fn a_protocol_the_server_does_not_speak_gets_a_4xx_naming_the_ones_it_does() {
     // Newer than this server, or not a number: 400, naming them too.
     for (sent, says) in [
         ((VERSION + 1).to_string(), "update the server first"),
-        ("two".to_string(), "is a whole number"),
+        ("two".to_string(), "is one whole number"),
     ] {
         let (status, _, text) = call(
             &site.url,
