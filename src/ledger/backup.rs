@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use super::error::{Error, Result};
 use super::model::Verdict;
-use super::replica::BatchSizes;
+use super::replica::{BatchSizes, NextPush, Record};
 use super::{store, Ledger};
 
 /// What a backup or restore wrote, read back from the file itself.
@@ -247,19 +247,7 @@ impl Ledger {
                 .collect::<rusqlite::Result<_>>()
                 .map_err(Error::from)
         })?;
-        let mut lost = Vec::new();
-        for id in accepted {
-            let here: bool = self.read(|c| {
-                c.query_row(
-                    "SELECT EXISTS (SELECT 1 FROM movements WHERE id = ?)",
-                    [&id],
-                    |r| r.get(0),
-                )
-            })?;
-            if !here {
-                lost.push(id);
-            }
-        }
+        let lost = self.missing(&accepted)?;
         old.write(|tx| {
             let mut again =
                 tx.prepare("UPDATE outbox SET state = 'pending' WHERE movement_id = ?")?;
@@ -268,63 +256,66 @@ impl Ledger {
             }
             Ok(())
         })?;
+        // Every movement it would push is the device's own, checked before any is pushed.
+        let forged: Option<(String, String)> = old.read(|c| {
+            c.query_row(
+                "SELECT m.id, m.device FROM outbox o JOIN movements m ON m.id = o.movement_id
+                 WHERE o.state = 'pending' AND m.device <> ? LIMIT 1",
+                [&device],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map(Some)
+            .or_else(|e| match e {
+                Error::Sqlite(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
+                other => Err(other),
+            })
+        })?;
+        if let Some((id, by)) = forged {
+            return Err(Error::invalid(format!(
+                "movement {id} in that database says it was made by {by}, not {device}: nothing was recovered from it"
+            )));
+        }
         let before = self.query().movement_count()?;
         let mut out = Recovery {
             device: device.clone(),
             ..Default::default()
         };
-        loop {
-            let next_change = old.pending_lot_changes(1)?.into_iter().next();
-            let pending =
-                old.pending_batches(i64::MAX, next_change.as_ref().map(|c| c.after_seq))?;
-            if pending.is_empty() {
-                if next_change.is_none() {
-                    break;
+        while let Some(next) = old.next_push(i64::MAX, i64::MAX)? {
+            let verdicts = match next {
+                NextPush::LotChanges(changes) => {
+                    let verdicts = self.accept_lot_changes(&device, &changes)?;
+                    old.record_lot_verdicts(&verdicts)?;
+                    out.lot_changes_accepted += verdicts
+                        .iter()
+                        .filter(|(_, v)| matches!(v, Verdict::Accepted { .. }))
+                        .count();
+                    verdicts
                 }
-                // The changes made before the next pending movement.
-                let first = old.pending(1)?.first().map(|r| r.entry.seq);
-                let changes: Vec<_> = old
-                    .pending_lot_changes(i64::MAX)?
-                    .into_iter()
-                    .take_while(|c| first.map_or(true, |s| c.after_seq < s))
-                    .collect();
-                let verdicts = self.accept_lot_changes(&device, &changes)?;
-                for (id, v) in &verdicts {
-                    match v {
-                        Verdict::Accepted { .. } => out.lot_changes_accepted += 1,
-                        Verdict::Rejected { reason } => out.refused.push(Refusal {
-                            id: id.clone(),
-                            reason: reason.clone(),
-                        }),
+                NextPush::Movements(batches) => {
+                    let sizes: BatchSizes = batches
+                        .iter()
+                        .map(|(r, size)| (r.entry.batch_id.clone(), *size))
+                        .collect();
+                    let records: Vec<Record> = batches.into_iter().map(|(r, _)| r).collect();
+                    let verdicts = self.accept_batches(&device, &records, &sizes)?;
+                    old.record_verdicts(&verdicts)?;
+                    for (_, v) in &verdicts {
+                        match v {
+                            Verdict::Accepted { server_seq } if *server_seq > before => {
+                                out.accepted += 1
+                            }
+                            Verdict::Accepted { .. } => out.already += 1,
+                            Verdict::Rejected { .. } => {}
+                        }
                     }
+                    verdicts
                 }
-                old.record_lot_verdicts(&verdicts)?;
-                continue;
-            }
-            let mut sizes = BatchSizes::new();
-            let mut records = Vec::with_capacity(pending.len());
-            for (r, size) in pending {
-                if r.entry.device != device {
-                    return Err(Error::invalid(format!(
-                        "movement {} in that database says it was made by {}, not {device}: nothing was recovered from it",
-                        r.entry.id, r.entry.device
-                    )));
-                }
-                sizes.insert(r.entry.batch_id.clone(), size);
-                records.push(r);
-            }
-            let verdicts = self.accept_batches(&device, &records, &sizes)?;
-            for (id, v) in &verdicts {
-                match v {
-                    Verdict::Accepted { server_seq } if *server_seq > before => out.accepted += 1,
-                    Verdict::Accepted { .. } => out.already += 1,
-                    Verdict::Rejected { reason } => out.refused.push(Refusal {
-                        id: id.clone(),
-                        reason: reason.clone(),
-                    }),
-                }
-            }
-            old.record_verdicts(&verdicts)?;
+            };
+            out.refused
+                .extend(verdicts.into_iter().filter_map(|(id, v)| match v {
+                    Verdict::Rejected { reason } => Some(Refusal { id, reason }),
+                    Verdict::Accepted { .. } => None,
+                }));
         }
         Ok(out)
     }
@@ -334,6 +325,20 @@ impl Ledger {
     /// `old` synced with this server, not another that has a device of the same name: the
     /// movements it got from its server (its own accepted ones, and other devices') are here,
     /// and the lot tag this server gave the device is the one it has.
+    /// Those of `ids` that are not movements in this journal, in one read.
+    fn missing(&self, ids: &[String]) -> Result<Vec<String>> {
+        self.read(|c| {
+            let mut here = c.prepare("SELECT EXISTS (SELECT 1 FROM movements WHERE id = ?)")?;
+            let mut out = Vec::new();
+            for id in ids {
+                if !here.query_row([id], |r| r.get::<_, bool>(0))? {
+                    out.push(id.clone());
+                }
+            }
+            Ok(out)
+        })
+    }
+
     fn check_same_server(&self, old: &Ledger, device: &str) -> Result<()> {
         let got: Vec<String> = old.read(|c| {
             c.prepare(
@@ -345,22 +350,7 @@ impl Ledger {
             .collect::<rusqlite::Result<_>>()
             .map_err(Error::from)
         })?;
-        let here = |id: &String| -> Result<bool> {
-            self.read(|c| {
-                c.query_row(
-                    "SELECT EXISTS (SELECT 1 FROM movements WHERE id = ?)",
-                    [id],
-                    |r| r.get(0),
-                )
-            })
-        };
-        let mut any = got.is_empty();
-        for id in &got {
-            if here(id)? {
-                any = true;
-                break;
-            }
-        }
+        let any = got.is_empty() || self.missing(&got)?.len() < got.len();
         let their_tag = old.sync_value("lot_tag")?;
         let our_tag: Option<String> = self.read(|c| {
             c.query_row(

@@ -303,6 +303,30 @@ impl Ledger {
         Ok(out)
     }
 
+    /// What a device pushes next, oldest first: whole batches of movements (up to `chunk`,
+    /// see [`Ledger::pending_batches`]) made before its next pending lot status change, or,
+    /// when that change comes first, every pending change (up to `changes`) made before the
+    /// next pending movement (a release, then a shipment from the released lot). None when
+    /// nothing is pending. The one place that orders a device's pushes: its sync and a
+    /// recovery of its file on the back office.
+    pub fn next_push(&self, chunk: i64, changes: i64) -> Result<Option<NextPush>> {
+        let next_change = self.pending_lot_changes(1)?.into_iter().next();
+        let batches = self.pending_batches(chunk, next_change.as_ref().map(|c| c.after_seq))?;
+        if !batches.is_empty() {
+            return Ok(Some(NextPush::Movements(batches)));
+        }
+        if next_change.is_none() {
+            return Ok(None);
+        }
+        let before = self.pending(1)?.first().map(|r| r.entry.seq);
+        Ok(Some(NextPush::LotChanges(
+            self.pending_lot_changes(changes)?
+                .into_iter()
+                .take_while(|c| before.map_or(true, |s| c.after_seq < s))
+                .collect(),
+        )))
+    }
+
     /// (pending, conflicts) in the outbox.
     pub fn outbox_counts(&self) -> Result<(i64, i64)> {
         Ok(self.conn().query_row(
@@ -832,6 +856,14 @@ impl Ledger {
 
 /// How many movements each device batch has, by batch id, as the device that made it says.
 pub type BatchSizes = std::collections::HashMap<String, usize>;
+
+/// What [`Ledger::next_push`] says goes next.
+#[derive(Debug)]
+pub enum NextPush {
+    /// Whole batches, each movement with its batch's size.
+    Movements(Vec<(Record, usize)>),
+    LotChanges(Vec<super::lots::LotChange>),
+}
 
 /// Why a pushed batch is not whole, if it is not: fewer movements than the device says the batch
 /// has, counting those of the batch already in the log (a retry, or a batch an older client split).

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::wire::*;
 use crate::ledger::labels::SsccAssignment;
-use crate::ledger::replica::{LotEvent, Record};
+use crate::ledger::replica::{LotEvent, NextPush, Record};
 use crate::ledger::Ledger;
 
 /// How many pending movements one push request carries.
@@ -427,50 +427,40 @@ fn sync_inner(ledger: &mut Ledger, client: &Client) -> Result<SyncReport, SyncEr
     // Push, oldest first: movements, and lot status changes where they were made among them
     // (a release, then a shipment from the released lot).
     loop {
-        let next_change = ledger.pending_lot_changes(1)?.into_iter().next();
-        // Whole batches only: the server accepts or refuses a batch as a whole.
-        let pending =
-            ledger.pending_batches(PUSH_CHUNK, next_change.as_ref().map(|c| c.after_seq))?;
-        if pending.is_empty() {
-            if next_change.is_none() {
-                break;
+        let pending = match ledger.next_push(PUSH_CHUNK, MAX_PUSH as i64)? {
+            None => break,
+            Some(NextPush::Movements(batches)) => batches,
+            Some(NextPush::LotChanges(changes)) => {
+                let changes: Vec<WireLotChange> = changes.iter().map(WireLotChange::from).collect();
+                let n = changes.len();
+                let resp = client.push_lot_changes(changes)?;
+                if resp.lot_changes.is_empty() {
+                    // A server that does not take lot changes yet: they wait on the device.
+                    break;
+                }
+                let verdicts: Vec<_> = resp
+                    .lot_changes
+                    .into_iter()
+                    .map(PushResult::into_verdict)
+                    .collect();
+                if verdicts.len() < n {
+                    return Err(SyncError::Http {
+                        status: 200,
+                        message: format!(
+                            "the server answered {} of {n} pushed lot status changes",
+                            verdicts.len()
+                        ),
+                    });
+                }
+                report.lot_changes_pushed += n;
+                report.lot_changes_rejected += verdicts
+                    .iter()
+                    .filter(|(_, v)| matches!(v, crate::ledger::replica::Verdict::Rejected { .. }))
+                    .count();
+                ledger.record_lot_verdicts(&verdicts)?;
+                continue;
             }
-            // Every pending change made before the next pending movement.
-            let before = ledger.pending(1)?.first().map(|r| r.entry.seq);
-            let changes: Vec<WireLotChange> = ledger
-                .pending_lot_changes(MAX_PUSH as i64)?
-                .iter()
-                .take_while(|c| before.map_or(true, |s| c.after_seq < s))
-                .map(WireLotChange::from)
-                .collect();
-            let n = changes.len();
-            let resp = client.push_lot_changes(changes)?;
-            if resp.lot_changes.is_empty() {
-                // A server that does not take lot changes yet: they wait on the device.
-                break;
-            }
-            let verdicts: Vec<_> = resp
-                .lot_changes
-                .into_iter()
-                .map(PushResult::into_verdict)
-                .collect();
-            if verdicts.len() < n {
-                return Err(SyncError::Http {
-                    status: 200,
-                    message: format!(
-                        "the server answered {} of {n} pushed lot status changes",
-                        verdicts.len()
-                    ),
-                });
-            }
-            report.lot_changes_pushed += n;
-            report.lot_changes_rejected += verdicts
-                .iter()
-                .filter(|(_, v)| matches!(v, crate::ledger::replica::Verdict::Rejected { .. }))
-                .count();
-            ledger.record_lot_verdicts(&verdicts)?;
-            continue;
-        }
+        };
         let n = pending.len();
         let resp = client.push(pushed(&pending))?;
         record_clock(ledger, resp.server_time.as_deref())?;

@@ -113,6 +113,14 @@ impl ApiError {
         }
     }
 
+    /// A request in a protocol this server does not speak, or with a field its protocol lacks.
+    fn protocol(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            code: Some(PROTOCOL),
+            ..ApiError::new(status, message)
+        }
+    }
+
     fn bad(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, message)
     }
@@ -246,15 +254,10 @@ async fn negotiate(mut req: Request, next: Next) -> Response {
         None => 1,
         Some(Some(n)) if (OLDEST..=VERSION).contains(&n) => n,
         Some(Some(n)) if n < OLDEST => {
-            let mut r = ApiError {
-                status: StatusCode::UPGRADE_REQUIRED,
-                message: format!(
-                    "this device speaks lotkeeper protocol {n}, and {speaks}: update lotkeeper on this device"
-                ),
-                code: Some(PROTOCOL),
-                retry_after: None,
-            }
-            .into_response();
+            let message = format!(
+                "this device speaks lotkeeper protocol {n}, and {speaks}: update lotkeeper on this device"
+            );
+            let mut r = ApiError::protocol(StatusCode::UPGRADE_REQUIRED, message).into_response();
             r.headers_mut().insert(
                 header::UPGRADE,
                 HeaderValue::from_str(&format!("lotkeeper-protocol/{VERSION}"))
@@ -263,25 +266,16 @@ async fn negotiate(mut req: Request, next: Next) -> Response {
             return r;
         }
         Some(Some(n)) => {
-            return ApiError {
-                status: StatusCode::BAD_REQUEST,
-                message: format!(
+            let message = format!(
                 "this device speaks lotkeeper protocol {n}, and {speaks}: update the server first"
-            ),
-                code: Some(PROTOCOL),
-                retry_after: None,
-            }
-            .into_response()
+            );
+            return ApiError::protocol(StatusCode::BAD_REQUEST, message).into_response();
         }
         Some(None) => {
-            return ApiError {
-                status: StatusCode::BAD_REQUEST,
-                message: format!(
-                    "the Lotkeeper-Protocol header is one whole number, sent once; {speaks}"
-                ),
-                code: Some(PROTOCOL),
-                retry_after: None,
-            }
+            return ApiError::protocol(
+                StatusCode::BAD_REQUEST,
+                format!("the Lotkeeper-Protocol header is one whole number, sent once; {speaks}"),
+            )
             .into_response()
         }
     };
@@ -411,16 +405,12 @@ async fn push(
         .map(|m| (m, m.fields_newer_than(protocol)))
         .find(|(_, f)| !f.is_empty())
     {
-        return Err(ApiError {
-            status: StatusCode::BAD_REQUEST,
-            message: format!(
-                "movement {} carries {}, which lotkeeper protocol {protocol} does not have: send the {PROTOCOL_HEADER} header ({VERSION})",
-                m.id,
-                fields.join(", ")
-            ),
-            code: Some(PROTOCOL),
-            retry_after: None,
-        });
+        let message = format!(
+            "movement {} carries {}, which lotkeeper protocol {protocol} does not have: send the {PROTOCOL_HEADER} header ({VERSION})",
+            m.id,
+            fields.join(", ")
+        );
+        return Err(ApiError::protocol(StatusCode::BAD_REQUEST, message));
     }
     if req.movements.len() > MAX_PUSH {
         return Err(ApiError::new(
