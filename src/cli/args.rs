@@ -306,6 +306,10 @@ pub enum DeviceAction {
     Add {
         /// The device's name (1 to 64 characters).
         name: String,
+        /// The site it works at (a site party's code): it pulls that site's movements and
+        /// documents and moves stock there only. Needed when there are several sites.
+        #[arg(long, value_name = "CODE")]
+        site: Option<String>,
         /// Output: table (a sentence and the token) or json ({"device", "token"}).
         #[arg(long, value_enum, default_value = "table")]
         format: TextFormat,

@@ -65,21 +65,27 @@ fn ctrlc_channel(tx: std::sync::mpsc::Sender<()>) -> Result<()> {
 #[derive(Serialize)]
 struct DeviceRow {
     name: String,
+    site: Option<String>,
     created_at: String,
     revoked_at: Option<String>,
 }
 
 pub fn device(mut l: Ledger, action: DeviceAction) -> Result<()> {
     match action {
-        DeviceAction::Add { name, format } => {
+        DeviceAction::Add { name, site, format } => {
             let token = new_token();
-            l.add_device(&name, &hash_token(&token))?;
+            l.add_device_at(&name, &hash_token(&token), site.as_deref())?;
+            let site = l.device_site(&name)?;
+            let at = site
+                .as_deref()
+                .map(|s| format!(" at site {s}"))
+                .unwrap_or_default();
             print_done(
                 format,
-                &serde_json::json!({"action": "device added", "device": name, "token": token}),
+                &serde_json::json!({"action": "device added", "device": name, "site": site, "token": token}),
                 || {
                     format!(
-                        "device {name} enrolled; its token (shown once, keep it safe):\n{token}"
+                        "device {name} enrolled{at}; its token (shown once, keep it safe):\n{token}"
                     )
                 },
             )?;
@@ -88,12 +94,15 @@ pub fn device(mut l: Ledger, action: DeviceAction) -> Result<()> {
             let rows: Vec<DeviceRow> = l
                 .devices()?
                 .into_iter()
-                .map(|(name, created_at, revoked_at)| DeviceRow {
-                    name,
-                    created_at,
-                    revoked_at,
+                .map(|(name, created_at, revoked_at)| {
+                    Ok(DeviceRow {
+                        site: l.device_site(&name)?,
+                        name,
+                        created_at,
+                        revoked_at,
+                    })
                 })
-                .collect();
+                .collect::<crate::ledger::Result<_>>()?;
             print_rows(&rows, format)?;
         }
         DeviceAction::EnrollCode {

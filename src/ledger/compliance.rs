@@ -830,7 +830,7 @@ fn lot_changes(
                     SELECT to_loc AS loc, qty AS q FROM movements WHERE lot_id = ?1 AND seq <= ?2
                     UNION ALL SELECT from_loc, -qty FROM movements WHERE lot_id = ?1 AND seq <= ?2)
                  JOIN locations l ON l.id = loc
-                 WHERE l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine')
+                 WHERE l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine', 'transit')
                  GROUP BY loc HAVING sum(q) > 0 ORDER BY l.code",
             )?
             .query_map(params![lot, after], |r| Ok((r.get(0)?, r.get(1)?)))?

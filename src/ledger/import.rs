@@ -104,6 +104,19 @@ struct Table {
     rows: Vec<(u64, StringRecord)>,
 }
 
+/// The site a row names in its `site` column, or the default one (see
+/// `parties::site_or_default`), as an error at that line and column.
+fn row_site(
+    tx: &Connection,
+    t: &Table,
+    line: u64,
+    rec: &StringRecord,
+    ask: &str,
+) -> Result<Option<String>> {
+    super::parties::site_or_default(tx, t.optional(rec, "site"), ask)
+        .map_err(|e| err(line, "site", e.to_string()))
+}
+
 fn err(line: u64, column: &str, message: impl Into<String>) -> Error {
     Error::Import {
         line,
@@ -802,11 +815,11 @@ fn import_locations(tx: &Connection, t: &Table) -> Result<ImportSummary> {
                 format!("location {code} appears twice in this file"),
             ));
         }
-        if virtual_kind(code).is_some() {
+        if virtual_kind(code).is_some() || super::transit_site(code).is_some() {
             return Err(err(
                 line,
                 "code",
-                format!("{code} is reserved for a virtual location the ledger manages itself"),
+                format!("{code} is reserved for a location the ledger manages itself"),
             ));
         }
         let name = t.optional(rec, "name").unwrap_or(code);
@@ -814,15 +827,53 @@ fn import_locations(tx: &Connection, t: &Table) -> Result<ImportSummary> {
             .required(line, rec, "kind")?
             .parse()
             .map_err(|e: Error| err(line, "kind", e.to_string()))?;
-        let existing: Option<(i64, String)> = tx
+        if kind == LocationKind::Transit {
+            return Err(err(
+                line,
+                "kind",
+                format!(
+                    "a site's in-transit location is made by the ledger ({}:<site>) the first time stock is sent to it",
+                    super::TRANSIT
+                ),
+            ));
+        }
+        let site = if kind.is_real() {
+            row_site(tx, t, line, rec, "the location's site in a site column")?
+        } else if t.optional(rec, "site").is_some() {
+            return Err(err(
+                line,
+                "site",
+                format!("a {kind} location belongs to no site; leave site empty"),
+            ));
+        } else {
+            None
+        };
+        let existing: Option<(i64, String, Option<String>)> = tx
             .query_row(
-                "SELECT id, kind FROM locations WHERE code = ?",
+                "SELECT id, kind, site FROM locations WHERE code = ?",
                 [code],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
         match existing {
-            Some((id, old)) => {
+            Some((id, old, old_site)) => {
+                let moved = |tx: &Connection| {
+                    has_movements(
+                        tx,
+                        "SELECT (SELECT count(*) FROM balances WHERE location_id = ?1) + (SELECT count(*) FROM virtual_balances WHERE location_id = ?1)",
+                        id,
+                    )
+                };
+                if old_site.is_some() && old_site != site && moved(tx)? {
+                    return Err(err(
+                        line,
+                        "site",
+                        format!(
+                            "{code} already has movements at site {}, so its site cannot change",
+                            old_site.unwrap_or_default()
+                        ),
+                    ));
+                }
                 if old != kind.as_str()
                     && has_movements(
                         tx,
@@ -837,15 +888,15 @@ fn import_locations(tx: &Connection, t: &Table) -> Result<ImportSummary> {
                     ));
                 }
                 tx.execute(
-                    "UPDATE locations SET name = ?, kind = ? WHERE id = ?",
-                    params![name, kind.as_str(), id],
+                    "UPDATE locations SET name = ?, kind = ?, site = ? WHERE id = ?",
+                    params![name, kind.as_str(), site, id],
                 )?;
                 s.updated += 1;
             }
             None => {
                 tx.execute(
-                    "INSERT INTO locations (code, name, kind) VALUES (?, ?, ?)",
-                    params![code, name, kind.as_str()],
+                    "INSERT INTO locations (code, name, kind, site) VALUES (?, ?, ?, ?)",
+                    params![code, name, kind.as_str(), site],
                 )?;
                 s.created += 1;
             }
@@ -935,11 +986,11 @@ fn import_documents(tx: &Connection, t: &Table, now: &str, doc: Doc) -> Result<I
                 let (exists_sql, insert_sql) = match doc {
                     Doc::PickList => (
                         "SELECT count(*) FROM pick_lists WHERE number = ?",
-                        "INSERT INTO pick_lists (number, customer, created_at) VALUES (?, ?, ?)",
+                        "INSERT INTO pick_lists (number, customer, created_at, site) VALUES (?, ?, ?, ?)",
                     ),
                     Doc::PurchaseOrder => (
                         "SELECT count(*) FROM purchase_orders WHERE number = ?",
-                        "INSERT INTO purchase_orders (number, supplier, created_at) VALUES (?, ?, ?)",
+                        "INSERT INTO purchase_orders (number, supplier, created_at, site) VALUES (?, ?, ?, ?)",
                     ),
                 };
                 if tx.query_row(exists_sql, [number], |r| r.get::<_, i64>(0))? > 0 {
@@ -949,7 +1000,14 @@ fn import_documents(tx: &Connection, t: &Table, now: &str, doc: Doc) -> Result<I
                         format!("{what} {number} already exists"),
                     ));
                 }
-                tx.execute(insert_sql, params![number, party, now])?;
+                let site = row_site(
+                    tx,
+                    t,
+                    line,
+                    rec,
+                    &format!("the {what}'s site in a site column"),
+                )?;
+                tx.execute(insert_sql, params![number, party, now, site])?;
                 s.created += 1;
                 docs.entry(number.to_string())
                     .or_insert((tx.last_insert_rowid(), 1))

@@ -57,6 +57,21 @@ pub const CUSTOMER: &str = "CUSTOMER";
 pub const PRODUCTION: &str = "PRODUCTION";
 pub const ADJUSTMENT: &str = "ADJUSTMENT";
 pub const OPENING: &str = "OPENING";
+/// Prefix of a site's in-transit location (`TRANSIT:NORTH`), made on first use like the virtual
+/// ones, though it holds stock.
+pub const TRANSIT: &str = "TRANSIT";
+
+/// The in-transit location of a site: where stock sent to it waits until it is received there.
+pub fn transit_location(site: &str) -> String {
+    format!("{TRANSIT}:{site}")
+}
+
+/// The site whose in-transit location `code` names, if it names one.
+pub fn transit_site(code: &str) -> Option<&str> {
+    code.strip_prefix(TRANSIT)
+        .and_then(|rest| rest.strip_prefix(':'))
+        .filter(|site| !site.is_empty())
+}
 
 /// The virtual location for a named supplier (`SUPPLIER:Acme`), or the anonymous one.
 pub fn supplier_location(name: Option<&str>) -> String {
@@ -166,6 +181,9 @@ pub struct Ledger {
     device: String,
     /// Enrolled with a server: new movements go to the outbox (see `replica`).
     enrolled: bool,
+    /// The site this handheld works at, as its server's master data says (none: every site, or
+    /// not a handheld). Its movements keep to that site, as the server will check.
+    site: Option<String>,
     /// How many [`Reader`]s are open: only the outermost begins and ends the read transaction.
     read_depth: std::cell::Cell<u32>,
 }
@@ -181,12 +199,13 @@ impl Ledger {
     }
 
     fn from_connection(conn: Connection) -> Ledger {
-        let (enrolled, device) = replica::enrollment(&conn);
+        let (enrolled, device, site) = replica::enrollment(&conn);
         Ledger {
             conn,
             clock: Arc::new(SystemClock),
             device: device.unwrap_or_else(|| "local".to_string()),
             enrolled,
+            site: site.filter(|_| enrolled),
             read_depth: std::cell::Cell::new(0),
         }
     }
@@ -288,6 +307,7 @@ impl Ledger {
             opening,
             pushed: false,
             outbox: self.enrolled,
+            site: self.site.clone(),
         }
     }
 

@@ -55,10 +55,11 @@ string_enum!(
 );
 
 string_enum!(
-    /// What a location is. The first five are real (they hold stock); the rest are virtual.
+    /// What a location is. The first six are real (they hold stock); the rest are virtual.
+    /// `Transit` holds stock on its way to a site (`TRANSIT:<site>`, made on first use).
     LocationKind {
         Dock => "dock", Bin => "bin", Staging => "staging", Shipping => "shipping",
-        Quarantine => "quarantine", Supplier => "supplier", Customer => "customer",
+        Quarantine => "quarantine", Transit => "transit", Supplier => "supplier", Customer => "customer",
         Production => "production", Adjustment => "adjustment",
     } expected "a location kind"
 );
@@ -73,6 +74,7 @@ impl LocationKind {
                 | LocationKind::Staging
                 | LocationKind::Shipping
                 | LocationKind::Quarantine
+                | LocationKind::Transit
         )
     }
 
@@ -229,6 +231,10 @@ pub struct Location {
     pub code: String,
     pub name: String,
     pub kind: LocationKind,
+    /// The site party (by code) a real location belongs to; none for virtual ones, and for every
+    /// location of a database that never named its sites.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -196,3 +196,35 @@ impl Ledger {
         })
     }
 }
+
+/// The site something new belongs to: `named` if it is a site party here; without a name, the
+/// only site party, or none when there is none (a database that never named its sites). With
+/// several sites a name is needed; `ask` says where to give it.
+pub(crate) fn site_or_default(
+    tx: &Connection,
+    named: Option<&str>,
+    ask: &str,
+) -> Result<Option<String>> {
+    let sites: Vec<String> = tx
+        .prepare_cached("SELECT code FROM parties WHERE kind = 'site' ORDER BY code")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    match named.map(str::trim) {
+        Some(code) if sites.iter().any(|s| s == code) => Ok(Some(code.to_string())),
+        Some(code) if sites.is_empty() => Err(Error::NotFound(format!(
+            "there is no site {code}: this database has no sites yet; import one (kind site) with `import parties`"
+        ))),
+        Some(code) => Err(Error::NotFound(format!(
+            "there is no site {code}; the sites are {}",
+            sites.join(", ")
+        ))),
+        None => match sites.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(one.clone())),
+            several => Err(Error::invalid(format!(
+                "there are several sites ({}): name {ask}",
+                several.join(", ")
+            ))),
+        },
+    }
+}

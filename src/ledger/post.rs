@@ -35,6 +35,10 @@ pub(crate) struct Context {
     pub now_utc: chrono::DateTime<chrono::Utc>,
     /// An enrolled device: every new movement gets its outbox row in the same transaction.
     pub outbox: bool,
+    /// The site of the device that makes these movements (a handheld's own, or the pushing
+    /// device's on the server): every real location they touch is there, except another site's
+    /// in-transit location they send stock to. None: the back office, or a device of every site.
+    pub site: Option<String>,
 }
 
 /// Adds to a balance: real locations in `balances`, virtual ones in `virtual_balances`.
@@ -264,6 +268,7 @@ fn post_one(tx: &Connection, ctx: &Context, batch_id: &str, m: &Movement) -> Res
     let from = resolve_location(tx, &m.from)?;
     let to = resolve_location(tx, &m.to)?;
     check_kind(m, &from, &to)?;
+    check_sites(ctx, m, &from, &to)?;
     if let Some(original) = m.corrects {
         check_correction(tx, m, original)?;
     }
@@ -793,6 +798,90 @@ fn check_kind(m: &Movement, from: &LocRow, to: &LocRow) -> Result<()> {
             ),
         ))
     }
+}
+
+/// Sites: stock goes from one site to another only through the receiving site's in-transit
+/// location, leaves that location only into its own site, and a device of a site moves stock at
+/// that site only (and into another site's in-transit location). A correction reverses a
+/// movement already recorded, so only the device's site is checked for it.
+fn check_sites(ctx: &Context, m: &Movement, from: &LocRow, to: &LocRow) -> Result<()> {
+    use LocationKind as K;
+    let site = |l: &LocRow| l.site.clone().unwrap_or_else(|| "(no site)".into());
+    let correction = m.kind == MovementKind::Correction;
+    if let Some(mine) = &ctx.site {
+        for (loc, sending) in [(from, false), (to, true)] {
+            let elsewhere = loc.kind.is_real()
+                && loc.site.as_ref().is_some_and(|s| s != mine)
+                // Sending to another site, or a correction of a send.
+                && !(loc.kind == K::Transit && (sending || correction));
+            if elsewhere {
+                let there = site(loc);
+                let message = if sending {
+                    format!(
+                        "{} is at site {there}, and device {} works at site {mine}: send stock to site {there} through {}, and site {there} receives it from there",
+                        loc.code,
+                        ctx.device,
+                        super::transit_location(&there)
+                    )
+                } else {
+                    format!(
+                        "{} is at site {there}, and device {} works at site {mine}: it moves stock at {mine} only",
+                        loc.code, ctx.device
+                    )
+                };
+                return Err(Error::refused(Rule::Invalid, message));
+            }
+        }
+    }
+    if !correction {
+        if to.kind == K::Transit {
+            let dest = site(to);
+            let ok = m.kind == MovementKind::Transfer
+                && from.kind != K::Transit
+                && from.site.is_some()
+                && from.site != to.site;
+            if !ok {
+                return Err(Error::refused(
+                    Rule::Invalid,
+                    format!(
+                        "{} holds stock on its way to site {dest}: only a transfer from a location of another site goes into it",
+                        to.code
+                    ),
+                ));
+            }
+        } else if from.kind == K::Transit {
+            let ok = (m.kind == MovementKind::Transfer && to.site == from.site)
+                || (m.kind == MovementKind::Adjust && to.kind == K::Adjustment);
+            if !ok {
+                let dest = site(from);
+                return Err(Error::refused(
+                    Rule::Invalid,
+                    format!(
+                        "stock in {} is on its way to site {dest}: receive it there first, with a transfer to a location of site {dest}",
+                        from.code
+                    ),
+                ));
+            }
+        } else if from.kind.is_real()
+            && to.kind.is_real()
+            && from.site.is_some()
+            && to.site.is_some()
+            && from.site != to.site
+        {
+            let dest = site(to);
+            return Err(Error::refused(
+                Rule::Invalid,
+                format!(
+                    "{} is at site {} and {} at site {dest}: stock goes to another site through its in-transit location; transfer it to {} and site {dest} receives it from there",
+                    from.code,
+                    site(from),
+                    to.code,
+                    super::transit_location(&dest)
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Rule 1: lot for lot-tracked items, serial for serial-tracked ones, neither for the rest.

@@ -183,30 +183,37 @@ impl<'a> Query<'a> {
     pub fn location(&self, code: &str) -> Result<Option<Location>> {
         self.conn
             .query_row(
-                "SELECT code, name, kind FROM locations WHERE code = ?",
+                "SELECT code, name, kind, site FROM locations WHERE code = ?",
                 [code],
                 |r| {
                     Ok((
                         r.get::<_, String>(0)?,
                         r.get::<_, String>(1)?,
                         r.get::<_, String>(2)?,
+                        r.get::<_, Option<String>>(3)?,
                     ))
                 },
             )
             .optional()?
-            .map(|(code, name, kind)| {
+            .map(|(code, name, kind, site)| {
                 Ok::<_, Error>(Location {
                     code,
                     name,
                     kind: kind.parse()?,
+                    site,
                 })
             })
             .transpose()
     }
 
-    /// Real locations, in code order.
+    /// Real locations, in code order: on a handheld of one site, that site's and the other
+    /// sites' in-transit locations (where it sends stock to them).
     pub fn locations(&self) -> Result<Vec<Location>> {
-        self.locations_where("WHERE kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine')")
+        self.locations_where(
+            "WHERE kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine', 'transit')
+               AND (site IS NULL OR kind = 'transit'
+                    OR site = IFNULL((SELECT value FROM sync_state WHERE key = 'site'), site))",
+        )
     }
 
     /// Every location, virtual ones too, in code order.
@@ -215,19 +222,20 @@ impl<'a> Query<'a> {
     }
 
     fn locations_where(&self, filter: &str) -> Result<Vec<Location>> {
-        let rows: Vec<(String, String, String)> = self
+        let rows: Vec<(String, String, String, Option<String>)> = self
             .conn
             .prepare(&format!(
-                "SELECT code, name, kind FROM locations {filter} ORDER BY code"
+                "SELECT code, name, kind, site FROM locations {filter} ORDER BY code"
             ))?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
             .collect::<rusqlite::Result<_>>()?;
         rows.into_iter()
-            .map(|(code, name, kind)| {
+            .map(|(code, name, kind, site)| {
                 Ok(Location {
                     code,
                     name,
                     kind: kind.parse()?,
+                    site,
                 })
             })
             .collect()
@@ -334,8 +342,11 @@ impl<'a> Query<'a> {
              LEFT JOIN lots lt ON lt.id = NULLIF(b.lot_id, 0)
              LEFT JOIN serials s ON s.id = NULLIF(b.serial_id, 0)
              WHERE b.qty <> 0
-               AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine')",
+               AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine', 'transit')
+               AND (l.site IS NULL OR l.site = IFNULL((SELECT value FROM sync_state WHERE key = 'site'), l.site))",
         );
+        // A handheld of one site shows that site's stock: it sees another site's locations only
+        // through transfers between them, so what it holds for them is not their stock.
         let mut args: Vec<&str> = Vec::new();
         if let Some(sku) = item {
             sql.push_str(" AND b.item_id = (SELECT id FROM items WHERE sku = ?)");

@@ -10,6 +10,8 @@
 //! Server: [`Ledger::accept_batches`] applies a device's movements with the same rules, each
 //! device batch all or nothing, the whole push in one transaction.
 
+use std::collections::HashSet;
+
 use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -74,6 +76,8 @@ pub struct MasterData {
     pub compositions: Vec<super::Composition>,
     /// What each item's lots record besides their dates.
     pub lot_attributes: Vec<super::attributes::ItemAttributes>,
+    /// The site the device that pulls this works at; none: every site.
+    pub site: Option<String>,
 }
 
 /// A movement the server rejected, waiting on the device for a person.
@@ -114,15 +118,15 @@ type LotEventMore = (
     Option<String>,
 );
 
-/// Whether this database is an enrolled device, and its name.
-pub(crate) fn enrollment(conn: &Connection) -> (bool, Option<String>) {
+/// Whether this database is an enrolled device, its name, and the site it works at.
+pub(crate) fn enrollment(conn: &Connection) -> (bool, Option<String>, Option<String>) {
     let get = |k: &str| -> Option<String> {
         conn.query_row("SELECT value FROM sync_state WHERE key = ?", [k], |r| {
             r.get(0)
         })
         .ok()
     };
-    (get("server").is_some(), get("device"))
+    (get("server").is_some(), get("device"), get("site"))
 }
 
 const RECORD_SELECT: &str = "SELECT m.seq, m.id, m.batch_id, m.kind, i.sku, lt.code, s.serial, m.qty,
@@ -569,9 +573,9 @@ impl Ledger {
             }
             for l in &m.locations {
                 tx.execute(
-                    "INSERT INTO locations (code, name, kind) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (code) DO UPDATE SET name = ?2, kind = ?3",
-                    params![l.code, l.name, l.kind.as_str()],
+                    "INSERT INTO locations (code, name, kind, site) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (code) DO UPDATE SET name = ?2, kind = ?3, site = ?4",
+                    params![l.code, l.name, l.kind.as_str(), l.site],
                 )?;
             }
             for pl in &m.pick_lists {
@@ -610,8 +614,16 @@ impl Ledger {
             super::parties::replace_parties(tx, &m.parties)?;
             super::compositions::replace_compositions(tx, &m.compositions)?;
             super::attributes::replace_defs(tx, &m.lot_attributes)?;
+            match &m.site {
+                Some(site) => sync_set(tx, "site", site)?,
+                None => {
+                    tx.execute("DELETE FROM sync_state WHERE key = 'site'", [])?;
+                }
+            }
             sync_set(tx, "master_version", &m.version.to_string())
-        })
+        })?;
+        self.site = m.site.clone();
+        Ok(())
     }
 
     // ---- server -------------------------------------------------------------------------
@@ -637,6 +649,7 @@ impl Ledger {
             // From a device: no openings, and timestamps checked against this clock.
             pushed: true,
             outbox: false,
+            site: device_site(self.conn(), device)?,
         };
         self.write(|tx| {
             let mut out = Vec::with_capacity(records.len());
@@ -698,12 +711,35 @@ impl Ledger {
 
     /// The journal after `after` (the server's log), oldest first, at most `limit`.
     pub fn records_after(&self, after: i64, limit: i64) -> Result<Vec<Record>> {
+        self.records_after_at(after, limit, None)
+    }
+
+    /// The journal after `after` as a device of `site` sees it: the movements with either end at
+    /// a location of that site, or (in a database that has not named every location's site) with
+    /// neither end at a named site. No site: every movement.
+    pub fn records_after_at(
+        &self,
+        after: i64,
+        limit: i64,
+        site: Option<&str>,
+    ) -> Result<Vec<Record>> {
+        let Some(site) = site else {
+            return Ok(self
+                .conn()
+                .prepare_cached(&format!(
+                    "{RECORD_SELECT} WHERE m.seq > ? ORDER BY m.seq LIMIT ?"
+                ))?
+                .query_map(params![after, limit], record)?
+                .collect::<rusqlite::Result<_>>()?);
+        };
         Ok(self
             .conn()
             .prepare_cached(&format!(
-                "{RECORD_SELECT} WHERE m.seq > ? ORDER BY m.seq LIMIT ?"
+                "{RECORD_SELECT} WHERE m.seq > ?1
+                   AND (f.site = ?3 OR t.site = ?3 OR (f.site IS NULL AND t.site IS NULL))
+                 ORDER BY m.seq LIMIT ?2"
             ))?
-            .query_map(params![after, limit], record)?
+            .query_map(params![after, limit, site], record)?
             .collect::<rusqlite::Result<_>>()?)
     }
 
@@ -758,14 +794,42 @@ impl Ledger {
 
     /// The master data snapshot: items, locations, documents (open and closed).
     pub fn master_data(&self) -> Result<MasterData> {
+        self.master_data_at(None)
+    }
+
+    /// The master data a device of `site` pulls: the pick lists and purchase orders of its site
+    /// (and those of none), and every location with its site, so that a transfer from another
+    /// site into this one's in-transit location names a place the device knows. No site: all.
+    pub fn master_data_at(&self, site: Option<&str>) -> Result<MasterData> {
         let q = self.query();
+        let (pick_lists, purchase_orders) = match site {
+            None => (q.pick_lists(false)?, q.purchase_orders(false)?),
+            Some(site) => {
+                let at = |table: &str| -> Result<HashSet<String>> {
+                    Ok(self
+                        .conn()
+                        .prepare(&format!(
+                            "SELECT number FROM {table} WHERE site IS NULL OR site = ?"
+                        ))?
+                        .query_map([site], |r| r.get(0))?
+                        .collect::<rusqlite::Result<_>>()?)
+                };
+                let (picks, pos) = (at("pick_lists")?, at("purchase_orders")?);
+                let mut p = q.pick_lists(false)?;
+                p.retain(|d| picks.contains(&d.number));
+                let mut o = q.purchase_orders(false)?;
+                o.retain(|d| pos.contains(&d.number));
+                (p, o)
+            }
+        };
         Ok(MasterData {
             version: self.master_version()?,
             items: q.items()?,
             locations: q.all_locations()?,
+            site: site.map(str::to_string),
             // Closed documents too: a device that still has one open learns that it is done.
-            pick_lists: q.pick_lists(false)?,
-            purchase_orders: q.purchase_orders(false)?,
+            pick_lists,
+            purchase_orders,
             printers: self.printers()?,
             parties: self.query().parties()?,
             compositions: self.query().compositions()?,
@@ -774,8 +838,20 @@ impl Ledger {
     }
 
     /// Enrolls a device on the server by the hash of its token (the token itself is shown once,
-    /// by the caller, and never stored).
+    /// by the caller, and never stored), at the server's only site if it has one (see
+    /// [`Ledger::add_device_at`]).
     pub fn add_device(&mut self, name: &str, token_hash: &str) -> Result<()> {
+        self.add_device_at(name, token_hash, None)
+    }
+
+    /// Enrolls a device that works at `site` (a site party's code). Without one: the only site
+    /// party, or every site when there is none; a server with several sites needs it named.
+    pub fn add_device_at(
+        &mut self,
+        name: &str,
+        token_hash: &str,
+        site: Option<&str>,
+    ) -> Result<()> {
         if name.trim().is_empty() || name.len() > 64 {
             return Err(Error::invalid("a device name has 1 to 64 characters"));
         }
@@ -797,9 +873,10 @@ impl Ledger {
                 }
                 tx.execute("DELETE FROM devices WHERE name = ?", [name])?;
             }
+            let site = super::parties::site_or_default(tx, site, "the device's site: --site CODE")?;
             tx.execute(
-                "INSERT INTO devices (name, token_hash, created_at) VALUES (?, ?, ?)",
-                params![name, token_hash, now],
+                "INSERT INTO devices (name, token_hash, created_at, site) VALUES (?, ?, ?, ?)",
+                params![name, token_hash, now, site],
             )?;
             super::labels::retire_sscc_block(tx, name, &now)?;
             Ok(())
@@ -813,6 +890,11 @@ impl Ledger {
             .prepare("SELECT name, created_at, revoked_at FROM devices ORDER BY name")?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The site an enrolled device works at (server side); none: every site, or no such device.
+    pub fn device_site(&self, name: &str) -> Result<Option<String>> {
+        device_site(self.conn(), name)
     }
 
     pub fn revoke_device(&mut self, name: &str) -> Result<()> {
@@ -852,6 +934,15 @@ impl Ledger {
             )
             .optional()?)
     }
+}
+
+/// The site a device enrolled here works at; none: every site, or not a device of this server.
+pub(crate) fn device_site(tx: &Connection, name: &str) -> Result<Option<String>> {
+    Ok(tx
+        .prepare_cached("SELECT site FROM devices WHERE name = ?")?
+        .query_row([name], |r| r.get(0))
+        .optional()?
+        .flatten())
 }
 
 /// How many movements each device batch has, by batch id, as the device that made it says.

@@ -248,7 +248,7 @@ impl Ledger {
              JOIN items i ON i.id = b.item_id
              JOIN locations l ON l.id = b.location_id
              WHERE b.lot_id <> 0 AND b.qty > 0
-               AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine')
+               AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine', 'transit')
                AND (?1 IS NULL OR i.sku = ?1)
              GROUP BY b.item_id, b.lot_id
              ORDER BY lt.expiry IS NULL, lt.expiry, i.sku, lt.code",
@@ -305,7 +305,7 @@ impl Ledger {
              FROM items i
              LEFT JOIN balances b ON b.item_id = i.id AND b.qty > 0
                   AND b.location_id IN (SELECT id FROM locations
-                                        WHERE kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine'))
+                                        WHERE kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine', 'transit'))
              LEFT JOIN locations l ON l.id = b.location_id
              LEFT JOIN lots lt ON lt.id = NULLIF(b.lot_id, 0)
              WHERE i.reorder_point IS NOT NULL
@@ -444,7 +444,7 @@ impl Ledger {
              JOIN locations l ON l.id = b.location_id
              LEFT JOIN lots lt ON lt.id = NULLIF(b.lot_id, 0)
              WHERE b.serial_id <> 0 AND b.qty > 0
-               AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine')
+               AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine', 'transit')
                AND (?1 IS NULL OR i.sku = ?1)
              ORDER BY i.sku, s.serial",
         )?;

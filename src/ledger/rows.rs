@@ -28,6 +28,8 @@ pub(crate) struct LocRow {
     pub id: i64,
     pub code: String,
     pub kind: LocationKind,
+    /// The site a real location belongs to (none: virtual, or a database without named sites).
+    pub site: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -87,31 +89,55 @@ pub(crate) fn require_item(tx: &Connection, sku: &str) -> Result<ItemRow> {
 }
 
 pub(crate) fn location_by_code(tx: &Connection, code: &str) -> Result<Option<LocRow>> {
-    let mut st = tx.prepare_cached("SELECT id, code, kind FROM locations WHERE code = ?")?;
+    let mut st = tx.prepare_cached("SELECT id, code, kind, site FROM locations WHERE code = ?")?;
     let row = st
         .query_row([code], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
             ))
         })
         .optional()?;
-    row.map(|(id, code, kind)| {
+    row.map(|(id, code, kind, site)| {
         Ok(LocRow {
             id,
             code,
             kind: kind.parse()?,
+            site,
         })
     })
     .transpose()
 }
 
 /// Finds a location; virtual party locations (`SUPPLIER:Acme`, `CUSTOMER:Bob`, `ADJUSTMENT`, ...)
-/// are created on first use.
+/// and a site's in-transit location (`TRANSIT:NORTH`) are created on first use.
 pub(crate) fn resolve_location(tx: &Connection, code: &str) -> Result<LocRow> {
     if let Some(loc) = location_by_code(tx, code)? {
         return Ok(loc);
+    }
+    if let Some(site) = super::transit_site(code) {
+        let known: Option<String> = tx
+            .prepare_cached("SELECT name FROM parties WHERE kind = 'site' AND code = ?")?
+            .query_row([site], |r| r.get(0))
+            .optional()?;
+        let Some(name) = known else {
+            return Err(Error::refused(
+                Rule::Invalid,
+                format!("unknown location '{code}': there is no site {site}"),
+            ));
+        };
+        tx.prepare_cached(
+            "INSERT INTO locations (code, name, kind, site) VALUES (?, ?, 'transit', ?)",
+        )?
+        .execute(params![code, format!("In transit to {name}"), site])?;
+        return Ok(LocRow {
+            id: tx.last_insert_rowid(),
+            code: code.to_string(),
+            kind: LocationKind::Transit,
+            site: Some(site.to_string()),
+        });
     }
     let Some(kind) = virtual_kind(code) else {
         return Err(Error::refused(
@@ -126,6 +152,7 @@ pub(crate) fn resolve_location(tx: &Connection, code: &str) -> Result<LocRow> {
         id: tx.last_insert_rowid(),
         code: code.to_string(),
         kind,
+        site: None,
     })
 }
 
@@ -188,7 +215,7 @@ pub(crate) fn serial_location(tx: &Connection, serial_id: i64) -> Result<Option<
     let mut st = tx.prepare_cached(
         "SELECT l.code FROM balances b JOIN locations l ON l.id = b.location_id
          WHERE b.serial_id = ? AND b.serial_id <> 0 AND b.qty > 0
-           AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine')
+           AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine', 'transit')
          LIMIT 1",
     )?;
     Ok(st.query_row([serial_id], |r| r.get(0)).optional()?)
@@ -196,13 +223,15 @@ pub(crate) fn serial_location(tx: &Connection, serial_id: i64) -> Result<Option<
 
 /// A location by its id.
 pub(crate) fn location_row(tx: &Connection, id: i64) -> Result<LocRow> {
-    let (code, kind): (String, String) =
-        tx.query_row("SELECT code, kind FROM locations WHERE id = ?", [id], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
+    let (code, kind, site): (String, String, Option<String>) = tx.query_row(
+        "SELECT code, kind, site FROM locations WHERE id = ?",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
     Ok(LocRow {
         id,
         code,
         kind: kind.parse()?,
+        site,
     })
 }

@@ -4,7 +4,7 @@
 //! lives in `PRAGMA user_version`. All pending migrations run in one transaction, so a database is
 //! always at a version the code knows; one newer than the code is refused and left untouched.
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::path::Path;
 
 use super::error::{Error, Result};
@@ -58,6 +58,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0012_floor.sql",
         include_str!("../../migrations/0012_floor.sql"),
+    ),
+    (
+        "0013_sites.sql",
+        include_str!("../../migrations/0013_sites.sql"),
     ),
 ];
 
@@ -162,6 +166,9 @@ pub fn migrate(conn: &Connection, path: &str, target: i64) -> Result<()> {
     if found >= target {
         return Ok(());
     }
+    // A migration may rebuild a table others refer to (SQLite changes a CHECK no other way), which
+    // needs foreign keys off; they are checked before the commit and turned on again after.
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
     conn.execute_batch("BEGIN IMMEDIATE")?;
     let run = || -> Result<()> {
         // Re-read under the write lock: another process may have migrated meanwhile.
@@ -173,19 +180,26 @@ pub fn migrate(conn: &Connection, path: &str, target: i64) -> Result<()> {
                 ))
             })?;
         }
+        let broken: Option<String> = conn
+            .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+            .optional()?;
+        if let Some(table) = broken {
+            return Err(Error::invalid(format!(
+                "migrating left a row of {table} pointing at nothing (nothing was changed)"
+            )));
+        }
         conn.pragma_update(None, "user_version", target)?;
         Ok(())
     };
-    match run() {
-        Ok(()) => {
-            conn.execute_batch("COMMIT")?;
-            Ok(())
-        }
+    let out = match run() {
+        Ok(()) => conn.execute_batch("COMMIT").map_err(Error::from),
         Err(e) => {
             let _ = conn.execute_batch("ROLLBACK");
             Err(e)
         }
-    }
+    };
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    out
 }
 
 #[cfg(test)]

@@ -282,7 +282,7 @@ impl Walker<'_> {
                 "SELECT l.code, s.serial, b.qty FROM balances b JOIN locations l ON l.id = b.location_id
                  LEFT JOIN serials s ON s.id = NULLIF(b.serial_id, 0)
                  WHERE {filter} AND b.item_id = ?2 AND b.qty > 0
-                   AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine')
+                   AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine', 'transit')
                  ORDER BY l.code, s.serial"
             ))?
             .query_map(params![k.serial.or(k.lot).unwrap_or(0), k.item], |r| {

@@ -498,6 +498,7 @@ struct PullParams {
 async fn pull(
     State(state): State<AppState>,
     Extension(Protocol(protocol)): Extension<Protocol>,
+    Extension(DeviceName(device)): Extension<DeviceName>,
     params: Result<Query<PullParams>, QueryRejection>,
 ) -> ApiResult<Json<PullResponse>> {
     let Query(p) = params?;
@@ -518,11 +519,13 @@ async fn pull(
         return Err(ApiError::bad(format!("limit is between 1 and {MAX_PULL}")));
     }
     let resp = with_ledger(&state, move |l| {
+        // A device of a site pulls that site's movements and documents.
+        let site = l.device_site(&device)?;
         let version = l.master_version()?;
         let master = (p.master_version < version)
-            .then(|| l.master_data())
+            .then(|| l.master_data_at(site.as_deref()))
             .transpose()?;
-        let records = l.records_after(p.after, limit + 1)?;
+        let records = l.records_after_at(p.after, limit + 1, site.as_deref())?;
         let more = records.len() as i64 > limit;
         let records = &records[..records.len().min(limit as usize)];
         let events = l.lot_events_after(p.lot_events_after, MAX_PULL)?;
@@ -541,7 +544,9 @@ async fn pull(
                 })
                 .collect(),
             lot_events: events.iter().map(WireLotEvent::from).collect(),
-            master: master.as_ref().map(WireMaster::from),
+            master: master
+                .as_ref()
+                .map(|m| WireMaster::from(m).for_protocol(protocol)),
             more,
             server_time: stamp,
         })

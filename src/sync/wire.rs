@@ -25,7 +25,7 @@ use crate::ledger::{
 };
 
 /// The protocol this build speaks (and sends in [`PROTOCOL_HEADER`]), also in `/v1/health`.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 /// The oldest protocol a server of this build still serves.
 pub const OLDEST: u32 = 1;
 /// The request header that names the protocol a device speaks (absent: 1), and the response
@@ -384,6 +384,9 @@ pub struct WireLocation {
     pub code: String,
     pub name: String,
     pub kind: crate::ledger::LocationKind,
+    /// The site a real location belongs to (protocol 3; absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -438,6 +441,25 @@ pub struct WireMaster {
     /// Lot attribute definitions by item (absent from servers before issue 17: none).
     #[serde(default)]
     pub lot_attributes: Vec<crate::ledger::attributes::ItemAttributes>,
+    /// The site the pulling device works at (protocol 3; absent: every site).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
+}
+
+impl WireMaster {
+    /// This snapshot as a device of `protocol` reads it: before protocol 3 there is no `transit`
+    /// kind, so an in-transit location goes as `staging`, the kind that, like it, holds stock
+    /// that is not picked from (the server's rules still know it as transit).
+    pub fn for_protocol(mut self, protocol: u32) -> WireMaster {
+        if protocol < 3 {
+            for l in &mut self.locations {
+                if l.kind == crate::ledger::LocationKind::Transit {
+                    l.kind = crate::ledger::LocationKind::Staging;
+                }
+            }
+        }
+        self
+    }
 }
 
 impl From<&MasterData> for WireMaster {
@@ -473,6 +495,7 @@ impl From<&MasterData> for WireMaster {
                     code: l.code.clone(),
                     name: l.name.clone(),
                     kind: l.kind,
+                    site: l.site.clone(),
                 })
                 .collect(),
             pick_lists: m
@@ -518,6 +541,7 @@ impl From<&MasterData> for WireMaster {
             parties: m.parties.clone(),
             compositions: m.compositions.clone(),
             lot_attributes: m.lot_attributes.clone(),
+            site: m.site.clone(),
             printers: m
                 .printers
                 .iter()
@@ -566,6 +590,7 @@ impl From<WireMaster> for MasterData {
                     code: l.code,
                     name: l.name,
                     kind: l.kind,
+                    site: l.site,
                 })
                 .collect(),
             pick_lists: m
@@ -620,6 +645,7 @@ impl From<WireMaster> for MasterData {
             parties: m.parties,
             compositions: m.compositions,
             lot_attributes: m.lot_attributes,
+            site: m.site,
             printers: m
                 .printers
                 .into_iter()
@@ -662,3 +688,55 @@ pub struct ErrorBody {
 
 /// `ErrorBody.code` of a revoked device's token.
 pub const REVOKED: &str = "revoked";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::LocationKind;
+
+    fn master(kind: LocationKind) -> WireMaster {
+        WireMaster {
+            version: 1,
+            items: vec![],
+            locations: vec![WireLocation {
+                code: "TRANSIT:SOUTH".into(),
+                name: "In transit to South".into(),
+                kind,
+                site: Some("SOUTH".into()),
+            }],
+            pick_lists: vec![],
+            purchase_orders: vec![],
+            printers: vec![],
+            parties: vec![],
+            compositions: vec![],
+            lot_attributes: vec![],
+            site: Some("SOUTH".into()),
+        }
+    }
+
+    #[test]
+    fn a_device_before_sites_gets_an_in_transit_location_as_staging() {
+        let kind = |m: WireMaster| m.locations[0].kind;
+        assert_eq!(
+            kind(master(LocationKind::Transit).for_protocol(2)),
+            LocationKind::Staging
+        );
+        assert_eq!(
+            kind(master(LocationKind::Transit).for_protocol(1)),
+            LocationKind::Staging
+        );
+        assert_eq!(
+            kind(master(LocationKind::Transit).for_protocol(VERSION)),
+            LocationKind::Transit
+        );
+        // Other kinds go as they are.
+        assert_eq!(
+            kind(master(LocationKind::Bin).for_protocol(2)),
+            LocationKind::Bin
+        );
+        // What a protocol-2 device reads: the kinds it knows (it ignores the site fields).
+        let text = serde_json::to_string(&master(LocationKind::Transit).for_protocol(2)).unwrap();
+        assert!(text.contains("\"kind\":\"staging\""), "{text}");
+        assert!(!text.contains("transit\""), "{text}");
+    }
+}

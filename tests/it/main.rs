@@ -25,6 +25,7 @@ mod rules;
 mod scan;
 mod servers;
 mod sim;
+mod sites;
 mod slip;
 mod sync;
 mod tidy;

@@ -158,7 +158,10 @@ fn a_device_of_the_previous_protocol_syncs_with_this_server() {
         Some(&VERSION.to_string()),
         None,
     );
-    assert_eq!(header(&headers, PROTOCOL_HEADER), Some("2"));
+    assert_eq!(
+        header(&headers, PROTOCOL_HEADER),
+        Some(VERSION.to_string().as_str())
+    );
     let page: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(page["movements"][0]["ref_type"], "bol");
     assert_eq!(page["movements"][0]["tlc_source"], "Acme packhouse");

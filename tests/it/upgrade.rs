@@ -156,6 +156,20 @@ fn every_released_schema_with_data_upgrades_to_the_fresh_schema_and_keeps_its_da
             "the v{version} database upgraded differs from a fresh one"
         );
         for (table, (cols, rows_then)) in &frozen {
+            if table == "master_version" {
+                // A migration that adds to what devices pull (sites, in 13) bumps the version so
+                // that every device pulls it again; it never goes back.
+                let version_of = |rows: &[Vec<Value>]| match rows[0][1] {
+                    Value::Integer(n) => n,
+                    ref other => panic!("master_version holds {other:?}"),
+                };
+                let now = rows(&upgraded, table, cols);
+                assert!(
+                    version_of(&now) >= version_of(rows_then),
+                    "v{version}: master_version went back"
+                );
+                continue;
+            }
             assert_eq!(
                 &rows(&upgraded, table, cols),
                 rows_then,
