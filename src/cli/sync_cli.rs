@@ -312,6 +312,12 @@ pub fn sync(
         _ => bail!("give both --server and a token, or neither (to use the enrolled ones)"),
     };
     let report = sync_once(&mut l, &client)?;
+    if report.pending_again > 0 && format == TextFormat::Table {
+        println!(
+            "the server's database was restored from a backup: pulled again from the start, and pushed again the {} movements it had accepted from this device",
+            report.pending_again
+        );
+    }
     match format {
         TextFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         TextFormat::Table => println!(

@@ -458,6 +458,10 @@ pub fn restore(backup: &Path, target: &Path, replace: bool) -> Result<Copied> {
     copy_pages(&from, &mut to)?;
     store::configure(&to)?;
     store::migrate(&to, &target.display().to_string(), store::latest_version())?;
+    // A restored server's log is not the one its devices followed: it lacks what they pushed
+    // since the backup, and its positions will be reused. A new identity tells them so (see
+    // `Ledger::log_id`).
+    to.execute("DELETE FROM sync_state WHERE key = 'log_id'", [])?;
     to.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     describe(&to, target)
 }

@@ -892,6 +892,51 @@ impl Ledger {
             .collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The identity of this server's log (server side), made on first ask. A restore from a
+    /// backup drops it, so the restored log gets a new one: its devices then know that their
+    /// positions in the old one mean nothing here, and that what it accepted from them since
+    /// the backup may be gone (see [`Ledger::server_log_changed`]).
+    pub fn log_id(&mut self) -> Result<String> {
+        if let Some(id) = sync_get(self.conn(), "log_id")? {
+            return Ok(id);
+        }
+        let fresh = super::clock::new_id().to_string();
+        self.write(|tx| {
+            // Another server on this database may have made it first: one identity wins.
+            tx.execute(
+                "INSERT OR IGNORE INTO sync_state (key, value) VALUES ('log_id', ?)",
+                [&fresh],
+            )?;
+            Ok(sync_get(tx, "log_id")?.unwrap_or(fresh))
+        })
+    }
+
+    /// On a handheld, when its server's log is not the one it followed (the server was restored
+    /// from a backup): in one transaction, the pull starts again from the beginning (what is
+    /// here already is skipped by id), every movement of this device the old log accepted is
+    /// pending again, so the server gets what it lost (and answers "had it" for the rest), and
+    /// `log` is remembered. The first log a device meets is only remembered. Returns how many
+    /// movements are pending again.
+    pub fn server_log_changed(&mut self, log: &str) -> Result<usize> {
+        self.write(|tx| {
+            let known = sync_get(tx, "server_log")?;
+            let mut again = 0;
+            if known.as_deref().is_some_and(|k| k != log) {
+                for key in ["cursor", "lot_event_cursor", "master_version"] {
+                    tx.execute("DELETE FROM sync_state WHERE key = ?", [key])?;
+                }
+                again = tx.execute(
+                    "UPDATE outbox SET state = 'pending', server_seq = NULL WHERE state = 'accepted'",
+                    [],
+                )?;
+            }
+            if known.as_deref() != Some(log) {
+                sync_set(tx, "server_log", log)?;
+            }
+            Ok(again)
+        })
+    }
+
     /// The site an enrolled device works at (server side); none: every site, or no such device.
     pub fn device_site(&self, name: &str) -> Result<Option<String>> {
         device_site(self.conn(), name)

@@ -151,6 +151,9 @@ pub struct SyncReport {
     pub lot_changes_pushed: usize,
     pub lot_changes_rejected: usize,
     pub master_updated: bool,
+    /// Movements of this device pending again because its server's log was replaced (restored
+    /// from a backup) since the last sync.
+    pub pending_again: usize,
     pub pending: i64,
     pub conflicts: i64,
     pub ms: u128,
@@ -413,6 +416,11 @@ fn sync_inner(ledger: &mut Ledger, client: &Client) -> Result<SyncReport, SyncEr
     // Who this device is to the server: the tag for generated lot codes (kept from the first
     // answer) and its block of SSCC serial references (taken whenever it changed).
     let me = client.whoami_answer()?;
+    // A server restored from a backup has a new log: pull it from the start, and push again what
+    // the old one accepted from this device (a server older than this answers no log).
+    if let Some(log) = me["log"].as_str() {
+        report.pending_again = ledger.server_log_changed(log)?;
+    }
     if ledger.sync_value("lot_tag")?.is_none() {
         if let Some(tag) = me["lot_tag"].as_str() {
             ledger.set_sync_value("lot_tag", tag)?;

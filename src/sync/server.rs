@@ -343,12 +343,17 @@ async fn whoami(
     // The tag the device puts in the lot codes it generates, and the block of SSCC serial
     // references it allocates pallet labels from, both handed out on first ask.
     let name = device.clone();
-    let (tag, sscc) = with_ledger(&state, move |l| {
-        Ok((l.device_lot_tag(&name)?, l.device_sscc_assignment(&name)?))
+    // And the identity of the log it pulls from, which a restore from a backup changes.
+    let (tag, sscc, log) = with_ledger(&state, move |l| {
+        Ok((
+            l.device_lot_tag(&name)?,
+            l.device_sscc_assignment(&name)?,
+            l.log_id()?,
+        ))
     })
     .await?;
     Ok(Json(
-        serde_json::json!({ "device": device, "lot_tag": tag, "sscc": sscc }),
+        serde_json::json!({ "device": device, "lot_tag": tag, "sscc": sscc, "log": log }),
     ))
 }
 

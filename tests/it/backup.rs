@@ -484,3 +484,66 @@ fn a_server_restored_from_a_backup_gets_back_what_a_device_pushed_since() {
     let c = rusqlite::Connection::open(site.db()).unwrap();
     assert_eq!(balances_off_the_journal(&c), 0);
 }
+
+#[test]
+fn a_device_of_a_restored_server_pulls_it_again_and_pushes_what_the_server_lost() {
+    let mut site = Site::new();
+    let mut a = site.device("dev-a");
+    let mut b = site.device("dev-b");
+    receive_para(&mut a.ledger, "P1", 10);
+    a.sync().unwrap();
+    let bk = site.dir.path().join("server-monday.db");
+    site.ledger().backup_to(&bk).unwrap();
+    receive_para(&mut a.ledger, "P2", 5);
+    a.sync().unwrap();
+    b.sync().unwrap();
+    assert_eq!(qty_at(&b.ledger, "PARA", Some("P2"), "A1"), 5);
+    // The server goes back to Monday, and the back office receives P3 there: it takes the
+    // position in the log that P2 had, which dev-b has already pulled past.
+    site.server.take().unwrap().stop();
+    lotkeeper::ledger::backup::restore(&bk, &site.db(), true).unwrap();
+    receive_para(&mut site.ledger(), "P3", 7);
+    let server =
+        lotkeeper::sync::server::RunningServer::start(&site.db(), "127.0.0.1:0", None).unwrap();
+    for (d, name) in [(&mut a, "dev-a"), (&mut b, "dev-b")] {
+        let token = d.token.clone();
+        d.ledger.enroll(&server.url(), &token, name).unwrap();
+    }
+
+    let rb = b.sync().unwrap();
+    assert_eq!(rb.pending_again, 0, "dev-b had pushed nothing");
+    assert_eq!(
+        qty_at(&b.ledger, "PARA", Some("P3"), "A1"),
+        7,
+        "P3 reached dev-b"
+    );
+    let ra = a.sync().unwrap();
+    assert_eq!(
+        (ra.pending_again, ra.accepted, ra.rejected),
+        (2, 2, 0),
+        "{ra:?}"
+    );
+    let l = site.ledger();
+    for (lot, qty) in [("P1", 10), ("P2", 5), ("P3", 7)] {
+        assert_eq!(
+            qty_at(&l, "PARA", Some(lot), "A1"),
+            qty,
+            "{lot} on the server"
+        );
+        assert_eq!(
+            qty_at(&a.ledger, "PARA", Some(lot), "A1"),
+            qty,
+            "{lot} on dev-a"
+        );
+    }
+    let c = rusqlite::Connection::open(site.db()).unwrap();
+    assert_eq!(balances_off_the_journal(&c), 0);
+    let ids: Vec<String> = movement_ids(&c);
+    let mut unique = ids.clone();
+    unique.dedup();
+    assert_eq!(ids, unique, "nothing twice");
+    // The next sync is an ordinary one.
+    let again = a.sync().unwrap();
+    assert_eq!((again.pending_again, again.pushed), (0, 0));
+    drop(server);
+}
