@@ -5,7 +5,8 @@
 -- one unnamed site of a database that never named its sites. A `transit` location
 -- (`TRANSIT:<site>`, made on first use) holds stock on its way to its site: the sending site
 -- moves stock into it, and the receiving site sees it there until it moves it to a location of
--- its own. SQLite cannot change a CHECK in place, so the table is rebuilt (the migration runs
+-- its own. Made on first use on each side, it still counts as master data, so that a device of an
+-- older protocol, which cannot make it, pulls it before a movement names it. SQLite cannot change a CHECK in place, so the table is rebuilt (the migration runs
 -- with foreign keys off and checks them before it commits).
 CREATE TABLE locations_new (
     id   INTEGER PRIMARY KEY,
@@ -28,13 +29,13 @@ DROP TABLE locations;
 ALTER TABLE locations_new RENAME TO locations;
 CREATE INDEX locations_site ON locations(site);
 CREATE TRIGGER locations_insert_version AFTER INSERT ON locations
-WHEN NEW.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine')
+WHEN NEW.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine', 'transit')
 BEGIN UPDATE master_version SET version = version + 1 WHERE id = 1; END;
 CREATE TRIGGER locations_update_version AFTER UPDATE ON locations
-WHEN NEW.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine')
+WHEN NEW.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine', 'transit')
 BEGIN UPDATE master_version SET version = version + 1 WHERE id = 1; END;
 CREATE TRIGGER locations_delete_version AFTER DELETE ON locations
-WHEN OLD.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine')
+WHEN OLD.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine', 'transit')
 BEGIN UPDATE master_version SET version = version + 1 WHERE id = 1; END;
 
 -- The site a device works at (server side): it pulls that site's movements and documents, and

@@ -581,6 +581,9 @@ fn import_items(tx: &Connection, t: &Table) -> Result<ImportSummary> {
 fn import_parties(tx: &Connection, t: &Table) -> Result<ImportSummary> {
     let mut s = ImportSummary::default();
     let mut seen: HashMap<(PartyKind, String), u64> = HashMap::new();
+    let sites_before = super::parties::site_count(tx)?;
+    // The first new site of the file, where a refusal of the sites it makes points.
+    let mut new_site: Option<u64> = None;
     for (line, rec) in &t.rows {
         let line = *line;
         let code = t.required(line, rec, "code")?;
@@ -628,11 +631,16 @@ fn import_parties(tx: &Connection, t: &Table) -> Result<ImportSummary> {
         super::parties::check(&party).map_err(|(col, e)| err(line, col, e.to_string()))?;
         if super::parties::upsert(tx, &party)? {
             s.created += 1;
+            if kind == PartyKind::Site {
+                new_site.get_or_insert(line);
+            }
         } else {
             s.updated += 1;
         }
         s.rows += 1;
     }
+    super::parties::settle_sites(tx, sites_before)
+        .map_err(|e| err(new_site.unwrap_or(2), "kind", e.to_string()))?;
     Ok(s)
 }
 
@@ -964,8 +972,8 @@ fn import_documents(tx: &Connection, t: &Table, now: &str, doc: Doc) -> Result<I
         Doc::PurchaseOrder => ("po", "supplier", "expected", "purchase order"),
     };
     let mut s = ImportSummary::default();
-    // number -> (document id, next line number)
-    let mut docs: HashMap<String, (i64, i64)> = HashMap::new();
+    // number -> (document id, next line number, site)
+    let mut docs: HashMap<String, (i64, i64, Option<String>)> = HashMap::new();
     for (line, rec) in &t.rows {
         let line = *line;
         let number = t.required(line, rec, num_col)?;
@@ -980,6 +988,19 @@ fn import_documents(tx: &Connection, t: &Table, now: &str, doc: Doc) -> Result<I
         })?;
         let qty = t.qty(line, rec, "qty")?;
         let date = t.date(line, rec, date_col)?;
+        if let Some((_, _, site)) = docs.get(number) {
+            let named = t.optional(rec, "site");
+            if named.is_some() && named != site.as_deref() {
+                return Err(err(
+                    line,
+                    "site",
+                    format!(
+                        "{what} {number} is at site {} on its first line: a document is at one site",
+                        site.as_deref().unwrap_or("(none)")
+                    ),
+                ));
+            }
+        }
         let entry = match docs.get_mut(number) {
             Some(e) => e,
             None => {
@@ -1010,7 +1031,7 @@ fn import_documents(tx: &Connection, t: &Table, now: &str, doc: Doc) -> Result<I
                 tx.execute(insert_sql, params![number, party, now, site])?;
                 s.created += 1;
                 docs.entry(number.to_string())
-                    .or_insert((tx.last_insert_rowid(), 1))
+                    .or_insert((tx.last_insert_rowid(), 1, site))
             }
         };
         match doc {

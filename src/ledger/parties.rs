@@ -176,7 +176,12 @@ impl Ledger {
     /// Adds or updates one party (back office; devices take parties from the server).
     pub fn save_party(&mut self, p: &Party) -> Result<bool> {
         check(p).map_err(|(_, e)| e)?;
-        self.write(|tx| upsert(tx, p))
+        self.write(|tx| {
+            let before = site_count(tx)?;
+            let saved = upsert(tx, p)?;
+            settle_sites(tx, before)?;
+            Ok(saved)
+        })
     }
 
     /// Names the site party that is "us" in the exports, when there are several.
@@ -226,5 +231,67 @@ pub(crate) fn site_or_default(
                 several.join(", ")
             ))),
         },
+    }
+}
+
+/// How many site parties there are.
+pub(crate) fn site_count(tx: &Connection) -> Result<usize> {
+    Ok(tx.query_row(
+        "SELECT count(*) FROM parties WHERE kind = 'site'",
+        [],
+        |r| r.get::<_, i64>(0),
+    )? as usize)
+}
+
+/// After site parties changed on the back office (there were `before`): with one site,
+/// everything that has no site yet (locations, devices, pick lists, purchase orders) is at that
+/// site, as an upgraded single-site database is; a new site that makes several is refused while
+/// a real location has no site, since stock would cross between sites unseen.
+pub(crate) fn settle_sites(tx: &Connection, before: usize) -> Result<()> {
+    let sites: Vec<String> = tx
+        .prepare_cached("SELECT code FROM parties WHERE kind = 'site' ORDER BY code")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    match sites.as_slice() {
+        [] => Ok(()),
+        [one] => {
+            for table in ["devices", "pick_lists", "purchase_orders"] {
+                tx.execute(
+                    &format!("UPDATE {table} SET site = ? WHERE site IS NULL"),
+                    [one],
+                )?;
+            }
+            tx.execute(
+                "UPDATE locations SET site = ? WHERE site IS NULL
+                   AND kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine')",
+                [one],
+            )?;
+            Ok(())
+        }
+        several if several.len() <= before => Ok(()),
+        several => {
+            let unsited: Vec<String> = tx
+                .prepare(
+                    "SELECT code FROM locations WHERE site IS NULL
+                       AND kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine')
+                     ORDER BY code LIMIT 6",
+                )?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            if unsited.is_empty() {
+                return Ok(());
+            }
+            let shown = unsited
+                .iter()
+                .take(5)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            let more = if unsited.len() > 5 { ", ..." } else { "" };
+            Err(Error::invalid(format!(
+                "with the sites {} there would be several, and locations {shown}{more} have no site: give each location its site first (import locations with a site column)",
+                several.join(", ")
+            )))
+        }
     }
 }

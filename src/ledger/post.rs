@@ -808,6 +808,22 @@ fn check_sites(ctx: &Context, m: &Movement, from: &LocRow, to: &LocRow) -> Resul
     use LocationKind as K;
     let site = |l: &LocRow| l.site.clone().unwrap_or_else(|| "(no site)".into());
     let correction = m.kind == MovementKind::Correction;
+    // A location the back office has not given a site yet (in a database that had several site
+    // parties before sites): no stock crosses between it and a site, and no handheld of a site
+    // moves stock there.
+    let unsited = |l: &LocRow| l.kind.is_real() && l.site.is_none();
+    let sited = |l: &LocRow| l.kind.is_real() && l.site.is_some();
+    for (loc, other) in [(from, to), (to, from)] {
+        if unsited(loc) && (sited(other) || ctx.site.is_some()) {
+            return Err(Error::refused(
+                Rule::Invalid,
+                format!(
+                    "{} has no site yet: the back office gives it one (import locations with a site column) before stock moves between it and a site",
+                    loc.code
+                ),
+            ));
+        }
+    }
     if let Some(mine) = &ctx.site {
         for (loc, sending) in [(from, false), (to, true)] {
             let elsewhere = loc.kind.is_real()

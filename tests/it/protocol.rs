@@ -64,7 +64,7 @@ struct V1Pull {
 }
 
 /// One request; `protocol` None sends no header, as the first release did.
-fn call(
+pub fn call(
     url: &str,
     method: &str,
     path: &str,

@@ -311,3 +311,113 @@ fn cli_adds_a_device_at_a_site() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--site"), "{err}");
 }
+
+#[test]
+fn a_database_s_first_site_takes_what_has_none_and_a_second_needs_every_location_sited() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut l = Ledger::open(&dir.path().join("one.db")).unwrap();
+    l.import_csv(ImportKind::Items, ITEMS).unwrap();
+    l.import_csv(ImportKind::Locations, crate::harness::LOCATIONS)
+        .unwrap();
+    l.add_device("hh", "hash").unwrap();
+    assert_eq!(
+        l.device_site("hh").unwrap(),
+        None,
+        "no sites yet: every site"
+    );
+    // Two sites at once while the locations have none: refused, naming the line and them.
+    let e = l
+        .import_csv(
+            ImportKind::Parties,
+            "code,kind,name\nEAST,site,East\nWEST,site,West\n",
+        )
+        .expect_err("several sites, locations without one")
+        .to_string();
+    assert!(e.contains("line 2") && e.contains("A1, A2, DOCK"), "{e}");
+    assert_eq!(
+        l.query().location("A1").unwrap().unwrap().site,
+        None,
+        "nothing imported"
+    );
+    // The first site takes every location and device that has none; a second one then works.
+    l.import_csv(ImportKind::Parties, "code,kind,name\nEAST,site,East\n")
+        .unwrap();
+    assert_eq!(
+        l.query().location("A1").unwrap().unwrap().site.as_deref(),
+        Some("EAST")
+    );
+    assert_eq!(l.device_site("hh").unwrap().as_deref(), Some("EAST"));
+    l.import_csv(ImportKind::Parties, "code,kind,name\nWEST,site,West\n")
+        .unwrap();
+    l.import_csv(
+        ImportKind::Locations,
+        "code,name,kind,site\nW1,West bin,bin,WEST\n",
+    )
+    .unwrap();
+    // A pick list is at one site.
+    let e = l
+        .import_csv(
+            ImportKind::PickLists,
+            "picklist,customer,sku,qty,due,site\nPL-M,Shop,PARA,1,,EAST\nPL-M,Shop,BOLT,1,,WEST\n",
+        )
+        .expect_err("two sites")
+        .to_string();
+    assert!(e.contains("line 3") && e.contains("at one site"), "{e}");
+    // Stock does not go between sites without the in-transit location, from either side.
+    l.receive(&ReceiveCmd {
+        item: "BOLT".into(),
+        qty: 2,
+        to: "A1".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    let e = l
+        .transfer(&TransferCmd {
+            item: "BOLT".into(),
+            qty: 1,
+            from: "A1".into(),
+            to: "W1".into(),
+            ..Default::default()
+        })
+        .expect_err("skips transit")
+        .to_string();
+    assert!(e.contains("TRANSIT:WEST"), "{e}");
+}
+
+#[test]
+fn a_device_of_an_older_protocol_gets_an_in_transit_location_before_a_movement_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = server_db(dir.path());
+    let server = RunningServer::start(&db, "127.0.0.1:0", None).unwrap();
+    let url = server.url();
+    let mut north = handheld(dir.path(), &db, &url, "hh-north", "NORTH");
+    let version = |l: &Ledger| l.master_version().unwrap();
+    let before = version(&Ledger::open(&db).unwrap());
+    receive_l1(&mut north.ledger, 10);
+    transfer(&mut north.ledger, 4, "N1", "TRANSIT:SOUTH").unwrap();
+    north.sync();
+    let server_ledger = Ledger::open(&db).unwrap();
+    assert!(
+        version(&server_ledger) > before,
+        "making TRANSIT:SOUTH changed the master data"
+    );
+    // What a protocol-2 device of SOUTH pulls: the location (as staging) with the movement.
+    let token = new_token();
+    Ledger::open(&db)
+        .unwrap()
+        .add_device_at("old-south", &hash_token(&token), Some("SOUTH"))
+        .unwrap();
+    let (status, _, body) = crate::protocol::call(&url, "get", "/v1/pull", &token, Some("2"), None);
+    assert_eq!(status, 200, "{body}");
+    let page = json(&body);
+    let transit = page["master"]["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["code"] == "TRANSIT:SOUTH")
+        .cloned()
+        .unwrap_or_else(|| panic!("{page}"));
+    assert_eq!(transit["kind"], "staging");
+    assert_eq!(page["movements"].as_array().unwrap().len(), 1, "{page}");
+    drop(server);
+}
