@@ -397,6 +397,9 @@ pub struct Refusal {
 pub fn restore(backup: &Path, target: &Path, replace: bool) -> Result<Copied> {
     let from = open_read_only(backup, "the backup")?;
     check_copy(&from, "the backup", backup)?;
+    // The logs the restored one replaces: the backup's and the replaced database's, and those
+    // they replaced (see `Ledger::log_id`).
+    let mut lineage = log_lineage(&from);
     if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
         if !dir.is_dir() {
             return Err(Error::NotFound(format!(
@@ -421,6 +424,7 @@ pub fn restore(backup: &Path, target: &Path, replace: bool) -> Result<Copied> {
         }
         let what = format!("{}", target.display());
         let held = open_read_only(target, "the database")?;
+        lineage.extend(log_lineage(&held));
         let is_empty: bool = held
             .query_row("SELECT count(*) = 0 FROM sqlite_master", [], |r| r.get(0))
             .map_err(|e| Error::invalid(format!("{what} is not a SQLite database ({e}): restore replaces only a lotkeeper database")))?;
@@ -462,8 +466,33 @@ pub fn restore(backup: &Path, target: &Path, replace: bool) -> Result<Copied> {
     // since the backup, and its positions will be reused. A new identity tells them so (see
     // `Ledger::log_id`).
     to.execute("DELETE FROM sync_state WHERE key = 'log_id'", [])?;
+    lineage.sort();
+    lineage.dedup();
+    if !lineage.is_empty() {
+        to.execute(
+            "INSERT INTO sync_state (key, value) VALUES ('log_replaces', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = ?1",
+            [lineage.join(" ")],
+        )?;
+    }
     to.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     describe(&to, target)
+}
+
+/// A server database's log identity and the identities it replaced (none for a handheld's, or
+/// a database from before log identities).
+fn log_lineage(conn: &Connection) -> Vec<String> {
+    let get = |key: &str| -> Option<String> {
+        conn.query_row("SELECT value FROM sync_state WHERE key = ?", [key], |r| {
+            r.get(0)
+        })
+        .ok()
+    };
+    let mut out: Vec<String> = get("log_replaces")
+        .map(|v| v.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default();
+    out.extend(get("log_id"));
+    out
 }
 
 /// What a database is to sync.

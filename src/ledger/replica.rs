@@ -911,17 +911,47 @@ impl Ledger {
         })
     }
 
-    /// On a handheld, when its server's log is not the one it followed (the server was restored
-    /// from a backup): in one transaction, the pull starts again from the beginning (what is
-    /// here already is skipped by id), every movement of this device the old log accepted is
-    /// pending again, so the server gets what it lost (and answers "had it" for the rest), and
-    /// `log` is remembered. The first log a device meets is only remembered. Returns how many
-    /// movements are pending again.
-    pub fn server_log_changed(&mut self, log: &str) -> Result<usize> {
+    /// The log identities this server's log replaced, by restores from backups (server side).
+    pub fn log_replaces(&self) -> Result<Vec<String>> {
+        Ok(sync_get(self.conn(), "log_replaces")?
+            .map(|v| v.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default())
+    }
+
+    /// On a handheld, when its server's log is not the one it followed: `log` is the server's,
+    /// `replaces` the logs it replaced by restores. The first log a device meets is remembered.
+    /// A log that replaced the one this device followed (the server was restored from a
+    /// backup): in one transaction, the pull starts again from the beginning (what is here
+    /// already is skipped by id), the server's lot events of the old log are forgotten (the new
+    /// log's are pulled again), every movement and lot change of this device the old log accepted
+    /// is pending again, so the server gets what it lost (and answers "had it" for the rest), and
+    /// `log` is remembered. Any other log is another server's: refused, changing nothing.
+    /// Returns how many movements are pending again.
+    pub fn server_log_changed(&mut self, log: &str, replaces: &[String]) -> Result<usize> {
         self.write(|tx| {
             let known = sync_get(tx, "server_log")?;
             let mut again = 0;
-            if known.as_deref().is_some_and(|k| k != log) {
+            if let Some(known) = known.as_deref().filter(|k| *k != log) {
+                if !replaces.iter().any(|r| r == known) {
+                    return Err(Error::invalid(format!(
+                        "this handheld's database synced with another server (log {known}), and this server's log is {log}: it does not push or pull here. Enroll a fresh database with this server, and push this one's movements with `lotkeeper device recover --from` on the server it synced with"
+                    )));
+                }
+                tx.execute(
+                    "DELETE FROM lot_events WHERE sync IS NULL AND server_seq IS NOT NULL",
+                    [],
+                )?;
+                tx.execute(
+                    "UPDATE lot_events SET sync = 'pending', server_seq = NULL WHERE sync = 'accepted'",
+                    [],
+                )?;
+                let lots: Vec<i64> = tx
+                    .prepare("SELECT id FROM lots")?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                for lot in lots {
+                    super::lots::refresh_status(tx, lot)?;
+                }
                 for key in ["cursor", "lot_event_cursor", "master_version"] {
                     tx.execute("DELETE FROM sync_state WHERE key = ?", [key])?;
                 }

@@ -419,7 +419,15 @@ fn sync_inner(ledger: &mut Ledger, client: &Client) -> Result<SyncReport, SyncEr
     // A server restored from a backup has a new log: pull it from the start, and push again what
     // the old one accepted from this device (a server older than this answers no log).
     if let Some(log) = me["log"].as_str() {
-        report.pending_again = ledger.server_log_changed(log)?;
+        let replaces: Vec<String> = me["log_replaces"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        report.pending_again = ledger.server_log_changed(log, &replaces)?;
     }
     if ledger.sync_value("lot_tag")?.is_none() {
         if let Some(tag) = me["lot_tag"].as_str() {

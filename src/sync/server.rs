@@ -344,17 +344,18 @@ async fn whoami(
     // references it allocates pallet labels from, both handed out on first ask.
     let name = device.clone();
     // And the identity of the log it pulls from, which a restore from a backup changes.
-    let (tag, sscc, log) = with_ledger(&state, move |l| {
+    let (tag, sscc, log, replaces) = with_ledger(&state, move |l| {
         Ok((
             l.device_lot_tag(&name)?,
             l.device_sscc_assignment(&name)?,
             l.log_id()?,
+            l.log_replaces()?,
         ))
     })
     .await?;
-    Ok(Json(
-        serde_json::json!({ "device": device, "lot_tag": tag, "sscc": sscc, "log": log }),
-    ))
+    Ok(Json(serde_json::json!({
+        "device": device, "lot_tag": tag, "sscc": sscc, "log": log, "log_replaces": replaces
+    })))
 }
 
 /// The checks the wire can make before the ledger's rules: who made each movement, ids, dates.

@@ -4,7 +4,7 @@
 
 use crate::harness::*;
 use crate::sync::Site;
-use lotkeeper::ledger::{LotAction, ReceiveCmd, ShipCmd};
+use lotkeeper::ledger::{LotAction, LotStatus, ReceiveCmd, ShipCmd};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -545,5 +545,76 @@ fn a_device_of_a_restored_server_pulls_it_again_and_pushes_what_the_server_lost(
     // The next sync is an ordinary one.
     let again = a.sync().unwrap();
     assert_eq!((again.pending_again, again.pushed), (0, 0));
+    drop(server);
+}
+
+#[test]
+fn after_a_restore_lot_events_follow_the_new_log_and_another_server_s_device_is_refused() {
+    let mut site = Site::new();
+    let mut a = site.device("dev-a");
+    receive_para(&mut a.ledger, "P1", 10);
+    receive_para(&mut a.ledger, "P2", 10);
+    a.sync().unwrap();
+    let bk = site.dir.path().join("server-monday.db");
+    site.ledger().backup_to(&bk).unwrap();
+    // After the backup: the server holds and releases P1 (dev-a learns both), and dev-a holds P2.
+    let mut l = site.ledger();
+    l.change_lot_status("PARA", "P1", LotAction::Hold, "check", None)
+        .unwrap();
+    l.change_lot_status("PARA", "P1", LotAction::Release, "ok", None)
+        .unwrap();
+    drop(l);
+    a.ledger
+        .change_lot_status("PARA", "P2", LotAction::Hold, "damp boxes", None)
+        .unwrap();
+    a.sync().unwrap();
+    // Back to Monday; then the back office recalls P1, at a position the old log had used.
+    site.server.take().unwrap().stop();
+    lotkeeper::ledger::backup::restore(&bk, &site.db(), true).unwrap();
+    site.ledger()
+        .change_lot_status("PARA", "P1", LotAction::Recall, "supplier recall", None)
+        .unwrap();
+    let server =
+        lotkeeper::sync::server::RunningServer::start(&site.db(), "127.0.0.1:0", None).unwrap();
+    let token = a.token.clone();
+    a.ledger.enroll(&server.url(), &token, "dev-a").unwrap();
+    a.sync().unwrap();
+    let status = |l: &lotkeeper::ledger::Ledger, lot: &str| {
+        l.query().lot("PARA", lot).unwrap().unwrap().status
+    };
+    assert_eq!(
+        status(&a.ledger, "P1"),
+        LotStatus::Recalled,
+        "the recall reached dev-a"
+    );
+    assert_eq!(status(&a.ledger, "P2"), LotStatus::Quarantine);
+    assert_eq!(
+        status(&site.ledger(), "P2"),
+        LotStatus::Quarantine,
+        "dev-a's hold, lost by the restore, was pushed again"
+    );
+
+    // A copy of dev-a's database enrolled with another server is refused there, untouched.
+    let other = Site::new();
+    let token = lotkeeper::sync::new_token();
+    other
+        .ledger()
+        .add_device("dev-a", &lotkeeper::sync::hash_token(&token))
+        .unwrap();
+    let copy = site.dir.path().join("dev-a-copy.db");
+    a.ledger.backup_to(&copy).unwrap();
+    let mut stray = lotkeeper::ledger::Ledger::open(&copy).unwrap();
+    stray.enroll(&other.url, &token, "dev-a").unwrap();
+    let c = lotkeeper::sync::client::Client::for_ledger(&stray).unwrap();
+    let e = lotkeeper::sync::client::sync_once(&mut stray, &c)
+        .expect_err("another server's log")
+        .to_string();
+    assert!(e.contains("synced with another server"), "{e}");
+    let c = rusqlite::Connection::open(other.db()).unwrap();
+    assert_eq!(
+        movement_ids(&c).len(),
+        0,
+        "nothing reached the other server"
+    );
     drop(server);
 }
