@@ -25,6 +25,7 @@ pub fn report(db: Option<PathBuf>, a: ReportArgs) -> Result<()> {
                 expired: a.expired,
                 within_days: a.within_days,
                 item: a.item,
+                site: None,
             })?,
             a.format,
         ),

@@ -1011,6 +1011,66 @@ impl Ledger {
     }
 }
 
+/// What a device of one site may see of the back office's reports: the locations of its site
+/// (and those of none), and the documents of its site (and those of none).
+#[derive(Debug, Clone, Default)]
+pub struct SiteScope {
+    pub site: String,
+    /// The locations of this site, and those of none (virtual ones included).
+    here: HashSet<String>,
+    unsited: HashSet<String>,
+    documents: HashSet<String>,
+}
+
+impl SiteScope {
+    /// A location of this site, or of none.
+    pub fn has_location(&self, code: &str) -> bool {
+        self.here.contains(code) || self.unsited.contains(code)
+    }
+
+    /// A movement this site's devices pull (as [`Ledger::records_after_at`] picks them): either
+    /// end at this site, or neither end at any site.
+    pub fn has_movement(&self, from: &str, to: &str) -> bool {
+        self.here.contains(from)
+            || self.here.contains(to)
+            || (self.unsited.contains(from) && self.unsited.contains(to))
+    }
+
+    /// A pick list or purchase order of this site, or of none.
+    pub fn has_document(&self, number: &str) -> bool {
+        self.documents.contains(number)
+    }
+}
+
+impl Ledger {
+    /// The scope of a device of `site` (see [`SiteScope`]).
+    pub fn site_scope(&self, site: &str) -> Result<SiteScope> {
+        let codes = |sql: &str| -> Result<HashSet<String>> {
+            Ok(self
+                .conn()
+                .prepare(sql)?
+                .query_map([site], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?)
+        };
+        let here = codes("SELECT code FROM locations WHERE site = ?")?;
+        let unsited: HashSet<String> = self
+            .conn()
+            .prepare("SELECT code FROM locations WHERE site IS NULL")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut documents = codes("SELECT number FROM pick_lists WHERE site IS NULL OR site = ?")?;
+        documents.extend(codes(
+            "SELECT number FROM purchase_orders WHERE site IS NULL OR site = ?",
+        )?);
+        Ok(SiteScope {
+            site: site.to_string(),
+            here,
+            unsited,
+            documents,
+        })
+    }
+}
+
 /// The site a device enrolled here works at; none: every site, or not a device of this server.
 pub(crate) fn device_site(tx: &Connection, name: &str) -> Result<Option<String>> {
     Ok(tx

@@ -106,6 +106,8 @@ pub struct ExpiryFilter {
     pub expired: bool,
     pub within_days: Option<i64>,
     pub item: Option<String>,
+    /// Only the stock at this site's locations (and those of no site).
+    pub site: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -169,16 +171,37 @@ impl Ledger {
         let mut by_item: HashMap<String, HashMap<_, i64>> = HashMap::new();
         let mut items: Vec<&str> = stock.iter().map(|s| s.item.as_str()).collect();
         items.dedup();
+        // A pick list of a site is picked from that site's locations.
+        let mut site_locations: HashMap<String, std::collections::HashSet<String>> = HashMap::new();
         for sku in items {
-            let open = self.open_pick_demand(sku)?;
-            if open == 0 {
+            let demand = self.open_pick_demand(sku)?;
+            if demand.is_empty() {
                 continue;
             }
             let it = item_by_sku(self.conn(), sku)?
                 .ok_or_else(|| Error::NotFound(format!("unknown item '{sku}'")))?;
             let candidates = pickable(self.conn(), it.id, self.today(), None)?;
             reserved.clear();
-            take(&candidates, open, &mut reserved);
+            for (site, open) in demand {
+                match site {
+                    None => {
+                        take(&candidates, open, &mut reserved);
+                    }
+                    Some(site) => {
+                        if !site_locations.contains_key(&site) {
+                            let codes = self.site_location_codes(&site)?;
+                            site_locations.insert(site.clone(), codes);
+                        }
+                        let here = &site_locations[&site];
+                        let at_site: Vec<_> = candidates
+                            .iter()
+                            .filter(|c| here.contains(&c.location))
+                            .cloned()
+                            .collect();
+                        take(&at_site, open, &mut reserved);
+                    }
+                }
+            }
             by_item.insert(sku.to_string(), std::mem::take(&mut reserved));
         }
         let today = self.today();
@@ -212,22 +235,23 @@ impl Ledger {
             .collect())
     }
 
-    /// Units of an item still to be picked on open pick lists.
-    fn open_pick_demand(&self, sku: &str) -> Result<i64> {
-        let numbers: Vec<String> = self
+    /// Units of an item still to be picked on open pick lists, by the lists' site (none: a
+    /// list of no site), sites in code order.
+    fn open_pick_demand(&self, sku: &str) -> Result<Vec<(Option<String>, i64)>> {
+        let numbers: Vec<(String, Option<String>)> = self
             .conn()
             .prepare_cached(
-                "SELECT DISTINCT p.number FROM pick_lists p
+                "SELECT DISTINCT p.number, p.site FROM pick_lists p
                  JOIN pick_list_lines pl ON pl.pick_list_id = p.id
                  JOIN items i ON i.id = pl.item_id
                  WHERE p.status = 'open' AND i.sku = ?",
             )?
-            .query_map([sku], |r| r.get(0))?
+            .query_map([sku], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
-        let mut open = 0;
-        for n in numbers {
+        let mut open: std::collections::BTreeMap<Option<String>, i64> = Default::default();
+        for (n, site) in numbers {
             if let Some(pl) = self.query().pick_list(&n)? {
-                open += pl
+                *open.entry(site).or_insert(0) += pl
                     .lines
                     .iter()
                     .filter(|l| l.item == sku)
@@ -235,7 +259,16 @@ impl Ledger {
                     .sum::<i64>();
             }
         }
-        Ok(open)
+        Ok(open.into_iter().filter(|(_, q)| *q > 0).collect())
+    }
+
+    /// The codes of a site's locations.
+    fn site_location_codes(&self, site: &str) -> Result<std::collections::HashSet<String>> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT code FROM locations WHERE site = ?")?
+            .query_map([site], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
     }
 
     /// Every lot with stock in a real location, soonest expiry first.
@@ -250,11 +283,12 @@ impl Ledger {
              WHERE b.lot_id <> 0 AND b.qty > 0
                AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine', 'transit')
                AND (?1 IS NULL OR i.sku = ?1)
+               AND (?2 IS NULL OR l.site IS NULL OR l.site = ?2)
              GROUP BY b.item_id, b.lot_id
              ORDER BY lt.expiry IS NULL, lt.expiry, i.sku, lt.code",
         )?;
         let rows = st
-            .query_map(params![f.item], |r| {
+            .query_map(params![f.item, f.site], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,

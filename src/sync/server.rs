@@ -22,7 +22,7 @@ use super::enroll::{code_hash as enroll_code_hash, EnrollRequest, EnrollResponse
 use super::wire::*;
 use super::{hash_token, new_token, OPENAPI};
 use crate::ledger::lots::LotChange;
-use crate::ledger::replica::{BatchSizes, Record};
+use crate::ledger::replica::{BatchSizes, Record, SiteScope};
 use crate::ledger::reports::ExpiryFilter;
 use crate::ledger::{Error as LedgerError, Ledger};
 
@@ -629,13 +629,26 @@ fn rows_response<T: serde::Serialize>(rows: Vec<T>, format: ReportFormat) -> Api
     }
 }
 
+/// What a device of one site sees of the reports: its site's (none: every site's).
+fn scope_of(l: &Ledger, device: &str) -> crate::ledger::Result<Option<SiteScope>> {
+    l.device_site(device)?
+        .map(|site| l.site_scope(&site))
+        .transpose()
+}
+
 async fn stock_by_lot(
     State(state): State<AppState>,
+    Extension(DeviceName(device)): Extension<DeviceName>,
     q: Result<Query<StockParams>, QueryRejection>,
 ) -> ApiResult<Response> {
     let Query(q) = q?;
     let rows = with_ledger(&state, move |l| {
-        Ok(l.stock_by_lot(q.item.as_deref(), q.location.as_deref(), q.lot.as_deref())?)
+        let mut rows =
+            l.stock_by_lot(q.item.as_deref(), q.location.as_deref(), q.lot.as_deref())?;
+        if let Some(scope) = scope_of(l, &device)? {
+            rows.retain(|r| scope.has_location(&r.location));
+        }
+        Ok(rows)
     })
     .await?;
     rows_response(rows, q.format)
@@ -643,6 +656,7 @@ async fn stock_by_lot(
 
 async fn expiry(
     State(state): State<AppState>,
+    Extension(DeviceName(device)): Extension<DeviceName>,
     q: Result<Query<ExpiryParams>, QueryRejection>,
 ) -> ApiResult<Response> {
     let Query(q) = q?;
@@ -653,17 +667,22 @@ async fn expiry(
             "within_days is between 0 and {MAX_WITHIN_DAYS}"
         )));
     }
-    let filter = ExpiryFilter {
-        expired: q.expired,
-        within_days: q.within_days,
-        item: q.item,
-    };
-    let rows = with_ledger(&state, move |l| Ok(l.expiry_report(&filter)?)).await?;
+    let rows = with_ledger(&state, move |l| {
+        let filter = ExpiryFilter {
+            expired: q.expired,
+            within_days: q.within_days,
+            item: q.item,
+            site: l.device_site(&device)?,
+        };
+        Ok(l.expiry_report(&filter)?)
+    })
+    .await?;
     rows_response(rows, q.format)
 }
 
 async fn lot_transactions(
     State(state): State<AppState>,
+    Extension(DeviceName(device)): Extension<DeviceName>,
     q: Result<Query<LotTransactionParams>, QueryRejection>,
 ) -> ApiResult<Response> {
     let Query(q) = q?;
@@ -677,16 +696,31 @@ async fn lot_transactions(
         item: q.item,
         lot: q.lot,
     };
-    let rows = with_ledger(&state, move |l| Ok(l.transactions(&filter)?)).await?;
+    let rows = with_ledger(&state, move |l| {
+        let mut rows = l.transactions(&filter)?;
+        if let Some(scope) = scope_of(l, &device)? {
+            rows.retain(|r| scope.has_movement(&r.entry.from, &r.entry.to));
+        }
+        Ok(rows)
+    })
+    .await?;
     rows_response(rows, q.format)
 }
 
 async fn serials(
     State(state): State<AppState>,
+    Extension(DeviceName(device)): Extension<DeviceName>,
     q: Result<Query<SerialParams>, QueryRejection>,
 ) -> ApiResult<Response> {
     let Query(q) = q?;
-    let rows = with_ledger(&state, move |l| Ok(l.serials_report(q.item.as_deref())?)).await?;
+    let rows = with_ledger(&state, move |l| {
+        let mut rows = l.serials_report(q.item.as_deref())?;
+        if let Some(scope) = scope_of(l, &device)? {
+            rows.retain(|r| scope.has_location(&r.location));
+        }
+        Ok(rows)
+    })
+    .await?;
     rows_response(rows, q.format)
 }
 
@@ -925,10 +959,18 @@ struct FormatParams {
 
 async fn pick_lists(
     State(state): State<AppState>,
+    Extension(DeviceName(device)): Extension<DeviceName>,
     q: Result<Query<FormatParams>, QueryRejection>,
 ) -> ApiResult<Response> {
     let Query(q) = q?;
-    let rows = with_ledger(&state, move |l| Ok(l.pick_list_report()?)).await?;
+    let rows = with_ledger(&state, move |l| {
+        let mut rows = l.pick_list_report()?;
+        if let Some(scope) = scope_of(l, &device)? {
+            rows.retain(|r| scope.has_document(&r.number));
+        }
+        Ok(rows)
+    })
+    .await?;
     rows_response(rows, q.format)
 }
 
@@ -943,10 +985,18 @@ async fn reorder(
 
 async fn purchase_orders(
     State(state): State<AppState>,
+    Extension(DeviceName(device)): Extension<DeviceName>,
     q: Result<Query<FormatParams>, QueryRejection>,
 ) -> ApiResult<Response> {
     let Query(q) = q?;
-    let rows = with_ledger(&state, move |l| Ok(l.purchase_order_report()?)).await?;
+    let rows = with_ledger(&state, move |l| {
+        let mut rows = l.purchase_order_report()?;
+        if let Some(scope) = scope_of(l, &device)? {
+            rows.retain(|r| scope.has_document(&r.number));
+        }
+        Ok(rows)
+    })
+    .await?;
     rows_response(rows, q.format)
 }
 

@@ -421,3 +421,50 @@ fn a_device_of_an_older_protocol_gets_an_in_transit_location_before_a_movement_n
     assert_eq!(page["movements"].as_array().unwrap().len(), 1, "{page}");
     drop(server);
 }
+
+#[test]
+fn a_device_of_a_site_reads_its_site_s_reports_and_pick_lists_reserve_their_site_s_stock() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = server_db(dir.path());
+    let mut l = Ledger::open(&db).unwrap();
+    receive_l1(&mut l, 10);
+    l.receive(&ReceiveCmd {
+        item: "PARA".into(),
+        qty: 6,
+        to: "S1".into(),
+        lot: Some("L2".into()),
+        expiry: Some(day("2027-06-30")),
+        supplier: Some("Acme".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    // PL-N (2 of PARA) is picked at NORTH, PL-S (1) at SOUTH: each reserves its own site's.
+    let reserved = |l: &Ledger, loc: &str| -> i64 {
+        l.stock_by_lot(Some("PARA"), Some(loc), None).unwrap()[0].on_pick_lists
+    };
+    assert_eq!((reserved(&l, "N1"), reserved(&l, "S1")), (2, 1));
+
+    let token = new_token();
+    l.add_device_at("hh-north", &hash_token(&token), Some("NORTH"))
+        .unwrap();
+    let server = RunningServer::start(&db, "127.0.0.1:0", None).unwrap();
+    let url = server.url();
+    let get = |path: &str| -> serde_json::Value {
+        let (status, _, body) = crate::protocol::call(&url, "get", path, &token, None, None);
+        assert_eq!(status, 200, "{path}: {body}");
+        json(&body)
+    };
+    let field = |v: &serde_json::Value, name: &str| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r[name].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert_eq!(field(&get("/v1/reports/stock-by-lot"), "location"), ["N1"]);
+    assert_eq!(field(&get("/v1/reports/expiry"), "lot"), ["L1"]);
+    assert_eq!(field(&get("/v1/reports/pick-lists"), "number"), ["PL-N"]);
+    let moves = get("/v1/reports/lot-transactions");
+    assert_eq!(field(&moves, "to"), ["N1"], "{moves}");
+    drop(server);
+}
