@@ -397,9 +397,20 @@ pub struct Refusal {
 pub fn restore(backup: &Path, target: &Path, replace: bool) -> Result<Copied> {
     let from = open_read_only(backup, "the backup")?;
     check_copy(&from, "the backup", backup)?;
+    // A handheld brought back to an earlier day would make again the SSCCs and lot codes it
+    // made since, which are on labels already: it is replaced instead.
+    if role(&from)? == Role::Handheld {
+        return Err(Error::invalid(format!(
+            "{} is a handheld's database (enrolled with a server), and a handheld is not restored from a backup: it would make again the SSCCs and lot codes it made since. On the back office, `lotkeeper device recover --from {}` pushes what it had not pushed; then enroll the handheld with a fresh database",
+            backup.display(),
+            backup.display()
+        )));
+    }
     // The logs the restored one replaces: the backup's and the replaced database's, and those
     // they replaced (see `Ledger::log_id`).
     let mut lineage = log_lineage(&from);
+    // What the replaced database gave out since the backup, never to be given again.
+    let mut issued = Issued::default();
     if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
         if !dir.is_dir() {
             return Err(Error::NotFound(format!(
@@ -425,6 +436,7 @@ pub fn restore(backup: &Path, target: &Path, replace: bool) -> Result<Copied> {
         let what = format!("{}", target.display());
         let held = open_read_only(target, "the database")?;
         lineage.extend(log_lineage(&held));
+        issued = Issued::read(&held);
         let is_empty: bool = held
             .query_row("SELECT count(*) = 0 FROM sqlite_master", [], |r| r.get(0))
             .map_err(|e| Error::invalid(format!("{what} is not a SQLite database ({e}): restore replaces only a lotkeeper database")))?;
@@ -466,32 +478,110 @@ pub fn restore(backup: &Path, target: &Path, replace: bool) -> Result<Copied> {
     // since the backup, and its positions will be reused. A new identity tells them so (see
     // `Ledger::log_id`).
     to.execute("DELETE FROM sync_state WHERE key = 'log_id'", [])?;
+    issued.keep(&to)?;
     lineage.sort();
     lineage.dedup();
-    if !lineage.is_empty() {
-        to.execute(
-            "INSERT INTO sync_state (key, value) VALUES ('log_replaces', ?1)
-             ON CONFLICT (key) DO UPDATE SET value = ?1",
-            [lineage.join(" ")],
-        )?;
-    }
+    super::replica::set_sync_list(&to, "log_replaces", &lineage)?;
     to.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     describe(&to, target)
+}
+
+/// Identifiers a back office gives out once, ever, as the database being replaced by a restore
+/// holds them: the SSCC blocks given to devices, the devices' lot tags, the SSCCs issued here and
+/// where this database's own SSCC range had got to. The restored database never gives them out
+/// again (a device enrolled after the backup printed its block's SSCCs and its tag's lot codes).
+/// Read only from a database that can be read; a lost one takes them with it (the README says).
+#[derive(Default)]
+struct Issued {
+    blocks: Vec<(i64, String, String)>,
+    tags: Vec<String>,
+    ssccs: Vec<(String, i64, String, Option<String>)>,
+    range: Option<(i64, i64)>,
+}
+
+impl Issued {
+    fn read(conn: &Connection) -> Issued {
+        let all = |sql: &str| -> Vec<Vec<rusqlite::types::Value>> {
+            let Ok(mut st) = conn.prepare(sql) else {
+                return vec![];
+            };
+            let n = st.column_count();
+            st.query_map([], |r| (0..n).map(|i| r.get(i)).collect())
+                .and_then(|rows| rows.collect())
+                .unwrap_or_default()
+        };
+        use rusqlite::types::Value as V;
+        let text = |v: &V| match v {
+            V::Text(t) => Some(t.clone()),
+            _ => None,
+        };
+        let int = |v: &V| match v {
+            V::Integer(i) => Some(*i),
+            _ => None,
+        };
+        Issued {
+            blocks: all("SELECT block, device, given_at FROM sscc_blocks")
+                .iter()
+                .filter_map(|r| Some((int(&r[0])?, text(&r[1])?, text(&r[2])?)))
+                .collect(),
+            tags: all("SELECT lot_tag FROM devices WHERE lot_tag IS NOT NULL")
+                .iter()
+                .filter_map(|r| text(&r[0]))
+                .collect(),
+            ssccs: all("SELECT sscc, serial_reference, issued_at, label FROM ssccs")
+                .iter()
+                .filter_map(|r| Some((text(&r[0])?, int(&r[1])?, text(&r[2])?, text(&r[3]))))
+                .collect(),
+            range: all("SELECT next, last FROM sscc_range WHERE id = 1")
+                .first()
+                .and_then(|r| Some((int(&r[0])?, int(&r[1])?))),
+        }
+    }
+
+    /// Into the restored database: blocks it does not have, retired; tags its devices do not
+    /// have, kept from reuse; SSCCs, as issued; its own range's next, not below the replaced one.
+    fn keep(&self, to: &Connection) -> Result<()> {
+        let now = super::clock::timestamp(chrono::Utc::now());
+        for (block, device, given) in &self.blocks {
+            to.execute(
+                "INSERT OR IGNORE INTO sscc_blocks (block, device, given_at, retired_at) VALUES (?, ?, ?, ?)",
+                rusqlite::params![block, device, given, now],
+            )?;
+        }
+        let mut retired = super::replica::sync_list(to, "retired_lot_tags")?;
+        for tag in &self.tags {
+            let assigned: bool = to.query_row(
+                "SELECT count(*) > 0 FROM devices WHERE lot_tag = ?",
+                [tag],
+                |r| r.get(0),
+            )?;
+            if !assigned && !retired.contains(tag) {
+                retired.push(tag.clone());
+            }
+        }
+        super::replica::set_sync_list(to, "retired_lot_tags", &retired)?;
+        for (sscc, reference, at, label) in &self.ssccs {
+            to.execute(
+                "INSERT OR IGNORE INTO ssccs (sscc, serial_reference, issued_at, label) VALUES (?, ?, ?, ?)",
+                rusqlite::params![sscc, reference, at, label],
+            )?;
+        }
+        if let Some((next, last)) = self.range {
+            to.execute(
+                "INSERT INTO sscc_range (id, next, last) VALUES (1, ?1, ?2)
+                 ON CONFLICT (id) DO UPDATE SET next = max(next, excluded.next)",
+                [next, last],
+            )?;
+        }
+        Ok(())
+    }
 }
 
 /// A server database's log identity and the identities it replaced (none for a handheld's, or
 /// a database from before log identities).
 fn log_lineage(conn: &Connection) -> Vec<String> {
-    let get = |key: &str| -> Option<String> {
-        conn.query_row("SELECT value FROM sync_state WHERE key = ?", [key], |r| {
-            r.get(0)
-        })
-        .ok()
-    };
-    let mut out: Vec<String> = get("log_replaces")
-        .map(|v| v.split_whitespace().map(str::to_string).collect())
-        .unwrap_or_default();
-    out.extend(get("log_id"));
+    let mut out = super::replica::sync_list(conn, "log_replaces").unwrap_or_default();
+    out.extend(super::replica::sync_list(conn, "log_id").unwrap_or_default());
     out
 }
 
@@ -522,9 +612,10 @@ fn role(c: &Connection) -> Result<Role> {
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
+    // A database with enrolled devices is a back office, whatever else it holds.
     Ok(match (enrolled, devices) {
-        (true, _) => Role::Handheld,
-        (false, true) => Role::BackOffice,
+        (_, true) => Role::BackOffice,
+        (true, false) => Role::Handheld,
         (false, false) => Role::Empty,
     })
 }

@@ -823,7 +823,8 @@ fn import_locations(tx: &Connection, t: &Table) -> Result<ImportSummary> {
                 format!("location {code} appears twice in this file"),
             ));
         }
-        if virtual_kind(code).is_some() || super::transit_site(code).is_some() {
+        if virtual_kind(code).is_some() || super::transit_site(&code.to_ascii_uppercase()).is_some()
+        {
             return Err(err(
                 line,
                 "code",

@@ -559,10 +559,23 @@ impl Ledger {
             if let Some(t) = tag {
                 return Ok(t);
             }
-            let used: HashSet<String> = tx
+            let mut used: HashSet<String> = tx
                 .prepare("SELECT lot_tag FROM devices WHERE lot_tag IS NOT NULL")?
                 .query_map([], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
+            // Tags given out by a database a restore replaced (see `backup::restore`).
+            let retired: Option<String> = tx
+                .query_row(
+                    "SELECT value FROM sync_state WHERE key = 'retired_lot_tags'",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            used.extend(
+                retired
+                    .iter()
+                    .flat_map(|v| v.split_whitespace().map(str::to_string)),
+            );
             let tag = (0..)
                 .map(nth_tag)
                 .find(|t| !used.contains(t))

@@ -269,6 +269,7 @@ fn post_one(tx: &Connection, ctx: &Context, batch_id: &str, m: &Movement) -> Res
     let to = resolve_location(tx, &m.to)?;
     check_kind(m, &from, &to)?;
     check_sites(ctx, m, &from, &to)?;
+    check_document_site(tx, m, &from, &to)?;
     if let Some(original) = m.corrects {
         check_correction(tx, m, original)?;
     }
@@ -893,6 +894,41 @@ fn check_sites(ctx: &Context, m: &Movement, from: &LocRow, to: &LocRow) -> Resul
                     site(from),
                     to.code,
                     super::transit_location(&dest)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A pick list or purchase order of a site is worked there: a movement that names one moves
+/// stock at that site's locations only, so no other site closes it or takes its reservation.
+fn check_document_site(tx: &Connection, m: &Movement, from: &LocRow, to: &LocRow) -> Result<()> {
+    let Some(reference) = m.reference.as_deref().map(str::trim) else {
+        return Ok(());
+    };
+    if m.kind == MovementKind::Correction {
+        return Ok(());
+    }
+    let site: Option<(String, String)> = tx
+        .prepare_cached(
+            "SELECT 'pick list', site FROM pick_lists WHERE number = ?1 AND site IS NOT NULL
+             UNION ALL
+             SELECT 'purchase order', site FROM purchase_orders WHERE number = ?1 AND site IS NOT NULL
+             LIMIT 1",
+        )?
+        .query_row([reference], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((what, site)) = site else {
+        return Ok(());
+    };
+    for loc in [from, to] {
+        if let Some(there) = loc.site.as_deref().filter(|s| *s != site) {
+            return Err(Error::refused(
+                Rule::Invalid,
+                format!(
+                    "{reference} is a {what} of site {site}, and {} is at site {there}: a {what} is worked at its own site",
+                    loc.code
                 ),
             ));
         }

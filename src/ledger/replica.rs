@@ -198,6 +198,21 @@ fn sync_get(conn: &Connection, key: &str) -> Result<Option<String>> {
         .optional()?)
 }
 
+/// A list kept under one sync-state key, as words (log identities, lot tags).
+pub(crate) fn sync_list(conn: &Connection, key: &str) -> Result<Vec<String>> {
+    Ok(sync_get(conn, key)?
+        .map(|v| v.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default())
+}
+
+/// Keeps `items` under `key` (nothing when there are none).
+pub(crate) fn set_sync_list(conn: &Connection, key: &str, items: &[String]) -> Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    sync_set(conn, key, &items.join(" "))
+}
+
 fn sync_set(conn: &Connection, key: &str, value: &str) -> Result<()> {
     conn.execute(
         "INSERT INTO sync_state (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2",
@@ -913,9 +928,7 @@ impl Ledger {
 
     /// The log identities this server's log replaced, by restores from backups (server side).
     pub fn log_replaces(&self) -> Result<Vec<String>> {
-        Ok(sync_get(self.conn(), "log_replaces")?
-            .map(|v| v.split_whitespace().map(str::to_string).collect())
-            .unwrap_or_default())
+        sync_list(self.conn(), "log_replaces")
     }
 
     /// On a handheld, when its server's log is not the one it followed: `log` is the server's,

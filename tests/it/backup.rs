@@ -403,6 +403,14 @@ fn a_restore_refuses_a_database_in_use_or_of_another_kind() {
         &["restore", "--from", hb.to_str().unwrap(), "--replace"],
     );
     assert!(err.contains("a handheld's database"), "{err}");
+    // Nor over the handheld itself, nor anywhere: it would print its SSCCs again.
+    for target in [&handheld, &d.dir.path().join("new.db")] {
+        let err = refused(
+            target,
+            &["restore", "--from", hb.to_str().unwrap(), "--replace"],
+        );
+        assert!(err.contains("device recover"), "{err}");
+    }
 }
 
 #[test]
@@ -617,4 +625,36 @@ fn after_a_restore_lot_events_follow_the_new_log_and_another_server_s_device_is_
         "nothing reached the other server"
     );
     drop(server);
+}
+
+#[test]
+fn a_restored_back_office_never_gives_out_again_what_the_replaced_one_gave() {
+    let d = Dir::new();
+    let mut l = lotkeeper::ledger::Ledger::open(&d.db()).unwrap();
+    l.set_sscc_parts("9506000", "3").unwrap();
+    l.add_device("k0", "hash-k0").unwrap();
+    let k0 = l.device_sscc_assignment("k0").unwrap().unwrap();
+    let bk = d.dir.path().join("monday.db");
+    l.backup_to(&bk).unwrap();
+    // After the backup: k1 is enrolled, gets a block and a lot tag; the back office prints an
+    // SSCC of its own.
+    l.add_device("k1", "hash-k1").unwrap();
+    let k1 = l.device_sscc_assignment("k1").unwrap().unwrap();
+    let k1_tag = l.device_lot_tag("k1").unwrap();
+    let own = l.issue_sscc().unwrap();
+    drop(l);
+    ok(
+        &d.db(),
+        &["restore", "--from", bk.to_str().unwrap(), "--replace"],
+    );
+    // Back on Monday's database, k2 is enrolled: nothing k1 or the back office had is given again.
+    let mut l = lotkeeper::ledger::Ledger::open(&d.db()).unwrap();
+    l.add_device("k2", "hash-k2").unwrap();
+    let k2 = l.device_sscc_assignment("k2").unwrap().unwrap();
+    assert!(
+        ![k0.block, k1.block].contains(&k2.block),
+        "{k2:?} after {k0:?} and {k1:?}"
+    );
+    assert_ne!(l.device_lot_tag("k2").unwrap(), k1_tag);
+    assert_ne!(l.issue_sscc().unwrap(), own);
 }

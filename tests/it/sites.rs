@@ -354,6 +354,8 @@ fn a_database_s_first_site_takes_what_has_none_and_a_second_needs_every_location
         "code,name,kind,site\nW1,West bin,bin,WEST\n",
     )
     .unwrap();
+    let e = refused_locations(&mut l, "code,name,kind,site\ntransit:west,Road,bin,EAST\n");
+    assert!(e.contains("reserved"), "{e}");
     // A pick list is at one site.
     let e = l
         .import_csv(
@@ -467,4 +469,62 @@ fn a_device_of_a_site_reads_its_site_s_reports_and_pick_lists_reserve_their_site
     let moves = get("/v1/reports/lot-transactions");
     assert_eq!(field(&moves, "to"), ["N1"], "{moves}");
     drop(server);
+}
+
+#[test]
+fn a_document_of_a_site_is_worked_at_that_site_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = server_db(dir.path());
+    let mut l = Ledger::open(&db).unwrap();
+    receive_l1(&mut l, 10);
+    l.import_csv(
+        ImportKind::PurchaseOrders,
+        "po,supplier,sku,qty,expected,site\nPO-S,Acme,PARA,10,,SOUTH\n",
+    )
+    .unwrap();
+    // NORTH's stock against SOUTH's pick list, or NORTH's receipt against SOUTH's order.
+    let e = l
+        .ship(&ShipCmd {
+            item: "PARA".into(),
+            qty: 1,
+            from: "N1".into(),
+            lot: Some("L1".into()),
+            customer: Some("Corner Shop".into()),
+            reference: Some("PL-S".into()),
+            ..Default::default()
+        })
+        .expect_err("another site's pick list")
+        .to_string();
+    assert!(e.contains("PL-S is a pick list of site SOUTH"), "{e}");
+    let e = l
+        .receive(&ReceiveCmd {
+            item: "PARA".into(),
+            qty: 10,
+            to: "N1".into(),
+            lot: Some("L9".into()),
+            expiry: Some(day("2027-12-31")),
+            reference: Some("PO-S".into()),
+            ..Default::default()
+        })
+        .expect_err("another site's order")
+        .to_string();
+    assert!(e.contains("a purchase order of site SOUTH"), "{e}");
+    let open: Vec<String> = l
+        .pick_list_report()
+        .unwrap()
+        .into_iter()
+        .map(|p| p.status)
+        .collect();
+    assert_eq!(open, ["open", "open"]);
+    // At its own site it is worked as ever.
+    l.ship(&ShipCmd {
+        item: "PARA".into(),
+        qty: 2,
+        from: "N1".into(),
+        lot: Some("L1".into()),
+        customer: Some("Corner Shop".into()),
+        reference: Some("PL-N".into()),
+        ..Default::default()
+    })
+    .unwrap();
 }
