@@ -541,7 +541,8 @@ impl Issued {
     /// Into the restored database: blocks it does not have, retired; tags its devices do not
     /// have, kept from reuse; SSCCs, as issued; its own range's next, not below the replaced one.
     fn keep(&self, to: &Connection) -> Result<()> {
-        let now = super::clock::timestamp(chrono::Utc::now());
+        use super::clock::Clock;
+        let now = super::clock::timestamp(super::clock::SystemClock.now());
         for (block, device, given) in &self.blocks {
             to.execute(
                 "INSERT OR IGNORE INTO sscc_blocks (block, device, given_at, retired_at) VALUES (?, ?, ?, ?)",
