@@ -69,6 +69,26 @@ pub fn backup(db: &std::path::Path, to: &std::path::Path, format: TextFormat) ->
     })
 }
 
+/// `lotkeeper migrate-server --from FILE --database URL`: a SQLite back office copied into an
+/// empty PostgreSQL database and checked.
+#[cfg(feature = "postgres")]
+pub fn migrate_server(from: &std::path::Path, url: &str, format: TextFormat) -> Result<()> {
+    let m = ledger::pg::migrate::migrate_server(from, url)?;
+    print_done(format, &m, || {
+        format!(
+            "migrated {} to {}: {} movements, {} balance rows (equal to the source's and to the journal), {} devices, {} lot events, {} tables; PostgreSQL schema version {}",
+            from.display(),
+            m.database,
+            m.movements,
+            m.balances,
+            m.devices,
+            m.lot_events,
+            m.tables.len(),
+            m.schema_version
+        )
+    })
+}
+
 /// `lotkeeper restore --from FILE`: the database at `db` replaced with a checked backup.
 pub fn restore(
     from: &std::path::Path,

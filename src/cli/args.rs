@@ -123,6 +123,22 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: TextFormat,
     },
+    /// Move a SQLite back office (--from) into an empty PostgreSQL database: every movement,
+    /// device and token hash, lot event and document, in one transaction, checked before it
+    /// commits (row counts, balances against the source's and against the journal). The SQLite
+    /// file is only read. A password left out of the URL is taken from PGPASSWORD.
+    #[cfg(feature = "postgres")]
+    MigrateServer {
+        /// The back office's SQLite database (the server's --db).
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// The PostgreSQL database to fill: postgres://USER@HOST[:PORT]/DATABASE.
+        #[arg(long, value_name = "URL")]
+        database: String,
+        /// Output: table (a sentence) or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: TextFormat,
+    },
     /// Decode every barcode in image files.
     Decode {
         /// Comma-separated formats (QR_CODE,DATA_MATRIX,CODE_128,EAN_13,EAN_8,UPC_A,UPC_E,ITF,

@@ -182,6 +182,12 @@ pub fn run(cli: Cli) -> Result<()> {
             replace,
             format,
         } => admin::restore(&from, &db_path(db), replace, format),
+        #[cfg(feature = "postgres")]
+        Command::MigrateServer {
+            from,
+            database,
+            format,
+        } => admin::migrate_server(&from, &database, format),
         Command::Demo { format } => admin::demo(db, format),
         Command::CrashWriter { count } => admin::crash_writer(db, count),
         Command::Session {

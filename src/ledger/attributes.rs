@@ -8,13 +8,14 @@
 //! on a handheld and on the server alike. A value, once recorded, is not changed by a later
 //! movement: a different one is refused.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use super::error::{Error, Result, Rule};
 use super::query::Query;
 use super::rows::{self, ItemRow};
+use super::sql::{args, Sql, SqlExt};
 use super::validate;
 
 /// The longest attribute name and value.
@@ -138,21 +139,12 @@ pub fn normalize(def: &AttributeDef, value: &str) -> std::result::Result<String,
     }
 }
 
-pub(crate) fn defs_of(tx: &Connection, item: i64) -> Result<Vec<AttributeDef>> {
-    let mut st = tx.prepare_cached(
+pub(crate) fn defs_of(tx: &dyn Sql, item: i64) -> Result<Vec<AttributeDef>> {
+    let rows: Vec<(String, String, bool, Option<String>)> = tx.all(
         "SELECT name, kind, required, ai FROM lot_attribute_defs WHERE item_id = ?
          ORDER BY position, name",
+        args![item],
     )?;
-    let rows = st
-        .query_map([item], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, bool>(2)?,
-                r.get::<_, Option<String>>(3)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter()
         .map(|(name, kind, required, ai)| {
             Ok(AttributeDef {
@@ -195,12 +187,12 @@ pub(crate) fn replace_defs(tx: &Connection, all: &[ItemAttributes]) -> Result<()
     Ok(())
 }
 
-fn values_of(tx: &Connection, lot: i64) -> Result<BTreeMap<String, String>> {
-    let mut st = tx.prepare_cached("SELECT name, value FROM lot_attributes WHERE lot_id = ?")?;
-    let rows = st
-        .query_map([lot], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(rows)
+fn values_of(tx: &dyn Sql, lot: i64) -> Result<BTreeMap<String, String>> {
+    let rows: Vec<(String, String)> = tx.all(
+        "SELECT name, value FROM lot_attributes WHERE lot_id = ?",
+        args![lot],
+    )?;
+    Ok(rows.into_iter().collect())
 }
 
 /// A value recorded on one of the item's lots that `def`'s type would not take (a re-import that
@@ -243,7 +235,7 @@ pub(crate) fn value_not_fitting(
 /// gives every required one. The values are recorded with the lot. Returns them normalized, for
 /// the journal.
 pub(crate) fn apply(
-    tx: &Connection,
+    tx: &dyn Sql,
     item: &ItemRow,
     lot: (i64, &str),
     new_receipt: bool,
@@ -312,10 +304,10 @@ pub(crate) fn apply(
             }
             Some(_) => {}
             None => {
-                tx.prepare_cached(
+                tx.run(
                     "INSERT INTO lot_attributes (lot_id, name, value) VALUES (?, ?, ?)",
-                )?
-                .execute(params![lot_id, name, v])?;
+                    args![lot_id, name, v],
+                )?;
             }
         }
     }
@@ -360,16 +352,13 @@ impl Query<'_> {
 
     /// Every item's definitions (the items that have some), by SKU.
     pub fn all_lot_attribute_defs(&self) -> Result<Vec<ItemAttributes>> {
-        let skus: Vec<String> = self
-            .conn()
-            .prepare_cached(
-                "SELECT DISTINCT i.sku FROM lot_attribute_defs d JOIN items i ON i.id = d.item_id
-                 ORDER BY i.sku",
-            )?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let skus: Vec<(String,)> = self.conn().all(
+            "SELECT DISTINCT i.sku FROM lot_attribute_defs d JOIN items i ON i.id = d.item_id
+             ORDER BY i.sku",
+            args![],
+        )?;
         skus.into_iter()
-            .map(|sku| {
+            .map(|(sku,)| {
                 Ok(ItemAttributes {
                     attributes: self.lot_attribute_defs(&sku)?,
                     item: sku,
@@ -383,11 +372,10 @@ impl Query<'_> {
         let Some(item) = rows::item_by_sku(self.conn(), sku)? else {
             return Ok(vec![]);
         };
-        let id: Option<i64> = self
-            .conn()
-            .prepare_cached("SELECT id FROM lots WHERE item_id = ? AND code = ?")?
-            .query_row(params![item.id, lot], |r| r.get(0))
-            .optional()?;
+        let id: Option<i64> = self.conn().value(
+            "SELECT id FROM lots WHERE item_id = ? AND code = ?",
+            args![item.id, lot],
+        )?;
         let Some(id) = id else {
             return Ok(vec![]);
         };

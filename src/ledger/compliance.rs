@@ -17,6 +17,7 @@ use super::model::{
 };
 use super::query::Query;
 use super::rows;
+use super::sql::{args, SqlExt};
 use super::Ledger;
 
 /// Which movements a document covers.
@@ -49,18 +50,14 @@ impl Scope {
             }
         }
         if let Some(lot) = &self.lot {
-            let n: i64 = match &self.item {
-                Some(sku) => q.conn().query_row(
+            let n: Option<i64> = match &self.item {
+                Some(sku) => q.conn().value(
                     "SELECT count(*) FROM lots l JOIN items i ON i.id = l.item_id WHERE i.sku = ? AND l.code = ?",
-                    params![sku, lot],
-                    |r| r.get(0),
+                    args![sku, lot],
                 )?,
-                None => q.conn().query_row(
-                    "SELECT count(*) FROM lots WHERE code = ?",
-                    [lot],
-                    |r| r.get(0),
-                )?,
+                None => q.conn().value("SELECT count(*) FROM lots WHERE code = ?", args![lot])?,
             };
+            let n = n.unwrap_or(0);
             if n == 0 {
                 return Err(Error::NotFound(match &self.item {
                     Some(sku) => format!("{sku} has no lot {lot}"),
@@ -182,6 +179,7 @@ pub struct TraceData {
 /// What a scope's movements are read with; per-item, per-location and per-lot facts are looked
 /// up once each.
 struct Describer<'c> {
+    conn: &'c Connection,
     q: Query<'c>,
     site: Option<Party>,
     products: HashMap<i64, Product>,
@@ -349,7 +347,7 @@ impl Scope {
 
 impl<'c> Describer<'c> {
     fn conn(&self) -> &'c Connection {
-        self.q.conn()
+        self.conn
     }
 
     fn product(&mut self, item: i64) -> Result<Product> {
@@ -573,9 +571,11 @@ impl<'c> Describer<'c> {
 }
 
 impl<'c> Describer<'c> {
-    fn new(q: Query<'c>) -> Result<Describer<'c>> {
+    fn new(conn: &'c Connection) -> Result<Describer<'c>> {
+        let q = Query::over(conn);
         Ok(Describer {
             site: q.own_site()?,
+            conn,
             q,
             products: HashMap::new(),
             places: HashMap::new(),
@@ -623,7 +623,7 @@ impl Ledger {
             if q.pick_list(number)?.is_none() {
                 return Err(Error::NotFound(format!("there is no pick list {number}")));
             }
-            let mut rd = Describer::new(Query::over(r.conn))?;
+            let mut rd = Describer::new(r.conn)?;
             let raws: Vec<RawMovement> = r
                 .conn
                 .prepare(&format!(
@@ -686,9 +686,8 @@ impl Ledger {
     /// and every assembly it went into or came out of, whole.
     pub fn trace_data(&self, scope: &Scope, ftl_only: bool) -> Result<TraceData> {
         self.read(|r| {
-            let q = Query::over(r.conn);
-            scope.check(&q)?;
-            let mut rd = Describer::new(q)?;
+            scope.check(&Query::over(r.conn))?;
+            let mut rd = Describer::new(r.conn)?;
             let site = rd.site.clone();
             let (start, end) = time_bounds(scope);
             let conn = rd.conn();

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::error::Result;
 use super::query::Query;
 use super::rows;
+use super::sql::{args, SqlExt};
 
 /// One component of a list: how many units of it one unit of the output takes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,40 +136,33 @@ const SELECT: &str = "SELECT o.sku, i.sku, c.qty_per_unit FROM compositions c
 impl Query<'_> {
     /// Every composition list, by output SKU, components by SKU.
     pub fn compositions(&self) -> Result<Vec<Composition>> {
-        let mut st = self
+        let rows = self
             .conn()
-            .prepare_cached(&format!("{SELECT} ORDER BY o.sku, i.sku"))?;
-        let rows = st
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .all(&format!("{SELECT} ORDER BY o.sku, i.sku"), args![])?;
         Ok(lists(rows))
     }
 
     /// The list of `output`, if it has one.
     pub fn composition(&self, output: &str) -> Result<Option<Composition>> {
-        let mut st = self
-            .conn()
-            .prepare_cached(&format!("{SELECT} WHERE o.sku = ? ORDER BY i.sku"))?;
-        let rows = st
-            .query_map([output], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = self.conn().all(
+            &format!("{SELECT} WHERE o.sku = ? ORDER BY i.sku"),
+            args![output],
+        )?;
         Ok(lists(rows).pop())
     }
 
     /// The items whose list is exactly one unit of `component`: what a unit of it can be split
     /// into (a case of a lot into serialized units, say).
     pub fn unit_items_of(&self, component: &str) -> Result<Vec<String>> {
-        let mut st = self.conn().prepare_cached(
+        let rows: Vec<(String,)> = self.conn().all(
             "SELECT o.sku FROM compositions c
              JOIN items o ON o.id = c.output_id JOIN items i ON i.id = c.component_id
-             WHERE i.sku = ?1 AND c.qty_per_unit = 1
+             WHERE i.sku = ? AND c.qty_per_unit = 1
                AND (SELECT COUNT(*) FROM compositions x WHERE x.output_id = c.output_id) = 1
              ORDER BY o.sku",
+            args![component],
         )?;
-        let rows = st
-            .query_map([component], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<String>>>()?;
-        Ok(rows)
+        Ok(rows.into_iter().map(|(sku,)| sku).collect())
     }
 }
 

@@ -3,8 +3,8 @@
 //! the `pick-lists` and `purchase-orders` reports.
 
 use super::query::Query;
+use super::sql::{args, Sql};
 use super::{Ledger, Result};
-use rusqlite::Connection;
 use std::collections::BTreeSet;
 
 /// Closes the documents these references name once their movements cover every line: a pick
@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 /// the movements (posting on a device, accepting a push on the server, applying the server's
 /// log). Nothing here ever reopens a document.
 pub(crate) fn settle_documents<'a>(
-    tx: &Connection,
+    tx: &dyn Sql,
     references: impl IntoIterator<Item = &'a str>,
 ) -> Result<()> {
     let refs: BTreeSet<&str> = references.into_iter().collect();
@@ -20,17 +20,17 @@ pub(crate) fn settle_documents<'a>(
     for r in refs {
         if let Some(pl) = q.pick_list(r)? {
             if pl.status != "done" && pl.progress == "done" {
-                tx.execute(
+                tx.run(
                     "UPDATE pick_lists SET status = 'done' WHERE number = ?",
-                    [r],
+                    args![r],
                 )?;
             }
         }
         if let Some(po) = q.purchase_order(r)? {
             if po.status != "closed" && po.progress == "received" {
-                tx.execute(
+                tx.run(
                     "UPDATE purchase_orders SET status = 'closed' WHERE number = ?",
-                    [r],
+                    args![r],
                 )?;
             }
         }

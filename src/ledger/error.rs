@@ -54,6 +54,9 @@ pub enum Error {
     },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// A store answered with something the ledger cannot read (a value of the wrong kind).
+    #[error("database error: {0}")]
+    Store(String),
     #[error("{context}: {source}")]
     Io {
         context: String,

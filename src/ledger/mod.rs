@@ -22,6 +22,8 @@ pub mod lots;
 pub mod model;
 mod ops;
 pub mod parties;
+#[cfg(feature = "postgres")]
+pub mod pg;
 pub mod picking;
 mod post;
 pub mod query;
@@ -29,6 +31,7 @@ pub mod replica;
 pub mod reports;
 mod rows;
 mod settings;
+pub(crate) mod sql;
 pub mod store;
 pub mod trace;
 pub mod validate;

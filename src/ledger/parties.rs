@@ -5,11 +5,12 @@
 //! (the virtual location is created on first use) and the exports list the missing description
 //! until `import parties` completes it.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection};
 
 use super::error::{Error, Result};
 use super::model::{Party, PartyKind};
 use super::query::Query;
+use super::sql::{args, get, Row, SqlExt};
 use super::validate::{self, MAX_LOCATION_LEN, MAX_NAME_LEN};
 use super::Ledger;
 
@@ -67,21 +68,21 @@ pub fn check(p: &Party) -> std::result::Result<(), (&'static str, Error)> {
 
 const COLUMNS: &str = "code, kind, name, phone, street, city, region, postal_code, country, gln";
 
-fn party(r: &Row) -> rusqlite::Result<(Party, String)> {
+fn party(r: &dyn Row) -> Result<(Party, String)> {
     Ok((
         Party {
-            code: r.get(0)?,
+            code: get(r, 0)?,
             kind: PartyKind::Supplier,
-            name: r.get(2)?,
-            phone: r.get(3)?,
-            street: r.get(4)?,
-            city: r.get(5)?,
-            region: r.get(6)?,
-            postal_code: r.get(7)?,
-            country: r.get(8)?,
-            gln: r.get(9)?,
+            name: get(r, 2)?,
+            phone: get(r, 3)?,
+            street: get(r, 4)?,
+            city: get(r, 5)?,
+            region: get(r, 6)?,
+            postal_code: get(r, 7)?,
+            country: get(r, 8)?,
+            gln: get(r, 9)?,
         },
-        r.get(1)?,
+        get(r, 1)?,
     ))
 }
 
@@ -128,23 +129,28 @@ pub(crate) fn replace_parties(tx: &Connection, parties: &[Party]) -> Result<()> 
 impl Query<'_> {
     /// Every party, by kind and code.
     pub fn parties(&self) -> Result<Vec<Party>> {
-        let mut st = self.conn().prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM parties ORDER BY kind, code"
-        ))?;
-        let rows = st
-            .query_map([], party)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        rows.into_iter().map(with_kind).collect()
+        let mut out = Vec::new();
+        self.conn().scan(
+            &format!("SELECT {COLUMNS} FROM parties ORDER BY kind, code"),
+            args![],
+            &mut |r| {
+                out.push(with_kind(party(r)?)?);
+                Ok(true)
+            },
+        )?;
+        Ok(out)
     }
 
     pub fn party(&self, kind: PartyKind, code: &str) -> Result<Option<Party>> {
-        let row = self
-            .conn()
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM parties WHERE kind = ? AND code = ?"
-            ))?
-            .query_row(params![kind.as_str(), code], party)
-            .optional()?;
+        let mut row = None;
+        self.conn().scan(
+            &format!("SELECT {COLUMNS} FROM parties WHERE kind = ? AND code = ?"),
+            args![kind.as_str(), code],
+            &mut |r| {
+                row = Some(party(r)?);
+                Ok(false)
+            },
+        )?;
         row.map(with_kind).transpose()
     }
 
@@ -153,10 +159,7 @@ impl Query<'_> {
     pub fn own_site(&self) -> Result<Option<Party>> {
         let named: Option<String> = self
             .conn()
-            .query_row("SELECT value FROM settings WHERE key = 'site'", [], |r| {
-                r.get(0)
-            })
-            .optional()?;
+            .value("SELECT value FROM settings WHERE key = 'site'", args![])?;
         if let Some(code) = named {
             return self.party(PartyKind::Site, &code);
         }

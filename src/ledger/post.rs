@@ -7,7 +7,6 @@
 //! of the balances or puts it back. The row lookups the rules read are in `rows.rs`.
 
 use chrono::NaiveDate;
-use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
 use super::error::{Error, Result, Rule};
@@ -18,6 +17,7 @@ use super::rows::{
     balance, location_row, lot_by_code, lot_by_id, require_item, resolve_location, serial_location,
     ItemRow, LocRow, LotRow,
 };
+use super::sql::{args, Sql, SqlExt};
 use super::validate::{self, Field};
 use super::{MAX_BATCH, MAX_QTY};
 
@@ -42,16 +42,15 @@ pub(crate) struct Context {
 }
 
 /// Adds to a balance: real locations in `balances`, virtual ones in `virtual_balances`.
-fn add_balance(tx: &Connection, key: (i64, i64, i64), loc: &LocRow, qty: i64) -> Result<()> {
+fn add_balance(tx: &dyn Sql, key: (i64, i64, i64), loc: &LocRow, qty: i64) -> Result<()> {
     let sql = if loc.kind.is_real() {
         "INSERT INTO balances (item_id, lot_id, serial_id, location_id, qty) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (item_id, lot_id, serial_id, location_id) DO UPDATE SET qty = qty + excluded.qty"
+         ON CONFLICT (item_id, lot_id, serial_id, location_id) DO UPDATE SET qty = balances.qty + excluded.qty"
     } else {
         "INSERT INTO virtual_balances (item_id, lot_id, serial_id, location_id, qty) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (item_id, lot_id, serial_id, location_id) DO UPDATE SET qty = qty + excluded.qty"
+         ON CONFLICT (item_id, lot_id, serial_id, location_id) DO UPDATE SET qty = virtual_balances.qty + excluded.qty"
     };
-    tx.prepare_cached(sql)?
-        .execute(params![key.0, key.1, key.2, loc.id, qty])?;
+    tx.run(sql, args![key.0, key.1, key.2, loc.id, qty])?;
     Ok(())
 }
 
@@ -64,11 +63,7 @@ fn describe(item: &ItemRow, lot: Option<&str>, serial: Option<&str>) -> String {
     }
 }
 
-pub(crate) fn post_batch(
-    tx: &Connection,
-    ctx: &Context,
-    batch: &[Movement],
-) -> Result<Vec<Posted>> {
+pub(crate) fn post_batch(tx: &dyn Sql, ctx: &Context, batch: &[Movement]) -> Result<Vec<Posted>> {
     if batch.is_empty() {
         return Err(Error::invalid("nothing to post: the batch is empty"));
     }
@@ -115,7 +110,7 @@ pub(crate) fn post_batch(
 /// An assembly's rule: no item is both consumed and produced (nothing is built from itself), and
 /// when the one item produced has a composition list, exactly what the list asks for the units
 /// produced is consumed, no other item. An output without a list is built "on the fly".
-fn check_assembly(tx: &Connection, batch: &[Movement]) -> Result<()> {
+fn check_assembly(tx: &dyn Sql, batch: &[Movement]) -> Result<()> {
     let mut consumed: std::collections::BTreeMap<&str, i64> = Default::default();
     let mut produced: std::collections::BTreeMap<&str, i64> = Default::default();
     for m in batch {
@@ -163,8 +158,21 @@ fn check_assembly(tx: &Connection, batch: &[Movement]) -> Result<()> {
 }
 
 /// The stored content of a movement id, for the "same id, same content" check.
-fn existing(tx: &Connection, id: &Uuid) -> Result<Option<(i64, Movement)>> {
-    let mut st = tx.prepare_cached(
+fn existing(tx: &dyn Sql, id: &Uuid) -> Result<Option<(i64, Movement)>> {
+    type Stored = (
+        i64,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        i64,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let row: Option<Stored> = tx.first(
         "SELECT m.seq, m.kind, i.sku, lt.code, s.serial, m.qty, f.code, t.code, m.reason,
                 m.reference, m.corrects
          FROM movements m
@@ -174,24 +182,8 @@ fn existing(tx: &Connection, id: &Uuid) -> Result<Option<(i64, Movement)>> {
          LEFT JOIN lots lt ON lt.id = m.lot_id
          LEFT JOIN serials s ON s.id = m.serial_id
          WHERE m.id = ?",
+        args![id.to_string()],
     )?;
-    let row = st
-        .query_row([id.to_string()], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, Option<String>>(4)?,
-                r.get::<_, i64>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, String>(7)?,
-                r.get::<_, Option<String>>(8)?,
-                r.get::<_, Option<String>>(9)?,
-                r.get::<_, Option<String>>(10)?,
-            ))
-        })
-        .optional()?;
     let Some((seq, kind, item, lot, serial, qty, from, to, reason, reference, corrects)) = row
     else {
         return Ok(None);
@@ -236,7 +228,7 @@ fn same_content(stored: &Movement, m: &Movement) -> bool {
         && (stored.reason == m.reason || m.reason.is_none())
 }
 
-fn post_one(tx: &Connection, ctx: &Context, batch_id: &str, m: &Movement) -> Result<Posted> {
+fn post_one(tx: &dyn Sql, ctx: &Context, batch_id: &str, m: &Movement) -> Result<Posted> {
     if let Some((seq, stored)) = existing(tx, &m.id)? {
         if same_content(&stored, m) {
             return Ok(Posted::Exists { seq });
@@ -460,10 +452,10 @@ fn post_one(tx: &Connection, ctx: &Context, batch_id: &str, m: &Movement) -> Res
         },
     )?;
     if ctx.outbox {
-        tx.prepare_cached(
+        tx.run(
             "INSERT INTO outbox (movement_id, state, updated_at) VALUES (?, 'pending', ?)",
-        )?
-        .execute(params![id, ctx.now])?;
+            args![id, ctx.now],
+        )?;
     }
     Ok(Posted::Applied { seq })
 }
@@ -471,14 +463,12 @@ fn post_one(tx: &Connection, ctx: &Context, batch_id: &str, m: &Movement) -> Res
 /// The type of the document a reference names, when it is one this ledger knows: the workflows
 /// fill `reference` from the purchase order or pick list being worked, so its type is recorded
 /// with no more typing.
-pub(crate) fn document_type(tx: &Connection, reference: &str) -> Result<Option<DocType>> {
-    let found: Option<String> = tx
-        .prepare_cached(
-            "SELECT 'po' FROM purchase_orders WHERE number = ?1
-             UNION ALL SELECT 'pick_list' FROM pick_lists WHERE number = ?1 LIMIT 1",
-        )?
-        .query_row([reference], |r| r.get(0))
-        .optional()?;
+pub(crate) fn document_type(tx: &dyn Sql, reference: &str) -> Result<Option<DocType>> {
+    let found: Option<String> = tx.value(
+        "SELECT 'po' FROM purchase_orders WHERE number = ?
+         UNION ALL SELECT 'pick_list' FROM pick_lists WHERE number = ? LIMIT 1",
+        args![reference, reference],
+    )?;
     found.map(|t| t.parse()).transpose()
 }
 
@@ -509,14 +499,14 @@ pub(crate) struct JournalRow<'a> {
 /// only code that inserts into `movements`, `balances` and `virtual_balances`. Checks nothing:
 /// the caller has applied the rules (`post_one`) or trusts the server that did (`replica`).
 /// Returns the movement's `seq`.
-pub(crate) fn record(tx: &Connection, row: &JournalRow) -> Result<i64> {
-    tx.prepare_cached(
+pub(crate) fn record(tx: &dyn Sql, row: &JournalRow) -> Result<i64> {
+    let seq = tx.insert(
         "INSERT INTO movements (id, batch_id, kind, item_id, lot_id, serial_id, qty, from_loc, to_loc,
                                 reason, reference, corrects, device, created_at, lot_origin,
                                 ref_type, tlc_source, lot_attributes)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )?
-    .execute(params![
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         RETURNING seq",
+        args![
         row.id,
         row.batch_id,
         row.kind.as_str(),
@@ -535,8 +525,8 @@ pub(crate) fn record(tx: &Connection, row: &JournalRow) -> Result<i64> {
         row.ref_type.map(DocType::as_str),
         row.tlc_source,
         row.lot_attributes,
-    ])?;
-    let seq = tx.last_insert_rowid();
+        ],
+    )?;
     let key = (row.item, row.lot.unwrap_or(0), row.serial.unwrap_or(0));
     add_balance(tx, key, row.from, -row.qty)?;
     add_balance(tx, key, row.to, row.qty)?;
@@ -545,22 +535,14 @@ pub(crate) fn record(tx: &Connection, row: &JournalRow) -> Result<i64> {
 
 /// Takes a stored movement's effect out of the balances (`sign` 1: a conflict), or puts it back
 /// (`sign` -1). The journal row stays: it is append-only.
-pub(crate) fn shift_balances(tx: &Connection, movement_id: &str, sign: i64) -> Result<()> {
-    let (item, lot, serial, qty, from, to): (i64, Option<i64>, Option<i64>, i64, i64, i64) = tx
-        .query_row(
+pub(crate) fn shift_balances(tx: &dyn Sql, movement_id: &str, sign: i64) -> Result<()> {
+    type Stored = (i64, Option<i64>, Option<i64>, i64, i64, i64);
+    let (item, lot, serial, qty, from, to): Stored = tx
+        .first(
             "SELECT item_id, lot_id, serial_id, qty, from_loc, to_loc FROM movements WHERE id = ?",
-            [movement_id],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            },
-        )?;
+            args![movement_id],
+        )?
+        .ok_or_else(|| Error::NotFound(format!("movement {movement_id} is not in the journal")))?;
     let key = (item, lot.unwrap_or(0), serial.unwrap_or(0));
     for (loc, q) in [(from, sign * qty), (to, -sign * qty)] {
         add_balance(tx, key, &location_row(tx, loc)?, q)?;
@@ -641,7 +623,7 @@ fn check_privileged(ctx: &Context, m: &Movement) -> Result<()> {
 
 /// A correction is the exact reverse of a live movement that is not itself a correction and has
 /// not been corrected yet: same item, lot, serial and quantity, from and to swapped.
-fn check_correction(tx: &Connection, m: &Movement, original: Uuid) -> Result<()> {
+fn check_correction(tx: &dyn Sql, m: &Movement, original: Uuid) -> Result<()> {
     let id = original.to_string();
     let Some((_, stored)) = existing(tx, &original)? else {
         return Err(Error::refused(
@@ -649,11 +631,12 @@ fn check_correction(tx: &Connection, m: &Movement, original: Uuid) -> Result<()>
             format!("movement {id} to be corrected does not exist"),
         ));
     };
-    let rejected: bool = tx
-        .prepare_cached(
+    let rejected = tx
+        .value::<bool>(
             "SELECT EXISTS (SELECT 1 FROM outbox WHERE movement_id = ? AND state IN ('conflict', 'dismissed'))",
+            args![id],
         )?
-        .query_row([&id], |r| r.get(0))?;
+        .unwrap_or(false);
     let Movement {
         kind,
         item,
@@ -676,15 +659,13 @@ fn check_correction(tx: &Connection, m: &Movement, original: Uuid) -> Result<()>
             format!("movement {id} is itself a correction, and a correction is never corrected: record the movement again instead"),
         ));
     }
-    let earlier: Option<(String, String)> = tx
-        .prepare_cached(
-            "SELECT c.id, c.created_at FROM movements c
-             WHERE c.corrects = ?
-               AND c.id NOT IN (SELECT movement_id FROM outbox WHERE state IN ('conflict', 'dismissed'))
-             ORDER BY c.seq LIMIT 1",
-        )?
-        .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
+    let earlier: Option<(String, String)> = tx.first(
+        "SELECT c.id, c.created_at FROM movements c
+         WHERE c.corrects = ?
+           AND c.id NOT IN (SELECT movement_id FROM outbox WHERE state IN ('conflict', 'dismissed'))
+         ORDER BY c.seq LIMIT 1",
+        args![id],
+    )?;
     if let Some((by, at)) = earlier {
         return Err(Error::refused(
             Rule::Correction,
@@ -736,7 +717,7 @@ fn check_correction(tx: &Connection, m: &Movement, original: Uuid) -> Result<()>
 /// offline), joining it would merge batches that never shared anything and widen a future recall
 /// to both: refused. A lot named on purpose (scanned or typed, `entered`) may be added to.
 fn check_generated_lot(
-    tx: &Connection,
+    tx: &dyn Sql,
     ctx: &Context,
     item: &ItemRow,
     lot: &LotRow,
@@ -745,14 +726,12 @@ fn check_generated_lot(
     if m.lot_origin != Some(LotOrigin::Generated) {
         return Ok(());
     }
-    let other: Option<String> = tx
-        .prepare_cached(
-            "SELECT device FROM movements
-             WHERE lot_id = ? AND device <> ? AND kind IN ('receive', 'produce', 'opening')
-             ORDER BY seq LIMIT 1",
-        )?
-        .query_row(params![lot.id, ctx.device], |r| r.get(0))
-        .optional()?;
+    let other: Option<String> = tx.value(
+        "SELECT device FROM movements
+         WHERE lot_id = ? AND device <> ? AND kind IN ('receive', 'produce', 'opening')
+         ORDER BY seq LIMIT 1",
+        args![lot.id, ctx.device],
+    )?;
     match other {
         None => Ok(()),
         Some(device) => Err(Error::refused(
@@ -903,22 +882,20 @@ fn check_sites(ctx: &Context, m: &Movement, from: &LocRow, to: &LocRow) -> Resul
 
 /// A pick list or purchase order of a site is worked there: a movement that names one moves
 /// stock at that site's locations only, so no other site closes it or takes its reservation.
-fn check_document_site(tx: &Connection, m: &Movement, from: &LocRow, to: &LocRow) -> Result<()> {
+fn check_document_site(tx: &dyn Sql, m: &Movement, from: &LocRow, to: &LocRow) -> Result<()> {
     let Some(reference) = m.reference.as_deref().map(str::trim) else {
         return Ok(());
     };
     if m.kind == MovementKind::Correction {
         return Ok(());
     }
-    let site: Option<(String, String)> = tx
-        .prepare_cached(
-            "SELECT 'pick list', site FROM pick_lists WHERE number = ?1 AND site IS NOT NULL
-             UNION ALL
-             SELECT 'purchase order', site FROM purchase_orders WHERE number = ?1 AND site IS NOT NULL
-             LIMIT 1",
-        )?
-        .query_row([reference], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
+    let site: Option<(String, String)> = tx.first(
+        "SELECT 'pick list', site FROM pick_lists WHERE number = ? AND site IS NOT NULL
+         UNION ALL
+         SELECT 'purchase order', site FROM purchase_orders WHERE number = ? AND site IS NOT NULL
+         LIMIT 1",
+        args![reference, reference],
+    )?;
     let Some((what, site)) = site else {
         return Ok(());
     };
@@ -1009,7 +986,7 @@ fn tracking_rule(
 }
 
 fn find_or_create_lot(
-    tx: &Connection,
+    tx: &dyn Sql,
     ctx: &Context,
     item: &ItemRow,
     code: &str,
@@ -1058,14 +1035,14 @@ fn find_or_create_lot(
     } else {
         derived
     };
-    tx.prepare_cached(
+    let id = tx.insert(
         "INSERT INTO lots (item_id, code, expiry, production_date, status, created_at)
-         VALUES (?, ?, ?, ?, 'available', ?)",
-    )?
-    .execute(params![item.id, code, expiry, m.production_date, ctx.now])?;
+         VALUES (?, ?, ?, ?, 'available', ?) RETURNING id",
+        args![item.id, code, expiry, m.production_date, ctx.now],
+    )?;
     Ok((
         LotRow {
-            id: tx.last_insert_rowid(),
+            id,
             code: code.to_string(),
             expiry,
             status: LotStatus::Available,
@@ -1076,16 +1053,16 @@ fn find_or_create_lot(
 
 /// Returns the serial's id and lot; creates the serial where units enter the ledger.
 fn find_or_create_serial(
-    tx: &Connection,
+    tx: &dyn Sql,
     item: &ItemRow,
     serial: &str,
     lot: Option<&LotRow>,
     from: &LocRow,
 ) -> Result<(i64, Option<i64>)> {
-    let found: Option<(i64, Option<i64>)> = tx
-        .prepare_cached("SELECT id, lot_id FROM serials WHERE item_id = ? AND serial = ?")?
-        .query_row(params![item.id, serial], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
+    let found: Option<(i64, Option<i64>)> = tx.first(
+        "SELECT id, lot_id FROM serials WHERE item_id = ? AND serial = ?",
+        args![item.id, serial],
+    )?;
     if let Some((id, serial_lot)) = found {
         if let Some(l) = lot {
             if serial_lot != Some(l.id) {
@@ -1119,7 +1096,9 @@ fn find_or_create_serial(
             ),
         ));
     }
-    tx.prepare_cached("INSERT INTO serials (item_id, serial, lot_id) VALUES (?, ?, ?)")?
-        .execute(params![item.id, serial, lot.map(|l| l.id)])?;
-    Ok((tx.last_insert_rowid(), lot.map(|l| l.id)))
+    let id = tx.insert(
+        "INSERT INTO serials (item_id, serial, lot_id) VALUES (?, ?, ?) RETURNING id",
+        args![item.id, serial, lot.map(|l| l.id)],
+    )?;
+    Ok((id, lot.map(|l| l.id)))
 }

@@ -141,7 +141,7 @@ const RECORD_SELECT: &str = "SELECT m.seq, m.id, m.batch_id, m.kind, i.sku, lt.c
 
 /// The journal row (its first fifteen columns, as `query::journal_entry` reads them) and the
 /// lot's dates.
-fn record(r: &rusqlite::Row) -> rusqlite::Result<Record> {
+fn record(r: &rusqlite::Row) -> Result<Record> {
     Ok(Record {
         entry: journal_entry(r)?,
         lot_expiry: r.get(15)?,
@@ -266,13 +266,12 @@ impl Ledger {
 
     /// Pending movements up to journal position `upto` (all with None), oldest first.
     pub fn pending_upto(&self, limit: i64, upto: Option<i64>) -> Result<Vec<Record>> {
-        Ok(self
-            .conn()
+        self.conn()
             .prepare_cached(&format!(
                 "{RECORD_SELECT} JOIN outbox o ON o.movement_id = m.id WHERE o.state = 'pending' AND m.seq <= ? ORDER BY m.seq LIMIT ?"
             ))?
-            .query_map(params![upto.unwrap_or(i64::MAX), limit], record)?
-            .collect::<rusqlite::Result<_>>()?)
+            .query_and_then(params![upto.unwrap_or(i64::MAX), limit], record)?
+            .collect()
     }
 
     /// Pending movements, oldest first, in whole batches: batches are taken while they fit in
@@ -294,8 +293,8 @@ impl Ledger {
                     "{RECORD_SELECT} JOIN outbox o ON o.movement_id = m.id
                      WHERE o.state = 'pending' AND m.batch_id = ? ORDER BY m.seq"
                 ))?
-                .query_map([&last.entry.batch_id], record)?
-                .collect::<rusqlite::Result<_>>()?
+                .query_and_then([&last.entry.batch_id], record)?
+                .collect::<Result<_>>()?
         } else {
             // The last batch may go on past the page: it waits for the next push.
             let cut = last.entry.batch_id.clone();
@@ -739,23 +738,22 @@ impl Ledger {
         site: Option<&str>,
     ) -> Result<Vec<Record>> {
         let Some(site) = site else {
-            return Ok(self
+            return self
                 .conn()
                 .prepare_cached(&format!(
                     "{RECORD_SELECT} WHERE m.seq > ? ORDER BY m.seq LIMIT ?"
                 ))?
-                .query_map(params![after, limit], record)?
-                .collect::<rusqlite::Result<_>>()?);
+                .query_and_then(params![after, limit], record)?
+                .collect();
         };
-        Ok(self
-            .conn()
+        self.conn()
             .prepare_cached(&format!(
                 "{RECORD_SELECT} WHERE m.seq > ?1
                    AND (f.site = ?3 OR t.site = ?3 OR (f.site IS NULL AND t.site IS NULL))
                  ORDER BY m.seq LIMIT ?2"
             ))?
-            .query_map(params![after, limit, site], record)?
-            .collect::<rusqlite::Result<_>>()?)
+            .query_and_then(params![after, limit, site], record)?
+            .collect()
     }
 
     /// Lot events after `after`, oldest first.

@@ -457,8 +457,8 @@ impl Ledger {
             super::query::JOURNAL_SELECT
         ))?;
         let rows = st
-            .query_map(rusqlite::params_from_iter(values), journal_entry)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .query_and_then(rusqlite::params_from_iter(values), |r| journal_entry(r))?
+            .collect::<Result<Vec<_>>>()?;
         Ok(rows
             .into_iter()
             .map(|entry| LotTransaction {

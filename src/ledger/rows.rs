@@ -4,10 +4,10 @@
 //! writes of stock are in `post.rs`.
 
 use chrono::NaiveDate;
-use rusqlite::{params, Connection, OptionalExtension};
 
 use super::error::{Error, Result, Rule};
 use super::model::{LocationKind, LotStatus, Tracking};
+use super::sql::{args, Sql, SqlExt};
 use super::virtual_kind;
 
 #[derive(Debug, Clone)]
@@ -40,26 +40,23 @@ pub(crate) struct LotRow {
     pub status: LotStatus,
 }
 
-pub(crate) fn item_by_sku(tx: &Connection, sku: &str) -> Result<Option<ItemRow>> {
-    let mut st = tx.prepare_cached(
+pub(crate) fn item_by_sku(tx: &dyn Sql, sku: &str) -> Result<Option<ItemRow>> {
+    type Item = (
+        i64,
+        String,
+        String,
+        bool,
+        Option<i64>,
+        String,
+        Option<String>,
+        Option<bool>,
+    );
+    let row: Option<Item> = tx.first(
         "SELECT id, sku, tracking, expiry_tracked, shelf_life_days, unit, converting_to,
-                converting_expiry
-         FROM items WHERE sku = ?",
+                    converting_expiry
+             FROM items WHERE sku = ?",
+        args![sku],
     )?;
-    let row = st
-        .query_row([sku], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, bool>(3)?,
-                r.get::<_, Option<i64>>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, Option<String>>(6)?,
-                r.get::<_, Option<bool>>(7)?,
-            ))
-        })
-        .optional()?;
     row.map(
         |(id, sku, tracking, expiry_tracked, shelf_life_days, unit, to, expiry)| {
             Ok(ItemRow {
@@ -79,7 +76,7 @@ pub(crate) fn item_by_sku(tx: &Connection, sku: &str) -> Result<Option<ItemRow>>
     .transpose()
 }
 
-pub(crate) fn require_item(tx: &Connection, sku: &str) -> Result<ItemRow> {
+pub(crate) fn require_item(tx: &dyn Sql, sku: &str) -> Result<ItemRow> {
     item_by_sku(tx, sku)?.ok_or_else(|| {
         Error::refused(
             Rule::Invalid,
@@ -88,18 +85,11 @@ pub(crate) fn require_item(tx: &Connection, sku: &str) -> Result<ItemRow> {
     })
 }
 
-pub(crate) fn location_by_code(tx: &Connection, code: &str) -> Result<Option<LocRow>> {
-    let mut st = tx.prepare_cached("SELECT id, code, kind, site FROM locations WHERE code = ?")?;
-    let row = st
-        .query_row([code], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-            ))
-        })
-        .optional()?;
+pub(crate) fn location_by_code(tx: &dyn Sql, code: &str) -> Result<Option<LocRow>> {
+    let row: Option<(i64, String, String, Option<String>)> = tx.first(
+        "SELECT id, code, kind, site FROM locations WHERE code = ?",
+        args![code],
+    )?;
     row.map(|(id, code, kind, site)| {
         Ok(LocRow {
             id,
@@ -113,27 +103,27 @@ pub(crate) fn location_by_code(tx: &Connection, code: &str) -> Result<Option<Loc
 
 /// Finds a location; virtual party locations (`SUPPLIER:Acme`, `CUSTOMER:Bob`, `ADJUSTMENT`, ...)
 /// and a site's in-transit location (`TRANSIT:NORTH`) are created on first use.
-pub(crate) fn resolve_location(tx: &Connection, code: &str) -> Result<LocRow> {
+pub(crate) fn resolve_location(tx: &dyn Sql, code: &str) -> Result<LocRow> {
     if let Some(loc) = location_by_code(tx, code)? {
         return Ok(loc);
     }
     if let Some(site) = super::transit_site(code) {
-        let known: Option<String> = tx
-            .prepare_cached("SELECT name FROM parties WHERE kind = 'site' AND code = ?")?
-            .query_row([site], |r| r.get(0))
-            .optional()?;
+        let known: Option<String> = tx.value(
+            "SELECT name FROM parties WHERE kind = 'site' AND code = ?",
+            args![site],
+        )?;
         let Some(name) = known else {
             return Err(Error::refused(
                 Rule::Invalid,
                 format!("unknown location '{code}': there is no site {site}"),
             ));
         };
-        tx.prepare_cached(
-            "INSERT INTO locations (code, name, kind, site) VALUES (?, ?, 'transit', ?)",
-        )?
-        .execute(params![code, format!("In transit to {name}"), site])?;
+        let id = tx.insert(
+            "INSERT INTO locations (code, name, kind, site) VALUES (?, ?, 'transit', ?) RETURNING id",
+            args![code, format!("In transit to {name}"), site],
+        )?;
         return Ok(LocRow {
-            id: tx.last_insert_rowid(),
+            id,
             code: code.to_string(),
             kind: LocationKind::Transit,
             site: Some(site.to_string()),
@@ -146,51 +136,20 @@ pub(crate) fn resolve_location(tx: &Connection, code: &str) -> Result<LocRow> {
         ));
     };
     let name = code.split_once(':').map(|(_, n)| n).unwrap_or(code);
-    tx.prepare_cached("INSERT INTO locations (code, name, kind) VALUES (?, ?, ?)")?
-        .execute(params![code, name, kind.as_str()])?;
+    let id = tx.insert(
+        "INSERT INTO locations (code, name, kind) VALUES (?, ?, ?) RETURNING id",
+        args![code, name, kind.as_str()],
+    )?;
     Ok(LocRow {
-        id: tx.last_insert_rowid(),
+        id,
         code: code.to_string(),
         kind,
         site: None,
     })
 }
 
-pub(crate) fn lot_by_code(tx: &Connection, item_id: i64, code: &str) -> Result<Option<LotRow>> {
-    let mut st = tx.prepare_cached(
-        "SELECT id, code, expiry, status FROM lots WHERE item_id = ? AND code = ?",
-    )?;
-    let row = st
-        .query_row(params![item_id, code], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<NaiveDate>>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        })
-        .optional()?;
-    row.map(|(id, code, expiry, status)| {
-        Ok(LotRow {
-            id,
-            code,
-            expiry,
-            status: status.parse()?,
-        })
-    })
-    .transpose()
-}
-
-pub(crate) fn lot_by_id(tx: &Connection, id: i64) -> Result<LotRow> {
-    let mut st = tx.prepare_cached("SELECT id, code, expiry, status FROM lots WHERE id = ?")?;
-    let (id, code, expiry, status) = st.query_row([id], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, Option<NaiveDate>>(2)?,
-            r.get::<_, String>(3)?,
-        ))
-    })?;
+fn lot_row(row: (i64, String, Option<NaiveDate>, String)) -> Result<LotRow> {
+    let (id, code, expiry, status) = row;
     Ok(LotRow {
         id,
         code,
@@ -199,35 +158,52 @@ pub(crate) fn lot_by_id(tx: &Connection, id: i64) -> Result<LotRow> {
     })
 }
 
-/// Current quantity of (item, lot, serial) at a location.
-pub(crate) fn balance(tx: &Connection, item: i64, lot: i64, serial: i64, loc: i64) -> Result<i64> {
-    let mut st = tx.prepare_cached(
-        "SELECT qty FROM balances WHERE item_id = ? AND lot_id = ? AND serial_id = ? AND location_id = ?",
+pub(crate) fn lot_by_code(tx: &dyn Sql, item_id: i64, code: &str) -> Result<Option<LotRow>> {
+    tx.first(
+        "SELECT id, code, expiry, status FROM lots WHERE item_id = ? AND code = ?",
+        args![item_id, code],
+    )?
+    .map(lot_row)
+    .transpose()
+}
+
+pub(crate) fn lot_by_id(tx: &dyn Sql, id: i64) -> Result<LotRow> {
+    let row = tx.first(
+        "SELECT id, code, expiry, status FROM lots WHERE id = ?",
+        args![id],
     )?;
-    Ok(st
-        .query_row(params![item, lot, serial, loc], |r| r.get(0))
-        .optional()?
+    lot_row(row.ok_or_else(|| Error::NotFound(format!("no lot has id {id}")))?)
+}
+
+/// Current quantity of (item, lot, serial) at a location.
+pub(crate) fn balance(tx: &dyn Sql, item: i64, lot: i64, serial: i64, loc: i64) -> Result<i64> {
+    Ok(tx
+        .value(
+            "SELECT qty FROM balances WHERE item_id = ? AND lot_id = ? AND serial_id = ? AND location_id = ?",
+            args![item, lot, serial, loc],
+        )?
         .unwrap_or(0))
 }
 
 /// The real location where a serial is in stock now, if any.
-pub(crate) fn serial_location(tx: &Connection, serial_id: i64) -> Result<Option<String>> {
-    let mut st = tx.prepare_cached(
+pub(crate) fn serial_location(tx: &dyn Sql, serial_id: i64) -> Result<Option<String>> {
+    tx.value(
         "SELECT l.code FROM balances b JOIN locations l ON l.id = b.location_id
          WHERE b.serial_id = ? AND b.serial_id <> 0 AND b.qty > 0
            AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine', 'transit')
          LIMIT 1",
-    )?;
-    Ok(st.query_row([serial_id], |r| r.get(0)).optional()?)
+        args![serial_id],
+    )
 }
 
 /// A location by its id.
-pub(crate) fn location_row(tx: &Connection, id: i64) -> Result<LocRow> {
-    let (code, kind, site): (String, String, Option<String>) = tx.query_row(
+pub(crate) fn location_row(tx: &dyn Sql, id: i64) -> Result<LocRow> {
+    let row: Option<(String, String, Option<String>)> = tx.first(
         "SELECT code, kind, site FROM locations WHERE id = ?",
-        [id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        args![id],
     )?;
+    let (code, kind, site) =
+        row.ok_or_else(|| Error::NotFound(format!("no location has id {id}")))?;
     Ok(LocRow {
         id,
         code,

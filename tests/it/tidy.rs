@@ -102,10 +102,20 @@ struct Collector {
     tests: usize,
     refs: Vec<Reference>,
     strings: Vec<String>,
+    /// String literals inside `#[cfg(test)]` code.
+    test_strings: Vec<String>,
     macros: Vec<String>,
 }
 
 impl Collector {
+    fn string(&mut self, s: String) {
+        if self.tests > 0 {
+            self.test_strings.push(s);
+        } else {
+            self.strings.push(s);
+        }
+    }
+
     fn resolve(&self, segments: &[String], leading_colon: bool) -> Option<Target> {
         let first = segments.first()?;
         if leading_colon {
@@ -201,7 +211,7 @@ impl Collector {
                 }
                 TokenTree::Literal(l) => {
                     if let Ok(s) = syn::parse_str::<syn::LitStr>(&l.to_string()) {
-                        self.strings.push(s.value());
+                        self.string(s.value());
                     }
                     i += 1;
                 }
@@ -296,23 +306,27 @@ impl<'ast> Visit<'ast> for Collector {
     }
 
     fn visit_lit_str(&mut self, s: &'ast syn::LitStr) {
-        self.strings.push(s.value());
+        self.string(s.value());
     }
 }
 
 struct Scanned {
     path: String,
     refs: Vec<Reference>,
+    /// String literals outside test code, and inside it.
     strings: Vec<String>,
+    test_strings: Vec<String>,
     macros: Vec<String>,
 }
 
-fn scan(source: &Source) -> Scanned {
+/// `in_test`: the whole file is a `#[cfg(test)] mod name;` of its parent.
+fn scan(source: &Source, in_test: bool) -> Scanned {
     let mut c = Collector {
         module: source.module.clone(),
-        tests: 0,
+        tests: usize::from(in_test),
         refs: Vec::new(),
         strings: Vec::new(),
+        test_strings: Vec::new(),
         macros: Vec::new(),
     };
     c.visit_file(&source.syntax);
@@ -320,8 +334,26 @@ fn scan(source: &Source) -> Scanned {
         path: source.path.clone(),
         refs: c.refs,
         strings: c.strings,
+        test_strings: c.test_strings,
         macros: c.macros,
     }
+}
+
+/// The modules declared `#[cfg(test)] mod name;` in a file of their own.
+fn test_modules(sources: &[Source]) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for s in sources {
+        for item in &s.syntax.items {
+            if let syn::Item::Mod(m) = item {
+                if m.content.is_none() && m.attrs.iter().any(is_cfg_test) {
+                    let mut path = s.module.clone();
+                    path.push(m.ident.to_string());
+                    out.push(path);
+                }
+            }
+        }
+    }
+    out
 }
 
 fn within(module: &[String], prefix: &str) -> bool {
@@ -433,11 +465,25 @@ const INVARIANTS: &[Invariant] = &[
         crates: &["rusqlite", "libsqlite3_sys"],
     },
     Invariant {
+        what: "the posting rules reach the database only through the storage interface (ledger::sql): post, rows, documents and query name no rusqlite",
+        within: &["ledger::post", "ledger::rows", "ledger::documents", "ledger::query"],
+        except: &[],
+        modules: &[],
+        crates: &["rusqlite", "libsqlite3_sys"],
+    },
+    Invariant {
         what: "the screens run no server code: src/ui names neither sync::server nor the simulation",
         within: &["ui"],
         except: &[],
         modules: &["sync::server", "sync::sim", "cli"],
         crates: &[],
+    },
+    Invariant {
+        what: "only ledger::pg knows the PostgreSQL client",
+        within: &[""],
+        except: &["ledger::pg"],
+        modules: &[],
+        crates: &["postgres", "tokio_postgres", "postgres_types", "postgres_protocol"],
     },
     Invariant {
         what: "only sync knows HTTP",
@@ -477,7 +523,12 @@ const INVARIANTS: &[Invariant] = &[
 ];
 
 fn all_scanned() -> Vec<Scanned> {
-    sources().iter().map(scan).collect()
+    let sources = sources();
+    let tests = test_modules(&sources);
+    sources
+        .iter()
+        .map(|s| scan(s, tests.contains(&s.module)))
+        .collect()
 }
 
 fn invariant(what_starts: &str) -> &'static Invariant {
@@ -518,7 +569,8 @@ fn sql_outside_the_ledger(files: &[Scanned], modules: &[(String, Vec<String>)]) 
         if within(module, "ledger") {
             continue;
         }
-        for s in &f.strings {
+        // Tests outside the ledger keep no SQL either.
+        for s in f.strings.iter().chain(&f.test_strings) {
             let t = s.trim_start();
             let first = t.split_whitespace().next().unwrap_or("");
             if [
@@ -535,6 +587,8 @@ fn sql_outside_the_ledger(files: &[Scanned], modules: &[(String, Vec<String>)]) 
 }
 
 /// Only the posting module writes the journal and the balances.
+/// Code that writes the journal or balances outside the posting module (a test may, to damage a
+/// ledger on purpose: only the code that runs in the app and the server counts).
 fn stock_writes_outside_posting(files: &[Scanned], posting: &str) -> Vec<String> {
     let mut out = Vec::new();
     for f in files {
@@ -643,7 +697,7 @@ fn sql_lives_only_in_the_ledger() {
         .iter()
         .map(|s| (s.path.clone(), s.module.clone()))
         .collect();
-    let files: Vec<Scanned> = srcs.iter().map(scan).collect();
+    let files = all_scanned();
     let v = sql_outside_the_ledger(&files, &modules);
     assert!(v.is_empty(), "SQL outside the ledger:\n{}", v.join("\n"));
 }
@@ -660,6 +714,7 @@ fn stock_changes_only_through_the_posting_module() {
                 path: "elsewhere".into(),
                 refs: Vec::new(),
                 strings: posting[0].strings.clone(),
+                test_strings: Vec::new(),
                 macros: Vec::new(),
             }],
             POSTING
@@ -684,17 +739,29 @@ fn no_stubs_in_src() {
 /// The back-office writers stay out of the handheld build: rust_xlsxwriter is an optional
 /// dependency of the `backoffice` feature, the Android build and its CI check leave the default
 /// features out, and only `export::fsma` names the crate, under that feature.
-fn handheld_build_problems(cargo: &str, gradle: &str, check: &str, fsma: &str) -> Vec<String> {
+fn handheld_build_problems(
+    cargo: &str,
+    gradle: &str,
+    check: &str,
+    fsma: &str,
+    ledger: &str,
+) -> Vec<String> {
     let mut v = Vec::new();
-    let dep = cargo.lines().find(|l| l.starts_with("rust_xlsxwriter"));
-    if !dep.is_some_and(|l| l.contains("optional = true")) {
-        v.push("rust_xlsxwriter is not an optional dependency".to_string());
+    for (dep, feature) in [("rust_xlsxwriter", "backoffice"), ("postgres", "postgres")] {
+        let line = cargo
+            .lines()
+            .find(|l| l.starts_with(&format!("{dep} = {{")));
+        if !line.is_some_and(|l| l.contains("optional = true")) {
+            v.push(format!("{dep} is not an optional dependency"));
+        }
+        if !cargo.lines().any(|l| {
+            l.starts_with(&format!("{feature} = ")) && l.contains(&format!("\"dep:{dep}\""))
+        }) {
+            v.push(format!("no {feature} feature for {dep}"));
+        }
     }
-    if !cargo
-        .lines()
-        .any(|l| l.starts_with("backoffice = ") && l.contains("dep:rust_xlsxwriter"))
-    {
-        v.push("no backoffice feature for rust_xlsxwriter".to_string());
+    if !ledger.contains("#[cfg(feature = \"postgres\")]\npub mod pg;") {
+        v.push("ledger::pg is built without the postgres feature".to_string());
     }
     if !gradle.contains("\"--no-default-features\"") {
         v.push("the Android build keeps the default features".to_string());
@@ -729,13 +796,14 @@ fn handheld_build_problems(cargo: &str, gradle: &str, check: &str, fsma: &str) -
 fn the_handheld_build_leaves_the_back_office_writers_out() {
     let read =
         |p: &str| std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(p)).unwrap();
-    let (cargo, gradle, check, fsma) = (
+    let (cargo, gradle, check, fsma, ledger) = (
         read("Cargo.toml"),
         read("android/app/build.gradle"),
         read("android/check.sh"),
         read("src/export/fsma.rs"),
+        read("src/ledger/mod.rs"),
     );
-    let v = handheld_build_problems(&cargo, &gradle, &check, &fsma);
+    let v = handheld_build_problems(&cargo, &gradle, &check, &fsma, &ledger);
     assert!(v.is_empty(), "{v:?}");
     for s in all_scanned() {
         let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(&s.path))
@@ -755,24 +823,42 @@ fn the_handheld_build_leaves_the_back_office_writers_out() {
             &gradle,
             &check,
             &fsma,
+            &ledger,
+        ),
+        handheld_build_problems(
+            &cargo.replace("\"dep:postgres\"", ""),
+            &gradle,
+            &check,
+            &fsma,
+            &ledger,
+        ),
+        handheld_build_problems(
+            &cargo,
+            &gradle,
+            &check,
+            &fsma,
+            &ledger.replace("#[cfg(feature = \"postgres\")]\n", ""),
         ),
         handheld_build_problems(
             &cargo,
             &gradle.replace("\"--no-default-features\"", ""),
             &check,
             &fsma,
+            &ledger,
         ),
         handheld_build_problems(
             &cargo,
             &gradle,
             &check.replace("--no-default-features", ""),
             &fsma,
+            &ledger,
         ),
         handheld_build_problems(
             &cargo,
             &gradle,
             &check,
             &format!("{fsma}\nfn f() {{ let _ = rust_xlsxwriter::Workbook::new(); }}\n"),
+            &ledger,
         ),
     ];
     for p in planted {
@@ -784,7 +870,7 @@ fn the_handheld_build_leaves_the_back_office_writers_out() {
 
 fn planted(path: &str, text: &str) -> Vec<Scanned> {
     let rel = Path::new(path);
-    vec![scan(&parse(path, module_of(rel), text))]
+    vec![scan(&parse(path, module_of(rel), text), false)]
 }
 
 #[test]
@@ -876,6 +962,16 @@ fn each_invariant_catches_a_planted_violation() {
             "only the ledger uses rusqlite",
             "src/cli/mod.rs",
             "fn f(c: &rusqlite::Connection) {}",
+        ),
+        (
+            "the posting rules reach the database only",
+            "src/ledger/rows.rs",
+            "fn f(c: &rusqlite::Connection) { c.execute_batch(\"\").ok(); }",
+        ),
+        (
+            "only ledger::pg knows the PostgreSQL client",
+            "src/ledger/post.rs",
+            "fn f(c: &mut postgres::Client) { let _ = c; }",
         ),
         (
             "the screens run no server code",

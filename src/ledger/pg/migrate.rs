@@ -1,0 +1,269 @@
+//! `lotkeeper migrate-server`: an existing SQLite back office moved into an empty PostgreSQL
+//! database, whole, in one PostgreSQL transaction, and checked before it commits.
+//!
+//! The source is read as one snapshot (`Ledger::snapshot_of`: the file is never written, and an
+//! older schema is brought to this binary's in memory first), so a server may keep running on it
+//! while it is copied; what it records after the snapshot is not in the copy, which the summary
+//! says. Every table is copied row for row with its ids (movements keep their `seq`, devices
+//! their token hashes, lots their events), the identity counters are set past the copied ids,
+//! and the master data version carries over. Then, inside the same transaction:
+//! * every table holds as many rows as the source's;
+//! * the balances equal the source's, row for row;
+//! * the balances equal the journal recomputed on PostgreSQL.
+//!
+//! Any difference rolls the whole copy back.
+
+use std::path::Path;
+
+use super::PgStore;
+use crate::ledger::error::{Error, Result};
+use crate::ledger::sql::{args, Arg, Sql, SqlExt};
+use crate::ledger::Ledger;
+
+/// The tables of the schema, in an order that inserts every referenced row before the rows that
+/// reference it, with the integer key PostgreSQL generates (its counter is set past the copy).
+const TABLES: &[(&str, Option<&str>)] = &[
+    ("items", Some("id")),
+    ("locations", Some("id")),
+    ("parties", Some("id")),
+    ("lots", Some("id")),
+    ("serials", Some("id")),
+    ("movements", Some("seq")),
+    ("balances", None),
+    ("virtual_balances", None),
+    ("outbox", None),
+    ("gtins", None),
+    ("compositions", None),
+    ("lot_attribute_defs", None),
+    ("lot_attributes", None),
+    ("lot_events", Some("id")),
+    ("pick_lists", Some("id")),
+    ("pick_list_lines", None),
+    ("pick_drafts", Some("id")),
+    ("pick_shorts", None),
+    ("purchase_orders", Some("id")),
+    ("purchase_order_lines", None),
+    ("counts", Some("id")),
+    ("count_lines", None),
+    ("devices", None),
+    ("enrollment_codes", None),
+    ("printers", None),
+    ("printer_defaults", None),
+    ("print_jobs", Some("id")),
+    ("sscc_blocks", None),
+    ("sscc_range", None),
+    ("ssccs", None),
+    ("settings", None),
+    ("sync_state", None),
+    ("master_version", None),
+];
+
+/// What a migration copied.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Migrated {
+    /// The PostgreSQL database, its password left out.
+    pub database: String,
+    /// Rows copied, by table, in the order copied.
+    pub tables: Vec<(String, i64)>,
+    pub movements: i64,
+    /// Balance rows, checked against the source's and against the journal.
+    pub balances: i64,
+    pub devices: i64,
+    pub lot_events: i64,
+    /// The PostgreSQL schema version the copy is at.
+    pub schema_version: i64,
+}
+
+/// The real location kinds, whose stock the balances hold (the rest are `virtual_balances`).
+const REAL: &str = "('dock', 'bin', 'staging', 'shipping', 'quarantine', 'transit')";
+
+/// Moves the SQLite back office at `from` into the empty PostgreSQL database at `url`.
+pub fn migrate_server(from: &Path, url: &str) -> Result<Migrated> {
+    let source = Ledger::snapshot_of(from)?;
+    let src = source.conn();
+    let enrolled: bool = src
+        .value(
+            "SELECT EXISTS (SELECT 1 FROM sync_state WHERE key = 'server')",
+            args![],
+        )?
+        .unwrap_or(false);
+    if enrolled {
+        return Err(Error::invalid(format!(
+            "{} is a handheld's database (enrolled with a server): a handheld keeps its SQLite ledger; migrate-server moves a back office",
+            from.display()
+        )));
+    }
+    let src_tables: Vec<(String,)> = src.all(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        args![],
+    )?;
+    if let Some((t,)) = src_tables
+        .iter()
+        .find(|(t,)| !TABLES.iter().any(|(n, _)| n == t))
+    {
+        return Err(Error::Store(format!(
+            "table {t} of the SQLite schema has no place in PostgreSQL's: this lotkeeper cannot migrate it"
+        )));
+    }
+
+    let mut pg = PgStore::connect(url)?;
+    let schema_version = pg.version()?;
+    let database = super::redacted(url);
+    pg.write(|c| {
+        let pg = c;
+        let held: i64 = pg
+            .value(
+                "SELECT (SELECT COUNT(*) FROM movements) + (SELECT COUNT(*) FROM items)
+                      + (SELECT COUNT(*) FROM locations) + (SELECT COUNT(*) FROM devices)",
+                args![],
+            )?
+            .unwrap_or(0);
+        if held > 0 {
+            return Err(Error::invalid(format!(
+                "the PostgreSQL database {database} already holds a ledger: migrate-server fills an empty one (nothing was copied)"
+            )));
+        }
+        // The schema's own first rows make way for the source's.
+        pg.run("DELETE FROM master_version", args![])?;
+        let mut tables = Vec::new();
+        for (table, key) in TABLES {
+            if !src_tables.iter().any(|(t,)| t == table) {
+                continue;
+            }
+            let n = copy_table(src, pg, table)?;
+            if let Some(key) = key {
+                // PostgreSQL's identity counter continues after the copied keys.
+                pg.run(
+                    &format!(
+                        "SELECT setval(pg_get_serial_sequence('{table}', '{key}'),
+                                       COALESCE((SELECT MAX({key}) FROM {table}), 0) + 1, false)"
+                    ),
+                    args![],
+                )?;
+            }
+            tables.push((table.to_string(), n));
+        }
+        // The copy's triggers moved the master data version; it is the source's.
+        let version: Option<i64> =
+            src.value("SELECT version FROM master_version WHERE id = 1", args![])?;
+        pg.run(
+            "UPDATE master_version SET version = ? WHERE id = 1",
+            args![version],
+        )?;
+        verify(src, pg, &tables)?;
+        let count = |t: &str| tables.iter().find(|(n, _)| n == t).map_or(0, |(_, n)| *n);
+        Ok(Migrated {
+            movements: count("movements"),
+            balances: count("balances"),
+            devices: count("devices"),
+            lot_events: count("lot_events"),
+            tables: tables.clone(),
+            database: database.clone(),
+            schema_version,
+        })
+    })
+}
+
+/// Copies every row of `table`, in key order, with its columns as SQLite has them.
+fn copy_table(src: &dyn Sql, dst: &dyn Sql, table: &str) -> Result<i64> {
+    let columns: Vec<(String,)> = src.all(
+        "SELECT name FROM pragma_table_info(?) ORDER BY cid",
+        args![table],
+    )?;
+    let names: Vec<&str> = columns.iter().map(|(c,)| c.as_str()).collect();
+    let list = names.join(", ");
+    let marks = vec!["?"; names.len()].join(", ");
+    let insert = format!("INSERT INTO {table} ({list}) VALUES ({marks})");
+    let select = format!("SELECT {list} FROM {table} ORDER BY {}", order_of(table));
+    let mut n = 0i64;
+    let mut failed: Option<Error> = None;
+    src.scan(&select, args![], &mut |r| {
+        let values = (0..names.len())
+            .map(|i| r.val(i).map(|v| v.to_owned_arg()))
+            .collect::<Result<Vec<Arg>>>()?;
+        if let Err(e) = dst.run(&insert, &values) {
+            failed = Some(Error::Store(format!(
+                "copying row {} of {table}: {e}",
+                n + 1
+            )));
+            return Ok(false);
+        }
+        n += 1;
+        Ok(true)
+    })?;
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(n),
+    }
+}
+
+/// The order rows are copied in: by key, so a movement comes after the one it corrects.
+fn order_of(table: &str) -> &'static str {
+    match table {
+        "movements" => "seq",
+        "balances" | "virtual_balances" => "item_id, lot_id, serial_id, location_id",
+        "outbox" => "movement_id",
+        "gtins" => "gtin",
+        "compositions" => "output_id, component_id",
+        "lot_attribute_defs" => "item_id, name",
+        "lot_attributes" => "lot_id, name",
+        "pick_list_lines" => "pick_list_id, line_no",
+        "purchase_order_lines" => "po_id, line_no",
+        "count_lines" => "count_id, item_id, lot_id, serial_id",
+        "devices" | "printers" => "name",
+        "enrollment_codes" => "code_hash",
+        "printer_defaults" => "workflow",
+        "sscc_blocks" => "block",
+        "ssccs" => "sscc",
+        "settings" | "sync_state" => "key",
+        "pick_shorts" => "pick_list_id, line_no, created_at",
+        _ => "id",
+    }
+}
+
+/// The checks before the copy commits: counts, balances against the source's, and balances
+/// against the journal recomputed here.
+fn verify(src: &dyn Sql, pg: &dyn Sql, tables: &[(String, i64)]) -> Result<()> {
+    for (table, copied) in tables {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        let (here, there) = (
+            pg.value::<i64>(&sql, args![])?.unwrap_or(0),
+            src.value::<i64>(&sql, args![])?.unwrap_or(0),
+        );
+        if here != there || here != *copied {
+            return Err(Error::Store(format!(
+                "{table}: PostgreSQL holds {here} rows, the source {there}; nothing was migrated"
+            )));
+        }
+    }
+    type Bal = (i64, i64, i64, i64, i64);
+    let balances = "SELECT item_id, lot_id, serial_id, location_id, qty FROM balances
+                    WHERE qty <> 0 ORDER BY item_id, lot_id, serial_id, location_id";
+    let (here, there): (Vec<Bal>, Vec<Bal>) =
+        (pg.all(balances, args![])?, src.all(balances, args![])?);
+    if here != there {
+        return Err(Error::Store(
+            "the balances on PostgreSQL differ from the source's; nothing was migrated".into(),
+        ));
+    }
+    let journal = format!(
+        "SELECT m.item_id, m.lot_id, m.serial_id, m.loc, CAST(SUM(m.q) AS BIGINT)
+         FROM (SELECT item_id, COALESCE(lot_id, 0) AS lot_id, COALESCE(serial_id, 0) AS serial_id,
+                      to_loc AS loc, qty AS q FROM live_movements
+               UNION ALL
+               SELECT item_id, COALESCE(lot_id, 0), COALESCE(serial_id, 0), from_loc, -qty
+               FROM live_movements) m
+         JOIN locations l ON l.id = m.loc
+         WHERE l.kind IN {REAL}
+         GROUP BY m.item_id, m.lot_id, m.serial_id, m.loc
+         HAVING SUM(m.q) <> 0
+         ORDER BY m.item_id, m.lot_id, m.serial_id, m.loc"
+    );
+    let recomputed: Vec<Bal> = pg.all(&journal, args![])?;
+    if recomputed != here {
+        return Err(Error::Store(
+            "the balances on PostgreSQL do not equal its journal; nothing was migrated".into(),
+        ));
+    }
+    Ok(())
+}

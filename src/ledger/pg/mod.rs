@@ -1,0 +1,474 @@
+//! PostgreSQL as a store for the back office (the `postgres` cargo feature, which the handheld
+//! build leaves out): the storage interface of `sql.rs` over the synchronous `postgres` client.
+//!
+//! The ledger's SQL is written once with `?` parameters; here they become `$1`, `$2`, … (outside
+//! quoted text), and each statement is prepared once per connection and kept. Values cross as
+//! the interface's four kinds: integers bind to whatever integer, boolean or text column the
+//! statement names, so one statement serves both stores; a `NUMERIC` result (PostgreSQL's
+//! `SUM` of integers) is read back as the integer it is, as SQLite's `SUM` gives one.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::time::Duration;
+
+use postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
+
+use super::error::{Error, Result};
+use super::sql::{Arg, Row, Sql, Val};
+
+/// The ledger's `?` parameters as PostgreSQL's `$n`: a bare `?` takes the next number, `?N`
+/// keeps its own. Text in single quotes, quoted names and comments are left as they are.
+pub(crate) fn numbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut next = 0u32;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' => {
+                out.push(c);
+                for d in chars.by_ref() {
+                    out.push(d);
+                    if d == c {
+                        break;
+                    }
+                }
+            }
+            '-' if chars.peek() == Some(&'-') => {
+                out.push(c);
+                for d in chars.by_ref() {
+                    out.push(d);
+                    if d == '\n' {
+                        break;
+                    }
+                }
+            }
+            '?' => {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    digits.push(*d);
+                    chars.next();
+                }
+                let n = match digits.parse::<u32>() {
+                    Ok(n) => n,
+                    Err(_) => {
+                        next += 1;
+                        next
+                    }
+                };
+                out.push('$');
+                out.push_str(&n.to_string());
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+impl ToSql for Arg<'_> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut bytes::BytesMut,
+    ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        let wrong = || -> Box<dyn std::error::Error + Sync + Send> {
+            format!("{self:?} does not fit a parameter of type {ty}").into()
+        };
+        match self {
+            Arg::Null => Ok(IsNull::Yes),
+            Arg::Int(i) => match *ty {
+                Type::INT8 => i.to_sql(ty, out),
+                Type::INT4 => i32::try_from(*i).map_err(|_| wrong())?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(*i).map_err(|_| wrong())?.to_sql(ty, out),
+                Type::BOOL => (*i != 0).to_sql(ty, out),
+                Type::FLOAT8 => (*i as f64).to_sql(ty, out),
+                Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => {
+                    i.to_string().as_str().to_sql(ty, out)
+                }
+                _ => Err(wrong()),
+            },
+            Arg::Real(r) => match *ty {
+                Type::FLOAT8 => r.to_sql(ty, out),
+                Type::FLOAT4 => (*r as f32).to_sql(ty, out),
+                _ => Err(wrong()),
+            },
+            Arg::Text(s) => match *ty {
+                Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
+                    s.as_ref().to_sql(ty, out)
+                }
+                _ => Err(wrong()),
+            },
+            Arg::Blob(b) => match *ty {
+                Type::BYTEA => b.as_ref().to_sql(ty, out),
+                _ => Err(wrong()),
+            },
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+impl Row for postgres::Row {
+    fn val(&self, column: usize) -> Result<Val<'_>> {
+        let ty = self
+            .columns()
+            .get(column)
+            .ok_or_else(|| Error::Store(format!("there is no column {column}")))?
+            .type_()
+            .clone();
+        let read = |e: postgres::Error| Error::Store(format!("column {column}: {e}"));
+        Ok(match ty {
+            Type::INT8 => self
+                .try_get::<_, Option<i64>>(column)
+                .map_err(read)?
+                .map_or(Val::Null, Val::Int),
+            Type::INT4 => self
+                .try_get::<_, Option<i32>>(column)
+                .map_err(read)?
+                .map_or(Val::Null, |i| Val::Int(i.into())),
+            Type::INT2 => self
+                .try_get::<_, Option<i16>>(column)
+                .map_err(read)?
+                .map_or(Val::Null, |i| Val::Int(i.into())),
+            Type::BOOL => self
+                .try_get::<_, Option<bool>>(column)
+                .map_err(read)?
+                .map_or(Val::Null, |b| Val::Int(b.into())),
+            Type::FLOAT8 => self
+                .try_get::<_, Option<f64>>(column)
+                .map_err(read)?
+                .map_or(Val::Null, Val::Real),
+            Type::FLOAT4 => self
+                .try_get::<_, Option<f32>>(column)
+                .map_err(read)?
+                .map_or(Val::Null, |r| Val::Real(r.into())),
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => self
+                .try_get::<_, Option<&str>>(column)
+                .map_err(read)?
+                .map_or(Val::Null, Val::Text),
+            Type::BYTEA => self
+                .try_get::<_, Option<&[u8]>>(column)
+                .map_err(read)?
+                .map_or(Val::Null, Val::Blob),
+            Type::NUMERIC => match self.try_get::<_, Numeric>(column).map_err(read)?.0 {
+                None => Val::Null,
+                Some(Ok(i)) => Val::Int(i),
+                Some(Err(r)) => Val::Real(r),
+            },
+            other => {
+                return Err(Error::Store(format!(
+                    "column {column} is of type {other}, which the ledger does not read"
+                )))
+            }
+        })
+    }
+}
+
+/// A `NUMERIC` value: an integer when it has no fraction and fits, else a real. PostgreSQL's
+/// binary form is a sign, a weight and base-10000 digits.
+struct Numeric(Option<std::result::Result<i64, f64>>);
+
+impl<'a> FromSql<'a> for Numeric {
+    fn from_sql(
+        _: &Type,
+        raw: &'a [u8],
+    ) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        let word =
+            |i: usize| -> std::result::Result<u16, Box<dyn std::error::Error + Sync + Send>> {
+                raw.get(i..i + 2)
+                    .map(|b| u16::from_be_bytes([b[0], b[1]]))
+                    .ok_or_else(|| "a NUMERIC value cut short".into())
+            };
+        let (ndigits, weight, sign) = (word(0)? as usize, word(2)? as i16, word(4)?);
+        if sign == 0xC000 {
+            return Err("NUMERIC NaN has no place in the ledger".into());
+        }
+        let (mut whole, mut fraction, mut fits) = (0i128, 0f64, true);
+        for i in 0..ndigits {
+            let digit = word(8 + 2 * i)?;
+            let power = i32::from(weight) - i as i32;
+            if power >= 0 {
+                let scaled = 10_000i128
+                    .checked_pow(power as u32)
+                    .and_then(|p| p.checked_mul(i128::from(digit)));
+                match scaled.and_then(|v| whole.checked_add(v)) {
+                    Some(w) => whole = w,
+                    None => fits = false,
+                }
+            } else {
+                fraction += f64::from(digit) * 10_000f64.powi(power);
+            }
+        }
+        let negative = sign == 0x4000;
+        let int = i64::try_from(whole)
+            .ok()
+            .filter(|_| fits && fraction == 0.0);
+        Ok(Numeric(Some(match int {
+            Some(i) => Ok(if negative { -i } else { i }),
+            None => {
+                let v = whole as f64 + fraction;
+                Err(if negative { -v } else { v })
+            }
+        })))
+    }
+
+    fn from_sql_null(
+        _: &Type,
+    ) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(Numeric(None))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::NUMERIC
+    }
+}
+
+/// An error of PostgreSQL's, in its own words (the server's message and detail when it sent one).
+pub(crate) fn pg_error(e: postgres::Error) -> Error {
+    match e.as_db_error() {
+        Some(db) => Error::Store(match db.detail() {
+            Some(d) => format!("{} ({d})", db.message()),
+            None => db.message().to_string(),
+        }),
+        None => Error::Store(e.to_string()),
+    }
+}
+
+/// A transaction on a PostgreSQL connection, as the ledger's rules see a store. Statements are
+/// prepared once per connection (`Statements`) and kept across transactions.
+pub(crate) struct PgTx<'c, 'conn> {
+    tx: RefCell<postgres::Transaction<'conn>>,
+    statements: &'c RefCell<Statements>,
+}
+
+/// The statements a connection has prepared, by their SQL as the ledger writes it.
+#[derive(Default)]
+pub(crate) struct Statements(HashMap<String, postgres::Statement>);
+
+impl<'c, 'conn> PgTx<'c, 'conn> {
+    pub(crate) fn new(
+        tx: postgres::Transaction<'conn>,
+        statements: &'c RefCell<Statements>,
+    ) -> Self {
+        PgTx {
+            tx: RefCell::new(tx),
+            statements,
+        }
+    }
+
+    /// Ends the transaction, keeping what it wrote.
+    pub(crate) fn commit(self) -> Result<()> {
+        self.tx.into_inner().commit().map_err(pg_error)
+    }
+
+    fn statement(&self, sql: &str) -> Result<postgres::Statement> {
+        if let Some(s) = self.statements.borrow().0.get(sql) {
+            return Ok(s.clone());
+        }
+        let st = self
+            .tx
+            .borrow_mut()
+            .prepare(&numbered(sql))
+            .map_err(pg_error)?;
+        self.statements
+            .borrow_mut()
+            .0
+            .insert(sql.to_string(), st.clone());
+        Ok(st)
+    }
+
+    fn rows(&self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<postgres::Row>> {
+        let st = self.statement(sql)?;
+        let params: Vec<&(dyn ToSql + Sync)> =
+            args.iter().map(|a| a as &(dyn ToSql + Sync)).collect();
+        self.tx.borrow_mut().query(&st, &params).map_err(pg_error)
+    }
+}
+
+impl Sql for PgTx<'_, '_> {
+    fn run(&self, sql: &str, args: &[Arg<'_>]) -> Result<usize> {
+        let st = self.statement(sql)?;
+        let params: Vec<&(dyn ToSql + Sync)> =
+            args.iter().map(|a| a as &(dyn ToSql + Sync)).collect();
+        let n = self
+            .tx
+            .borrow_mut()
+            .execute(&st, &params)
+            .map_err(pg_error)?;
+        Ok(n as usize)
+    }
+
+    fn insert(&self, sql: &str, args: &[Arg<'_>]) -> Result<i64> {
+        let rows = self.rows(sql, args)?;
+        match rows.first() {
+            Some(r) => super::sql::get::<i64>(r, 0),
+            None => Err(Error::Store(format!("an insert returned no key: {sql}"))),
+        }
+    }
+
+    fn scan(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+        each: &mut dyn FnMut(&dyn Row) -> Result<bool>,
+    ) -> Result<()> {
+        // Read whole before the rows are handed out, so a caller may run another statement on
+        // this transaction for each row.
+        for r in self.rows(sql, args)? {
+            if !each(&r)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// PostgreSQL's own migrations, in order: applied at start in one transaction, the version
+/// kept in `lotkeeper_schema`. The first is SQLite's schema at its version 13.
+pub const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_ledger",
+    include_str!("../../../migrations/postgres/0001_ledger.sql"),
+)];
+
+/// The schema version this binary brings PostgreSQL databases to.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// How long connecting may take before the server says PostgreSQL cannot be reached.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A connection string with its password left out, for messages.
+pub(crate) fn redacted(url: &str) -> String {
+    match url.parse::<postgres::Config>() {
+        Ok(c) => {
+            let host = c
+                .get_hosts()
+                .iter()
+                .map(|h| match h {
+                    postgres::config::Host::Tcp(h) => h.clone(),
+                    #[cfg(unix)]
+                    postgres::config::Host::Unix(p) => p.display().to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(",");
+            format!(
+                "postgres://{}@{host}/{}",
+                c.get_user().unwrap_or(""),
+                c.get_dbname().unwrap_or("")
+            )
+        }
+        Err(_) => "(a connection string that does not parse)".into(),
+    }
+}
+
+/// A connection to a PostgreSQL ledger, migrated to this binary's schema.
+pub struct PgStore {
+    client: postgres::Client,
+    statements: RefCell<Statements>,
+}
+
+impl PgStore {
+    /// Connects and brings the schema up to date (in one transaction), or says why not: a
+    /// connection string that does not parse, a server that cannot be reached or refuses the
+    /// login, or a database written by a newer lotkeeper (left untouched).
+    pub fn connect(url: &str) -> Result<PgStore> {
+        let mut config: postgres::Config = url.parse().map_err(|e| {
+            Error::Invalid(format!(
+                "not a PostgreSQL connection string ({e}): give postgres://USER@HOST/DATABASE"
+            ))
+        })?;
+        config.connect_timeout(CONNECT_TIMEOUT);
+        // As libpq does: a password left out of the URL comes from PGPASSWORD.
+        if config.get_password().is_none() {
+            if let Some(p) = std::env::var_os("PGPASSWORD") {
+                config.password(p.as_encoded_bytes());
+            }
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("lotkeeper");
+        }
+        let client = config.connect(postgres::NoTls).map_err(|e| {
+            Error::Store(format!(
+                "cannot connect to PostgreSQL at {}: {}",
+                redacted(url),
+                match e.as_db_error() {
+                    Some(db) => db.message().to_string(),
+                    None => e.to_string(),
+                }
+            ))
+        })?;
+        let mut store = PgStore {
+            client,
+            statements: RefCell::default(),
+        };
+        store.migrate(url)?;
+        Ok(store)
+    }
+
+    /// The schema version of the database.
+    pub fn version(&mut self) -> Result<i64> {
+        let row = self
+            .client
+            .query_opt("SELECT version FROM lotkeeper_schema WHERE id = 1", &[])
+            .map_err(pg_error)?;
+        Ok(row.map_or(0, |r| r.get(0)))
+    }
+
+    fn migrate(&mut self, url: &str) -> Result<()> {
+        let mut tx = self.client.transaction().map_err(pg_error)?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS lotkeeper_schema (
+                 id BIGINT PRIMARY KEY CHECK (id = 1),
+                 version BIGINT NOT NULL
+             );
+             INSERT INTO lotkeeper_schema (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;",
+        )
+        .map_err(pg_error)?;
+        // Taken for the whole migration: a second server starting at the same moment waits,
+        // then finds the schema current.
+        let found: i64 = tx
+            .query_one(
+                "SELECT version FROM lotkeeper_schema WHERE id = 1 FOR UPDATE",
+                &[],
+            )
+            .map_err(pg_error)?
+            .get(0);
+        let supported = latest_version();
+        if found > supported {
+            return Err(Error::SchemaTooNew {
+                path: redacted(url),
+                found,
+                supported,
+            });
+        }
+        for (_, sql) in &MIGRATIONS[found as usize..] {
+            tx.batch_execute(sql).map_err(pg_error)?;
+        }
+        if found < supported {
+            tx.execute(
+                "UPDATE lotkeeper_schema SET version = $1 WHERE id = 1",
+                &[&supported],
+            )
+            .map_err(pg_error)?;
+        }
+        tx.commit().map_err(pg_error)
+    }
+
+    /// Runs `f` in one transaction that commits only when it returns `Ok`.
+    pub(crate) fn write<T>(&mut self, f: impl FnOnce(&dyn Sql) -> Result<T>) -> Result<T> {
+        let tx = self.client.transaction().map_err(pg_error)?;
+        let pg = PgTx::new(tx, &self.statements);
+        let out = f(&pg)?;
+        pg.commit()?;
+        Ok(out)
+    }
+}
+
+pub mod migrate;
+
+#[cfg(test)]
+mod tests;
