@@ -626,7 +626,7 @@ fn role(c: &Connection) -> Result<Role> {
 /// for as long as it is open. POSIX locks of this process are not reported, so this is asked
 /// before this process opens the database.
 #[cfg(unix)]
-fn open_elsewhere(db: &Path) -> bool {
+pub(crate) fn open_elsewhere(db: &Path) -> bool {
     use std::os::unix::io::AsRawFd;
     let mut shm = db.as_os_str().to_owned();
     shm.push("-shm");
@@ -649,6 +649,6 @@ fn open_elsewhere(db: &Path) -> bool {
 }
 
 #[cfg(not(unix))]
-fn open_elsewhere(_db: &Path) -> bool {
+pub(crate) fn open_elsewhere(_db: &Path) -> bool {
     false
 }

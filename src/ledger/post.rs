@@ -464,12 +464,13 @@ fn post_one(tx: &dyn Sql, ctx: &Context, batch_id: &str, m: &Movement) -> Result
 /// fill `reference` from the purchase order or pick list being worked, so its type is recorded
 /// with no more typing.
 pub(crate) fn document_type(tx: &dyn Sql, reference: &str) -> Result<Option<DocType>> {
-    let found: Option<String> = tx.value(
-        "SELECT 'po' FROM purchase_orders WHERE number = ?
-         UNION ALL SELECT 'pick_list' FROM pick_lists WHERE number = ? LIMIT 1",
+    // Ranked, so both stores answer the same when a number is both (a purchase order first).
+    let found: Option<(String, i64)> = tx.first(
+        "SELECT 'po', 1 FROM purchase_orders WHERE number = ?
+         UNION ALL SELECT 'pick_list', 2 FROM pick_lists WHERE number = ? ORDER BY 2 LIMIT 1",
         args![reference, reference],
     )?;
-    found.map(|t| t.parse()).transpose()
+    found.map(|(t, _)| t.parse()).transpose()
 }
 
 /// A movement as the journal stores it, its item, lot, serial and locations resolved.
@@ -889,13 +890,14 @@ fn check_document_site(tx: &dyn Sql, m: &Movement, from: &LocRow, to: &LocRow) -
     if m.kind == MovementKind::Correction {
         return Ok(());
     }
-    let site: Option<(String, String)> = tx.first(
-        "SELECT 'pick list', site FROM pick_lists WHERE number = ? AND site IS NOT NULL
+    let site: Option<(String, String, i64)> = tx.first(
+        "SELECT 'pick list', site, 1 FROM pick_lists WHERE number = ? AND site IS NOT NULL
          UNION ALL
-         SELECT 'purchase order', site FROM purchase_orders WHERE number = ? AND site IS NOT NULL
-         LIMIT 1",
+         SELECT 'purchase order', site, 2 FROM purchase_orders WHERE number = ? AND site IS NOT NULL
+         ORDER BY 3 LIMIT 1",
         args![reference, reference],
     )?;
+    let site = site.map(|(what, site, _)| (what, site));
     let Some((what, site)) = site else {
         return Ok(());
     };

@@ -317,7 +317,10 @@ impl<'a> Query<'a> {
             sql.push_str(" AND b.location_id = (SELECT id FROM locations WHERE code = ?)");
             args.push(code.to_arg());
         }
-        sql.push_str(" ORDER BY i.sku, lt.expiry IS NULL, lt.expiry, lt.code, s.serial, l.code");
+        // NULLS FIRST: SQLite's order, which PostgreSQL gives only when asked.
+        sql.push_str(
+            " ORDER BY i.sku, lt.expiry IS NULL, lt.expiry, lt.code NULLS FIRST, s.serial NULLS FIRST, l.code",
+        );
         type Line = (
             String,
             Option<String>,

@@ -1,10 +1,11 @@
 //! `lotkeeper migrate-server`: an existing SQLite back office moved into an empty PostgreSQL
 //! database, whole, in one PostgreSQL transaction, and checked before it commits.
 //!
-//! The source is read as one snapshot (`Ledger::snapshot_of`: the file is never written, and an
-//! older schema is brought to this binary's in memory first), so a server may keep running on it
-//! while it is copied; what it records after the snapshot is not in the copy, which the summary
-//! says. Every table is copied row for row with its ids (movements keep their `seq`, devices
+//! The server is stopped first (a database another program has open is refused): what it
+//! accepted after the copy would be lost while its devices count it as accepted, and the copy
+//! keeps the server's log identity, so its devices carry on from where they were. The source is
+//! read as one snapshot (`Ledger::snapshot_of`: the file is never written, and an older schema is
+//! brought to this binary's in memory first). Every table is copied row for row with its ids (movements keep their `seq`, devices
 //! their token hashes, lots their events), the identity counters are set past the copied ids,
 //! and the master data version carries over. Then, inside the same transaction:
 //! * every table holds as many rows as the source's;
@@ -79,6 +80,12 @@ const REAL: &str = "('dock', 'bin', 'staging', 'shipping', 'quarantine', 'transi
 
 /// Moves the SQLite back office at `from` into the empty PostgreSQL database at `url`.
 pub fn migrate_server(from: &Path, url: &str) -> Result<Migrated> {
+    if crate::ledger::backup::open_elsewhere(from) {
+        return Err(Error::invalid(format!(
+            "another program has {} open: stop the server (and anything else using it) first, so nothing it records after the copy is lost",
+            from.display()
+        )));
+    }
     let source = Ledger::snapshot_of(from)?;
     let src = source.conn();
     let enrolled: bool = src
@@ -125,6 +132,12 @@ pub fn migrate_server(from: &Path, url: &str) -> Result<Migrated> {
         }
         // The schema's own first rows make way for the source's.
         pg.run("DELETE FROM master_version", args![])?;
+        // A log from before the corrected-once rule may hold a movement corrected twice: it is
+        // copied as it is (the trigger reads this setting; it ends with the transaction).
+        pg.run(
+            "SELECT set_config('lotkeeper.copying', 'on', true)",
+            args![],
+        )?;
         let mut tables = Vec::new();
         for (table, key) in TABLES {
             if !src_tables.iter().any(|(t,)| t == table) {

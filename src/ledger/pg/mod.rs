@@ -16,8 +16,9 @@ use postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
 use super::error::{Error, Result};
 use super::sql::{Arg, Row, Sql, Val};
 
-/// The ledger's `?` parameters as PostgreSQL's `$n`: a bare `?` takes the next number, `?N`
-/// keeps its own. Text in single quotes, quoted names and comments are left as they are.
+/// The ledger's `?` parameters as PostgreSQL's `$n`, numbered as SQLite numbers them: `?N`
+/// keeps its own, a bare `?` takes one more than the largest so far. Text in single quotes,
+/// quoted names and comments are left as they are.
 pub(crate) fn numbered(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 8);
     let mut next = 0u32;
@@ -42,6 +43,18 @@ pub(crate) fn numbered(sql: &str) -> String {
                     }
                 }
             }
+            '/' if chars.peek() == Some(&'*') => {
+                out.push(c);
+                out.push(chars.next().unwrap_or('*'));
+                let mut last = ' ';
+                for d in chars.by_ref() {
+                    out.push(d);
+                    if last == '*' && d == '/' {
+                        break;
+                    }
+                    last = d;
+                }
+            }
             '?' => {
                 let mut digits = String::new();
                 while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
@@ -50,11 +63,9 @@ pub(crate) fn numbered(sql: &str) -> String {
                 }
                 let n = match digits.parse::<u32>() {
                     Ok(n) => n,
-                    Err(_) => {
-                        next += 1;
-                        next
-                    }
+                    Err(_) => next + 1,
                 };
+                next = next.max(n);
                 out.push('$');
                 out.push_str(&n.to_string());
             }
@@ -183,35 +194,32 @@ impl<'a> FromSql<'a> for Numeric {
                     .ok_or_else(|| "a NUMERIC value cut short".into())
             };
         let (ndigits, weight, sign) = (word(0)? as usize, word(2)? as i16, word(4)?);
-        if sign == 0xC000 {
-            return Err("NUMERIC NaN has no place in the ledger".into());
-        }
-        let (mut whole, mut fraction, mut fits) = (0i128, 0f64, true);
-        for i in 0..ndigits {
-            let digit = word(8 + 2 * i)?;
+        let negative = match sign {
+            0x0000 => false,
+            0x4000 => true,
+            _ => return Err("NUMERIC NaN or infinity has no place in the ledger".into()),
+        };
+        let digits = (0..ndigits)
+            .map(|i| word(8 + 2 * i))
+            .collect::<std::result::Result<Vec<u16>, _>>()?;
+        // Every digit in the whole part (weight counts base-10000 places above the point).
+        let whole = i32::from(weight) + 1 >= ndigits as i32;
+        let mut int = Some(0i128);
+        let mut real = 0f64;
+        for (i, d) in digits.iter().enumerate() {
             let power = i32::from(weight) - i as i32;
-            if power >= 0 {
-                let scaled = 10_000i128
-                    .checked_pow(power as u32)
-                    .and_then(|p| p.checked_mul(i128::from(digit)));
-                match scaled.and_then(|v| whole.checked_add(v)) {
-                    Some(w) => whole = w,
-                    None => fits = false,
-                }
-            } else {
-                fraction += f64::from(digit) * 10_000f64.powi(power);
-            }
+            real += f64::from(*d) * 10_000f64.powi(power);
+            int = int.and_then(|v| {
+                let p = u32::try_from(power).ok()?;
+                v.checked_add(10_000i128.checked_pow(p)?.checked_mul(i128::from(*d))?)
+            });
         }
-        let negative = sign == 0x4000;
-        let int = i64::try_from(whole)
-            .ok()
-            .filter(|_| fits && fraction == 0.0);
+        let int = int
+            .filter(|_| whole)
+            .and_then(|v| i64::try_from(if negative { -v } else { v }).ok());
         Ok(Numeric(Some(match int {
-            Some(i) => Ok(if negative { -i } else { i }),
-            None => {
-                let v = whole as f64 + fraction;
-                Err(if negative { -v } else { v })
-            }
+            Some(i) => Ok(i),
+            None => Err(if negative { -real } else { real }),
         })))
     }
 
@@ -419,15 +427,25 @@ impl PgStore {
     }
 
     fn migrate(&mut self, url: &str) -> Result<()> {
+        // The version table first, on its own: two servers creating it at the same moment
+        // collide in PostgreSQL's catalog (not in the table), and the one that lost finds it made.
+        let create = "CREATE TABLE IF NOT EXISTS lotkeeper_schema (
+                          id BIGINT PRIMARY KEY CHECK (id = 1),
+                          version BIGINT NOT NULL
+                      );
+                      INSERT INTO lotkeeper_schema (id, version) VALUES (1, 0)
+                          ON CONFLICT (id) DO NOTHING;";
+        if let Err(e) = self.client.batch_execute(create) {
+            let raced = e.code().is_some_and(|c| {
+                *c == postgres::error::SqlState::UNIQUE_VIOLATION
+                    || *c == postgres::error::SqlState::DUPLICATE_TABLE
+            });
+            if !raced {
+                return Err(pg_error(e));
+            }
+            self.client.batch_execute(create).map_err(pg_error)?;
+        }
         let mut tx = self.client.transaction().map_err(pg_error)?;
-        tx.batch_execute(
-            "CREATE TABLE IF NOT EXISTS lotkeeper_schema (
-                 id BIGINT PRIMARY KEY CHECK (id = 1),
-                 version BIGINT NOT NULL
-             );
-             INSERT INTO lotkeeper_schema (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;",
-        )
-        .map_err(pg_error)?;
         // Taken for the whole migration: a second server starting at the same moment waits,
         // then finds the schema current.
         let found: i64 = tx
@@ -458,9 +476,19 @@ impl PgStore {
         tx.commit().map_err(pg_error)
     }
 
-    /// Runs `f` in one transaction that commits only when it returns `Ok`.
+    /// Runs `f` in one transaction that commits only when it returns `Ok`. Writers take turns,
+    /// as SQLite's `BEGIN IMMEDIATE` makes them: the rules read stock, then write, so two
+    /// shipments of the last units must not both read before either writes; and the journal's
+    /// `seq` is then given in commit order, so a device pulling after a `seq` skips nothing.
+    /// The turn is a row lock on `lotkeeper_schema`, held to commit (no advisory locks, which
+    /// CockroachDB lacks).
     pub(crate) fn write<T>(&mut self, f: impl FnOnce(&dyn Sql) -> Result<T>) -> Result<T> {
-        let tx = self.client.transaction().map_err(pg_error)?;
+        let mut tx = self.client.transaction().map_err(pg_error)?;
+        tx.execute(
+            "SELECT version FROM lotkeeper_schema WHERE id = 1 FOR UPDATE",
+            &[],
+        )
+        .map_err(pg_error)?;
         let pg = PgTx::new(tx, &self.statements);
         let out = f(&pg)?;
         pg.commit()?;

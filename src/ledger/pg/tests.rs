@@ -76,6 +76,15 @@ fn parameters_are_numbered_outside_quoted_text() {
         numbered("SELECT 1 WHERE x = ?1 OR y = ?1 -- what?\n AND \"odd?\" = ?2"),
         "SELECT 1 WHERE x = $1 OR y = $1 -- what?\n AND \"odd?\" = $2"
     );
+    // As SQLite numbers them: a bare `?` after `?2` is the third.
+    assert_eq!(
+        numbered("a = ?2 AND b = ? AND c = ?1"),
+        "a = $2 AND b = $3 AND c = $1"
+    );
+    assert_eq!(
+        numbered("/* who's ? */ x = ? /* ** */ AND y = ?"),
+        "/* who's ? */ x = $1 /* ** */ AND y = $2"
+    );
 }
 
 #[test]
@@ -130,6 +139,16 @@ fn sums_and_numerics_come_back_as_sqlite_gives_them() {
                 c.value::<i64>("SELECT CAST(120000 AS NUMERIC(12, 2))", args![])?,
                 Some(120_000)
             );
+            let big = c.value::<f64>("SELECT CAST(1e40 AS NUMERIC)", args![])?;
+            assert!(
+                big.is_some_and(|v| (v / 1e40 - 1.0).abs() < 1e-12),
+                "{big:?}"
+            );
+            let e = c
+                .value::<f64>("SELECT CAST('Infinity' AS NUMERIC)", args![])
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("NaN or infinity"), "{e}");
             // Too big for an integer: a number, not a wrong integer.
             let e = c
                 .value::<i64>("SELECT CAST(99999999999999999999 AS NUMERIC)", args![])
@@ -743,4 +762,107 @@ fn postgres_has_every_table_and_column_of_sqlite_schema() {
         .unwrap();
     assert!(want.len() > 150, "{} columns", want.len());
     assert_eq!(have, want, "PostgreSQL's schema differs from SQLite's");
+}
+
+#[test]
+fn migrate_server_copies_a_log_from_before_the_corrected_once_rule_as_it_is() {
+    let Some(db) = TestDb::new("migrate_twice") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = back_office(dir.path());
+    {
+        // An old server's log: one receipt corrected twice, before SQLite's trigger existed.
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch("DROP TRIGGER movements_corrected_once")
+            .unwrap();
+        let (id, item, lot, qty, from, to): (String, i64, Option<i64>, i64, i64, i64) = c
+            .query_row(
+                "SELECT id, item_id, lot_id, qty, from_loc, to_loc FROM movements
+                 WHERE kind = 'receive' AND serial_id IS NULL ORDER BY seq LIMIT 1",
+                [],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                },
+            )
+            .unwrap();
+        let (back_from, back_to) = (
+            crate::ledger::rows::location_row(&c, to).unwrap(),
+            crate::ledger::rows::location_row(&c, from).unwrap(),
+        );
+        for n in 1..=2 {
+            let cid = format!("00000000-0000-4000-8000-00000000000{n}");
+            post::record(
+                &c,
+                &post::JournalRow {
+                    id: &cid,
+                    batch_id: &cid,
+                    kind: MovementKind::Correction,
+                    item,
+                    lot,
+                    serial: None,
+                    qty,
+                    from: &back_from,
+                    to: &back_to,
+                    reason: Some("typed twice"),
+                    reference: None,
+                    corrects: Some(&id),
+                    device: "HH-01",
+                    created_at: "2026-01-05T10:00:00Z",
+                    lot_origin: None,
+                    ref_type: None,
+                    tlc_source: None,
+                    lot_attributes: None,
+                },
+            )
+            .unwrap();
+        }
+    }
+    let m = super::migrate::migrate_server(&path, &db.url).unwrap();
+    let mut pg = db.store();
+    let twice = pg
+        .write(|c| {
+            c.value::<i64>(
+                "SELECT COUNT(*) FROM movements WHERE kind = 'correction' AND reason = 'typed twice'",
+                args![],
+            )
+        })
+        .unwrap();
+    assert_eq!(twice, Some(2), "{m:?}");
+    // The rule holds again after the copy: a third correction of it is refused by the trigger.
+    let again = pg.write(|c| {
+        c.run(
+            "INSERT INTO movements (id, batch_id, kind, item_id, qty, from_loc, to_loc, corrects, device, created_at)
+             SELECT 'third', 'third', 'correction', item_id, qty, to_loc, from_loc, corrects, device, created_at
+             FROM movements WHERE reason = 'typed twice' LIMIT 1",
+            args![],
+        )
+    });
+    let e = again.unwrap_err().to_string();
+    assert!(e.contains("corrected at most once"), "{e}");
+}
+
+#[test]
+fn servers_starting_together_on_a_fresh_database_all_come_up() {
+    let Some(db) = TestDb::new("race") else {
+        return;
+    };
+    let url = db.url.clone();
+    let starts: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || PgStore::connect(&url).map(|mut s| s.version()))
+        })
+        .collect();
+    for s in starts {
+        let version = s.join().unwrap().unwrap().unwrap();
+        assert_eq!(version, super::latest_version());
+    }
 }
