@@ -29,6 +29,8 @@ pub(crate) enum Arg<'a> {
     Int(i64),
     Real(f64),
     Text(Cow<'a, str>),
+    /// Bytes, bound only when migrate-server copies a print job's payload to PostgreSQL.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     Blob(Cow<'a, [u8]>),
 }
 
@@ -117,6 +119,7 @@ impl Val<'_> {
     }
 
     /// The value as a parameter of its own, to write it to another store.
+    #[cfg(feature = "postgres")]
     pub(crate) fn to_owned_arg(self) -> Arg<'static> {
         match self {
             Val::Null => Arg::Null,

@@ -353,13 +353,22 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub(crate) fn redacted(url: &str) -> String {
     match url.parse::<postgres::Config>() {
         Ok(c) => {
+            let ports = c.get_ports();
             let host = c
                 .get_hosts()
                 .iter()
-                .map(|h| match h {
-                    postgres::config::Host::Tcp(h) => h.clone(),
-                    #[cfg(unix)]
-                    postgres::config::Host::Unix(p) => p.display().to_string(),
+                .enumerate()
+                .map(|(i, h)| {
+                    let name = match h {
+                        postgres::config::Host::Tcp(h) => h.clone(),
+                        #[cfg(unix)]
+                        postgres::config::Host::Unix(p) => p.display().to_string(),
+                    };
+                    // The port given for this host (or the one given for all), else the default.
+                    match ports.get(i).or(ports.first()) {
+                        Some(port) if *port != 5432 => format!("{name}:{port}"),
+                        _ => name,
+                    }
                 })
                 .collect::<Vec<_>>()
                 .join(",");

@@ -212,7 +212,7 @@ fn an_unreachable_server_is_named_without_its_password() {
         .to_string();
     assert!(
         e.starts_with(
-            "database error: cannot connect to PostgreSQL at postgres://ops@127.0.0.1/ledger"
+            "database error: cannot connect to PostgreSQL at postgres://ops@127.0.0.1:1/ledger"
         ),
         "{e}"
     );
