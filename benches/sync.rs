@@ -1,12 +1,17 @@
 //! Sync speed on loopback, with the real server: push 10,000 movements, a fresh device pulling
 //! 100,000, a sync with nothing to do, and 20 devices pushing at once through 2 servers on one
 //! database (movements per second). `cargo bench --bench sync` (`-- --json` for JSON).
+//!
+//! The server runs on SQLite, and then, when `LOTKEEPER_BENCH_POSTGRES` names a PostgreSQL
+//! database (postgres://USER:PASSWORD@HOST/DB; the bench works in a schema of its own there and
+//! drops it after), the same again on PostgreSQL, filled from the same SQLite file by
+//! `migrate-server`.
 
 use lotkeeper::ledger::import::ImportKind;
 use lotkeeper::ledger::model::Verdict;
 use lotkeeper::ledger::{Ledger, Movement, MovementKind, SUPPLIER};
 use lotkeeper::sync::client::{sync_once, Client};
-use lotkeeper::sync::server::RunningServer;
+use lotkeeper::sync::server::{Database, Options, RunningServer};
 use lotkeeper::sync::wire::pushed;
 use lotkeeper::sync::{hash_token, new_token};
 use std::time::Instant;
@@ -45,10 +50,22 @@ fn receipts(n: usize, tag: &str) -> Vec<Movement> {
         .collect()
 }
 
-fn enroll(server: &RunningServer, db: &std::path::Path, name: &str) -> (Ledger, Client) {
+/// The server's ledger, on whichever store it runs.
+fn back_office(db: &Database) -> Ledger {
+    match db {
+        Database::File(p) => Ledger::open(p).unwrap(),
+        Database::Postgres(url) => Ledger::open_postgres(url).unwrap(),
+    }
+}
+
+fn enroll(
+    server: &RunningServer,
+    back: &Database,
+    db: &std::path::Path,
+    name: &str,
+) -> (Ledger, Client) {
     let token = new_token();
-    Ledger::open(db.parent().unwrap().join("server.db").as_path())
-        .unwrap()
+    back_office(back)
         .add_device(name, &hash_token(&token))
         .unwrap();
     let mut l = Ledger::open(db).unwrap();
@@ -57,8 +74,68 @@ fn enroll(server: &RunningServer, db: &std::path::Path, name: &str) -> (Ledger, 
     (l, c)
 }
 
+/// A schema of its own on the PostgreSQL server, dropped at the end.
+struct Schema {
+    admin: postgres::Client,
+    name: String,
+    url: String,
+}
+
+impl Schema {
+    fn new(base: &str) -> Schema {
+        let name = format!("bench_sync_{}", std::process::id());
+        let mut admin = postgres::Client::connect(base, postgres::NoTls)
+            .expect("LOTKEEPER_BENCH_POSTGRES: cannot connect");
+        admin
+            .batch_execute(&format!("CREATE SCHEMA {name}"))
+            .unwrap();
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{sep}options=-c%20search_path%3D{name}");
+        Schema { admin, name, url }
+    }
+}
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        let _ = self
+            .admin
+            .batch_execute(&format!("DROP SCHEMA {} CASCADE", self.name));
+    }
+}
+
 fn main() {
     let json = std::env::args().any(|a| a == "--json");
+    let mut rows = run("SQLite", None);
+    let pg = std::env::var("LOTKEEPER_BENCH_POSTGRES")
+        .ok()
+        .map(|u| Schema::new(&u));
+    if let Some(pg) = &pg {
+        rows.extend(run("PostgreSQL", Some(&pg.url)));
+    } else if !json {
+        println!("(LOTKEEPER_BENCH_POSTGRES is not set: SQLite only)");
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows).unwrap());
+    } else {
+        for r in &rows {
+            let (n, ms, target) = (
+                r["name"].as_str().unwrap(),
+                r["ms"].as_f64().unwrap(),
+                r["target_ms"].as_f64().unwrap(),
+            );
+            println!(
+                "{n:<55} {ms:>10.1} ms   {} < {target} ms{}",
+                if ms < target { "ok  " } else { "MISS" },
+                r.get("movements_per_second")
+                    .map(|v| format!("   {v} movements/s"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+}
+
+/// The whole scenario with the server on SQLite, or (`postgres`) on PostgreSQL.
+fn run(store: &str, postgres: Option<&str>) -> Vec<serde_json::Value> {
     let dir = tempfile::tempdir().unwrap();
     let server_db = dir.path().join("server.db");
     {
@@ -68,17 +145,35 @@ fn main() {
             l.post(chunk).unwrap();
         }
     }
-    let server = RunningServer::start(&server_db, "127.0.0.1:0", None).unwrap();
+    let back = match postgres {
+        Some(url) => {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_lotkeeper"))
+                .args(["--database", url, "migrate-server", "--from"])
+                .arg(&server_db)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            Database::Postgres(url.to_string())
+        }
+        None => Database::File(server_db.clone()),
+    };
+    let start_server =
+        || RunningServer::start_on(&back, "127.0.0.1:0", Options::default()).unwrap();
+    let server = start_server();
 
     // A fresh device pulls everything.
-    let (mut fresh, c) = enroll(&server, &dir.path().join("fresh.db"), "fresh");
+    let (mut fresh, c) = enroll(&server, &back, &dir.path().join("fresh.db"), "fresh");
     let t = Instant::now();
     let r = sync_once(&mut fresh, &c).unwrap();
     let pull_ms = t.elapsed().as_secs_f64() * 1e3;
     assert_eq!(r.pulled, SERVER_MOVEMENTS);
 
     // A device that has the log pushes 10,000 of its own (one local batch of receipts).
-    let (mut dev, c2) = enroll(&server, &dir.path().join("dev.db"), "dev");
+    let (mut dev, c2) = enroll(&server, &back, &dir.path().join("dev.db"), "dev");
     sync_once(&mut dev, &c2).unwrap();
     for chunk in receipts(PUSHED, "D").chunks(1000) {
         dev.post(chunk).unwrap();
@@ -99,11 +194,16 @@ fn main() {
     let noop_ms = noop[noop.len() / 2];
     // Sustained pushes: 20 devices, half through this server and half through a second one
     // on the same database, all at once, each pushing 500 movements a batch of 100 a request.
-    let second = RunningServer::start(&server_db, "127.0.0.1:0", None).unwrap();
+    let second = start_server();
     let mut fleet = Vec::new();
     for k in 0..FLEET {
         let via = if k % 2 == 0 { &server } else { &second };
-        let (mut l, c) = enroll(via, &dir.path().join(format!("f{k}.db")), &format!("f{k}"));
+        let (mut l, c) = enroll(
+            via,
+            &back,
+            &dir.path().join(format!("f{k}.db")),
+            &format!("f{k}"),
+        );
         // Its master data, so it can post; it pushes and does not pull.
         setup(&mut l);
         for chunk in receipts(PER_DEVICE, &format!("F{k}-")).chunks(100) {
@@ -144,35 +244,32 @@ fn main() {
     let per_second = (FLEET * PER_DEVICE) as f64 / fleet_s;
     second.stop();
     server.stop();
-    let fleet_name = "20 devices push 500 each via 2 servers";
+    let fleet_name = format!("{store}: 20 devices push 500 each via 2 servers");
     let rows = [
-        ("push 10,000 movements (whole sync)", push_ms, 2000.0),
-        ("fresh device pulls 100,000 movements", pull_ms, 5000.0),
-        ("sync with nothing to do (median)", noop_ms, 20.0),
-        (fleet_name, fleet_s * 1e3, 10_000.0),
+        (
+            format!("{store}: push 10,000 movements (whole sync)"),
+            push_ms,
+            2000.0,
+        ),
+        (
+            format!("{store}: fresh device pulls 100,000 movements"),
+            pull_ms,
+            5000.0,
+        ),
+        (
+            format!("{store}: sync with nothing to do (median)"),
+            noop_ms,
+            20.0,
+        ),
+        (fleet_name.clone(), fleet_s * 1e3, 10_000.0),
     ];
-    if json {
-        let v: Vec<_> = rows
-            .iter()
-            .map(|(n, ms, target)| {
-                let mut row = serde_json::json!({"name": n, "ms": (ms * 1000.0).round() / 1000.0, "target_ms": target, "pass": ms < target});
-                if *n == fleet_name {
-                    row["movements_per_second"] = per_second.round().into();
-                }
-                row
-            })
-            .collect();
-        println!("{}", serde_json::to_string_pretty(&v).unwrap());
-    } else {
-        for (n, ms, target) in rows {
-            println!(
-                "{n:<40} {ms:>10.1} ms   {} < {target} ms",
-                if ms < target { "ok  " } else { "MISS" }
-            );
-        }
-        println!(
-            "{:<40} {per_second:>10.0} movements/s",
-            "  the fleet's pushes"
-        );
-    }
+    rows.iter()
+        .map(|(n, ms, target)| {
+            let mut row = serde_json::json!({"name": n, "store": store, "ms": (ms * 1000.0).round() / 1000.0, "target_ms": target, "pass": ms < target});
+            if *n == fleet_name {
+                row["movements_per_second"] = per_second.round().into();
+            }
+            row
+        })
+        .collect()
 }

@@ -3,16 +3,15 @@
 
 use anyhow::{Context, Result};
 use std::io::Write;
-use std::path::PathBuf;
 
+use super::open;
 use super::output::{print_done, print_rows, Format, TextFormat};
-use super::{db_path, open};
 use crate::ledger::reports::{ExpiryFilter, StockRow};
 use crate::ledger::{self, Ledger};
 
 /// What `lotkeeper` with no command shows: the database, and the demo if it was empty.
-pub fn overview(db: Option<PathBuf>) -> Result<()> {
-    let path = db_path(db);
+pub fn overview(db: super::Db) -> Result<()> {
+    let path = db.file("the overview")?;
     let mut l = Ledger::open(&path)?;
     if l.is_empty()? {
         ledger::demo::fill(&mut l)?;
@@ -144,7 +143,7 @@ fn suggestions(l: &Ledger, stock: &[StockRow]) -> Result<Vec<String>> {
     Ok(out)
 }
 
-pub fn demo(db: Option<PathBuf>, format: TextFormat) -> Result<()> {
+pub fn demo(db: super::Db, format: TextFormat) -> Result<()> {
     let mut l = open(db)?;
     ledger::demo::fill(&mut l)?;
     let movements = l.query().movement_count()?;
@@ -166,7 +165,7 @@ pub fn screenshot(out: &std::path::Path) -> Result<()> {
 /// the middle of a workflow is an error (exit 3) unless allowed: a replay that did not do what
 /// it says must not look like one that did.
 pub fn session(
-    db: Option<PathBuf>,
+    db: super::Db,
     file: &std::path::Path,
     allow_refusals: bool,
     allow_unfinished: bool,
@@ -212,7 +211,7 @@ pub struct SessionIncomplete(pub String);
 
 /// Posts receipts one at a time, printing each id after its commit. The crash test kills this
 /// process at random instants and checks that every printed id survived.
-pub fn crash_writer(db: Option<PathBuf>, count: u64) -> Result<()> {
+pub fn crash_writer(db: super::Db, count: u64) -> Result<()> {
     let mut l = open(db)?;
     let stdout = std::io::stdout();
     for i in 0..count {

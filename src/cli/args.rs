@@ -19,6 +19,12 @@ pub struct Cli {
     /// empty LOTKEEPER_DB counts as unset).
     #[arg(long, global = true, value_name = "FILE")]
     pub db: Option<PathBuf>,
+    /// A back office on PostgreSQL instead of a file: postgres://USER@HOST[:PORT]/DATABASE (a
+    /// password left out is taken from PGPASSWORD). For `serve`, `device` and the back office's
+    /// commands; `migrate-server` fills it from a SQLite back office.
+    #[cfg(feature = "postgres")]
+    #[arg(long, global = true, value_name = "URL", conflicts_with = "db")]
+    pub database: Option<String>,
     /// The app only: replay camera frames from a folder of images or a Motion-JPEG file instead
     /// of a camera.
     #[arg(long, value_name = "DIR_OR_FILE")]
@@ -132,9 +138,6 @@ pub enum Command {
         /// The back office's SQLite database (the server's --db).
         #[arg(long, value_name = "FILE")]
         from: PathBuf,
-        /// The PostgreSQL database to fill: postgres://USER@HOST[:PORT]/DATABASE.
-        #[arg(long, value_name = "URL")]
-        database: String,
         /// Output: table (a sentence) or json.
         #[arg(long, value_enum, default_value = "table")]
         format: TextFormat,

@@ -45,14 +45,14 @@ pub(crate) fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-pub fn site(db: Option<PathBuf>, code: &str) -> Result<()> {
+pub fn site(db: super::Db, code: &str) -> Result<()> {
     let mut l = open(db)?;
     l.set_own_site(code)?;
     println!("the exports describe this site as {code}");
     Ok(())
 }
 
-pub fn fsma204(db: Option<PathBuf>, a: ExportArgs) -> Result<()> {
+pub fn fsma204(db: super::Db, a: ExportArgs) -> Result<()> {
     let l = open(db)?;
     let data = l.trace_data(&Scope::from(&a.scope), !a.all)?;
     let wb = fsma::workbook(&data);
@@ -106,7 +106,7 @@ pub fn fsma204(db: Option<PathBuf>, a: ExportArgs) -> Result<()> {
     Ok(())
 }
 
-pub fn epcis(db: Option<PathBuf>, a: EpcisArgs) -> Result<()> {
+pub fn epcis(db: super::Db, a: EpcisArgs) -> Result<()> {
     let base = epcis::check_id_base(&a.id_base).map_err(|e| anyhow::anyhow!("--id-base {e}"))?;
     let l = open(db)?;
     let data = l.trace_data(&Scope::from(&a.scope), false)?;
@@ -130,7 +130,7 @@ pub fn epcis(db: Option<PathBuf>, a: EpcisArgs) -> Result<()> {
     Ok(())
 }
 
-pub fn ledger(db: Option<PathBuf>, a: LedgerExportArgs) -> Result<()> {
+pub fn ledger(db: super::Db, a: LedgerExportArgs) -> Result<()> {
     let l = open(db)?;
     let mut buf: Vec<u8> = Vec::new();
     let n = match a.format {
@@ -174,7 +174,7 @@ pub fn ledger(db: Option<PathBuf>, a: LedgerExportArgs) -> Result<()> {
     Ok(())
 }
 
-pub fn recall_report(db: Option<PathBuf>, a: RecallReportArgs) -> Result<()> {
+pub fn recall_report(db: super::Db, a: RecallReportArgs) -> Result<()> {
     let l = open(db)?;
     let r = l.recall_report(&a.item, &a.lot)?;
     match a.format {
@@ -195,7 +195,7 @@ pub fn recall_report(db: Option<PathBuf>, a: RecallReportArgs) -> Result<()> {
     Ok(())
 }
 
-pub fn packing_slip(db: Option<PathBuf>, number: &str, out: Option<PathBuf>) -> Result<()> {
+pub fn packing_slip(db: super::Db, number: &str, out: Option<PathBuf>) -> Result<()> {
     let l = open(db)?;
     let s = l.packing_slip(number)?;
     let path = out.unwrap_or_else(|| PathBuf::from(slip::file_name(number)));

@@ -122,16 +122,47 @@ fn chain(e: &anyhow::Error) -> String {
     out
 }
 
-fn open(db: Option<PathBuf>) -> Result<Ledger> {
-    Ok(Ledger::open(&db_path(db))?)
+/// The database a command works on: a SQLite file (`--db`, or the default), or a back office's
+/// PostgreSQL database (`--database`).
+#[derive(Debug, Clone, Default)]
+pub struct Db {
+    file: Option<PathBuf>,
+    url: Option<String>,
+}
+
+impl Db {
+    /// The SQLite file, for what works on a file only (the app, backups, restores); with
+    /// `--database`, an error that says what to use instead.
+    fn file(self, what: &str) -> Result<PathBuf> {
+        match self.url {
+            Some(_) => anyhow::bail!(
+                "{what} works on a SQLite database file (--db FILE), not on PostgreSQL; see the README's section on PostgreSQL for its backups"
+            ),
+            None => Ok(db_path(self.file)),
+        }
+    }
+}
+
+fn open(db: Db) -> Result<Ledger> {
+    match db.url {
+        #[cfg(feature = "postgres")]
+        Some(url) => Ok(Ledger::open_postgres(&url)?),
+        _ => Ok(Ledger::open(&db_path(db.file))?),
+    }
 }
 
 /// Dispatches a command to its area.
 pub fn run(cli: Cli) -> Result<()> {
-    let db = cli.db;
+    let db = Db {
+        file: cli.db,
+        #[cfg(feature = "postgres")]
+        url: cli.database,
+        #[cfg(not(feature = "postgres"))]
+        url: None,
+    };
     let Some(command) = cli.command else {
         if crate::ui::display_available() {
-            return Ok(crate::ui::run(&db_path(db), cli.camera_replay)?);
+            return Ok(crate::ui::run(&db.file("the app")?, cli.camera_replay)?);
         }
         println!("(no display here: showing the overview; `lotkeeper screenshot --out DIR` renders the screens)\n");
         return admin::overview(db);
@@ -176,18 +207,19 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Trace(a) => reports::trace(db, a),
         Command::Screenshot { out } => admin::screenshot(&out),
         Command::Overview => admin::overview(db),
-        Command::Backup { to, format } => admin::backup(&db_path(db), &to, format),
+        Command::Backup { to, format } => admin::backup(&db.file("backup")?, &to, format),
         Command::Restore {
             from,
             replace,
             format,
-        } => admin::restore(&from, &db_path(db), replace, format),
+        } => admin::restore(&from, &db.file("restore")?, replace, format),
         #[cfg(feature = "postgres")]
-        Command::MigrateServer {
-            from,
-            database,
-            format,
-        } => admin::migrate_server(&from, &database, format),
+        Command::MigrateServer { from, format } => match db.url {
+            Some(url) => admin::migrate_server(&from, &url, format),
+            None => anyhow::bail!(
+                "give the PostgreSQL database to fill: --database postgres://USER@HOST/DATABASE"
+            ),
+        },
         Command::Demo { format } => admin::demo(db, format),
         Command::CrashWriter { count } => admin::crash_writer(db, count),
         Command::Session {
@@ -219,7 +251,7 @@ pub fn run(cli: Cli) -> Result<()> {
             tls_cert,
             tls_key,
             insecure_http,
-        } => sync_cli::serve(db_path(db), &listen, tls_cert.zip(tls_key), insecure_http),
+        } => sync_cli::serve(db, &listen, tls_cert.zip(tls_key), insecure_http),
         Command::Device { action } => sync_cli::device(open(db)?, action),
         Command::Enroll {
             qr: Some(qr),
@@ -240,7 +272,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let server = server.context("give --server URL")?;
             sync_cli::enroll(open(db)?, &server, &token, device, format)
         }
-        Command::Sync { watch: true, .. } => sync_cli::watch(db_path(db)),
+        Command::Sync { watch: true, .. } => sync_cli::watch(db.file("sync --watch")?),
         Command::Sync {
             server,
             token,

@@ -2,7 +2,6 @@
 
 use anyhow::Result;
 use std::io::Write;
-use std::path::PathBuf;
 
 use super::args::{ReportArgs, TraceArgs};
 use super::open;
@@ -10,7 +9,7 @@ use super::output::{print_rows, TextFormat};
 use crate::ledger;
 use crate::ledger::reports::{ExpiryFilter, TransactionFilter};
 
-pub fn report(db: Option<PathBuf>, a: ReportArgs) -> Result<()> {
+pub fn report(db: super::Db, a: ReportArgs) -> Result<()> {
     if (a.from.is_some() || a.to.is_some()) && a.kind != "lot-transactions" {
         anyhow::bail!("--from and --to belong to the lot-transactions report");
     }
@@ -54,7 +53,7 @@ pub fn report(db: Option<PathBuf>, a: ReportArgs) -> Result<()> {
     }
 }
 
-pub fn trace(db: Option<PathBuf>, a: TraceArgs) -> Result<()> {
+pub fn trace(db: super::Db, a: TraceArgs) -> Result<()> {
     let l = open(db)?;
     let t = l.trace(&a.item, a.lot.as_deref(), a.serial.as_deref())?;
     match a.format {

@@ -84,7 +84,7 @@ fn read_csv(file: &std::path::Path) -> Result<String> {
     })
 }
 
-pub fn import(db: Option<PathBuf>, a: ImportArgs) -> Result<()> {
+pub fn import(db: super::Db, a: ImportArgs) -> Result<()> {
     let kind: ImportKind = a.kind.parse()?;
     let file = &a.file;
     let text = read_csv(file)?;
@@ -111,7 +111,7 @@ pub fn import(db: Option<PathBuf>, a: ImportArgs) -> Result<()> {
     })
 }
 
-pub fn receive(db: Option<PathBuf>, a: ReceiveArgs) -> Result<()> {
+pub fn receive(db: super::Db, a: ReceiveArgs) -> Result<()> {
     let serials = read_serials(&a.serials, a.serials_file.as_ref())?;
     let mut l = open(db)?;
     let p = l.receive(&ReceiveCmd {
@@ -132,7 +132,7 @@ pub fn receive(db: Option<PathBuf>, a: ReceiveArgs) -> Result<()> {
     print_posted(&l, "received", &p, a.format)
 }
 
-pub fn ship(db: Option<PathBuf>, a: ShipArgs) -> Result<()> {
+pub fn ship(db: super::Db, a: ShipArgs) -> Result<()> {
     let mut l = open(db)?;
     let p = l.ship(&ShipCmd {
         item: a.goods.item,
@@ -147,7 +147,7 @@ pub fn ship(db: Option<PathBuf>, a: ShipArgs) -> Result<()> {
     print_posted(&l, "shipped", &p, a.format)
 }
 
-pub fn transfer(db: Option<PathBuf>, a: TransferArgs) -> Result<()> {
+pub fn transfer(db: super::Db, a: TransferArgs) -> Result<()> {
     let mut l = open(db)?;
     let p = l.transfer(&TransferCmd {
         item: a.goods.item,
@@ -162,7 +162,7 @@ pub fn transfer(db: Option<PathBuf>, a: TransferArgs) -> Result<()> {
     print_posted(&l, "transferred", &p, a.format)
 }
 
-pub fn adjust(db: Option<PathBuf>, a: AdjustArgs) -> Result<()> {
+pub fn adjust(db: super::Db, a: AdjustArgs) -> Result<()> {
     let delta: i64 =
         a.qty.trim().trim_start_matches('+').parse().map_err(|_| {
             anyhow::anyhow!("--qty '{}' must be +N (found) or -N (written off)", a.qty)
@@ -181,7 +181,7 @@ pub fn adjust(db: Option<PathBuf>, a: AdjustArgs) -> Result<()> {
     print_posted(&l, "adjusted", &p, a.format)
 }
 
-pub fn assemble(db: Option<PathBuf>, a: AssembleArgs) -> Result<()> {
+pub fn assemble(db: super::Db, a: AssembleArgs) -> Result<()> {
     let components = a
         .uses
         .iter()
@@ -206,7 +206,7 @@ pub fn assemble(db: Option<PathBuf>, a: AssembleArgs) -> Result<()> {
     print_posted(&l, "assembled", &p, a.format)
 }
 
-pub fn split(db: Option<PathBuf>, a: SplitArgs) -> Result<()> {
+pub fn split(db: super::Db, a: SplitArgs) -> Result<()> {
     use crate::label::print as labels;
     let serials = read_serials(&a.serials, a.serials_file.as_ref())?;
     let mut l = open(db)?;
@@ -244,7 +244,7 @@ pub fn split(db: Option<PathBuf>, a: SplitArgs) -> Result<()> {
     Ok(())
 }
 
-pub fn convert_tracking(db: Option<PathBuf>, a: ConvertArgs) -> Result<()> {
+pub fn convert_tracking(db: super::Db, a: ConvertArgs) -> Result<()> {
     use crate::ledger::Tracking;
     let to: Option<Tracking> = a.to.as_deref().map(str::parse).transpose()?;
     let mut l = open(db)?;
@@ -288,13 +288,13 @@ pub fn convert_tracking(db: Option<PathBuf>, a: ConvertArgs) -> Result<()> {
     })
 }
 
-pub fn correct(db: Option<PathBuf>, a: CorrectArgs) -> Result<()> {
+pub fn correct(db: super::Db, a: CorrectArgs) -> Result<()> {
     let mut l = open(db)?;
     let p = l.correct(a.movement, &a.reason)?;
     print_posted(&l, "corrected", &p, a.format)
 }
 
-pub fn allocate(db: Option<PathBuf>, a: AllocateArgs) -> Result<()> {
+pub fn allocate(db: super::Db, a: AllocateArgs) -> Result<()> {
     let l = open(db)?;
     let r = l.allocate(&a.item, a.qty, a.exclude_within_days)?;
     print_rows(&r.lines, a.format)?;
@@ -312,12 +312,7 @@ pub fn allocate(db: Option<PathBuf>, a: AllocateArgs) -> Result<()> {
 
 /// A hold, release or recall from the command line: the state machine's answer, said plainly,
 /// or (`--format json`) the lot event it recorded.
-pub fn change_lot(
-    db: Option<PathBuf>,
-    c: &LotChangeArgs,
-    action: LotAction,
-    said: &str,
-) -> Result<()> {
+pub fn change_lot(db: super::Db, c: &LotChangeArgs, action: LotAction, said: &str) -> Result<()> {
     let mut l = open(db)?;
     let status = l.change_lot_status(&c.item, &c.lot, action, &c.reason, c.by.as_deref())?;
     print_lot_event(&l, &c.item, &c.lot, c.format, || {
@@ -325,7 +320,7 @@ pub fn change_lot(
     })
 }
 
-pub fn close_recall(db: Option<PathBuf>, c: RecallCloseArgs) -> Result<()> {
+pub fn close_recall(db: super::Db, c: RecallCloseArgs) -> Result<()> {
     let mut l = open(db)?;
     let status = l.change_lot_status(
         &c.item,

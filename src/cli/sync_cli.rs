@@ -9,11 +9,11 @@ use super::DeviceAction;
 use crate::ledger::Ledger;
 use crate::sync::client::{keys, Standing, SyncError};
 use crate::sync::client::{sync_once, Client};
-use crate::sync::server::{Options, RunningServer, Tls};
+use crate::sync::server::{Database, Options, RunningServer, Tls};
 use crate::sync::{hash_token, new_token};
 
 pub fn serve(
-    db: PathBuf,
+    db: super::Db,
     listen: &str,
     tls: Option<(PathBuf, PathBuf)>,
     insecure_http: bool,
@@ -21,8 +21,13 @@ pub fn serve(
     let tls = tls.map(|(cert, key)| Tls { cert, key });
     let scheme = if tls.is_some() { "https" } else { "http" };
     let plain = tls.is_none();
-    let server = RunningServer::start_with(
-        &db,
+    let database = match db.url {
+        #[cfg(feature = "postgres")]
+        Some(url) => Database::Postgres(url),
+        _ => Database::File(super::db_path(db.file)),
+    };
+    let server = RunningServer::start_on(
+        &database,
         listen,
         Options {
             tls,
@@ -37,8 +42,7 @@ pub fn serve(
         );
     }
     println!(
-        "lotkeeper serving {} on {scheme}://{} (Ctrl-C stops)",
-        db.display(),
+        "lotkeeper serving {database} on {scheme}://{} (Ctrl-C stops)",
         server.addr
     );
     let (tx, rx) = std::sync::mpsc::channel();

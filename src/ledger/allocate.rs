@@ -112,9 +112,9 @@ impl Ledger {
                 "quantity must be at least 1, not {qty}"
             )));
         }
-        let it = super::rows::item_by_sku(self.conn(), item)?
+        let it = super::rows::item_by_sku(self.sql(), item)?
             .ok_or_else(|| Error::NotFound(format!("unknown item '{item}'")))?;
-        let stock = pickable(self.conn(), it.id, self.today(), exclude_within_days)?;
+        let stock = pickable(self.conn()?, it.id, self.today(), exclude_within_days)?;
         let (lines, short) = take(&stock, qty, &mut HashMap::new());
         Ok(Allocation {
             item: item.to_string(),

@@ -201,8 +201,11 @@ impl Ledger {
     /// overwritten), readable by its owner only, in rollback-journal mode so it is one file to
     /// carry away, checked whole before it takes its name.
     pub fn backup_to(&self, dest: &Path) -> Result<Copied> {
-        let source = format!("the database {}", self.conn.path().unwrap_or("in memory"));
-        backup_from(&self.conn, &source, dest)
+        let source = format!(
+            "the database {}",
+            self.conn()?.path().unwrap_or("in memory")
+        );
+        backup_from(self.conn()?, &source, dest)
     }
 
     /// A copy of the database at `path`, in memory and brought to this code's schema, that

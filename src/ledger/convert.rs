@@ -182,8 +182,8 @@ impl Ledger {
 
     /// Untracked units of `sku` on hand, by location.
     pub fn unassigned(&self, sku: &str) -> Result<Vec<(String, i64)>> {
-        let item = rows::require_item(self.conn(), sku)?;
-        unassigned(self.conn(), item.id)
+        let item = rows::require_item(self.sql(), sku)?;
+        unassigned(self.conn()?, item.id)
     }
 
     /// The whole conversion in one transaction: opens it (unless open), assigns every row, and

@@ -2,11 +2,10 @@
 //! works once, within minutes; redeeming it gives the device a fresh token, whose hash replaces
 //! the old one. Only hashes are stored: neither the code nor the token can be read back.
 
-use chrono::{DateTime, Duration, Utc};
-use rusqlite::{params, OptionalExtension};
-
 use super::error::{Error, Result};
+use super::sql::{args, SqlExt};
 use super::{clock, Ledger};
+use chrono::{DateTime, Duration, Utc};
 
 /// The longest a code may stay valid.
 pub const MAX_CODE_MINUTES: i64 = 60;
@@ -26,14 +25,11 @@ impl Ledger {
         }
         let now = self.clock().now();
         let expires = now + Duration::minutes(minutes);
-        self.write(|tx| {
-            let active: Option<Option<String>> = tx
-                .query_row(
-                    "SELECT revoked_at FROM devices WHERE name = ?",
-                    [device],
-                    |r| r.get(0),
-                )
-                .optional()?;
+        self.write_sql(|tx| {
+            let active: Option<Option<String>> = tx.value(
+                "SELECT revoked_at FROM devices WHERE name = ?",
+                args![device],
+            )?;
             match active {
                 None => {
                     return Err(Error::NotFound(format!(
@@ -47,10 +43,10 @@ impl Ledger {
                 }
                 Some(None) => {}
             }
-            tx.execute(
+            tx.run(
                 "INSERT INTO enrollment_codes (code_hash, device, created_at, expires_at)
                  VALUES (?1, ?2, ?3, ?4)",
-                params![
+                args![
                     code_hash,
                     device,
                     clock::timestamp(now),
@@ -65,14 +61,11 @@ impl Ledger {
     /// one hashed as `token_hash` and the code is spent. The device's name.
     pub fn redeem_enrollment_code(&mut self, code_hash: &str, token_hash: &str) -> Result<String> {
         let now = clock::timestamp(self.clock().now());
-        self.write(|tx| {
-            let row: Option<(String, String, Option<String>)> = tx
-                .query_row(
-                    "SELECT device, expires_at, used_at FROM enrollment_codes WHERE code_hash = ?",
-                    [code_hash],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
-                .optional()?;
+        self.write_sql(|tx| {
+            let row: Option<(String, String, Option<String>)> = tx.first(
+                "SELECT device, expires_at, used_at FROM enrollment_codes WHERE code_hash = ?",
+                args![code_hash],
+            )?;
             let device = match row {
                 None => {
                     return Err(Error::Forbidden(
@@ -92,18 +85,18 @@ impl Ledger {
                 }
                 Some((device, _, None)) => device,
             };
-            let n = tx.execute(
+            let n = tx.run(
                 "UPDATE devices SET token_hash = ?1 WHERE name = ?2 AND revoked_at IS NULL",
-                params![token_hash, device],
+                args![token_hash, device],
             )?;
             if n == 0 {
                 return Err(Error::Forbidden(format!(
                     "device {device} was revoked: ask the back office to add it again"
                 )));
             }
-            tx.execute(
+            tx.run(
                 "UPDATE enrollment_codes SET used_at = ?1 WHERE code_hash = ?2",
-                params![now, code_hash],
+                args![now, code_hash],
             )?;
             // Possibly another handheld under the same name: it gets an SSCC block of its own.
             super::labels::retire_sscc_block(tx, &device, &now)?;

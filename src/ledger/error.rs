@@ -57,6 +57,13 @@ pub enum Error {
     /// A store answered with something the ledger cannot read (a value of the wrong kind).
     #[error("database error: {0}")]
     Store(String),
+    /// The database cannot be reached (PostgreSQL down, the connection lost). Nothing was
+    /// committed; the same request may be tried again later.
+    #[error("{0}")]
+    Unavailable(String),
+    /// What this store does not offer yet (a function the back office on PostgreSQL lacks).
+    #[error("{0}")]
+    Unsupported(String),
     #[error("{context}: {source}")]
     Io {
         context: String,

@@ -14,6 +14,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use super::error::{Error, Result};
+use super::sql::{args, Sql, SqlExt};
 use super::{clock, validate, Ledger};
 
 /// Settings keys of the SSCC's fixed part (set by the back office, synced to devices later).
@@ -172,46 +173,45 @@ impl Ledger {
     }
 
     pub fn printers(&self) -> Result<Vec<Printer>> {
-        let names: Vec<String> = self
-            .conn()
-            .prepare_cached("SELECT name FROM printers ORDER BY name")?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        names
+        let names: Vec<(String,)> = self
+            .sql()
+            .all("SELECT name FROM printers ORDER BY name", args![])?;
+        // A printer removed between the two reads (another server) is left out.
+        Ok(names
             .iter()
-            .map(|n| self.printer(n).map(|p| p.expect("listed")))
-            .collect()
+            .map(|(n,)| self.printer(n))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .collect())
     }
 
     pub fn printer(&self, name: &str) -> Result<Option<Printer>> {
-        let p = self
-            .conn()
-            .prepare_cached("SELECT name, address, dpi, size FROM printers WHERE name = ?")?
-            .query_row([name], |r| {
-                Ok(Printer {
-                    name: r.get(0)?,
-                    address: r.get(1)?,
-                    dpi: r.get(2)?,
-                    size: r.get(3)?,
-                    default_for: vec![],
-                })
-            })
-            .optional()?;
-        let Some(mut p) = p else { return Ok(None) };
-        p.default_for = self
-            .conn()
-            .prepare_cached(
-                "SELECT workflow FROM printer_defaults WHERE printer = ? ORDER BY workflow",
-            )?
-            .query_map([name], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(Some(p))
+        let p: Option<(String, String, i64, String)> = self.sql().first(
+            "SELECT name, address, dpi, size FROM printers WHERE name = ?",
+            args![name],
+        )?;
+        let Some((name, address, dpi, size)) = p else {
+            return Ok(None);
+        };
+        let default_for: Vec<(String,)> = self.sql().all(
+            "SELECT workflow FROM printer_defaults WHERE printer = ? ORDER BY workflow",
+            args![name],
+        )?;
+        Ok(Some(Printer {
+            name,
+            address,
+            dpi: u32::try_from(dpi)
+                .map_err(|_| Error::Store(format!("printer dpi {dpi} is out of range")))?,
+            size,
+            default_for: default_for.into_iter().map(|(w,)| w).collect(),
+        }))
     }
 
     /// The printer a workflow prints to by default.
     pub fn default_printer(&self, workflow: &str) -> Result<Option<Printer>> {
         let name: Option<String> = self
-            .conn()
+            .conn()?
             .prepare_cached("SELECT printer FROM printer_defaults WHERE workflow = ?")?
             .query_row([workflow], |r| r.get(0))
             .optional()?;
@@ -289,7 +289,7 @@ impl Ledger {
 
     pub fn print_job(&self, id: i64) -> Result<Option<PrintJob>> {
         Ok(self
-            .conn()
+            .conn()?
             .prepare_cached(&format!("{JOB_COLUMNS} WHERE id = ?"))?
             .query_row([id], job_row)
             .optional()?)
@@ -302,7 +302,7 @@ impl Ledger {
             if all { "" } else { "WHERE status != 'printed'" }
         );
         let jobs = self
-            .conn()
+            .conn()?
             .prepare(&sql)?
             .query_map([], job_row)?
             .collect::<rusqlite::Result<_>>()?;
@@ -325,36 +325,31 @@ impl Ledger {
         let ext = self.setting(SSCC_EXTENSION)?.unwrap_or_else(|| "0".into());
         check_sscc_parts(&prefix, &ext)?;
         let now = clock::timestamp(self.clock().now());
-        let block = self.write(|tx| {
-            let known: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM devices WHERE name = ?)",
-                [device],
-                |r| r.get(0),
-            )?;
+        let block = self.write_sql(|tx| {
+            let known = tx
+                .value::<i64>("SELECT 1 FROM devices WHERE name = ?", args![device])?
+                .is_some();
             if !known {
                 return Err(Error::NotFound(format!("there is no device {device}")));
             }
-            if let Some(b) = tx
-                .query_row(
-                    "SELECT block FROM sscc_blocks WHERE device = ? AND retired_at IS NULL",
-                    [device],
-                    |r| r.get::<_, i64>(0),
-                )
-                .optional()?
-            {
+            if let Some(b) = tx.value::<i64>(
+                "SELECT block FROM sscc_blocks WHERE device = ? AND retired_at IS NULL",
+                args![device],
+            )? {
                 return Ok(Some(b as u64));
             }
-            let next: i64 = tx.query_row(
-                "SELECT IFNULL(MAX(block), 0) + 1 FROM sscc_blocks",
-                [],
-                |r| r.get(0),
-            )?;
+            let next: i64 = tx
+                .value(
+                    "SELECT COALESCE(MAX(block), 0) + 1 FROM sscc_blocks",
+                    args![],
+                )?
+                .unwrap_or(1);
             if next as u64 >= SSCC_BLOCKS {
                 return Ok(None);
             }
-            tx.execute(
+            tx.run(
                 "INSERT INTO sscc_blocks (block, device, given_at) VALUES (?1, ?2, ?3)",
-                params![next, device, now],
+                args![next, device, now],
             )?;
             Ok(Some(next as u64))
         })?;
@@ -408,7 +403,7 @@ impl Ledger {
     /// The serial references left to this database: (next, last), if a range was set.
     pub fn sscc_range(&self) -> Result<Option<(u64, u64)>> {
         Ok(self
-            .conn()
+            .conn()?
             .prepare_cached("SELECT next, last FROM sscc_range WHERE id = 1")?
             .query_row([], |r| {
                 Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
@@ -486,7 +481,7 @@ impl Ledger {
     /// The pallet label printed for an SSCC this database gave out, if it was recorded.
     pub fn sscc_label(&self, sscc: &str) -> Result<Option<String>> {
         Ok(self
-            .conn()
+            .conn()?
             .prepare_cached("SELECT label FROM ssccs WHERE sscc = ?")?
             .query_row([sscc], |r| r.get::<_, Option<String>>(0))
             .optional()?
@@ -504,10 +499,10 @@ impl Ledger {
 }
 
 /// A device's token changed: its block is retired, never to be given again (see `sscc_blocks`).
-pub(super) fn retire_sscc_block(tx: &Connection, device: &str, now: &str) -> Result<()> {
-    tx.execute(
+pub(super) fn retire_sscc_block(tx: &dyn Sql, device: &str, now: &str) -> Result<()> {
+    tx.run(
         "UPDATE sscc_blocks SET retired_at = ?1 WHERE device = ?2 AND retired_at IS NULL",
-        params![now, device],
+        args![now, device],
     )?;
     Ok(())
 }

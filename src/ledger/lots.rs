@@ -27,6 +27,7 @@ use super::error::{Error, Result, Rule};
 use super::model::Verdict;
 use super::model::{LotAction, LotStatus};
 use super::rows::{lot_by_code, require_item};
+use super::sql::{args, Sql, SqlExt};
 use super::validate::{self, Field};
 use super::Ledger;
 
@@ -307,11 +308,11 @@ impl Ledger {
 
     /// Every status change of a lot, oldest first.
     pub fn lot_history(&self, item: &str, lot: &str) -> Result<Vec<LotHistoryRow>> {
-        let it = require_item(self.conn(), item)?;
-        lot_by_code(self.conn(), it.id, lot)?
+        let it = require_item(self.sql(), item)?;
+        lot_by_code(self.sql(), it.id, lot)?
             .ok_or_else(|| Error::NotFound(format!("{item} has no lot {lot}")))?;
         let rows = self
-            .conn()
+            .conn()?
             .prepare(
                 "SELECT e.created_at, i.sku, lt.code, e.previous, e.status, e.reason, e.actor, e.device,
                         e.sync, e.event_id, e.action
@@ -341,7 +342,7 @@ impl Ledger {
     /// This device's status changes not yet accepted by the server, oldest first.
     pub fn pending_lot_changes(&self, limit: i64) -> Result<Vec<LotChange>> {
         let rows = self
-            .conn()
+            .conn()?
             .prepare_cached(
                 "SELECT e.event_id, i.sku, lt.code, e.action, e.reason, e.actor, e.device, e.created_at,
                         COALESCE(e.after_seq, 0),
@@ -434,7 +435,7 @@ impl Ledger {
             if all { "OR e.sync = 'dismissed'" } else { "" }
         );
         let rows = self
-            .conn()
+            .conn()?
             .prepare(&sql)?
             .query_map([], |r| {
                 Ok((
@@ -494,18 +495,15 @@ impl Ledger {
     ) -> Result<Vec<(String, Verdict)>> {
         let now_utc = self.clock().now();
         let now = super::clock::timestamp(now_utc);
-        self.write(|tx| {
+        self.write_sql(|tx| {
             let mut out = Vec::with_capacity(changes.len());
             for c in changes {
-                let known: Option<KnownChange> =
-                    tx.query_row(
-                        "SELECT e.id, e.device, e.action, e.reason, i.sku, lt.code
-                         FROM lot_events e JOIN lots lt ON lt.id = e.lot_id
-                         JOIN items i ON i.id = lt.item_id WHERE e.event_id = ?",
-                        [&c.event_id],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
-                    )
-                    .optional()?;
+                let known: Option<KnownChange> = tx.first(
+                    "SELECT e.id, e.device, e.action, e.reason, i.sku, lt.code
+                     FROM lot_events e JOIN lots lt ON lt.id = e.lot_id
+                     JOIN items i ON i.id = lt.item_id WHERE e.event_id = ?",
+                    args![c.event_id],
+                )?;
                 if let Some((server_seq, by, action, reason, sku, code)) = known {
                     // A retry is the same change from the same device; anything else reusing the
                     // id would be told "accepted" for a change the server never made.
@@ -547,30 +545,26 @@ impl Ledger {
 
     /// The lot tag of an enrolled device, handed out on first ask (A1, A2, …, unique per server).
     pub fn device_lot_tag(&mut self, device: &str) -> Result<String> {
-        self.write(|tx| {
+        self.write_sql(|tx| {
             let (tag,): (Option<String>,) = tx
-                .query_row(
-                    "SELECT lot_tag FROM devices WHERE name = ?",
-                    [device],
-                    |r| Ok((r.get(0)?,)),
-                )
-                .optional()?
+                .first("SELECT lot_tag FROM devices WHERE name = ?", args![device])?
                 .ok_or_else(|| Error::NotFound(format!("there is no device {device}")))?;
             if let Some(t) = tag {
                 return Ok(t);
             }
             let mut used: HashSet<String> = tx
-                .prepare("SELECT lot_tag FROM devices WHERE lot_tag IS NOT NULL")?
-                .query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
+                .all::<(String,)>(
+                    "SELECT lot_tag FROM devices WHERE lot_tag IS NOT NULL",
+                    args![],
+                )?
+                .into_iter()
+                .map(|(t,)| t)
+                .collect();
             // Tags given out by a database a restore replaced (see `backup::restore`).
-            let retired: Option<String> = tx
-                .query_row(
-                    "SELECT value FROM sync_state WHERE key = 'retired_lot_tags'",
-                    [],
-                    |r| r.get(0),
-                )
-                .optional()?;
+            let retired: Option<String> = tx.value(
+                "SELECT value FROM sync_state WHERE key = 'retired_lot_tags'",
+                args![],
+            )?;
             used.extend(
                 retired
                     .iter()
@@ -580,9 +574,9 @@ impl Ledger {
                 .map(nth_tag)
                 .find(|t| !used.contains(t))
                 .unwrap_or_default();
-            tx.execute(
+            tx.run(
                 "UPDATE devices SET lot_tag = ? WHERE name = ?",
-                params![tag, device],
+                args![tag, device],
             )?;
             Ok(tag)
         })
@@ -611,7 +605,7 @@ fn check_pushed_change(c: &LotChange, now: chrono::DateTime<chrono::Utc>) -> Res
 }
 
 /// One pushed change on the server; returns its place in the server's log of lot events.
-fn apply_device_change(tx: &Connection, device: &str, c: &LotChange, now: &str) -> Result<i64> {
+fn apply_device_change(tx: &dyn Sql, device: &str, c: &LotChange, now: &str) -> Result<i64> {
     if c.action == LotAction::CloseRecall {
         return Err(Error::refused(
             Rule::Hold,
@@ -628,12 +622,13 @@ fn apply_device_change(tx: &Connection, device: &str, c: &LotChange, now: &str) 
     if c.action == LotAction::Release {
         // The hold a device released may since have become a recall (and been closed, which
         // leaves a hold the device never saw): that release was not made knowing of the recall.
-        let recalled: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM lot_events WHERE lot_id = ? AND id > ?
-                            AND (action IN ('recall', 'close_recall') OR status = 'recalled'))",
-            params![l.id, c.seen],
-            |r| r.get(0),
-        )?;
+        let recalled = tx
+            .value::<i64>(
+                "SELECT 1 FROM lot_events WHERE lot_id = ? AND id > ?
+                   AND (action IN ('recall', 'close_recall') OR status = 'recalled') LIMIT 1",
+                args![l.id, c.seen],
+            )?
+            .is_some();
         if recalled {
             return Err(Error::refused(
                 Rule::Hold,
@@ -644,20 +639,20 @@ fn apply_device_change(tx: &Connection, device: &str, c: &LotChange, now: &str) 
             ));
         }
     }
-    tx.execute(
+    tx.run(
         "UPDATE lots SET status = ? WHERE id = ?",
-        params![to.as_str(), l.id],
+        args![to.as_str(), l.id],
     )?;
     let created_at = if c.created_at.trim().is_empty() {
         now
     } else {
         c.created_at.as_str()
     };
-    tx.execute(
+    tx.insert(
         "INSERT INTO lot_events (lot_id, status, reason, created_at, event_id, action, previous,
                                  actor, device)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        params![
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        args![
             l.id,
             to.as_str(),
             c.reason.trim(),
@@ -668,8 +663,7 @@ fn apply_device_change(tx: &Connection, device: &str, c: &LotChange, now: &str) 
             c.actor.as_deref().unwrap_or(device),
             device,
         ],
-    )?;
-    Ok(tx.last_insert_rowid())
+    )
 }
 
 #[cfg(test)]

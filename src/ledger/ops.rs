@@ -330,7 +330,7 @@ impl Ledger {
         serials: &[String],
     ) -> Result<Vec<Posted>> {
         let (expiry, production) = {
-            let tx = self.conn();
+            let tx = self.conn()?;
             let it = require_item(tx, item)?;
             let l = rows::lot_by_code(tx, it.id, lot)?
                 .ok_or_else(|| Error::NotFound(format!("{item} has no lot {lot}")))?;

@@ -10,7 +10,7 @@ use rusqlite::{params, Connection};
 use super::error::{Error, Result};
 use super::model::{Party, PartyKind};
 use super::query::Query;
-use super::sql::{args, get, Row, SqlExt};
+use super::sql::{args, get, Row, Sql, SqlExt};
 use super::validate::{self, MAX_LOCATION_LEN, MAX_NAME_LEN};
 use super::Ledger;
 
@@ -209,14 +209,18 @@ impl Ledger {
 /// only site party, or none when there is none (a database that never named its sites). With
 /// several sites a name is needed; `ask` says where to give it.
 pub(crate) fn site_or_default(
-    tx: &Connection,
+    tx: &dyn Sql,
     named: Option<&str>,
     ask: &str,
 ) -> Result<Option<String>> {
     let sites: Vec<String> = tx
-        .prepare_cached("SELECT code FROM parties WHERE kind = 'site' ORDER BY code")?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .all::<(String,)>(
+            "SELECT code FROM parties WHERE kind = 'site' ORDER BY code",
+            args![],
+        )?
+        .into_iter()
+        .map(|(c,)| c)
+        .collect();
     match named.map(str::trim) {
         Some(code) if sites.iter().any(|s| s == code) => Ok(Some(code.to_string())),
         Some(code) if sites.is_empty() => Err(Error::NotFound(format!(

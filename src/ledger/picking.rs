@@ -186,15 +186,15 @@ fn crash_hook(point: &str) {
 impl Ledger {
     /// The drafts of a pick list, oldest first.
     pub fn pick_drafts(&self, number: &str) -> Result<Vec<PickDraft>> {
-        let (id, _) = pick_list_head(self.conn(), number)?;
-        drafts_of(self.conn(), id)
+        let (id, _) = pick_list_head(self.conn()?, number)?;
+        drafts_of(self.conn()?, id)
     }
 
     /// Quantities recorded short on this device, by line number.
     pub fn pick_shorts(&self, number: &str) -> Result<HashMap<i64, i64>> {
-        let (id, _) = pick_list_head(self.conn(), number)?;
+        let (id, _) = pick_list_head(self.conn()?, number)?;
         Ok(self
-            .conn()
+            .conn()?
             .prepare_cached(
                 "SELECT line_no, SUM(qty) FROM pick_shorts WHERE pick_list_id = ? GROUP BY line_no",
             )?

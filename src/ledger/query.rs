@@ -21,9 +21,15 @@ impl<'a> Query<'a> {
 
 impl Ledger {
     pub fn query(&self) -> Query<'_> {
-        Query::over(self.conn())
+        Query::over(self.sql())
     }
 }
+
+/// The kinds of location that hold stock, as SQL.
+const REAL_KINDS: &str = "('dock', 'bin', 'staging', 'shipping', 'quarantine', 'transit')";
+
+/// (item id, lot id, serial id, location id, quantity) of one balance.
+pub type BalanceKey = (i64, i64, i64, i64, i64);
 
 /// Stock of one item, lot and serial at one location.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -382,6 +388,46 @@ impl<'a> Query<'a> {
                     })
             })
             .collect()
+    }
+
+    /// Every non-zero balance at a real location: (item, lot, serial, location, quantity) by
+    /// their ids, lot and serial 0 for none, in that order.
+    pub fn real_balances(&self) -> Result<Vec<BalanceKey>> {
+        self.conn.all(
+            &format!(
+                "SELECT b.item_id, b.lot_id, b.serial_id, b.location_id, b.qty FROM balances b
+                 JOIN locations l ON l.id = b.location_id
+                 WHERE b.qty <> 0 AND l.kind IN {REAL_KINDS}
+                 ORDER BY b.item_id, b.lot_id, b.serial_id, b.location_id"
+            ),
+            args![],
+        )
+    }
+
+    /// How many real-location balances differ from the sums of the live journal (either way):
+    /// 0 when the stored stock is what the movements add up to, as every write keeps it.
+    pub fn balances_off_the_journal(&self) -> Result<usize> {
+        let recomputed: Vec<BalanceKey> = self.conn.all(
+            &format!(
+                "SELECT m.item_id, m.lot_id, m.serial_id, m.loc, CAST(SUM(m.q) AS BIGINT)
+                 FROM (SELECT item_id, COALESCE(lot_id, 0) AS lot_id,
+                              COALESCE(serial_id, 0) AS serial_id, to_loc AS loc, qty AS q
+                       FROM live_movements
+                       UNION ALL
+                       SELECT item_id, COALESCE(lot_id, 0), COALESCE(serial_id, 0), from_loc, -qty
+                       FROM live_movements) m
+                 JOIN locations l ON l.id = m.loc
+                 WHERE l.kind IN {REAL_KINDS}
+                 GROUP BY m.item_id, m.lot_id, m.serial_id, m.loc
+                 HAVING SUM(m.q) <> 0
+                 ORDER BY m.item_id, m.lot_id, m.serial_id, m.loc"
+            ),
+            args![],
+        )?;
+        let stored: std::collections::HashSet<BalanceKey> =
+            self.real_balances()?.into_iter().collect();
+        let summed: std::collections::HashSet<BalanceKey> = recomputed.into_iter().collect();
+        Ok(stored.symmetric_difference(&summed).count())
     }
 
     pub fn movement_count(&self) -> Result<i64> {

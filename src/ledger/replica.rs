@@ -20,6 +20,7 @@ use super::model::{Item, JournalEntry, Location, Movement, MovementKind, PickLis
 use super::post::{self, Context, JournalRow};
 use super::query::journal_entry;
 use super::rows::{self, LocRow};
+use super::sql::{args, get, Arg, FromRow, Row, Sql, SqlExt};
 use super::Ledger;
 
 /// A movement as a journal holds it, with what a replica needs to create its lot. `entry.seq`
@@ -119,13 +120,8 @@ type LotEventMore = (
 );
 
 /// Whether this database is an enrolled device, its name, and the site it works at.
-pub(crate) fn enrollment(conn: &Connection) -> (bool, Option<String>, Option<String>) {
-    let get = |k: &str| -> Option<String> {
-        conn.query_row("SELECT value FROM sync_state WHERE key = ?", [k], |r| {
-            r.get(0)
-        })
-        .ok()
-    };
+pub(crate) fn enrollment(conn: &dyn Sql) -> (bool, Option<String>, Option<String>) {
+    let get = |k: &str| -> Option<String> { sync_get(conn, k).ok().flatten() };
     (get("server").is_some(), get("device"), get("site"))
 }
 
@@ -142,15 +138,21 @@ const RECORD_SELECT: &str = "SELECT m.seq, m.id, m.batch_id, m.kind, i.sku, lt.c
 /// The journal row (its first fifteen columns, as `query::journal_entry` reads them) and the
 /// lot's dates.
 fn record(r: &rusqlite::Row) -> Result<Record> {
-    Ok(Record {
-        entry: journal_entry(r)?,
-        lot_expiry: r.get(15)?,
-        lot_production: r.get(16)?,
-        lot_origin: r.get::<_, Option<String>>(17)?.and_then(|o| o.parse().ok()),
-        ref_type: r.get::<_, Option<String>>(18)?.and_then(|o| o.parse().ok()),
-        tlc_source: r.get(19)?,
-        lot_attributes: super::attributes::from_json(r.get(20)?),
-    })
+    Record::from_row(r)
+}
+
+impl FromRow for Record {
+    fn from_row(r: &dyn Row) -> Result<Record> {
+        Ok(Record {
+            entry: journal_entry(r)?,
+            lot_expiry: get(r, 15)?,
+            lot_production: get(r, 16)?,
+            lot_origin: get::<Option<String>>(r, 17)?.and_then(|o| o.parse().ok()),
+            ref_type: get::<Option<String>>(r, 18)?.and_then(|o| o.parse().ok()),
+            tlc_source: get(r, 19)?,
+            lot_attributes: super::attributes::from_json(get(r, 20)?),
+        })
+    }
 }
 
 impl Record {
@@ -190,33 +192,29 @@ impl Record {
     }
 }
 
-fn sync_get(conn: &Connection, key: &str) -> Result<Option<String>> {
-    Ok(conn
-        .query_row("SELECT value FROM sync_state WHERE key = ?", [key], |r| {
-            r.get(0)
-        })
-        .optional()?)
+fn sync_get(conn: &dyn Sql, key: &str) -> Result<Option<String>> {
+    conn.value("SELECT value FROM sync_state WHERE key = ?", args![key])
 }
 
 /// A list kept under one sync-state key, as words (log identities, lot tags).
-pub(crate) fn sync_list(conn: &Connection, key: &str) -> Result<Vec<String>> {
+pub(crate) fn sync_list(conn: &dyn Sql, key: &str) -> Result<Vec<String>> {
     Ok(sync_get(conn, key)?
         .map(|v| v.split_whitespace().map(str::to_string).collect())
         .unwrap_or_default())
 }
 
 /// Keeps `items` under `key` (nothing when there are none).
-pub(crate) fn set_sync_list(conn: &Connection, key: &str, items: &[String]) -> Result<()> {
+pub(crate) fn set_sync_list(conn: &dyn Sql, key: &str, items: &[String]) -> Result<()> {
     if items.is_empty() {
         return Ok(());
     }
     sync_set(conn, key, &items.join(" "))
 }
 
-fn sync_set(conn: &Connection, key: &str, value: &str) -> Result<()> {
-    conn.execute(
+fn sync_set(conn: &dyn Sql, key: &str, value: &str) -> Result<()> {
+    conn.run(
         "INSERT INTO sync_state (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2",
-        [key, value],
+        args![key, value],
     )?;
     Ok(())
 }
@@ -245,7 +243,7 @@ impl Ledger {
     }
 
     pub fn sync_value(&self, key: &str) -> Result<Option<String>> {
-        sync_get(self.conn(), key)
+        sync_get(self.sql(), key)
     }
 
     pub fn set_sync_value(&mut self, key: &str, value: &str) -> Result<()> {
@@ -266,7 +264,7 @@ impl Ledger {
 
     /// Pending movements up to journal position `upto` (all with None), oldest first.
     pub fn pending_upto(&self, limit: i64, upto: Option<i64>) -> Result<Vec<Record>> {
-        self.conn()
+        self.conn()?
             .prepare_cached(&format!(
                 "{RECORD_SELECT} JOIN outbox o ON o.movement_id = m.id WHERE o.state = 'pending' AND m.seq <= ? ORDER BY m.seq LIMIT ?"
             ))?
@@ -288,7 +286,7 @@ impl Ledger {
             page
         } else if page[0].entry.batch_id == last.entry.batch_id {
             // One batch fills the page and may go on: all of it, alone.
-            self.conn()
+            self.conn()?
                 .prepare_cached(&format!(
                     "{RECORD_SELECT} JOIN outbox o ON o.movement_id = m.id
                      WHERE o.state = 'pending' AND m.batch_id = ? ORDER BY m.seq"
@@ -303,7 +301,7 @@ impl Ledger {
                 .collect()
         };
         let mut size = self
-            .conn()
+            .conn()?
             .prepare_cached("SELECT COUNT(*) FROM movements WHERE batch_id = ?")?;
         let mut sizes = std::collections::HashMap::new();
         let mut out = Vec::with_capacity(page.len());
@@ -347,7 +345,7 @@ impl Ledger {
 
     /// (pending, conflicts) in the outbox.
     pub fn outbox_counts(&self) -> Result<(i64, i64)> {
-        Ok(self.conn().query_row(
+        Ok(self.conn()?.query_row(
             "SELECT (SELECT COALESCE(SUM(state = 'pending'), 0) FROM outbox)
                     + (SELECT count(*) FROM lot_events WHERE sync = 'pending'),
                     (SELECT COALESCE(SUM(state = 'conflict'), 0) FROM outbox)
@@ -399,7 +397,7 @@ impl Ledger {
             if all { "OR o.state = 'dismissed'" } else { "" }
         );
         let rows = self
-            .conn()
+            .conn()?
             .prepare(&sql)?
             .query_map([], |r| {
                 let kind: String = r.get(1)?;
@@ -663,9 +661,9 @@ impl Ledger {
             // From a device: no openings, and timestamps checked against this clock.
             pushed: true,
             outbox: false,
-            site: device_site(self.conn(), device)?,
+            site: device_site(self.sql(), device)?,
         };
-        self.write(|tx| {
+        self.write_sql(|tx| {
             let mut out = Vec::with_capacity(records.len());
             let mut i = 0;
             while i < records.len() {
@@ -689,11 +687,11 @@ impl Ledger {
                 }
                 let movements: Result<Vec<Movement>> =
                     group.iter().map(Record::to_movement).collect();
-                tx.execute_batch("SAVEPOINT device_batch")?;
+                tx.run("SAVEPOINT device_batch", args![])?;
                 let result = movements.and_then(|ms| post::post_batch(tx, &ctx, &ms));
                 match result {
                     Ok(posted) => {
-                        tx.execute_batch("RELEASE device_batch")?;
+                        tx.run("RELEASE SAVEPOINT device_batch", args![])?;
                         for (r, p) in group.iter().zip(posted) {
                             out.push((
                                 r.entry.id.clone(),
@@ -704,7 +702,8 @@ impl Ledger {
                         }
                     }
                     Err(e @ (Error::Refused { .. } | Error::Invalid(_) | Error::NotFound(_))) => {
-                        tx.execute_batch("ROLLBACK TO device_batch; RELEASE device_batch")?;
+                        tx.run("ROLLBACK TO SAVEPOINT device_batch", args![])?;
+                        tx.run("RELEASE SAVEPOINT device_batch", args![])?;
                         let reason = e.to_string();
                         for r in group {
                             out.push((
@@ -738,41 +737,38 @@ impl Ledger {
         site: Option<&str>,
     ) -> Result<Vec<Record>> {
         let Some(site) = site else {
-            return self
-                .conn()
-                .prepare_cached(&format!(
-                    "{RECORD_SELECT} WHERE m.seq > ? ORDER BY m.seq LIMIT ?"
-                ))?
-                .query_and_then(params![after, limit], record)?
-                .collect();
+            return self.sql().all(
+                &format!("{RECORD_SELECT} WHERE m.seq > ? ORDER BY m.seq LIMIT ?"),
+                args![after, limit],
+            );
         };
-        self.conn()
-            .prepare_cached(&format!(
+        self.sql().all(
+            &format!(
                 "{RECORD_SELECT} WHERE m.seq > ?1
                    AND (f.site = ?3 OR t.site = ?3 OR (f.site IS NULL AND t.site IS NULL))
                  ORDER BY m.seq LIMIT ?2"
-            ))?
-            .query_and_then(params![after, limit, site], record)?
-            .collect()
+            ),
+            args![after, limit, site],
+        )
     }
 
     /// Lot events after `after`, oldest first.
     pub fn lot_events_after(&self, after: i64, limit: i64) -> Result<Vec<LotEvent>> {
-        let rows: Vec<(LotEventRow, LotEventMore)> = self
-            .conn()
-            .prepare_cached(
-                "SELECT e.id, i.sku, lt.code, e.status, e.reason, e.created_at, lt.expiry, lt.production_date,
-                        e.event_id, e.action, e.previous, e.actor, e.device
-                 FROM lot_events e JOIN lots lt ON lt.id = e.lot_id JOIN items i ON i.id = lt.item_id
-                 WHERE e.id > ? ORDER BY e.id LIMIT ?",
-            )?
-            .query_map(params![after, limit], |r| {
-                Ok((
-                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?),
-                    (r.get(8)?, r.get(9)?, r.get(10)?, r.get(11)?, r.get(12)?),
-                ))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+        let mut rows: Vec<(LotEventRow, LotEventMore)> = Vec::new();
+        self.sql().scan(
+            "SELECT e.id, i.sku, lt.code, e.status, e.reason, e.created_at, lt.expiry, lt.production_date,
+                    e.event_id, e.action, e.previous, e.actor, e.device
+             FROM lot_events e JOIN lots lt ON lt.id = e.lot_id JOIN items i ON i.id = lt.item_id
+             WHERE e.id > ? ORDER BY e.id LIMIT ?",
+            args![after, limit],
+            &mut |r| {
+                rows.push((
+                    (get(r, 0)?, get(r, 1)?, get(r, 2)?, get(r, 3)?, get(r, 4)?, get(r, 5)?, get(r, 6)?, get(r, 7)?),
+                    (get(r, 8)?, get(r, 9)?, get(r, 10)?, get(r, 11)?, get(r, 12)?),
+                ));
+                Ok(true)
+            },
+        )?;
         rows.into_iter()
             .map(
                 |(
@@ -800,9 +796,9 @@ impl Ledger {
     }
 
     pub fn master_version(&self) -> Result<i64> {
-        Ok(self
-            .conn()
-            .query_row("SELECT version FROM master_version", [], |r| r.get(0))?)
+        self.sql()
+            .value("SELECT version FROM master_version", args![])?
+            .ok_or_else(|| Error::Store("the master data version is missing".into()))
     }
 
     /// The master data snapshot: items, locations, documents (open and closed).
@@ -819,13 +815,11 @@ impl Ledger {
             None => (q.pick_lists(false)?, q.purchase_orders(false)?),
             Some(site) => {
                 let at = |table: &str| -> Result<HashSet<String>> {
-                    Ok(self
-                        .conn()
-                        .prepare(&format!(
-                            "SELECT number FROM {table} WHERE site IS NULL OR site = ?"
-                        ))?
-                        .query_map([site], |r| r.get(0))?
-                        .collect::<rusqlite::Result<_>>()?)
+                    let rows: Vec<(String,)> = self.sql().all(
+                        &format!("SELECT number FROM {table} WHERE site IS NULL OR site = ?"),
+                        args![site],
+                    )?;
+                    Ok(rows.into_iter().map(|(n,)| n).collect())
                 };
                 let (picks, pos) = (at("pick_lists")?, at("purchase_orders")?);
                 let mut p = q.pick_lists(false)?;
@@ -870,26 +864,21 @@ impl Ledger {
         }
         super::validate::text("device name", name, 64, "choose a shorter name")?;
         let now = super::clock::timestamp(self.clock().now());
-        self.write(|tx| {
-            let exists: Option<Option<String>> = tx
-                .query_row(
-                    "SELECT revoked_at FROM devices WHERE name = ?",
-                    [name],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if let Some(revoked) = exists {
+        self.write_sql(|tx| {
+            let exists: Option<(Option<String>,)> =
+                tx.first("SELECT revoked_at FROM devices WHERE name = ?", args![name])?;
+            if let Some((revoked,)) = exists {
                 if revoked.is_none() {
                     return Err(Error::invalid(format!(
                         "device {name} exists; revoke it first to issue a new token"
                     )));
                 }
-                tx.execute("DELETE FROM devices WHERE name = ?", [name])?;
+                tx.run("DELETE FROM devices WHERE name = ?", args![name])?;
             }
             let site = super::parties::site_or_default(tx, site, "the device's site: --site CODE")?;
-            tx.execute(
+            tx.run(
                 "INSERT INTO devices (name, token_hash, created_at, site) VALUES (?, ?, ?, ?)",
-                params![name, token_hash, now, site],
+                args![name, token_hash, now, site],
             )?;
             super::labels::retire_sscc_block(tx, name, &now)?;
             Ok(())
@@ -898,11 +887,10 @@ impl Ledger {
 
     /// (name, created_at, revoked_at) of every device.
     pub fn devices(&self) -> Result<Vec<(String, String, Option<String>)>> {
-        Ok(self
-            .conn()
-            .prepare("SELECT name, created_at, revoked_at FROM devices ORDER BY name")?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<_>>()?)
+        self.sql().all(
+            "SELECT name, created_at, revoked_at FROM devices ORDER BY name",
+            args![],
+        )
     }
 
     /// The identity of this server's log (server side), made on first ask. A restore from a
@@ -910,15 +898,15 @@ impl Ledger {
     /// positions in the old one mean nothing here, and that what it accepted from them since
     /// the backup may be gone (see [`Ledger::server_log_changed`]).
     pub fn log_id(&mut self) -> Result<String> {
-        if let Some(id) = sync_get(self.conn(), "log_id")? {
+        if let Some(id) = sync_get(self.sql(), "log_id")? {
             return Ok(id);
         }
         let fresh = super::clock::new_id().to_string();
-        self.write(|tx| {
+        self.write_sql(|tx| {
             // Another server on this database may have made it first: one identity wins.
-            tx.execute(
-                "INSERT OR IGNORE INTO sync_state (key, value) VALUES ('log_id', ?)",
-                [&fresh],
+            tx.run(
+                "INSERT INTO sync_state (key, value) VALUES ('log_id', ?) ON CONFLICT (key) DO NOTHING",
+                args![fresh],
             )?;
             Ok(sync_get(tx, "log_id")?.unwrap_or(fresh))
         })
@@ -926,7 +914,7 @@ impl Ledger {
 
     /// The log identities this server's log replaced, by restores from backups (server side).
     pub fn log_replaces(&self) -> Result<Vec<String>> {
-        sync_list(self.conn(), "log_replaces")
+        sync_list(self.sql(), "log_replaces")
     }
 
     /// On a handheld, when its server's log is not the one it followed: `log` is the server's,
@@ -980,15 +968,15 @@ impl Ledger {
 
     /// The site an enrolled device works at (server side); none: every site, or no such device.
     pub fn device_site(&self, name: &str) -> Result<Option<String>> {
-        device_site(self.conn(), name)
+        device_site(self.sql(), name)
     }
 
     pub fn revoke_device(&mut self, name: &str) -> Result<()> {
         let now = super::clock::timestamp(self.clock().now());
-        self.write(|tx| {
-            let n = tx.execute(
+        self.write_sql(|tx| {
+            let n = tx.run(
                 "UPDATE devices SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
-                params![now, name],
+                args![now, name],
             )?;
             if n == 0 {
                 return Err(Error::NotFound(format!("there is no active device {name}")));
@@ -999,26 +987,18 @@ impl Ledger {
 
     /// The device a token hash belongs to, and when it was revoked (if it was).
     pub fn device_by_token(&self, token_hash: &str) -> Result<Option<(String, Option<String>)>> {
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT name, revoked_at FROM devices WHERE token_hash = ?",
-                [token_hash],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?)
+        self.sql().first(
+            "SELECT name, revoked_at FROM devices WHERE token_hash = ?",
+            args![token_hash],
+        )
     }
 
     /// The active device a token hash belongs to.
     pub fn device_for(&self, token_hash: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT name FROM devices WHERE token_hash = ? AND revoked_at IS NULL",
-                [token_hash],
-                |r| r.get(0),
-            )
-            .optional()?)
+        self.sql().value(
+            "SELECT name FROM devices WHERE token_hash = ? AND revoked_at IS NULL",
+            args![token_hash],
+        )
     }
 }
 
@@ -1056,22 +1036,19 @@ impl SiteScope {
 impl Ledger {
     /// The scope of a device of `site` (see [`SiteScope`]).
     pub fn site_scope(&self, site: &str) -> Result<SiteScope> {
-        let codes = |sql: &str| -> Result<HashSet<String>> {
-            Ok(self
-                .conn()
-                .prepare(sql)?
-                .query_map([site], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?)
+        let codes = |sql: &str, args: &[Arg<'_>]| -> Result<HashSet<String>> {
+            let rows: Vec<(String,)> = self.sql().all(sql, args)?;
+            Ok(rows.into_iter().map(|(c,)| c).collect())
         };
-        let here = codes("SELECT code FROM locations WHERE site = ?")?;
-        let unsited: HashSet<String> = self
-            .conn()
-            .prepare("SELECT code FROM locations WHERE site IS NULL")?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut documents = codes("SELECT number FROM pick_lists WHERE site IS NULL OR site = ?")?;
+        let here = codes("SELECT code FROM locations WHERE site = ?", args![site])?;
+        let unsited = codes("SELECT code FROM locations WHERE site IS NULL", args![])?;
+        let mut documents = codes(
+            "SELECT number FROM pick_lists WHERE site IS NULL OR site = ?",
+            args![site],
+        )?;
         documents.extend(codes(
             "SELECT number FROM purchase_orders WHERE site IS NULL OR site = ?",
+            args![site],
         )?);
         Ok(SiteScope {
             site: site.to_string(),
@@ -1083,11 +1060,9 @@ impl Ledger {
 }
 
 /// The site a device enrolled here works at; none: every site, or not a device of this server.
-pub(crate) fn device_site(tx: &Connection, name: &str) -> Result<Option<String>> {
+pub(crate) fn device_site(tx: &dyn Sql, name: &str) -> Result<Option<String>> {
     Ok(tx
-        .prepare_cached("SELECT site FROM devices WHERE name = ?")?
-        .query_row([name], |r| r.get(0))
-        .optional()?
+        .value::<Option<String>>("SELECT site FROM devices WHERE name = ?", args![name])?
         .flatten())
 }
 
@@ -1104,11 +1079,7 @@ pub enum NextPush {
 
 /// Why a pushed batch is not whole, if it is not: fewer movements than the device says the batch
 /// has, counting those of the batch already in the log (a retry, or a batch an older client split).
-fn incomplete_batch(
-    tx: &Connection,
-    group: &[Record],
-    sizes: &BatchSizes,
-) -> Result<Option<String>> {
+fn incomplete_batch(tx: &dyn Sql, group: &[Record], sizes: &BatchSizes) -> Result<Option<String>> {
     let batch = &group[0].entry.batch_id;
     let Some(&size) = sizes.get(batch) else {
         return Ok(None);
@@ -1118,13 +1089,11 @@ fn incomplete_batch(
     ids.dedup();
     let mut have = ids.len();
     if have != size {
-        let mut st = tx.prepare_cached("SELECT id FROM movements WHERE batch_id = ?")?;
-        let logged: Vec<String> = st
-            .query_map([batch], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let logged: Vec<(String,)> =
+            tx.all("SELECT id FROM movements WHERE batch_id = ?", args![batch])?;
         have += logged
             .iter()
-            .filter(|id| ids.binary_search(&id.as_str()).is_err())
+            .filter(|(id,)| ids.binary_search(&id.as_str()).is_err())
             .count();
     }
     Ok((have != size).then(|| {

@@ -161,7 +161,7 @@ impl Ledger {
         lot: Option<&str>,
     ) -> Result<Vec<StockRow>> {
         if let Some(sku) = item {
-            if item_by_sku(self.conn(), sku)?.is_none() {
+            if item_by_sku(self.sql(), sku)?.is_none() {
                 return Err(Error::NotFound(format!("unknown item '{sku}'")));
             }
         }
@@ -178,9 +178,9 @@ impl Ledger {
             if demand.is_empty() {
                 continue;
             }
-            let it = item_by_sku(self.conn(), sku)?
+            let it = item_by_sku(self.sql(), sku)?
                 .ok_or_else(|| Error::NotFound(format!("unknown item '{sku}'")))?;
-            let candidates = pickable(self.conn(), it.id, self.today(), None)?;
+            let candidates = pickable(self.conn()?, it.id, self.today(), None)?;
             reserved.clear();
             for (site, open) in demand {
                 match site {
@@ -239,7 +239,7 @@ impl Ledger {
     /// list of no site), sites in code order.
     fn open_pick_demand(&self, sku: &str) -> Result<Vec<(Option<String>, i64)>> {
         let numbers: Vec<(String, Option<String>)> = self
-            .conn()
+            .conn()?
             .prepare_cached(
                 "SELECT DISTINCT p.number, p.site FROM pick_lists p
                  JOIN pick_list_lines pl ON pl.pick_list_id = p.id
@@ -265,7 +265,7 @@ impl Ledger {
     /// The codes of a site's locations.
     fn site_location_codes(&self, site: &str) -> Result<std::collections::HashSet<String>> {
         Ok(self
-            .conn()
+            .conn()?
             .prepare_cached("SELECT code FROM locations WHERE site = ?")?
             .query_map([site], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?)
@@ -274,7 +274,7 @@ impl Ledger {
     /// Every lot with stock in a real location, soonest expiry first.
     pub fn expiry_report(&self, f: &ExpiryFilter) -> Result<Vec<ExpiryRow>> {
         let today = self.today();
-        let mut st = self.conn().prepare_cached(
+        let mut st = self.conn()?.prepare_cached(
             "SELECT i.sku, lt.code, lt.expiry, SUM(b.qty), lt.status
              FROM balances b
              JOIN lots lt ON lt.id = b.lot_id
@@ -329,7 +329,7 @@ impl Ledger {
     /// reserved by the unpicked rest of open pick lists.
     pub fn reorder_report(&self) -> Result<Vec<ReorderRow>> {
         let today = self.today();
-        let mut st = self.conn().prepare_cached(
+        let mut st = self.conn()?.prepare_cached(
             "SELECT i.sku, i.name, i.unit, i.reorder_point, i.reorder_qty,
                     COALESCE(SUM(b.qty), 0),
                     COALESCE(SUM(CASE WHEN l.kind = 'quarantine' OR lt.status IN ('quarantine', 'recalled')
@@ -420,11 +420,11 @@ impl Ledger {
                 )))
             }
             (Some(item), lot) => {
-                let it = item_by_sku(self.conn(), item)?
+                let it = item_by_sku(self.sql(), item)?
                     .ok_or_else(|| Error::NotFound(format!("unknown item '{item}'")))?;
                 match lot {
                     Some(lot) => {
-                        let l = super::rows::lot_by_code(self.conn(), it.id, lot)?
+                        let l = super::rows::lot_by_code(self.sql(), it.id, lot)?
                             .ok_or_else(|| Error::NotFound(format!("{item} has no lot {lot}")))?;
                         conditions.push("m.lot_id = ?");
                         values.push(l.id.into());
@@ -452,7 +452,7 @@ impl Ledger {
         } else {
             format!(" WHERE {}", conditions.join(" AND "))
         };
-        let mut st = self.conn().prepare_cached(&format!(
+        let mut st = self.conn()?.prepare_cached(&format!(
             "{}{filter} ORDER BY m.seq",
             super::query::JOURNAL_SELECT
         ))?;
@@ -470,7 +470,7 @@ impl Ledger {
 
     /// Serials in stock, with their lot and location.
     pub fn serials_report(&self, item: Option<&str>) -> Result<Vec<SerialRow>> {
-        let mut st = self.conn().prepare_cached(
+        let mut st = self.conn()?.prepare_cached(
             "SELECT i.sku, s.serial, lt.code, l.code, lt.expiry
              FROM balances b
              JOIN serials s ON s.id = b.serial_id

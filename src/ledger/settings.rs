@@ -2,19 +2,15 @@
 //! policy, lot rule, scanner, the UI's resume journal). What the values mean is the workflow's
 //! business (`workflow::settings`); storing them is the ledger's.
 
-use rusqlite::OptionalExtension;
-
 use super::error::Result;
+use super::sql::{args, SqlExt};
 use super::Ledger;
 
 impl Ledger {
     /// One setting's stored text, if it is set.
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn()
-            .prepare_cached("SELECT value FROM settings WHERE key = ?")?
-            .query_row([key], |r| r.get(0))
-            .optional()?)
+        self.sql()
+            .value("SELECT value FROM settings WHERE key = ?", args![key])
     }
 
     /// Sets (`Some`) or removes (`None`) each setting, all in one transaction.

@@ -317,7 +317,7 @@ impl Walker<'_> {
 impl Ledger {
     /// Traces a lot (`serial` = None) or a serial (`lot` may then be None) both ways.
     pub fn trace(&self, item: &str, lot: Option<&str>, serial: Option<&str>) -> Result<Trace> {
-        let conn = self.conn();
+        let conn = self.conn()?;
         let it = item_by_sku(conn, item)?
             .ok_or_else(|| Error::NotFound(format!("unknown item '{item}'")))?;
         let key = match (lot, serial) {

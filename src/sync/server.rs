@@ -49,10 +49,69 @@ impl Default for Limits {
 /// Seconds a device is told to wait (Retry-After) when it has too many requests running.
 pub const RETRY_AFTER_SECS: u64 = 2;
 
-/// The server's state: one ledger, one writer, and the requests each device has running.
+/// The code of a 503 for a database that cannot be reached.
+const UNAVAILABLE: &str = "unavailable";
+
+/// How long a request waits for a free database connection before it is answered 503.
+pub const POOL_WAIT: Duration = Duration::from_secs(10);
+
+/// Connections a server keeps to PostgreSQL: requests read at once on them, and write in turn
+/// (the ledger's writers take turns on the database, also across servers).
+pub const PG_CONNECTIONS: usize = 4;
+
+/// The ledgers requests run on: SQLite's one (its one writer), or a few PostgreSQL connections,
+/// opened as needed. A request waits at most [`POOL_WAIT`] for one, then gets a 503. A ledger
+/// whose connection broke is not kept: the next request connects again.
+struct Pool {
+    idle: Mutex<Vec<Ledger>>,
+    slots: Arc<Semaphore>,
+    /// Opens one more ledger (PostgreSQL); none for a ledger that cannot be opened twice.
+    open: Option<Box<dyn Fn() -> crate::ledger::Result<Ledger> + Send + Sync>>,
+}
+
+/// A ledger lent to one request, back in the pool when it ends (also when it panics).
+struct Lease {
+    ledger: Option<Ledger>,
+    pool: Arc<Pool>,
+    _slot: OwnedSemaphorePermit,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Some(l) = self.ledger.take().filter(|l| !l.is_broken()) {
+            self.pool
+                .idle
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(l);
+        }
+    }
+}
+
+impl Pool {
+    /// A ledger for one request: an idle one, or a new connection.
+    fn lend(self: &Arc<Pool>, slot: OwnedSemaphorePermit) -> crate::ledger::Result<Lease> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let ledger = match (idle, &self.open) {
+            (Some(l), _) => l,
+            (None, Some(open)) => open()?,
+            (None, None) => return Err(crate::ledger::Error::Unavailable(
+                "the server's database is not open (an earlier request failed): restart the server"
+                    .into(),
+            )),
+        };
+        Ok(Lease {
+            ledger: Some(ledger),
+            pool: self.clone(),
+            _slot: slot,
+        })
+    }
+}
+
+/// The server's state: its ledgers, and the requests each device has running.
 #[derive(Clone)]
 pub struct AppState {
-    ledger: Arc<Mutex<Ledger>>,
+    pool: Arc<Pool>,
     /// The ledger's clock, so answers are stamped without waiting for the ledger's lock.
     clock: Arc<dyn crate::ledger::Clock>,
     running: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
@@ -65,9 +124,23 @@ impl AppState {
     }
 
     pub fn with_limits(ledger: Ledger, limits: &Limits) -> AppState {
+        AppState::pooled(ledger, None, 1, limits)
+    }
+
+    /// `first` and up to `size` ledgers in all, more of them made by `open` as requests need.
+    fn pooled(
+        first: Ledger,
+        open: Option<Box<dyn Fn() -> crate::ledger::Result<Ledger> + Send + Sync>>,
+        size: usize,
+        limits: &Limits,
+    ) -> AppState {
         AppState {
-            clock: ledger.shared_clock(),
-            ledger: Arc::new(Mutex::new(ledger)),
+            clock: first.shared_clock(),
+            pool: Arc::new(Pool {
+                idle: Mutex::new(vec![first]),
+                slots: Arc::new(Semaphore::new(size.max(1))),
+                open,
+            }),
             running: Arc::default(),
             per_device: limits.per_device.max(1),
         }
@@ -135,6 +208,19 @@ impl From<LedgerError> for ApiError {
             LedgerError::Refused { message, .. } => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message)
             }
+            // Nothing was committed: the device keeps its movements and tries again later.
+            LedgerError::Unavailable(m) => {
+                eprintln!("server error: {m}");
+                ApiError {
+                    retry_after: Some(RETRY_AFTER_SECS),
+                    code: Some(UNAVAILABLE),
+                    ..ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "the server's database cannot be reached; nothing was recorded, try again later",
+                    )
+                }
+            }
+            LedgerError::Unsupported(m) => ApiError::new(StatusCode::NOT_IMPLEMENTED, m),
             other => {
                 eprintln!("server error: {other}");
                 ApiError::new(
@@ -184,15 +270,40 @@ impl IntoResponse for ApiError {
 
 type ApiResult<T> = Result<T, ApiError>;
 
-/// Runs `f` on the ledger on the blocking pool (SQLite calls block).
+/// Runs `f` on a ledger of the pool, on the blocking threads (database calls block). No ledger
+/// free within [`POOL_WAIT`]: 503, as when the database cannot be reached.
 async fn with_ledger<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&mut Ledger) -> ApiResult<T> + Send + 'static,
 ) -> ApiResult<T> {
-    let ledger = state.ledger.clone();
+    let pool = state.pool.clone();
+    let slot = tokio::time::timeout(POOL_WAIT, pool.slots.clone().acquire_owned())
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .ok_or_else(|| ApiError {
+            retry_after: Some(RETRY_AFTER_SECS),
+            code: Some("busy"),
+            ..ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "the server's database had no free connection for {} s; try again later",
+                    POOL_WAIT.as_secs()
+                ),
+            )
+        })?;
     tokio::task::spawn_blocking(move || {
-        let mut l = ledger.lock().unwrap_or_else(|e| e.into_inner());
-        f(&mut l)
+        let mut lease = pool.lend(slot)?;
+        let l = lease.ledger.as_mut().expect("lent");
+        let out = f(l);
+        let lost = matches!(&out, Err(e) if e.code == Some(UNAVAILABLE));
+        if lost || l.is_broken() {
+            // The database went away (or restarted): this connection and the idle ones are as
+            // dead as each other, so the next requests connect afresh rather than fail one by one.
+            lease.ledger = None;
+            pool.idle.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        }
+        out
     })
     .await
     .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error"))?
@@ -1170,6 +1281,27 @@ pub enum ServeError {
     Runtime(std::io::Error),
 }
 
+/// The database a server runs on.
+#[derive(Debug, Clone)]
+pub enum Database {
+    /// A SQLite file.
+    File(std::path::PathBuf),
+    /// A PostgreSQL database, by its connection string (postgres://USER@HOST/DB).
+    #[cfg(feature = "postgres")]
+    Postgres(String),
+}
+
+/// As the server names it: the file, or the PostgreSQL database without its password.
+impl std::fmt::Display for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Database::File(p) => write!(f, "{}", p.display()),
+            #[cfg(feature = "postgres")]
+            Database::Postgres(url) => f.write_str(&crate::ledger::pg::redacted(url)),
+        }
+    }
+}
+
 /// A server running on its own thread (tests, and `serve` itself), stopped by [`RunningServer::stop`].
 pub struct RunningServer {
     pub addr: SocketAddr,
@@ -1207,13 +1339,36 @@ impl RunningServer {
         listen: &str,
         options: Options,
     ) -> Result<RunningServer, ServeError> {
+        RunningServer::start_on(&Database::File(db.to_path_buf()), listen, options)
+    }
+
+    /// [`RunningServer::start_with`] on either store. PostgreSQL that cannot be reached at
+    /// start is an error that names it; one lost while running makes requests answer 503.
+    pub fn start_on(
+        db: &Database,
+        listen: &str,
+        options: Options,
+    ) -> Result<RunningServer, ServeError> {
         let addr: SocketAddr = listen
             .parse()
             .map_err(|_| ServeError::BadAddress(listen.to_string()))?;
         if options.tls.is_none() && !addr.ip().is_loopback() && !options.insecure_http {
             return Err(ServeError::PlainHttp(addr));
         }
-        let ledger = Ledger::open(db)?;
+        let state = match db {
+            Database::File(path) => AppState::with_limits(Ledger::open(path)?, &options.limits),
+            #[cfg(feature = "postgres")]
+            Database::Postgres(url) => {
+                let first = Ledger::open_postgres(url)?;
+                let url = url.clone();
+                AppState::pooled(
+                    first,
+                    Some(Box::new(move || Ledger::open_postgres(&url))),
+                    PG_CONNECTIONS,
+                    &options.limits,
+                )
+            }
+        };
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -1225,7 +1380,10 @@ impl RunningServer {
         let addr = std_listener.local_addr().map_err(listen_error)?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let limits = options.limits.clone();
-        let app = app(AppState::with_limits(ledger, &limits));
+        // Kept here so the ledgers are closed after the runtime stops, not inside it (a
+        // PostgreSQL connection closes by blocking on its own runtime).
+        let pool = state.pool.clone();
+        let app = app(state);
         let tls_config = match &options.tls {
             Some(t) => {
                 let _ = rustls::crypto::ring::default_provider().install_default();
@@ -1250,6 +1408,8 @@ impl RunningServer {
                 let tls = tls_config.map(|c| tokio_rustls::TlsAcceptor::from(c.get_inner()));
                 serve_connections(listener, app, tls, limits, rx).await;
             });
+            drop(rt);
+            drop(pool);
         });
         Ok(RunningServer {
             addr,

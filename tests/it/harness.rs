@@ -272,3 +272,47 @@ pub fn balances_off_the_journal(c: &rusqlite::Connection) -> i64 {
     )
     .unwrap()
 }
+
+/// A schema of its own on the PostgreSQL server `LOTKEEPER_TEST_POSTGRES` names, dropped when
+/// the test ends; `url` connects into it. None (the test says it skipped) when no server is
+/// named outside CI; in CI (`CI` set) a missing one fails the test.
+#[cfg(feature = "postgres")]
+pub struct PgSchema {
+    admin: postgres::Client,
+    schema: String,
+    pub url: String,
+}
+
+#[cfg(feature = "postgres")]
+impl PgSchema {
+    pub fn new(name: &str) -> Option<PgSchema> {
+        const ENV: &str = "LOTKEEPER_TEST_POSTGRES";
+        let Ok(base) = std::env::var(ENV) else {
+            if std::env::var_os("CI").is_some() {
+                panic!("{ENV} is not set: CI must test the PostgreSQL store (see .ci/run)");
+            }
+            eprintln!("skipped: {ENV} names no PostgreSQL server to test against (see README)");
+            return None;
+        };
+        let schema = format!("it_{name}_{}", std::process::id());
+        let mut admin = postgres::Client::connect(&base, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("{ENV}: cannot connect: {e}"));
+        admin
+            .batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+            ))
+            .unwrap();
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+        Some(PgSchema { admin, schema, url })
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        let _ = self
+            .admin
+            .batch_execute(&format!("DROP SCHEMA {} CASCADE", self.schema));
+    }
+}

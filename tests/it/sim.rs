@@ -8,19 +8,25 @@ fn sim(seed: u64, devices: usize, steps: usize) -> lotkeeper::sync::sim::Report 
     run(&Config::new(seed, devices, steps), dir.path()).unwrap()
 }
 
+/// The auditor found nothing (or the test fails listing what it found).
+fn assert_clean(r: &lotkeeper::sync::sim::Report) {
+    assert!(
+        r.violations.is_empty(),
+        "seed {}:\n{}",
+        r.seed,
+        r.violations
+            .iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
 #[test]
 fn a_few_seeds_of_devices_on_a_faulty_network_break_nothing_the_auditor_checks() {
     for seed in [1, 2, 3] {
         let r = sim(seed, 3, 160);
-        assert!(
-            r.violations.is_empty(),
-            "seed {seed}:\n{}",
-            r.violations
-                .iter()
-                .map(|v| v.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
+        assert_clean(&r);
         // The run did what it is for: movements reached the server through faults and restarts,
         // some were refused, and the auditor looked at every checkpoint and at the end.
         assert!(r.accepted > 20, "seed {seed}: {r:?}");
@@ -41,4 +47,33 @@ fn the_same_seed_gives_the_same_run_and_another_seed_another() {
         (b.posted, b.refused, b.accepted, b.conflicts, b.network)
     );
     assert_ne!(a.digest, sim(43, 3, 120).digest);
+}
+
+/// The same runs with the server's ledger on PostgreSQL: the auditor finds nothing there either.
+#[cfg(feature = "postgres")]
+#[test]
+fn the_simulation_on_a_postgres_server_breaks_nothing_the_auditor_checks() {
+    for seed in [1, 2] {
+        let Some(pg) = crate::harness::PgSchema::new(&format!("sim{seed}")) else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = Config::new(seed, 3, 160);
+        cfg.postgres = Some(pg.url.clone());
+        let r = run(&cfg, dir.path()).unwrap();
+        assert_clean(&r);
+        assert!(r.accepted > 20, "seed {seed}: {r:?}");
+        assert!(
+            r.refused > 0 && r.conflicts + r.failed_syncs > 0,
+            "seed {seed}: {r:?}"
+        );
+        assert_eq!(r.audits, 3);
+        // The same seed on SQLite makes the same movements and verdicts.
+        let lite = sim(seed, 3, 160);
+        assert_eq!(
+            (r.posted, r.refused, r.accepted, r.conflicts),
+            (lite.posted, lite.refused, lite.accepted, lite.conflicts),
+            "seed {seed}"
+        );
+    }
 }

@@ -611,14 +611,14 @@ pub fn free_port() -> u16 {
 }
 
 pub fn spawn_serve(db: &Path, port: u16) -> std::process::Child {
+    spawn_serve_on(&["--db", db.to_str().unwrap()], port)
+}
+
+/// `lotkeeper serve` on the database `store` names (`--db FILE` or `--database URL`).
+pub fn spawn_serve_on(store: &[&str], port: u16) -> std::process::Child {
     let mut child = std::process::Command::new(bin())
-        .args([
-            "--db",
-            db.to_str().unwrap(),
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
+        .args(store)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()

@@ -18,6 +18,7 @@ use std::path::Path;
 
 use super::PgStore;
 use crate::ledger::error::{Error, Result};
+use crate::ledger::query::Query;
 use crate::ledger::sql::{args, Arg, Sql, SqlExt};
 use crate::ledger::Ledger;
 
@@ -75,9 +76,6 @@ pub struct Migrated {
     pub schema_version: i64,
 }
 
-/// The real location kinds, whose stock the balances hold (the rest are `virtual_balances`).
-const REAL: &str = "('dock', 'bin', 'staging', 'shipping', 'quarantine', 'transit')";
-
 /// Moves the SQLite back office at `from` into the empty PostgreSQL database at `url`.
 pub fn migrate_server(from: &Path, url: &str) -> Result<Migrated> {
     if crate::ledger::backup::open_elsewhere(from) {
@@ -87,7 +85,7 @@ pub fn migrate_server(from: &Path, url: &str) -> Result<Migrated> {
         )));
     }
     let source = Ledger::snapshot_of(from)?;
-    let src = source.conn();
+    let src = source.sql();
     let enrolled: bool = src
         .value(
             "SELECT EXISTS (SELECT 1 FROM sync_state WHERE key = 'server')",
@@ -249,31 +247,13 @@ fn verify(src: &dyn Sql, pg: &dyn Sql, tables: &[(String, i64)]) -> Result<()> {
             )));
         }
     }
-    type Bal = (i64, i64, i64, i64, i64);
-    let balances = "SELECT item_id, lot_id, serial_id, location_id, qty FROM balances
-                    WHERE qty <> 0 ORDER BY item_id, lot_id, serial_id, location_id";
-    let (here, there): (Vec<Bal>, Vec<Bal>) =
-        (pg.all(balances, args![])?, src.all(balances, args![])?);
-    if here != there {
+    let (here, there) = (Query::over(pg), Query::over(src));
+    if here.real_balances()? != there.real_balances()? {
         return Err(Error::Store(
             "the balances on PostgreSQL differ from the source's; nothing was migrated".into(),
         ));
     }
-    let journal = format!(
-        "SELECT m.item_id, m.lot_id, m.serial_id, m.loc, CAST(SUM(m.q) AS BIGINT)
-         FROM (SELECT item_id, COALESCE(lot_id, 0) AS lot_id, COALESCE(serial_id, 0) AS serial_id,
-                      to_loc AS loc, qty AS q FROM live_movements
-               UNION ALL
-               SELECT item_id, COALESCE(lot_id, 0), COALESCE(serial_id, 0), from_loc, -qty
-               FROM live_movements) m
-         JOIN locations l ON l.id = m.loc
-         WHERE l.kind IN {REAL}
-         GROUP BY m.item_id, m.lot_id, m.serial_id, m.loc
-         HAVING SUM(m.q) <> 0
-         ORDER BY m.item_id, m.lot_id, m.serial_id, m.loc"
-    );
-    let recomputed: Vec<Bal> = pg.all(&journal, args![])?;
-    if recomputed != here {
+    if here.balances_off_the_journal()? != 0 {
         return Err(Error::Store(
             "the balances on PostgreSQL do not equal its journal; nothing was migrated".into(),
         ));

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
+use postgres::GenericClient;
 
 use super::error::{Error, Result};
 use super::sql::{Arg, Row, Sql, Val};
@@ -235,14 +236,98 @@ impl<'a> FromSql<'a> for Numeric {
 }
 
 /// An error of PostgreSQL's, in its own words (the server's message and detail when it sent one).
+/// A connection that broke, or a server that is shutting down or starting, is
+/// [`Error::Unavailable`]: nothing was committed, and the same request may be tried again.
 pub(crate) fn pg_error(e: postgres::Error) -> Error {
-    match e.as_db_error() {
-        Some(db) => Error::Store(match db.detail() {
+    let gone = e.is_closed()
+        || e.code().is_some_and(|c| {
+            let c = c.code();
+            // 08: connection exceptions; 57P01–57P03: shutdown, crash, not yet accepting.
+            c.starts_with("08") || matches!(c, "57P01" | "57P02" | "57P03")
+        })
+        || (e.as_db_error().is_none()
+            && std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()));
+    let text = match e.as_db_error() {
+        Some(db) => match db.detail() {
             Some(d) => format!("{} ({d})", db.message()),
             None => db.message().to_string(),
-        }),
-        None => Error::Store(e.to_string()),
+        },
+        None => e.to_string(),
+    };
+    if gone {
+        Error::Unavailable(format!("the PostgreSQL connection was lost: {text}"))
+    } else {
+        Error::Store(text)
     }
+}
+
+/// The statements a connection has prepared, by their SQL as the ledger writes it.
+#[derive(Default)]
+pub(crate) struct Statements(HashMap<String, postgres::Statement>);
+
+/// The parameters of a statement as the client takes them.
+fn params<'a>(args: &'a [Arg<'_>]) -> Vec<&'a (dyn ToSql + Sync)> {
+    args.iter().map(|a| a as &(dyn ToSql + Sync)).collect()
+}
+
+/// `sql` prepared on `client` (a connection or a transaction), once per connection.
+fn prepared(
+    client: &mut impl GenericClient,
+    statements: &RefCell<Statements>,
+    sql: &str,
+) -> Result<postgres::Statement> {
+    if let Some(s) = statements.borrow().0.get(sql) {
+        return Ok(s.clone());
+    }
+    let st = client.prepare(&numbered(sql)).map_err(pg_error)?;
+    statements
+        .borrow_mut()
+        .0
+        .insert(sql.to_string(), st.clone());
+    Ok(st)
+}
+
+/// The storage interface over anything that runs statements: a transaction, or a connection
+/// (each statement then its own transaction, for reads outside one).
+fn run_on(
+    client: &mut impl GenericClient,
+    statements: &RefCell<Statements>,
+    sql: &str,
+    args: &[Arg<'_>],
+) -> Result<usize> {
+    let st = prepared(client, statements, sql)?;
+    Ok(client.execute(&st, &params(args)).map_err(pg_error)? as usize)
+}
+
+fn rows_on(
+    client: &mut impl GenericClient,
+    statements: &RefCell<Statements>,
+    sql: &str,
+    args: &[Arg<'_>],
+) -> Result<Vec<postgres::Row>> {
+    let st = prepared(client, statements, sql)?;
+    client.query(&st, &params(args)).map_err(pg_error)
+}
+
+fn insert_key(rows: Vec<postgres::Row>, sql: &str) -> Result<i64> {
+    match rows.first() {
+        Some(r) => super::sql::get::<i64>(r, 0),
+        None => Err(Error::Store(format!("an insert returned no key: {sql}"))),
+    }
+}
+
+fn scan_rows(
+    rows: Vec<postgres::Row>,
+    each: &mut dyn FnMut(&dyn Row) -> Result<bool>,
+) -> Result<()> {
+    // Read whole before the rows are handed out, so a caller may run another statement on
+    // the same connection for each row.
+    for r in rows {
+        if !each(&r)? {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// A transaction on a PostgreSQL connection, as the ledger's rules see a store. Statements are
@@ -251,10 +336,6 @@ pub(crate) struct PgTx<'c, 'conn> {
     tx: RefCell<postgres::Transaction<'conn>>,
     statements: &'c RefCell<Statements>,
 }
-
-/// The statements a connection has prepared, by their SQL as the ledger writes it.
-#[derive(Default)]
-pub(crate) struct Statements(HashMap<String, postgres::Statement>);
 
 impl<'c, 'conn> PgTx<'c, 'conn> {
     pub(crate) fn new(
@@ -271,50 +352,46 @@ impl<'c, 'conn> PgTx<'c, 'conn> {
     pub(crate) fn commit(self) -> Result<()> {
         self.tx.into_inner().commit().map_err(pg_error)
     }
+}
 
-    fn statement(&self, sql: &str) -> Result<postgres::Statement> {
-        if let Some(s) = self.statements.borrow().0.get(sql) {
-            return Ok(s.clone());
-        }
-        let st = self
-            .tx
-            .borrow_mut()
-            .prepare(&numbered(sql))
-            .map_err(pg_error)?;
-        self.statements
-            .borrow_mut()
-            .0
-            .insert(sql.to_string(), st.clone());
-        Ok(st)
+/// What runs statements: a connection, or a transaction on one, with the connection's prepared
+/// statements. Each is a store ([`Sql`]) the same way.
+trait Session {
+    type Client: GenericClient;
+    fn client(&self) -> std::cell::RefMut<'_, Self::Client>;
+    fn statements(&self) -> &RefCell<Statements>;
+}
+
+impl<'conn> Session for PgTx<'_, 'conn> {
+    type Client = postgres::Transaction<'conn>;
+    fn client(&self) -> std::cell::RefMut<'_, Self::Client> {
+        self.tx.borrow_mut()
     }
-
-    fn rows(&self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<postgres::Row>> {
-        let st = self.statement(sql)?;
-        let params: Vec<&(dyn ToSql + Sync)> =
-            args.iter().map(|a| a as &(dyn ToSql + Sync)).collect();
-        self.tx.borrow_mut().query(&st, &params).map_err(pg_error)
+    fn statements(&self) -> &RefCell<Statements> {
+        self.statements
     }
 }
 
-impl Sql for PgTx<'_, '_> {
+/// Outside a transaction: each statement commits on its own. The ledger reads so; its writes go
+/// through [`PgStore::write`].
+impl Session for PgStore {
+    type Client = postgres::Client;
+    fn client(&self) -> std::cell::RefMut<'_, Self::Client> {
+        self.client.borrow_mut()
+    }
+    fn statements(&self) -> &RefCell<Statements> {
+        &self.statements
+    }
+}
+
+impl<S: Session> Sql for S {
     fn run(&self, sql: &str, args: &[Arg<'_>]) -> Result<usize> {
-        let st = self.statement(sql)?;
-        let params: Vec<&(dyn ToSql + Sync)> =
-            args.iter().map(|a| a as &(dyn ToSql + Sync)).collect();
-        let n = self
-            .tx
-            .borrow_mut()
-            .execute(&st, &params)
-            .map_err(pg_error)?;
-        Ok(n as usize)
+        run_on(&mut *self.client(), self.statements(), sql, args)
     }
 
     fn insert(&self, sql: &str, args: &[Arg<'_>]) -> Result<i64> {
-        let rows = self.rows(sql, args)?;
-        match rows.first() {
-            Some(r) => super::sql::get::<i64>(r, 0),
-            None => Err(Error::Store(format!("an insert returned no key: {sql}"))),
-        }
+        let rows = rows_on(&mut *self.client(), self.statements(), sql, args)?;
+        insert_key(rows, sql)
     }
 
     fn scan(
@@ -323,14 +400,9 @@ impl Sql for PgTx<'_, '_> {
         args: &[Arg<'_>],
         each: &mut dyn FnMut(&dyn Row) -> Result<bool>,
     ) -> Result<()> {
-        // Read whole before the rows are handed out, so a caller may run another statement on
-        // this transaction for each row.
-        for r in self.rows(sql, args)? {
-            if !each(&r)? {
-                break;
-            }
-        }
-        Ok(())
+        // The RefMut ends before the rows are handed out.
+        let rows = rows_on(&mut *self.client(), self.statements(), sql, args)?;
+        scan_rows(rows, each)
     }
 }
 
@@ -350,7 +422,7 @@ pub fn latest_version() -> i64 {
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A connection string with its password left out, for messages.
-pub(crate) fn redacted(url: &str) -> String {
+pub fn redacted(url: &str) -> String {
     match url.parse::<postgres::Config>() {
         Ok(c) => {
             let ports = c.get_ports();
@@ -384,8 +456,10 @@ pub(crate) fn redacted(url: &str) -> String {
 
 /// A connection to a PostgreSQL ledger, migrated to this binary's schema.
 pub struct PgStore {
-    client: postgres::Client,
+    client: RefCell<postgres::Client>,
     statements: RefCell<Statements>,
+    /// Where it connected, to connect again after the connection broke.
+    url: String,
 }
 
 impl PgStore {
@@ -393,6 +467,33 @@ impl PgStore {
     /// connection string that does not parse, a server that cannot be reached or refuses the
     /// login, or a database written by a newer lotkeeper (left untouched).
     pub fn connect(url: &str) -> Result<PgStore> {
+        let mut store = PgStore {
+            client: RefCell::new(PgStore::client(url)?),
+            statements: RefCell::default(),
+            url: url.to_string(),
+        };
+        store.migrate(url)?;
+        Ok(store)
+    }
+
+    /// A new connection, when this one broke (PostgreSQL restarted, the network failed): the
+    /// statements it prepared are gone with it. Nothing to do while it is open.
+    pub fn reconnect_if_closed(&mut self) -> Result<()> {
+        if !self.client.get_mut().is_closed() {
+            return Ok(());
+        }
+        let client = PgStore::client(&self.url)?;
+        *self.client.get_mut() = client;
+        self.statements.get_mut().0.clear();
+        Ok(())
+    }
+
+    /// Whether the connection broke (it cannot be used again).
+    pub fn is_closed(&self) -> bool {
+        self.client.borrow().is_closed()
+    }
+
+    fn client(url: &str) -> Result<postgres::Client> {
         let mut config: postgres::Config = url.parse().map_err(|e| {
             Error::Invalid(format!(
                 "not a PostgreSQL connection string ({e}): give postgres://USER@HOST/DATABASE"
@@ -408,8 +509,16 @@ impl PgStore {
         if config.get_application_name().is_none() {
             config.application_name("lotkeeper");
         }
-        let client = config.connect(postgres::NoTls).map_err(|e| {
-            Error::Store(format!(
+        // No statement runs for ever (a writer waits its turn at most this long), and a session
+        // that stopped in the middle of a transaction (a server hung, not killed: a killed one's
+        // connection closes and PostgreSQL rolls its transaction back) gives up its locks.
+        let options = format!(
+            "{} -c statement_timeout=60s -c idle_in_transaction_session_timeout=60s",
+            config.get_options().unwrap_or("")
+        );
+        config.options(options.trim_start());
+        config.connect(postgres::NoTls).map_err(|e| {
+            Error::Unavailable(format!(
                 "cannot connect to PostgreSQL at {}: {}",
                 redacted(url),
                 match e.as_db_error() {
@@ -417,25 +526,31 @@ impl PgStore {
                     None => e.to_string(),
                 }
             ))
-        })?;
-        let mut store = PgStore {
-            client,
-            statements: RefCell::default(),
-        };
-        store.migrate(url)?;
-        Ok(store)
+        })
     }
 
     /// The schema version of the database.
     pub fn version(&mut self) -> Result<i64> {
         let row = self
             .client
+            .get_mut()
             .query_opt("SELECT version FROM lotkeeper_schema WHERE id = 1", &[])
             .map_err(pg_error)?;
         Ok(row.map_or(0, |r| r.get(0)))
     }
 
     fn migrate(&mut self, url: &str) -> Result<()> {
+        // Current already (the usual case, and every connection of a server's pool after its
+        // first): nothing to take a lock for.
+        if let Ok(Some(row)) = self
+            .client
+            .get_mut()
+            .query_opt("SELECT version FROM lotkeeper_schema WHERE id = 1", &[])
+        {
+            if row.get::<_, i64>(0) == latest_version() {
+                return Ok(());
+            }
+        }
         // The version table first, on its own: two servers creating it at the same moment
         // collide in PostgreSQL's catalog (not in the table), and the one that lost finds it made.
         let create = "CREATE TABLE IF NOT EXISTS lotkeeper_schema (
@@ -444,7 +559,7 @@ impl PgStore {
                       );
                       INSERT INTO lotkeeper_schema (id, version) VALUES (1, 0)
                           ON CONFLICT (id) DO NOTHING;";
-        if let Err(e) = self.client.batch_execute(create) {
+        if let Err(e) = self.client.get_mut().batch_execute(create) {
             let raced = e.code().is_some_and(|c| {
                 *c == postgres::error::SqlState::UNIQUE_VIOLATION
                     || *c == postgres::error::SqlState::DUPLICATE_TABLE
@@ -452,9 +567,12 @@ impl PgStore {
             if !raced {
                 return Err(pg_error(e));
             }
-            self.client.batch_execute(create).map_err(pg_error)?;
+            self.client
+                .get_mut()
+                .batch_execute(create)
+                .map_err(pg_error)?;
         }
-        let mut tx = self.client.transaction().map_err(pg_error)?;
+        let mut tx = self.client.get_mut().transaction().map_err(pg_error)?;
         // Taken for the whole migration: a second server starting at the same moment waits,
         // then finds the schema current.
         let found: i64 = tx
@@ -492,7 +610,7 @@ impl PgStore {
     /// The turn is a row lock on `lotkeeper_schema`, held to commit (no advisory locks, which
     /// CockroachDB lacks).
     pub(crate) fn write<T>(&mut self, f: impl FnOnce(&dyn Sql) -> Result<T>) -> Result<T> {
-        let mut tx = self.client.transaction().map_err(pg_error)?;
+        let mut tx = self.client.get_mut().transaction().map_err(pg_error)?;
         tx.execute(
             "SELECT version FROM lotkeeper_schema WHERE id = 1 FOR UPDATE",
             &[],

@@ -70,6 +70,10 @@ pub struct Config {
     /// Audits before the final one, evenly spaced.
     pub checkpoints: usize,
     pub faults: FaultRates,
+    /// The server's ledger on this PostgreSQL database (an empty one), filled at the start from
+    /// the SQLite file the run sets up; none: the server stays on that file.
+    #[cfg(feature = "postgres")]
+    pub postgres: Option<String>,
 }
 
 impl Config {
@@ -80,6 +84,8 @@ impl Config {
             steps,
             checkpoints: 2,
             faults: FaultRates::default(),
+            #[cfg(feature = "postgres")]
+            postgres: None,
         }
     }
 }
@@ -151,6 +157,9 @@ struct Sim {
     trace: Vec<String>,
     report: Report,
     step: usize,
+    /// The server's ledger is on PostgreSQL now (`Config::postgres`).
+    #[cfg(feature = "postgres")]
+    moved: bool,
 }
 
 /// Runs one simulation in `dir` (which should be empty).
@@ -191,6 +200,8 @@ impl Sim {
                 ..Default::default()
             },
             step: 0,
+            #[cfg(feature = "postgres")]
+            moved: false,
             cfg,
         };
         {
@@ -213,6 +224,11 @@ impl Sim {
                 });
             }
         }
+        #[cfg(feature = "postgres")]
+        if let Some(url) = &sim.cfg.postgres {
+            crate::ledger::pg::migrate::migrate_server(&sim.server_path(), url)?;
+            sim.moved = true;
+        }
         sim.start_server()?;
         // Everyone learns the master data before the network turns bad.
         sim.quiesce()?;
@@ -224,7 +240,12 @@ impl Sim {
         self.dir.join("server.db")
     }
 
+    /// The server's ledger: the SQLite file, or PostgreSQL once the run moved it there.
     fn open_server(&self) -> Result<Ledger, SimError> {
+        #[cfg(feature = "postgres")]
+        if let Some(url) = self.cfg.postgres.as_ref().filter(|_| self.moved) {
+            return Ok(Ledger::open_postgres(url)?.with_clock(self.clock.clone()));
+        }
         Ok(Ledger::open(&self.server_path())?.with_clock(self.clock.clone()))
     }
 
