@@ -5,11 +5,11 @@
 //! lots and lots on hold are never suggested.
 
 use chrono::{Days, NaiveDate};
-use rusqlite::{params, Connection};
 use serde::Serialize;
 use std::collections::HashMap;
 
 use super::error::{Error, Result};
+use super::sql::{args, Sql, SqlExt};
 use super::Ledger;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -33,7 +33,7 @@ pub struct Allocation {
 
 /// Stock that may be picked, in FEFO order (one line per location, lot and serial).
 pub(crate) fn pickable(
-    conn: &Connection,
+    conn: &dyn Sql,
     item_id: i64,
     today: NaiveDate,
     exclude_within_days: Option<u64>,
@@ -43,7 +43,17 @@ pub(crate) fn pickable(
         Some(d) => today.checked_add_days(Days::new(d)),
         None => today.pred_opt(),
     };
-    let mut st = conn.prepare_cached(
+    // NULLS FIRST: SQLite's order (stock of no lot or no serial before the rest at the same
+    // expiry), which PostgreSQL gives only when asked. The cutoff is compared before it is
+    // tested for NULL: PostgreSQL takes a parameter's type from where it first meets it.
+    type Line = (
+        String,
+        Option<String>,
+        Option<String>,
+        i64,
+        Option<NaiveDate>,
+    );
+    let rows: Vec<Line> = conn.all(
         "SELECT l.code, lt.code, s.serial, b.qty, lt.expiry
          FROM balances b
          JOIN locations l ON l.id = b.location_id
@@ -51,21 +61,21 @@ pub(crate) fn pickable(
          LEFT JOIN serials s ON s.id = NULLIF(b.serial_id, 0)
          WHERE b.item_id = ?1 AND b.qty > 0 AND l.kind IN ('bin', 'dock')
            AND (lt.id IS NULL OR (lt.status = 'available'
-                AND (lt.expiry IS NULL OR ?2 IS NULL OR lt.expiry > ?2)))
-         ORDER BY lt.expiry IS NULL, lt.expiry, lt.id, s.id, l.kind = 'dock', l.code",
+                AND (lt.expiry IS NULL OR lt.expiry > ?2 OR ?2 IS NULL)))
+         ORDER BY lt.expiry IS NULL, lt.expiry, lt.id NULLS FIRST, s.id NULLS FIRST,
+                  l.kind = 'dock', l.code",
+        args![item_id, cutoff],
     )?;
-    let rows = st
-        .query_map(params![item_id, cutoff], |r| {
-            Ok(AllocationLine {
-                location: r.get(0)?,
-                lot: r.get(1)?,
-                serial: r.get(2)?,
-                qty: r.get(3)?,
-                expiry: r.get(4)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(rows)
+    Ok(rows
+        .into_iter()
+        .map(|(location, lot, serial, qty, expiry)| AllocationLine {
+            location,
+            lot,
+            serial,
+            qty,
+            expiry,
+        })
+        .collect())
 }
 
 type StockKey = (String, Option<String>, Option<String>);
@@ -114,7 +124,7 @@ impl Ledger {
         }
         let it = super::rows::item_by_sku(self.sql(), item)?
             .ok_or_else(|| Error::NotFound(format!("unknown item '{item}'")))?;
-        let stock = pickable(self.conn()?, it.id, self.today(), exclude_within_days)?;
+        let stock = pickable(self.sql(), it.id, self.today(), exclude_within_days)?;
         let (lines, short) = take(&stock, qty, &mut HashMap::new());
         Ok(Allocation {
             item: item.to_string(),

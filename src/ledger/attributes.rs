@@ -8,7 +8,6 @@
 //! on a handheld and on the server alike. A value, once recorded, is not changed by a later
 //! movement: a different one is refused.
 
-use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -158,28 +157,31 @@ pub(crate) fn defs_of(tx: &dyn Sql, item: i64) -> Result<Vec<AttributeDef>> {
 }
 
 /// Replaces an item's definitions, inside the caller's transaction.
-pub(crate) fn set_defs(tx: &Connection, item: i64, defs: &[AttributeDef]) -> Result<()> {
-    tx.execute("DELETE FROM lot_attribute_defs WHERE item_id = ?", [item])?;
-    let mut st = tx.prepare_cached(
-        "INSERT INTO lot_attribute_defs (item_id, name, kind, required, ai, position)
-         VALUES (?, ?, ?, ?, ?, ?)",
+pub(crate) fn set_defs(tx: &dyn Sql, item: i64, defs: &[AttributeDef]) -> Result<()> {
+    tx.run(
+        "DELETE FROM lot_attribute_defs WHERE item_id = ?",
+        args![item],
     )?;
     for (i, d) in defs.iter().enumerate() {
-        st.execute(params![
-            item,
-            d.name.trim(),
-            d.kind.as_str(),
-            d.required,
-            d.ai,
-            i as i64
-        ])?;
+        tx.run(
+            "INSERT INTO lot_attribute_defs (item_id, name, kind, required, ai, position)
+             VALUES (?, ?, ?, ?, ?, ?)",
+            args![
+                item,
+                d.name.trim(),
+                d.kind.as_str(),
+                d.required,
+                d.ai,
+                i as i64
+            ],
+        )?;
     }
     Ok(())
 }
 
 /// A device's copy of the definitions, replaced by the server's.
-pub(crate) fn replace_defs(tx: &Connection, all: &[ItemAttributes]) -> Result<()> {
-    tx.execute("DELETE FROM lot_attribute_defs", [])?;
+pub(crate) fn replace_defs(tx: &dyn Sql, all: &[ItemAttributes]) -> Result<()> {
+    tx.run("DELETE FROM lot_attribute_defs", args![])?;
     for a in all {
         let item = rows::require_item(tx, &a.item)?;
         set_defs(tx, item.id, &a.attributes)?;
@@ -198,19 +200,15 @@ fn values_of(tx: &dyn Sql, lot: i64) -> Result<BTreeMap<String, String>> {
 /// A value recorded on one of the item's lots that `def`'s type would not take (a re-import that
 /// turns a text attribute into a number, say), in words; None when every value fits.
 pub(crate) fn value_not_fitting(
-    tx: &Connection,
+    tx: &dyn Sql,
     item: i64,
     def: &AttributeDef,
 ) -> Result<Option<String>> {
-    let mut st = tx.prepare_cached(
+    let values: Vec<(String, String)> = tx.all(
         "SELECT lt.code, a.value FROM lot_attributes a JOIN lots lt ON lt.id = a.lot_id
          WHERE lt.item_id = ? AND a.name = ? ORDER BY lt.code",
+        args![item, def.name.trim()],
     )?;
-    let values = st
-        .query_map(params![item, def.name.trim()], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
     for (lot, v) in values {
         match normalize(def, &v) {
             Ok(n) if n == v => {}
@@ -316,16 +314,16 @@ pub(crate) fn apply(
 
 /// A record from the server (checked there): its values join the lot's.
 pub(crate) fn insert_trusted(
-    tx: &Connection,
+    tx: &dyn Sql,
     lot: i64,
     values: &BTreeMap<String, String>,
 ) -> Result<()> {
     for (name, v) in values {
-        tx.prepare_cached(
+        tx.run(
             "INSERT INTO lot_attributes (lot_id, name, value) VALUES (?, ?, ?)
              ON CONFLICT (lot_id, name) DO NOTHING",
-        )?
-        .execute(params![lot, name, v])?;
+            args![lot, name, v],
+        )?;
     }
     Ok(())
 }

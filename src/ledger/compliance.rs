@@ -7,7 +7,6 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::error::{Error, Result};
@@ -17,7 +16,7 @@ use super::model::{
 };
 use super::query::Query;
 use super::rows;
-use super::sql::{args, SqlExt};
+use super::sql::{args, get, Row, Sql, SqlExt};
 use super::Ledger;
 
 /// Which movements a document covers.
@@ -179,7 +178,7 @@ pub struct TraceData {
 /// What a scope's movements are read with; per-item, per-location and per-lot facts are looked
 /// up once each.
 struct Describer<'c> {
-    conn: &'c Connection,
+    conn: &'c dyn Sql,
     q: Query<'c>,
     site: Option<Party>,
     products: HashMap<i64, Product>,
@@ -204,38 +203,43 @@ struct Prefetched {
 const PREFETCH_FROM: usize = 5_000;
 
 impl Prefetched {
-    fn read(conn: &Connection) -> Result<Prefetched> {
+    fn read(conn: &dyn Sql) -> Result<Prefetched> {
         let mut lots = HashMap::new();
-        let mut st = conn.prepare("SELECT id, code, expiry, production_date FROM lots")?;
-        let mut rows = st.query([])?;
-        while let Some(r) = rows.next()? {
-            lots.insert(r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?));
-        }
+        conn.scan(
+            "SELECT id, code, expiry, production_date FROM lots",
+            args![],
+            &mut |r| {
+                lots.insert(get(r, 0)?, (get(r, 1)?, get(r, 2)?, get(r, 3)?));
+                Ok(true)
+            },
+        )?;
         let mut inflows: HashMap<i64, Vec<Inflow>> = HashMap::new();
-        let mut st = conn.prepare(
+        conn.scan(
             "SELECT m.lot_id, m.kind, m.from_loc, m.lot_origin, m.tlc_source FROM live_movements m
              WHERE m.lot_id IS NOT NULL AND m.kind IN ('receive', 'produce', 'opening')
                AND NOT EXISTS (SELECT 1 FROM live_movements c WHERE c.corrects = m.id)
              ORDER BY m.seq",
+            args![],
+            &mut |r| {
+                inflows.entry(get(r, 0)?).or_default().push((
+                    get(r, 1)?,
+                    get(r, 2)?,
+                    get(r, 3)?,
+                    get(r, 4)?,
+                ));
+                Ok(true)
+            },
         )?;
-        let mut rows = st.query([])?;
-        while let Some(r) = rows.next()? {
-            inflows.entry(r.get(0)?).or_default().push((
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-            ));
-        }
         let mut documents = HashMap::new();
-        let mut st = conn.prepare(
+        conn.scan(
             "SELECT number, 'pick_list' FROM pick_lists UNION ALL SELECT number, 'po' FROM purchase_orders",
+            args![],
+            &mut |r| {
+                let t: String = get(r, 1)?;
+                documents.insert(get(r, 0)?, t.parse()?);
+                Ok(true)
+            },
         )?;
-        let mut rows = st.query([])?;
-        while let Some(r) = rows.next()? {
-            let t: String = r.get(1)?;
-            documents.insert(r.get(0)?, t.parse()?);
-        }
         Ok(Prefetched {
             lots,
             inflows,
@@ -279,32 +283,44 @@ struct RawMovement {
 const SELECT: &str =
     "SELECT m.seq, m.id, m.batch_id, m.kind, m.item_id, m.lot_id, m.serial_id, s.serial,
         m.qty, m.from_loc, m.to_loc, m.reason, m.reference, m.ref_type, m.device, m.created_at,
-        m.lot_origin, m.tlc_source, m.kind = 'correction'
-        OR EXISTS (SELECT 1 FROM live_movements c WHERE c.corrects = m.id)
+        m.lot_origin, m.tlc_source,
+        CASE WHEN m.kind = 'correction'
+                  OR EXISTS (SELECT 1 FROM live_movements c WHERE c.corrects = m.id)
+             THEN 1 ELSE 0 END
      FROM live_movements m LEFT JOIN serials s ON s.id = m.serial_id";
 
-fn raw(r: &rusqlite::Row) -> rusqlite::Result<RawMovement> {
+fn raw(r: &dyn Row) -> Result<RawMovement> {
     Ok(RawMovement {
-        seq: r.get(0)?,
-        id: r.get(1)?,
-        batch_id: r.get(2)?,
-        kind: r.get(3)?,
-        item: r.get(4)?,
-        lot: r.get(5)?,
-        serial: r.get(6)?,
-        serial_code: r.get(7)?,
-        qty: r.get(8)?,
-        from: r.get(9)?,
-        to: r.get(10)?,
-        reason: r.get(11)?,
-        reference: r.get(12)?,
-        ref_type: r.get(13)?,
-        device: r.get(14)?,
-        created_at: r.get(15)?,
-        lot_origin: r.get(16)?,
-        tlc_source: r.get(17)?,
-        dropped: r.get(18)?,
+        seq: get(r, 0)?,
+        id: get(r, 1)?,
+        batch_id: get(r, 2)?,
+        kind: get(r, 3)?,
+        item: get(r, 4)?,
+        lot: get(r, 5)?,
+        serial: get(r, 6)?,
+        serial_code: get(r, 7)?,
+        qty: get(r, 8)?,
+        from: get(r, 9)?,
+        to: get(r, 10)?,
+        reason: get(r, 11)?,
+        reference: get(r, 12)?,
+        ref_type: get(r, 13)?,
+        device: get(r, 14)?,
+        created_at: get(r, 15)?,
+        lot_origin: get(r, 16)?,
+        tlc_source: get(r, 17)?,
+        dropped: get(r, 18)?,
     })
+}
+
+/// Every journal row a query selects (`SELECT` and its filter), in its order.
+fn read_raws(conn: &dyn Sql, sql: &str, args: &[super::sql::Arg<'_>]) -> Result<Vec<RawMovement>> {
+    let mut out = Vec::new();
+    conn.scan(sql, args, &mut |r| {
+        out.push(raw(r)?);
+        Ok(true)
+    })?;
+    Ok(out)
 }
 
 /// The `created_at` texts that may fall on the scope's days: a day wider on each side, since a
@@ -346,7 +362,7 @@ impl Scope {
 }
 
 impl<'c> Describer<'c> {
-    fn conn(&self) -> &'c Connection {
+    fn conn(&self) -> &'c dyn Sql {
         self.conn
     }
 
@@ -354,9 +370,10 @@ impl<'c> Describer<'c> {
         if let Some(p) = self.products.get(&item) {
             return Ok(p.clone());
         }
-        let sku: String =
-            self.conn()
-                .query_row("SELECT sku FROM items WHERE id = ?", [item], |r| r.get(0))?;
+        let sku: String = self
+            .conn()
+            .value("SELECT sku FROM items WHERE id = ?", args![item])?
+            .ok_or_else(|| Error::NotFound(format!("no item with id {item}")))?;
         let it = self
             .q
             .item(&sku)?
@@ -459,26 +476,25 @@ impl<'c> Describer<'c> {
             .and_then(|p| p.lots.get(&lot).cloned());
         let (code, expiry, production): (String, Option<NaiveDate>, Option<NaiveDate>) = match row {
             Some(row) => row,
-            None => self.conn().query_row(
-                "SELECT code, expiry, production_date FROM lots WHERE id = ?",
-                [lot],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )?,
+            None => self
+                .conn()
+                .first(
+                    "SELECT code, expiry, production_date FROM lots WHERE id = ?",
+                    args![lot],
+                )?
+                .ok_or_else(|| Error::NotFound(format!("no lot with id {lot}")))?,
         };
         // Every inflow that stands (not a refused one, not corrected): one source is the
         // lot's source; several are said, not picked from.
         let inflows: Vec<Inflow> = match &self.prefetched {
             Some(p) => p.inflows.get(&lot).cloned().unwrap_or_default(),
-            None => self
-                .conn()
-                .prepare_cached(
-                    "SELECT m.kind, m.from_loc, m.lot_origin, m.tlc_source FROM live_movements m
+            None => self.conn().all(
+                "SELECT m.kind, m.from_loc, m.lot_origin, m.tlc_source FROM live_movements m
                  WHERE m.lot_id = ? AND m.kind IN ('receive', 'produce', 'opening')
                    AND NOT EXISTS (SELECT 1 FROM live_movements c WHERE c.corrects = m.id)
                  ORDER BY m.seq",
-                )?
-                .query_map([lot], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-                .collect::<rusqlite::Result<_>>()?,
+                args![lot],
+            )?,
         };
         let mut sources: Vec<Option<LotSource>> = Vec::new();
         for (kind, from, origin, tlc) in inflows {
@@ -533,10 +549,11 @@ impl<'c> Describer<'c> {
         let first_of_serial = match m.serial {
             Some(s) if kind == MovementKind::Receive => self
                 .conn()
-                .prepare_cached(
-                    "SELECT NOT EXISTS (SELECT 1 FROM movements WHERE serial_id = ? AND seq < ?)",
+                .value::<i64>(
+                    "SELECT 1 FROM movements WHERE serial_id = ? AND seq < ? LIMIT 1",
+                    args![s, m.seq],
                 )?
-                .query_row(params![s, m.seq], |r| r.get(0))?,
+                .is_none(),
             _ => false,
         };
         let ref_type = match (&m.ref_type, &m.reference) {
@@ -571,7 +588,7 @@ impl<'c> Describer<'c> {
 }
 
 impl<'c> Describer<'c> {
-    fn new(conn: &'c Connection) -> Result<Describer<'c>> {
+    fn new(conn: &'c dyn Sql) -> Result<Describer<'c>> {
         let q = Query::over(conn);
         Ok(Describer {
             site: q.own_site()?,
@@ -583,6 +600,18 @@ impl<'c> Describer<'c> {
             doc_types: HashMap::new(),
             prefetched: None,
         })
+    }
+}
+
+impl Ledger {
+    /// Runs `f` over one consistent view of the ledger where the store gives one: on SQLite, one
+    /// read transaction (as [`Ledger::read`]), which the ledger's own reads inside `f` share. On
+    /// PostgreSQL each statement reads what was committed when it ran.
+    pub(crate) fn read_view<T>(&self, f: impl FnOnce(&dyn Sql) -> Result<T>) -> Result<T> {
+        if self.is_postgres() {
+            return f(self.sql());
+        }
+        self.read(|r| f(r.conn))
     }
 }
 
@@ -618,19 +647,17 @@ impl Ledger {
     /// ones left out), one line per item and lot. Refused, saying why, for a list that is not
     /// known or has not shipped.
     pub fn packing_slip(&self, number: &str) -> Result<PackingSlip> {
-        self.read(|r| {
-            let q = Query::over(r.conn);
+        self.read_view(|conn| {
+            let q = Query::over(conn);
             if q.pick_list(number)?.is_none() {
                 return Err(Error::NotFound(format!("there is no pick list {number}")));
             }
-            let mut rd = Describer::new(r.conn)?;
-            let raws: Vec<RawMovement> = r
-                .conn
-                .prepare(&format!(
-                    "{SELECT} WHERE m.reference = ?1 AND m.kind = 'ship' ORDER BY m.seq"
-                ))?
-                .query_map([number], raw)?
-                .collect::<rusqlite::Result<_>>()?;
+            let mut rd = Describer::new(conn)?;
+            let raws: Vec<RawMovement> = read_raws(
+                conn,
+                &format!("{SELECT} WHERE m.reference = ?1 AND m.kind = 'ship' ORDER BY m.seq"),
+                args![number],
+            )?;
             let raws: Vec<RawMovement> = raws.into_iter().filter(|m| !m.dropped).collect();
             if raws.is_empty() {
                 return Err(Error::invalid(format!(
@@ -685,9 +712,9 @@ impl Ledger {
     /// the items on the Food Traceability List (FSMA 204); a lot scope takes the lot's movements
     /// and every assembly it went into or came out of, whole.
     pub fn trace_data(&self, scope: &Scope, ftl_only: bool) -> Result<TraceData> {
-        self.read(|r| {
-            scope.check(&Query::over(r.conn))?;
-            let mut rd = Describer::new(r.conn)?;
+        self.read_view(|conn| {
+            scope.check(&Query::over(conn))?;
+            let mut rd = Describer::new(conn)?;
             let site = rd.site.clone();
             let (start, end) = time_bounds(scope);
             let conn = rd.conn();
@@ -700,16 +727,12 @@ impl Ledger {
                 Some(sku) => Some(rows::require_item(conn, sku)?.id),
                 None => None,
             };
-            let item_filter = if item_id.is_some() {
-                " AND m.item_id = ?3"
-            } else {
-                " AND ?3 IS NULL"
-            };
             let raws: Vec<RawMovement> = match &scope.lot {
                 Some(lot) => {
-                    // The lot's movements and the assemblies it takes part in, whole.
+                    // The lot's movements and the assemblies it takes part in, whole. (An
+                    // optional filter compares before `IS NULL`: see `lot_changes`.)
                     let sql = format!(
-                        "WITH l AS (SELECT lt.id FROM lots lt WHERE lt.code = ?4 AND (?3 IS NULL OR lt.item_id = ?3)),
+                        "WITH l AS (SELECT lt.id FROM lots lt WHERE lt.code = ?4 AND (lt.item_id = ?3 OR ?3 IS NULL)),
                               b AS (SELECT DISTINCT batch_id FROM movements
                                     WHERE lot_id IN (SELECT id FROM l) AND kind IN ('consume', 'produce'))
                          {SELECT}
@@ -720,19 +743,29 @@ impl Ledger {
                            AND m.created_at >= ?1 AND m.created_at < ?2{ftl}
                          ORDER BY m.seq"
                     );
-                    let mut st = conn.prepare(&sql)?;
-                    let rows = st.query_map(params![start, end, item_id, lot], raw)?;
-                    rows.collect::<rusqlite::Result<_>>()?
+                    read_raws(conn, &sql, args![start, end, item_id, lot])?
                 }
-                None => {
-                    let sql = format!(
-                        "{SELECT} WHERE m.created_at >= ?1 AND m.created_at < ?2{item_filter}{ftl}
-                         ORDER BY m.seq"
-                    );
-                    let mut st = conn.prepare(&sql)?;
-                    let rows = st.query_map(params![start, end, item_id], raw)?;
-                    rows.collect::<rusqlite::Result<_>>()?
-                }
+                // The item's filter only when there is an item: PostgreSQL cannot tell the type
+                // of a parameter that is only compared with NULL.
+                None => match item_id {
+                    Some(item_id) => read_raws(
+                        conn,
+                        &format!(
+                            "{SELECT} WHERE m.created_at >= ?1 AND m.created_at < ?2
+                               AND m.item_id = ?3{ftl}
+                             ORDER BY m.seq"
+                        ),
+                        args![start, end, item_id],
+                    )?,
+                    None => read_raws(
+                        conn,
+                        &format!(
+                            "{SELECT} WHERE m.created_at >= ?1 AND m.created_at < ?2{ftl}
+                             ORDER BY m.seq"
+                        ),
+                        args![start, end],
+                    )?,
+                },
             };
             // Corrected movements and their corrections changed nothing together: left out,
             // and counted.
@@ -776,12 +809,14 @@ fn lot_changes(
     } else {
         ""
     };
+    // An optional filter names its parameter in the comparison first and `IS NULL` after:
+    // PostgreSQL takes a parameter's type from where it first meets it, and `? IS NULL` gives none.
     let sql = format!(
         "SELECT lt.id, lt.item_id, e.action, e.status, e.reason, e.created_at, e.event_id,
                 COALESCE(e.after_seq, (SELECT max(seq) FROM movements), 0)
          FROM lot_events e JOIN lots lt ON lt.id = e.lot_id
          WHERE e.created_at >= ?1 AND e.created_at < ?2
-           AND (?3 IS NULL OR lt.item_id = ?3) AND (?4 IS NULL OR lt.code = ?4){ftl}
+           AND (lt.item_id = ?3 OR ?3 IS NULL) AND (lt.code = ?4 OR ?4 IS NULL){ftl}
          ORDER BY e.created_at, e.id"
     );
     type Row = (
@@ -794,21 +829,7 @@ fn lot_changes(
         Option<String>,
         i64,
     );
-    let rows: Vec<Row> = conn
-        .prepare(&sql)?
-        .query_map(params![start, end, item_id, scope.lot], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+    let rows: Vec<Row> = conn.all(&sql, args![start, end, item_id, scope.lot])?;
     let mut out = Vec::with_capacity(rows.len());
     for (lot, item, action, status, reason, created_at, event_id, after) in rows {
         if !scope.covers(&created_at) {
@@ -823,17 +844,17 @@ fn lot_changes(
                 LotStatus::Available => LotAction::Release,
             },
         };
-        let held: Vec<(i64, i64)> = conn
-            .prepare_cached(
-                "SELECT loc, sum(q) FROM (
-                    SELECT to_loc AS loc, qty AS q FROM movements WHERE lot_id = ?1 AND seq <= ?2
-                    UNION ALL SELECT from_loc, -qty FROM movements WHERE lot_id = ?1 AND seq <= ?2)
-                 JOIN locations l ON l.id = loc
-                 WHERE l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine', 'transit')
-                 GROUP BY loc HAVING sum(q) > 0 ORDER BY l.code",
-            )?
-            .query_map(params![lot, after], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+        // The subquery named (PostgreSQL before 16 wants every subquery in FROM named), and
+        // grouped by the location's key so its code may order the rows.
+        let held: Vec<(i64, i64)> = conn.all(
+            "SELECT l.id, sum(j.q) FROM (
+                SELECT to_loc AS loc, qty AS q FROM movements WHERE lot_id = ?1 AND seq <= ?2
+                UNION ALL SELECT from_loc, -qty FROM movements WHERE lot_id = ?1 AND seq <= ?2) j
+             JOIN locations l ON l.id = j.loc
+             WHERE l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine', 'transit')
+             GROUP BY l.id HAVING sum(j.q) > 0 ORDER BY l.code",
+            args![lot, after],
+        )?;
         let mut stock = Vec::with_capacity(held.len());
         for (loc, qty) in held {
             stock.push((rd.place(loc)?, qty));
@@ -960,10 +981,10 @@ impl Ledger {
     /// Who received a lot or anything assembled from it, where the rest is, and which devices
     /// handled it.
     pub fn recall_report(&self, item: &str, lot: &str) -> Result<RecallReport> {
-        self.read(|r| {
-            let q = Query::over(r.conn);
-            let it = rows::require_item(r.conn, item)?;
-            let l = rows::lot_by_code(r.conn, it.id, lot)?
+        self.read_view(|conn| {
+            let q = Query::over(conn);
+            let it = rows::require_item(conn, item)?;
+            let l = rows::lot_by_code(conn, it.id, lot)?
                 .ok_or_else(|| Error::NotFound(format!("{item} has no lot {lot}")))?;
             let trace = self.trace(item, Some(lot), None)?;
             let mut report = RecallReport {
@@ -984,27 +1005,25 @@ impl Ledger {
             let mut devices: HashMap<String, (i64, String)> = HashMap::new();
             let mut keys: Vec<(i64, Option<i64>)> = Vec::new();
             for (sku, code) in &lots {
-                let item = rows::require_item(r.conn, sku)?;
+                let item = rows::require_item(conn, sku)?;
                 let lot = match code {
-                    Some(c) => rows::lot_by_code(r.conn, item.id, c)?.map(|l| l.id),
+                    Some(c) => rows::lot_by_code(conn, item.id, c)?.map(|l| l.id),
                     None => None,
                 };
                 keys.push((item.id, lot));
             }
             for &(item, lot) in &keys {
                 let found: Vec<(String, i64, String)> = match lot {
-                    Some(lot) => r.conn.prepare_cached(
+                    Some(lot) => conn.all(
                         "SELECT device, count(*), max(created_at) FROM live_movements
                          WHERE lot_id = ?1 GROUP BY device",
-                    )?
-                    .query_map([lot], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                    .collect::<rusqlite::Result<_>>()?,
-                    None => r.conn.prepare_cached(
+                        args![lot],
+                    )?,
+                    None => conn.all(
                         "SELECT device, count(*), max(created_at) FROM live_movements
                          WHERE item_id = ?1 AND lot_id IS NULL AND serial_id IS NULL GROUP BY device",
-                    )?
-                    .query_map([item], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                    .collect::<rusqlite::Result<_>>()?,
+                        args![item],
+                    )?,
                 };
                 for (d, n, last) in found {
                     let e = devices.entry(d).or_insert((0, String::new()));
@@ -1015,41 +1034,32 @@ impl Ledger {
                 }
             }
             for s in &mut report.stock {
-                let item = rows::require_item(r.conn, &s.item)?;
+                let item = rows::require_item(conn, &s.item)?;
                 let lot = match &s.lot {
-                    Some(c) => rows::lot_by_code(r.conn, item.id, c)?.map(|l| l.id),
+                    Some(c) => rows::lot_by_code(conn, item.id, c)?.map(|l| l.id),
                     None => None,
                 };
-                let Some(to) = rows::location_by_code(r.conn, &s.location)? else {
+                let Some(to) = rows::location_by_code(conn, &s.location)? else {
                     continue;
                 };
                 s.last_moved_by = match (lot, &s.serial) {
-                    (_, Some(serial)) => r
-                        .conn
-                        .prepare_cached(
-                            "SELECT m.device FROM live_movements m JOIN serials se ON se.id = m.serial_id
-                             WHERE se.item_id = ?1 AND se.serial = ?2 AND m.to_loc = ?3
-                             ORDER BY m.seq DESC LIMIT 1",
-                        )?
-                        .query_row(params![item.id, serial, to.id], |r| r.get(0))
-                        .optional()?,
-                    (Some(lot), None) => r
-                        .conn
-                        .prepare_cached(
-                            "SELECT device FROM live_movements WHERE lot_id = ?1 AND to_loc = ?2
-                             ORDER BY seq DESC LIMIT 1",
-                        )?
-                        .query_row(params![lot, to.id], |r| r.get(0))
-                        .optional()?,
-                    (None, None) => r
-                        .conn
-                        .prepare_cached(
-                            "SELECT device FROM live_movements
-                             WHERE item_id = ?1 AND lot_id IS NULL AND serial_id IS NULL AND to_loc = ?2
-                             ORDER BY seq DESC LIMIT 1",
-                        )?
-                        .query_row(params![item.id, to.id], |r| r.get(0))
-                        .optional()?,
+                    (_, Some(serial)) => conn.value(
+                        "SELECT m.device FROM live_movements m JOIN serials se ON se.id = m.serial_id
+                         WHERE se.item_id = ?1 AND se.serial = ?2 AND m.to_loc = ?3
+                         ORDER BY m.seq DESC LIMIT 1",
+                        args![item.id, serial, to.id],
+                    )?,
+                    (Some(lot), None) => conn.value(
+                        "SELECT device FROM live_movements WHERE lot_id = ?1 AND to_loc = ?2
+                         ORDER BY seq DESC LIMIT 1",
+                        args![lot, to.id],
+                    )?,
+                    (None, None) => conn.value(
+                        "SELECT device FROM live_movements
+                         WHERE item_id = ?1 AND lot_id IS NULL AND serial_id IS NULL AND to_loc = ?2
+                         ORDER BY seq DESC LIMIT 1",
+                        args![item.id, to.id],
+                    )?,
                 };
             }
             let mut list: Vec<RecallDevice> = devices
@@ -1066,14 +1076,13 @@ impl Ledger {
                 })
                 .collect();
             for d in &mut list {
-                d.revoked = r
-                    .conn
-                    .query_row(
-                        "SELECT revoked_at IS NOT NULL FROM devices WHERE name = ?",
-                        [&d.device],
-                        |r| r.get(0),
-                    )
-                    .optional()?
+                // A flag as an integer on both stores (PostgreSQL's `IS NOT NULL` is a boolean).
+                d.revoked = conn
+                    .value::<bool>(
+                        "SELECT CASE WHEN revoked_at IS NULL THEN 0 ELSE 1 END FROM devices
+                         WHERE name = ?",
+                        args![d.device],
+                    )?
                     .unwrap_or(false);
             }
             list.sort_by(|a, b| a.device.cmp(&b.device));
@@ -1166,6 +1175,37 @@ pub struct LedgerRow {
     pub lot_attributes: Option<String>,
 }
 
+/// How many journal rows `Ledger::ledger_rows` reads at a time.
+const LEDGER_PAGE: i64 = 5_000;
+
+/// A row of `Ledger::ledger_rows`'s query.
+fn ledger_row(r: &dyn Row) -> Result<LedgerRow> {
+    Ok(LedgerRow {
+        seq: get(r, 0)?,
+        id: get(r, 1)?,
+        batch_id: get(r, 2)?,
+        kind: get(r, 3)?,
+        item: get(r, 4)?,
+        lot: get(r, 5)?,
+        serial: get(r, 6)?,
+        qty: get(r, 7)?,
+        unit: get(r, 8)?,
+        from: get(r, 9)?,
+        to: get(r, 10)?,
+        reason: get(r, 11)?,
+        reference: get(r, 12)?,
+        ref_type: get(r, 13)?,
+        corrects: get(r, 14)?,
+        device: get(r, 15)?,
+        created_at: get(r, 16)?,
+        lot_origin: get(r, 17)?,
+        lot_source: get(r, 18)?,
+        lot_expiry: get(r, 19)?,
+        lot_production_date: get(r, 20)?,
+        lot_attributes: get(r, 21)?,
+    })
+}
+
 impl LedgerRow {
     pub const COLUMNS: [&'static str; 22] = [
         "seq",
@@ -1238,51 +1278,43 @@ impl Ledger {
             lot: None,
             max_movements: None,
         };
-        self.read(|r| {
-            scope.check(&Query::over(r.conn))?;
+        self.read_view(|conn| {
+            scope.check(&Query::over(conn))?;
             let (start, end) = time_bounds(&scope);
-            let mut st = r.conn.prepare(
-                "SELECT m.seq, m.id, m.batch_id, m.kind, i.sku, lt.code, s.serial, m.qty, i.unit,
-                        f.code, t.code, m.reason, m.reference, m.ref_type, m.corrects, m.device,
-                        m.created_at, m.lot_origin, m.tlc_source, lt.expiry, lt.production_date,
-                        m.lot_attributes
-                 FROM movements m JOIN items i ON i.id = m.item_id
-                 JOIN locations f ON f.id = m.from_loc JOIN locations t ON t.id = m.to_loc
-                 LEFT JOIN lots lt ON lt.id = m.lot_id LEFT JOIN serials s ON s.id = m.serial_id
-                 WHERE m.created_at >= ?1 AND m.created_at < ?2 ORDER BY m.seq",
-            )?;
-            let mut rows = st.query(params![start, end])?;
+            // Read a page at a time, by journal position: PostgreSQL's client holds a statement's
+            // rows whole, and a year of movements must not be held at once on either store.
+            let mut after = 0i64;
             let mut n = 0;
-            while let Some(r) = rows.next()? {
-                let at: String = r.get(16)?;
-                if !scope.covers(&at) {
-                    continue;
+            loop {
+                let mut read = 0i64;
+                let page_after = after;
+                conn.scan(
+                    "SELECT m.seq, m.id, m.batch_id, m.kind, i.sku, lt.code, s.serial, m.qty, i.unit,
+                            f.code, t.code, m.reason, m.reference, m.ref_type, m.corrects, m.device,
+                            m.created_at, m.lot_origin, m.tlc_source, lt.expiry, lt.production_date,
+                            m.lot_attributes
+                     FROM movements m JOIN items i ON i.id = m.item_id
+                     JOIN locations f ON f.id = m.from_loc JOIN locations t ON t.id = m.to_loc
+                     LEFT JOIN lots lt ON lt.id = m.lot_id LEFT JOIN serials s ON s.id = m.serial_id
+                     WHERE m.created_at >= ?1 AND m.created_at < ?2 AND m.seq > ?3
+                     ORDER BY m.seq LIMIT ?4",
+                    args![start, end, page_after, LEDGER_PAGE],
+                    &mut |r| {
+                        read += 1;
+                        let row = ledger_row(r)?;
+                        after = row.seq;
+                        if !scope.covers(&row.created_at) {
+                            return Ok(true);
+                        }
+                        // The caller's error ends the read and is returned as it is.
+                        each(row)?;
+                        n += 1;
+                        Ok(true)
+                    },
+                )?;
+                if read < LEDGER_PAGE {
+                    break;
                 }
-                each(LedgerRow {
-                    seq: r.get(0)?,
-                    id: r.get(1)?,
-                    batch_id: r.get(2)?,
-                    kind: r.get(3)?,
-                    item: r.get(4)?,
-                    lot: r.get(5)?,
-                    serial: r.get(6)?,
-                    qty: r.get(7)?,
-                    unit: r.get(8)?,
-                    from: r.get(9)?,
-                    to: r.get(10)?,
-                    reason: r.get(11)?,
-                    reference: r.get(12)?,
-                    ref_type: r.get(13)?,
-                    corrects: r.get(14)?,
-                    device: r.get(15)?,
-                    created_at: at,
-                    lot_origin: r.get(17)?,
-                    lot_source: r.get(18)?,
-                    lot_expiry: r.get(19)?,
-                    lot_production_date: r.get(20)?,
-                    lot_attributes: r.get(21)?,
-                })?;
-                n += 1;
             }
             Ok(n)
         })

@@ -3,14 +3,13 @@
 //! or nothing, cycles refused) and pulled by devices, where the Assemble workflow shows them and
 //! refuses a component that is not on the output's list.
 
-use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 use super::error::Result;
 use super::query::Query;
 use super::rows;
-use super::sql::{args, SqlExt};
+use super::sql::{args, Sql, SqlExt};
 
 /// One component of a list: how many units of it one unit of the output takes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,20 +37,23 @@ impl Composition {
 
 /// Replaces `output`'s list with `lines` (item ids and quantities per unit), inside the caller's
 /// transaction. An empty `lines` removes the list.
-pub(crate) fn set_list(tx: &Connection, output: i64, lines: &[(i64, i64)]) -> Result<()> {
-    tx.execute("DELETE FROM compositions WHERE output_id = ?", [output])?;
-    let mut st = tx.prepare_cached(
-        "INSERT INTO compositions (output_id, component_id, qty_per_unit) VALUES (?, ?, ?)",
+pub(crate) fn set_list(tx: &dyn Sql, output: i64, lines: &[(i64, i64)]) -> Result<()> {
+    tx.run(
+        "DELETE FROM compositions WHERE output_id = ?",
+        args![output],
     )?;
     for (component, qty) in lines {
-        st.execute(params![output, component, qty])?;
+        tx.run(
+            "INSERT INTO compositions (output_id, component_id, qty_per_unit) VALUES (?, ?, ?)",
+            args![output, component, qty],
+        )?;
     }
     Ok(())
 }
 
 /// A device's copy of the lists, replaced by the server's.
-pub(crate) fn replace_compositions(tx: &Connection, lists: &[Composition]) -> Result<()> {
-    tx.execute("DELETE FROM compositions", [])?;
+pub(crate) fn replace_compositions(tx: &dyn Sql, lists: &[Composition]) -> Result<()> {
+    tx.run("DELETE FROM compositions", args![])?;
     for list in lists {
         let output = rows::require_item(tx, &list.output)?.id;
         let mut lines = Vec::new();
@@ -65,15 +67,15 @@ pub(crate) fn replace_compositions(tx: &Connection, lists: &[Composition]) -> Re
 
 /// A cycle among the lists as they stand in `tx` (A is built from B, which is built from A), as
 /// the SKUs along it with the first repeated at the end; None when there is none.
-pub(crate) fn find_cycle(tx: &Connection) -> Result<Option<Vec<String>>> {
-    let mut st = tx.prepare_cached(
+pub(crate) fn find_cycle(tx: &dyn Sql) -> Result<Option<Vec<String>>> {
+    let edges: Vec<(String, String)> = tx.all(
         "SELECT o.sku, i.sku FROM compositions c
          JOIN items o ON o.id = c.output_id JOIN items i ON i.id = c.component_id
          ORDER BY o.sku, i.sku",
+        args![],
     )?;
     let mut graph: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for row in st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
-        let (o, c) = row?;
+    for (o, c) in edges {
         graph.entry(o).or_default().push(c);
     }
     // Depth-first, iteratively: 1 = on the current path, 2 = finished.

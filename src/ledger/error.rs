@@ -61,6 +61,10 @@ pub enum Error {
     /// committed; the same request may be tried again later.
     #[error("{0}")]
     Unavailable(String),
+    /// The connection to the database broke (or never opened): nothing was committed, and a new
+    /// connection may do it.
+    #[error("{0}")]
+    Disconnected(String),
     /// What this store does not offer yet (a function the back office on PostgreSQL lacks).
     #[error("{0}")]
     Unsupported(String),

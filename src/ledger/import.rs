@@ -4,13 +4,13 @@
 
 use chrono::NaiveDate;
 use csv::StringRecord;
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
 use super::error::{Error, Result, Rule};
 use super::model::{LocationKind, Movement, MovementKind, Party, PartyKind, Tracking};
+use super::sql::{args, Sql, SqlExt};
 use super::validate::{self, Field};
 use super::{post, rows, virtual_kind, Ledger, MAX_QTY, OPENING};
 
@@ -107,7 +107,7 @@ struct Table {
 /// The site a row names in its `site` column, or the default one (see
 /// `parties::site_or_default`), as an error at that line and column.
 fn row_site(
-    tx: &Connection,
+    tx: &dyn Sql,
     t: &Table,
     line: u64,
     rec: &StringRecord,
@@ -314,7 +314,7 @@ impl Ledger {
         }
         let ctx = self.post_context(true);
         let now = ctx.now.clone();
-        self.write(|tx| match kind {
+        self.write_sql(|tx| match kind {
             ImportKind::Items => import_items(tx, &table),
             ImportKind::Locations => import_locations(tx, &table),
             ImportKind::Stock => import_stock(tx, &table, &ctx),
@@ -414,11 +414,11 @@ pub fn parse_assignments(
     Ok(out)
 }
 
-fn has_movements(tx: &Connection, sql: &str, id: i64) -> Result<bool> {
-    Ok(tx.query_row(sql, [id], |r| r.get::<_, i64>(0))? > 0)
+fn has_movements(tx: &dyn Sql, sql: &str, id: i64) -> Result<bool> {
+    Ok(tx.value::<i64>(sql, args![id])?.unwrap_or(0) > 0)
 }
 
-fn import_items(tx: &Connection, t: &Table) -> Result<ImportSummary> {
+fn import_items(tx: &dyn Sql, t: &Table) -> Result<ImportSummary> {
     let mut s = ImportSummary::default();
     let mut skus = HashSet::new();
     let mut gtin_owner: HashMap<String, (String, u64)> = HashMap::new();
@@ -470,13 +470,10 @@ fn import_items(tx: &Connection, t: &Table) -> Result<ImportSummary> {
             }
         }
 
-        let existing: Option<(i64, String, bool)> = tx
-            .query_row(
-                "SELECT id, tracking, expiry_tracked FROM items WHERE sku = ?",
-                [sku],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
+        let existing: Option<(i64, String, bool)> = tx.first(
+            "SELECT id, tracking, expiry_tracked FROM items WHERE sku = ?",
+            args![sku],
+        )?;
         let id = match existing {
             Some((id, old_tracking, old_expiry)) => {
                 let changes = old_tracking != tracking.as_str() || old_expiry != expiry_tracked;
@@ -493,30 +490,30 @@ fn import_items(tx: &Connection, t: &Table) -> Result<ImportSummary> {
                         }
                     )));
                 }
-                tx.execute(
+                tx.run(
                     "UPDATE items SET name = ?, tracking = ?, expiry_tracked = ?, shelf_life_days = ?, unit = ? WHERE id = ?",
-                    params![name, tracking.as_str(), expiry_tracked, shelf, unit, id],
+                    args![name, tracking.as_str(), expiry_tracked, shelf, unit, id],
                 )?;
-                tx.execute("DELETE FROM gtins WHERE item_id = ?", [id])?;
+                tx.run("DELETE FROM gtins WHERE item_id = ?", args![id])?;
                 s.updated += 1;
                 id
             }
             None => {
-                tx.execute(
-                    "INSERT INTO items (sku, name, tracking, expiry_tracked, shelf_life_days, unit) VALUES (?, ?, ?, ?, ?, ?)",
-                    params![sku, name, tracking.as_str(), expiry_tracked, shelf, unit],
+                let id = tx.insert(
+                    "INSERT INTO items (sku, name, tracking, expiry_tracked, shelf_life_days, unit) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                    args![sku, name, tracking.as_str(), expiry_tracked, shelf, unit],
                 )?;
                 s.created += 1;
-                tx.last_insert_rowid()
+                id
             }
         };
         // The product description: a column the file has is set (empty clears it); a column it
         // leaves out keeps what the item has.
         for col in ["brand", "commodity", "variety", "pack_size", "pack_style"] {
             if t.columns.contains_key(col) {
-                tx.execute(
+                tx.run(
                     &format!("UPDATE items SET {col} = ? WHERE id = ?"),
-                    params![t.optional(rec, col), id],
+                    args![t.optional(rec, col), id],
                 )?;
             }
         }
@@ -544,23 +541,20 @@ fn import_items(tx: &Connection, t: &Table) -> Result<ImportSummary> {
                     "a reorder quantity needs a reorder point (reorder_point)",
                 ));
             }
-            tx.execute(
+            tx.run(
                 "UPDATE items SET reorder_point = ?, reorder_qty = ? WHERE id = ?",
-                params![point, qty, id],
+                args![point, qty, id],
             )?;
         }
         if t.columns.contains_key("ftl") {
             let ftl = parse_bool(line, "ftl", t.get(rec, "ftl"))?;
-            tx.execute("UPDATE items SET ftl = ? WHERE id = ?", params![ftl, id])?;
+            tx.run("UPDATE items SET ftl = ? WHERE id = ?", args![ftl, id])?;
         }
         for (g, pack) in gtins {
-            let other: Option<String> = tx
-                .query_row(
-                    "SELECT i.sku FROM gtins g JOIN items i ON i.id = g.item_id WHERE g.gtin = ?",
-                    [&g],
-                    |r| r.get(0),
-                )
-                .optional()?;
+            let other: Option<String> = tx.value(
+                "SELECT i.sku FROM gtins g JOIN items i ON i.id = g.item_id WHERE g.gtin = ?",
+                args![g],
+            )?;
             if let Some(other) = other {
                 return Err(err(
                     line,
@@ -568,9 +562,9 @@ fn import_items(tx: &Connection, t: &Table) -> Result<ImportSummary> {
                     format!("GTIN {g} already belongs to {other}"),
                 ));
             }
-            tx.execute(
+            tx.run(
                 "INSERT INTO gtins (gtin, item_id, pack_qty) VALUES (?, ?, ?)",
-                params![g, id, pack],
+                args![g, id, pack],
             )?;
         }
         s.rows += 1;
@@ -578,7 +572,7 @@ fn import_items(tx: &Connection, t: &Table) -> Result<ImportSummary> {
     Ok(s)
 }
 
-fn import_parties(tx: &Connection, t: &Table) -> Result<ImportSummary> {
+fn import_parties(tx: &dyn Sql, t: &Table) -> Result<ImportSummary> {
     let mut s = ImportSummary::default();
     let mut seen: HashMap<(PartyKind, String), u64> = HashMap::new();
     let sites_before = super::parties::site_count(tx)?;
@@ -646,7 +640,7 @@ fn import_parties(tx: &Connection, t: &Table) -> Result<ImportSummary> {
 
 /// Each item the file names gets the attributes its rows give, in file order, replacing the
 /// ones it had; items the file does not name keep theirs.
-fn import_lot_attributes(tx: &Connection, t: &Table) -> Result<ImportSummary> {
+fn import_lot_attributes(tx: &dyn Sql, t: &Table) -> Result<ImportSummary> {
     use super::attributes::{check_def, set_defs, AttributeDef};
     let mut s = ImportSummary::default();
     let mut lists: Vec<(i64, Vec<AttributeDef>)> = Vec::new();
@@ -737,7 +731,7 @@ fn import_lot_attributes(tx: &Connection, t: &Table) -> Result<ImportSummary> {
 /// Each output the file names gets the list its rows give, replacing the one it had; outputs the
 /// file does not name keep theirs. A cycle among the lists that result is refused at the line of
 /// a row on it.
-fn import_compositions(tx: &Connection, t: &Table) -> Result<ImportSummary> {
+fn import_compositions(tx: &dyn Sql, t: &Table) -> Result<ImportSummary> {
     let mut s = ImportSummary::default();
     // Per output: its id and its lines (component id, quantity per unit); (output, component)
     // -> line, for duplicates and cycles.
@@ -779,12 +773,11 @@ fn import_compositions(tx: &Connection, t: &Table) -> Result<ImportSummary> {
         match lists.iter_mut().find(|(id, _)| *id == out_item.id) {
             Some((_, l)) => l.push((comp_item.id, qty)),
             None => {
-                let existed: i64 = tx.query_row(
-                    "SELECT COUNT(*) FROM compositions WHERE output_id = ?",
-                    [out_item.id],
-                    |r| r.get(0),
+                let existed: Option<i64> = tx.value(
+                    "SELECT 1 FROM compositions WHERE output_id = ? LIMIT 1",
+                    args![out_item.id],
                 )?;
-                if existed > 0 {
+                if existed.is_some() {
                     s.updated += 1;
                 } else {
                     s.created += 1;
@@ -810,7 +803,7 @@ fn import_compositions(tx: &Connection, t: &Table) -> Result<ImportSummary> {
     Ok(s)
 }
 
-fn import_locations(tx: &Connection, t: &Table) -> Result<ImportSummary> {
+fn import_locations(tx: &dyn Sql, t: &Table) -> Result<ImportSummary> {
     let mut s = ImportSummary::default();
     let mut codes = HashSet::new();
     for (line, rec) in &t.rows {
@@ -857,16 +850,13 @@ fn import_locations(tx: &Connection, t: &Table) -> Result<ImportSummary> {
         } else {
             None
         };
-        let existing: Option<(i64, String, Option<String>)> = tx
-            .query_row(
-                "SELECT id, kind, site FROM locations WHERE code = ?",
-                [code],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
+        let existing: Option<(i64, String, Option<String>)> = tx.first(
+            "SELECT id, kind, site FROM locations WHERE code = ?",
+            args![code],
+        )?;
         match existing {
             Some((id, old, old_site)) => {
-                let moved = |tx: &Connection| {
+                let moved = |tx: &dyn Sql| {
                     has_movements(
                         tx,
                         "SELECT (SELECT count(*) FROM balances WHERE location_id = ?1) + (SELECT count(*) FROM virtual_balances WHERE location_id = ?1)",
@@ -896,16 +886,16 @@ fn import_locations(tx: &Connection, t: &Table) -> Result<ImportSummary> {
                         format!("{code} already has movements, so its kind ({old}) cannot change"),
                     ));
                 }
-                tx.execute(
+                tx.run(
                     "UPDATE locations SET name = ?, kind = ?, site = ? WHERE id = ?",
-                    params![name, kind.as_str(), site, id],
+                    args![name, kind.as_str(), site, id],
                 )?;
                 s.updated += 1;
             }
             None => {
-                tx.execute(
+                tx.run(
                     "INSERT INTO locations (code, name, kind, site) VALUES (?, ?, ?, ?)",
-                    params![code, name, kind.as_str(), site],
+                    args![code, name, kind.as_str(), site],
                 )?;
                 s.created += 1;
             }
@@ -915,7 +905,7 @@ fn import_locations(tx: &Connection, t: &Table) -> Result<ImportSummary> {
     Ok(s)
 }
 
-fn import_stock(tx: &Connection, t: &Table, ctx: &post::Context) -> Result<ImportSummary> {
+fn import_stock(tx: &dyn Sql, t: &Table, ctx: &post::Context) -> Result<ImportSummary> {
     let mut s = ImportSummary::default();
     for (line, rec) in &t.rows {
         let line = *line;
@@ -967,7 +957,7 @@ enum Doc {
     PurchaseOrder,
 }
 
-fn import_documents(tx: &Connection, t: &Table, now: &str, doc: Doc) -> Result<ImportSummary> {
+fn import_documents(tx: &dyn Sql, t: &Table, now: &str, doc: Doc) -> Result<ImportSummary> {
     let (num_col, party_col, date_col, what) = match doc {
         Doc::PickList => ("picklist", "customer", "due", "pick list"),
         Doc::PurchaseOrder => ("po", "supplier", "expected", "purchase order"),
@@ -1007,15 +997,15 @@ fn import_documents(tx: &Connection, t: &Table, now: &str, doc: Doc) -> Result<I
             None => {
                 let (exists_sql, insert_sql) = match doc {
                     Doc::PickList => (
-                        "SELECT count(*) FROM pick_lists WHERE number = ?",
-                        "INSERT INTO pick_lists (number, customer, created_at, site) VALUES (?, ?, ?, ?)",
+                        "SELECT 1 FROM pick_lists WHERE number = ? LIMIT 1",
+                        "INSERT INTO pick_lists (number, customer, created_at, site) VALUES (?, ?, ?, ?) RETURNING id",
                     ),
                     Doc::PurchaseOrder => (
-                        "SELECT count(*) FROM purchase_orders WHERE number = ?",
-                        "INSERT INTO purchase_orders (number, supplier, created_at, site) VALUES (?, ?, ?, ?)",
+                        "SELECT 1 FROM purchase_orders WHERE number = ? LIMIT 1",
+                        "INSERT INTO purchase_orders (number, supplier, created_at, site) VALUES (?, ?, ?, ?) RETURNING id",
                     ),
                 };
-                if tx.query_row(exists_sql, [number], |r| r.get::<_, i64>(0))? > 0 {
+                if tx.value::<i64>(exists_sql, args![number])?.is_some() {
                     return Err(err(
                         line,
                         num_col,
@@ -1029,20 +1019,19 @@ fn import_documents(tx: &Connection, t: &Table, now: &str, doc: Doc) -> Result<I
                     rec,
                     &format!("the {what}'s site in a site column"),
                 )?;
-                tx.execute(insert_sql, params![number, party, now, site])?;
+                let id = tx.insert(insert_sql, args![number, party, now, site])?;
                 s.created += 1;
-                docs.entry(number.to_string())
-                    .or_insert((tx.last_insert_rowid(), 1, site))
+                docs.entry(number.to_string()).or_insert((id, 1, site))
             }
         };
         match doc {
-            Doc::PickList => tx.execute(
+            Doc::PickList => tx.run(
                 "INSERT INTO pick_list_lines (pick_list_id, line_no, item_id, qty, customer, due) VALUES (?, ?, ?, ?, ?, ?)",
-                params![entry.0, entry.1, item.id, qty, party, date],
+                args![entry.0, entry.1, item.id, qty, party, date],
             )?,
-            Doc::PurchaseOrder => tx.execute(
+            Doc::PurchaseOrder => tx.run(
                 "INSERT INTO purchase_order_lines (po_id, line_no, item_id, qty, expected) VALUES (?, ?, ?, ?, ?)",
-                params![entry.0, entry.1, item.id, qty, date],
+                args![entry.0, entry.1, item.id, qty, date],
             )?,
         };
         entry.1 += 1;

@@ -325,34 +325,43 @@ impl Ledger {
         let ext = self.setting(SSCC_EXTENSION)?.unwrap_or_else(|| "0".into());
         check_sscc_parts(&prefix, &ext)?;
         let now = clock::timestamp(self.clock().now());
-        let block = self.write_sql(|tx| {
-            let known = tx
-                .value::<i64>("SELECT 1 FROM devices WHERE name = ?", args![device])?
-                .is_some();
-            if !known {
-                return Err(Error::NotFound(format!("there is no device {device}")));
-            }
-            if let Some(b) = tx.value::<i64>(
-                "SELECT block FROM sscc_blocks WHERE device = ? AND retired_at IS NULL",
-                args![device],
-            )? {
-                return Ok(Some(b as u64));
-            }
-            let next: i64 = tx
-                .value(
-                    "SELECT COALESCE(MAX(block), 0) + 1 FROM sscc_blocks",
-                    args![],
-                )?
-                .unwrap_or(1);
-            if next as u64 >= SSCC_BLOCKS {
-                return Ok(None);
-            }
-            tx.run(
-                "INSERT INTO sscc_blocks (block, device, given_at) VALUES (?1, ?2, ?3)",
-                args![next, device, now],
-            )?;
-            Ok(Some(next as u64))
-        })?;
+        // Given already (every sync but a device's first asks): read, without waiting for the
+        // writers' turn.
+        let given = self.sql().value::<i64>(
+            "SELECT block FROM sscc_blocks WHERE device = ? AND retired_at IS NULL",
+            args![device],
+        )?;
+        let block = match given {
+            Some(b) => Some(b as u64),
+            None => self.write_sql(|tx| {
+                let known = tx
+                    .value::<i64>("SELECT 1 FROM devices WHERE name = ?", args![device])?
+                    .is_some();
+                if !known {
+                    return Err(Error::NotFound(format!("there is no device {device}")));
+                }
+                if let Some(b) = tx.value::<i64>(
+                    "SELECT block FROM sscc_blocks WHERE device = ? AND retired_at IS NULL",
+                    args![device],
+                )? {
+                    return Ok(Some(b as u64));
+                }
+                let next: i64 = tx
+                    .value(
+                        "SELECT COALESCE(MAX(block), 0) + 1 FROM sscc_blocks",
+                        args![],
+                    )?
+                    .unwrap_or(1);
+                if next as u64 >= SSCC_BLOCKS {
+                    return Ok(None);
+                }
+                tx.run(
+                    "INSERT INTO sscc_blocks (block, device, given_at) VALUES (?1, ?2, ?3)",
+                    args![next, device, now],
+                )?;
+                Ok(Some(next as u64))
+            })?,
+        };
         Ok(block.map(|block| {
             let (first, last) = sscc_block_range(prefix.len(), block);
             SsccAssignment {

@@ -27,7 +27,7 @@ use super::error::{Error, Result, Rule};
 use super::model::Verdict;
 use super::model::{LotAction, LotStatus};
 use super::rows::{lot_by_code, require_item};
-use super::sql::{args, Sql, SqlExt};
+use super::sql::{args, get, Row, Sql, SqlExt};
 use super::validate::{self, Field};
 use super::Ledger;
 
@@ -186,25 +186,25 @@ fn derived_tag(device: &str, token: &str) -> String {
     s
 }
 
-fn history_row(r: &rusqlite::Row) -> rusqlite::Result<(LotHistoryRow, String, Option<String>)> {
-    let to: String = r.get(4)?;
-    let from: Option<String> = r.get(3)?;
+fn history_row(r: &dyn Row) -> Result<(LotHistoryRow, String, Option<String>)> {
+    let to: String = get(r, 4)?;
+    let from: Option<String> = get(r, 3)?;
     Ok((
         LotHistoryRow {
-            at: r.get(0)?,
-            item: r.get(1)?,
-            lot: r.get(2)?,
+            at: get(r, 0)?,
+            item: get(r, 1)?,
+            lot: get(r, 2)?,
             action: String::new(),
             from: from.and_then(|f| f.parse().ok()),
             to: to.parse().unwrap_or(LotStatus::Available),
-            reason: r.get(5)?,
-            by: r.get(6)?,
-            device: r.get(7)?,
-            sync: r.get(8)?,
-            event_id: r.get::<_, Option<String>>(9)?.unwrap_or_default(),
+            reason: get(r, 5)?,
+            by: get(r, 6)?,
+            device: get(r, 7)?,
+            sync: get(r, 8)?,
+            event_id: get::<Option<String>>(r, 9)?.unwrap_or_default(),
         },
         to,
-        r.get(10)?,
+        get(r, 10)?,
     ))
 }
 
@@ -253,24 +253,23 @@ impl Ledger {
         let now = super::clock::timestamp(self.clock().now());
         let device = self.device.clone();
         let pending = self.enrolled;
-        self.write(|tx| {
+        self.write_sql(|tx| {
             let it = require_item(tx, item)?;
             let l = lot_by_code(tx, it.id, lot)?
                 .ok_or_else(|| Error::NotFound(format!("{item} has no lot {lot}")))?;
             let to = transition(&it.sku, &l.code, l.status, action)?;
-            let after_seq: i64 =
-                tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM movements", [], |r| {
-                    r.get(0)
-                })?;
-            tx.execute(
+            let after_seq: i64 = tx
+                .value("SELECT COALESCE(MAX(seq), 0) FROM movements", args![])?
+                .unwrap_or(0);
+            tx.run(
                 "UPDATE lots SET status = ? WHERE id = ?",
-                params![to.as_str(), l.id],
+                args![to.as_str(), l.id],
             )?;
-            tx.execute(
+            tx.run(
                 "INSERT INTO lot_events (lot_id, status, reason, created_at, event_id, action, previous,
                                          actor, device, sync, after_seq)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                params![
+                args![
                     l.id,
                     to.as_str(),
                     reason,
@@ -311,16 +310,18 @@ impl Ledger {
         let it = require_item(self.sql(), item)?;
         lot_by_code(self.sql(), it.id, lot)?
             .ok_or_else(|| Error::NotFound(format!("{item} has no lot {lot}")))?;
-        let rows = self
-            .conn()?
-            .prepare(
-                "SELECT e.created_at, i.sku, lt.code, e.previous, e.status, e.reason, e.actor, e.device,
-                        e.sync, e.event_id, e.action
-                 FROM lot_events e JOIN lots lt ON lt.id = e.lot_id JOIN items i ON i.id = lt.item_id
-                 WHERE i.sku = ? AND lt.code = ? ORDER BY e.id",
-            )?
-            .query_map(params![item, lot], history_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut rows = Vec::new();
+        self.sql().scan(
+            "SELECT e.created_at, i.sku, lt.code, e.previous, e.status, e.reason, e.actor, e.device,
+                    e.sync, e.event_id, e.action
+             FROM lot_events e JOIN lots lt ON lt.id = e.lot_id JOIN items i ON i.id = lt.item_id
+             WHERE i.sku = ? AND lt.code = ? ORDER BY e.id",
+            args![item, lot],
+            &mut |r| {
+                rows.push(history_row(r)?);
+                Ok(true)
+            },
+        )?;
         Ok(rows
             .into_iter()
             .map(|(mut row, to, action)| {
@@ -545,6 +546,14 @@ impl Ledger {
 
     /// The lot tag of an enrolled device, handed out on first ask (A1, A2, …, unique per server).
     pub fn device_lot_tag(&mut self, device: &str) -> Result<String> {
+        // Given already (every sync but a device's first asks): read, without waiting for the
+        // writers' turn.
+        if let Some((Some(tag),)) = self.sql().first::<(Option<String>,)>(
+            "SELECT lot_tag FROM devices WHERE name = ?",
+            args![device],
+        )? {
+            return Ok(tag);
+        }
         self.write_sql(|tx| {
             let (tag,): (Option<String>,) = tx
                 .first("SELECT lot_tag FROM devices WHERE name = ?", args![device])?

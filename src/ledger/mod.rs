@@ -336,6 +336,7 @@ impl Ledger {
     /// `PRAGMA query_only` on, so any write through `r` fails ("attempt to write a readonly
     /// database") and changes nothing. For callers outside the ledger that need a query the
     /// ledger has no function for (tests, benches).
+    #[track_caller]
     pub fn read<T>(&self, f: impl FnOnce(&Reader) -> Result<T>) -> Result<T> {
         let conn = self.conn()?;
         if self.read_depth.get() == 0 {

@@ -5,8 +5,6 @@
 //! (the virtual location is created on first use) and the exports list the missing description
 //! until `import parties` completes it.
 
-use rusqlite::{params, Connection};
-
 use super::error::{Error, Result};
 use super::model::{Party, PartyKind};
 use super::query::Query;
@@ -92,34 +90,37 @@ fn with_kind((mut p, kind): (Party, String)) -> Result<Party> {
 }
 
 /// Inserts or updates a party by kind and code (checked by the caller). Returns true when new.
-pub(crate) fn upsert(tx: &Connection, p: &Party) -> Result<bool> {
-    let existed: bool = tx
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM parties WHERE kind = ? AND code = ?)")?
-        .query_row(params![p.kind.as_str(), p.code.trim()], |r| r.get(0))?;
-    tx.prepare_cached(
+pub(crate) fn upsert(tx: &dyn Sql, p: &Party) -> Result<bool> {
+    let existed = tx
+        .value::<i64>(
+            "SELECT 1 FROM parties WHERE kind = ? AND code = ? LIMIT 1",
+            args![p.kind.as_str(), p.code.trim()],
+        )?
+        .is_some();
+    tx.run(
         "INSERT INTO parties (code, kind, name, phone, street, city, region, postal_code, country, gln)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT (kind, code) DO UPDATE SET name = ?3, phone = ?4, street = ?5, city = ?6,
              region = ?7, postal_code = ?8, country = ?9, gln = ?10",
-    )?
-    .execute(params![
-        p.code.trim(),
-        p.kind.as_str(),
-        p.name.trim(),
-        p.phone,
-        p.street,
-        p.city,
-        p.region,
-        p.postal_code,
-        p.country,
-        p.gln
-    ])?;
+        args![
+            p.code.trim(),
+            p.kind.as_str(),
+            p.name.trim(),
+            p.phone,
+            p.street,
+            p.city,
+            p.region,
+            p.postal_code,
+            p.country,
+            p.gln
+        ],
+    )?;
     Ok(!existed)
 }
 
 /// A device takes the server's parties as they are.
-pub(crate) fn replace_parties(tx: &Connection, parties: &[Party]) -> Result<()> {
-    tx.execute("DELETE FROM parties", [])?;
+pub(crate) fn replace_parties(tx: &dyn Sql, parties: &[Party]) -> Result<()> {
+    tx.run("DELETE FROM parties", args![])?;
     for p in parties {
         upsert(tx, p)?;
     }
@@ -179,7 +180,7 @@ impl Ledger {
     /// Adds or updates one party (back office; devices take parties from the server).
     pub fn save_party(&mut self, p: &Party) -> Result<bool> {
         check(p).map_err(|(_, e)| e)?;
-        self.write(|tx| {
+        self.write_sql(|tx| {
             let before = site_count(tx)?;
             let saved = upsert(tx, p)?;
             settle_sites(tx, before)?;
@@ -194,11 +195,11 @@ impl Ledger {
                 "there is no site party '{code}'; import it first (kind site)"
             )));
         }
-        self.write(|tx| {
-            tx.execute(
+        self.write_sql(|tx| {
+            tx.run(
                 "INSERT INTO settings (key, value) VALUES ('site', ?1)
                  ON CONFLICT (key) DO UPDATE SET value = ?1",
-                [code],
+                args![code],
             )?;
             Ok(())
         })
@@ -242,49 +243,45 @@ pub(crate) fn site_or_default(
 }
 
 /// How many site parties there are.
-pub(crate) fn site_count(tx: &Connection) -> Result<usize> {
-    Ok(tx.query_row(
-        "SELECT count(*) FROM parties WHERE kind = 'site'",
-        [],
-        |r| r.get::<_, i64>(0),
-    )? as usize)
+pub(crate) fn site_count(tx: &dyn Sql) -> Result<usize> {
+    Ok(tx
+        .value::<i64>("SELECT count(*) FROM parties WHERE kind = 'site'", args![])?
+        .unwrap_or(0) as usize)
 }
 
 /// After site parties changed on the back office (there were `before`): with one site,
 /// everything that has no site yet (locations, devices, pick lists, purchase orders) is at that
 /// site, as an upgraded single-site database is; a new site that makes several is refused while
 /// a real location has no site, since stock would cross between sites unseen.
-pub(crate) fn settle_sites(tx: &Connection, before: usize) -> Result<()> {
-    let sites: Vec<String> = tx
-        .prepare_cached("SELECT code FROM parties WHERE kind = 'site' ORDER BY code")?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+pub(crate) fn settle_sites(tx: &dyn Sql, before: usize) -> Result<()> {
+    let sites: Vec<String> = codes(
+        tx,
+        "SELECT code FROM parties WHERE kind = 'site' ORDER BY code",
+    )?;
     match sites.as_slice() {
         [] => Ok(()),
         [one] => {
             for table in ["devices", "pick_lists", "purchase_orders"] {
-                tx.execute(
+                tx.run(
                     &format!("UPDATE {table} SET site = ? WHERE site IS NULL"),
-                    [one],
+                    args![one],
                 )?;
             }
-            tx.execute(
+            tx.run(
                 "UPDATE locations SET site = ? WHERE site IS NULL
                    AND kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine')",
-                [one],
+                args![one],
             )?;
             Ok(())
         }
         several if several.len() <= before => Ok(()),
         several => {
-            let unsited: Vec<String> = tx
-                .prepare(
-                    "SELECT code FROM locations WHERE site IS NULL
-                       AND kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine')
-                     ORDER BY code LIMIT 6",
-                )?
-                .query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
+            let unsited: Vec<String> = codes(
+                tx,
+                "SELECT code FROM locations WHERE site IS NULL
+                   AND kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine')
+                 ORDER BY code LIMIT 6",
+            )?;
             if unsited.is_empty() {
                 return Ok(());
             }
@@ -301,4 +298,13 @@ pub(crate) fn settle_sites(tx: &Connection, before: usize) -> Result<()> {
             )))
         }
     }
+}
+
+/// The first column of every row of a query without parameters, as text.
+fn codes(tx: &dyn Sql, sql: &str) -> Result<Vec<String>> {
+    Ok(tx
+        .all::<(String,)>(sql, args![])?
+        .into_iter()
+        .map(|(c,)| c)
+        .collect())
 }

@@ -810,6 +810,10 @@ impl Ledger {
     /// (and those of none), and every location with its site, so that a transfer from another
     /// site into this one's in-transit location names a place the device knows. No site: all.
     pub fn master_data_at(&self, site: Option<&str>) -> Result<MasterData> {
+        // The version first: a change committed while the rest is read then makes the data newer
+        // than its version says, and the device asks again next time (read after, the version
+        // could be newer than the data, and the device would keep the old data for good).
+        let version = self.master_version()?;
         let q = self.query();
         let (pick_lists, purchase_orders) = match site {
             None => (q.pick_lists(false)?, q.purchase_orders(false)?),
@@ -830,7 +834,7 @@ impl Ledger {
             }
         };
         Ok(MasterData {
-            version: self.master_version()?,
+            version,
             items: q.items()?,
             locations: q.all_locations()?,
             site: site.map(str::to_string),

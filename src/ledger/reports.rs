@@ -1,7 +1,6 @@
 //! The reports audits and recalls ask for. Each returns plain rows; formatting is the caller's.
 
 use chrono::NaiveDate;
-use rusqlite::params;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -10,6 +9,7 @@ use super::error::{Error, Result};
 use super::model::{JournalEntry, LotStatus};
 use super::query::journal_entry;
 use super::rows::item_by_sku;
+use super::sql::{args, Arg, SqlExt};
 use super::Ledger;
 
 /// What a report says about stock: derived from the lot's stored status and its expiry date
@@ -180,7 +180,7 @@ impl Ledger {
             }
             let it = item_by_sku(self.sql(), sku)?
                 .ok_or_else(|| Error::NotFound(format!("unknown item '{sku}'")))?;
-            let candidates = pickable(self.conn()?, it.id, self.today(), None)?;
+            let candidates = pickable(self.sql(), it.id, self.today(), None)?;
             reserved.clear();
             for (site, open) in demand {
                 match site {
@@ -238,16 +238,13 @@ impl Ledger {
     /// Units of an item still to be picked on open pick lists, by the lists' site (none: a
     /// list of no site), sites in code order.
     fn open_pick_demand(&self, sku: &str) -> Result<Vec<(Option<String>, i64)>> {
-        let numbers: Vec<(String, Option<String>)> = self
-            .conn()?
-            .prepare_cached(
-                "SELECT DISTINCT p.number, p.site FROM pick_lists p
-                 JOIN pick_list_lines pl ON pl.pick_list_id = p.id
-                 JOIN items i ON i.id = pl.item_id
-                 WHERE p.status = 'open' AND i.sku = ?",
-            )?
-            .query_map([sku], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+        let numbers: Vec<(String, Option<String>)> = self.sql().all(
+            "SELECT DISTINCT p.number, p.site FROM pick_lists p
+             JOIN pick_list_lines pl ON pl.pick_list_id = p.id
+             JOIN items i ON i.id = pl.item_id
+             WHERE p.status = 'open' AND i.sku = ?",
+            args![sku],
+        )?;
         let mut open: std::collections::BTreeMap<Option<String>, i64> = Default::default();
         for (n, site) in numbers {
             if let Some(pl) = self.query().pick_list(&n)? {
@@ -264,17 +261,20 @@ impl Ledger {
 
     /// The codes of a site's locations.
     fn site_location_codes(&self, site: &str) -> Result<std::collections::HashSet<String>> {
-        Ok(self
-            .conn()?
-            .prepare_cached("SELECT code FROM locations WHERE site = ?")?
-            .query_map([site], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?)
+        let codes: Vec<(String,)> = self
+            .sql()
+            .all("SELECT code FROM locations WHERE site = ?", args![site])?;
+        Ok(codes.into_iter().map(|(c,)| c).collect())
     }
 
     /// Every lot with stock in a real location, soonest expiry first.
     pub fn expiry_report(&self, f: &ExpiryFilter) -> Result<Vec<ExpiryRow>> {
         let today = self.today();
-        let mut st = self.conn()?.prepare_cached(
+        // Grouped by the items' and lots' keys (the balances' item and lot), so PostgreSQL
+        // allows their other columns in the select list, as SQLite does. An optional filter
+        // names its parameter in the comparison first and `IS NULL` after: PostgreSQL takes a
+        // parameter's type from where it first meets it, and `? IS NULL` alone gives none.
+        let rows: Vec<(String, String, Option<NaiveDate>, i64, String)> = self.sql().all(
             "SELECT i.sku, lt.code, lt.expiry, SUM(b.qty), lt.status
              FROM balances b
              JOIN lots lt ON lt.id = b.lot_id
@@ -282,22 +282,12 @@ impl Ledger {
              JOIN locations l ON l.id = b.location_id
              WHERE b.lot_id <> 0 AND b.qty > 0
                AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine', 'transit')
-               AND (?1 IS NULL OR i.sku = ?1)
-               AND (?2 IS NULL OR l.site IS NULL OR l.site = ?2)
-             GROUP BY b.item_id, b.lot_id
+               AND (i.sku = ?1 OR ?1 IS NULL)
+               AND (l.site = ?2 OR l.site IS NULL OR ?2 IS NULL)
+             GROUP BY i.id, lt.id
              ORDER BY lt.expiry IS NULL, lt.expiry, i.sku, lt.code",
+            args![f.item, f.site],
         )?;
-        let rows = st
-            .query_map(params![f.item, f.site], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<NaiveDate>>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, String>(4)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
         let mut out = Vec::with_capacity(rows.len());
         for (item, lot, expiry, on_hand, status) in rows {
             let days_left = expiry.map(|e| (e - today).num_days());
@@ -329,7 +319,8 @@ impl Ledger {
     /// reserved by the unpicked rest of open pick lists.
     pub fn reorder_report(&self) -> Result<Vec<ReorderRow>> {
         let today = self.today();
-        let mut st = self.conn()?.prepare_cached(
+        type Row = (String, String, String, i64, Option<i64>, i64, i64, i64);
+        let rows: Vec<Row> = self.sql().all(
             "SELECT i.sku, i.name, i.unit, i.reorder_point, i.reorder_qty,
                     COALESCE(SUM(b.qty), 0),
                     COALESCE(SUM(CASE WHEN l.kind = 'quarantine' OR lt.status IN ('quarantine', 'recalled')
@@ -344,22 +335,8 @@ impl Ledger {
              LEFT JOIN lots lt ON lt.id = NULLIF(b.lot_id, 0)
              WHERE i.reorder_point IS NOT NULL
              GROUP BY i.id ORDER BY i.sku",
+            args![today],
         )?;
-        type Row = (String, String, String, i64, Option<i64>, i64, i64, i64);
-        let rows: Vec<Row> = st
-            .query_map(params![today], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
         let mut reserved: HashMap<String, i64> = HashMap::new();
         for pl in self.query().pick_lists(true)? {
             for line in pl.lines {
@@ -412,7 +389,7 @@ impl Ledger {
             }
         }
         let mut conditions: Vec<&str> = Vec::new();
-        let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        let mut values: Vec<Arg> = Vec::new();
         match (f.item.as_deref(), f.lot.as_deref()) {
             (None, Some(lot)) => {
                 return Err(Error::invalid(format!(
@@ -427,11 +404,11 @@ impl Ledger {
                         let l = super::rows::lot_by_code(self.sql(), it.id, lot)?
                             .ok_or_else(|| Error::NotFound(format!("{item} has no lot {lot}")))?;
                         conditions.push("m.lot_id = ?");
-                        values.push(l.id.into());
+                        values.push(Arg::Int(l.id));
                     }
                     None => {
                         conditions.push("m.item_id = ?");
-                        values.push(it.id.into());
+                        values.push(Arg::Int(it.id));
                     }
                 }
             }
@@ -440,25 +417,27 @@ impl Ledger {
         // Timestamps are RFC 3339 text, so a day's movements sort between its date and the next.
         if let Some(from) = f.from {
             conditions.push("m.created_at >= ?");
-            values.push(from.to_string().into());
+            values.push(Arg::Text(from.to_string().into()));
         }
         if let Some(to) = f.to {
             conditions.push("m.created_at < ?");
             let next = to.succ_opt().unwrap_or(to);
-            values.push(next.to_string().into());
+            values.push(Arg::Text(next.to_string().into()));
         }
         let filter = if conditions.is_empty() {
             String::new()
         } else {
             format!(" WHERE {}", conditions.join(" AND "))
         };
-        let mut st = self.conn()?.prepare_cached(&format!(
-            "{}{filter} ORDER BY m.seq",
-            super::query::JOURNAL_SELECT
-        ))?;
-        let rows = st
-            .query_and_then(rusqlite::params_from_iter(values), |r| journal_entry(r))?
-            .collect::<Result<Vec<_>>>()?;
+        let mut rows = Vec::new();
+        self.sql().scan(
+            &format!("{}{filter} ORDER BY m.seq", super::query::JOURNAL_SELECT),
+            &values,
+            &mut |r| {
+                rows.push(journal_entry(r)?);
+                Ok(true)
+            },
+        )?;
         Ok(rows
             .into_iter()
             .map(|entry| LotTransaction {
@@ -470,7 +449,8 @@ impl Ledger {
 
     /// Serials in stock, with their lot and location.
     pub fn serials_report(&self, item: Option<&str>) -> Result<Vec<SerialRow>> {
-        let mut st = self.conn()?.prepare_cached(
+        type Line = (String, String, Option<String>, String, Option<NaiveDate>);
+        let rows: Vec<Line> = self.sql().all(
             "SELECT i.sku, s.serial, lt.code, l.code, lt.expiry
              FROM balances b
              JOIN serials s ON s.id = b.serial_id
@@ -479,20 +459,19 @@ impl Ledger {
              LEFT JOIN lots lt ON lt.id = NULLIF(b.lot_id, 0)
              WHERE b.serial_id <> 0 AND b.qty > 0
                AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine', 'transit')
-               AND (?1 IS NULL OR i.sku = ?1)
+               AND (i.sku = ?1 OR ?1 IS NULL)
              ORDER BY i.sku, s.serial",
+            args![item],
         )?;
-        let rows = st
-            .query_map(params![item], |r| {
-                Ok(SerialRow {
-                    item: r.get(0)?,
-                    serial: r.get(1)?,
-                    lot: r.get(2)?,
-                    location: r.get(3)?,
-                    expiry: r.get(4)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(rows)
+        Ok(rows
+            .into_iter()
+            .map(|(item, serial, lot, location, expiry)| SerialRow {
+                item,
+                serial,
+                lot,
+                location,
+                expiry,
+            })
+            .collect())
     }
 }

@@ -15,15 +15,15 @@ impl Ledger {
 
     /// Sets (`Some`) or removes (`None`) each setting, all in one transaction.
     pub fn put_settings(&mut self, pairs: &[(&str, Option<String>)]) -> Result<()> {
-        self.write(|tx| {
+        self.write_sql(|tx| {
             for (key, value) in pairs {
                 match value {
-                    Some(v) => tx.execute(
+                    Some(v) => tx.run(
                         "INSERT INTO settings (key, value) VALUES (?1, ?2)
                          ON CONFLICT (key) DO UPDATE SET value = ?2",
-                        [key, &v.as_str()],
+                        args![key, v],
                     )?,
-                    None => tx.execute("DELETE FROM settings WHERE key = ?", [key])?,
+                    None => tx.run("DELETE FROM settings WHERE key = ?", args![key])?,
                 };
             }
             Ok(())

@@ -3,13 +3,13 @@
 //! Assemblies are the batches that consume and produce together; the trace follows them to any
 //! depth (bounded by [`MAX_TRACE_DEPTH`], with cycles cut).
 
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashSet};
 
 use super::error::{Error, Result};
 use super::reports::party_of;
 use super::rows::{item_by_sku, lot_by_code};
+use super::sql::{args, Sql, SqlExt};
 use super::Ledger;
 
 /// How deep the trace follows assemblies.
@@ -109,39 +109,36 @@ impl Key {
 /// item, lot, serial, quantity, first seq of one side of an assembly.
 type SideRow = (i64, Option<i64>, Option<i64>, i64, i64);
 
+/// A movement of a lot or serial: batch, date, qty, from, to, reference, serial.
+type MoveRow = (
+    String,
+    String,
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
 struct Walker<'a> {
-    conn: &'a Connection,
+    conn: &'a dyn Sql,
     suppliers: BTreeSet<String>,
     customers: BTreeSet<String>,
 }
 
 impl Walker<'_> {
     fn names(&self, k: Key) -> Result<(String, Option<String>, Option<String>)> {
-        Ok(self.conn.query_row(
-            "SELECT i.sku, (SELECT code FROM lots WHERE id = ?2), (SELECT serial FROM serials WHERE id = ?3)
-             FROM items i WHERE i.id = ?1",
-            params![k.item, k.lot, k.serial],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?)
+        self.conn
+            .first(
+                "SELECT i.sku, (SELECT code FROM lots WHERE id = ?2), (SELECT serial FROM serials WHERE id = ?3)
+                 FROM items i WHERE i.id = ?1",
+                args![k.item, k.lot, k.serial],
+            )?
+            .ok_or_else(|| Error::NotFound(format!("no item with id {}", k.item)))
     }
 
     /// Movements of this lot or serial of the given kinds: (batch, date, qty, from, to, ref, serial).
-    #[allow(clippy::type_complexity)]
-    fn movements(
-        &self,
-        k: Key,
-        kinds: &str,
-    ) -> Result<
-        Vec<(
-            String,
-            String,
-            i64,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-        )>,
-    > {
+    fn movements(&self, k: Key, kinds: &str) -> Result<Vec<MoveRow>> {
         let filter = match (k.serial, k.lot) {
             (Some(_), _) => "m.serial_id = ?1",
             (None, Some(_)) => "m.lot_id = ?1",
@@ -156,36 +153,17 @@ impl Walker<'_> {
                AND m.seq > ?3 AND m.seq < ?4 ORDER BY m.seq"
         );
         let id = k.serial.or(k.lot).unwrap_or(0);
-        let rows = self
-            .conn
-            .prepare_cached(&sql)?
-            .query_map(params![id, k.item, k.after_seq, k.before_seq], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(rows)
+        self.conn
+            .all(&sql, args![id, k.item, k.after_seq, k.before_seq])
     }
 
     /// The other side of an assembly batch: what it consumed (kind = consume) or produced.
     fn assembly_side(&self, batch: &str, kind: &str) -> Result<Vec<(Key, i64)>> {
-        let rows: Vec<SideRow> = self
-            .conn
-            .prepare_cached(
-                "SELECT item_id, lot_id, serial_id, SUM(qty), MIN(seq) FROM live_movements
-                 WHERE batch_id = ? AND kind IN ('consume', 'produce') AND kind = ? GROUP BY item_id, lot_id, serial_id ORDER BY MIN(seq)",
-            )?
-            .query_map(params![batch, kind], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+        let rows: Vec<SideRow> = self.conn.all(
+            "SELECT item_id, lot_id, serial_id, SUM(qty), MIN(seq) FROM live_movements
+             WHERE batch_id = ? AND kind IN ('consume', 'produce') AND kind = ? GROUP BY item_id, lot_id, serial_id ORDER BY MIN(seq)",
+            args![batch, kind],
+        )?;
         Ok(rows
             .into_iter()
             .map(|(item, lot, serial, qty, seq)| {
@@ -276,19 +254,25 @@ impl Walker<'_> {
             (None, Some(_)) => "b.lot_id = ?1 AND b.lot_id <> 0",
             (None, None) => "?1 = 0 AND b.lot_id = 0 AND b.serial_id = 0",
         };
-        node.in_stock = self
-            .conn
-            .prepare_cached(&format!(
+        // NULLS FIRST: SQLite's order, which PostgreSQL gives only when asked.
+        let stock: Vec<(String, Option<String>, i64)> = self.conn.all(
+            &format!(
                 "SELECT l.code, s.serial, b.qty FROM balances b JOIN locations l ON l.id = b.location_id
                  LEFT JOIN serials s ON s.id = NULLIF(b.serial_id, 0)
                  WHERE {filter} AND b.item_id = ?2 AND b.qty > 0
                    AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine', 'transit')
-                 ORDER BY l.code, s.serial"
-            ))?
-            .query_map(params![k.serial.or(k.lot).unwrap_or(0), k.item], |r| {
-                Ok(StockAt { location: r.get(0)?, serial: r.get(1)?, qty: r.get(2)? })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+                 ORDER BY l.code, s.serial NULLS FIRST"
+            ),
+            args![k.serial.or(k.lot).unwrap_or(0), k.item],
+        )?;
+        node.in_stock = stock
+            .into_iter()
+            .map(|(location, serial, qty)| StockAt {
+                location,
+                serial,
+                qty,
+            })
+            .collect();
         if depth >= MAX_TRACE_DEPTH || !seen.insert(k) {
             return Ok(node);
         }
@@ -317,18 +301,15 @@ impl Walker<'_> {
 impl Ledger {
     /// Traces a lot (`serial` = None) or a serial (`lot` may then be None) both ways.
     pub fn trace(&self, item: &str, lot: Option<&str>, serial: Option<&str>) -> Result<Trace> {
-        let conn = self.conn()?;
+        let conn = self.sql();
         let it = item_by_sku(conn, item)?
             .ok_or_else(|| Error::NotFound(format!("unknown item '{item}'")))?;
         let key = match (lot, serial) {
             (_, Some(s)) => {
-                let id: Option<i64> = conn
-                    .query_row(
-                        "SELECT id FROM serials WHERE item_id = ? AND serial = ?",
-                        params![it.id, s],
-                        |r| r.get(0),
-                    )
-                    .ok();
+                let id: Option<i64> = conn.value(
+                    "SELECT id FROM serials WHERE item_id = ? AND serial = ?",
+                    args![it.id, s],
+                )?;
                 let id = id.ok_or_else(|| Error::NotFound(format!("{item} has no serial {s}")))?;
                 Key::tracked(it.id, None, Some(id))
             }
@@ -347,13 +328,10 @@ impl Ledger {
         let backward = w.backward(key, 0, &mut HashSet::new())?;
         let forward = w.forward(key, 0, &mut HashSet::new())?;
         let lot_code: Option<String> = match key.serial {
-            Some(sid) => conn
-                .query_row(
-                    "SELECT lt.code FROM serials s JOIN lots lt ON lt.id = s.lot_id WHERE s.id = ?",
-                    [sid],
-                    |r| r.get(0),
-                )
-                .optional()?,
+            Some(sid) => conn.value(
+                "SELECT lt.code FROM serials s JOIN lots lt ON lt.id = s.lot_id WHERE s.id = ?",
+                args![sid],
+            )?,
             None => backward.lot.clone(),
         };
         let status_history = match &lot_code {

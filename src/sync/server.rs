@@ -78,7 +78,13 @@ struct Lease {
 
 impl Drop for Lease {
     fn drop(&mut self) {
-        if let Some(l) = self.ledger.take().filter(|l| !l.is_broken()) {
+        // A broken ledger is dropped when the pool can open another; otherwise it is kept and
+        // connected again when next lent.
+        if let Some(l) = self
+            .ledger
+            .take()
+            .filter(|l| !l.is_broken() || self.pool.open.is_none())
+        {
             self.pool
                 .idle
                 .lock()
@@ -93,9 +99,15 @@ impl Pool {
     fn lend(self: &Arc<Pool>, slot: OwnedSemaphorePermit) -> crate::ledger::Result<Lease> {
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let ledger = match (idle, &self.open) {
-            (Some(l), _) => l,
+            (Some(mut l), _) => {
+                // Broken and not replaceable (a ledger given whole): connect it again.
+                if l.is_broken() {
+                    l.reconnect()?;
+                }
+                l
+            }
             (None, Some(open)) => open()?,
-            (None, None) => return Err(crate::ledger::Error::Unavailable(
+            (None, None) => return Err(crate::ledger::Error::Disconnected(
                 "the server's database is not open (an earlier request failed): restart the server"
                     .into(),
             )),
@@ -213,6 +225,17 @@ impl From<LedgerError> for ApiError {
                 eprintln!("server error: {m}");
                 ApiError {
                     retry_after: Some(RETRY_AFTER_SECS),
+                    code: Some("busy"),
+                    ..ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "the server's database is busy; nothing was recorded, try again later",
+                    )
+                }
+            }
+            LedgerError::Disconnected(m) => {
+                eprintln!("server error: {m}");
+                ApiError {
+                    retry_after: Some(RETRY_AFTER_SECS),
                     code: Some(UNAVAILABLE),
                     ..ApiError::new(
                         StatusCode::SERVICE_UNAVAILABLE,
@@ -297,7 +320,7 @@ async fn with_ledger<T: Send + 'static>(
         let l = lease.ledger.as_mut().expect("lent");
         let out = f(l);
         let lost = matches!(&out, Err(e) if e.code == Some(UNAVAILABLE));
-        if lost || l.is_broken() {
+        if (lost || l.is_broken()) && pool.open.is_some() {
             // The database went away (or restarted): this connection and the idle ones are as
             // dead as each other, so the next requests connect afresh rather than fail one by one.
             lease.ledger = None;
@@ -1408,7 +1431,9 @@ impl RunningServer {
                 let tls = tls_config.map(|c| tokio_rustls::TlsAcceptor::from(c.get_inner()));
                 serve_connections(listener, app, tls, limits, rx).await;
             });
-            drop(rt);
+            // Requests still running on the blocking threads (one waiting on a database that
+            // stopped answering) do not keep the process from stopping.
+            rt.shutdown_timeout(Duration::from_secs(5));
             drop(pool);
         });
         Ok(RunningServer {

@@ -17,6 +17,10 @@ mod import;
 mod integrity;
 mod label;
 mod lots;
+#[cfg(feature = "postgres")]
+mod pg_import;
+#[cfg(feature = "postgres")]
+mod pg_reports;
 mod picking;
 mod props;
 mod protocol;

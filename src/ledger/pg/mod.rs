@@ -237,16 +237,25 @@ impl<'a> FromSql<'a> for Numeric {
 
 /// An error of PostgreSQL's, in its own words (the server's message and detail when it sent one).
 /// A connection that broke, or a server that is shutting down or starting, is
-/// [`Error::Unavailable`]: nothing was committed, and the same request may be tried again.
+/// [`Error::Disconnected`]; a statement or lock wait that timed out, a serialization failure or
+/// deadlock, a server out of resources or read-only is [`Error::Unavailable`]. Either way the
+/// transaction was rolled back whole, and the same request may be tried again.
 pub(crate) fn pg_error(e: postgres::Error) -> Error {
+    let code = e.code().map(|c| c.code().to_string()).unwrap_or_default();
+    // 08: connection exceptions; 57P01–57P03: shutdown, crash, not yet accepting.
     let gone = e.is_closed()
-        || e.code().is_some_and(|c| {
-            let c = c.code();
-            // 08: connection exceptions; 57P01–57P03: shutdown, crash, not yet accepting.
-            c.starts_with("08") || matches!(c, "57P01" | "57P02" | "57P03")
-        })
+        || code.starts_with("08")
+        || matches!(code.as_str(), "57P01" | "57P02" | "57P03")
         || (e.as_db_error().is_none()
             && std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()));
+    // 57014: a statement timed out; 55P03: a lock not had in time (the writers' turn); 40001
+    // and 40P01: serialization failure, deadlock; 53: out of disk, memory or connections;
+    // 25006: a read-only server (a standby).
+    let busy = code.starts_with("53")
+        || matches!(
+            code.as_str(),
+            "57014" | "55P03" | "40001" | "40P01" | "25006"
+        );
     let text = match e.as_db_error() {
         Some(db) => match db.detail() {
             Some(d) => format!("{} ({d})", db.message()),
@@ -255,7 +264,9 @@ pub(crate) fn pg_error(e: postgres::Error) -> Error {
         None => e.to_string(),
     };
     if gone {
-        Error::Unavailable(format!("the PostgreSQL connection was lost: {text}"))
+        Error::Disconnected(format!("the PostgreSQL connection was lost: {text}"))
+    } else if busy {
+        Error::Unavailable(format!("PostgreSQL could not do it now: {text}"))
     } else {
         Error::Store(text)
     }
@@ -418,6 +429,10 @@ pub fn latest_version() -> i64 {
     MIGRATIONS.len() as i64
 }
 
+/// How long a writer waits for its turn (`lock_timeout`): less than a device waits for an
+/// answer, so the device hears "busy, retry" (a 503) before it gives up on its own.
+const WRITER_WAIT: Duration = Duration::from_secs(20);
+
 /// How long connecting may take before the server says PostgreSQL cannot be reached.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -500,6 +515,14 @@ impl PgStore {
             ))
         })?;
         config.connect_timeout(CONNECT_TIMEOUT);
+        // A server or network that stops answering is noticed within about half a minute
+        // (unacknowledged data, or unanswered keepalives on an idle connection), and the
+        // request fails as "unavailable" instead of waiting for ever.
+        config.tcp_user_timeout(Duration::from_secs(30));
+        config.keepalives(true);
+        config.keepalives_idle(Duration::from_secs(15));
+        config.keepalives_interval(Duration::from_secs(5));
+        config.keepalives_retries(3);
         // As libpq does: a password left out of the URL comes from PGPASSWORD.
         if config.get_password().is_none() {
             if let Some(p) = std::env::var_os("PGPASSWORD") {
@@ -509,16 +532,18 @@ impl PgStore {
         if config.get_application_name().is_none() {
             config.application_name("lotkeeper");
         }
-        // No statement runs for ever (a writer waits its turn at most this long), and a session
+        // No statement runs for ever, a writer waits its turn at most WRITER_WAIT, and a session
         // that stopped in the middle of a transaction (a server hung, not killed: a killed one's
         // connection closes and PostgreSQL rolls its transaction back) gives up its locks.
+        // Options given in the connection string come after, and so win.
         let options = format!(
-            "{} -c statement_timeout=60s -c idle_in_transaction_session_timeout=60s",
-            config.get_options().unwrap_or("")
+            "-c statement_timeout=60s -c idle_in_transaction_session_timeout=60s -c lock_timeout={}s {}",
+            WRITER_WAIT.as_secs(),
+            config.get_options().unwrap_or(""),
         );
-        config.options(options.trim_start());
+        config.options(options.trim_end());
         config.connect(postgres::NoTls).map_err(|e| {
-            Error::Unavailable(format!(
+            Error::Disconnected(format!(
                 "cannot connect to PostgreSQL at {}: {}",
                 redacted(url),
                 match e.as_db_error() {
@@ -610,7 +635,15 @@ impl PgStore {
     /// The turn is a row lock on `lotkeeper_schema`, held to commit (no advisory locks, which
     /// CockroachDB lacks).
     pub(crate) fn write<T>(&mut self, f: impl FnOnce(&dyn Sql) -> Result<T>) -> Result<T> {
-        let mut tx = self.client.get_mut().transaction().map_err(pg_error)?;
+        // READ COMMITTED whatever the database's default: each statement sees what the writer
+        // before this one committed (under REPEATABLE READ the snapshot would predate the wait).
+        let mut tx = self
+            .client
+            .get_mut()
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::ReadCommitted)
+            .start()
+            .map_err(pg_error)?;
         tx.execute(
             "SELECT version FROM lotkeeper_schema WHERE id = 1 FOR UPDATE",
             &[],

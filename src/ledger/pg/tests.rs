@@ -864,3 +864,37 @@ fn servers_starting_together_on_a_fresh_database_all_come_up() {
         assert_eq!(version, super::latest_version());
     }
 }
+
+#[test]
+fn a_writer_that_waits_too_long_for_its_turn_is_told_busy_and_writes_nothing() {
+    let Some(db) = TestDb::new("busy") else {
+        return;
+    };
+    // This test's own, short wait (the connection string's options win over the store's).
+    let url = format!("{}%20-c%20lock_timeout%3D300ms", db.url);
+    let mut store = PgStore::connect(&url).unwrap();
+    // Another writer holds the turn.
+    let mut other = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    let mut held = other.transaction().unwrap();
+    held.execute(
+        "SELECT version FROM lotkeeper_schema WHERE id = 1 FOR UPDATE",
+        &[],
+    )
+    .unwrap();
+    let e = store
+        .write(|tx| {
+            tx.run(
+                "INSERT INTO settings (key, value) VALUES ('k', 'v')",
+                args![],
+            )
+        })
+        .unwrap_err();
+    assert!(matches!(e, Error::Unavailable(_)), "{e:?}");
+    held.rollback().unwrap();
+    // The connection is fine: the turn comes, and nothing of the refused write is there.
+    let n: Option<i64> = store
+        .write(|tx| tx.value("SELECT COUNT(*) FROM settings WHERE key = 'k'", args![]))
+        .unwrap();
+    assert_eq!(n, Some(0));
+    assert!(!store.is_closed());
+}
