@@ -14,6 +14,7 @@ use std::time::Duration;
 use super::error::{Error, Result};
 use super::model::Verdict;
 use super::replica::{BatchSizes, NextPush, Record};
+use super::sql::{args, SqlExt};
 use super::{store, Ledger};
 
 /// What a backup or restore wrote, read back from the file itself.
@@ -328,18 +329,18 @@ impl Ledger {
     /// `old` synced with this server, not another that has a device of the same name: the
     /// movements it got from its server (its own accepted ones, and other devices') are here,
     /// and the lot tag this server gave the device is the one it has.
-    /// Those of `ids` that are not movements in this journal, in one read.
+    /// Those of `ids` that are not movements in this journal (the server's, on either store).
     fn missing(&self, ids: &[String]) -> Result<Vec<String>> {
-        self.read(|c| {
-            let mut here = c.prepare("SELECT EXISTS (SELECT 1 FROM movements WHERE id = ?)")?;
-            let mut out = Vec::new();
-            for id in ids {
-                if !here.query_row([id], |r| r.get::<_, bool>(0))? {
-                    out.push(id.clone());
-                }
+        let mut out = Vec::new();
+        for id in ids {
+            let here = self
+                .sql()
+                .value::<i64>("SELECT 1 FROM movements WHERE id = ? LIMIT 1", args![id])?;
+            if here.is_none() {
+                out.push(id.clone());
             }
-            Ok(out)
-        })
+        }
+        Ok(out)
     }
 
     fn check_same_server(&self, old: &Ledger, device: &str) -> Result<()> {
@@ -355,13 +356,10 @@ impl Ledger {
         })?;
         let any = got.is_empty() || self.missing(&got)?.len() < got.len();
         let their_tag = old.sync_value("lot_tag")?;
-        let our_tag: Option<String> = self.read(|c| {
-            c.query_row(
-                "SELECT lot_tag FROM devices WHERE name = ?",
-                [device],
-                |r| r.get(0),
-            )
-        })?;
+        let our_tag: Option<String> = self
+            .sql()
+            .value::<Option<String>>("SELECT lot_tag FROM devices WHERE name = ?", args![device])?
+            .flatten();
         let tags_differ = matches!((&their_tag, &our_tag), (Some(a), Some(b)) if a != b);
         if !any || tags_differ {
             return Err(Error::invalid(format!(

@@ -604,14 +604,33 @@ impl<'c> Describer<'c> {
 }
 
 impl Ledger {
-    /// Runs `f` over one consistent view of the ledger where the store gives one: on SQLite, one
-    /// read transaction (as [`Ledger::read`]), which the ledger's own reads inside `f` share. On
-    /// PostgreSQL each statement reads what was committed when it ran.
+    /// Runs `f` over one consistent view of the ledger, which the ledger's own reads inside `f`
+    /// share: on SQLite one read transaction (as [`Ledger::read`]); on PostgreSQL one
+    /// `REPEATABLE READ READ ONLY` transaction on this ledger's connection, rolled back at the
+    /// end (also on an error or a panic). A view inside a view is the outer one.
     pub(crate) fn read_view<T>(&self, f: impl FnOnce(&dyn Sql) -> Result<T>) -> Result<T> {
-        if self.is_postgres() {
-            return f(self.sql());
+        if !self.is_postgres() {
+            return self.read(|r| f(r.conn));
         }
-        self.read(|r| f(r.conn))
+        let s = self.sql();
+        if self.read_depth.get() > 0 {
+            return f(s);
+        }
+        s.run(
+            "START TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            args![],
+        )?;
+        /// Ends the view however `f` ends.
+        struct End<'a>(&'a dyn Sql, &'a std::cell::Cell<u32>);
+        impl Drop for End<'_> {
+            fn drop(&mut self) {
+                self.1.set(0);
+                let _ = self.0.run("ROLLBACK", args![]);
+            }
+        }
+        self.read_depth.set(1);
+        let _end = End(s, &self.read_depth);
+        f(s)
     }
 }
 

@@ -658,3 +658,85 @@ fn a_restored_back_office_never_gives_out_again_what_the_replaced_one_gave() {
     assert_ne!(l.device_lot_tag("k2").unwrap(), k1_tag);
     assert_ne!(l.issue_sscc().unwrap(), own);
 }
+
+/// `device recover` into a back office on PostgreSQL: the lost handheld's movements and lot
+/// change go in once, as on a SQLite back office.
+#[cfg(feature = "postgres")]
+#[test]
+fn a_replaced_handheld_is_recovered_into_a_postgres_back_office_once() {
+    let Some(pg) = PgSchema::new("recover") else {
+        return;
+    };
+    let mut site = Site::new();
+    let mut a = site.device("dev-a");
+    receive_para(&mut a.ledger, "P1", 10);
+    a.sync().unwrap();
+    // Offline work that never reaches the server, then the handheld is lost.
+    a.ledger
+        .ship(&ShipCmd {
+            item: "PARA".into(),
+            qty: 4,
+            from: "A1".into(),
+            lot: Some("P1".into()),
+            customer: Some("Ann".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    a.ledger
+        .change_lot_status("PARA", "P1", LotAction::Hold, "leaking cartons", None)
+        .unwrap();
+    receive_para(&mut a.ledger, "P3", 7);
+    let file = a.path.clone();
+    drop(a);
+    // The back office moves to PostgreSQL, then recovers the file.
+    site.server.take().unwrap().stop();
+    let pg_ok = |args: &[&str]| -> String {
+        let out = Command::new(bin())
+            .args(["--database", &pg.url])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    pg_ok(&["migrate-server", "--from", site.db().to_str().unwrap()]);
+    pg_ok(&["device", "revoke", "dev-a"]);
+    let recover = [
+        "device",
+        "recover",
+        "--from",
+        file.to_str().unwrap(),
+        "--format",
+        "json",
+    ];
+    let r = json(&pg_ok(&recover));
+    assert_eq!(
+        (
+            r["accepted"].as_i64(),
+            r["already"].as_i64(),
+            r["lot_changes_accepted"].as_i64()
+        ),
+        (Some(2), Some(0), Some(1)),
+        "{r}"
+    );
+    let l = lotkeeper::ledger::Ledger::open_postgres(&pg.url).unwrap();
+    assert_eq!(qty_at(&l, "PARA", Some("P1"), "A1"), 6);
+    assert_eq!(qty_at(&l, "PARA", Some("P3"), "A1"), 7);
+    assert_eq!(
+        l.query().lot("PARA", "P1").unwrap().unwrap().status,
+        LotStatus::Quarantine
+    );
+    let count = l.query().movement_count().unwrap();
+    // Again: nothing more.
+    let r = json(&pg_ok(&recover));
+    assert_eq!(
+        (r["accepted"].as_i64(), r["already"].as_i64()),
+        (Some(0), Some(2))
+    );
+    assert_eq!(l.query().movement_count().unwrap(), count);
+    assert_eq!(l.query().balances_off_the_journal().unwrap(), 0);
+}

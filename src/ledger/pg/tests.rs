@@ -898,3 +898,29 @@ fn a_writer_that_waits_too_long_for_its_turn_is_told_busy_and_writes_nothing() {
     assert_eq!(n, Some(0));
     assert!(!store.is_closed());
 }
+
+#[test]
+fn an_export_reads_one_snapshot_while_writers_commit() {
+    let Some(db) = TestDb::new("view") else {
+        return;
+    };
+    let reader = crate::ledger::Ledger::open_postgres(&db.url).unwrap();
+    let mut writer = crate::ledger::Ledger::open_postgres(&db.url).unwrap();
+    let count = "SELECT COUNT(*) FROM settings";
+    let (before, during) = reader
+        .read_view(|s| {
+            let before: Option<i64> = s.value(count, args![])?;
+            writer.put_settings(&[("k", Some("v".into()))])?;
+            // The ledger's own reads inside the view see it too.
+            let during: Option<i64> = reader.sql().value(count, args![])?;
+            Ok((before, during))
+        })
+        .unwrap();
+    assert_eq!(
+        before, during,
+        "a write committed during the view is not in it"
+    );
+    // The view is over, and the connection reads (and the ledger writes) as before.
+    let after: Option<i64> = reader.sql().value(count, args![]).unwrap();
+    assert_eq!(after, before.map(|n| n + 1));
+}
