@@ -1,5 +1,6 @@
 //! Sync with the real server on loopback: end to end, conflicts, bad requests, faults, and a seeded
-//! simulation of several devices.
+//! simulation of several devices. The end-to-end, conflict, fault and kill tests run twice: with
+//! the server on its SQLite file, and on PostgreSQL (`on_postgres`).
 
 use crate::harness::*;
 use lotkeeper::ledger::import::ImportKind;
@@ -15,16 +16,15 @@ pub struct Site {
     pub dir: tempfile::TempDir,
     pub server: Option<RunningServer>,
     pub url: String,
+    /// The back office is on PostgreSQL (filled from server.db at the start), in this schema.
+    #[cfg(feature = "postgres")]
+    pg: Option<PgSchema>,
 }
 
 impl Site {
     pub fn new() -> Site {
         let dir = tempfile::tempdir().unwrap();
-        {
-            let mut l = Ledger::open(&dir.path().join("server.db")).unwrap();
-            l.import_csv(ImportKind::Items, ITEMS).unwrap();
-            l.import_csv(ImportKind::Locations, LOCATIONS).unwrap();
-        }
+        Site::fill(&dir.path().join("server.db"));
         let server =
             RunningServer::start(&dir.path().join("server.db"), "127.0.0.1:0", None).unwrap();
         let url = server.url();
@@ -32,7 +32,40 @@ impl Site {
             dir,
             server: Some(server),
             url,
+            #[cfg(feature = "postgres")]
+            pg: None,
         }
+    }
+
+    /// The same site with its back office on PostgreSQL; None when no PostgreSQL is configured
+    /// (outside CI, the test is then skipped).
+    #[cfg(feature = "postgres")]
+    pub fn on_postgres(name: &str) -> Option<Site> {
+        use lotkeeper::sync::server::{Database, Options};
+        let pg = PgSchema::new(name)?;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("server.db");
+        Site::fill(&file);
+        lotkeeper::ledger::pg::migrate::migrate_server(&file, &pg.url).unwrap();
+        let server = RunningServer::start_on(
+            &Database::Postgres(pg.url.clone()),
+            "127.0.0.1:0",
+            Options::default(),
+        )
+        .unwrap();
+        let url = server.url();
+        Some(Site {
+            dir,
+            server: Some(server),
+            url,
+            pg: Some(pg),
+        })
+    }
+
+    fn fill(file: &Path) {
+        let mut l = Ledger::open(file).unwrap();
+        l.import_csv(ImportKind::Items, ITEMS).unwrap();
+        l.import_csv(ImportKind::Locations, LOCATIONS).unwrap();
     }
 
     pub fn db(&self) -> PathBuf {
@@ -41,7 +74,43 @@ impl Site {
 
     /// The server's ledger, read alongside the running server (WAL allows it).
     pub fn ledger(&self) -> Ledger {
-        Ledger::open(&self.db()).unwrap()
+        (self.opener())()
+    }
+
+    /// Opens the server's ledger, wherever it is, from any thread.
+    pub fn opener(&self) -> impl Fn() -> Ledger + Send + 'static {
+        #[cfg(feature = "postgres")]
+        let url = self.pg.as_ref().map(|p| p.url.clone());
+        let db = self.db();
+        move || {
+            #[cfg(feature = "postgres")]
+            if let Some(url) = &url {
+                return Ledger::open_postgres(url).unwrap();
+            }
+            Ledger::open(&db).unwrap()
+        }
+    }
+
+    /// `--db FILE` or `--database URL`: where a `lotkeeper serve` of this site keeps its ledger.
+    pub fn store_args(&self) -> Vec<String> {
+        #[cfg(feature = "postgres")]
+        if let Some(pg) = &self.pg {
+            return vec!["--database".into(), pg.url.clone()];
+        }
+        vec!["--db".into(), self.db().to_str().unwrap().into()]
+    }
+
+    /// On SQLite: the server's file passes SQLite's integrity check (PostgreSQL keeps its own).
+    pub fn check_integrity(&self) {
+        #[cfg(feature = "postgres")]
+        if self.pg.is_some() {
+            return;
+        }
+        let check: String = self
+            .ledger()
+            .read(|c| c.query_row("PRAGMA integrity_check", [], |r| r.get(0)))
+            .unwrap();
+        assert_eq!(check, "ok");
     }
 
     /// Enrolls a device: a token on the server, a fresh database that knows it, and a first pull.
@@ -117,9 +186,37 @@ fn recv(l: &mut Ledger, item: &str, lot: Option<&str>, serials: &[&str], qty: i6
     .unwrap();
 }
 
-#[test]
-fn offline_work_on_two_devices_converges_everywhere() {
-    let site = Site::new();
+/// Tests that run with the server on SQLite and on PostgreSQL: each `fn name(site: Site)` here
+/// becomes the tests `sync::sqlite::name` and `sync::postgres::name`.
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test]
+            fn $name() {
+                super::$name(super::Site::new());
+            })*
+        }
+        #[cfg(feature = "postgres")]
+        mod postgres {
+            $(#[test]
+            fn $name() {
+                if let Some(site) = super::Site::on_postgres(stringify!($name)) {
+                    super::$name(site);
+                }
+            })*
+        }
+    };
+}
+
+on_both_stores!(
+    offline_work_on_two_devices_converges_everywhere,
+    the_same_serial_shipped_on_two_devices_one_wins_the_other_is_a_conflict,
+    a_lot_recalled_on_the_server_while_a_device_picks_offline,
+    faults_between_device_and_server_lose_nothing_and_apply_nothing_twice,
+    server_killed_and_restarted_during_a_push,
+);
+
+fn offline_work_on_two_devices_converges_everywhere(site: Site) {
     let mut a = site.device("dev-a");
     let mut b = site.device("dev-b");
     // Offline: each records on its own.
@@ -188,9 +285,7 @@ pub fn serial_conflict(site: &Site) -> (Device, Device) {
     (a, b)
 }
 
-#[test]
-fn the_same_serial_shipped_on_two_devices_one_wins_the_other_is_a_conflict() {
-    let site = Site::new();
+fn the_same_serial_shipped_on_two_devices_one_wins_the_other_is_a_conflict(site: Site) {
     let (_a, mut b) = serial_conflict(&site);
     let c = b.ledger.conflicts(false).unwrap();
     assert_eq!(c.len(), 1);
@@ -215,9 +310,7 @@ fn the_same_serial_shipped_on_two_devices_one_wins_the_other_is_a_conflict() {
     );
 }
 
-#[test]
-fn a_lot_recalled_on_the_server_while_a_device_picks_offline() {
-    let site = Site::new();
+fn a_lot_recalled_on_the_server_while_a_device_picks_offline(site: Site) {
     let mut a = site.device("dev-a");
     recv(&mut a.ledger, "PARA", Some("P1"), &[], 10, "A1");
     a.sync().unwrap();
@@ -539,13 +632,8 @@ fn audit(site: &Site, devices: &[&Device]) {
             })
             .unwrap();
         for (id, state) in rows {
-            let n: i64 = server
-                .read(|c| {
-                    c.query_row("SELECT count(*) FROM movements WHERE id = ?", [&id], |r| {
-                        r.get(0)
-                    })
-                })
-                .unwrap();
+            // Ids are the journal's key: once at most.
+            let n = i64::from(server.query().movement(&id).unwrap().is_some());
             match state.as_str() {
                 "accepted" => assert_eq!(n, 1, "accepted movement {id} must be on the server once"),
                 "conflict" | "dismissed" => {
@@ -560,19 +648,12 @@ fn audit(site: &Site, devices: &[&Device]) {
             "device shelves differ from the server's"
         );
     }
-    let negative: i64 = server
-        .read(|c| {
-            c.query_row("SELECT count(*) FROM balances WHERE qty < 0", [], |r| {
-                r.get(0)
-            })
-        })
-        .unwrap();
+    let negative = shelves(&server).iter().filter(|s| s.4 < 0).count();
     assert_eq!(negative, 0);
+    assert_eq!(server.query().balances_off_the_journal().unwrap(), 0);
 }
 
-#[test]
-fn faults_between_device_and_server_lose_nothing_and_apply_nothing_twice() {
-    let site = Site::new();
+fn faults_between_device_and_server_lose_nothing_and_apply_nothing_twice(site: Site) {
     let mut a = site.device("dev-a");
     let proxy = FaultProxy::start(site.server.as_ref().unwrap().addr, 7);
     busy_device(&mut a, 60, "a");
@@ -635,14 +716,14 @@ pub fn spawn_serve_on(store: &[&str], port: u16) -> std::process::Child {
     panic!("the server did not start");
 }
 
-#[test]
-fn server_killed_and_restarted_during_a_push() {
-    let mut site = Site::new();
+fn server_killed_and_restarted_during_a_push(mut site: Site) {
     // The in-process server is replaced by the real binary, which can be killed.
     site.server.take().unwrap().stop();
     let port = free_port();
     site.url = format!("http://127.0.0.1:{port}");
-    let mut server = spawn_serve(&site.db(), port);
+    let store = site.store_args();
+    let store: Vec<&str> = store.iter().map(String::as_str).collect();
+    let mut server = spawn_serve_on(&store, port);
     let mut a = site.device("dev-a");
     busy_device(&mut a, 4500, "k");
     let made = a.ledger.outbox_counts().unwrap().0;
@@ -650,10 +731,11 @@ fn server_killed_and_restarted_during_a_push() {
         made > lotkeeper::sync::client::PUSH_CHUNK,
         "more than one push request"
     );
-    let db = site.db();
+    let open = site.opener();
+    let again = site.store_args();
     // Kill the server the moment the first push request has committed: the next is in flight.
     let killer = std::thread::spawn(move || {
-        let watch = Ledger::open(&db).unwrap();
+        let watch = open();
         let mut at_kill = 0;
         for _ in 0..20_000 {
             at_kill = watch.query().movement_count().unwrap();
@@ -665,7 +747,8 @@ fn server_killed_and_restarted_during_a_push() {
         server.kill().unwrap();
         server.wait().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(200));
-        (spawn_serve(&db, port), at_kill)
+        let again: Vec<&str> = again.iter().map(String::as_str).collect();
+        (spawn_serve_on(&again, port), at_kill)
     });
     let mut outcomes = Vec::new();
     for _ in 0..100 {
@@ -685,11 +768,7 @@ fn server_killed_and_restarted_during_a_push() {
     assert!(!outcomes.is_empty(), "the device saw the server go away");
     let final_sync = a.sync();
     assert!(final_sync.is_ok(), "{final_sync:?} after {outcomes:?}");
-    let check: String = site
-        .ledger()
-        .read(|c| c.query_row("PRAGMA integrity_check", [], |r| r.get(0)))
-        .unwrap();
-    assert_eq!(check, "ok");
+    site.check_integrity();
     assert_eq!(site.ledger().query().movement_count().unwrap(), made);
     audit(&site, &[&a]);
     server.kill().unwrap();
