@@ -20,6 +20,9 @@ pub enum Rule {
     Correction,
     /// Rule 6: the same movement id with different content.
     Identity,
+    /// Sites: stock crosses between sites only through the receiving site's transit location, a
+    /// device moves stock at its own site, a document is worked at its own site.
+    Site,
     /// Anything else about the shape of a movement (unknown item, bad location, zero quantity).
     Invalid,
 }

@@ -279,6 +279,8 @@ fn column_of(rule: Rule) -> &'static str {
         Rule::Serial => "serial",
         Rule::Expiry | Rule::Hold => "expiry",
         Rule::Negative => "qty",
+        // Opening stock goes into a location: its site is what the rule is about.
+        Rule::Site => "location",
         Rule::Identity | Rule::Invalid | Rule::Correction => "sku",
     }
 }
@@ -623,6 +625,24 @@ fn import_parties(tx: &dyn Sql, t: &Table) -> Result<ImportSummary> {
             gln: text("gln"),
         };
         super::parties::check(&party).map_err(|(col, e)| err(line, col, e.to_string()))?;
+        if kind == PartyKind::Site {
+            // Site codes name transit locations (TRANSIT:NORTH) and are typed on handhelds: two
+            // that differ only in case would be read as one.
+            let twin: Option<String> = tx.value(
+                "SELECT code FROM parties
+                 WHERE kind = 'site' AND lower(code) = lower(?1) AND code <> ?1",
+                args![code],
+            )?;
+            if let Some(twin) = twin {
+                return Err(err(
+                    line,
+                    "code",
+                    format!(
+                        "site {code} differs from site {twin} only in upper and lower case: use {twin}, or another code"
+                    ),
+                ));
+            }
+        }
         if super::parties::upsert(tx, &party)? {
             s.created += 1;
             if kind == PartyKind::Site {

@@ -797,7 +797,7 @@ fn check_sites(ctx: &Context, m: &Movement, from: &LocRow, to: &LocRow) -> Resul
     for (loc, other) in [(from, to), (to, from)] {
         if unsited(loc) && (sited(other) || ctx.site.is_some()) {
             return Err(Error::refused(
-                Rule::Invalid,
+                Rule::Site,
                 format!(
                     "{} has no site yet: the back office gives it one (import locations with a site column) before stock moves between it and a site",
                     loc.code
@@ -826,7 +826,7 @@ fn check_sites(ctx: &Context, m: &Movement, from: &LocRow, to: &LocRow) -> Resul
                         loc.code, ctx.device
                     )
                 };
-                return Err(Error::refused(Rule::Invalid, message));
+                return Err(Error::refused(Rule::Site, message));
             }
         }
     }
@@ -839,7 +839,7 @@ fn check_sites(ctx: &Context, m: &Movement, from: &LocRow, to: &LocRow) -> Resul
                 && from.site != to.site;
             if !ok {
                 return Err(Error::refused(
-                    Rule::Invalid,
+                    Rule::Site,
                     format!(
                         "{} holds stock on its way to site {dest}: only a transfer from a location of another site goes into it",
                         to.code
@@ -852,7 +852,7 @@ fn check_sites(ctx: &Context, m: &Movement, from: &LocRow, to: &LocRow) -> Resul
             if !ok {
                 let dest = site(from);
                 return Err(Error::refused(
-                    Rule::Invalid,
+                    Rule::Site,
                     format!(
                         "stock in {} is on its way to site {dest}: receive it there first, with a transfer to a location of site {dest}",
                         from.code
@@ -867,7 +867,7 @@ fn check_sites(ctx: &Context, m: &Movement, from: &LocRow, to: &LocRow) -> Resul
         {
             let dest = site(to);
             return Err(Error::refused(
-                Rule::Invalid,
+                Rule::Site,
                 format!(
                     "{} is at site {} and {} at site {dest}: stock goes to another site through its in-transit location; transfer it to {} and site {dest} receives it from there",
                     from.code,
@@ -904,7 +904,7 @@ fn check_document_site(tx: &dyn Sql, m: &Movement, from: &LocRow, to: &LocRow) -
     for loc in [from, to] {
         if let Some(there) = loc.site.as_deref().filter(|s| *s != site) {
             return Err(Error::refused(
-                Rule::Invalid,
+                Rule::Site,
                 format!(
                     "{reference} is a {what} of site {site}, and {} is at site {there}: a {what} is worked at its own site",
                     loc.code

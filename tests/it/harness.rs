@@ -295,11 +295,7 @@ impl PgSchema {
             return None;
         };
         // PostgreSQL names have at most 63 bytes: a long test name is cut, the process id kept.
-        let schema = format!(
-            "it_{}_{}",
-            &name[..name.len().min(40)],
-            std::process::id()
-        );
+        let schema = format!("it_{}_{}", &name[..name.len().min(40)], std::process::id());
         let mut admin = postgres::Client::connect(&base, postgres::NoTls)
             .unwrap_or_else(|e| panic!("{ENV}: cannot connect: {e}"));
         admin

@@ -528,3 +528,72 @@ fn a_document_of_a_site_is_worked_at_that_site_only() {
     })
     .unwrap();
 }
+
+/// A movement a site rule refuses is a refusal like any rule's: exit 2, "refused:", and the way.
+#[test]
+fn the_command_line_refuses_a_movement_across_sites_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = server_db(dir.path());
+    let out = run_with_db(
+        &db,
+        &[
+            "receive",
+            "--item",
+            "PARA",
+            "--qty",
+            "5",
+            "--to",
+            "N1",
+            "--lot",
+            "L1",
+            "--expiry",
+            "2099-01-01",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run_with_db(
+        &db,
+        &[
+            "transfer", "--item", "PARA", "--qty", "1", "--from", "N1", "--to", "S1", "--lot", "L1",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with("refused: ") && err.contains("TRANSIT:SOUTH"),
+        "{err}"
+    );
+    assert_eq!(
+        qty_at(&Ledger::open(&db).unwrap(), "PARA", Some("L1"), "N1"),
+        5
+    );
+}
+
+/// Two site codes that differ only in case would be read as one (on a label, in TRANSIT:…): the
+/// second is refused, naming the first, and nothing of the file is imported.
+#[test]
+fn a_site_code_that_differs_from_another_only_in_case_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = server_db(dir.path());
+    let mut l = Ledger::open(&db).unwrap();
+    let before = l.query().parties().unwrap();
+    let e = l
+        .import_csv(
+            ImportKind::Parties,
+            "code,kind,name\nEAST,site,East DC\nnorth,site,North again\n",
+        )
+        .expect_err("refused")
+        .to_string();
+    assert_eq!(
+        e,
+        "line 3, column code: site north differs from site NORTH only in upper and lower case: use NORTH, or another code"
+    );
+    assert_eq!(l.query().parties().unwrap(), before);
+    // The same code again is an update, not a twin.
+    l.import_csv(ImportKind::Parties, "code,kind,name\nNORTH,site,North DC\n")
+        .unwrap();
+}
