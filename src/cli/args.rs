@@ -546,6 +546,10 @@ pub struct AllocateArgs {
     /// Leave out lots expiring within this many days (a whole number of days).
     #[arg(long, value_name = "DAYS")]
     pub exclude_within_days: Option<u64>,
+    /// Only the stock of this site (a site party's code); default: a handheld's own site, on
+    /// the back office every site.
+    #[arg(long, value_name = "CODE")]
+    pub site: Option<String>,
     /// Output: table, csv or json.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,

@@ -296,7 +296,10 @@ pub fn correct(db: super::Db, a: CorrectArgs) -> Result<()> {
 
 pub fn allocate(db: super::Db, a: AllocateArgs) -> Result<()> {
     let l = open(db)?;
-    let r = l.allocate(&a.item, a.qty, a.exclude_within_days)?;
+    let r = match a.site.as_deref() {
+        Some(site) => l.allocate_at(&a.item, a.qty, a.exclude_within_days, Some(site))?,
+        None => l.allocate(&a.item, a.qty, a.exclude_within_days)?,
+    };
     print_rows(&r.lines, a.format)?;
     if r.short > 0 {
         eprintln!(

@@ -37,6 +37,7 @@ pub(crate) fn pickable(
     item_id: i64,
     today: NaiveDate,
     exclude_within_days: Option<u64>,
+    site: Option<&str>,
 ) -> Result<Vec<AllocationLine>> {
     // Lots expiring on or before this date are left out.
     let cutoff = match exclude_within_days {
@@ -60,11 +61,12 @@ pub(crate) fn pickable(
          LEFT JOIN lots lt ON lt.id = NULLIF(b.lot_id, 0)
          LEFT JOIN serials s ON s.id = NULLIF(b.serial_id, 0)
          WHERE b.item_id = ?1 AND b.qty > 0 AND l.kind IN ('bin', 'dock')
+           AND (l.site = ?3 OR ?3 IS NULL)
            AND (lt.id IS NULL OR (lt.status = 'available'
                 AND (lt.expiry IS NULL OR lt.expiry > ?2 OR ?2 IS NULL)))
          ORDER BY lt.expiry IS NULL, lt.expiry, lt.id NULLS FIRST, s.id NULLS FIRST,
                   l.kind = 'dock', l.code",
-        args![item_id, cutoff],
+        args![item_id, cutoff, site],
     )?;
     Ok(rows
         .into_iter()
@@ -110,13 +112,39 @@ pub(crate) fn take(
 }
 
 impl Ledger {
-    /// The ordered suggestions a picker should follow for `qty` of `item`.
+    /// The ordered suggestions a picker should follow for `qty` of `item`: at this handheld's
+    /// site, or anywhere on a back office (see [`Ledger::allocate_at`]).
     pub fn allocate(
         &self,
         item: &str,
         qty: i64,
         exclude_within_days: Option<u64>,
     ) -> Result<Allocation> {
+        self.allocate_at(item, qty, exclude_within_days, self.site.as_deref())
+    }
+
+    /// [`Ledger::allocate`] from the stock of one site (a site party's code), or of every site.
+    pub fn allocate_at(
+        &self,
+        item: &str,
+        qty: i64,
+        exclude_within_days: Option<u64>,
+        site: Option<&str>,
+    ) -> Result<Allocation> {
+        if let Some(site) = site {
+            let known = self
+                .sql()
+                .value::<i64>(
+                    "SELECT 1 FROM parties WHERE kind = 'site' AND code = ?",
+                    args![site],
+                )?
+                .is_some();
+            if !known {
+                return Err(Error::NotFound(format!(
+                    "there is no site {site} (a party of kind site, from `import parties`)"
+                )));
+            }
+        }
         if qty <= 0 {
             return Err(Error::invalid(format!(
                 "quantity must be at least 1, not {qty}"
@@ -124,7 +152,7 @@ impl Ledger {
         }
         let it = super::rows::item_by_sku(self.sql(), item)?
             .ok_or_else(|| Error::NotFound(format!("unknown item '{item}'")))?;
-        let stock = pickable(self.sql(), it.id, self.today(), exclude_within_days)?;
+        let stock = pickable(self.sql(), it.id, self.today(), exclude_within_days, site)?;
         let (lines, short) = take(&stock, qty, &mut HashMap::new());
         Ok(Allocation {
             item: item.to_string(),

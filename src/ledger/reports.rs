@@ -180,7 +180,7 @@ impl Ledger {
             }
             let it = item_by_sku(self.sql(), sku)?
                 .ok_or_else(|| Error::NotFound(format!("unknown item '{sku}'")))?;
-            let candidates = pickable(self.sql(), it.id, self.today(), None)?;
+            let candidates = pickable(self.sql(), it.id, self.today(), None, None)?;
             reserved.clear();
             for (site, open) in demand {
                 match site {

@@ -597,3 +597,53 @@ fn a_site_code_that_differs_from_another_only_in_case_is_refused() {
     l.import_csv(ImportKind::Parties, "code,kind,name\nNORTH,site,North DC\n")
         .unwrap();
 }
+
+/// On the back office `allocate` is company-wide unless a site is named; then only that site's
+/// shelves are suggested.
+#[test]
+fn allocate_suggests_one_site_s_stock_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = server_db(dir.path());
+    for (to, lot, expiry) in [("N1", "LN", "2099-01-01"), ("S1", "LS", "2099-06-01")] {
+        let out = run_with_db(
+            &db,
+            &[
+                "receive", "--item", "PARA", "--qty", "5", "--to", to, "--lot", lot, "--expiry",
+                expiry,
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let locations = |args: &[&str]| -> Vec<String> {
+        let out = run_with_db(&db, args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        json(&String::from_utf8_lossy(&out.stdout))
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["location"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let every = [
+        "allocate", "--item", "PARA", "--qty", "8", "--format", "json",
+    ];
+    assert_eq!(
+        locations(&every),
+        ["N1", "S1"],
+        "earliest expiry first, any site"
+    );
+    let south = [&every[..], &["--site", "SOUTH"]].concat();
+    assert_eq!(locations(&south), ["S1"]);
+    let out = run_with_db(&db, &[&every[..], &["--site", "WEST"]].concat());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("there is no site WEST"), "{err}");
+}

@@ -775,21 +775,12 @@ fn migrate_server_copies_a_log_from_before_the_corrected_once_rule_as_it_is() {
         c.execute_batch("DROP TRIGGER movements_corrected_once")
             .unwrap();
         let (id, item, lot, qty, from, to): (String, i64, Option<i64>, i64, i64, i64) = c
-            .query_row(
+            .first(
                 "SELECT id, item_id, lot_id, qty, from_loc, to_loc FROM movements
                  WHERE kind = 'receive' AND serial_id IS NULL ORDER BY seq LIMIT 1",
-                [],
-                |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                    ))
-                },
+                args![],
             )
+            .unwrap()
             .unwrap();
         let (back_from, back_to) = (
             crate::ledger::rows::location_row(&c, to).unwrap(),
