@@ -378,3 +378,74 @@ fn serve_says_clearly_when_postgres_cannot_be_reached() {
     );
     assert!(!err.contains("secret"), "{err}");
 }
+
+/// `migrate-server` killed (SIGKILL) in the middle of its copy leaves PostgreSQL without a
+/// ledger (the copy is one transaction), and run again it copies everything.
+#[cfg(feature = "postgres")]
+#[test]
+fn migrate_server_killed_mid_copy_leaves_nothing_and_runs_again() {
+    let Some(pg) = PgSchema::new("migrate_kill") else {
+        return;
+    };
+    let mut site = Site::new();
+    site.server.take().unwrap().stop();
+    // Enough rows that the copy takes a while: 4,000 lots of opening stock.
+    let mut csv = String::from("sku,location,lot,serial,expiry,qty\n");
+    for i in 0..4_000 {
+        csv.push_str(&format!("PARA,A1,K{i:05},,2099-01-01,{}\n", 1 + i % 9));
+    }
+    let stock = site.dir.path().join("stock.csv");
+    std::fs::write(&stock, csv).unwrap();
+    let out = run_with_db(&site.db(), &["import", "stock", stock.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let made = Ledger::open(&site.db())
+        .unwrap()
+        .query()
+        .movement_count()
+        .unwrap();
+
+    let mut child = std::process::Command::new(bin())
+        .args(["--database", &pg.url, "migrate-server", "--from"])
+        .arg(site.db())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed once the copy is under way: the schema is made (its own first transaction) and
+    // the copy's transaction has written rows PostgreSQL has not committed.
+    let mut admin = postgres::Client::connect(&pg.url, postgres::NoTls).unwrap();
+    let mut copying = false;
+    for _ in 0..2_000 {
+        copying = admin
+            .query_opt(
+                "SELECT 1 FROM pg_stat_activity
+                 WHERE datname = current_database() AND state = 'active'
+                   AND query LIKE 'INSERT INTO movements%'",
+                &[],
+            )
+            .unwrap()
+            .is_some();
+        if copying {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(copying, "killed while it copied the movements");
+    let l = Ledger::open_postgres(&pg.url).unwrap();
+    assert_eq!(
+        l.query().movement_count().unwrap(),
+        0,
+        "nothing half copied"
+    );
+    assert!(l.query().items().unwrap().is_empty());
+    // Again, whole.
+    migrate_server(&site.db(), &pg.url);
+    assert_eq!(l.query().movement_count().unwrap(), made);
+    assert_eq!(l.query().balances_off_the_journal().unwrap(), 0);
+}
