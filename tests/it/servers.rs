@@ -415,16 +415,18 @@ fn migrate_server_killed_mid_copy_leaves_nothing_and_runs_again() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Killed once the copy is under way: the schema is made (its own first transaction) and
-    // the copy's transaction has written rows PostgreSQL has not committed.
+    // Killed once the copy is under way (its lots or movements; the balances and the checks
+    // are still to come): the schema is made (its own first transaction), and the copy's
+    // transaction has written rows it has not committed.
     let mut admin = postgres::Client::connect(&pg.url, postgres::NoTls).unwrap();
     let mut copying = false;
     for _ in 0..2_000 {
         copying = admin
             .query_opt(
                 "SELECT 1 FROM pg_stat_activity
-                 WHERE datname = current_database() AND state = 'active'
-                   AND query LIKE 'INSERT INTO movements%'",
+                 WHERE datname = current_database() AND application_name = 'lotkeeper'
+                   AND state IN ('active', 'idle in transaction')
+                   AND (query LIKE 'INSERT INTO lots %' OR query LIKE 'INSERT INTO movements %')",
                 &[],
             )
             .unwrap()
@@ -432,11 +434,11 @@ fn migrate_server_killed_mid_copy_leaves_nothing_and_runs_again() {
         if copying {
             break;
         }
-        std::thread::sleep(std::time::Duration::from_millis(5));
+        std::thread::sleep(std::time::Duration::from_millis(1));
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    assert!(copying, "killed while it copied the movements");
+    assert!(copying, "killed while it copied");
     let l = Ledger::open_postgres(&pg.url).unwrap();
     assert_eq!(
         l.query().movement_count().unwrap(),
