@@ -628,11 +628,14 @@ fn import_parties(tx: &dyn Sql, t: &Table) -> Result<ImportSummary> {
         if kind == PartyKind::Site {
             // Site codes name transit locations (TRANSIT:NORTH) and are typed on handhelds: two
             // that differ only in case would be read as one.
-            let twin: Option<String> = tx.value(
-                "SELECT code FROM parties
-                 WHERE kind = 'site' AND lower(code) = lower(?1) AND code <> ?1",
-                args![code],
-            )?;
+            // Compared here, not in SQL: the stores' lower() fold different letters.
+            let sites: Vec<(String,)> =
+                tx.all("SELECT code FROM parties WHERE kind = 'site'", args![])?;
+            let folded = code.to_lowercase();
+            let twin = sites
+                .into_iter()
+                .map(|(c,)| c)
+                .find(|c| c != code && c.to_lowercase() == folded);
             if let Some(twin) = twin {
                 return Err(err(
                     line,

@@ -100,9 +100,13 @@ impl Pool {
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let ledger = match (idle, &self.open) {
             (Some(mut l), _) => {
-                // Broken and not replaceable (a ledger given whole): connect it again.
+                // Broken and not replaceable (a ledger given whole): connect it again, or keep
+                // it for the next request to try.
                 if l.is_broken() {
-                    l.reconnect()?;
+                    if let Err(e) = l.reconnect() {
+                        self.idle.lock().unwrap_or_else(|e| e.into_inner()).push(l);
+                        return Err(e);
+                    }
                 }
                 l
             }
@@ -324,7 +328,9 @@ async fn with_ledger<T: Send + 'static>(
             // The database went away (or restarted): this connection and the idle ones are as
             // dead as each other, so the next requests connect afresh rather than fail one by one.
             lease.ledger = None;
-            pool.idle.lock().unwrap_or_else(|e| e.into_inner()).clear();
+            // Closed outside the lock: closing may wait on a dead socket.
+            let idle = std::mem::take(&mut *pool.idle.lock().unwrap_or_else(|e| e.into_inner()));
+            drop(idle);
         }
         out
     })

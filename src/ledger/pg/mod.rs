@@ -242,10 +242,19 @@ impl<'a> FromSql<'a> for Numeric {
 /// transaction was rolled back whole, and the same request may be tried again.
 pub(crate) fn pg_error(e: postgres::Error) -> Error {
     let code = e.code().map(|c| c.code().to_string()).unwrap_or_default();
-    // 08: connection exceptions; 57P01–57P03: shutdown, crash, not yet accepting.
+    // 08: connection exceptions; 57P01–57P05: shutdown, crash, not yet accepting, database
+    // dropped, idle session ended; 25P03 and 25P04: a transaction or session left idle too
+    // long. Any FATAL error ends the session.
+    let fatal = e
+        .as_db_error()
+        .is_some_and(|db| matches!(db.severity(), "FATAL" | "PANIC"));
     let gone = e.is_closed()
+        || fatal
         || code.starts_with("08")
-        || matches!(code.as_str(), "57P01" | "57P02" | "57P03")
+        || matches!(
+            code.as_str(),
+            "57P01" | "57P02" | "57P03" | "57P04" | "57P05" | "25P03" | "25P04"
+        )
         || (e.as_db_error().is_none()
             && std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()));
     // 57014: a statement timed out; 55P03: a lock not had in time (the writers' turn); 40001
@@ -371,6 +380,10 @@ trait Session {
     type Client: GenericClient;
     fn client(&self) -> std::cell::RefMut<'_, Self::Client>;
     fn statements(&self) -> &RefCell<Statements>;
+    /// Sees each error on its way out (the store notes a connection gone).
+    fn failed(&self, e: Error) -> Error {
+        e
+    }
 }
 
 impl<'conn> Session for PgTx<'_, 'conn> {
@@ -393,15 +406,19 @@ impl Session for PgStore {
     fn statements(&self) -> &RefCell<Statements> {
         &self.statements
     }
+    fn failed(&self, e: Error) -> Error {
+        self.noted(e)
+    }
 }
 
 impl<S: Session> Sql for S {
     fn run(&self, sql: &str, args: &[Arg<'_>]) -> Result<usize> {
-        run_on(&mut *self.client(), self.statements(), sql, args)
+        run_on(&mut *self.client(), self.statements(), sql, args).map_err(|e| self.failed(e))
     }
 
     fn insert(&self, sql: &str, args: &[Arg<'_>]) -> Result<i64> {
-        let rows = rows_on(&mut *self.client(), self.statements(), sql, args)?;
+        let rows = rows_on(&mut *self.client(), self.statements(), sql, args)
+            .map_err(|e| self.failed(e))?;
         insert_key(rows, sql)
     }
 
@@ -412,7 +429,8 @@ impl<S: Session> Sql for S {
         each: &mut dyn FnMut(&dyn Row) -> Result<bool>,
     ) -> Result<()> {
         // The RefMut ends before the rows are handed out.
-        let rows = rows_on(&mut *self.client(), self.statements(), sql, args)?;
+        let rows = rows_on(&mut *self.client(), self.statements(), sql, args)
+            .map_err(|e| self.failed(e))?;
         scan_rows(rows, each)
     }
 }
@@ -473,6 +491,9 @@ pub fn redacted(url: &str) -> String {
 pub struct PgStore {
     client: RefCell<postgres::Client>,
     statements: RefCell<Statements>,
+    /// A statement found the connection gone. (The client's own `is_closed` does not turn true
+    /// for a synchronous client whose server ended the session, in tokio-postgres 0.7.13.)
+    broken: std::cell::Cell<bool>,
     /// Where it connected, to connect again after the connection broke.
     url: String,
 }
@@ -485,6 +506,7 @@ impl PgStore {
         let mut store = PgStore {
             client: RefCell::new(PgStore::client(url)?),
             statements: RefCell::default(),
+            broken: std::cell::Cell::new(false),
             url: url.to_string(),
         };
         store.migrate(url)?;
@@ -494,18 +516,27 @@ impl PgStore {
     /// A new connection, when this one broke (PostgreSQL restarted, the network failed): the
     /// statements it prepared are gone with it. Nothing to do while it is open.
     pub fn reconnect_if_closed(&mut self) -> Result<()> {
-        if !self.client.get_mut().is_closed() {
+        if !self.is_closed() {
             return Ok(());
         }
         let client = PgStore::client(&self.url)?;
         *self.client.get_mut() = client;
         self.statements.get_mut().0.clear();
+        self.broken.set(false);
         Ok(())
     }
 
     /// Whether the connection broke (it cannot be used again).
     pub fn is_closed(&self) -> bool {
-        self.client.borrow().is_closed()
+        self.broken.get() || self.client.borrow().is_closed()
+    }
+
+    /// Notes a connection found gone by `e`, and passes `e` on.
+    fn noted(&self, e: Error) -> Error {
+        if matches!(e, Error::Disconnected(_)) {
+            self.broken.set(true);
+        }
+        e
     }
 
     fn client(url: &str) -> Result<postgres::Client> {
@@ -635,6 +666,11 @@ impl PgStore {
     /// The turn is a row lock on `lotkeeper_schema`, held to commit (no advisory locks, which
     /// CockroachDB lacks).
     pub(crate) fn write<T>(&mut self, f: impl FnOnce(&dyn Sql) -> Result<T>) -> Result<T> {
+        let out = self.write_once(f);
+        out.map_err(|e| self.noted(e))
+    }
+
+    fn write_once<T>(&mut self, f: impl FnOnce(&dyn Sql) -> Result<T>) -> Result<T> {
         // READ COMMITTED whatever the database's default: each statement sees what the writer
         // before this one committed (under REPEATABLE READ the snapshot would predate the wait).
         let mut tx = self

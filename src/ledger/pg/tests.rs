@@ -915,3 +915,35 @@ fn an_export_reads_one_snapshot_while_writers_commit() {
     let after: Option<i64> = reader.sql().value(count, args![]).unwrap();
     assert_eq!(after, before.map(|n| n + 1));
 }
+
+#[test]
+fn a_connection_the_server_ended_is_known_broken_and_made_again() {
+    let Some(mut db) = TestDb::new("ended") else {
+        return;
+    };
+    let mut store = db.store();
+    let pid: i32 = store
+        .value("SELECT pg_backend_pid()", args![])
+        .map(|p: Option<i64>| p.unwrap() as i32)
+        .unwrap();
+    db.admin
+        .execute("SELECT pg_terminate_backend($1)", &[&pid])
+        .unwrap();
+    let e = store
+        .value::<i64>("SELECT 1", args![])
+        .expect_err("the session was ended");
+    assert!(matches!(e, Error::Disconnected(_)), "{e:?}");
+    assert!(store.is_closed(), "known broken after the first failure");
+    store.reconnect_if_closed().unwrap();
+    assert!(!store.is_closed());
+    assert_eq!(store.value::<i64>("SELECT 1", args![]).unwrap(), Some(1));
+    // A write on the new connection, which the writers' lock and statement cache serve anew.
+    store
+        .write(|tx| {
+            tx.run(
+                "INSERT INTO settings (key, value) VALUES ('k', 'v')",
+                args![],
+            )
+        })
+        .unwrap();
+}
