@@ -180,7 +180,21 @@ fn images(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
+/// Samples whose expected file disagrees with what is printed on them, and what is: the image,
+/// the payload, and why. Reading the printed payload counts as correct, for every reader alike;
+/// the bench says so when it starts.
+const ERRATA: &[(&str, &str, &str)] = &[(
+    "ean13-2/23.webp",
+    "9784872348880",
+    "the digits printed under the bars read 9784872348880 (check digit valid), the number the \
+     same book's other photos in ean13-2 expect; 23.txt names 9780804816632, the book of 03 and 05",
+)];
+
 fn expected(img: &Path) -> Option<Vec<u8>> {
+    let shown = img.to_string_lossy();
+    if let Some((_, payload, _)) = ERRATA.iter().find(|(p, _, _)| shown.ends_with(p)) {
+        return Some(payload.as_bytes().to_vec());
+    }
     std::fs::read(img.with_extension("txt"))
         .or_else(|_| std::fs::read(img.with_extension("bin")))
         .ok()
@@ -379,6 +393,9 @@ fn main() {
         .collect();
     dirs.sort();
     let mut cases = load_cases(&dirs);
+    for (image, payload, why) in ERRATA {
+        eprintln!("sample erratum: {image} counts {payload} as correct: {why}");
+    }
     if let Some(only) = &only {
         cases.retain(|c| c.path.to_string_lossy().contains(only.as_str()));
     }
@@ -413,7 +430,15 @@ fn main() {
         let found = decoder.decode(&c.luma.frame(), &Format::ALL);
         let ms = t.elapsed().as_secs_f64() * 1e3;
         let texts: Vec<_> = found.iter().map(|s| renderings(&s.text)).collect();
-        tally(&mut ours_all, &mut ours_all_fp, c, ms, &texts);
+        let v = tally(&mut ours_all, &mut ours_all_fp, c, ms, &texts);
+        if verbose && v == Verdict::Wrong {
+            let got: Vec<_> = found.iter().map(|s| (s.format, &s.text)).collect();
+            eprintln!(
+                "WRONG (every format) {}: got {got:?} want {:?}",
+                c.path.display(),
+                String::from_utf8_lossy(&c.want)
+            );
+        }
     }
 
     // rxing as it comes: its own helper, default hints (TRY_HARDER on), same formats.

@@ -241,3 +241,124 @@ pub(super) fn trusted_linear(
     }
     kept
 }
+
+/// Whether a short symbol (EAN-8, UPC-E) stands clear of other bars: the light margin its
+/// standard asks for on both sides (7 modules), checked for 5 of them beyond a module of blur.
+/// Inside a longer symbol (EAN-13, UPC-A, DataBar) rxing can read a valid EAN-8 or UPC-E from
+/// part of the bars; those have bars where a real one has its quiet zone. `s.position` holds
+/// the centres of the start and end guards, on the line it was read along; where the margin
+/// runs off the image it is taken as clear (a cropped photo is no evidence of other bars).
+pub(super) fn quiet_zones_clear(luma: &[u8], w: u32, h: u32, s: &Symbol) -> bool {
+    // Modules between the guard centres, and from each centre to the symbol's outer edge.
+    let (span, start_half, end_half) = match s.format {
+        Format::Ean8 => (64.0, 1.5, 1.5),
+        Format::UpcE => (46.5, 1.5, 3.0),
+        _ => return true,
+    };
+    let [a, b] = match s.position.as_slice() {
+        [a, .., b] => [*a, *b],
+        _ => return true,
+    };
+    let (dx, dy) = (b.x - a.x, b.y - a.y);
+    let len = (dx * dx + dy * dy).sqrt();
+    if len < 1.0 {
+        return true;
+    }
+    let (ux, uy) = (dx / len, dy / len);
+    let module = len / span;
+    // The luma at a point, the mean of three pixels across the line; None off the image.
+    let at = |x: f32, y: f32| -> Option<f32> {
+        let mut sum = 0.0;
+        for k in [-1.0f32, 0.0, 1.0] {
+            let (px, py) = ((x - uy * k).round(), (y + ux * k).round());
+            if px < 0.0 || py < 0.0 || px >= w as f32 || py >= h as f32 {
+                return None;
+            }
+            sum += f32::from(luma[(py as u32 * w + px as u32) as usize]);
+        }
+        Some(sum / 3.0)
+    };
+    // Dark and light as the symbol's own bars and spaces are.
+    let steps = len.ceil() as usize;
+    let (mut lo, mut hi) = (f32::MAX, f32::MIN);
+    for i in 0..=steps {
+        let t = i as f32;
+        if let Some(v) = at(a.x + ux * t, a.y + uy * t) {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+    }
+    if hi <= lo {
+        return true;
+    }
+    let dark = (lo + hi) / 2.0;
+    // From the outer edge plus one module, five modules outwards; two dark steps in a row
+    // are a bar.
+    let margin_clear = |ox: f32, oy: f32, sx: f32, sy: f32| -> bool {
+        let n = (5.0 * module).ceil().max(2.0) as usize;
+        let mut run = 0;
+        for i in 0..n {
+            let t = module + i as f32;
+            let Some(v) = at(ox + sx * t, oy + sy * t) else {
+                return true;
+            };
+            run = if v < dark { run + 1 } else { 0 };
+            if run >= 2 {
+                return false;
+            }
+        }
+        true
+    };
+    margin_clear(
+        a.x - ux * start_half * module,
+        a.y - uy * start_half * module,
+        -ux,
+        -uy,
+    ) && margin_clear(
+        b.x + ux * end_half * module,
+        b.y + uy * end_half * module,
+        ux,
+        uy,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::frame::LumaFrame;
+    use crate::scan::rxing::encode::render_for_tests;
+    use crate::scan::rxing::{Effort, RxingDecoder};
+    use crate::scan::symbol::Decoder;
+
+    /// A lone EAN-8 and UPC-E stand clear; the same symbols with bars drawn into either margin
+    /// (as when they are read out of part of a longer symbol) do not.
+    #[test]
+    fn short_symbols_need_clear_margins() {
+        for (text, format) in [("12345670", Format::Ean8), ("01234565", Format::UpcE)] {
+            let (img, w, h) = render_for_tests(text, format, 3, 60);
+            let found = RxingDecoder::new(Effort::Thorough)
+                .decode(&LumaFrame::new(&img, w, h, w).unwrap(), &[format]);
+            let s = found.first().expect("the clean symbol reads");
+            assert!(quiet_zones_clear(&img, w, h, s), "{format:?}");
+            let (a, b) = (s.position[0], s.position[s.position.len() - 1]);
+            let (left, right) = (a.x.min(b.x) as u32, a.x.max(b.x) as u32);
+            for (from, to) in [
+                (right + 14, right + 30),
+                (left.saturating_sub(30), left - 14),
+            ] {
+                let mut barred = img.clone();
+                for y in 0..h {
+                    for x in (from..to).step_by(6) {
+                        for dx in 0..3 {
+                            barred[(y * w + x + dx) as usize] = 0;
+                        }
+                    }
+                }
+                assert!(
+                    !quiet_zones_clear(&barred, w, h, s),
+                    "{format:?} {from}..{to}"
+                );
+            }
+        }
+    }
+}

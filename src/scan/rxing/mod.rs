@@ -8,11 +8,13 @@
 //! (`rows.rs`), grid sampler for a DataMatrix filling the picture (`grid.rs`, `datamatrix.rs`)
 //! and Aztec extras (`aztec.rs`, `bullseye.rs`). Every pass runs
 //! under the panic guard (`guard.rs`: rxing panics on some inputs) and the passes stop when the
-//! time budget is spent. Linear reads are confirmed (`confirm.rs`), results become AIM output
+//! time budget is spent. rxing's hybrid binarizer is computed by `binarize.rs`, the same matrix
+//! built a word at a time. Linear reads are confirmed (`confirm.rs`), results become AIM output
 //! (`aim.rs`). `encode.rs` draws symbols for the demo camera and tests.
 
 mod aim;
 mod aztec;
+mod binarize;
 mod bullseye;
 mod confirm;
 mod datamatrix;
@@ -33,7 +35,7 @@ use std::time::{Duration, Instant};
 use crate::scan::frame::LumaFrame;
 use crate::scan::symbol::{Decoder, Format, Symbol};
 use aim::to_symbol;
-use confirm::trusted_linear;
+use confirm::{quiet_zones_clear, trusted_linear};
 use passes::{decode_pass, plan, Bin};
 use variants::{make_variant, map_back, pad_thin, Variant, MIN_SIDE, THIN_SIDE};
 
@@ -41,6 +43,9 @@ use variants::{make_variant, map_back, pad_thin, Variant, MIN_SIDE, THIN_SIDE};
 pub(crate) use encode::render_for_tests;
 pub use encode::{render_symbol, EncodeError};
 pub use passes::Effort;
+
+/// A luma picture with its width and height.
+type Image = (Vec<u8>, u32, u32);
 
 pub struct RxingDecoder {
     pub effort: Effort,
@@ -105,6 +110,7 @@ impl RxingDecoder {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
         let mut stop = Stop::Exhausted;
+        let mut made: Option<(Variant, Option<Image>)> = None;
         for p in &passes {
             if !out.is_empty() {
                 stop = Stop::Found;
@@ -114,15 +120,17 @@ impl RxingDecoder {
                 stop = Stop::Budget;
                 break;
             }
-            let transformed;
             let (img, iw, ih) = if p.variant == Variant::AsIs {
                 (luma.as_slice(), w, h)
             } else {
-                let Some(t) = make_variant(&luma, w, h, p.variant) else {
+                // Passes over one variant follow each other: it is made once for all of them.
+                if made.as_ref().map(|m| m.0) != Some(p.variant) {
+                    made = Some((p.variant, make_variant(&luma, w, h, p.variant)));
+                }
+                let Some((_, Some((data, vw, vh)))) = &made else {
                     continue;
                 };
-                transformed = t;
-                (transformed.0.as_slice(), transformed.1, transformed.2)
+                (data.as_slice(), *vw, *vh)
             };
             let results: Vec<Symbol> = decode_pass(img, iw, ih, &formats, p)
                 .iter()
@@ -143,6 +151,11 @@ impl RxingDecoder {
             } else {
                 trusted_linear(img, iw, ih, linear, &formats, p.bin)
             };
+            // A short symbol read out of part of a longer one has bars in its quiet zone.
+            let linear: Vec<Symbol> = linear
+                .into_iter()
+                .filter(|s| quiet_zones_clear(img, iw, ih, s))
+                .collect();
             for mut s in other.into_iter().chain(linear) {
                 for pt in &mut s.position {
                     let o = map_back(p.variant, w, h, *pt);

@@ -1,7 +1,7 @@
 //! Pass planning: which passes to run, cheapest and likeliest first, and how long to keep trying.
 //! A pass is a binarizer (rxing's two, or one of our own readers) over a variant of the image.
 
-use rxing::common::{GlobalHistogramBinarizer, HybridBinarizer};
+use rxing::common::GlobalHistogramBinarizer;
 use rxing::multi::{GenericMultipleBarcodeReader, MultipleBarcodeReader};
 use rxing::{
     Binarizer, BinaryBitmap, DecodeHints, Luma8Source, MultiUseMultiFormatReader, RXingResult,
@@ -10,6 +10,7 @@ use rxing::{
 use std::time::Duration;
 
 use super::aztec;
+use super::binarize::FastHybrid;
 use super::datamatrix::datamatrix_grid;
 use super::formats::hints;
 use super::guard::contained;
@@ -174,14 +175,14 @@ pub(super) fn decode_pass(
         return vec![];
     };
     contained(|| match p.bin {
-        Bin::Hybrid => run(HybridBinarizer::new(source), &hints, p.single),
+        Bin::Hybrid => run(FastHybrid::new(source), &hints, p.single),
         Bin::Histogram => run(GlobalHistogramBinarizer::new(source), &hints, p.single),
         Bin::Rows => row_scan(luma, w, h, formats),
         Bin::QuickRows => quick_rows(luma, w, h, formats),
         Bin::Grid if formats.contains(&Format::DataMatrix) => datamatrix_grid(luma, w, h),
         Bin::Grid => vec![],
         Bin::Aztec if formats.contains(&Format::Aztec) => {
-            aztec::read(BinaryBitmap::new(HybridBinarizer::new(source)).get_black_matrix())
+            aztec::read(BinaryBitmap::new(FastHybrid::new(source)).get_black_matrix())
         }
         Bin::Aztec => vec![],
     })

@@ -142,7 +142,8 @@ fn rotated(img: &image::GrayImage, deg: f32) -> image::GrayImage {
             + at(x0 + 1, y0) * fx * (1.0 - fy)
             + at(x0, y0 + 1) * (1.0 - fx) * fy
             + at(x0 + 1, y0 + 1) * fx * fy;
-        image::Luma([v.round().clamp(0.0, 255.0) as u8])
+        // `v` lies in 0..=255: adding a half and truncating rounds it, without `roundf`.
+        image::Luma([(v + 0.5) as u8])
     })
 }
 
