@@ -13,6 +13,8 @@
 
 mod aim;
 mod aztec;
+mod aztec_bytes;
+mod aztec_warp;
 mod bullseye;
 mod confirm;
 mod datamatrix;
