@@ -4,6 +4,7 @@
 //! at every other bit. Structured-append headers are taken off by `aim::split_sa`.
 
 use super::aim::identified;
+use super::aztec_bytes::unknown_eci_message;
 use super::bullseye::{bullseye_centres, encode_mode_message, mode_message};
 use rxing::aztec::decoder;
 use rxing::aztec::detector::Detector;
@@ -31,7 +32,7 @@ pub(super) fn read(bits: &BitMatrix) -> Vec<RXingResult> {
 /// The orientation marks around the bullseye, for a mode-message ring `r` modules out (5 for
 /// compact symbols, 7 for full-range ones): module coordinates (centre 0, 0) and whether each
 /// mark is dark. Three at the top left, two at the top right, one at the bottom right.
-fn marks(r: i32) -> [((i32, i32), bool); 12] {
+pub(super) fn marks(r: i32) -> [((i32, i32), bool); 12] {
     [
         ((-r, -r), true),
         ((1 - r, -r), true),
@@ -51,7 +52,7 @@ fn marks(r: i32) -> [((i32, i32), bool); 12] {
 /// The mode-message modules in reading order: clockwise from the top-left corner, seven a side
 /// on a compact ring (r = 5), ten on a full-range one (r = 7), where the middle module of each
 /// side belongs to the reference grid instead.
-fn mode_message_modules(r: i32) -> Vec<(i32, i32)> {
+pub(super) fn mode_message_modules(r: i32) -> Vec<(i32, i32)> {
     let side: Vec<i32> = (2 - r..=r - 2).filter(|&i| r == 5 || i != 0).collect();
     let mut out = Vec::new();
     out.extend(side.iter().map(|&i| (i, -r)));
@@ -65,9 +66,9 @@ fn mode_message_modules(r: i32) -> Vec<(i32, i32)> {
 const RUNE_XOR: u64 = 0b1010_1010_1010_1010_1010_1010_1010;
 
 /// A bullseye found in the picture: where each module around it lies, and which way up it is.
-struct Core {
-    map: PerspectiveTransform,
-    compact: bool,
+pub(super) struct Core {
+    pub(super) map: PerspectiveTransform,
+    pub(super) compact: bool,
     /// Pixels a module.
     m: f32,
     corners: Vec<Point>,
@@ -82,10 +83,7 @@ impl Core {
     /// The bullseye centred at (cx, cy), `m` pixels a module, if its rings and orientation marks
     /// are all there.
     fn at(bits: &BitMatrix, cx: f32, cy: f32, m: f32, compact: bool) -> Option<Core> {
-        let (w, h) = (bits.getWidth() as f32, bits.getHeight() as f32);
-        let dark = |x: f32, y: f32| -> Option<bool> {
-            (x >= 0.0 && y >= 0.0 && x < w && y < h).then(|| bits.get(x as u32, y as u32))
-        };
+        let dark = |x: f32, y: f32| pixel(bits, x, y);
         let rings = if compact { 4 } else { 6 };
         // Walk each diagonal out from the centre to the inner edge of the outermost dark ring:
         // (rings - 0.5) modules out on both axes, the bullseye's corners in the picture.
@@ -111,17 +109,24 @@ impl Core {
             }
             corners.push(Point::new(x - dx / 2.0, y - dy / 2.0));
         }
-        let e = rings as f32 - 0.5;
-        let map = PerspectiveTransform::quadrilateralToQuadrilateral(
-            Quadrilateral::new(
-                Point::new(-e, -e),
-                Point::new(e, -e),
-                Point::new(e, e),
-                Point::new(-e, e),
-            ),
-            Quadrilateral::new(corners[0], corners[1], corners[2], corners[3]),
-        )
-        .ok()?;
+        let map = ring_map(
+            rings as f32 - 0.5,
+            [corners[0], corners[1], corners[2], corners[3]],
+        )?;
+        Core::with_map(bits, map, compact, m, corners)
+    }
+
+    /// The bullseye whose module (i, j) the map puts in the picture (centre 0, 0), if its rings
+    /// and orientation marks are all there.
+    pub(super) fn with_map(
+        bits: &BitMatrix,
+        map: PerspectiveTransform,
+        compact: bool,
+        m: f32,
+        corners: Vec<Point>,
+    ) -> Option<Core> {
+        let dark = |x: f32, y: f32| pixel(bits, x, y);
+        let rings = if compact { 4 } else { 6 };
         let r = rings + 1;
         let mut modules = Vec::with_capacity(((2 * r + 1) * (2 * r + 1)) as usize);
         for j in -r..=r {
@@ -172,7 +177,7 @@ impl Core {
     }
 
     /// How far out the mode-message ring is.
-    fn ring(&self) -> i32 {
+    pub(super) fn ring(&self) -> i32 {
         if self.compact {
             5
         } else {
@@ -187,7 +192,7 @@ impl Core {
     }
 
     /// Module coordinates in the picture of (i, j) on the symbol the right way up.
-    fn place(&self, i: i32, j: i32) -> (i32, i32) {
+    pub(super) fn place(&self, i: i32, j: i32) -> (i32, i32) {
         let (i, j) = if self.mirror { (-i, j) } else { (i, j) };
         match self.turn {
             0 => (i, j),
@@ -203,7 +208,7 @@ impl Core {
     }
 
     /// The mode message as read, most significant bit first.
-    fn message(&self) -> u64 {
+    pub(super) fn message(&self) -> u64 {
         mode_message_modules(self.ring())
             .into_iter()
             .fold(0, |acc, (i, j)| acc << 1 | u64::from(self.oriented(i, j)))
@@ -257,26 +262,70 @@ impl Core {
                 }
             }
         }
-        let mut detector = Detector::new(&copy);
-        for mirror in [false, true] {
-            let Ok(found) = detector.detect(mirror) else {
+        let (r, _) = read_bits(&copy)?;
+        Some(identified(r, "]z0"))
+    }
+}
+
+/// Whether the pixel at (x, y) is dark; None outside the picture.
+pub(super) fn pixel(bits: &BitMatrix, x: f32, y: f32) -> Option<bool> {
+    let inside = x >= 0.0 && y >= 0.0 && x < bits.getWidth() as f32 && y < bits.getHeight() as f32;
+    inside.then(|| bits.get(x as u32, y as u32))
+}
+
+/// The map from module coordinates (centre 0, 0) to the picture that puts the square `e`
+/// modules out from the centre on these corners (top left, top right, bottom right, bottom left).
+pub(super) fn ring_map(e: f32, corners: [Point; 4]) -> Option<PerspectiveTransform> {
+    PerspectiveTransform::quadrilateralToQuadrilateral(
+        Quadrilateral::new(
+            Point::new(-e, -e),
+            Point::new(e, -e),
+            Point::new(e, e),
+            Point::new(-e, e),
+        ),
+        Quadrilateral::new(corners[0], corners[1], corners[2], corners[3]),
+    )
+    .ok()
+}
+
+/// rxing's detector and decoder on a binarized picture: the symbol and its symbology modifier.
+pub(super) fn read_bits(bits: &BitMatrix) -> Option<(RXingResult, u32)> {
+    let mut detector = Detector::new(bits);
+    for mirror in [false, true] {
+        let Ok(found) = detector.detect(mirror) else {
+            continue;
+        };
+        let Ok(d) = decoder::decode(&found) else {
+            // rxing gives up on a whole symbol for an ECI it does not know: its bytes then,
+            // under the modifier for a message with ECIs.
+            let Some(bytes) = unknown_eci_message(
+                found.getBits(),
+                found.isCompact(),
+                found.getNbLayers(),
+                found.getNbDatablocks(),
+            ) else {
                 continue;
             };
-            let Ok(d) = decoder::decode(&found) else {
-                continue;
-            };
-            let r = RXingResult::new_complex(
-                d.getText(),
-                d.getRawBytes().clone(),
-                d.getNumBits(),
+            let text: String = bytes.iter().copied().map(char::from).collect();
+            let r = RXingResult::new(
+                &text,
+                vec![],
                 found.getPoints().to_vec(),
                 BarcodeFormat::AZTEC,
-                0,
             );
-            return Some(identified(r, "]z0"));
-        }
-        None
+            return Some((r, 3));
+        };
+        let r = RXingResult::new_complex(
+            d.getText(),
+            d.getRawBytes().clone(),
+            d.getNumBits(),
+            found.getPoints().to_vec(),
+            BarcodeFormat::AZTEC,
+            0,
+        );
+        return Some((r, d.getSymbologyModifier()));
     }
+    None
 }
 #[cfg(test)]
 mod tests {

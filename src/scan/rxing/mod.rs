@@ -14,6 +14,8 @@
 
 mod aim;
 mod aztec;
+mod aztec_bytes;
+mod aztec_warp;
 mod binarize;
 mod bullseye;
 mod confirm;

@@ -10,6 +10,7 @@ use rxing::{
 use std::time::Duration;
 
 use super::aztec;
+use super::aztec_warp;
 use super::binarize::FastHybrid;
 use super::datamatrix::datamatrix_grid;
 use super::formats::hints;
@@ -48,6 +49,9 @@ pub(super) enum Bin {
     Grid,
     /// What rxing's Aztec reader leaves out: runes and reader-initialisation symbols.
     Aztec,
+    /// An Aztec symbol in a photo, sampled through the perspective of its bullseye (see
+    /// [`super::aztec_warp`]).
+    AztecWarp,
 }
 
 pub(super) struct Pass {
@@ -143,6 +147,7 @@ pub(super) fn plan(effort: Effort, w: u32, h: u32, formats: &[Format]) -> Vec<Pa
                 && matches!(v, Variant::AsIs | Variant::Padded | Variant::Blocky(_))
             {
                 passes.push(hard(Bin::Aztec, v));
+                passes.push(hard(Bin::AztecWarp, v));
             }
         }
         passes.push(hard(Bin::Grid, Variant::AsIs));
@@ -185,5 +190,9 @@ pub(super) fn decode_pass(
             aztec::read(BinaryBitmap::new(FastHybrid::new(source)).get_black_matrix())
         }
         Bin::Aztec => vec![],
+        Bin::AztecWarp if formats.contains(&Format::Aztec) => {
+            aztec_warp::read(BinaryBitmap::new(FastHybrid::new(source)).get_black_matrix())
+        }
+        Bin::AztecWarp => vec![],
     })
 }

@@ -316,7 +316,7 @@ fn the_quick_look_needs_agreeing_rows_and_no_conflict() {
 }
 
 /// zxing-cpp's sample images, kept outside the project; None (and a note) when absent.
-fn sample(path: &str) -> Option<image::GrayImage> {
+pub(super) fn sample(path: &str) -> Option<image::GrayImage> {
     let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/testdata/barcodes/zxing-cpp-samples")
         .join(path);
