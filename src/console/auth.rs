@@ -13,7 +13,6 @@ use axum::http::{header, request::Parts, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::{html, Markup};
-use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 
 use super::{pages, Backend, Refusal, ROOT, SESSION_COOKIE, SIGN_IN};
@@ -86,13 +85,8 @@ fn new_token() -> String {
     format!("{}{}", new_random_id().simple(), new_random_id().simple())
 }
 
-/// What the ledger keeps of a session token.
-pub(super) fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+/// What the ledger keeps of a session token (as of a device token).
+pub(super) use crate::ledger::enrollment::hash_token as token_hash;
 
 /// Two secrets compared in a time that does not depend on where they differ.
 pub(super) fn same_secret(a: &str, b: &str) -> bool {
