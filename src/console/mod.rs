@@ -13,6 +13,7 @@
 //! server implements with its pool, so the server merges this router and nothing points back.
 
 mod auth;
+mod devices;
 mod pages;
 mod svg;
 
@@ -207,6 +208,30 @@ pub fn routes<S: Backend>() -> Vec<Route<S>> {
             Method::GET,
             At(Viewer),
             get(pages::recall_epcis::<S>),
+        ),
+        (
+            "/console/devices",
+            Method::GET,
+            At(Viewer),
+            get(devices::list::<S>),
+        ),
+        (
+            "/console/devices/add",
+            Method::POST,
+            At(Supervisor),
+            post(devices::add::<S>),
+        ),
+        (
+            "/console/devices/enroll-code",
+            Method::POST,
+            At(Supervisor),
+            post(devices::enroll_code::<S>),
+        ),
+        (
+            "/console/devices/revoke",
+            Method::POST,
+            At(Supervisor),
+            post(devices::revoke::<S>),
         ),
         (
             "/console/users",

@@ -48,6 +48,7 @@ pub(super) fn layout(title: &str, me: Option<&Session>, body: Markup) -> Markup 
                         nav {
                             a href=(ROOT) { "Dashboard" }
                             a href="/console/recall" { "Recall" }
+                            a href="/console/devices" { "Devices" }
                             @if me.role >= Role::Admin { a href="/console/users" { "Users" } }
                         }
                         form.signout method="post" action="/console/sign-out" {
@@ -65,7 +66,7 @@ pub(super) fn layout(title: &str, me: Option<&Session>, body: Markup) -> Markup 
 }
 
 /// The hidden field every form of a session carries.
-fn csrf(me: &Session) -> Markup {
+pub(super) fn csrf(me: &Session) -> Markup {
     html! { input type="hidden" name=(CSRF_FIELD) value=(me.csrf); }
 }
 

@@ -36,6 +36,24 @@ pub fn bar_chart(title: &str, bars: &[Bar]) -> Markup {
     }
 }
 
+/// A QR code's cells as an SVG picture, with its four-cell quiet zone: one path of dark runs,
+/// crisp at any size.
+pub fn qr(cells: &crate::label::symbols::Cells, title: &str) -> Markup {
+    const QUIET: u32 = 4;
+    let mut d = String::new();
+    for (x, y, len) in cells.dark_runs() {
+        d.push_str(&format!("M{},{}h{len}v1h-{len}z", x + QUIET, y + QUIET));
+    }
+    let (w, h) = (cells.w + 2 * QUIET, cells.h + 2 * QUIET);
+    html! {
+        svg.qr viewBox=(format!("0 0 {w} {h}")) role="img" aria-label=(title) shape-rendering="crispEdges" {
+            title { (title) }
+            rect width=(w) height=(h) fill="#fff" {}
+            path d=(d) fill="#000" {}
+        }
+    }
+}
+
 /// A node of the trace graph.
 struct Node {
     column: usize,
@@ -278,6 +296,22 @@ mod tests {
             "the largest bar is full height: {svg}"
         );
         assert!(svg.contains(r#"height="80""#), "half of it: {svg}");
+    }
+
+    #[test]
+    fn a_qr_code_is_its_dark_runs_inside_a_quiet_zone() {
+        let cells = crate::label::symbols::Cells {
+            w: 3,
+            h: 2,
+            dark: vec![true, true, false, false, false, true],
+        };
+        let svg = qr(&cells, "t").into_string();
+        assert!(svg.contains(r#"viewBox="0 0 11 10""#), "{svg}");
+        assert!(svg.contains(r#"d="M4,4h2v1h-2zM6,5h1v1h-1z""#), "{svg}");
+        // A real one: every dark cell drawn once.
+        let cells = crate::label::symbols::qr("lotkeeper://enroll?server=x&code=y").unwrap();
+        let drawn: u32 = cells.dark_runs().iter().map(|r| r.2).sum();
+        assert_eq!(drawn as usize, cells.dark.iter().filter(|d| **d).count());
     }
 
     #[test]

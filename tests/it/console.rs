@@ -52,6 +52,8 @@ fn fill(path: &std::path::Path, clock: Arc<FixedClock>) {
     l.add_user("ana", Role::Admin, &hash).unwrap();
     l.add_user("sam", Role::Supervisor, &hash).unwrap();
     l.add_user("vic", Role::Viewer, &hash).unwrap();
+    l.add_device("dev-a", &lotkeeper::sync::hash_token("lk_test_token"))
+        .unwrap();
 }
 
 impl Console {
@@ -191,6 +193,9 @@ fn request_for(
     let fields = match path {
         "/console/users/add" => "name=newbie&role=viewer",
         "/console/users/remove" => "name=vic",
+        "/console/devices/add" => "name=dev-new&server=https%3A%2F%2Flk.example%3A8443",
+        "/console/devices/enroll-code" => "name=dev-a&server=https%3A%2F%2Flk.example%3A8443",
+        "/console/devices/revoke" => "name=dev-a",
         _ => "item=PARA&lot=L1&reason=supplier+recall",
     };
     let form = match csrf {
@@ -684,4 +689,64 @@ fn the_running_server_serves_the_console_beside_v1_and_throttles_by_address() {
     }
     assert_eq!(sign_in("vic", PASSWORD), StatusCode::TOO_MANY_REQUESTS);
     server.stop();
+}
+
+#[test]
+fn a_supervisor_adds_a_device_and_gets_its_enrollment_qr_never_its_token() {
+    let c = Console::sqlite();
+    let (cookie, csrf) = c.sign_in("sam");
+    let page = body(c.send(get("/console/devices", Some(&cookie))));
+    assert!(
+        page.contains("dev-a") && page.contains("Add a device"),
+        "{page}"
+    );
+    // An address a code must not travel to in clear: refused, nothing added.
+    let r = c.send(post(
+        "/console/devices/add",
+        Some(&cookie),
+        &format!("name=dock-1&server=http%3A%2F%2Flk.example&csrf={csrf}"),
+    ));
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(c.look.devices().unwrap().len(), 1);
+    let r = c.send(post(
+        "/console/devices/add",
+        Some(&cookie),
+        &format!("name=dock-1&server=https%3A%2F%2Flk.example%3A8443&csrf={csrf}"),
+    ));
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = body(r);
+    assert!(
+        page.contains("class=\"qr\"") && page.contains("<path d=\"M"),
+        "{page}"
+    );
+    assert!(!page.contains("lk_"), "no token on the page");
+    let code = page
+        .split("type the code: <strong>")
+        .nth(1)
+        .and_then(|p| p.split('<').next())
+        .unwrap()
+        .to_string();
+    // The code shown is the one the ledger issued for dock-1: it enrolls that device, once.
+    let mut l = Ledger::open(&c._dir.path().join("server.db"))
+        .unwrap()
+        .with_clock(c.clock.clone());
+    let hash = lotkeeper::sync::enroll::code_hash(&code).unwrap();
+    assert_eq!(
+        l.redeem_enrollment_code(&hash, "new-token-hash").unwrap(),
+        "dock-1"
+    );
+    // Revoked from the console.
+    let r = c.send(post(
+        "/console/devices/revoke",
+        Some(&cookie),
+        &format!("name=dock-1&csrf={csrf}"),
+    ));
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(l.device_for("new-token-hash").unwrap().is_none());
+    let r = c.send(post(
+        "/console/devices/revoke",
+        Some(&cookie),
+        &format!("name=dock-1&csrf={csrf}"),
+    ));
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "already revoked");
 }

@@ -509,10 +509,10 @@ const INVARIANTS: &[Invariant] = &[
         crates: HTTP,
     },
     Invariant {
-        what: "the console changes nothing but through the ledger: it names no cli, ui, workflow, sync, label or android (the server merges its router; nothing points back), and no rusqlite, Slint, PostgreSQL client or anyhow",
+        what: "the console changes nothing but through the ledger: it names no cli, ui, workflow, sync or android (the server merges its router; nothing points back), and no rusqlite, Slint, PostgreSQL client or anyhow",
         within: &["console"],
         except: &[],
-        modules: &["cli", "ui", "workflow", "sync", "label", "android", "shots", "sim"],
+        modules: &["cli", "ui", "workflow", "sync", "android", "shots", "sim"],
         crates: &["rusqlite", "slint", "postgres", "anyhow"],
     },
     Invariant {
