@@ -174,6 +174,18 @@ pub fn routes<S: Backend>() -> Vec<Route<S>> {
             get(pages::lot::<S>),
         ),
         (
+            "/console/lot/hold",
+            Method::POST,
+            At(Supervisor),
+            post(pages::hold::<S>),
+        ),
+        (
+            "/console/lot/release",
+            Method::POST,
+            At(Supervisor),
+            post(pages::release::<S>),
+        ),
+        (
             "/console/recall",
             Method::GET,
             At(Viewer),

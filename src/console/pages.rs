@@ -191,7 +191,7 @@ pub(super) async fn dashboard<S: Backend>(
                     @for h in &d.held {
                         tr {
                             td { (h.item) }
-                            td { a href=(format!("/console/lot?item={}&lot={}", enc(&h.item), enc(&h.lot))) { (h.lot) } }
+                            td { a href=(lot_link(&h.item, &h.lot)) { (h.lot) } }
                             td { span class=(status_class(h.status)) { (h.status) } }
                             td { (h.expiry.map(|e| e.to_string()).unwrap_or_default()) }
                             td { (h.since.as_deref().unwrap_or("")) }
@@ -313,6 +313,7 @@ pub(super) async fn lot<S: Backend>(
         h1 { (q.item) " lot " (q.lot) }
         p { a href=(recall_link(&q.item, &q.lot)) { "Recall console for this lot" } }
         (lot_summary(&p))
+        (hold_form(&me, &q.item, &q.lot, p.lot.status))
         h2 { "Where it is now" }
         @if p.stock.is_empty() { p.muted { "None in stock." } } @else {
             div.scroll { table {
@@ -335,6 +336,31 @@ pub(super) async fn lot<S: Backend>(
         } }
     };
     Ok(layout(&format!("{} {}", q.item, q.lot), Some(&me), body))
+}
+
+pub(super) fn lot_link(item: &str, lot: &str) -> String {
+    format!("/console/lot?item={}&lot={}", enc(item), enc(lot))
+}
+
+/// The form that puts a lot on hold or releases it, by its status, for a supervisor or admin.
+fn hold_form(me: &Session, item: &str, lot: &str, status: LotStatus) -> Markup {
+    let (action, title, button) = match status {
+        LotStatus::Available => ("/console/lot/hold", "Put on hold", "Hold"),
+        LotStatus::Quarantine => ("/console/lot/release", "Release the hold", "Release"),
+        LotStatus::Recalled => return html! {},
+    };
+    html! {
+        @if me.role >= Role::Supervisor {
+            h2 { (title) }
+            form.act method="post" action=(action) {
+                (csrf(me))
+                input type="hidden" name="item" value=(item);
+                input type="hidden" name="lot" value=(lot);
+                label { "Reason" input name="reason" required maxlength="200"; }
+                button { (button) }
+            }
+        }
+    }
 }
 
 fn recall_link(item: &str, lot: &str) -> String {
@@ -408,7 +434,7 @@ pub(super) async fn recall<S: Backend>(
     let body = html! {
         h1 { "Recall: " (item) " lot " (code) }
         (find_form)
-        p { a href=(format!("/console/lot?{query}")) { "Lot page" } }
+        p { a href=(lot_link(&item, &code)) { "Lot page" } }
         (lot_summary(&p))
         h2 { "Devices" }
         p.muted { "Every device learns a status change on its next sync. This server does not yet record which devices have pulled it, so acknowledgements are not shown." }
@@ -478,7 +504,27 @@ async fn change_lot<S: Backend>(
     state
         .ledger(move |l| l.change_lot_status(&item, &lot, action, &f.reason, Some(&by)))
         .await?;
-    Ok(Redirect::to(&recall_link(&f.item, &f.lot)).into_response())
+    let back = match action {
+        LotAction::Hold | LotAction::Release => lot_link(&f.item, &f.lot),
+        LotAction::Recall | LotAction::CloseRecall => recall_link(&f.item, &f.lot),
+    };
+    Ok(Redirect::to(&back).into_response())
+}
+
+pub(super) async fn hold<S: Backend>(
+    State(state): State<S>,
+    Extension(me): Extension<Session>,
+    form: Result<Form<LotChangeForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, Refusal> {
+    change_lot(state, me, form, LotAction::Hold).await
+}
+
+pub(super) async fn release<S: Backend>(
+    State(state): State<S>,
+    Extension(me): Extension<Session>,
+    form: Result<Form<LotChangeForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, Refusal> {
+    change_lot(state, me, form, LotAction::Release).await
 }
 
 pub(super) async fn recall_start<S: Backend>(

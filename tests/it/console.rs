@@ -750,3 +750,52 @@ fn a_supervisor_adds_a_device_and_gets_its_enrollment_qr_never_its_token() {
     ));
     assert_eq!(r.status(), StatusCode::NOT_FOUND, "already revoked");
 }
+
+#[test]
+fn a_hold_and_its_release_from_the_lot_page_name_who_made_them() {
+    let c = Console::sqlite();
+    let (cookie, csrf) = c.sign_in("sam");
+    let page = body(c.send(get("/console/lot?item=PARA&lot=L2", Some(&cookie))));
+    assert!(page.contains("Put on hold"), "{page}");
+    let r = c.send(post(
+        "/console/lot/hold",
+        Some(&cookie),
+        &format!("item=PARA&lot=L2&reason=damaged+boxes&csrf={csrf}"),
+    ));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(c.status("L2"), LotStatus::Quarantine);
+    let page = body(c.send(get("/console", Some(&cookie))));
+    assert!(
+        page.contains("damaged boxes") && page.contains("console:sam"),
+        "the dashboard lists the hold"
+    );
+    let r = c.send(post(
+        "/console/lot/release",
+        Some(&cookie),
+        &format!("item=PARA&lot=L2&reason=checked+fine&csrf={csrf}"),
+    ));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(c.status("L2"), LotStatus::Available);
+    let by: Vec<_> = c
+        .look
+        .lot_history("PARA", "L2")
+        .unwrap()
+        .into_iter()
+        .map(|h| (h.action, h.by.unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        by,
+        [
+            ("hold".to_string(), "console:sam".to_string()),
+            ("release".to_string(), "console:sam".to_string())
+        ]
+    );
+    // A release of a lot not on hold is the state machine's refusal, said on the page.
+    let r = c.send(post(
+        "/console/lot/release",
+        Some(&cookie),
+        &format!("item=PARA&lot=L2&reason=again&csrf={csrf}"),
+    ));
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body(r).contains("not on hold"));
+}
