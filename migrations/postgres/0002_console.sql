@@ -24,6 +24,10 @@ CREATE TABLE console_signin_failures (
     last_at   TEXT COLLATE "C" NOT NULL
 );
 
+-- How far each device has stored the server's lot status changes (the lot event position it
+-- pulls after): a recall is acknowledged by a device once this reaches the recall's event.
+ALTER TABLE devices ADD COLUMN lot_events_seen BIGINT NOT NULL DEFAULT 0;
+
 -- The console's dashboard counts movements per day and finds each device's last movement
 -- without reading the whole journal.
 CREATE INDEX movements_created ON movements(created_at);

@@ -428,7 +428,14 @@ pub(super) async fn recall<S: Backend>(
         return Ok(layout("Recall", Some(&me), body));
     };
     let (i, c) = (item.clone(), code.clone());
-    let p = state.ledger(move |l| lot_page_data(l, &i, &c)).await?;
+    let (p, acks) = state
+        .ledger(move |l| {
+            Ok((
+                lot_page_data(l, &i, &c)?,
+                l.lot_change_acknowledgements(&i, &c)?,
+            ))
+        })
+        .await?;
     let may = me.role >= Role::Supervisor;
     let query = format!("item={}&lot={}", enc(&item), enc(&code));
     let body = html! {
@@ -437,7 +444,17 @@ pub(super) async fn recall<S: Backend>(
         p { a href=(lot_link(&item, &code)) { "Lot page" } }
         (lot_summary(&p))
         h2 { "Devices" }
-        p.muted { "Every device learns a status change on its next sync. This server does not yet record which devices have pulled it, so acknowledgements are not shown." }
+        @if acks.is_empty() {
+            p.muted { "The lot has no status change for devices to learn." }
+        } @else {
+            p.muted { "Whether each active device has stored the lot's latest status change (" (p.lot.status) "). A device learns it on its next sync." }
+            div.scroll { table {
+                tr { th { "Device" } th { "Has it" } }
+                @for (device, has) in &acks {
+                    tr { td { (device) } td { @if *has { span.ok { "yes" } } @else { span.hold { "not yet" } } } }
+                }
+            } }
+        }
         h2 { "Downloads" }
         ul.downloads {
             li { a href=(format!("/console/recall/package.json?{query}")) { "Recall package (JSON)" } }

@@ -700,6 +700,11 @@ async fn pull(
         return Err(ApiError::bad(format!("limit is between 1 and {MAX_PULL}")));
     }
     let resp = with_ledger(&state, move |l| {
+        // What it asks after, it has stored: the console shows who has a recall. A failure to
+        // note it costs the device nothing.
+        if let Err(e) = l.note_lot_events_seen(&device, p.lot_events_after) {
+            eprintln!("cannot note what {device} has of the lot events: {e}");
+        }
         // A device of a site pulls that site's movements and documents.
         let site = l.device_site(&device)?;
         let version = l.master_version()?;

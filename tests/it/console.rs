@@ -799,3 +799,63 @@ fn a_hold_and_its_release_from_the_lot_page_name_who_made_them() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body(r).contains("not on hold"));
 }
+
+#[test]
+fn the_recall_page_shows_which_devices_have_stored_the_recall() {
+    let c = Console::sqlite();
+    let (cookie, csrf) = c.sign_in("sam");
+    let r = c.send(post(
+        "/console/recall/start",
+        Some(&cookie),
+        &format!("item=PARA&lot=L1&reason=supplier+recall&csrf={csrf}"),
+    ));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let acks = |c: &Console| {
+        let page = body(c.send(get("/console/recall?item=PARA&lot=L1", Some(&cookie))));
+        let row = page
+            .split("<td>dev-a</td>")
+            .nth(1)
+            .unwrap_or_default()
+            .to_string();
+        assert!(!row.is_empty(), "dev-a is listed: {page}");
+        row.split("</tr>").next().unwrap().contains("yes")
+    };
+    assert!(!acks(&c), "dev-a has not synced");
+    let pull = |after: i64| {
+        let r = c.send(
+            Request::get(format!(
+                "/v1/pull?after=0&lot_events_after={after}&master_version=0"
+            ))
+            .header(header::AUTHORIZATION, "Bearer lk_test_token")
+            .body(Body::empty())
+            .unwrap(),
+        );
+        assert_eq!(r.status(), StatusCode::OK);
+        crate::harness::json(&body(r))["lot_event_cursor"]
+            .as_i64()
+            .unwrap()
+    };
+    // The first pull brings the recall; only the next one says the device stored it.
+    let cursor = pull(0);
+    assert!(cursor > 0);
+    assert!(
+        !acks(&c),
+        "a pull that brings the recall is not yet its acknowledgement"
+    );
+    assert_eq!(pull(cursor), cursor);
+    assert!(acks(&c), "dev-a has stored the recall");
+    // A device claiming more than the server has is held to what exists: the next change is
+    // not taken as stored before the device pulls it.
+    pull(cursor + 1000);
+    assert!(acks(&c));
+    let r = c.send(post(
+        "/console/recall/close",
+        Some(&cookie),
+        &format!("item=PARA&lot=L1&reason=done&csrf={csrf}"),
+    ));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(!acks(&c), "the close is new to dev-a");
+    let cursor = pull(cursor);
+    pull(cursor);
+    assert!(acks(&c));
+}
