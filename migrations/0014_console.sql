@@ -32,6 +32,17 @@ CREATE TABLE console_signin_failures (
     last_at   TEXT NOT NULL
 );
 
+-- Imports made by a person (the console's): when, what, how many rows, and who.
+CREATE TABLE import_log (
+    id INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    rows_read INTEGER NOT NULL,
+    created   INTEGER NOT NULL,
+    updated   INTEGER NOT NULL,
+    by_name   TEXT NOT NULL
+);
+
 -- How far each device has stored the server's lot status changes (the lot event position it
 -- pulls after): a recall is acknowledged by a device once this reaches the recall's event.
 ALTER TABLE devices ADD COLUMN lot_events_seen INTEGER NOT NULL DEFAULT 0;

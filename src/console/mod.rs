@@ -14,6 +14,7 @@
 
 mod auth;
 mod devices;
+mod import;
 mod pages;
 mod svg;
 
@@ -40,8 +41,8 @@ pub const SIGN_IN: &str = "/console/sign-in";
 pub const SESSION_COOKIE: &str = "lotkeeper_session";
 /// The form field that carries the session's CSRF token.
 pub const CSRF_FIELD: &str = "csrf";
-/// The largest form the console reads (a POST body).
-pub const MAX_FORM: usize = 64 * 1024;
+/// The largest form the console reads (a POST body; an import's CSV is one).
+pub const MAX_FORM: usize = 4 << 20;
 
 /// What the console needs of the server: a ledger to run a closure on, and whether the browser
 /// reaches it over TLS.
@@ -244,6 +245,18 @@ pub fn routes<S: Backend>() -> Vec<Route<S>> {
             Method::POST,
             At(Supervisor),
             post(devices::revoke::<S>),
+        ),
+        (
+            "/console/import",
+            Method::GET,
+            At(Supervisor),
+            get(import::form::<S>),
+        ),
+        (
+            "/console/import",
+            Method::POST,
+            At(Supervisor),
+            post(import::import::<S>),
         ),
         (
             "/console/users",

@@ -196,6 +196,7 @@ fn request_for(
         "/console/devices/add" => "name=dev-new&server=https%3A%2F%2Flk.example%3A8443",
         "/console/devices/enroll-code" => "name=dev-a&server=https%3A%2F%2Flk.example%3A8443",
         "/console/devices/revoke" => "name=dev-a",
+        "/console/import" => "kind=items&csv=sku%2Cname%2Cgtin%2Ctracking%2Cexpiry_tracked%2Cshelf_life_days%2Cunit%0ANEW%2CNew%2C%2Cnone%2Cfalse%2C%2CEA%0A",
         _ => "item=PARA&lot=L1&reason=supplier+recall",
     };
     let form = match csrf {
@@ -858,4 +859,57 @@ fn the_recall_page_shows_which_devices_have_stored_the_recall() {
     let cursor = pull(cursor);
     pull(cursor);
     assert!(acks(&c));
+}
+
+#[test]
+fn an_import_with_a_bad_row_names_its_line_and_column_and_imports_nothing() {
+    let c = Console::sqlite();
+    let (cookie, csrf) = c.sign_in("sam");
+    let page = body(c.send(get("/console/import", Some(&cookie))));
+    assert!(page.contains("All or nothing"), "{page}");
+    let items = c.look.query().items().unwrap().len();
+    let header = "sku,name,gtin,tracking,expiry_tracked,shelf_life_days,unit";
+    let form = |csv: &str| {
+        let csv: String = csv
+            .bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        format!("kind=items&csv={csv}&csrf={csrf}")
+    };
+    let bad =
+        format!("{header}\nGOOD,Good one,,none,false,,EA\nBAD,Bad one,,sometimes,false,,EA\n");
+    let r = c.send(post("/console/import", Some(&cookie), &form(&bad)));
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let page = body(r);
+    assert!(page.contains("Line 3, column tracking"), "{page}");
+    assert!(page.contains("Nothing was imported"), "{page}");
+    assert!(
+        page.contains("BAD,Bad one"),
+        "the text stays in the box to fix"
+    );
+    assert_eq!(
+        c.look.query().items().unwrap().len(),
+        items,
+        "nothing imported"
+    );
+    assert!(c.look.import_log(10).unwrap().is_empty());
+
+    let good = format!("{header}\nGOOD,Good one,,none,false,,EA\nPARA,Paracetamol,09506000134352,lot,true,365,EA\n");
+    let r = c.send(post("/console/import", Some(&cookie), &form(&good)));
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = body(r);
+    assert!(
+        page.contains("Imported 2 rows of items: 1 new, 1 updated."),
+        "{page}"
+    );
+    assert_eq!(c.look.query().items().unwrap().len(), items + 1);
+    let log = c.look.import_log(10).unwrap();
+    assert_eq!(
+        (log[0].kind.as_str(), log[0].by.as_str()),
+        ("items", "console:sam")
+    );
+    assert!(page.contains("console:sam"));
 }

@@ -61,6 +61,7 @@ const TABLES: &[(&str, Option<&str>)] = &[
     ("console_users", None),
     ("console_sessions", None),
     ("console_signin_failures", None),
+    ("import_log", Some("id")),
 ];
 
 /// What a migration copied.
