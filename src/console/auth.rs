@@ -12,10 +12,12 @@ use axum::extract::{Extension, State};
 use axum::http::{header, request::Parts, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use maud::{html, Markup};
+use maud::html;
 use std::net::SocketAddr;
 
-use super::{pages, Backend, Refusal, ROOT, SESSION_COOKIE, SIGN_IN};
+use super::{
+    pages, Backend, Refusal, ROOT, SESSION_COOKIE, SIGN_IN, SIGN_IN_COOKIE, SIGN_IN_FIELD,
+};
 use crate::ledger::clock::new_random_id;
 use crate::ledger::users::{self, Session, IDLE_MINUTES, SESSION_HOURS};
 
@@ -120,24 +122,33 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddr {
     }
 }
 
-fn sign_in_page(message: Option<&str>, name: &str) -> Markup {
-    pages::layout(
+/// The sign-in page with a fresh form token, in its field and in its cookie.
+fn sign_in_page(status: StatusCode, message: Option<&str>, name: &str, secure: bool) -> Response {
+    let token = new_token();
+    let page = pages::layout(
         "Sign in",
         None,
         html! {
             h1 { "Sign in" }
             @if let Some(m) = message { p.error role="alert" { (m) } }
             form.narrow method="post" action=(SIGN_IN) {
+                input type="hidden" name=(SIGN_IN_FIELD) value=(token);
                 label { "Name" input name="name" value=(name) autocomplete="username" required autofocus; }
                 label { "Password" input name="password" type="password" autocomplete="current-password" required; }
                 button { "Sign in" }
             }
         },
-    )
+    );
+    let mut r = (status, page).into_response();
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        cookie(SIGN_IN_COOKIE, SIGN_IN, &token, 3600, secure),
+    );
+    r
 }
 
-pub(super) async fn sign_in_form() -> Markup {
-    sign_in_page(None, "")
+pub(super) async fn sign_in_form<S: Backend>(State(state): State<S>) -> Response {
+    sign_in_page(StatusCode::OK, None, "", state.secure_cookies())
 }
 
 #[derive(serde::Deserialize)]
@@ -146,6 +157,8 @@ pub(super) struct SignInForm {
     name: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    signin: String,
 }
 
 /// What the ledger says before a password is checked.
@@ -159,14 +172,32 @@ enum Before {
 pub(super) async fn sign_in<S: Backend>(
     State(state): State<S>,
     ClientAddr(addr): ClientAddr,
+    headers: axum::http::HeaderMap,
     form: Result<Form<SignInForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, Refusal> {
     let Form(f) = form
         .map_err(|e| Refusal::bad(format!("the sign-in form does not read: {}", e.body_text())))?;
+    let secure = state.secure_cookies();
     let name = f.name.trim().to_string();
+    let ours = super::cookie_value(&headers, SIGN_IN_COOKIE)
+        .is_some_and(|c| !f.signin.is_empty() && same_secret(&c, &f.signin));
+    if !ours {
+        let said = "This sign-in form is stale or came from another site. Sign in here.";
+        return Ok(sign_in_page(
+            StatusCode::FORBIDDEN,
+            Some(said),
+            &name,
+            secure,
+        ));
+    }
     if name.is_empty() || f.password.is_empty() || f.password.len() > MAX_PASSWORD_LEN * 4 {
-        let page = sign_in_page(Some("Give your name and password."), &name);
-        return Ok((StatusCode::BAD_REQUEST, page).into_response());
+        let said = "Give your name and password.";
+        return Ok(sign_in_page(
+            StatusCode::BAD_REQUEST,
+            Some(said),
+            &name,
+            secure,
+        ));
     }
     let keys = users::throttle_keys(&name, &addr);
     let (who, k) = (name.clone(), keys.clone());
@@ -185,11 +216,7 @@ pub(super) async fn sign_in<S: Backend>(
                 "Too many failed sign-ins. Try again after {} UTC.",
                 until.format("%H:%M")
             );
-            let mut r = (
-                StatusCode::TOO_MANY_REQUESTS,
-                sign_in_page(Some(&message), &name),
-            )
-                .into_response();
+            let mut r = sign_in_page(StatusCode::TOO_MANY_REQUESTS, Some(&message), &name, secure);
             r.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
             return Ok(r);
@@ -216,15 +243,17 @@ pub(super) async fn sign_in<S: Backend>(
     match token {
         Some(token) => {
             let mut r = Redirect::to(ROOT).into_response();
-            let cookie = cookie(&token, SESSION_HOURS * 3600, state.secure_cookies());
-            r.headers_mut().insert(header::SET_COOKIE, cookie);
+            let c = cookie(SESSION_COOKIE, ROOT, &token, SESSION_HOURS * 3600, secure);
+            r.headers_mut().insert(header::SET_COOKIE, c);
+
             Ok(r)
         }
-        None => Ok((
+        None => Ok(sign_in_page(
             StatusCode::UNAUTHORIZED,
-            sign_in_page(Some("Wrong name or password."), &name),
-        )
-            .into_response()),
+            Some("Wrong name or password."),
+            &name,
+            secure,
+        )),
     }
 }
 
@@ -238,16 +267,18 @@ pub(super) async fn sign_out<S: Backend>(
         state.ledger(move |l| l.end_session(&hash)).await?;
     }
     let mut r = Redirect::to(SIGN_IN).into_response();
-    r.headers_mut()
-        .insert(header::SET_COOKIE, cookie("", 0, state.secure_cookies()));
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        cookie(SESSION_COOKIE, ROOT, "", 0, state.secure_cookies()),
+    );
     Ok(r)
 }
 
-/// The session cookie: HttpOnly, SameSite=Strict, for the console's paths, Secure under TLS.
-fn cookie(token: &str, max_age: i64, secure: bool) -> HeaderValue {
+/// A cookie of the console: HttpOnly, SameSite=Strict, for `path`, Secure under TLS.
+fn cookie(name: &str, path: &str, value: &str, max_age: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={token}; Path={ROOT}; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+        "{name}={value}; Path={path}; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("lotkeeper_session=; Max-Age=0"))
 }
@@ -290,7 +321,7 @@ mod tests {
 
     #[test]
     fn the_cookie_is_http_only_strict_and_secure_under_tls() {
-        let c = cookie("t", 60, true);
+        let c = cookie(SESSION_COOKIE, ROOT, "t", 60, true);
         let c = c.to_str().unwrap();
         for part in [
             "lotkeeper_session=t",
@@ -301,6 +332,9 @@ mod tests {
         ] {
             assert!(c.contains(part), "{c}");
         }
-        assert!(!cookie("t", 60, false).to_str().unwrap().contains("Secure"));
+        assert!(!cookie(SESSION_COOKIE, ROOT, "t", 60, false)
+            .to_str()
+            .unwrap()
+            .contains("Secure"));
     }
 }

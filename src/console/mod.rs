@@ -39,6 +39,11 @@ pub const ROOT: &str = "/console";
 pub const SIGN_IN: &str = "/console/sign-in";
 /// The cookie that carries the session token.
 pub const SESSION_COOKIE: &str = "lotkeeper_session";
+/// The cookie that carries the sign-in form's own token: a sign-in must come from our form
+/// (no one signs a browser in to an account of theirs from another site).
+pub const SIGN_IN_COOKIE: &str = "lotkeeper_signin";
+/// The sign-in form's field that repeats that token.
+pub const SIGN_IN_FIELD: &str = "signin";
 /// The form field that carries the session's CSRF token.
 pub const CSRF_FIELD: &str = "csrf";
 /// The largest form the console reads (a POST body; an import's CSV is one).
@@ -159,7 +164,7 @@ pub fn routes<S: Backend>() -> Vec<Route<S>> {
     use Role::*;
     vec![
         ("/console/style.css", Method::GET, Public, get(pages::style)),
-        (SIGN_IN, Method::GET, Public, get(auth::sign_in_form)),
+        (SIGN_IN, Method::GET, Public, get(auth::sign_in_form::<S>)),
         (SIGN_IN, Method::POST, Public, post(auth::sign_in::<S>)),
         (
             "/console/sign-out",
@@ -292,17 +297,22 @@ pub fn router<S: Backend>(state: S) -> Router<S> {
     r
 }
 
-/// The session token a request's cookie carries, if any.
-fn session_token(req_headers: &axum::http::HeaderMap) -> Option<String> {
-    req_headers
+/// The value of the cookie `name` a request carries, if any and not empty.
+fn cookie_value(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.to_string())
         .filter(|v| !v.is_empty())
+}
+
+/// The session token a request's cookie carries, if any.
+fn session_token(headers: &axum::http::HeaderMap) -> Option<String> {
+    cookie_value(headers, SESSION_COOKIE)
 }
 
 /// Only the CSRF token of a form; the handler reads the rest.

@@ -123,13 +123,21 @@ impl Console {
     }
 }
 
+/// The sign-in form's own token, as the sign-in page sets it in a cookie and its form.
+const FORM_TOKEN: &str = "form-token-1";
+
 fn sign_in_request(name: &str, password: &str, from: Option<&str>) -> Request<Body> {
     let mut r = Request::post(console::SIGN_IN)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(
+            header::COOKIE,
+            format!("{}={FORM_TOKEN}", console::SIGN_IN_COOKIE),
+        )
         .body(Body::from(format!(
-            "name={}&password={}",
+            "name={}&password={}&{}={FORM_TOKEN}",
             name,
-            password.replace(' ', "+")
+            password.replace(' ', "+"),
+            console::SIGN_IN_FIELD
         )))
         .unwrap();
     if let Some(ip) = from {
@@ -657,9 +665,14 @@ fn the_running_server_serves_the_console_beside_v1_and_throttles_by_address() {
     let sign_in = |name: &str, password: &str| {
         http.post(format!("{url}{}", console::SIGN_IN))
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(
+                header::COOKIE,
+                format!("{}={FORM_TOKEN}", console::SIGN_IN_COOKIE),
+            )
             .body(format!(
-                "name={name}&password={}",
-                password.replace(' ', "+")
+                "name={name}&password={}&{}={FORM_TOKEN}",
+                password.replace(' ', "+"),
+                console::SIGN_IN_FIELD
             ))
             .send()
             .unwrap()
@@ -912,4 +925,64 @@ fn an_import_with_a_bad_row_names_its_line_and_column_and_imports_nothing() {
         ("items", "console:sam")
     );
     assert!(page.contains("console:sam"));
+}
+
+#[test]
+fn a_sign_in_must_come_from_the_sign_in_page() {
+    let c = Console::sqlite();
+    // The page sets its token in a Strict cookie and in the form.
+    let r = c.send(get(console::SIGN_IN, None));
+    let set = r.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        set.starts_with("lotkeeper_signin=") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    let token = set
+        .split(';')
+        .next()
+        .unwrap()
+        .split('=')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    assert!(body(r).contains(&format!("name=\"signin\" value=\"{token}\"")));
+    // Posted from elsewhere: no cookie, or a field that does not match it. No session.
+    for (cookie, field) in [
+        (None, token.as_str()),
+        (Some(token.as_str()), "other"),
+        (Some(token.as_str()), ""),
+    ] {
+        let mut b = Request::post(console::SIGN_IN)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(v) = cookie {
+            b = b.header(header::COOKIE, format!("lotkeeper_signin={v}"));
+        }
+        let r = c.send(
+            b.body(Body::from(format!(
+                "name=ana&password=correct+horse+battery&signin={field}"
+            )))
+            .unwrap(),
+        );
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{cookie:?} {field}");
+        let set = r.headers()[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(!set.starts_with("lotkeeper_session"), "no session: {set}");
+        assert!(body(r).contains("stale or came from another site"));
+    }
+    let r = c.send(
+        Request::post(console::SIGN_IN)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, format!("lotkeeper_signin={token}"))
+            .body(Body::from(format!(
+                "name=ana&password=correct+horse+battery&signin={token}"
+            )))
+            .unwrap(),
+    );
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(set_cookie(&r).starts_with("lotkeeper_session="));
 }
