@@ -16,6 +16,7 @@ mod auth;
 mod devices;
 mod import;
 mod pages;
+mod reports;
 mod svg;
 
 use axum::body::Body;
@@ -250,6 +251,30 @@ pub fn routes<S: Backend>() -> Vec<Route<S>> {
             Method::POST,
             At(Supervisor),
             post(devices::revoke::<S>),
+        ),
+        (
+            "/console/reports",
+            Method::GET,
+            At(Viewer),
+            get(reports::page::<S>),
+        ),
+        (
+            "/console/reports/download",
+            Method::GET,
+            At(Viewer),
+            get(reports::download::<S>),
+        ),
+        (
+            "/console/exports/fsma204.xlsx",
+            Method::GET,
+            At(Viewer),
+            get(reports::fsma::<S>),
+        ),
+        (
+            "/console/exports/epcis.json",
+            Method::GET,
+            At(Viewer),
+            get(reports::epcis::<S>),
         ),
         (
             "/console/import",

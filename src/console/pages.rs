@@ -49,6 +49,7 @@ pub(super) fn layout(title: &str, me: Option<&Session>, body: Markup) -> Markup 
                             a href=(ROOT) { "Dashboard" }
                             a href="/console/recall" { "Recall" }
                             a href="/console/devices" { "Devices" }
+                            a href="/console/reports" { "Reports" }
                             @if me.role >= Role::Supervisor { a href="/console/import" { "Import" } }
                             @if me.role >= Role::Admin { a href="/console/users" { "Users" } }
                         }
@@ -582,7 +583,7 @@ fn lot_scope(l: &Ledger, item: &str, lot: &str) -> crate::ledger::Result<Scope> 
 }
 
 /// The most movements a document from the console holds (it is made in memory).
-const MAX_DOCUMENT_MOVEMENTS: usize = 200_000;
+pub(super) const MAX_DOCUMENT_MOVEMENTS: usize = 200_000;
 
 fn attachment(content_type: &'static str, name: String, body: Vec<u8>) -> Response {
     (
@@ -642,20 +643,45 @@ async fn lot_documents<S: Backend>(
     Ok((q, scope))
 }
 
-pub(super) async fn recall_fsma<S: Backend>(
-    State(state): State<S>,
-    q: Result<Query<LotParams>, axum::extract::rejection::QueryRejection>,
+/// FSMA 204's sortable spreadsheet of what `scope` covers, as a download named `file`.
+pub(super) async fn fsma_file<S: Backend>(
+    state: &S,
+    scope: Scope,
+    file: String,
 ) -> Result<Response, Refusal> {
-    let (q, scope) = lot_documents(&state, q).await?;
     let data = state.ledger(move |l| l.trace_data(&scope, false)).await?;
     let wb = crate::export::fsma::workbook(&data);
     let bytes = crate::export::fsma::xlsx_bytes(&wb)
         .map_err(|e| Refusal::Bad(StatusCode::NOT_IMPLEMENTED, e.to_string()))?;
     Ok(attachment(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        format!("fsma204-{}-{}.xlsx", file_part(&q.item), file_part(&q.lot)),
+        file,
         bytes,
     ))
+}
+
+/// EPCIS 2.0 events of what `scope` covers, as a download named `file`.
+pub(super) async fn epcis_file<S: Backend>(
+    state: &S,
+    scope: Scope,
+    file: String,
+) -> Result<Response, Refusal> {
+    let base = crate::export::epcis::DEFAULT_ID_BASE.to_string();
+    let doc = state
+        .ledger(move |l| crate::export::epcis::document_of(l, &scope, base))
+        .await?;
+    let body = serde_json::to_vec_pretty(&doc)
+        .map_err(|e| Refusal::Bad(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    Ok(attachment("application/ld+json", file, body))
+}
+
+pub(super) async fn recall_fsma<S: Backend>(
+    State(state): State<S>,
+    q: Result<Query<LotParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, Refusal> {
+    let (q, scope) = lot_documents(&state, q).await?;
+    let file = format!("fsma204-{}-{}.xlsx", file_part(&q.item), file_part(&q.lot));
+    fsma_file(&state, scope, file).await
 }
 
 pub(super) async fn recall_epcis<S: Backend>(
@@ -663,17 +689,8 @@ pub(super) async fn recall_epcis<S: Backend>(
     q: Result<Query<LotParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Refusal> {
     let (q, scope) = lot_documents(&state, q).await?;
-    let base = crate::export::epcis::DEFAULT_ID_BASE.to_string();
-    let doc = state
-        .ledger(move |l| crate::export::epcis::document_of(l, &scope, base))
-        .await?;
-    let body = serde_json::to_vec_pretty(&doc)
-        .map_err(|e| Refusal::Bad(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    Ok(attachment(
-        "application/ld+json",
-        format!("epcis-{}-{}.json", file_part(&q.item), file_part(&q.lot)),
-        body,
-    ))
+    let file = format!("epcis-{}-{}.json", file_part(&q.item), file_part(&q.lot));
+    epcis_file(&state, scope, file).await
 }
 
 // ---- users -------------------------------------------------------------------------------

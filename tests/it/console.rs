@@ -986,3 +986,58 @@ fn a_sign_in_must_come_from_the_sign_in_page() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(set_cookie(&r).starts_with("lotkeeper_session="));
 }
+
+#[test]
+fn reports_and_exports_download_as_the_command_line_makes_them() {
+    let c = Console::sqlite();
+    let (cookie, _) = c.sign_in("vic");
+    let page = body(c.send(get("/console/reports", Some(&cookie))));
+    assert!(page.contains("report=stock&amp;format=csv"), "{page}");
+    let r = c.send(get(
+        "/console/reports/download?report=stock&format=csv",
+        Some(&cookie),
+    ));
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .contains("stock.csv"));
+    let csv = body(r);
+    assert!(csv.starts_with("item,lot,serial,location"), "{csv}");
+    assert!(csv.contains("PARA,L1,,A1,70"), "{csv}");
+    let r = c.send(get(
+        "/console/reports/download?report=expiry&format=json",
+        Some(&cookie),
+    ));
+    assert_eq!(r.status(), StatusCode::OK);
+    let rows = crate::harness::json(&body(r));
+    assert_eq!(rows.as_array().unwrap().len(), 2, "{rows}");
+    for (query, status) in [
+        ("report=nope&format=csv", StatusCode::NOT_FOUND),
+        ("report=stock&format=xml", StatusCode::BAD_REQUEST),
+        ("report=stock", StatusCode::BAD_REQUEST),
+    ] {
+        let r = c.send(get(
+            &format!("/console/reports/download?{query}"),
+            Some(&cookie),
+        ));
+        assert_eq!(r.status(), status, "{query}");
+    }
+    let r = c.send(get(
+        "/console/exports/fsma204.xlsx?from=2026-01-01&to=2026-12-31",
+        Some(&cookie),
+    ));
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(body(r).starts_with("PK"));
+    let r = c.send(get(
+        "/console/exports/epcis.json?from=2026-01-01&to=2026-12-31",
+        Some(&cookie),
+    ));
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(body(r).contains("EPCISDocument"));
+    let r = c.send(get(
+        "/console/exports/epcis.json?from=2026-13-01&to=2026-12-31",
+        Some(&cookie),
+    ));
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}
