@@ -2,7 +2,7 @@
 //! ledger function as `lotkeeper import`, recorded with the person's name. A bad row is shown by
 //! its line and column, and nothing is imported.
 
-use axum::extract::{Extension, State};
+use axum::extract::{Extension, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Form;
@@ -63,12 +63,24 @@ fn page(me: &Session, log: &[ImportLogRow], said: &Said, kind: &str, csv: &str) 
     layout("Import", Some(me), body)
 }
 
+#[derive(Debug, Deserialize)]
+pub(super) struct KindParam {
+    kind: Option<String>,
+}
+
 pub(super) async fn form<S: Backend>(
     State(state): State<S>,
     Extension(me): Extension<Session>,
+    q: Result<Query<KindParam>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Markup, Refusal> {
+    // The kind asked for, when it is one (the master data page links here with its list's).
+    let kind = q
+        .ok()
+        .and_then(|Query(k)| k.kind)
+        .and_then(|k| k.parse::<ImportKind>().ok())
+        .map_or("items", ImportKind::name);
     let log = state.ledger(|l| l.import_log(LOG_SHOWN)).await?;
-    Ok(page(&me, &log, &Said::Nothing, "items", ""))
+    Ok(page(&me, &log, &Said::Nothing, kind, ""))
 }
 
 #[derive(Debug, Deserialize)]

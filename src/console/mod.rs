@@ -13,6 +13,7 @@
 //! server implements with its pool, so the server merges this router and nothing points back.
 
 mod auth;
+mod data;
 mod devices;
 mod import;
 mod pages;
@@ -251,6 +252,12 @@ pub fn routes<S: Backend>() -> Vec<Route<S>> {
             Method::POST,
             At(Supervisor),
             post(devices::revoke::<S>),
+        ),
+        (
+            "/console/data",
+            Method::GET,
+            At(Viewer),
+            get(data::page::<S>),
         ),
         (
             "/console/reports",

@@ -49,6 +49,7 @@ pub(super) fn layout(title: &str, me: Option<&Session>, body: Markup) -> Markup 
                             a href=(ROOT) { "Dashboard" }
                             a href="/console/recall" { "Recall" }
                             a href="/console/devices" { "Devices" }
+                            a href="/console/data" { "Data" }
                             a href="/console/reports" { "Reports" }
                             @if me.role >= Role::Supervisor { a href="/console/import" { "Import" } }
                             @if me.role >= Role::Admin { a href="/console/users" { "Users" } }

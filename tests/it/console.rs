@@ -1041,3 +1041,38 @@ fn reports_and_exports_download_as_the_command_line_makes_them() {
     ));
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
+
+#[test]
+fn master_data_is_listed_and_searched() {
+    let c = Console::sqlite();
+    let (cookie, _) = c.sign_in("vic");
+    let page = body(c.send(get("/console/data", Some(&cookie))));
+    assert!(
+        page.contains("<td>PARA</td>") && page.contains("<td>BOLT</td>"),
+        "{page}"
+    );
+    let page = body(c.send(get("/console/data?what=items&q=para", Some(&cookie))));
+    assert!(
+        page.contains("<td>PARA</td>") && !page.contains("<td>BOLT</td>"),
+        "{page}"
+    );
+    assert!(page.contains("1 of 5 shown"), "{page}");
+    let page = body(c.send(get("/console/data?what=locations&q=bin", Some(&cookie))));
+    assert!(
+        page.contains("<td>A1</td>") && !page.contains("<td>DOCK</td>"),
+        "{page}"
+    );
+    for what in ["parties", "purchase-orders", "pick-lists"] {
+        let r = c.send(get(&format!("/console/data?what={what}"), Some(&cookie)));
+        assert_eq!(r.status(), StatusCode::OK, "{what}");
+    }
+    let r = c.send(get("/console/data?what=secrets", Some(&cookie)));
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // A supervisor's import page opens with the list's kind chosen.
+    let (cookie, _) = c.sign_in("sam");
+    let page = body(c.send(get("/console/import?kind=picklists", Some(&cookie))));
+    assert!(
+        page.contains(r#"<option value="picklists" selected>"#),
+        "{page}"
+    );
+}
