@@ -20,6 +20,8 @@ pub const IDLE_MINUTES: i64 = 30;
 pub const MAX_FAILURES: i64 = 5;
 /// How long sign-in waits after [`MAX_FAILURES`]; a failure older than this is forgotten.
 pub const LOCKOUT_MINUTES: i64 = 15;
+/// A session's last use is written again only after this many seconds.
+const TOUCH_SECS: i64 = 60;
 /// The longest user name.
 pub const MAX_USER_LEN: usize = 64;
 
@@ -243,33 +245,37 @@ impl Ledger {
     }
 
     /// The live session a token (by its hash) belongs to, marked as used now; None when there is
-    /// none, or it expired or sat idle too long.
+    /// none, or it expired or sat idle too long. The mark is written at most once a minute per
+    /// session, so reading pages does not queue behind the writers (devices' pushes).
     pub fn touch_session(&mut self, token_hash: &str) -> Result<Option<Session>> {
         let now = self.clock().now();
-        let (at, idle) = (
+        let (at, idle, fresh) = (
             timestamp(now),
             timestamp(now - Duration::minutes(IDLE_MINUTES)),
+            timestamp(now - Duration::seconds(TOUCH_SECS)),
         );
-        self.write_sql(|tx| {
-            let row: Option<(String, String, String)> = tx.first(
-                "SELECT s.user_name, u.role, s.csrf
-                 FROM console_sessions s JOIN console_users u ON u.name = s.user_name
-                 WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at > ?",
-                args![token_hash, at, idle],
-            )?;
-            let Some((user, role, csrf)) = row else {
-                return Ok(None);
-            };
-            tx.run(
-                "UPDATE console_sessions SET last_seen_at = ? WHERE token_hash = ?",
-                args![at, token_hash],
-            )?;
-            Ok(Some(Session {
-                user,
-                role: role.parse()?,
-                csrf,
-            }))
-        })
+        let row: Option<(String, String, String, String)> = self.sql().first(
+            "SELECT s.user_name, u.role, s.csrf, s.last_seen_at
+             FROM console_sessions s JOIN console_users u ON u.name = s.user_name
+             WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at > ?",
+            args![token_hash, at, idle],
+        )?;
+        let Some((user, role, csrf, seen)) = row else {
+            return Ok(None);
+        };
+        if seen < fresh {
+            self.write_sql(|tx| {
+                tx.run(
+                    "UPDATE console_sessions SET last_seen_at = ? WHERE token_hash = ?",
+                    args![at, token_hash],
+                )
+            })?;
+        }
+        Ok(Some(Session {
+            user,
+            role: role.parse()?,
+            csrf,
+        }))
     }
 
     /// Ends a session (signing out); nothing when it is already gone.
