@@ -8,12 +8,11 @@ use axum::{Form, Json};
 use chrono::{Duration, NaiveDate};
 use maud::{html, Markup, DOCTYPE};
 use serde::Deserialize;
-use std::collections::BTreeMap;
 
 use super::svg::{self, Bar};
 use super::{actor, enc, Backend, Refusal, CSRF_FIELD, ROOT};
 use crate::ledger::compliance::Scope;
-use crate::ledger::reports::{DeviceActivity, ExpiryFilter, HeldLot, ReorderRow, StockRow};
+use crate::ledger::reports::{DeviceActivity, HeldLot, LocationStock, ReorderRow, StockRow};
 use crate::ledger::users::{Role, Session, User};
 use crate::ledger::{Ledger, LotAction, LotStatus};
 
@@ -95,8 +94,7 @@ struct Dashboard {
     buckets: [(i64, i64); 4],
     held: Vec<HeldLot>,
     reorder: Vec<ReorderRow>,
-    /// Location, lines, units.
-    by_location: Vec<(String, i64, i64)>,
+    by_location: Vec<LocationStock>,
     devices: Vec<DeviceActivity>,
     per_day: Vec<(NaiveDate, i64)>,
 }
@@ -104,35 +102,23 @@ struct Dashboard {
 fn dashboard_data(l: &Ledger) -> crate::ledger::Result<Dashboard> {
     let today = l.today();
     let mut buckets = [(0, 0); 4];
-    for r in l.expiry_report(&ExpiryFilter::default())? {
-        let slot = match r.days_left {
-            Some(d) if d < 0 => 0,
-            Some(d) if d <= 30 => 1,
-            Some(d) if d <= 60 => 2,
-            Some(d) if d <= 90 => 3,
-            _ => continue,
+    for day in l.expiry_by_day()? {
+        let slot = match (day.expiry - today).num_days() {
+            d if d < 0 => 0,
+            d if d <= 30 => 1,
+            d if d <= 60 => 2,
+            d if d <= 90 => 3,
+            _ => break,
         };
-        buckets[slot].0 += 1;
-        buckets[slot].1 += r.on_hand;
-    }
-    let mut by_location: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-    for StockRow {
-        location, on_hand, ..
-    } in l.stock_by_lot(None, None, None)?
-    {
-        let e = by_location.entry(location).or_default();
-        e.0 += 1;
-        e.1 += on_hand;
+        buckets[slot].0 += day.lots;
+        buckets[slot].1 += day.units;
     }
     Ok(Dashboard {
         today,
         buckets,
         held: l.held_lots()?,
         reorder: l.reorder_report()?,
-        by_location: by_location
-            .into_iter()
-            .map(|(loc, (lines, units))| (loc, lines, units))
-            .collect(),
+        by_location: l.stock_by_location()?,
         devices: l.device_activity()?,
         per_day: l.movements_per_day(today - Duration::days(DAYS_SHOWN - 1))?,
     })
@@ -222,8 +208,8 @@ pub(super) async fn dashboard<S: Backend>(
                 @if d.by_location.is_empty() { p.muted { "No stock." } } @else {
                     div.scroll { table {
                         tr { th { "Location" } th.num { "Lines" } th.num { "Units" } }
-                        @for (loc, lines, units) in &d.by_location {
-                            tr { td { (loc) } td.num { (lines) } td.num { (units) } }
+                        @for s in &d.by_location {
+                            tr { td { (s.location) } td.num { (s.lines) } td.num { (s.units) } }
                         }
                     } }
                 }

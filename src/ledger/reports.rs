@@ -574,3 +574,64 @@ impl Ledger {
             .collect())
     }
 }
+
+/// Stock in one real location: how many lines (item, lot, serial) and units.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LocationStock {
+    pub location: String,
+    pub lines: i64,
+    pub units: i64,
+}
+
+/// Lots in stock that expire on one day: how many lots and units.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExpiryDay {
+    pub expiry: NaiveDate,
+    pub lots: i64,
+    pub units: i64,
+}
+
+impl Ledger {
+    /// Stock per real location, by code: the sums the database makes, not the lines.
+    pub fn stock_by_location(&self) -> Result<Vec<LocationStock>> {
+        let rows: Vec<(String, i64, i64)> = self.sql().all(
+            "SELECT l.code, COUNT(*), SUM(b.qty)
+             FROM balances b JOIN locations l ON l.id = b.location_id
+             WHERE b.qty > 0
+               AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine', 'transit')
+             GROUP BY l.id, l.code ORDER BY l.code",
+            args![],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|(location, lines, units)| LocationStock {
+                location,
+                lines,
+                units,
+            })
+            .collect())
+    }
+
+    /// Lots in stock with an expiry date, summed per day (soonest first): what the expiry
+    /// report's rows add up to, for charts.
+    pub fn expiry_by_day(&self) -> Result<Vec<ExpiryDay>> {
+        let rows: Vec<(NaiveDate, i64, i64)> = self.sql().all(
+            "SELECT lt.expiry, COUNT(DISTINCT lt.id), SUM(b.qty)
+             FROM balances b
+             JOIN lots lt ON lt.id = b.lot_id
+             JOIN locations l ON l.id = b.location_id
+             WHERE b.lot_id <> 0 AND b.qty > 0 AND lt.expiry IS NOT NULL
+               AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine', 'transit')
+             GROUP BY lt.expiry ORDER BY lt.expiry",
+            args![],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|(expiry, lots, units)| ExpiryDay {
+                expiry,
+                lots,
+                units,
+            })
+            .collect())
+    }
+}

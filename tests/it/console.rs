@@ -474,6 +474,13 @@ fn a_lot_is_found_from_typed_text_or_scanned_gs1_data() {
 /// The recall's whole way through the console, as a supervisor, on either store.
 fn a_recall_started_in_the_console_names_who_started_it(c: Console) {
     let (cookie, csrf) = c.sign_in("sam");
+    // The dashboard's sums on this store.
+    let page = body(c.send(get("/console", Some(&cookie))));
+    assert!(
+        page.contains("<td>A1</td><td class=\"num\">1</td><td class=\"num\">70</td>"),
+        "{page}"
+    );
+
     let page = body(c.send(get("/console/recall?item=PARA&lot=L1", Some(&cookie))));
     assert!(page.contains("Start recall"), "{page}");
     // No reason: refused by the ledger's rule, nothing changed.
@@ -1075,4 +1082,39 @@ fn master_data_is_listed_and_searched() {
         page.contains(r#"<option value="picklists" selected>"#),
         "{page}"
     );
+}
+
+#[test]
+fn the_dashboards_sums_equal_the_reports_rows() {
+    let c = Console::sqlite();
+    let l = &c.look;
+    let mut by_location = std::collections::BTreeMap::<String, (i64, i64)>::new();
+    for r in l.stock_by_lot(None, None, None).unwrap() {
+        let e = by_location.entry(r.location).or_default();
+        e.0 += 1;
+        e.1 += r.on_hand;
+    }
+    let sums: Vec<_> = l
+        .stock_by_location()
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.location, (s.lines, s.units)))
+        .collect();
+    assert_eq!(sums, by_location.into_iter().collect::<Vec<_>>());
+    let mut by_day = std::collections::BTreeMap::<chrono::NaiveDate, (i64, i64)>::new();
+    for r in l.expiry_report(&Default::default()).unwrap() {
+        if let Some(e) = r.expiry {
+            let d = by_day.entry(e).or_default();
+            d.0 += 1;
+            d.1 += r.on_hand;
+        }
+    }
+    let days: Vec<_> = l
+        .expiry_by_day()
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.expiry, (d.lots, d.units)))
+        .collect();
+    assert_eq!(days, by_day.into_iter().collect::<Vec<_>>());
+    assert_eq!(days.len(), 2);
 }
