@@ -6,6 +6,11 @@ use maud::{html, Markup};
 
 use crate::ledger::trace::{BackwardNode, ForwardNode, Trace};
 
+/// The colours drawn into the pictures themselves (the style sheet says the same), so an SVG
+/// saved from a page looks the same on its own.
+const ACCENT: &str = "#1f5fbf";
+const WARN: &str = "#b3261e";
+
 /// One bar: its label, its value, and whether it is a warning (drawn in the warning colour).
 pub struct Bar {
     pub label: String,
@@ -28,7 +33,7 @@ pub fn bar_chart(title: &str, bars: &[Bar]) -> Markup {
                 @let x = i as i64 * w + 8;
                 @let h = b.value * H / max;
                 @let y = TOP + H - h;
-                rect class=(if b.warn { "bar warn" } else { "bar" }) x=(x) y=(y) width=(w - 16) height=(h.max(1)) {}
+                rect class=(if b.warn { "bar warn" } else { "bar" }) fill=(if b.warn { WARN } else { ACCENT }) x=(x) y=(y) width=(w - 16) height=(h.max(1)) {}
                 text x=(x + (w - 16) / 2) y=(y - 4) text-anchor="middle" { (b.value) }
                 text x=(x + (w - 16) / 2) y=(TOP + H + 18) text-anchor="middle" { (b.label) }
             }
@@ -223,13 +228,13 @@ pub fn trace(t: &Trace) -> Markup {
             @for (a, b) in &g.edges {
                 @if let (Some((x1, y1)), Some((x2, y2))) = (xy(*a), xy(*b)) {
                     @let (sx, sy, ex, ey) = (x1 + NODE_W, y1 + NODE_H / 2, x2, y2 + NODE_H / 2);
-                    path.edge d=(format!("M{sx},{sy} C{},{sy} {},{ey} {ex},{ey}", sx + 20, ex - 20)) {}
+                    path.edge fill="none" stroke="#9aa3b2" d=(format!("M{sx},{sy} C{},{sy} {},{ey} {ex},{ey}", sx + 20, ex - 20)) {}
                 }
             }
             @for (i, n) in g.nodes.iter().enumerate() {
                 @if let Some((x, y)) = xy(i) {
                     @let box_ = html! {
-                        rect class=(if i == me { "node me" } else { "node" }) x=(x) y=(y) width=(NODE_W) height=(NODE_H) rx="6" {}
+                        rect class=(if i == me { "node me" } else { "node" }) fill="#fff" stroke=(if i == me { WARN } else { ACCENT }) x=(x) y=(y) width=(NODE_W) height=(NODE_H) rx="6" {}
                         text x=(x + 8) y=(y + 17) { (clip(&n.label)) }
                         @if !n.detail.is_empty() { text.detail x=(x + 8) y=(y + 33) { (n.detail) } }
                     };
