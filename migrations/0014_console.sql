@@ -43,6 +43,16 @@ CREATE TABLE import_log (
     by_name   TEXT NOT NULL
 );
 
+-- Other changes people made in the console, where the table changed keeps no actor: devices
+-- added or revoked, users added or removed.
+CREATE TABLE console_changes (
+    id INTEGER PRIMARY KEY,
+    at      TEXT NOT NULL,
+    by_name TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    subject TEXT NOT NULL
+);
+
 -- How far each device has stored the server's lot status changes (the lot event position it
 -- pulls after): a recall is acknowledged by a device once this reaches the recall's event.
 ALTER TABLE devices ADD COLUMN lot_events_seen INTEGER NOT NULL DEFAULT 0;

@@ -158,10 +158,11 @@ async fn issue<S: Backend>(
     let name = f.name.trim().to_string();
     let site = f.site.filter(|s| !s.trim().is_empty());
     let who = name.clone();
+    let by = super::actor(&me);
     let (expires, rows) = state
         .ledger(move |l| {
             if add {
-                l.add_device_at(&who, &hash_token(&new_token()), site.as_deref())?;
+                l.add_device_by(&who, &hash_token(&new_token()), site.as_deref(), Some(&by))?;
             }
             let expires = l.issue_enrollment_code(&who, &hash, CODE_MINUTES)?;
             Ok((expires, rows(l)?))
@@ -202,9 +203,10 @@ pub(super) async fn revoke<S: Backend>(
 ) -> Result<Markup, Refusal> {
     let f = device_form(form)?;
     let name = f.name.clone();
+    let by = super::actor(&me);
     let rows = state
         .ledger(move |l| {
-            l.revoke_device(&name)?;
+            l.revoke_device_by(&name, Some(&by))?;
             rows(l)
         })
         .await?;

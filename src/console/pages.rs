@@ -13,7 +13,7 @@ use super::svg::{self, Bar};
 use super::{actor, enc, Backend, Refusal, CSRF_FIELD, ROOT};
 use crate::ledger::compliance::Scope;
 use crate::ledger::reports::{DeviceActivity, HeldLot, LocationStock, ReorderRow, StockRow};
-use crate::ledger::users::{Role, Session, User};
+use crate::ledger::users::{ChangeRow, Role, Session, User};
 use crate::ledger::{Ledger, LotAction, LotStatus};
 
 const STYLE: &str = include_str!("style.css");
@@ -682,7 +682,16 @@ pub(super) async fn recall_epcis<S: Backend>(
 
 // ---- users -------------------------------------------------------------------------------
 
-fn users_page(me: &Session, users: &[User], message: Option<&str>) -> Markup {
+/// How many changes the users page lists.
+const CHANGES_SHOWN: i64 = 50;
+
+type UsersAndChanges = (Vec<User>, Vec<ChangeRow>);
+
+fn users_and_changes(l: &Ledger) -> crate::ledger::Result<UsersAndChanges> {
+    Ok((l.users()?, l.console_changes(CHANGES_SHOWN)?))
+}
+
+fn users_page(me: &Session, (users, changes): &UsersAndChanges, message: Option<&str>) -> Markup {
     let body = html! {
         h1 { "Users" }
         @if let Some(m) = message { p.notice role="status" { (m) } }
@@ -703,6 +712,15 @@ fn users_page(me: &Session, users: &[User], message: Option<&str>) -> Markup {
                 }
             }
         } }
+        h2 { "Changes to devices and users" }
+        @if changes.is_empty() { p.muted { "None made in the console yet." } } @else {
+            div.scroll { table {
+                tr { th { "When" } th { "Who" } th { "What" } th { "Of" } }
+                @for c in changes {
+                    tr { td { (c.at) } td { (c.by) } td { (c.action) } td { (c.subject) } }
+                }
+            } }
+        }
         h2 { "Add a user" }
         form.act method="post" action="/console/users/add" {
             (csrf(me))
@@ -725,7 +743,7 @@ pub(super) async fn users<S: Backend>(
     State(state): State<S>,
     Extension(me): Extension<Session>,
 ) -> Result<Markup, Refusal> {
-    let list = state.ledger(|l| l.users()).await?;
+    let list = state.ledger(|l| users_and_changes(l)).await?;
     Ok(users_page(&me, &list, None))
 }
 
@@ -748,7 +766,7 @@ async fn change_users<S: Backend>(
     let list = state
         .ledger(move |l| {
             change(l)?;
-            l.users()
+            users_and_changes(l)
         })
         .await?;
     Ok(users_page(&me, &list, Some(&said)))
@@ -771,7 +789,14 @@ pub(super) async fn user_add<S: Backend>(
         .map_err(|e| Refusal::Bad(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     let name = f.name.trim().to_string();
     let said = format!("Added {name} ({role}). Password, shown once: {password}");
-    change_users(state, me, move |l| l.add_user(&name, role, &hash), said).await
+    let by = actor(&me);
+    change_users(
+        state,
+        me,
+        move |l| l.add_user_by(&name, role, &hash, Some(&by)),
+        said,
+    )
+    .await
 }
 
 pub(super) async fn user_remove<S: Backend>(
@@ -786,5 +811,12 @@ pub(super) async fn user_remove<S: Backend>(
         ));
     }
     let said = format!("Removed {}.", f.name);
-    change_users(state, me, move |l| l.remove_user(&f.name), said).await
+    let by = actor(&me);
+    change_users(
+        state,
+        me,
+        move |l| l.remove_user_by(&f.name, Some(&by)),
+        said,
+    )
+    .await
 }

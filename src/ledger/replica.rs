@@ -863,6 +863,18 @@ impl Ledger {
         token_hash: &str,
         site: Option<&str>,
     ) -> Result<()> {
+        self.add_device_by(name, token_hash, site, None)
+    }
+
+    /// [`Ledger::add_device_at`], recorded with the name of the person who did it (the
+    /// console's), in the same transaction, when `by` names one.
+    pub fn add_device_by(
+        &mut self,
+        name: &str,
+        token_hash: &str,
+        site: Option<&str>,
+        by: Option<&str>,
+    ) -> Result<()> {
         if name.trim().is_empty() || name.len() > 64 {
             return Err(Error::invalid("a device name has 1 to 64 characters"));
         }
@@ -885,7 +897,7 @@ impl Ledger {
                 args![name, token_hash, now, site],
             )?;
             super::labels::retire_sscc_block(tx, name, &now)?;
-            Ok(())
+            super::users::log_change(tx, &now, by, "add device", name)
         })
     }
 
@@ -976,6 +988,12 @@ impl Ledger {
     }
 
     pub fn revoke_device(&mut self, name: &str) -> Result<()> {
+        self.revoke_device_by(name, None)
+    }
+
+    /// [`Ledger::revoke_device`], recorded with the name of the person who did it when `by`
+    /// names one.
+    pub fn revoke_device_by(&mut self, name: &str, by: Option<&str>) -> Result<()> {
         let now = super::clock::timestamp(self.clock().now());
         self.write_sql(|tx| {
             let n = tx.run(
@@ -985,7 +1003,7 @@ impl Ledger {
             if n == 0 {
                 return Err(Error::NotFound(format!("there is no active device {name}")));
             }
-            Ok(())
+            super::users::log_change(tx, &now, by, "revoke device", name)
         })
     }
 

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::clock::timestamp;
 use super::error::{Error, Result};
-use super::sql::{args, SqlExt};
+use super::sql::{args, Sql, SqlExt};
 use super::Ledger;
 
 /// A session ends this long after sign-in, however busy.
@@ -105,9 +105,47 @@ pub fn throttle_keys(user: &str, address: &str) -> [String; 2] {
     [format!("user:{user}"), format!("addr:{address}")]
 }
 
+/// A change a person made in the console that the ledger keeps no actor for elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChangeRow {
+    pub at: String,
+    pub by: String,
+    pub action: String,
+    pub subject: String,
+}
+
+/// Records, inside the caller's transaction, that `by` made a change (nothing when no one is
+/// named: the command line's own changes).
+pub(crate) fn log_change(
+    tx: &dyn Sql,
+    at: &str,
+    by: Option<&str>,
+    action: &str,
+    subject: &str,
+) -> Result<()> {
+    if let Some(by) = by {
+        tx.run(
+            "INSERT INTO console_changes (at, by_name, action, subject) VALUES (?, ?, ?, ?)",
+            args![at, by, action, subject],
+        )?;
+    }
+    Ok(())
+}
+
 impl Ledger {
     /// Adds an account; its password arrives hashed.
     pub fn add_user(&mut self, name: &str, role: Role, password_hash: &str) -> Result<()> {
+        self.add_user_by(name, role, password_hash, None)
+    }
+
+    /// [`Ledger::add_user`], recorded with who did it when `by` names one.
+    pub fn add_user_by(
+        &mut self,
+        name: &str,
+        role: Role,
+        password_hash: &str,
+        by: Option<&str>,
+    ) -> Result<()> {
         check_user_name(name)?;
         let now = timestamp(self.clock().now());
         self.write_sql(|tx| {
@@ -124,7 +162,7 @@ impl Ledger {
                 "INSERT INTO console_users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
                 args![name, role.as_str(), password_hash, now],
             )?;
-            Ok(())
+            log_change(tx, &now, by, &format!("add user ({role})"), name)
         })
     }
 
@@ -147,6 +185,12 @@ impl Ledger {
 
     /// Removes an account and ends its sessions.
     pub fn remove_user(&mut self, name: &str) -> Result<()> {
+        self.remove_user_by(name, None)
+    }
+
+    /// [`Ledger::remove_user`], recorded with who did it when `by` names one.
+    pub fn remove_user_by(&mut self, name: &str, by: Option<&str>) -> Result<()> {
+        let now = timestamp(self.clock().now());
         self.write_sql(|tx| {
             tx.run(
                 "DELETE FROM console_sessions WHERE user_name = ?",
@@ -156,8 +200,26 @@ impl Ledger {
             if n == 0 {
                 return Err(Error::NotFound(format!("there is no user {name}")));
             }
-            Ok(())
+            log_change(tx, &now, by, "remove user", name)
         })
+    }
+
+    /// The changes people made in the console that are kept here (devices, users), newest
+    /// first, at most `limit`.
+    pub fn console_changes(&self, limit: i64) -> Result<Vec<ChangeRow>> {
+        let rows: Vec<(String, String, String, String)> = self.sql().all(
+            "SELECT at, by_name, action, subject FROM console_changes ORDER BY id DESC LIMIT ?",
+            args![limit],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|(at, by, action, subject)| ChangeRow {
+                at,
+                by,
+                action,
+                subject,
+            })
+            .collect())
     }
 
     /// An account's role and password hash, to check a sign-in.

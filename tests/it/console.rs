@@ -611,6 +611,15 @@ fn an_admin_adds_and_removes_users_in_the_console() {
         .map(|u| u.name)
         .collect();
     assert_eq!(names, ["ana", "sam", "vic"]);
+    let page = body(r);
+    assert!(
+        page.contains("<td>console:ana</td><td>remove user</td><td>newbie</td>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td>console:ana</td><td>add user (supervisor)</td><td>newbie</td>"),
+        "{page}"
+    );
 }
 
 #[test]
@@ -770,6 +779,29 @@ fn a_supervisor_adds_a_device_and_gets_its_enrollment_qr_never_its_token() {
         &format!("name=dock-1&csrf={csrf}"),
     ));
     assert_eq!(r.status(), StatusCode::NOT_FOUND, "already revoked");
+    let changes: Vec<_> = c
+        .look
+        .console_changes(10)
+        .unwrap()
+        .into_iter()
+        .map(|x| (x.action, x.subject, x.by))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            (
+                "revoke device".to_string(),
+                "dock-1".to_string(),
+                "console:sam".to_string()
+            ),
+            (
+                "add device".to_string(),
+                "dock-1".to_string(),
+                "console:sam".to_string()
+            ),
+        ],
+        "who added and revoked it, newest first"
+    );
 }
 
 #[test]

@@ -62,6 +62,7 @@ const TABLES: &[(&str, Option<&str>)] = &[
     ("console_sessions", None),
     ("console_signin_failures", None),
     ("import_log", Some("id")),
+    ("console_changes", Some("id")),
 ];
 
 /// What a migration copied.
