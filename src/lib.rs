@@ -7,6 +7,8 @@
 #[cfg(target_os = "android")]
 pub mod android;
 pub mod cli;
+#[cfg(feature = "console")]
+pub mod console;
 pub mod export;
 pub mod gtin;
 pub mod label;

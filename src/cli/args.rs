@@ -172,6 +172,13 @@ pub enum Command {
         #[arg(long, conflicts_with = "tls_cert")]
         insecure_http: bool,
     },
+    /// People who use the back office's web console (/console): add (prints a one-time
+    /// password, or reads one with --password-stdin), list, remove.
+    #[cfg(feature = "console")]
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
     /// Devices enrolled with this server: add (prints a token once), list, revoke.
     Device {
         #[command(subcommand)]
@@ -603,6 +610,35 @@ pub struct LotChangeArgs {
     /// Output: table (a sentence) or json (the lot event recorded).
     #[arg(long, value_enum, default_value = "table")]
     pub format: TextFormat,
+}
+
+#[cfg(feature = "console")]
+#[derive(Subcommand, Debug)]
+pub enum UserAction {
+    /// Add a console user. Prints a password once (only its argon2 hash is kept), or takes the
+    /// first line of standard input with --password-stdin.
+    Add {
+        /// The user's name: letters, digits, '.', '_' or '-', at most 64.
+        name: String,
+        /// admin (everything, users too), supervisor (recalls, holds; not users) or viewer
+        /// (reads only).
+        #[arg(long, value_parser = ["admin", "supervisor", "viewer"])]
+        role: String,
+        /// Read the password (12 to 256 characters) from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// The console's users.
+    List {
+        /// Output: table, csv or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Remove a console user; their sessions end.
+    Remove {
+        /// The user's name.
+        name: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]

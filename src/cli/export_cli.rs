@@ -109,14 +109,7 @@ pub fn fsma204(db: super::Db, a: ExportArgs) -> Result<()> {
 pub fn epcis(db: super::Db, a: EpcisArgs) -> Result<()> {
     let base = epcis::check_id_base(&a.id_base).map_err(|e| anyhow::anyhow!("--id-base {e}"))?;
     let l = open(db)?;
-    let data = l.trace_data(&Scope::from(&a.scope), false)?;
-    let doc = epcis::document(
-        &data,
-        &epcis::EpcisOptions {
-            created: crate::ledger::clock::timestamp(l.clock().now()),
-            private_base: base,
-        },
-    );
+    let doc = epcis::document_of(&l, &Scope::from(&a.scope), base)?;
     let mut bytes = serde_json::to_vec_pretty(&doc)?;
     bytes.push(b'\n');
     match a.out {

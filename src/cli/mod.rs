@@ -14,6 +14,8 @@ mod reports;
 mod scan_cli;
 mod stock;
 mod sync_cli;
+#[cfg(feature = "console")]
+mod users_cli;
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -252,6 +254,8 @@ pub fn run(cli: Cli) -> Result<()> {
             tls_key,
             insecure_http,
         } => sync_cli::serve(db, &listen, tls_cert.zip(tls_key), insecure_http),
+        #[cfg(feature = "console")]
+        Command::User { action } => users_cli::user(open(db)?, action),
         Command::Device { action } => sync_cli::device(open(db)?, action),
         Command::Enroll {
             qr: Some(qr),

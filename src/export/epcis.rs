@@ -69,6 +69,26 @@ pub struct EpcisOptions {
 
 /// The EPCIS 2.0 document of `data`: its movements and lot status changes as events, in time
 /// order (journal order where times are equal).
+/// The base of identifiers for things without a GS1 key when none is given.
+pub const DEFAULT_ID_BASE: &str = "https://id.lotkeeper.invalid";
+
+/// The EPCIS document of what `scope` covers, read from `l` and stamped with its clock (the
+/// server's `/v1/exports/epcis` and the console's recall download).
+pub fn document_of(
+    l: &crate::ledger::Ledger,
+    scope: &crate::ledger::compliance::Scope,
+    private_base: String,
+) -> crate::ledger::Result<Value> {
+    let data = l.trace_data(scope, false)?;
+    Ok(document(
+        &data,
+        &EpcisOptions {
+            created: crate::ledger::clock::timestamp(l.clock().now()),
+            private_base,
+        },
+    ))
+}
+
 pub fn document(data: &TraceData, opts: &EpcisOptions) -> Value {
     let ids = Ids {
         base: opts.private_base.trim_end_matches('/'),

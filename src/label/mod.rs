@@ -16,7 +16,7 @@ pub mod print;
 pub mod printer;
 pub mod raster;
 pub mod sscc;
-mod symbols;
+pub(crate) mod symbols;
 pub mod zpl;
 
 use serde::{Deserialize, Serialize};

@@ -6,6 +6,88 @@ use super::error::{Error, Result};
 use super::sql::{args, SqlExt};
 use super::{clock, Ledger};
 use chrono::{DateTime, Duration, Utc};
+use sha2::{Digest, Sha256};
+
+/// What an enrollment QR code starts with.
+pub const QR_PREFIX: &str = "lotkeeper://enroll?";
+
+/// Crockford's base 32: no I, L, O or U, so a code read aloud or typed is not misread.
+const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// What the server keeps of a token (a device's, a console session's): its SHA-256, in hex.
+pub fn hash_token(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A new device token: 244 random bits, shown once.
+pub fn new_token() -> String {
+    format!(
+        "lk_{}{}",
+        clock::new_random_id().simple(),
+        clock::new_random_id().simple()
+    )
+}
+
+/// A new one-time code: 12 characters of Crockford base 32 (60 random bits) in groups of four.
+pub fn new_code() -> String {
+    let bits = clock::new_random_id().as_u128();
+    let chars: String = (0..12)
+        .map(|i| ALPHABET[((bits >> (5 * i)) & 31) as usize] as char)
+        .collect();
+    format!("{}-{}-{}", &chars[..4], &chars[4..8], &chars[8..])
+}
+
+/// A code as typed or scanned, in its one spelling: upper case, without dashes or spaces, with
+/// O read as 0 and I or L as 1. None when it is not 12 characters of the alphabet.
+pub fn normalize(code: &str) -> Option<String> {
+    let s: String = code
+        .chars()
+        .filter(|c| !matches!(c, '-' | ' '))
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            c => c,
+        })
+        .collect();
+    (s.len() == 12 && s.bytes().all(|b| ALPHABET.contains(&b))).then_some(s)
+}
+
+/// What the back office stores of a code.
+pub fn code_hash(code: &str) -> Option<String> {
+    normalize(code).map(|c| hash_token(&format!("enroll:{c}")))
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The text of the QR code.
+pub fn qr_text(server: &str, code: &str) -> String {
+    format!("{QR_PREFIX}server={}&code={}", encode(server), encode(code))
+}
+
+/// Whether `server` may carry a code: https, or http to this machine only.
+pub fn server_is_safe(server: &str) -> bool {
+    if server.starts_with("https://") {
+        return true;
+    }
+    let host = server
+        .strip_prefix("http://")
+        .map(|r| r.split('/').next().unwrap_or(""))
+        .map(|h| match h.rsplit_once(':') {
+            Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => h,
+            _ => h,
+        });
+    matches!(host, Some("127.0.0.1" | "localhost" | "[::1]"))
+}
 
 /// The longest a code may stay valid.
 pub const MAX_CODE_MINUTES: i64 = 60;

@@ -30,25 +30,39 @@ pub enum ImportKind {
 impl FromStr for ImportKind {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        Ok(match s {
-            "items" => ImportKind::Items,
-            "locations" => ImportKind::Locations,
-            "stock" => ImportKind::Stock,
-            "picklists" => ImportKind::PickLists,
-            "purchase-orders" => ImportKind::PurchaseOrders,
-            "parties" => ImportKind::Parties,
-            "compositions" => ImportKind::Compositions,
-            "lot-attributes" => ImportKind::LotAttributes,
-            other => {
-                return Err(Error::invalid(format!(
-                "cannot import '{other}'; use items, locations, stock, picklists, purchase-orders, parties, compositions or lot-attributes"
-            )))
-            }
-        })
+        IMPORT_KINDS
+            .iter()
+            .find(|(name, _)| *name == s)
+            .map(|(_, kind)| *kind)
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "cannot import '{s}'; use items, locations, stock, picklists, purchase-orders, parties, compositions or lot-attributes"
+                ))
+            })
     }
 }
 
+/// Every kind, by the name `import` and the console take.
+pub const IMPORT_KINDS: [(&str, ImportKind); 8] = [
+    ("items", ImportKind::Items),
+    ("locations", ImportKind::Locations),
+    ("stock", ImportKind::Stock),
+    ("picklists", ImportKind::PickLists),
+    ("purchase-orders", ImportKind::PurchaseOrders),
+    ("parties", ImportKind::Parties),
+    ("compositions", ImportKind::Compositions),
+    ("lot-attributes", ImportKind::LotAttributes),
+];
+
 impl ImportKind {
+    /// The name `import` takes for this kind.
+    pub fn name(self) -> &'static str {
+        IMPORT_KINDS
+            .iter()
+            .find(|(_, k)| *k == self)
+            .map_or("", |(n, _)| n)
+    }
+
     fn columns(self) -> &'static [&'static str] {
         match self {
             ImportKind::Items => &[
@@ -96,6 +110,21 @@ pub struct ImportSummary {
     pub rows: usize,
     pub created: usize,
     pub updated: usize,
+}
+
+/// An import a person made, as the import log keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ImportLogRow {
+    pub at: String,
+    pub kind: String,
+    pub rows: i64,
+    pub created: i64,
+    pub updated: i64,
+    pub by: String,
+}
+
+fn count(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// A parsed CSV: header positions and the data rows with their line numbers.
@@ -288,6 +317,17 @@ fn column_of(rule: Rule) -> &'static str {
 impl Ledger {
     /// Imports a CSV text of the given kind, all or nothing.
     pub fn import_csv(&mut self, kind: ImportKind, text: &str) -> Result<ImportSummary> {
+        self.import_csv_by(kind, text, None)
+    }
+
+    /// [`Ledger::import_csv`], recorded in the import log with the name of the person who made
+    /// it (in the same transaction) when `by` names one.
+    pub fn import_csv_by(
+        &mut self,
+        kind: ImportKind,
+        text: &str,
+        by: Option<&str>,
+    ) -> Result<ImportSummary> {
         let table = Table::parse(text, kind.columns())?;
         if let Some(optional) = kind.optional_columns() {
             let mut unknown: Vec<(&String, &usize)> = table
@@ -316,16 +356,56 @@ impl Ledger {
         }
         let ctx = self.post_context(true);
         let now = ctx.now.clone();
-        self.write_sql(|tx| match kind {
-            ImportKind::Items => import_items(tx, &table),
-            ImportKind::Locations => import_locations(tx, &table),
-            ImportKind::Stock => import_stock(tx, &table, &ctx),
-            ImportKind::PickLists => import_documents(tx, &table, &now, Doc::PickList),
-            ImportKind::PurchaseOrders => import_documents(tx, &table, &now, Doc::PurchaseOrder),
-            ImportKind::Parties => import_parties(tx, &table),
-            ImportKind::Compositions => import_compositions(tx, &table),
-            ImportKind::LotAttributes => import_lot_attributes(tx, &table),
+        self.write_sql(|tx| {
+            let done = match kind {
+                ImportKind::Items => import_items(tx, &table),
+                ImportKind::Locations => import_locations(tx, &table),
+                ImportKind::Stock => import_stock(tx, &table, &ctx),
+                ImportKind::PickLists => import_documents(tx, &table, &now, Doc::PickList),
+                ImportKind::PurchaseOrders => {
+                    import_documents(tx, &table, &now, Doc::PurchaseOrder)
+                }
+                ImportKind::Parties => import_parties(tx, &table),
+                ImportKind::Compositions => import_compositions(tx, &table),
+                ImportKind::LotAttributes => import_lot_attributes(tx, &table),
+            }?;
+            if let Some(by) = by {
+                tx.run(
+                    "INSERT INTO import_log (at, kind, rows_read, created, updated, by_name)
+                     VALUES (?, ?, ?, ?, ?, ?)",
+                    args![
+                        now,
+                        kind.name(),
+                        count(done.rows),
+                        count(done.created),
+                        count(done.updated),
+                        by
+                    ],
+                )?;
+            }
+            Ok(done)
         })
+    }
+
+    /// The imports a person made (newest first, at most `limit`): when, what, how many rows,
+    /// created, updated, and who.
+    pub fn import_log(&self, limit: i64) -> Result<Vec<ImportLogRow>> {
+        let rows: Vec<(String, String, i64, i64, i64, String)> = self.sql().all(
+            "SELECT at, kind, rows_read, created, updated, by_name FROM import_log
+             ORDER BY id DESC LIMIT ?",
+            args![limit],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|(at, kind, rows, created, updated, by)| ImportLogRow {
+                at,
+                kind,
+                rows,
+                created,
+                updated,
+                by,
+            })
+            .collect())
     }
 }
 

@@ -34,6 +34,7 @@ mod settings;
 pub(crate) mod sql;
 pub mod store;
 pub mod trace;
+pub mod users;
 pub mod validate;
 
 use rusqlite::Connection;

@@ -863,6 +863,18 @@ impl Ledger {
         token_hash: &str,
         site: Option<&str>,
     ) -> Result<()> {
+        self.add_device_by(name, token_hash, site, None)
+    }
+
+    /// [`Ledger::add_device_at`], recorded with the name of the person who did it (the
+    /// console's), in the same transaction, when `by` names one.
+    pub fn add_device_by(
+        &mut self,
+        name: &str,
+        token_hash: &str,
+        site: Option<&str>,
+        by: Option<&str>,
+    ) -> Result<()> {
         if name.trim().is_empty() || name.len() > 64 {
             return Err(Error::invalid("a device name has 1 to 64 characters"));
         }
@@ -885,7 +897,7 @@ impl Ledger {
                 args![name, token_hash, now, site],
             )?;
             super::labels::retire_sscc_block(tx, name, &now)?;
-            Ok(())
+            super::users::log_change(tx, &now, by, "add device", name)
         })
     }
 
@@ -976,6 +988,12 @@ impl Ledger {
     }
 
     pub fn revoke_device(&mut self, name: &str) -> Result<()> {
+        self.revoke_device_by(name, None)
+    }
+
+    /// [`Ledger::revoke_device`], recorded with the name of the person who did it when `by`
+    /// names one.
+    pub fn revoke_device_by(&mut self, name: &str, by: Option<&str>) -> Result<()> {
         let now = super::clock::timestamp(self.clock().now());
         self.write_sql(|tx| {
             let n = tx.run(
@@ -985,8 +1003,52 @@ impl Ledger {
             if n == 0 {
                 return Err(Error::NotFound(format!("there is no active device {name}")));
             }
+            super::users::log_change(tx, &now, by, "revoke device", name)
+        })
+    }
+
+    /// Notes that `device` has stored the server's lot events up to `upto` (what it pulls
+    /// after): a recall is acknowledged by the device once this reaches it. Written only when it
+    /// moves forward, so a pull with nothing new writes nothing; never past the newest event.
+    pub fn note_lot_events_seen(&mut self, device: &str, upto: i64) -> Result<()> {
+        let seen: Option<i64> = self.sql().value(
+            "SELECT lot_events_seen FROM devices WHERE name = ?",
+            args![device],
+        )?;
+        if seen.map_or(true, |s| s >= upto) {
+            return Ok(());
+        }
+        self.write_sql(|tx| {
+            let newest: i64 = tx
+                .value("SELECT COALESCE(MAX(id), 0) FROM lot_events", args![])?
+                .unwrap_or(0);
+            tx.run(
+                "UPDATE devices SET lot_events_seen = ? WHERE name = ? AND lot_events_seen < ?",
+                args![upto.min(newest), device, upto.min(newest)],
+            )?;
             Ok(())
         })
+    }
+
+    /// Which active devices have stored the lot's newest status change: (device, yes or no),
+    /// by name. Empty when the lot has no change.
+    pub fn lot_change_acknowledgements(
+        &self,
+        item: &str,
+        lot: &str,
+    ) -> Result<Vec<(String, bool)>> {
+        let newest: Option<Option<i64>> = self.sql().value(
+            "SELECT MAX(e.id) FROM lot_events e JOIN lots lt ON lt.id = e.lot_id
+             JOIN items i ON i.id = lt.item_id WHERE i.sku = ? AND lt.code = ?",
+            args![item, lot],
+        )?;
+        let Some(Some(newest)) = newest else {
+            return Ok(vec![]);
+        };
+        self.sql().all(
+            "SELECT name, lot_events_seen >= ? FROM devices WHERE revoked_at IS NULL ORDER BY name",
+            args![newest],
+        )
     }
 
     /// The device a token hash belongs to, and when it was revoked (if it was).

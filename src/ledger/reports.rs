@@ -475,3 +475,163 @@ impl Ledger {
             .collect())
     }
 }
+
+/// A lot that cannot be used: on hold or recalled, with its last status change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HeldLot {
+    pub item: String,
+    pub lot: String,
+    pub status: LotStatus,
+    pub expiry: Option<NaiveDate>,
+    /// When, by whom and why it got this status (None for a lot with no recorded change).
+    pub since: Option<String>,
+    pub by: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// What the back office knows of a device's activity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceActivity {
+    pub device: String,
+    pub added: String,
+    pub revoked: Option<String>,
+    /// The newest movement the server has from it (the device's own time stamp).
+    pub last_movement: Option<String>,
+}
+
+/// The most held lots a report lists.
+pub const MAX_HELD_LOTS: i64 = 500;
+
+impl Ledger {
+    /// Lots on hold or recalled, recalled first, with their last status change.
+    pub fn held_lots(&self) -> Result<Vec<HeldLot>> {
+        type Row = (
+            String,
+            String,
+            String,
+            Option<NaiveDate>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let rows: Vec<Row> = self.sql().all(
+            "SELECT i.sku, lt.code, lt.status, lt.expiry, e.created_at, e.actor, e.reason
+             FROM lots lt
+             JOIN items i ON i.id = lt.item_id
+             LEFT JOIN lot_events e ON e.id = (SELECT MAX(x.id) FROM lot_events x WHERE x.lot_id = lt.id)
+             WHERE lt.status <> 'available'
+             ORDER BY lt.status = 'recalled' DESC, i.sku, lt.code
+             LIMIT ?",
+            args![MAX_HELD_LOTS],
+        )?;
+        rows.into_iter()
+            .map(|(item, lot, status, expiry, since, by, reason)| {
+                Ok(HeldLot {
+                    item,
+                    lot,
+                    status: status.parse()?,
+                    expiry,
+                    since,
+                    by,
+                    reason,
+                })
+            })
+            .collect()
+    }
+
+    /// Every device with its newest movement on this server.
+    pub fn device_activity(&self) -> Result<Vec<DeviceActivity>> {
+        let rows: Vec<(String, String, Option<String>, Option<String>)> = self.sql().all(
+            "SELECT d.name, d.created_at, d.revoked_at,
+                    (SELECT MAX(m.created_at) FROM movements m WHERE m.device = d.name)
+             FROM devices d ORDER BY d.name",
+            args![],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|(device, added, revoked, last_movement)| DeviceActivity {
+                device,
+                added,
+                revoked,
+                last_movement,
+            })
+            .collect())
+    }
+
+    /// Movements recorded per day from `from` to today (days without any included, as 0).
+    pub fn movements_per_day(&self, from: NaiveDate) -> Result<Vec<(NaiveDate, i64)>> {
+        let today = self.today();
+        let rows: Vec<(String, i64)> = self.sql().all(
+            "SELECT substr(created_at, 1, 10), COUNT(*) FROM movements
+             WHERE created_at >= ? GROUP BY substr(created_at, 1, 10)",
+            args![from],
+        )?;
+        let counts: HashMap<String, i64> = rows.into_iter().collect();
+        Ok(from
+            .iter_days()
+            .take_while(|d| *d <= today)
+            .map(|d| (d, counts.get(&d.to_string()).copied().unwrap_or(0)))
+            .collect())
+    }
+}
+
+/// Stock in one real location: how many lines (item, lot, serial) and units.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LocationStock {
+    pub location: String,
+    pub lines: i64,
+    pub units: i64,
+}
+
+/// Lots in stock that expire on one day: how many lots and units.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExpiryDay {
+    pub expiry: NaiveDate,
+    pub lots: i64,
+    pub units: i64,
+}
+
+impl Ledger {
+    /// Stock per real location, by code: the sums the database makes, not the lines.
+    pub fn stock_by_location(&self) -> Result<Vec<LocationStock>> {
+        let rows: Vec<(String, i64, i64)> = self.sql().all(
+            "SELECT l.code, COUNT(*), SUM(b.qty)
+             FROM balances b JOIN locations l ON l.id = b.location_id
+             WHERE b.qty > 0
+               AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine', 'transit')
+             GROUP BY l.id, l.code ORDER BY l.code",
+            args![],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|(location, lines, units)| LocationStock {
+                location,
+                lines,
+                units,
+            })
+            .collect())
+    }
+
+    /// Lots in stock with an expiry date, summed per day (soonest first): what the expiry
+    /// report's rows add up to, for charts.
+    pub fn expiry_by_day(&self) -> Result<Vec<ExpiryDay>> {
+        let rows: Vec<(NaiveDate, i64, i64)> = self.sql().all(
+            "SELECT lt.expiry, COUNT(DISTINCT lt.id), SUM(b.qty)
+             FROM balances b
+             JOIN lots lt ON lt.id = b.lot_id
+             JOIN locations l ON l.id = b.location_id
+             WHERE b.lot_id <> 0 AND b.qty > 0 AND lt.expiry IS NOT NULL
+               AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine', 'transit')
+             GROUP BY lt.expiry ORDER BY lt.expiry",
+            args![],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|(expiry, lots, units)| ExpiryDay {
+                expiry,
+                lots,
+                units,
+            })
+            .collect())
+    }
+}

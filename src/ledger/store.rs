@@ -63,6 +63,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0013_sites.sql",
         include_str!("../../migrations/0013_sites.sql"),
     ),
+    (
+        "0014_console.sql",
+        include_str!("../../migrations/0014_console.sql"),
+    ),
 ];
 
 /// The schema version this code writes.

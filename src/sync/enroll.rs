@@ -7,13 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::client::{Client, SyncError};
-use super::hash_token;
 
-/// What an enrollment QR code starts with.
-pub const QR_PREFIX: &str = "lotkeeper://enroll?";
-
-/// Crockford's base 32: no I, L, O or U, so a code read aloud or typed is not misread.
-const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+pub use crate::ledger::enrollment::{code_hash, new_code, normalize, qr_text, QR_PREFIX};
 
 /// The body of `POST /v1/enroll`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -28,46 +23,6 @@ pub struct EnrollRequest {
 pub struct EnrollResponse {
     pub device: String,
     pub token: String,
-}
-
-/// A new one-time code: 12 characters of Crockford base 32 (60 random bits) in groups of four.
-pub fn new_code() -> String {
-    let bits = crate::ledger::clock::new_random_id().as_u128();
-    let chars: String = (0..12)
-        .map(|i| ALPHABET[((bits >> (5 * i)) & 31) as usize] as char)
-        .collect();
-    format!("{}-{}-{}", &chars[..4], &chars[4..8], &chars[8..])
-}
-
-/// A code as typed or scanned, in its one spelling: upper case, without dashes or spaces, with
-/// O read as 0 and I or L as 1. None when it is not 12 characters of the alphabet.
-pub fn normalize(code: &str) -> Option<String> {
-    let s: String = code
-        .chars()
-        .filter(|c| !matches!(c, '-' | ' '))
-        .map(|c| match c.to_ascii_uppercase() {
-            'O' => '0',
-            'I' | 'L' => '1',
-            c => c,
-        })
-        .collect();
-    (s.len() == 12 && s.bytes().all(|b| ALPHABET.contains(&b))).then_some(s)
-}
-
-/// What the back office stores of a code.
-pub fn code_hash(code: &str) -> Option<String> {
-    normalize(code).map(|c| hash_token(&format!("enroll:{c}")))
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn decode(s: &str) -> Option<String> {
@@ -87,11 +42,6 @@ fn decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// The text of the QR code.
-pub fn qr_text(server: &str, code: &str) -> String {
-    format!("{QR_PREFIX}server={}&code={}", encode(server), encode(code))
-}
-
 /// The server and code of an enrollment QR code; None for any other text.
 pub fn parse_qr(text: &str) -> Option<(String, String)> {
     let query = text.trim().strip_prefix(QR_PREFIX)?;
@@ -108,22 +58,12 @@ pub fn parse_qr(text: &str) -> Option<(String, String)> {
 
 /// Whether `server` may carry a code: https, or http to this machine only.
 pub fn check_server(server: &str) -> Result<(), SyncError> {
-    if server.starts_with("https://") {
+    if crate::ledger::enrollment::server_is_safe(server) {
         return Ok(());
     }
-    let host = server
-        .strip_prefix("http://")
-        .map(|r| r.split('/').next().unwrap_or(""))
-        .map(|h| match h.rsplit_once(':') {
-            Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => h,
-            _ => h,
-        });
-    match host {
-        Some("127.0.0.1" | "localhost" | "[::1]") => Ok(()),
-        _ => Err(SyncError::Insecure(format!(
-            "{server}: an enrollment code is exchanged over https only (plain http only to this machine)"
-        ))),
-    }
+    Err(SyncError::Insecure(format!(
+        "{server}: an enrollment code is exchanged over https only (plain http only to this machine)"
+    )))
 }
 
 /// Exchanges `code` at `server` for this device's name and token.

@@ -132,6 +132,9 @@ pub struct AppState {
     clock: Arc<dyn crate::ledger::Clock>,
     running: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
     per_device: usize,
+    /// Browsers reach this server over HTTPS (TLS here, or a proxy in front that ends it): the
+    /// console's cookies are marked Secure.
+    secure_cookies: bool,
 }
 
 impl AppState {
@@ -159,7 +162,14 @@ impl AppState {
             }),
             running: Arc::default(),
             per_device: limits.per_device.max(1),
+            secure_cookies: false,
         }
+    }
+
+    /// Says whether browsers reach this server over HTTPS (the console's cookies are then Secure).
+    pub fn with_secure_cookies(mut self, secure: bool) -> AppState {
+        self.secure_cookies = secure;
+        self
     }
 
     /// A place for one more request of `device`, or 429.
@@ -296,6 +306,31 @@ impl IntoResponse for ApiError {
 }
 
 type ApiResult<T> = Result<T, ApiError>;
+
+/// The console reaches the ledger through the server's pool, as `/v1` does.
+#[cfg(feature = "console")]
+impl crate::console::Backend for AppState {
+    fn ledger<T, F>(
+        &self,
+        f: F,
+    ) -> impl std::future::Future<Output = Result<T, crate::console::Failure>> + Send
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Ledger) -> crate::ledger::Result<T> + Send + 'static,
+    {
+        let state = self.clone();
+        async move {
+            match with_ledger(&state, move |l| Ok(f(l))).await {
+                Ok(answer) => answer.map_err(crate::console::Failure::Ledger),
+                Err(e) => Err(crate::console::Failure::Busy(e.message)),
+            }
+        }
+    }
+
+    fn secure_cookies(&self) -> bool {
+        self.secure_cookies
+    }
+}
 
 /// Runs `f` on a ledger of the pool, on the blocking threads (database calls block). No ledger
 /// free within [`POOL_WAIT`]: 503, as when the database cannot be reached.
@@ -665,6 +700,11 @@ async fn pull(
         return Err(ApiError::bad(format!("limit is between 1 and {MAX_PULL}")));
     }
     let resp = with_ledger(&state, move |l| {
+        // What it asks after, it has stored: the console shows who has a recall. A failure to
+        // note it costs the device nothing.
+        if let Err(e) = l.note_lot_events_seen(&device, p.lot_events_after) {
+            eprintln!("cannot note what {device} has of the lot events: {e}");
+        }
         // A device of a site pulls that site's movements and documents.
         let site = l.device_site(&device)?;
         let version = l.master_version()?;
@@ -1001,21 +1041,14 @@ async fn export_epcis(
     let base = crate::export::epcis::check_id_base(
         q.id_base
             .as_deref()
-            .unwrap_or("https://id.lotkeeper.invalid"),
+            .unwrap_or(crate::export::epcis::DEFAULT_ID_BASE),
     )
     .map_err(|e| ApiError::bad(format!("id_base {e}")))?;
     if q.format.is_some() || q.sheet.is_some() || q.all {
         return Err(ApiError::bad("epcis takes from, to, item, lot and id_base"));
     }
     let doc = with_ledger(&state, move |l| {
-        let data = l.trace_data(&scope, false)?;
-        Ok(crate::export::epcis::document(
-            &data,
-            &crate::export::epcis::EpcisOptions {
-                created: crate::ledger::clock::timestamp(l.clock().now()),
-                private_base: base,
-            },
-        ))
+        Ok(crate::export::epcis::document_of(l, &scope, base)?)
     })
     .await?;
     Ok(([(header::CONTENT_TYPE, "application/ld+json")], Json(doc)).into_response())
@@ -1215,6 +1248,8 @@ pub fn app(state: AppState) -> Router {
         state.clone(),
         require_device,
     ));
+    #[cfg(feature = "console")]
+    let public = public.merge(crate::console::router(state.clone()));
     public
         .merge(devices)
         .fallback(not_found)
@@ -1246,9 +1281,9 @@ async fn serve_connections(
     http.timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);
     loop {
-        let tcp = tokio::select! {
+        let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((tcp, _)) => tcp,
+                Ok(pair) => pair,
                 Err(e) => {
                     // Out of file descriptors and the like: wait a little, keep serving.
                     eprintln!("cannot accept a connection: {e}");
@@ -1259,7 +1294,16 @@ async fn serve_connections(
             _ = &mut shutdown => break,
         };
         let _ = tcp.set_nodelay(true);
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        // The client's address travels with each request (the console throttles sign-ins by it).
+        let service =
+            hyper_util::service::TowerToHyperService::new(tower::ServiceExt::map_request(
+                app.clone(),
+                move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                    req.extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    req
+                },
+            ));
         match &tls {
             None => {
                 let conn = http.serve_connection(hyper_util::rt::TokioIo::new(tcp), service);
@@ -1398,6 +1442,7 @@ impl RunningServer {
                 )
             }
         };
+        let state = state.with_secure_cookies(options.tls.is_some() || options.insecure_http);
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

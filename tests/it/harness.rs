@@ -217,17 +217,36 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_lotkeeper")
 }
 
-pub fn run_with_db(db: &Path, args: &[&str]) -> Output {
-    std::process::Command::new(bin())
-        .arg("--db")
+/// `lotkeeper --db <db> args...`, never with a window, even on a machine with a display.
+fn command(db: &Path, args: &[&str]) -> std::process::Command {
+    let mut c = std::process::Command::new(bin());
+    c.arg("--db")
         .arg(db)
         .args(args)
         .env_remove("LOTKEEPER_DB")
-        // Never a window from a test, even on a machine with a display.
         .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .output()
-        .unwrap()
+        .env_remove("WAYLAND_DISPLAY");
+    c
+}
+
+pub fn run_with_db(db: &Path, args: &[&str]) -> Output {
+    command(db, args).output().unwrap()
+}
+
+/// Runs `lotkeeper --db <db> args...` with `input` on its standard input.
+pub fn run_with_stdin(db: &Path, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = command(db, args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(input.as_bytes()).unwrap();
+    }
+    child.wait_with_output().unwrap()
 }
 
 /// Parses JSON output, with the text in the failure message.

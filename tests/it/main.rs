@@ -7,6 +7,8 @@ mod backup;
 mod classify;
 mod cli;
 mod compliance;
+#[cfg(feature = "console")]
+mod console;
 mod contract;
 mod convert;
 mod crash;

@@ -58,6 +58,11 @@ const TABLES: &[(&str, Option<&str>)] = &[
     ("settings", None),
     ("sync_state", None),
     ("master_version", None),
+    ("console_users", None),
+    ("console_sessions", None),
+    ("console_signin_failures", None),
+    ("import_log", Some("id")),
+    ("console_changes", Some("id")),
 ];
 
 /// What a migration copied.
@@ -252,7 +257,9 @@ fn order_of(table: &str) -> &'static str {
         "pick_list_lines" => "pick_list_id, line_no",
         "purchase_order_lines" => "po_id, line_no",
         "count_lines" => "count_id, item_id, lot_id, serial_id",
-        "devices" | "printers" => "name",
+        "devices" | "printers" | "console_users" => "name",
+        "console_sessions" => "token_hash",
+        "console_signin_failures" => "key",
         "enrollment_codes" => "code_hash",
         "printer_defaults" => "workflow",
         "sscc_blocks" => "block",

@@ -436,11 +436,18 @@ impl<S: Session> Sql for S {
 }
 
 /// PostgreSQL's own migrations, in order: applied at start in one transaction, the version
-/// kept in `lotkeeper_schema`. The first is SQLite's schema at its version 13.
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_ledger",
-    include_str!("../../../migrations/postgres/0001_ledger.sql"),
-)];
+/// kept in `lotkeeper_schema`. The first is SQLite's schema at its version 13; each later one
+/// follows a SQLite migration (0002: SQLite's 0014, the console's users and sessions).
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_ledger",
+        include_str!("../../../migrations/postgres/0001_ledger.sql"),
+    ),
+    (
+        "0002_console",
+        include_str!("../../../migrations/postgres/0002_console.sql"),
+    ),
+];
 
 /// The schema version this binary brings PostgreSQL databases to.
 pub fn latest_version() -> i64 {

@@ -1,0 +1,451 @@
+//! The people who use the back office's web console: accounts with a role, sessions, and the
+//! sign-in failures that slow down guessing. Only hashes are stored: a password's (argon2id,
+//! made by the console) and a session token's (SHA-256); neither can be read back.
+//!
+//! Written over the storage interface, so the console works on either store.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use super::clock::timestamp;
+use super::error::{Error, Result};
+use super::sql::{args, Sql, SqlExt};
+use super::Ledger;
+
+/// A session ends this long after sign-in, however busy.
+pub const SESSION_HOURS: i64 = 12;
+/// A session not used for this long ends.
+pub const IDLE_MINUTES: i64 = 30;
+/// Failed sign-ins in a row (for one user name, or from one address) before the next must wait.
+pub const MAX_FAILURES: i64 = 5;
+/// How long sign-in waits after [`MAX_FAILURES`]; a failure older than this is forgotten.
+pub const LOCKOUT_MINUTES: i64 = 15;
+/// A session's last use is written again only after this many seconds.
+const TOUCH_SECS: i64 = 60;
+/// The longest user name.
+pub const MAX_USER_LEN: usize = 64;
+
+/// What a person may do in the console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Reads every page; changes nothing.
+    Viewer,
+    /// Also holds, recalls and closes recalls, manages devices, resolves conflicts, imports.
+    Supervisor,
+    /// Also manages the console's users.
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Supervisor => "supervisor",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Role> {
+        match s {
+            "viewer" => Ok(Role::Viewer),
+            "supervisor" => Ok(Role::Supervisor),
+            "admin" => Ok(Role::Admin),
+            other => Err(Error::invalid(format!(
+                "role '{other}' is not admin, supervisor or viewer"
+            ))),
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A console account, as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub name: String,
+    pub role: Role,
+    pub created_at: String,
+}
+
+/// A live session: who it is, and the token its forms carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub user: String,
+    pub role: Role,
+    pub csrf: String,
+}
+
+/// Checks a user name: 1 to [`MAX_USER_LEN`] letters, digits, `.`, `_` or `-`, so it reads the
+/// same in a lot's history, a log line and a URL.
+pub fn check_user_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= MAX_USER_LEN
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "user name '{name}' must be 1 to {MAX_USER_LEN} letters, digits, '.', '_' or '-'"
+        )))
+    }
+}
+
+/// The throttling keys of one sign-in attempt: its user name and its client address.
+pub fn throttle_keys(user: &str, address: &str) -> [String; 2] {
+    [format!("user:{user}"), format!("addr:{address}")]
+}
+
+/// A change a person made in the console that the ledger keeps no actor for elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChangeRow {
+    pub at: String,
+    pub by: String,
+    pub action: String,
+    pub subject: String,
+}
+
+/// Records, inside the caller's transaction, that `by` made a change (nothing when no one is
+/// named: the command line's own changes).
+pub(crate) fn log_change(
+    tx: &dyn Sql,
+    at: &str,
+    by: Option<&str>,
+    action: &str,
+    subject: &str,
+) -> Result<()> {
+    if let Some(by) = by {
+        tx.run(
+            "INSERT INTO console_changes (at, by_name, action, subject) VALUES (?, ?, ?, ?)",
+            args![at, by, action, subject],
+        )?;
+    }
+    Ok(())
+}
+
+impl Ledger {
+    /// Adds an account; its password arrives hashed.
+    pub fn add_user(&mut self, name: &str, role: Role, password_hash: &str) -> Result<()> {
+        self.add_user_by(name, role, password_hash, None)
+    }
+
+    /// [`Ledger::add_user`], recorded with who did it when `by` names one.
+    pub fn add_user_by(
+        &mut self,
+        name: &str,
+        role: Role,
+        password_hash: &str,
+        by: Option<&str>,
+    ) -> Result<()> {
+        check_user_name(name)?;
+        let now = timestamp(self.clock().now());
+        self.write_sql(|tx| {
+            let exists: Option<String> = tx.value(
+                "SELECT name FROM console_users WHERE name = ?",
+                args![name],
+            )?;
+            if exists.is_some() {
+                return Err(Error::invalid(format!(
+                    "there is already a user {name}: remove it first to add it again"
+                )));
+            }
+            tx.run(
+                "INSERT INTO console_users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
+                args![name, role.as_str(), password_hash, now],
+            )?;
+            log_change(tx, &now, by, &format!("add user ({role})"), name)
+        })
+    }
+
+    /// Every account, by name.
+    pub fn users(&self) -> Result<Vec<User>> {
+        let rows: Vec<(String, String, String)> = self.sql().all(
+            "SELECT name, role, created_at FROM console_users ORDER BY name",
+            args![],
+        )?;
+        rows.into_iter()
+            .map(|(name, role, created_at)| {
+                Ok(User {
+                    name,
+                    role: role.parse()?,
+                    created_at,
+                })
+            })
+            .collect()
+    }
+
+    /// Removes an account and ends its sessions.
+    pub fn remove_user(&mut self, name: &str) -> Result<()> {
+        self.remove_user_by(name, None)
+    }
+
+    /// [`Ledger::remove_user`], recorded with who did it when `by` names one.
+    pub fn remove_user_by(&mut self, name: &str, by: Option<&str>) -> Result<()> {
+        let now = timestamp(self.clock().now());
+        self.write_sql(|tx| {
+            tx.run(
+                "DELETE FROM console_sessions WHERE user_name = ?",
+                args![name],
+            )?;
+            let n = tx.run("DELETE FROM console_users WHERE name = ?", args![name])?;
+            if n == 0 {
+                return Err(Error::NotFound(format!("there is no user {name}")));
+            }
+            log_change(tx, &now, by, "remove user", name)
+        })
+    }
+
+    /// The changes people made in the console that are kept here (devices, users), newest
+    /// first, at most `limit`.
+    pub fn console_changes(&self, limit: i64) -> Result<Vec<ChangeRow>> {
+        let rows: Vec<(String, String, String, String)> = self.sql().all(
+            "SELECT at, by_name, action, subject FROM console_changes ORDER BY id DESC LIMIT ?",
+            args![limit],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|(at, by, action, subject)| ChangeRow {
+                at,
+                by,
+                action,
+                subject,
+            })
+            .collect())
+    }
+
+    /// An account's role and password hash, to check a sign-in.
+    pub fn user_credentials(&self, name: &str) -> Result<Option<(Role, String)>> {
+        let row: Option<(String, String)> = self.sql().first(
+            "SELECT role, password_hash FROM console_users WHERE name = ?",
+            args![name],
+        )?;
+        row.map(|(role, hash)| Ok((role.parse()?, hash)))
+            .transpose()
+    }
+
+    /// When sign-in is open again for these keys (a user name, an address), if one of them has
+    /// failed [`MAX_FAILURES`] times in a row within the last [`LOCKOUT_MINUTES`].
+    pub fn signin_blocked_until(&self, keys: &[String]) -> Result<Option<DateTime<Utc>>> {
+        let now = self.clock().now();
+        let mut until: Option<DateTime<Utc>> = None;
+        for key in keys {
+            let row: Option<(i64, String)> = self.sql().first(
+                "SELECT failures, last_at FROM console_signin_failures WHERE key = ?",
+                args![key],
+            )?;
+            let Some((failures, last)) = row else {
+                continue;
+            };
+            let last = parse_time(&last)?;
+            let open_at = last + Duration::minutes(LOCKOUT_MINUTES);
+            if failures >= MAX_FAILURES && open_at > now {
+                until = Some(until.map_or(open_at, |u| u.max(open_at)));
+            }
+        }
+        Ok(until)
+    }
+
+    /// Counts a failed sign-in against each key (a failure after a quiet
+    /// [`LOCKOUT_MINUTES`] starts counting again).
+    pub fn record_signin_failure(&mut self, keys: &[String]) -> Result<()> {
+        let now = self.clock().now();
+        let (at, forget) = (
+            timestamp(now),
+            timestamp(now - Duration::minutes(LOCKOUT_MINUTES)),
+        );
+        self.write_sql(|tx| {
+            for key in keys {
+                tx.run(
+                    "DELETE FROM console_signin_failures WHERE key = ? AND last_at <= ?",
+                    args![key, forget],
+                )?;
+                tx.run(
+                    "INSERT INTO console_signin_failures (key, failures, last_at) VALUES (?1, 1, ?2)
+                     ON CONFLICT (key) DO UPDATE
+                     SET failures = console_signin_failures.failures + 1, last_at = ?2",
+                    args![key, at],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Starts a session for `user` (signed in just now): the token arrives hashed, the CSRF token
+    /// as its forms will carry it. Sessions that ended are cleared on the way.
+    pub fn start_session(&mut self, user: &str, token_hash: &str, csrf: &str) -> Result<()> {
+        let now = self.clock().now();
+        let (at, expires) = (
+            timestamp(now),
+            timestamp(now + Duration::hours(SESSION_HOURS)),
+        );
+        let idle = timestamp(now - Duration::minutes(IDLE_MINUTES));
+        self.write_sql(|tx| {
+            tx.run(
+                "DELETE FROM console_sessions WHERE expires_at <= ? OR last_seen_at <= ?",
+                args![at, idle],
+            )?;
+            tx.run(
+                "DELETE FROM console_signin_failures WHERE key = ?",
+                args![format!("user:{user}")],
+            )?;
+            tx.run(
+                "INSERT INTO console_sessions (token_hash, user_name, csrf, created_at, last_seen_at, expires_at)
+                 VALUES (?, ?, ?, ?, ?, ?)",
+                args![token_hash, user, csrf, at, at, expires],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The live session a token (by its hash) belongs to, marked as used now; None when there is
+    /// none, or it expired or sat idle too long. The mark is written at most once a minute per
+    /// session, so reading pages does not queue behind the writers (devices' pushes).
+    pub fn touch_session(&mut self, token_hash: &str) -> Result<Option<Session>> {
+        let now = self.clock().now();
+        let (at, idle, fresh) = (
+            timestamp(now),
+            timestamp(now - Duration::minutes(IDLE_MINUTES)),
+            timestamp(now - Duration::seconds(TOUCH_SECS)),
+        );
+        let row: Option<(String, String, String, String)> = self.sql().first(
+            "SELECT s.user_name, u.role, s.csrf, s.last_seen_at
+             FROM console_sessions s JOIN console_users u ON u.name = s.user_name
+             WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at > ?",
+            args![token_hash, at, idle],
+        )?;
+        let Some((user, role, csrf, seen)) = row else {
+            return Ok(None);
+        };
+        if seen < fresh {
+            self.write_sql(|tx| {
+                tx.run(
+                    "UPDATE console_sessions SET last_seen_at = ? WHERE token_hash = ?",
+                    args![at, token_hash],
+                )
+            })?;
+        }
+        Ok(Some(Session {
+            user,
+            role: role.parse()?,
+            csrf,
+        }))
+    }
+
+    /// Ends a session (signing out); nothing when it is already gone.
+    pub fn end_session(&mut self, token_hash: &str) -> Result<()> {
+        self.write_sql(|tx| {
+            tx.run(
+                "DELETE FROM console_sessions WHERE token_hash = ?",
+                args![token_hash],
+            )?;
+            Ok(())
+        })
+    }
+}
+
+fn parse_time(s: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| Error::Store(format!("a stored time '{s}' does not read: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::{Clock, FixedClock};
+    use std::sync::Arc;
+
+    fn ledger() -> (Ledger, Arc<FixedClock>) {
+        let clock = Arc::new(FixedClock::on(
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        ));
+        let l = Ledger::open_in_memory().unwrap().with_clock(clock.clone());
+        (l, clock)
+    }
+
+    #[test]
+    fn users_are_added_once_listed_and_removed_with_their_sessions() {
+        let (mut l, _) = ledger();
+        l.add_user("ana", Role::Admin, "h1").unwrap();
+        let e = l.add_user("ana", Role::Viewer, "h2").unwrap_err();
+        assert!(e.to_string().contains("already a user ana"), "{e}");
+        for bad in ["", "a b", "ana;", &"x".repeat(65)] {
+            assert!(l.add_user(bad, Role::Viewer, "h").is_err(), "{bad:?}");
+        }
+        l.add_user("ben", Role::Viewer, "h3").unwrap();
+        let names: Vec<_> = l.users().unwrap().into_iter().map(|u| u.name).collect();
+        assert_eq!(names, ["ana", "ben"]);
+        assert_eq!(
+            l.user_credentials("ana").unwrap(),
+            Some((Role::Admin, "h1".to_string()))
+        );
+        l.start_session("ana", "t1", "c1").unwrap();
+        assert!(l.touch_session("t1").unwrap().is_some());
+        l.remove_user("ana").unwrap();
+        assert_eq!(l.touch_session("t1").unwrap(), None);
+        assert!(l.remove_user("ana").is_err());
+        assert_eq!(l.user_credentials("ana").unwrap(), None);
+    }
+
+    #[test]
+    fn a_session_ends_when_idle_too_long_or_after_its_hours() {
+        let (mut l, clock) = ledger();
+        l.add_user("ana", Role::Supervisor, "h").unwrap();
+        l.start_session("ana", "t1", "c1").unwrap();
+        let s = l.touch_session("t1").unwrap().unwrap();
+        assert_eq!(
+            (s.user.as_str(), s.role, s.csrf.as_str()),
+            ("ana", Role::Supervisor, "c1")
+        );
+        assert_eq!(l.touch_session("other").unwrap(), None);
+        // Used every 20 minutes it lives its 12 hours, and no longer.
+        for _ in 0..(SESSION_HOURS * 3 - 1) {
+            clock.advance(Duration::minutes(20));
+            assert!(l.touch_session("t1").unwrap().is_some());
+        }
+        clock.advance(Duration::minutes(20));
+        assert_eq!(l.touch_session("t1").unwrap(), None, "past its hours");
+        l.start_session("ana", "t2", "c2").unwrap();
+        clock.advance(Duration::minutes(IDLE_MINUTES));
+        assert_eq!(l.touch_session("t2").unwrap(), None, "idle");
+        l.start_session("ana", "t3", "c3").unwrap();
+        l.end_session("t3").unwrap();
+        assert_eq!(l.touch_session("t3").unwrap(), None, "signed out");
+    }
+
+    #[test]
+    fn five_failures_block_a_name_or_an_address_for_a_while() {
+        let (mut l, clock) = ledger();
+        let keys = throttle_keys("ana", "10.0.0.1");
+        for _ in 0..MAX_FAILURES - 1 {
+            l.record_signin_failure(&keys).unwrap();
+        }
+        assert_eq!(l.signin_blocked_until(&keys).unwrap(), None);
+        l.record_signin_failure(&keys).unwrap();
+        let until = l.signin_blocked_until(&keys).unwrap().unwrap();
+        assert_eq!(until, clock.now() + Duration::minutes(LOCKOUT_MINUTES));
+        // Another name from the same address waits too; the same name from elsewhere as well.
+        assert!(l
+            .signin_blocked_until(&throttle_keys("ben", "10.0.0.1"))
+            .unwrap()
+            .is_some());
+        assert!(l
+            .signin_blocked_until(&throttle_keys("ana", "10.0.0.2"))
+            .unwrap()
+            .is_some());
+        clock.advance(Duration::minutes(LOCKOUT_MINUTES));
+        assert_eq!(l.signin_blocked_until(&keys).unwrap(), None);
+        // After the wait, counting starts again.
+        l.record_signin_failure(&keys).unwrap();
+        assert_eq!(l.signin_blocked_until(&keys).unwrap(), None);
+    }
+}

@@ -1,0 +1,1152 @@
+//! The web console through the server's own router (`app()` with `oneshot`): every route's
+//! guard (no session, wrong role, missing CSRF token), sign-in throttling, sessions that end,
+//! and a recall started in the console recorded with the person's name. The same flows run on
+//! PostgreSQL where a server is named (see the harness's `PgSchema`).
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, Response, StatusCode};
+use axum::Router;
+use lotkeeper::console::{self, Need};
+use lotkeeper::ledger::import::ImportKind;
+use lotkeeper::ledger::users::Role;
+use lotkeeper::ledger::{FixedClock, Ledger, LotStatus, ShipCmd};
+use lotkeeper::sync::server::{app, AppState};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+use crate::harness::{day, receive_lot, ITEMS, LOCATIONS, TODAY};
+
+const PASSWORD: &str = "correct horse battery";
+
+/// A server's router over a ledger with a lot shipped to a customer and three users (ana admin,
+/// sam supervisor, vic viewer), and a second ledger on the same database to look at it.
+struct Console {
+    app: Router,
+    rt: tokio::runtime::Runtime,
+    clock: Arc<FixedClock>,
+    look: Ledger,
+    _dir: tempfile::TempDir,
+    #[cfg(feature = "postgres")]
+    _pg: Option<crate::harness::PgSchema>,
+}
+
+fn fill(path: &std::path::Path, clock: Arc<FixedClock>) {
+    let mut l = Ledger::open(path).unwrap().with_clock(clock);
+    l.import_csv(ImportKind::Items, ITEMS).unwrap();
+    l.import_csv(ImportKind::Locations, LOCATIONS).unwrap();
+    receive_lot(&mut l, "PARA", "L1", Some("2026-07-01"), 100, "A1");
+    receive_lot(&mut l, "PARA", "L2", Some("2027-01-01"), 10, "A2");
+    l.ship(&ShipCmd {
+        item: "PARA".into(),
+        qty: 30,
+        from: "A1".into(),
+        lot: Some("L1".into()),
+        serials: vec![],
+        customer: Some("Corner Pharmacy".into()),
+        reference: None,
+        ref_type: None,
+    })
+    .unwrap();
+    let hash = console::hash_password(PASSWORD).unwrap();
+    l.add_user("ana", Role::Admin, &hash).unwrap();
+    l.add_user("sam", Role::Supervisor, &hash).unwrap();
+    l.add_user("vic", Role::Viewer, &hash).unwrap();
+    l.add_device("dev-a", &lotkeeper::sync::hash_token("lk_test_token"))
+        .unwrap();
+}
+
+impl Console {
+    fn sqlite() -> Console {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        let clock = Arc::new(FixedClock::on(day(TODAY)));
+        fill(&path, clock.clone());
+        let ledger = Ledger::open(&path).unwrap().with_clock(clock.clone());
+        Console {
+            app: app(AppState::new(ledger)),
+            rt: runtime(),
+            clock: clock.clone(),
+            look: Ledger::open(&path).unwrap().with_clock(clock),
+            _dir: dir,
+            #[cfg(feature = "postgres")]
+            _pg: None,
+        }
+    }
+
+    /// The same, moved into PostgreSQL by migrate-server (users included); None when no server
+    /// is named outside CI.
+    #[cfg(feature = "postgres")]
+    fn postgres(name: &str) -> Option<Console> {
+        let pg = crate::harness::PgSchema::new(name)?;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        let clock = Arc::new(FixedClock::on(day(TODAY)));
+        fill(&path, clock.clone());
+        lotkeeper::ledger::pg::migrate::migrate_server(&path, &pg.url).unwrap();
+        let ledger = Ledger::open_postgres(&pg.url)
+            .unwrap()
+            .with_clock(clock.clone());
+        Some(Console {
+            app: app(AppState::new(ledger)),
+            rt: runtime(),
+            look: Ledger::open_postgres(&pg.url)
+                .unwrap()
+                .with_clock(clock.clone()),
+            clock,
+            _dir: dir,
+            _pg: Some(pg),
+        })
+    }
+
+    fn send(&self, req: Request<Body>) -> Response<Body> {
+        self.rt.block_on(self.app.clone().oneshot(req)).unwrap()
+    }
+
+    /// Signs in; the session cookie and the session's CSRF token.
+    fn sign_in(&self, name: &str) -> (String, String) {
+        let r = self.send(sign_in_request(name, PASSWORD, None));
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{name} signs in");
+        let cookie = set_cookie(&r);
+        let page = body(self.send(get("/console", Some(&cookie))));
+        let csrf = page
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the dashboard carries the session's CSRF token")
+            .to_string();
+        (cookie, csrf)
+    }
+
+    fn status(&self, lot: &str) -> LotStatus {
+        self.look.query().lot("PARA", lot).unwrap().unwrap().status
+    }
+}
+
+/// The sign-in form's own token, as the sign-in page sets it in a cookie and its form.
+const FORM_TOKEN: &str = "form-token-1";
+
+fn sign_in_request(name: &str, password: &str, from: Option<&str>) -> Request<Body> {
+    let mut r = Request::post(console::SIGN_IN)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(
+            header::COOKIE,
+            format!("{}={FORM_TOKEN}", console::SIGN_IN_COOKIE),
+        )
+        .body(Body::from(format!(
+            "name={}&password={}&{}={FORM_TOKEN}",
+            name,
+            password.replace(' ', "+"),
+            console::SIGN_IN_FIELD
+        )))
+        .unwrap();
+    if let Some(ip) = from {
+        let addr: SocketAddr = format!("{ip}:40000").parse().unwrap();
+        r.extensions_mut().insert(axum::extract::ConnectInfo(addr));
+    }
+    r
+}
+
+fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut b = Request::get(path);
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    b.body(Body::empty()).unwrap()
+}
+
+fn post(path: &str, cookie: Option<&str>, form: &str) -> Request<Body> {
+    let mut b =
+        Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    b.body(Body::from(form.to_string())).unwrap()
+}
+
+/// The `name=value` of the session cookie a response sets.
+fn set_cookie(r: &Response<Body>) -> String {
+    let c = r
+        .headers()
+        .get(header::SET_COOKIE)
+        .expect("a session cookie")
+        .to_str()
+        .unwrap();
+    c.split(';').next().unwrap().to_string()
+}
+
+/// The runtime requests run on; the test itself and the ledgers it looks through stay outside
+/// it (PostgreSQL's client blocks on a runtime of its own).
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn body(r: Response<Body>) -> String {
+    let bytes = runtime()
+        .block_on(axum::body::to_bytes(r.into_body(), 10 << 20))
+        .unwrap();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// A request to `path` with `method`, its form filled in for whatever the route changes.
+fn request_for(
+    path: &str,
+    method: &Method,
+    cookie: Option<&str>,
+    csrf: Option<&str>,
+) -> Request<Body> {
+    let fields = match path {
+        "/console/users/add" => "name=newbie&role=viewer",
+        "/console/users/remove" => "name=vic",
+        "/console/devices/add" => "name=dev-new&server=https%3A%2F%2Flk.example%3A8443",
+        "/console/devices/enroll-code" => "name=dev-a&server=https%3A%2F%2Flk.example%3A8443",
+        "/console/devices/revoke" => "name=dev-a",
+        "/console/import" => "kind=items&csv=sku%2Cname%2Cgtin%2Ctracking%2Cexpiry_tracked%2Cshelf_life_days%2Cunit%0ANEW%2CNew%2C%2Cnone%2Cfalse%2C%2CEA%0A",
+        _ => "item=PARA&lot=L1&reason=supplier+recall",
+    };
+    let form = match csrf {
+        Some(t) => format!("{fields}&csrf={t}"),
+        None => fields.to_string(),
+    };
+    if *method == Method::POST {
+        post(path, cookie, &form)
+    } else {
+        get(&format!("{path}?item=PARA&lot=L1"), cookie)
+    }
+}
+
+/// What the console may change: the lots' status and the users.
+fn state(c: &Console) -> (LotStatus, Vec<String>) {
+    (
+        c.status("L1"),
+        c.look
+            .users()
+            .unwrap()
+            .into_iter()
+            .map(|u| u.name)
+            .collect(),
+    )
+}
+
+fn routes() -> Vec<(&'static str, Method, Need)> {
+    console::routes::<AppState>()
+        .into_iter()
+        .map(|(p, m, n, _)| (p, m, n))
+        .collect()
+}
+
+#[test]
+fn every_route_but_sign_in_sends_a_stranger_to_sign_in() {
+    let c = Console::sqlite();
+    let before = state(&c);
+    let guarded: Vec<_> = routes()
+        .into_iter()
+        .filter(|(_, _, n)| *n != Need::Public)
+        .collect();
+    assert!(guarded.len() >= 10, "{guarded:?}");
+    for (path, method, _) in &guarded {
+        for cookie in [None, Some("lotkeeper_session=forged")] {
+            let r = c.send(request_for(path, method, cookie, Some("x")));
+            assert_eq!(
+                r.status(),
+                StatusCode::SEE_OTHER,
+                "{method} {path} {cookie:?}"
+            );
+            assert_eq!(
+                r.headers().get(header::LOCATION).unwrap(),
+                console::SIGN_IN,
+                "{method} {path}"
+            );
+        }
+    }
+    assert_eq!(state(&c), before, "nothing changed");
+    for (path, method, _) in routes().into_iter().filter(|(_, _, n)| *n == Need::Public) {
+        if method == Method::GET {
+            let r = c.send(get(path, None));
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+        }
+    }
+}
+
+#[test]
+fn a_role_below_what_a_route_needs_gets_403_and_changes_nothing() {
+    let c = Console::sqlite();
+    let before = state(&c);
+    for (who, role) in [("vic", Role::Viewer), ("sam", Role::Supervisor)] {
+        let (cookie, csrf) = c.sign_in(who);
+        for (path, method, need) in routes() {
+            let Need::At(wanted) = need else { continue };
+            if role >= wanted {
+                continue;
+            }
+            let r = c.send(request_for(path, &method, Some(&cookie), Some(&csrf)));
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{who}: {method} {path}");
+            let page = body(r);
+            assert!(page.contains("needs"), "{page}");
+            assert_eq!(
+                state(&c),
+                before,
+                "{who}: {method} {path} changed something"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_form_without_the_sessions_csrf_token_gets_403_and_changes_nothing() {
+    let c = Console::sqlite();
+    let before = state(&c);
+    let (cookie, csrf) = c.sign_in("ana");
+    let (_, other_csrf) = c.sign_in("sam");
+    let posts: Vec<_> = routes()
+        .into_iter()
+        .filter(|(_, m, n)| *m == Method::POST && *n != Need::Public)
+        .collect();
+    assert!(posts.len() >= 5, "{posts:?}");
+    for (path, method, _) in &posts {
+        for token in [None, Some("wrong"), Some(other_csrf.as_str())] {
+            let r = c.send(request_for(path, method, Some(&cookie), token));
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path} with {token:?}");
+            assert_eq!(state(&c), before, "{path} with {token:?} changed something");
+        }
+    }
+    // The right token opens the door: the session still works, and signing out ends it.
+    let r = c.send(post(
+        "/console/sign-out",
+        Some(&cookie),
+        &format!("csrf={csrf}"),
+    ));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(set_cookie(&r).ends_with('='), "the cookie is cleared");
+    let r = c.send(get("/console", Some(&cookie)));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "signed out");
+}
+
+#[test]
+fn sign_in_is_throttled_per_name_and_per_address() {
+    let c = Console::sqlite();
+    let r = c.send(sign_in_request("ana", "wrong password", None));
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(body(r).contains("Wrong name or password"));
+    for _ in 1..5 {
+        let r = c.send(sign_in_request("ana", "wrong password", None));
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    // Five failures: even the right password waits now, with a clear message.
+    let r = c.send(sign_in_request("ana", PASSWORD, Some("10.1.1.1")));
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers().get(header::RETRY_AFTER).is_some());
+    assert!(body(r).contains("Too many failed sign-ins"));
+    // Another name from another address is not held up.
+    let r = c.send(sign_in_request("sam", PASSWORD, Some("10.1.1.1")));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Guessing many names from one address: that address waits, others do not.
+    for n in 0..5 {
+        let r = c.send(sign_in_request(&format!("guess{n}"), "x", Some("10.9.9.9")));
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = c.send(sign_in_request("vic", PASSWORD, Some("10.9.9.9")));
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let r = c.send(sign_in_request("vic", PASSWORD, Some("10.9.9.8")));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // After the wait, the right password works again.
+    c.clock.advance(chrono::Duration::minutes(15));
+    let r = c.send(sign_in_request("ana", PASSWORD, Some("10.1.1.1")));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+#[test]
+fn the_session_cookie_is_http_only_strict_and_the_session_ends_when_idle() {
+    let c = Console::sqlite();
+    let r = c.send(sign_in_request("vic", PASSWORD, None));
+    let full = r
+        .headers()
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    for part in [
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/console",
+        "Max-Age=43200",
+    ] {
+        assert!(full.contains(part), "{full}");
+    }
+    assert!(!full.contains("Secure"), "plain HTTP on loopback: {full}");
+    let cookie = set_cookie(&r);
+    c.clock.advance(chrono::Duration::minutes(29));
+    assert_eq!(
+        c.send(get("/console", Some(&cookie))).status(),
+        StatusCode::OK
+    );
+    c.clock.advance(chrono::Duration::minutes(30));
+    let r = c.send(get("/console", Some(&cookie)));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "idle for 30 minutes");
+
+    // Under TLS (or behind a proxy that ends it) the cookie is Secure.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    fill(&path, Arc::new(FixedClock::on(day(TODAY))));
+    let secure = app(AppState::new(Ledger::open(&path).unwrap()).with_secure_cookies(true));
+    let r = runtime()
+        .block_on(secure.oneshot(sign_in_request("vic", PASSWORD, None)))
+        .unwrap();
+    let full = r
+        .headers()
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(full.contains("; Secure"), "{full}");
+}
+
+#[test]
+fn the_dashboard_and_the_lot_page_show_the_ledgers_answers() {
+    let c = Console::sqlite();
+    let (cookie, _) = c.sign_in("vic");
+    let r = c.send(get("/console", Some(&cookie)));
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = body(r);
+    for want in [
+        "Expiry",
+        "<svg",
+        "Movements per day",
+        "Stock by location",
+        "A1",
+        "Devices",
+        "vic (viewer)",
+    ] {
+        assert!(page.contains(want), "dashboard lacks {want}");
+    }
+    assert!(
+        !page.contains("href=\"/console/users\""),
+        "a viewer sees no users menu"
+    );
+    let r = c.send(get("/console/lot?item=PARA&lot=L1", Some(&cookie)));
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = body(r);
+    for want in [
+        "PARA lot L1",
+        "<svg",
+        "Corner Pharmacy",
+        "Acme",
+        "Where it is now",
+        "History",
+        "ship",
+    ] {
+        assert!(page.contains(want), "lot page lacks {want}: {page}");
+    }
+    let r = c.send(get("/console/lot?item=PARA&lot=NOPE", Some(&cookie)));
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(body(r).contains("PARA has no lot NOPE"));
+    let r = c.send(get("/console/lot?item=PARA", Some(&cookie)));
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}
+
+#[test]
+fn a_lot_is_found_from_typed_text_or_scanned_gs1_data() {
+    let c = Console::sqlite();
+    let (cookie, _) = c.sign_in("vic");
+    for find in [
+        "PARA+L1",
+        "L1",
+        "%2801%2909506000134352%2810%29L1",
+        "https%3A%2F%2Fid.gs1.org%2F01%2F09506000134352%2F10%2FL1",
+    ] {
+        let r = c.send(get(&format!("/console/recall?find={find}"), Some(&cookie)));
+        assert_eq!(r.status(), StatusCode::OK, "{find}");
+        let page = body(r);
+        assert!(page.contains("Recall: PARA lot L1"), "{find}: {page}");
+        assert!(
+            page.contains("A supervisor or admin starts"),
+            "a viewer gets no form"
+        );
+    }
+    let r = c.send(get("/console/recall?find=NOPE", Some(&cookie)));
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+/// The recall's whole way through the console, as a supervisor, on either store.
+fn a_recall_started_in_the_console_names_who_started_it(c: Console) {
+    let (cookie, csrf) = c.sign_in("sam");
+    // The dashboard's sums on this store.
+    let page = body(c.send(get("/console", Some(&cookie))));
+    assert!(
+        page.contains("<td>A1</td><td class=\"num\">1</td><td class=\"num\">70</td>"),
+        "{page}"
+    );
+
+    let page = body(c.send(get("/console/recall?item=PARA&lot=L1", Some(&cookie))));
+    assert!(page.contains("Start recall"), "{page}");
+    // No reason: refused by the ledger's rule, nothing changed.
+    let r = c.send(post(
+        "/console/recall/start",
+        Some(&cookie),
+        &format!("item=PARA&lot=L1&reason=&csrf={csrf}"),
+    ));
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(c.status("L1"), LotStatus::Available);
+    let r = c.send(post(
+        "/console/recall/start",
+        Some(&cookie),
+        &format!("item=PARA&lot=L1&reason=supplier+recall+RC-9&csrf={csrf}"),
+    ));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(c.status("L1"), LotStatus::Recalled);
+    let history = c.look.lot_history("PARA", "L1").unwrap();
+    let last = history.last().unwrap();
+    assert_eq!(last.action, "recall");
+    assert_eq!(last.by.as_deref(), Some("console:sam"));
+    assert_eq!(last.reason, "supplier recall RC-9");
+    let page = body(c.send(get("/console/lot?item=PARA&lot=L1", Some(&cookie))));
+    assert!(
+        page.contains("console:sam") && page.contains("supplier recall RC-9"),
+        "{page}"
+    );
+    // A second start is the state machine's refusal.
+    let r = c.send(post(
+        "/console/recall/start",
+        Some(&cookie),
+        &format!("item=PARA&lot=L1&reason=again&csrf={csrf}"),
+    ));
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body(r).contains("already recalled"));
+    // The downloads.
+    for (path, starts) in [
+        ("/console/recall/package.json", "{"),
+        ("/console/recall/fsma204.xlsx", "PK"),
+        ("/console/recall/epcis.json", "{"),
+    ] {
+        let r = c.send(get(&format!("{path}?item=PARA&lot=L1"), Some(&cookie)));
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        assert!(
+            r.headers().get(header::CONTENT_DISPOSITION).is_some(),
+            "{path}"
+        );
+        assert!(body(r).starts_with(starts), "{path}");
+    }
+    let package = body(c.send(get(
+        "/console/recall/package.json?item=PARA&lot=L1",
+        Some(&cookie),
+    )));
+    assert!(package.contains("Corner Pharmacy"), "{package}");
+    // Closed with a reason, by the supervisor: the lot stays on hold.
+    let page = body(c.send(get("/console/recall?item=PARA&lot=L1", Some(&cookie))));
+    assert!(page.contains("Close recall"), "{page}");
+    let r = c.send(post(
+        "/console/recall/close",
+        Some(&cookie),
+        &format!("item=PARA&lot=L1&reason=goods+destroyed&csrf={csrf}"),
+    ));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(c.status("L1"), LotStatus::Quarantine);
+    let last = c.look.lot_history("PARA", "L1").unwrap().pop().unwrap();
+    assert_eq!(
+        (last.action.as_str(), last.by.as_deref()),
+        ("close_recall", Some("console:sam"))
+    );
+}
+
+#[test]
+fn a_recall_started_in_the_console_names_who_started_it_on_sqlite() {
+    a_recall_started_in_the_console_names_who_started_it(Console::sqlite());
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn a_recall_started_in_the_console_names_who_started_it_on_postgres() {
+    if let Some(c) = Console::postgres("console_recall") {
+        a_recall_started_in_the_console_names_who_started_it(c);
+    }
+}
+
+#[test]
+fn an_admin_adds_and_removes_users_in_the_console() {
+    let c = Console::sqlite();
+    let (cookie, csrf) = c.sign_in("ana");
+    let r = c.send(post(
+        "/console/users/add",
+        Some(&cookie),
+        &format!("name=newbie&role=supervisor&csrf={csrf}"),
+    ));
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = body(r);
+    let password = page
+        .split("Password, shown once: ")
+        .nth(1)
+        .and_then(|p| p.split('<').next())
+        .unwrap()
+        .to_string();
+    assert_eq!(password.len(), 20, "{page}");
+    let r = c.send(sign_in_request("newbie", &password, None));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "the new user signs in");
+    let r = c.send(post(
+        "/console/users/add",
+        Some(&cookie),
+        &format!("name=bad+name&role=viewer&csrf={csrf}"),
+    ));
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = c.send(post(
+        "/console/users/remove",
+        Some(&cookie),
+        &format!("name=ana&csrf={csrf}"),
+    ));
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "not oneself");
+    let r = c.send(post(
+        "/console/users/remove",
+        Some(&cookie),
+        &format!("name=newbie&csrf={csrf}"),
+    ));
+    assert_eq!(r.status(), StatusCode::OK);
+    let names: Vec<_> = c
+        .look
+        .users()
+        .unwrap()
+        .into_iter()
+        .map(|u| u.name)
+        .collect();
+    assert_eq!(names, ["ana", "sam", "vic"]);
+    let page = body(r);
+    assert!(
+        page.contains("<td>console:ana</td><td>remove user</td><td>newbie</td>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td>console:ana</td><td>add user (supervisor)</td><td>newbie</td>"),
+        "{page}"
+    );
+}
+
+#[test]
+fn user_add_prints_a_password_once_or_reads_one_from_standard_input() {
+    let d = crate::harness::Dir::new();
+    let out = d.ok(&["user", "add", "ana", "--role", "admin"]);
+    let password = out.trim().rsplit(' ').next().unwrap();
+    assert_eq!(password.len(), 20, "{out}");
+    let out = crate::harness::run_with_stdin(
+        &d.db(),
+        &[
+            "user",
+            "add",
+            "sam",
+            "--role",
+            "supervisor",
+            "--password-stdin",
+        ],
+        "a long enough secret\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("secret"));
+    let bad = d.run(&["user", "add", "ana", "--role", "viewer"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("already a user ana"));
+    let bad = d.run(&["user", "add", "zed", "--role", "owner"]);
+    assert!(!bad.status.success());
+    let list = d.ok(&["user", "list", "--format", "csv"]);
+    assert!(
+        list.contains("ana,admin") && list.contains("sam,supervisor"),
+        "{list}"
+    );
+    d.ok(&["user", "remove", "sam"]);
+    let list = d.ok(&["user", "list", "--format", "csv"]);
+    assert!(!list.contains("sam"), "{list}");
+    let l = Ledger::open(&d.db()).unwrap();
+    let (_, hash) = l.user_credentials("ana").unwrap().unwrap();
+    assert!(
+        hash.starts_with("$argon2id$"),
+        "only the hash is kept: {hash}"
+    );
+}
+
+#[test]
+fn the_running_server_serves_the_console_beside_v1_and_throttles_by_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.db");
+    fill(&path, Arc::new(FixedClock::on(day(TODAY))));
+    let server = lotkeeper::sync::server::RunningServer::start(&path, "127.0.0.1:0", None).unwrap();
+    let url = server.url();
+    let http = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let sign_in = |name: &str, password: &str| {
+        http.post(format!("{url}{}", console::SIGN_IN))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(
+                header::COOKIE,
+                format!("{}={FORM_TOKEN}", console::SIGN_IN_COOKIE),
+            )
+            .body(format!(
+                "name={name}&password={}&{}={FORM_TOKEN}",
+                password.replace(' ', "+"),
+                console::SIGN_IN_FIELD
+            ))
+            .send()
+            .unwrap()
+            .status()
+    };
+    assert_eq!(
+        http.get(format!("{url}/v1/health"))
+            .send()
+            .unwrap()
+            .status(),
+        200
+    );
+    let r = http.get(format!("{url}/console")).send().unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[header::LOCATION], console::SIGN_IN);
+    let r = http
+        .get(format!("{url}{}", console::SIGN_IN))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().unwrap().contains("Sign in"));
+    // The accept loop hands the console the client's address: guesses from it make it wait.
+    for n in 0..5 {
+        assert_eq!(
+            sign_in(&format!("guess{n}"), "nope"),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(sign_in("vic", PASSWORD), StatusCode::TOO_MANY_REQUESTS);
+    server.stop();
+}
+
+#[test]
+fn a_supervisor_adds_a_device_and_gets_its_enrollment_qr_never_its_token() {
+    let c = Console::sqlite();
+    let (cookie, csrf) = c.sign_in("sam");
+    let page = body(c.send(get("/console/devices", Some(&cookie))));
+    assert!(
+        page.contains("dev-a") && page.contains("Add a device"),
+        "{page}"
+    );
+    // An address a code must not travel to in clear: refused, nothing added.
+    let r = c.send(post(
+        "/console/devices/add",
+        Some(&cookie),
+        &format!("name=dock-1&server=http%3A%2F%2Flk.example&csrf={csrf}"),
+    ));
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(c.look.devices().unwrap().len(), 1);
+    let r = c.send(post(
+        "/console/devices/add",
+        Some(&cookie),
+        &format!("name=dock-1&server=https%3A%2F%2Flk.example%3A8443&csrf={csrf}"),
+    ));
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = body(r);
+    assert!(
+        page.contains("class=\"qr\"") && page.contains("<path d=\"M"),
+        "{page}"
+    );
+    assert!(!page.contains("lk_"), "no token on the page");
+    let code = page
+        .split("type the code: <strong>")
+        .nth(1)
+        .and_then(|p| p.split('<').next())
+        .unwrap()
+        .to_string();
+    // The code shown is the one the ledger issued for dock-1: it enrolls that device, once.
+    let mut l = Ledger::open(&c._dir.path().join("server.db"))
+        .unwrap()
+        .with_clock(c.clock.clone());
+    let hash = lotkeeper::sync::enroll::code_hash(&code).unwrap();
+    assert_eq!(
+        l.redeem_enrollment_code(&hash, "new-token-hash").unwrap(),
+        "dock-1"
+    );
+    // Revoked from the console.
+    let r = c.send(post(
+        "/console/devices/revoke",
+        Some(&cookie),
+        &format!("name=dock-1&csrf={csrf}"),
+    ));
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(l.device_for("new-token-hash").unwrap().is_none());
+    let r = c.send(post(
+        "/console/devices/revoke",
+        Some(&cookie),
+        &format!("name=dock-1&csrf={csrf}"),
+    ));
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "already revoked");
+    let changes: Vec<_> = c
+        .look
+        .console_changes(10)
+        .unwrap()
+        .into_iter()
+        .map(|x| (x.action, x.subject, x.by))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            (
+                "revoke device".to_string(),
+                "dock-1".to_string(),
+                "console:sam".to_string()
+            ),
+            (
+                "add device".to_string(),
+                "dock-1".to_string(),
+                "console:sam".to_string()
+            ),
+        ],
+        "who added and revoked it, newest first"
+    );
+}
+
+#[test]
+fn a_hold_and_its_release_from_the_lot_page_name_who_made_them() {
+    let c = Console::sqlite();
+    let (cookie, csrf) = c.sign_in("sam");
+    let page = body(c.send(get("/console/lot?item=PARA&lot=L2", Some(&cookie))));
+    assert!(page.contains("Put on hold"), "{page}");
+    let r = c.send(post(
+        "/console/lot/hold",
+        Some(&cookie),
+        &format!("item=PARA&lot=L2&reason=damaged+boxes&csrf={csrf}"),
+    ));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(c.status("L2"), LotStatus::Quarantine);
+    let page = body(c.send(get("/console", Some(&cookie))));
+    assert!(
+        page.contains("damaged boxes") && page.contains("console:sam"),
+        "the dashboard lists the hold"
+    );
+    let r = c.send(post(
+        "/console/lot/release",
+        Some(&cookie),
+        &format!("item=PARA&lot=L2&reason=checked+fine&csrf={csrf}"),
+    ));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(c.status("L2"), LotStatus::Available);
+    let by: Vec<_> = c
+        .look
+        .lot_history("PARA", "L2")
+        .unwrap()
+        .into_iter()
+        .map(|h| (h.action, h.by.unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        by,
+        [
+            ("hold".to_string(), "console:sam".to_string()),
+            ("release".to_string(), "console:sam".to_string())
+        ]
+    );
+    // A release of a lot not on hold is the state machine's refusal, said on the page.
+    let r = c.send(post(
+        "/console/lot/release",
+        Some(&cookie),
+        &format!("item=PARA&lot=L2&reason=again&csrf={csrf}"),
+    ));
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body(r).contains("not on hold"));
+}
+
+#[test]
+fn the_recall_page_shows_which_devices_have_stored_the_recall() {
+    let c = Console::sqlite();
+    let (cookie, csrf) = c.sign_in("sam");
+    let r = c.send(post(
+        "/console/recall/start",
+        Some(&cookie),
+        &format!("item=PARA&lot=L1&reason=supplier+recall&csrf={csrf}"),
+    ));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let acks = |c: &Console| {
+        let page = body(c.send(get("/console/recall?item=PARA&lot=L1", Some(&cookie))));
+        let row = page
+            .split("<td>dev-a</td>")
+            .nth(1)
+            .unwrap_or_default()
+            .to_string();
+        assert!(!row.is_empty(), "dev-a is listed: {page}");
+        row.split("</tr>").next().unwrap().contains("yes")
+    };
+    assert!(!acks(&c), "dev-a has not synced");
+    let pull = |after: i64| {
+        let r = c.send(
+            Request::get(format!(
+                "/v1/pull?after=0&lot_events_after={after}&master_version=0"
+            ))
+            .header(header::AUTHORIZATION, "Bearer lk_test_token")
+            .body(Body::empty())
+            .unwrap(),
+        );
+        assert_eq!(r.status(), StatusCode::OK);
+        crate::harness::json(&body(r))["lot_event_cursor"]
+            .as_i64()
+            .unwrap()
+    };
+    // The first pull brings the recall; only the next one says the device stored it.
+    let cursor = pull(0);
+    assert!(cursor > 0);
+    assert!(
+        !acks(&c),
+        "a pull that brings the recall is not yet its acknowledgement"
+    );
+    assert_eq!(pull(cursor), cursor);
+    assert!(acks(&c), "dev-a has stored the recall");
+    // A device claiming more than the server has is held to what exists: the next change is
+    // not taken as stored before the device pulls it.
+    pull(cursor + 1000);
+    assert!(acks(&c));
+    let r = c.send(post(
+        "/console/recall/close",
+        Some(&cookie),
+        &format!("item=PARA&lot=L1&reason=done&csrf={csrf}"),
+    ));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(!acks(&c), "the close is new to dev-a");
+    let cursor = pull(cursor);
+    pull(cursor);
+    assert!(acks(&c));
+}
+
+#[test]
+fn an_import_with_a_bad_row_names_its_line_and_column_and_imports_nothing() {
+    let c = Console::sqlite();
+    let (cookie, csrf) = c.sign_in("sam");
+    let page = body(c.send(get("/console/import", Some(&cookie))));
+    assert!(page.contains("All or nothing"), "{page}");
+    let items = c.look.query().items().unwrap().len();
+    let header = "sku,name,gtin,tracking,expiry_tracked,shelf_life_days,unit";
+    let form = |csv: &str| {
+        let csv: String = csv
+            .bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        format!("kind=items&csv={csv}&csrf={csrf}")
+    };
+    let bad =
+        format!("{header}\nGOOD,Good one,,none,false,,EA\nBAD,Bad one,,sometimes,false,,EA\n");
+    let r = c.send(post("/console/import", Some(&cookie), &form(&bad)));
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let page = body(r);
+    assert!(page.contains("Line 3, column tracking"), "{page}");
+    assert!(page.contains("Nothing was imported"), "{page}");
+    assert!(
+        page.contains("BAD,Bad one"),
+        "the text stays in the box to fix"
+    );
+    assert_eq!(
+        c.look.query().items().unwrap().len(),
+        items,
+        "nothing imported"
+    );
+    assert!(c.look.import_log(10).unwrap().is_empty());
+
+    let good = format!("{header}\nGOOD,Good one,,none,false,,EA\nPARA,Paracetamol,09506000134352,lot,true,365,EA\n");
+    let r = c.send(post("/console/import", Some(&cookie), &form(&good)));
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = body(r);
+    assert!(
+        page.contains("Imported 2 rows of items: 1 new, 1 updated."),
+        "{page}"
+    );
+    assert_eq!(c.look.query().items().unwrap().len(), items + 1);
+    let log = c.look.import_log(10).unwrap();
+    assert_eq!(
+        (log[0].kind.as_str(), log[0].by.as_str()),
+        ("items", "console:sam")
+    );
+    assert!(page.contains("console:sam"));
+}
+
+#[test]
+fn a_sign_in_must_come_from_the_sign_in_page() {
+    let c = Console::sqlite();
+    // The page sets its token in a Strict cookie and in the form.
+    let r = c.send(get(console::SIGN_IN, None));
+    let set = r.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        set.starts_with("lotkeeper_signin=") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    let token = set
+        .split(';')
+        .next()
+        .unwrap()
+        .split('=')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    assert!(body(r).contains(&format!("name=\"signin\" value=\"{token}\"")));
+    // Posted from elsewhere: no cookie, or a field that does not match it. No session.
+    for (cookie, field) in [
+        (None, token.as_str()),
+        (Some(token.as_str()), "other"),
+        (Some(token.as_str()), ""),
+    ] {
+        let mut b = Request::post(console::SIGN_IN)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(v) = cookie {
+            b = b.header(header::COOKIE, format!("lotkeeper_signin={v}"));
+        }
+        let r = c.send(
+            b.body(Body::from(format!(
+                "name=ana&password=correct+horse+battery&signin={field}"
+            )))
+            .unwrap(),
+        );
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{cookie:?} {field}");
+        let set = r.headers()[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(!set.starts_with("lotkeeper_session"), "no session: {set}");
+        assert!(body(r).contains("stale or came from another site"));
+    }
+    let r = c.send(
+        Request::post(console::SIGN_IN)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, format!("lotkeeper_signin={token}"))
+            .body(Body::from(format!(
+                "name=ana&password=correct+horse+battery&signin={token}"
+            )))
+            .unwrap(),
+    );
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(set_cookie(&r).starts_with("lotkeeper_session="));
+}
+
+#[test]
+fn reports_and_exports_download_as_the_command_line_makes_them() {
+    let c = Console::sqlite();
+    let (cookie, _) = c.sign_in("vic");
+    let page = body(c.send(get("/console/reports", Some(&cookie))));
+    assert!(page.contains("report=stock&amp;format=csv"), "{page}");
+    let r = c.send(get(
+        "/console/reports/download?report=stock&format=csv",
+        Some(&cookie),
+    ));
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .contains("stock.csv"));
+    let csv = body(r);
+    assert!(csv.starts_with("item,lot,serial,location"), "{csv}");
+    assert!(csv.contains("PARA,L1,,A1,70"), "{csv}");
+    let r = c.send(get(
+        "/console/reports/download?report=expiry&format=json",
+        Some(&cookie),
+    ));
+    assert_eq!(r.status(), StatusCode::OK);
+    let rows = crate::harness::json(&body(r));
+    assert_eq!(rows.as_array().unwrap().len(), 2, "{rows}");
+    for (query, status) in [
+        ("report=nope&format=csv", StatusCode::NOT_FOUND),
+        ("report=stock&format=xml", StatusCode::BAD_REQUEST),
+        ("report=stock", StatusCode::BAD_REQUEST),
+    ] {
+        let r = c.send(get(
+            &format!("/console/reports/download?{query}"),
+            Some(&cookie),
+        ));
+        assert_eq!(r.status(), status, "{query}");
+    }
+    let r = c.send(get(
+        "/console/exports/fsma204.xlsx?from=2026-01-01&to=2026-12-31",
+        Some(&cookie),
+    ));
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(body(r).starts_with("PK"));
+    let r = c.send(get(
+        "/console/exports/epcis.json?from=2026-01-01&to=2026-12-31",
+        Some(&cookie),
+    ));
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(body(r).contains("EPCISDocument"));
+    let r = c.send(get(
+        "/console/exports/epcis.json?from=2026-13-01&to=2026-12-31",
+        Some(&cookie),
+    ));
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}
+
+#[test]
+fn master_data_is_listed_and_searched() {
+    let c = Console::sqlite();
+    let (cookie, _) = c.sign_in("vic");
+    let page = body(c.send(get("/console/data", Some(&cookie))));
+    assert!(
+        page.contains("<td>PARA</td>") && page.contains("<td>BOLT</td>"),
+        "{page}"
+    );
+    let page = body(c.send(get("/console/data?what=items&q=para", Some(&cookie))));
+    assert!(
+        page.contains("<td>PARA</td>") && !page.contains("<td>BOLT</td>"),
+        "{page}"
+    );
+    assert!(page.contains("1 of 5 shown"), "{page}");
+    let page = body(c.send(get("/console/data?what=locations&q=bin", Some(&cookie))));
+    assert!(
+        page.contains("<td>A1</td>") && !page.contains("<td>DOCK</td>"),
+        "{page}"
+    );
+    for what in ["parties", "purchase-orders", "pick-lists"] {
+        let r = c.send(get(&format!("/console/data?what={what}"), Some(&cookie)));
+        assert_eq!(r.status(), StatusCode::OK, "{what}");
+    }
+    let r = c.send(get("/console/data?what=secrets", Some(&cookie)));
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // A supervisor's import page opens with the list's kind chosen.
+    let (cookie, _) = c.sign_in("sam");
+    let page = body(c.send(get("/console/import?kind=picklists", Some(&cookie))));
+    assert!(
+        page.contains(r#"<option value="picklists" selected>"#),
+        "{page}"
+    );
+}
+
+#[test]
+fn the_dashboards_sums_equal_the_reports_rows() {
+    let c = Console::sqlite();
+    let l = &c.look;
+    let mut by_location = std::collections::BTreeMap::<String, (i64, i64)>::new();
+    for r in l.stock_by_lot(None, None, None).unwrap() {
+        let e = by_location.entry(r.location).or_default();
+        e.0 += 1;
+        e.1 += r.on_hand;
+    }
+    let sums: Vec<_> = l
+        .stock_by_location()
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.location, (s.lines, s.units)))
+        .collect();
+    assert_eq!(sums, by_location.into_iter().collect::<Vec<_>>());
+    let mut by_day = std::collections::BTreeMap::<chrono::NaiveDate, (i64, i64)>::new();
+    for r in l.expiry_report(&Default::default()).unwrap() {
+        if let Some(e) = r.expiry {
+            let d = by_day.entry(e).or_default();
+            d.0 += 1;
+            d.1 += r.on_hand;
+        }
+    }
+    let days: Vec<_> = l
+        .expiry_by_day()
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.expiry, (d.lots, d.units)))
+        .collect();
+    assert_eq!(days, by_day.into_iter().collect::<Vec<_>>());
+    assert_eq!(days.len(), 2);
+}
