@@ -169,6 +169,13 @@ enum Before {
     Check(Option<String>),
 }
 
+/// How many sign-ins may check a password at once (argon2 takes about 19 MiB and tens of
+/// milliseconds each); more are answered 503 rather than queued.
+static PASSWORD_CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// The largest sign-in form read: a name, a password and the form's token.
+pub(super) const MAX_SIGN_IN_FORM: usize = 4096;
+
 pub(super) async fn sign_in<S: Backend>(
     State(state): State<S>,
     ClientAddr(addr): ClientAddr,
@@ -199,6 +206,25 @@ pub(super) async fn sign_in<S: Backend>(
             secure,
         ));
     }
+    // A name no account can have is refused before the ledger is touched: nothing is counted
+    // or stored under it, and it is not shown back.
+    if users::check_user_name(&name).is_err() {
+        let said = "Wrong name or password.";
+        return Ok(sign_in_page(
+            StatusCode::UNAUTHORIZED,
+            Some(said),
+            "",
+            secure,
+        ));
+    }
+    // Password checks cost memory and time: a few at once, the rest are asked to come back.
+    let Ok(_permit) = PASSWORD_CHECKS.try_acquire() else {
+        let said = "The server is busy. Try again in a moment.";
+        let mut r = sign_in_page(StatusCode::SERVICE_UNAVAILABLE, Some(said), &name, secure);
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(2));
+        return Ok(r);
+    };
     let keys = users::throttle_keys(&name, &addr);
     let (who, k) = (name.clone(), keys.clone());
     let before = state

@@ -167,7 +167,13 @@ pub fn routes<S: Backend>() -> Vec<Route<S>> {
     vec![
         ("/console/style.css", Method::GET, Public, get(pages::style)),
         (SIGN_IN, Method::GET, Public, get(auth::sign_in_form::<S>)),
-        (SIGN_IN, Method::POST, Public, post(auth::sign_in::<S>)),
+        (
+            SIGN_IN,
+            Method::POST,
+            Public,
+            post(auth::sign_in::<S>)
+                .layer(axum::extract::DefaultBodyLimit::max(auth::MAX_SIGN_IN_FORM)),
+        ),
         (
             "/console/sign-out",
             Method::POST,

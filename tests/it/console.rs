@@ -358,6 +358,40 @@ fn sign_in_is_throttled_per_name_and_per_address() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
 
+/// How many failed sign-ins the server keeps count of.
+fn failure_rows(c: &Console) -> i64 {
+    c.look
+        .read(|r| {
+            r.query_row("SELECT COUNT(*) FROM console_signin_failures", [], |row| {
+                row.get(0)
+            })
+        })
+        .unwrap()
+}
+
+#[test]
+fn a_sign_in_with_a_name_no_account_can_have_or_a_huge_form_changes_nothing() {
+    let c = Console::sqlite();
+    // A name of characters no account can have: refused, not shown back, nothing counted.
+    let r = c.send(sign_in_request(
+        "%3Cb%3Eana%3C%2Fb%3E",
+        "wrong",
+        Some("10.2.2.2"),
+    ));
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(!body(r).contains("<b>ana"));
+    assert_eq!(failure_rows(&c), 0);
+    // A form far larger than a sign-in is not read: 400, and nothing stored under the name.
+    let huge = "a".repeat(100_000);
+    let r = c.send(sign_in_request(&huge, "wrong", Some("10.2.2.2")));
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(failure_rows(&c), 0);
+    // A plausible name still counts its failures.
+    let r = c.send(sign_in_request("nobody", "wrong", Some("10.2.2.2")));
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(failure_rows(&c), 2, "one for the name, one for the address");
+}
+
 #[test]
 fn the_session_cookie_is_http_only_strict_and_the_session_ends_when_idle() {
     let c = Console::sqlite();
