@@ -21,9 +21,10 @@
 //!   ratios are our median over zxing-cpp's, both ways. Without Python or the package, the bench
 //!   says so and prints ours and rxing's. `PYTHON=...` picks the interpreter (default `python3`).
 //! - `-- --json`: the same as JSON; `-- --verbose`: every wrong, missed and false read of ours;
-//!   `-- --only TEXT`: only the images whose path contains TEXT (no camera-frame or blank figures).
+//!   `-- --only TEXT`: only the images whose path contains TEXT (no camera-frame or blank figures);
+//!   `-- --times FILE` (with `--baseline`): each image's time, ours and zxing-cpp's, as TSV.
 
-use lotkeeper::scan::{image_input, Decoder, Effort, Format, LumaFrame, RxingDecoder};
+use lotkeeper::scan::{image_input, Decoder, Effort, Format, LumaFrame, RxingDecoder, Symbol};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -358,6 +359,37 @@ fn load_cases(dirs: &[PathBuf]) -> Vec<Case> {
     cases
 }
 
+/// Names a wrong, missed or false read on standard error (`--verbose`).
+fn tell(c: &Case, v: Verdict, found: &[Symbol], how: &str) {
+    let got: Vec<_> = found.iter().map(|s| (s.format, &s.text)).collect();
+    match (v, c.key.is_some()) {
+        (Verdict::NotFound, true) => eprintln!("NOT FOUND{how} {}", c.path.display()),
+        (Verdict::Wrong, true) => eprintln!(
+            "WRONG{how} {}: got {got:?} want {:?}",
+            c.path.display(),
+            String::from_utf8_lossy(&c.want)
+        ),
+        (Verdict::Wrong, false) => eprintln!("FALSE READ{how} {}: {got:?}", c.path.display()),
+        _ => {}
+    }
+}
+
+/// `--times FILE`: per image, our time and verdict and zxing-cpp's time (symbology given).
+fn write_times(file: &str, cases: &[Case], ours: &[(f64, Verdict)], zx: &[Timed]) {
+    let mut out = String::from("image\tours_ms\tours\tzxing_cpp_ms\n");
+    for ((c, (ms, v)), (zms, _)) in cases.iter().zip(ours).zip(zx) {
+        let v = match v {
+            Verdict::Correct => "correct",
+            Verdict::Wrong => "wrong",
+            Verdict::NotFound => "not found",
+        };
+        out += &format!("{}\t{ms:.4}\t{v}\t{zms:.4}\n", c.path.display());
+    }
+    if let Err(e) = std::fs::write(file, out) {
+        eprintln!("cannot write {file}: {e}");
+    }
+}
+
 /// Adds one image's outcome to its format row (or to the false-read row).
 fn tally(table: &mut Table, fp: &mut Stats, c: &Case, ms: f64, texts: &[Renderings]) -> Verdict {
     match &c.key {
@@ -375,6 +407,12 @@ fn main() {
     let only = args
         .iter()
         .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    // `--times FILE`: each image's time, ours and zxing-cpp's (symbology given), as TSV.
+    let times_file = args
+        .iter()
+        .position(|a| a == "--times")
         .and_then(|i| args.get(i + 1))
         .cloned();
     let root =
@@ -403,24 +441,16 @@ fn main() {
     // Ours, the symbology given.
     let mut decoder = RxingDecoder::new(Effort::Thorough);
     let (mut ours, mut ours_fp) = (Table::new(), Stats::default());
+    let mut ours_times = Vec::new();
     for c in &cases {
         let t = Instant::now();
         let found = decoder.decode(&c.luma.frame(), &c.formats);
         let ms = t.elapsed().as_secs_f64() * 1e3;
         let texts: Vec<_> = found.iter().map(|s| renderings(&s.text)).collect();
         let v = tally(&mut ours, &mut ours_fp, c, ms, &texts);
-        if verbose && v != Verdict::Correct {
-            let got: Vec<_> = found.iter().map(|s| (s.format, &s.text)).collect();
-            match (v, c.key.is_some()) {
-                (Verdict::NotFound, true) => eprintln!("NOT FOUND {}", c.path.display()),
-                (Verdict::Wrong, true) => eprintln!(
-                    "WRONG {}: got {got:?} want {:?}",
-                    c.path.display(),
-                    String::from_utf8_lossy(&c.want)
-                ),
-                (Verdict::Wrong, false) => eprintln!("FALSE READ {}: {got:?}", c.path.display()),
-                _ => {}
-            }
+        ours_times.push((ms, v));
+        if verbose {
+            tell(c, v, &found, "");
         }
     }
     // Ours, every format on.
@@ -432,12 +462,7 @@ fn main() {
         let texts: Vec<_> = found.iter().map(|s| renderings(&s.text)).collect();
         let v = tally(&mut ours_all, &mut ours_all_fp, c, ms, &texts);
         if verbose && v == Verdict::Wrong {
-            let got: Vec<_> = found.iter().map(|s| (s.format, &s.text)).collect();
-            eprintln!(
-                "WRONG (every format) {}: got {got:?} want {:?}",
-                c.path.display(),
-                String::from_utf8_lossy(&c.want)
-            );
+            tell(c, v, &found, " (every format)");
         }
     }
 
@@ -476,6 +501,9 @@ fn main() {
         }
         zx_status = Some(match run_zxing(&cases) {
             Ok(run) => {
+                if let Some(f) = &times_file {
+                    write_times(f, &cases, &ours_times, &run.given);
+                }
                 for (c, (ms, texts)) in cases.iter().zip(&run.given) {
                     tally(&mut zx, &mut zx_fp, c, *ms, texts);
                 }

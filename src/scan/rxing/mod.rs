@@ -39,7 +39,7 @@ use crate::scan::symbol::{Decoder, Format, Symbol};
 use aim::to_symbol;
 use confirm::{quiet_zones_clear, trusted_linear};
 use passes::{decode_pass, plan, Bin};
-use variants::{make_variant, map_back, pad_thin, Variant, MIN_SIDE, THIN_SIDE};
+use variants::{make_variant, map_back, pad_thin, variant_pixels, Variant, MIN_SIDE, THIN_SIDE};
 
 #[cfg(test)]
 pub(crate) use encode::render_for_tests;
@@ -82,8 +82,10 @@ impl RxingDecoder {
     }
 
     /// Decodes like [`Decoder::decode`] and says why it stopped (found, every pass tried, or out
-    /// of budget). A decode runs at most its budget plus one pass: the budget is checked before
-    /// each pass, and huge images are scaled down first so that no single pass runs long.
+    /// of budget). A pass starts only when it would end within the budget at the cost per pixel
+    /// of the costliest pass so far (see [`fits_budget`]), so a decode ends within its budget
+    /// unless a pass runs far longer than those before it, and at most its budget plus one
+    /// pass. Huge images are scaled down first so that no single pass runs long.
     pub fn decode_report(&mut self, frame: &LumaFrame, formats: &[Format]) -> Decoded {
         guard::quiet_panics_in_decoder();
         let formats: Vec<Format> = if formats.is_empty() {
@@ -113,15 +115,19 @@ impl RxingDecoder {
         let mut out = Vec::new();
         let mut stop = Stop::Exhausted;
         let mut made: Option<(Variant, Option<Image>)> = None;
+        // Seconds per pixel of the costliest pass so far, making its variant included.
+        let mut cost_per_pixel = 0.0f64;
         for p in &passes {
             if !out.is_empty() {
                 stop = Stop::Found;
                 break;
             }
-            if started.elapsed() > self.budget {
+            let pixels = variant_pixels(p.variant, w, h);
+            if !fits_budget(started.elapsed(), cost_per_pixel * pixels, self.budget) {
                 stop = Stop::Budget;
                 break;
             }
+            let pass_started = Instant::now();
             let (img, iw, ih) = if p.variant == Variant::AsIs {
                 (luma.as_slice(), w, h)
             } else {
@@ -158,6 +164,7 @@ impl RxingDecoder {
                 .into_iter()
                 .filter(|s| quiet_zones_clear(img, iw, ih, s))
                 .collect();
+            cost_per_pixel = cost_per_pixel.max(pass_started.elapsed().as_secs_f64() / pixels);
             for mut s in other.into_iter().chain(linear) {
                 for pt in &mut s.position {
                     let o = map_back(p.variant, w, h, *pt);
@@ -180,6 +187,11 @@ impl Decoder for RxingDecoder {
     fn decode(&mut self, frame: &LumaFrame, formats: &[Format]) -> Vec<Symbol> {
         self.decode_report(frame, formats).symbols
     }
+}
+
+/// Whether a pass expected to take `expected_secs` may start `elapsed` into a decode.
+fn fits_budget(elapsed: Duration, expected_secs: f64, budget: Duration) -> bool {
+    elapsed.as_secs_f64() + expected_secs <= budget.as_secs_f64()
 }
 
 /// Pictures above this many pixels are shrunk before decoding: the costliest pass (a turned,
@@ -239,6 +251,29 @@ mod budget_tests {
             &[Format::QrCode],
         );
         assert_eq!(got.stop, Stop::Exhausted);
+    }
+
+    #[test]
+    fn a_pass_starts_only_when_it_would_end_within_the_budget() {
+        let budget = Duration::from_secs(3);
+        // Nothing run yet: nothing known of the cost, the first pass starts.
+        assert!(fits_budget(Duration::ZERO, 0.0, budget));
+        assert!(fits_budget(Duration::from_millis(2000), 0.9, budget));
+        assert!(!fits_budget(Duration::from_millis(2500), 0.9, budget));
+        assert!(!fits_budget(Duration::from_millis(3001), 0.0, budget));
+        // The estimate scales with the variant's size: padded and turned copies are bigger.
+        assert_eq!(variant_pixels(Variant::AsIs, 100, 50), 5000.0);
+        assert_eq!(variant_pixels(Variant::Padded, 100, 50), 120.0 * 70.0);
+        assert_eq!(
+            variant_pixels(Variant::Rotated(10.0), 100, 50),
+            120.0 * 70.0
+        );
+        assert_eq!(variant_pixels(Variant::Scaled(0.5), 100, 50), 1250.0);
+        assert_eq!(variant_pixels(Variant::Blocky(3), 100, 50), 45000.0);
+        for v in [Variant::Padded, Variant::Scaled(0.5), Variant::Blocky(3)] {
+            let (_, vw, vh) = make_variant(&[200u8; 5000], 100, 50, v).unwrap();
+            assert_eq!(f64::from(vw * vh), variant_pixels(v, 100, 50), "{v:?}");
+        }
     }
 
     #[test]

@@ -72,6 +72,20 @@ pub(super) fn make_variant(luma: &[u8], w: u32, h: u32, v: Variant) -> Option<(V
     Some((out.into_raw(), nw, nh))
 }
 
+/// How many pixels the variant of a `w` x `h` image has, known before it is made.
+pub(super) fn variant_pixels(v: Variant, w: u32, h: u32) -> f64 {
+    let (w, h) = (f64::from(w), f64::from(h));
+    match v {
+        Variant::AsIs | Variant::Stretched | Variant::Blurred => w * h,
+        Variant::Scaled(f) => w * h * f64::from(f * f),
+        Variant::Blocky(f) => w * h * f64::from(f * f),
+        Variant::Padded | Variant::Rotated(_) => {
+            let b = 2.0 * f64::from(pad_border(w as u32, h as u32));
+            (w + b) * (h + b)
+        }
+    }
+}
+
 /// The border `padded` adds to an image of this size.
 fn pad_border(w: u32, h: u32) -> u32 {
     (w.max(h) / 10).max(8)
