@@ -430,6 +430,49 @@ impl<'a> Query<'a> {
         Ok(stored.symmetric_difference(&summed).count())
     }
 
+    /// How many rows of the running totals (`location_totals`, `lot_totals`, `movement_days`,
+    /// kept by triggers) differ from the balances and the journal summed again: 0 always.
+    pub fn totals_off_the_balances(&self) -> Result<usize> {
+        type Keyed = std::collections::HashSet<(i64, i64, i64)>;
+        let pairs = [
+            (
+                "SELECT location_id, lines, units FROM location_totals WHERE lines <> 0 OR units <> 0",
+                "SELECT location_id, COUNT(*), CAST(SUM(qty) AS BIGINT) FROM balances
+                 WHERE qty > 0 GROUP BY location_id",
+            ),
+            (
+                "SELECT lot_id, 0, units FROM lot_totals WHERE units <> 0",
+                "SELECT lot_id, 0, CAST(SUM(qty) AS BIGINT) FROM balances
+                 WHERE qty > 0 AND lot_id <> 0 GROUP BY lot_id",
+            ),
+        ];
+        let mut off = 0;
+        for (kept, summed) in pairs {
+            let kept: Keyed = self.conn.all(kept, args![])?.into_iter().collect();
+            let summed: Keyed = self.conn.all(summed, args![])?.into_iter().collect();
+            off += kept.symmetric_difference(&summed).count();
+        }
+        type Days = std::collections::HashSet<(String, i64)>;
+        let kept: Days = self
+            .conn
+            .all(
+                "SELECT day, movements FROM movement_days WHERE movements <> 0",
+                args![],
+            )?
+            .into_iter()
+            .collect();
+        let summed: Days = self
+            .conn
+            .all(
+                "SELECT substr(created_at, 1, 10), COUNT(*) FROM movements
+                 GROUP BY substr(created_at, 1, 10)",
+                args![],
+            )?
+            .into_iter()
+            .collect();
+        Ok(off + kept.symmetric_difference(&summed).count())
+    }
+
     pub fn movement_count(&self) -> Result<i64> {
         Ok(self
             .conn

@@ -558,12 +558,12 @@ impl Ledger {
             .collect())
     }
 
-    /// Movements recorded per day from `from` to today (days without any included, as 0).
+    /// Movements recorded per day from `from` to today (days without any included, as 0), from
+    /// the running per-day counts (`movement_days`).
     pub fn movements_per_day(&self, from: NaiveDate) -> Result<Vec<(NaiveDate, i64)>> {
         let today = self.today();
         let rows: Vec<(String, i64)> = self.sql().all(
-            "SELECT substr(created_at, 1, 10), COUNT(*) FROM movements
-             WHERE created_at >= ? GROUP BY substr(created_at, 1, 10)",
+            "SELECT day, movements FROM movement_days WHERE day >= ?",
             args![from],
         )?;
         let counts: HashMap<String, i64> = rows.into_iter().collect();
@@ -592,14 +592,13 @@ pub struct ExpiryDay {
 }
 
 impl Ledger {
-    /// Stock per real location, by code: the sums the database makes, not the lines.
+    /// Stock per real location, by code, from the running totals (`location_totals`, which
+    /// the balances' triggers keep).
     pub fn stock_by_location(&self) -> Result<Vec<LocationStock>> {
         let rows: Vec<(String, i64, i64)> = self.sql().all(
-            "SELECT l.code, COUNT(*), SUM(b.qty)
-             FROM balances b JOIN locations l ON l.id = b.location_id
-             WHERE b.qty > 0
-               AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine', 'transit')
-             GROUP BY l.id, l.code ORDER BY l.code",
+            "SELECT l.code, t.lines, t.units
+             FROM location_totals t JOIN locations l ON l.id = t.location_id
+             WHERE t.lines > 0 ORDER BY l.code",
             args![],
         )?;
         Ok(rows
@@ -613,15 +612,12 @@ impl Ledger {
     }
 
     /// Lots in stock with an expiry date, summed per day (soonest first): what the expiry
-    /// report's rows add up to, for charts.
+    /// report's rows add up to, for charts. From the running per-lot totals (`lot_totals`).
     pub fn expiry_by_day(&self) -> Result<Vec<ExpiryDay>> {
         let rows: Vec<(NaiveDate, i64, i64)> = self.sql().all(
-            "SELECT lt.expiry, COUNT(DISTINCT lt.id), SUM(b.qty)
-             FROM balances b
-             JOIN lots lt ON lt.id = b.lot_id
-             JOIN locations l ON l.id = b.location_id
-             WHERE b.lot_id <> 0 AND b.qty > 0 AND lt.expiry IS NOT NULL
-               AND l.kind IN ('dock', 'bin', 'staging', 'shipping', 'quarantine', 'transit')
+            "SELECT lt.expiry, COUNT(*), CAST(SUM(t.units) AS BIGINT)
+             FROM lot_totals t JOIN lots lt ON lt.id = t.lot_id
+             WHERE t.units > 0 AND lt.expiry IS NOT NULL
              GROUP BY lt.expiry ORDER BY lt.expiry",
             args![],
         )?;

@@ -274,8 +274,56 @@ pub fn message(o: &lotkeeper::workflow::Outcome) -> &str {
     o.message.as_deref().unwrap_or("")
 }
 
-/// Balances (real and virtual) that differ from the sum of the live journal, either way.
+/// Balances (real and virtual) that differ from the sum of the live journal, either way, plus
+/// rows of the running totals (schema 15 on) that differ from the balances and the journal.
 pub fn balances_off_the_journal(c: &rusqlite::Connection) -> i64 {
+    balances_off(c) + totals_off(c)
+}
+
+/// The running totals' rows that differ from the balances and the journal summed again (0 on a
+/// database older than the totals).
+fn totals_off(c: &rusqlite::Connection) -> i64 {
+    let has: bool = c
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'location_totals')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    if !has {
+        return 0;
+    }
+    let pairs = [
+        (
+            "SELECT location_id, lines, units FROM location_totals WHERE lines <> 0 OR units <> 0",
+            "SELECT location_id, COUNT(*), SUM(qty) FROM balances WHERE qty > 0 GROUP BY location_id",
+        ),
+        (
+            "SELECT lot_id, units FROM lot_totals WHERE units <> 0",
+            "SELECT lot_id, SUM(qty) FROM balances WHERE qty > 0 AND lot_id <> 0 GROUP BY lot_id",
+        ),
+        (
+            "SELECT day, movements FROM movement_days WHERE movements <> 0",
+            "SELECT substr(created_at, 1, 10), COUNT(*) FROM movements GROUP BY 1",
+        ),
+    ];
+    pairs
+        .iter()
+        .map(|(kept, summed)| {
+            c.query_row(
+                &format!(
+                    "SELECT (SELECT count(*) FROM (SELECT * FROM ({kept}) EXCEPT SELECT * FROM ({summed})))
+                          + (SELECT count(*) FROM (SELECT * FROM ({summed}) EXCEPT SELECT * FROM ({kept})))"
+                ),
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .unwrap()
+        })
+        .sum()
+}
+
+fn balances_off(c: &rusqlite::Connection) -> i64 {
     let journal = "SELECT to_loc AS loc, item_id, IFNULL(lot_id, 0) AS lot, IFNULL(serial_id, 0) AS ser, qty AS q FROM live_movements
                    UNION ALL SELECT from_loc, item_id, IFNULL(lot_id, 0), IFNULL(serial_id, 0), -qty FROM live_movements";
     let sums = format!("SELECT * FROM (SELECT loc, item_id, lot, ser, SUM(q) FROM ({journal}) GROUP BY 1, 2, 3, 4 HAVING SUM(q) <> 0)");

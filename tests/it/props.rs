@@ -100,6 +100,8 @@ fn check_invariants(l: &Ledger) {
         Ok(())
     })
     .unwrap();
+    // The dashboard's running totals are what the balances and the journal add up to.
+    assert_eq!(l.query().totals_off_the_balances().unwrap(), 0);
 }
 
 fn invariants_hold(c: &lotkeeper::ledger::Reader) {

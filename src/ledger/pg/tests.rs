@@ -13,6 +13,7 @@ use super::{numbered, PgStore};
 use crate::ledger::error::Error;
 use crate::ledger::model::{Movement, MovementKind, Posted};
 use crate::ledger::post::{self, Context};
+use crate::ledger::query::Query;
 use crate::ledger::sql::{args, Sql, SqlExt};
 
 const ENV: &str = "LOTKEEPER_TEST_POSTGRES";
@@ -550,6 +551,10 @@ proptest! {
         let on_lite = stock(&lite).unwrap();
         let on_pg = pg.write(stock).unwrap();
         prop_assert_eq!(&on_lite, &on_pg);
+        // Both stores' triggers kept the dashboard's running totals.
+        prop_assert_eq!(Query::over(&lite).totals_off_the_balances().unwrap(), 0);
+        let pg_off = pg.write(|c| Query::over(c).totals_off_the_balances()).unwrap();
+        prop_assert_eq!(pg_off, 0);
         // The morning's receipts at least were taken, on both.
         prop_assert!(accepted >= 5, "{} batches accepted", accepted);
     }
