@@ -5,7 +5,8 @@
 //! and its customers in the trace picture; a recall started in the console that a synced
 //! handheld then refuses to pick; a device added, its enrollment QR read from a screenshot by our
 //! own decoder and redeemed as a handheld does; the FSMA 204 spreadsheet downloaded by the
-//! browser. `console_pages_in_screenshots` takes the README's pictures (see README, "Console").
+//! browser; and every link of every page opens a page. `console_pages_in_screenshots` takes the
+//! README's pictures (see README, "The web console").
 //!
 //! One chromedriver serves the tests that run at once; each test has its own browser session
 //! and its own server. Skipped, with the reason printed, where Chromium or chromedriver is
@@ -774,4 +775,36 @@ fn console_pages_in_screenshots() {
         "the dashboard is {wide} px wide on an {} px tablet",
         TABLET.0
     );
+}
+
+/// Every link of every page, followed as a person would: each opens a page of the console, none
+/// says "Not done". (Downloads are the other tests'; they open no page.)
+#[test]
+fn every_link_on_every_page_opens() {
+    let Some((_server, b)) = signed_in() else {
+        return;
+    };
+    let mut to_visit = vec!["/console".to_string()];
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(path) = to_visit.pop() {
+        if !seen.insert(path.clone()) {
+            continue;
+        }
+        b.goto(&path);
+        let h1 = b.text("h1");
+        assert_ne!(h1, "Not done", "{path}: {}", b.text("main"));
+        assert!(b.path().starts_with("/console"), "{path} left the console");
+        for a in b.all("a[href]") {
+            let href = b.attr(&a, "href").unwrap();
+            let download = [".xlsx", ".json", "/download"]
+                .iter()
+                .any(|d| href.contains(d));
+            if href.starts_with("/console") && !download && !seen.contains(&href) {
+                to_visit.push(href);
+            }
+        }
+    }
+    // The dashboard, recall, devices, data (each kind), reports, import, users, and the lots
+    // the trace and the held lots link to.
+    assert!(seen.len() >= 12, "{seen:?}");
 }
