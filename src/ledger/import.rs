@@ -156,6 +156,15 @@ fn err(line: u64, column: &str, message: impl Into<String>) -> Error {
 
 impl Table {
     fn parse(text: &str, required: &[&str]) -> Result<Table> {
+        // Lines end in LF here: the csv crate counts a line at each LF it reads, and a record's
+        // position comes before the LF of a CRLF ending is read, so a Windows file or a
+        // browser's form (CRLF, always) had its errors named one line too early
+        // (BurntSushi/rust-csv#395). A lone CR ends a line as well (old Mac exports).
+        let text = if text.contains('\r') {
+            std::borrow::Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+        } else {
+            std::borrow::Cow::Borrowed(text)
+        };
         let mut rdr = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
             .flexible(false)

@@ -501,7 +501,10 @@ fn sync_inner(ledger: &mut Ledger, client: &Client) -> Result<SyncReport, SyncEr
             });
         }
     }
-    // Pull until the server has nothing more.
+    // Pull until the server has nothing more. A page that brought lot events is followed by
+    // one more pull even when it was the last: the server learns which lot events a device has
+    // stored only from the cursor a pull sends, and the recall console shows, per device,
+    // whether it has the recall; without it the device would say so only on its next sync.
     loop {
         let resp = client.pull(
             cursor(ledger, "cursor")?,
@@ -513,6 +516,7 @@ fn sync_inner(ledger: &mut Ledger, client: &Client) -> Result<SyncReport, SyncEr
             ledger.apply_master(&m.into())?;
             report.master_updated = true;
         }
+        let tell_the_server = !resp.lot_events.is_empty();
         if !resp.lot_events.is_empty() {
             report.lot_events += resp.lot_events.len();
             let events: Vec<LotEvent> = resp.lot_events.into_iter().map(LotEvent::from).collect();
@@ -522,7 +526,7 @@ fn sync_inner(ledger: &mut Ledger, client: &Client) -> Result<SyncReport, SyncEr
         let records: Vec<Record> = resp.movements.into_iter().map(Record::from).collect();
         report.pulled += ledger.apply_records(&records)?;
         ledger.set_sync_value("cursor", &resp.cursor.to_string())?;
-        if !resp.more {
+        if !resp.more && !tell_the_server {
             break;
         }
     }

@@ -374,10 +374,10 @@ fn fsma204_sheets_hold_the_worked_example_cell_by_cell() {
 }
 
 /// A sheet of an .xlsx: name, worksheet XML, and cell texts by (row, column) from 0.
-type XlsxSheet = (String, String, HashMap<(usize, usize), String>);
+pub type XlsxSheet = (String, String, HashMap<(usize, usize), String>);
 
 /// The sheets of an .xlsx.
-fn xlsx_sheets(path: &std::path::Path) -> Vec<XlsxSheet> {
+pub fn xlsx_sheets(path: &std::path::Path) -> Vec<XlsxSheet> {
     let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
     let mut read = |name: &str| -> Option<String> {
         let mut s = String::new();

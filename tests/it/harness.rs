@@ -4,8 +4,9 @@ use chrono::NaiveDate;
 use lotkeeper::ledger::import::ImportKind;
 use lotkeeper::ledger::{FixedClock, Ledger, ReceiveCmd};
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Child, Command, Output};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// "Today" in every ledger test.
 pub const TODAY: &str = "2026-06-15";
@@ -382,5 +383,31 @@ impl Drop for PgSchema {
         let _ = self
             .admin
             .batch_execute(&format!("DROP SCHEMA {} CASCADE", self.schema));
+    }
+}
+
+/// Whether `tool` is a file in a directory of `PATH`.
+pub fn on_path(tool: &str) -> bool {
+    std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
+        .unwrap_or(false)
+}
+
+/// Kills and reaps a child process when dropped (a test's Xvfb, app, server or chromedriver).
+pub struct Running(pub Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // SIGTERM first, so Xvfb removes its socket and lock file.
+        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
+        let until = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < until {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }

@@ -46,6 +46,28 @@ fn items_import_reports_line_and_column_and_imports_nothing() {
 }
 
 #[test]
+fn lines_are_counted_the_same_in_windows_and_old_mac_files() {
+    // A browser sends a pasted CSV with CRLF endings, and so does Excel on Windows.
+    let mut l = ledger();
+    for ending in ["\n", "\r\n", "\r"] {
+        let text = [
+            "code,name,kind",
+            "C-01,Cold room 1,bin",
+            "C-02,Cold room 2,fridge",
+            "",
+        ]
+        .join(ending);
+        let (line, col, msg) = import_err(&mut l, ImportKind::Locations, &text);
+        assert_eq!((line, col.as_str()), (3, "kind"), "{ending:?}: {msg}");
+        assert!(l.query().location("C-01").unwrap().is_none());
+    }
+    // A quoted cell that spans lines is named at the line its row starts on.
+    let text = "code,name,kind\r\nC-01,x,bin\r\nC-02,\"Cold room\r\nnorth\",bin\r\n";
+    let (line, col, msg) = import_err(&mut l, ImportKind::Locations, text);
+    assert_eq!((line, col.as_str()), (3, "name"), "{msg}");
+}
+
+#[test]
 fn items_import_keeps_pack_gtins_and_refuses_tracking_changes_after_movements() {
     let mut l = ledger();
     let (item, pack) = l.query().item_by_gtin("19506000134359").unwrap().unwrap();

@@ -4,6 +4,8 @@
 mod assembly;
 mod attributes;
 mod backup;
+#[cfg(feature = "console")]
+mod browser;
 mod classify;
 mod cli;
 mod compliance;

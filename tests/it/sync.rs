@@ -342,6 +342,13 @@ fn a_lot_recalled_on_the_server_while_a_device_picks_offline(site: Site) {
         a.ledger.query().lot("PARA", "P1").unwrap().unwrap().status,
         LotStatus::Recalled
     );
+    // And the server knows it from that same sync (the recall console's "Has it").
+    assert_eq!(
+        site.ledger()
+            .lot_change_acknowledgements("PARA", "P1")
+            .unwrap(),
+        vec![("dev-a".to_string(), true)]
+    );
     assert_eq!(shelves(&a.ledger), shelves(&site.ledger()));
 }
 

@@ -6,38 +6,13 @@
 //! printed, where Xvfb or xdotool is missing (CI installs both).
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::harness::*;
 use i_slint_backend_testing::{AccessibleRole, ElementHandle};
 use lotkeeper::ui::{App, AppWindow};
 use slint::{ComponentHandle, Model};
-
-fn on_path(tool: &str) -> bool {
-    std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
-        .unwrap_or(false)
-}
-
-/// Kills and reaps a child process when dropped (the test's Xvfb and app).
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        // SIGTERM first, so Xvfb removes its socket and lock file.
-        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
-        let until = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < until {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// An X server of its own on a free display.
 fn xvfb(width: u32, height: u32) -> (Running, String) {
