@@ -4,7 +4,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
-fn cell(v: &Value) -> String {
+/// A value as the text of one cell: strings as they are, null empty, the rest as JSON.
+pub fn cell_text(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
         Value::String(s) => s.clone(),
@@ -14,6 +15,17 @@ fn cell(v: &Value) -> String {
 
 /// Column names (first-seen order) and one row of cells per record; nested values as JSON text.
 pub fn to_cells<T: Serialize>(rows: &[T]) -> Result<(Vec<String>, Vec<Vec<String>>), String> {
+    let (columns, values) = to_values(rows)?;
+    let cells = values
+        .iter()
+        .map(|r| r.iter().map(cell_text).collect())
+        .collect();
+    Ok((columns, cells))
+}
+
+/// Column names (first-seen order) and one row of JSON values per record (`null` where a
+/// record lacks a column): for writers that keep numbers as numbers.
+pub fn to_values<T: Serialize>(rows: &[T]) -> Result<(Vec<String>, Vec<Vec<Value>>), String> {
     let mut columns: Vec<String> = Vec::new();
     let mut objects = Vec::new();
     for r in rows {
@@ -29,16 +41,16 @@ pub fn to_cells<T: Serialize>(rows: &[T]) -> Result<(Vec<String>, Vec<Vec<String
             other => return Err(format!("cannot show {other} as a row")),
         }
     }
-    let cells = objects
+    let values = objects
         .iter()
         .map(|o| {
             columns
                 .iter()
-                .map(|c| o.get(c).map(cell).unwrap_or_default())
+                .map(|c| o.get(c).cloned().unwrap_or(Value::Null))
                 .collect()
         })
         .collect();
-    Ok((columns, cells))
+    Ok((columns, values))
 }
 
 /// A CSV cell a spreadsheet will not run: text that starts with `=`, `+`, `-`, `@`, a tab or a

@@ -1,5 +1,5 @@
-//! Reports and exports: the command line's reports as CSV or JSON, and FSMA 204 and EPCIS for
-//! a date range, from the same ledger and export functions.
+//! Reports and exports: the command line's reports as CSV, xlsx or JSON, and FSMA 204 and EPCIS
+//! for a date range, from the same ledger and export functions.
 
 use axum::extract::{rejection::QueryRejection, Extension};
 use axum::extract::{Query, State};
@@ -42,6 +42,8 @@ pub(super) async fn page<S: Backend>(
                     td { (what) }
                     td {
                         a href=(format!("/console/reports/download?report={name}&format=csv")) { "CSV" }
+                        " · "
+                        a href=(format!("/console/reports/download?report={name}&format=xlsx")) { "xlsx" }
                         " · "
                         a href=(format!("/console/reports/download?report={name}&format=json")) { "JSON" }
                     }
@@ -96,10 +98,10 @@ pub(super) async fn download<S: Backend>(
     q: Result<Query<DownloadParams>, QueryRejection>,
 ) -> Result<Response, Refusal> {
     let Query(q) =
-        q.map_err(|_| Refusal::bad("a download needs ?report=NAME&format=csv or json"))?;
-    if !matches!(q.format.as_str(), "csv" | "json") {
+        q.map_err(|_| Refusal::bad("a download needs ?report=NAME&format=csv, xlsx or json"))?;
+    if !matches!(q.format.as_str(), "csv" | "xlsx" | "json") {
         return Err(Refusal::bad(format!(
-            "format '{}' is not csv or json",
+            "format '{}' is not csv, xlsx or json",
             q.format
         )));
     }
@@ -107,7 +109,18 @@ pub(super) async fn download<S: Backend>(
     let rows = state.ledger(move |l| report_rows(l, &report)).await?;
     let file = format!("{}.{}", q.report, q.format);
     let disposition = format!("attachment; filename=\"{file}\"");
-    if q.format == "csv" {
+    if q.format == "xlsx" {
+        let rows = rows.as_array().cloned().unwrap_or_default();
+        let bytes = report_xlsx(&q.report, &rows)?;
+        Ok((
+            [
+                (header::CONTENT_TYPE, XLSX_TYPE.to_string()),
+                (header::CONTENT_DISPOSITION, disposition),
+            ],
+            bytes,
+        )
+            .into_response())
+    } else if q.format == "csv" {
         let rows = rows.as_array().cloned().unwrap_or_default();
         let text = crate::rows::to_csv(&rows).map_err(Refusal::bad)?;
         Ok((
@@ -121,6 +134,34 @@ pub(super) async fn download<S: Backend>(
     } else {
         Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(rows)).into_response())
     }
+}
+
+const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A report's rows as one sheet named for the report: whole numbers stay numbers, so the
+/// spreadsheet sorts and sums them; every other value is text, as in the CSV (a lot code of
+/// digits keeps its leading zeros).
+fn report_xlsx(report: &str, rows: &[serde_json::Value]) -> Result<Vec<u8>, Refusal> {
+    use crate::export::fsma::{sheets_xlsx, Cell, Sheet};
+    let name = REPORTS
+        .iter()
+        .find(|(n, _)| *n == report)
+        .map_or("report", |(n, _)| *n);
+    let (header, values) = crate::rows::to_values(rows).map_err(Refusal::bad)?;
+    let rows = values
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|v| match v.as_i64() {
+                    Some(n) => Cell::Number(n),
+                    None => Cell::Text(crate::rows::cell_text(v)),
+                })
+                .collect()
+        })
+        .collect();
+    let sheet = Sheet { name, header, rows };
+    sheets_xlsx(&[&sheet])
+        .map_err(|e| Refusal::from(crate::ledger::Error::Store(format!("the xlsx: {e}"))))
 }
 
 #[derive(Debug, Deserialize)]

@@ -1085,6 +1085,44 @@ fn reports_and_exports_download_as_the_command_line_makes_them() {
     assert_eq!(r.status(), StatusCode::OK);
     let rows = crate::harness::json(&body(r));
     assert_eq!(rows.as_array().unwrap().len(), 2, "{rows}");
+    // The same report as xlsx: one sheet named for it, the CSV's header and cells, quantities
+    // as numbers.
+    assert!(page.contains("report=stock&amp;format=xlsx"), "{page}");
+    let r = c.send(get(
+        "/console/reports/download?report=stock&format=xlsx",
+        Some(&cookie),
+    ));
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .contains("spreadsheetml"));
+    let bytes = runtime()
+        .block_on(axum::body::to_bytes(r.into_body(), 10 << 20))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("stock.xlsx");
+    std::fs::write(&file, &bytes).unwrap();
+    let sheets = crate::compliance::xlsx_sheets(&file);
+    assert_eq!(sheets.len(), 1);
+    let (name, xml, cells) = &sheets[0];
+    assert_eq!(name, "stock");
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    for (col, h) in header.iter().enumerate() {
+        assert_eq!(cells.get(&(0, col)).map(String::as_str), Some(*h), "{xml}");
+    }
+    let csv_rows = csv.lines().count() - 1;
+    assert!(cells.contains_key(&(csv_rows, 0)) && !cells.contains_key(&(csv_rows + 1, 0)));
+    let row = (1..=csv_rows)
+        .find(|r| cells.get(&(*r, 0)).map(String::as_str) == Some("PARA"))
+        .expect("PARA's row");
+    let qty = header
+        .iter()
+        .position(|h| *h == "on_hand")
+        .expect("on_hand");
+    assert_eq!(cells[&(row, qty)], "70");
+    // A number cell, not text that reads 70.
+    assert!(xml.contains("<v>70</v>"), "{xml}");
     for (query, status) in [
         ("report=nope&format=csv", StatusCode::NOT_FOUND),
         ("report=stock&format=xml", StatusCode::BAD_REQUEST),
