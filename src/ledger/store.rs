@@ -67,6 +67,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0014_console.sql",
         include_str!("../../migrations/0014_console.sql"),
     ),
+    (
+        "0015_conflicts.sql",
+        include_str!("../../migrations/0015_conflicts.sql"),
+    ),
 ];
 
 /// The schema version this code writes.

@@ -1,12 +1,16 @@
 //! The one integration-test binary. `harness` gives each test a ledger with a fixed clock and the
 //! same small warehouse, or a temporary directory and the real `lotkeeper` binary.
 
+// First: its `on_both_stores!` serves the modules after it.
+#[macro_use]
+mod sync;
 mod assembly;
 mod attributes;
 mod backup;
 mod classify;
 mod cli;
 mod compliance;
+mod conflicts;
 #[cfg(feature = "console")]
 mod console;
 mod contract;
@@ -33,7 +37,6 @@ mod servers;
 mod sim;
 mod sites;
 mod slip;
-mod sync;
 mod tidy;
 mod ui;
 mod upgrade;

@@ -437,7 +437,8 @@ impl<S: Session> Sql for S {
 
 /// PostgreSQL's own migrations, in order: applied at start in one transaction, the version
 /// kept in `lotkeeper_schema`. The first is SQLite's schema at its version 13; each later one
-/// follows a SQLite migration (0002: SQLite's 0014, the console's users and sessions).
+/// follows a SQLite migration (0002: SQLite's 0014, the console's users and sessions; 0003:
+/// SQLite's 0015, the back office's conflicts).
 pub const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0001_ledger",
@@ -446,6 +447,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0002_console",
         include_str!("../../../migrations/postgres/0002_console.sql"),
+    ),
+    (
+        "0003_conflicts",
+        include_str!("../../../migrations/postgres/0003_conflicts.sql"),
     ),
 ];
 
