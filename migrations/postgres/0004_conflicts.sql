@@ -1,4 +1,4 @@
--- SQLite's migration 0015 (the back office's conflicts, and what devices last said of
+-- SQLite's migration 0016 (the back office's conflicts, and what devices last said of
 -- themselves), on PostgreSQL: the same tables and checks, text compared byte by byte, every
 -- integer BIGINT.
 
