@@ -13,6 +13,7 @@
 //! server implements with its pool, so the server merges this router and nothing points back.
 
 mod auth;
+mod conflicts;
 mod data;
 mod devices;
 mod import;
@@ -258,6 +259,18 @@ pub fn routes<S: Backend>() -> Vec<Route<S>> {
             Method::POST,
             At(Supervisor),
             post(devices::revoke::<S>),
+        ),
+        (
+            conflicts::PAGE,
+            Method::GET,
+            At(Viewer),
+            get(conflicts::list::<S>),
+        ),
+        (
+            "/console/conflicts/resolve",
+            Method::POST,
+            At(Supervisor),
+            post(conflicts::resolve::<S>),
         ),
         (
             "/console/data",

@@ -48,6 +48,7 @@ pub(super) fn layout(title: &str, me: Option<&Session>, body: Markup) -> Markup 
                             a href=(ROOT) { "Dashboard" }
                             a href="/console/recall" { "Recall" }
                             a href="/console/devices" { "Devices" }
+                            a href="/console/conflicts" { "Conflicts" }
                             a href="/console/data" { "Data" }
                             a href="/console/reports" { "Reports" }
                             @if me.role >= Role::Supervisor { a href="/console/import" { "Import" } }
@@ -218,16 +219,23 @@ pub(super) async fn dashboard<S: Backend>(
                 h2 { "Devices" }
                 @if d.devices.is_empty() { p.muted { "No device is enrolled." } } @else {
                     div.scroll { table {
-                        tr { th { "Device" } th { "Last movement" } th { "State" } }
+                        tr { th { "Device" } th { "Last contact" } th.num { "Pending" } th.num { "Open conflicts" } th { "Last movement" } th { "State" } }
                         @for dev in &d.devices {
                             tr {
                                 td { (dev.device) }
+                                td { (dev.last_contact.as_deref().unwrap_or("never")) }
+                                td.num { @if let Some(n) = dev.pending_reported { (n) } @else { "?" } }
+                                td.num {
+                                    @if dev.open_conflicts > 0 {
+                                        a href=(format!("/console/conflicts?show=open&device={}", enc(&dev.device))) { (dev.open_conflicts) }
+                                    } @else { "0" }
+                                }
                                 td { (dev.last_movement.as_deref().unwrap_or("none yet")) }
                                 td { @if let Some(at) = &dev.revoked { "revoked " (at) } @else { "active" } }
                             }
                         }
                     } }
-                    p.muted { "The server records movements, not each contact: last movement is the newest one it has from the device." }
+                    p.muted { "Last contact: when the device last reached the server (noted once a minute). Pending: the movements it said were waiting at its last sync (? before it said). Open conflicts: its movements the server rejected that no one has resolved." }
                 }
             }
         }

@@ -11,6 +11,7 @@ pub mod backup;
 pub mod clock;
 pub mod compliance;
 pub mod compositions;
+pub mod conflicts;
 pub mod convert;
 pub mod demo;
 pub mod documents;

@@ -96,6 +96,8 @@ pub struct Conflict {
     pub created_at: String,
     pub state: String,
     pub note: Option<String>,
+    /// Who resolved it: `device:NAME` here, or `console:NAME` on the back office.
+    pub resolved_by: Option<String>,
 }
 
 /// id, item, lot, status, reason, created_at, expiry, production of a lot event.
@@ -389,7 +391,7 @@ impl Ledger {
     /// Conflicts (and, with `all`, dismissed ones), oldest first.
     pub fn conflicts(&self, all: bool) -> Result<Vec<Conflict>> {
         let sql = format!(
-            "SELECT m.id, m.kind, i.sku, lt.code, s.serial, m.qty, f.code, t.code, o.reason, m.created_at, o.state, o.note
+            "SELECT m.id, m.kind, i.sku, lt.code, s.serial, m.qty, f.code, t.code, o.reason, m.created_at, o.state, o.note, o.resolved_by
              FROM outbox o JOIN movements m ON m.id = o.movement_id
              JOIN items i ON i.id = m.item_id JOIN locations f ON f.id = m.from_loc JOIN locations t ON t.id = m.to_loc
              LEFT JOIN lots lt ON lt.id = m.lot_id LEFT JOIN serials s ON s.id = m.serial_id
@@ -414,6 +416,7 @@ impl Ledger {
                     created_at: r.get(9)?,
                     state: r.get(10)?,
                     note: r.get(11)?,
+                    resolved_by: r.get(12)?,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -421,18 +424,21 @@ impl Ledger {
     }
 
     /// A person resolved a conflict: dismissed with a note (redone differently, or not needed).
+    /// On an enrolled device the server hears of it on the next sync (see `ledger::conflicts`);
+    /// if the back office resolved it first, its note replaces this one then.
     pub fn dismiss_conflict(&mut self, id: &str, note: &str) -> Result<()> {
-        if note.trim().is_empty() {
-            return Err(Error::invalid(
-                "a dismissed conflict needs a note saying what was done",
-            ));
-        }
-        super::validate::field(super::validate::Field::Reason, note)?;
+        let note = super::conflicts::resolution_note(note)?;
         let now = super::clock::timestamp(self.clock().now());
+        let (by, sync) = if self.enrolled {
+            (Some(format!("device:{}", self.device)), Some("pending"))
+        } else {
+            (None, None)
+        };
         self.write(|tx| {
             let n = tx.execute(
-                "UPDATE outbox SET state = 'dismissed', note = ?, updated_at = ? WHERE movement_id = ? AND state = 'conflict'",
-                params![note.trim(), now, id],
+                "UPDATE outbox SET state = 'dismissed', note = ?, updated_at = ?, resolved_by = ?, resolution_sync = ?
+                 WHERE movement_id = ? AND state = 'conflict'",
+                params![note, now, by, sync, id],
             )?;
             // A lot status change the server refused: dismissed the same way.
             let lot: Option<i64> = if n == 0 {
@@ -448,7 +454,7 @@ impl Ledger {
             if let Some(lot) = lot {
                 tx.execute(
                     "UPDATE lot_events SET sync = 'dismissed', note = ? WHERE event_id = ?",
-                    params![note.trim(), id],
+                    params![note, id],
                 )?;
                 super::lots::refresh_status(tx, lot)?;
                 return Ok(());
@@ -665,6 +671,7 @@ impl Ledger {
         };
         self.write_sql(|tx| {
             let mut out = Vec::with_capacity(records.len());
+            let open_conflicts = super::conflicts::has_open_conflicts(tx, device)?;
             let mut i = 0;
             while i < records.len() {
                 let batch = &records[i].entry.batch_id;
@@ -675,6 +682,7 @@ impl Ledger {
                 let group = &records[i..j];
                 if let Some(reason) = incomplete_batch(tx, group, sizes)? {
                     for r in group {
+                        super::conflicts::record_rejection(tx, device, r, &reason, &ctx.now)?;
                         out.push((
                             r.entry.id.clone(),
                             Verdict::Rejected {
@@ -693,6 +701,9 @@ impl Ledger {
                     Ok(posted) => {
                         tx.run("RELEASE SAVEPOINT device_batch", args![])?;
                         for (r, p) in group.iter().zip(posted) {
+                            if open_conflicts {
+                                super::conflicts::forget_accepted(tx, device, &r.entry.id)?;
+                            }
                             out.push((
                                 r.entry.id.clone(),
                                 Verdict::Accepted {
@@ -706,6 +717,7 @@ impl Ledger {
                         tx.run("RELEASE SAVEPOINT device_batch", args![])?;
                         let reason = e.to_string();
                         for r in group {
+                            super::conflicts::record_rejection(tx, device, r, &reason, &ctx.now)?;
                             out.push((
                                 r.entry.id.clone(),
                                 Verdict::Rejected {
@@ -967,7 +979,7 @@ impl Ledger {
                 for lot in lots {
                     super::lots::refresh_status(tx, lot)?;
                 }
-                for key in ["cursor", "lot_event_cursor", "master_version"] {
+                for key in ["cursor", "lot_event_cursor", "master_version", "resolution_cursor"] {
                     tx.execute("DELETE FROM sync_state WHERE key = ?", [key])?;
                 }
                 again = tx.execute(

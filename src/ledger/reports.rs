@@ -9,7 +9,7 @@ use super::error::{Error, Result};
 use super::model::{JournalEntry, LotStatus};
 use super::query::journal_entry;
 use super::rows::item_by_sku;
-use super::sql::{args, Arg, SqlExt};
+use super::sql::{args, get, Arg, SqlExt};
 use super::Ledger;
 
 /// What a report says about stock: derived from the lot's stored status and its expiry date
@@ -497,6 +497,13 @@ pub struct DeviceActivity {
     pub revoked: Option<String>,
     /// The newest movement the server has from it (the device's own time stamp).
     pub last_movement: Option<String>,
+    /// When it last reached the server (noted at most once a minute).
+    pub last_contact: Option<String>,
+    /// The pending movements and open conflicts it last reported (none before it said).
+    pub pending_reported: Option<i64>,
+    pub conflicts_reported: Option<i64>,
+    /// Movements of it the server rejected and no one has resolved yet.
+    pub open_conflicts: i64,
 }
 
 /// The most held lots a report lists.
@@ -539,22 +546,52 @@ impl Ledger {
             .collect()
     }
 
-    /// Every device with its newest movement on this server.
+    /// Every device with its newest movement on this server, its last contact, what it last
+    /// reported, and its open conflicts.
     pub fn device_activity(&self) -> Result<Vec<DeviceActivity>> {
-        let rows: Vec<(String, String, Option<String>, Option<String>)> = self.sql().all(
-            "SELECT d.name, d.created_at, d.revoked_at,
-                    (SELECT MAX(m.created_at) FROM movements m WHERE m.device = d.name)
-             FROM devices d ORDER BY d.name",
-            args![],
-        )?;
+        type Row = (
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        type Reported = (Option<i64>, Option<i64>);
+        let rows: Vec<(Row, Reported)> = {
+            let mut out = Vec::new();
+            self.sql().scan(
+                "SELECT d.name, d.created_at, d.revoked_at,
+                        (SELECT MAX(m.created_at) FROM movements m WHERE m.device = d.name),
+                        d.last_contact_at, d.pending_reported, d.conflicts_reported
+                 FROM devices d ORDER BY d.name",
+                args![],
+                &mut |r| {
+                    out.push((
+                        (get(r, 0)?, get(r, 1)?, get(r, 2)?, get(r, 3)?, get(r, 4)?),
+                        (get(r, 5)?, get(r, 6)?),
+                    ));
+                    Ok(true)
+                },
+            )?;
+            out
+        };
+        let open: HashMap<String, i64> = self.open_conflicts_by_device()?.into_iter().collect();
         Ok(rows
             .into_iter()
-            .map(|(device, added, revoked, last_movement)| DeviceActivity {
-                device,
-                added,
-                revoked,
-                last_movement,
-            })
+            .map(
+                |((device, added, revoked, last_movement, last_contact), (pending, conflicts))| {
+                    DeviceActivity {
+                        open_conflicts: open.get(&device).copied().unwrap_or(0),
+                        device,
+                        added,
+                        revoked,
+                        last_movement,
+                        last_contact,
+                        pending_reported: pending,
+                        conflicts_reported: conflicts,
+                    }
+                },
+            )
             .collect())
     }
 

@@ -71,6 +71,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0015_totals.sql",
         include_str!("../../migrations/0015_totals.sql"),
     ),
+    (
+        "0016_conflicts.sql",
+        include_str!("../../migrations/0016_conflicts.sql"),
+    ),
 ];
 
 /// The schema version this code writes.

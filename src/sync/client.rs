@@ -7,6 +7,7 @@ use serde::Serialize;
 use std::time::{Duration, Instant};
 
 use super::wire::*;
+use crate::ledger::conflicts::{Resolution, MAX_RESOLUTIONS};
 use crate::ledger::labels::SsccAssignment;
 use crate::ledger::replica::{LotEvent, NextPush, Record};
 use crate::ledger::Ledger;
@@ -156,6 +157,10 @@ pub struct SyncReport {
     pub pending_again: usize,
     pub pending: i64,
     pub conflicts: i64,
+    /// Conflicts dismissed here whose resolution the server answered for, and resolutions
+    /// made on the back office this device learned.
+    pub resolutions_pushed: usize,
+    pub resolutions_pulled: usize,
     pub ms: u128,
 }
 
@@ -281,12 +286,18 @@ impl Client {
             })
     }
 
+    /// `POST /v1/push` with whatever `req` carries.
+    fn push_request(&self, req: &PushRequest) -> Result<PushResponse, SyncError> {
+        let body = Self::to_json(req)?;
+        Self::json(self.call("POST", "/v1/push".into(), false, Some(body))?)
+    }
+
     pub fn push(&self, movements: Vec<WireMovement>) -> Result<PushResponse, SyncError> {
-        let body = Self::to_json(&PushRequest {
+        self.push_request(&PushRequest {
             movements,
             lot_changes: vec![],
-        })?;
-        Self::json(self.call("POST", "/v1/push".into(), false, Some(body))?)
+            conflict_resolutions: vec![],
+        })
     }
 
     /// Pushes lot status changes (holds, releases, recalls) made on this device.
@@ -294,11 +305,24 @@ impl Client {
         &self,
         lot_changes: Vec<WireLotChange>,
     ) -> Result<PushResponse, SyncError> {
-        let body = Self::to_json(&PushRequest {
+        self.push_request(&PushRequest {
             movements: vec![],
             lot_changes,
-        })?;
-        Self::json(self.call("POST", "/v1/push".into(), false, Some(body))?)
+            conflict_resolutions: vec![],
+        })
+    }
+
+    /// Pushes conflicts a person dismissed on this device; the answer holds the resolution
+    /// that stands for each.
+    pub fn push_resolutions(
+        &self,
+        conflict_resolutions: Vec<WireResolve>,
+    ) -> Result<PushResponse, SyncError> {
+        self.push_request(&PushRequest {
+            movements: vec![],
+            lot_changes: vec![],
+            conflict_resolutions,
+        })
     }
 
     /// `POST /v1/enroll`: a one-time code for this device's name and token (no token needed).
@@ -315,17 +339,33 @@ impl Client {
         Self::json(self.call("GET", "/v1/whoami".into(), false, None)?)
     }
 
-    pub fn pull(
-        &self,
-        after: i64,
-        lot_events_after: i64,
-        master_version: i64,
-    ) -> Result<PullResponse, SyncError> {
+    /// One pull page after the cursors in `ask`, reporting what `ask` says of this device.
+    pub fn pull(&self, ask: &PullAsk) -> Result<PullResponse, SyncError> {
+        let PullAsk {
+            after,
+            lot_events_after,
+            master_version,
+            resolutions_after,
+            pending,
+            conflicts,
+        } = ask;
         let path = format!(
-            "/v1/pull?after={after}&lot_events_after={lot_events_after}&master_version={master_version}"
+            "/v1/pull?after={after}&lot_events_after={lot_events_after}&master_version={master_version}&resolutions_after={resolutions_after}&pending={pending}&conflicts={conflicts}"
         );
         Self::json(self.call("GET", path, false, None)?)
     }
+}
+
+/// What a pull asks after, and what it reports of the device.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PullAsk {
+    pub after: i64,
+    pub lot_events_after: i64,
+    pub master_version: i64,
+    pub resolutions_after: i64,
+    /// The device's pending movements and open conflicts.
+    pub pending: i64,
+    pub conflicts: i64,
 }
 
 fn cursor(ledger: &Ledger, key: &str) -> Result<i64, SyncError> {
@@ -342,6 +382,8 @@ pub mod keys {
     /// Seconds the server's clock was ahead of this device's (negative: behind), at the last
     /// answer that said.
     pub const CLOCK_OFFSET: &str = "clock_offset_secs";
+    /// The last of the server's conflict resolutions this device stored.
+    pub const RESOLUTION_CURSOR: &str = "resolution_cursor";
 }
 
 /// What the device knows about its standing with the server, for `status` and the status bar.
@@ -501,17 +543,67 @@ fn sync_inner(ledger: &mut Ledger, client: &Client) -> Result<SyncReport, SyncEr
             });
         }
     }
-    // Pull until the server has nothing more. A page that brought lot events is followed by
-    // one more pull even when it was the last: the server learns which lot events a device has
-    // stored only from the cursor a pull sends, and the recall console shows, per device,
-    // whether it has the recall; without it the device would say so only on its next sync.
+    // Conflicts dismissed here: the server records each, or answers with the resolution that
+    // reached it first, which stands here too.
     loop {
-        let resp = client.pull(
-            cursor(ledger, "cursor")?,
-            cursor(ledger, "lot_event_cursor")?,
-            cursor(ledger, "master_version")?,
+        let mine = ledger.pending_conflict_resolutions(MAX_RESOLUTIONS)?;
+        if mine.is_empty() {
+            break;
+        }
+        let n = mine.len();
+        let resp = client.push_resolutions(
+            mine.into_iter()
+                .map(|(id, note)| WireResolve { id, note })
+                .collect(),
         )?;
+        if resp.conflict_resolutions.len() < n {
+            return Err(SyncError::Http {
+                status: 200,
+                message: format!(
+                    "the server answered {} of {n} pushed conflict resolutions",
+                    resp.conflict_resolutions.len()
+                ),
+            });
+        }
+        let standing: Vec<Resolution> = resp
+            .conflict_resolutions
+            .into_iter()
+            .map(Resolution::from)
+            .collect();
+        ledger.apply_conflict_resolutions(&standing, true)?;
+        report.resolutions_pushed += n;
+        if (n as i64) < MAX_RESOLUTIONS {
+            break;
+        }
+    }
+    // Pull until the server has nothing more, saying what waits here. A page that brought lot
+    // events is followed by one more pull even when it was the last: the server learns which lot
+    // events a device has stored only from the cursor a pull sends, and the recall console
+    // shows, per device, whether it has the recall; without it the device would say so only on
+    // its next sync.
+    let (pending, conflicts) = ledger.outbox_counts()?;
+    loop {
+        let resp = client.pull(&PullAsk {
+            after: cursor(ledger, "cursor")?,
+            lot_events_after: cursor(ledger, "lot_event_cursor")?,
+            master_version: cursor(ledger, "master_version")?,
+            resolutions_after: cursor(ledger, keys::RESOLUTION_CURSOR)?,
+            pending,
+            conflicts,
+        })?;
         record_clock(ledger, resp.server_time.as_deref())?;
+        if !resp.conflict_resolutions.is_empty() {
+            report.resolutions_pulled += resp.conflict_resolutions.len();
+            let pulled: Vec<Resolution> = resp
+                .conflict_resolutions
+                .into_iter()
+                .map(Resolution::from)
+                .collect();
+            ledger.apply_conflict_resolutions(&pulled, false)?;
+        }
+        if let Some(c) = resp.resolution_cursor {
+            ledger.set_sync_value(keys::RESOLUTION_CURSOR, &c.to_string())?;
+        }
         if let Some(m) = resp.master {
             ledger.apply_master(&m.into())?;
             report.master_updated = true;

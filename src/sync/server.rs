@@ -21,6 +21,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use super::enroll::{code_hash as enroll_code_hash, EnrollRequest, EnrollResponse};
 use super::wire::*;
 use super::{hash_token, new_token, OPENAPI};
+use crate::ledger::conflicts::MAX_RESOLUTIONS;
 use crate::ledger::lots::LotChange;
 use crate::ledger::replica::{BatchSizes, Record, SiteScope};
 use crate::ledger::reports::ExpiryFilter;
@@ -389,7 +390,8 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<String
             )
         })?;
     let hash = hash_token(token);
-    match with_ledger(state, move |l| Ok(l.device_by_token(&hash)?)).await? {
+    // Notes the contact too (a write a minute at most), for the console's fleet.
+    match with_ledger(state, move |l| Ok(l.device_contact(&hash)?)).await? {
         Some((name, None)) => Ok(name),
         Some((name, Some(at))) => Err(ApiError {
             status: StatusCode::UNAUTHORIZED,
@@ -638,9 +640,15 @@ async fn push(
             )));
         }
     }
+    check_resolutions(protocol, &req.conflict_resolutions)?;
     let records: Vec<Record> = req.movements.into_iter().map(Record::from).collect();
     let changes: Vec<LotChange> = req.lot_changes.into_iter().map(LotChange::from).collect();
-    let (verdicts, lot_verdicts) = with_ledger(&state, move |l| {
+    let resolutions: Vec<(String, String)> = req
+        .conflict_resolutions
+        .into_iter()
+        .map(|r| (r.id, r.note))
+        .collect();
+    let (verdicts, lot_verdicts, standing) = with_ledger(&state, move |l| {
         let verdicts = l.accept_batches(&device, &records, &sizes)?;
         // After the movements: a device sends a change with the movements made before it.
         let lot_verdicts = if changes.is_empty() {
@@ -648,7 +656,12 @@ async fn push(
         } else {
             l.accept_lot_changes(&device, &changes)?
         };
-        Ok((verdicts, lot_verdicts))
+        let standing = if resolutions.is_empty() {
+            vec![]
+        } else {
+            l.accept_conflict_resolutions(&device, &resolutions)?
+        };
+        Ok((verdicts, lot_verdicts, standing))
     })
     .await?;
     Ok(Json(PushResponse {
@@ -661,7 +674,41 @@ async fn push(
             .map(|(id, v)| PushResult::from_verdict(id, v))
             .collect(),
         server_time: server_time(&state),
+        conflict_resolutions: standing.iter().map(WireResolution::from).collect(),
     }))
+}
+
+/// Conflict resolutions a push carries: only in a protocol that has them, at most
+/// [`MAX_RESOLUTIONS`], each naming a movement id. Their notes are the ledger's to check.
+fn check_resolutions(protocol: u32, resolutions: &[WireResolve]) -> ApiResult<()> {
+    if resolutions.is_empty() {
+        return Ok(());
+    }
+    if protocol < RESOLUTIONS {
+        return Err(ApiError::protocol(
+            StatusCode::BAD_REQUEST,
+            format!("conflict_resolutions are not in lotkeeper protocol {protocol}: send the {PROTOCOL_HEADER} header ({VERSION})"),
+        ));
+    }
+    if resolutions.len() as i64 > MAX_RESOLUTIONS {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "a push carries at most {MAX_RESOLUTIONS} conflict resolutions, not {}",
+                resolutions.len()
+            ),
+        ));
+    }
+    if let Some(r) = resolutions
+        .iter()
+        .find(|r| uuid::Uuid::parse_str(&r.id).is_err())
+    {
+        return Err(ApiError::bad(format!(
+            "conflict resolution id '{}' is not a movement id (a UUID)",
+            r.id.chars().take(40).collect::<String>()
+        )));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Deserialize)]
@@ -674,6 +721,11 @@ struct PullParams {
     #[serde(default)]
     master_version: i64,
     limit: Option<i64>,
+    /// Protocol 4: the last resolution of its conflicts the device stored.
+    resolutions_after: Option<i64>,
+    /// Protocol 4: the device's pending movements and open conflicts (both, or neither).
+    pending: Option<i64>,
+    conflicts: Option<i64>,
 }
 
 async fn pull(
@@ -699,12 +751,49 @@ async fn pull(
     if !(1..=MAX_PULL).contains(&limit) {
         return Err(ApiError::bad(format!("limit is between 1 and {MAX_PULL}")));
     }
+    let newer = [
+        ("resolutions_after", p.resolutions_after),
+        ("pending", p.pending),
+        ("conflicts", p.conflicts),
+    ];
+    if let Some((name, _)) = newer.iter().find(|(_, v)| v.is_some()) {
+        if protocol < RESOLUTIONS {
+            return Err(ApiError::protocol(
+                StatusCode::BAD_REQUEST,
+                format!("{name} is not in lotkeeper protocol {protocol}: send the {PROTOCOL_HEADER} header ({VERSION})"),
+            ));
+        }
+    }
+    if let Some((name, _)) = newer.iter().find(|(_, v)| v.is_some_and(|n| n < 0)) {
+        return Err(ApiError::bad(format!(
+            "{name} is a count or position, never negative"
+        )));
+    }
+    let report = match (p.pending, p.conflicts) {
+        (Some(pending), Some(conflicts)) => Some((pending, conflicts)),
+        (None, None) => None,
+        _ => {
+            return Err(ApiError::bad(
+                "pending and conflicts are reported together, or neither",
+            ))
+        }
+    };
+    let resolutions_after = (protocol >= RESOLUTIONS).then(|| p.resolutions_after.unwrap_or(0));
     let resp = with_ledger(&state, move |l| {
         // What it asks after, it has stored: the console shows who has a recall. A failure to
-        // note it costs the device nothing.
+        // note it (or what the device reports of itself) costs the device nothing.
         if let Err(e) = l.note_lot_events_seen(&device, p.lot_events_after) {
             eprintln!("cannot note what {device} has of the lot events: {e}");
         }
+        if let Some((pending, conflicts)) = report {
+            if let Err(e) = l.note_device_report(&device, pending, conflicts) {
+                eprintln!("cannot note what {device} reported: {e}");
+            }
+        }
+        let resolutions = match resolutions_after {
+            Some(after) => l.conflict_resolutions_after(&device, after, MAX_RESOLUTIONS)?,
+            None => vec![],
+        };
         // A device of a site pulls that site's movements and documents.
         let site = l.device_site(&device)?;
         let version = l.master_version()?;
@@ -735,6 +824,9 @@ async fn pull(
                 .map(|m| WireMaster::from(m).for_protocol(protocol)),
             more,
             server_time: stamp,
+            resolution_cursor: resolutions_after
+                .map(|after| resolutions.last().map_or(after, |r| r.seq)),
+            conflict_resolutions: resolutions.iter().map(WireResolution::from).collect(),
         })
     })
     .await?;

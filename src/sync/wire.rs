@@ -11,10 +11,17 @@
 //! - Protocol 2: movements carry `ref_type`, `tlc_source` and `lot_attributes` (FSMA 204 data and
 //!   lot attributes). A device of protocol 1 refuses a movement with a field it does not know,
 //!   so a server never sends those fields to it, and refuses them from it.
+//! - Protocol 3: sites (a location's `site`, the `transit` kind).
+//! - Protocol 4: conflicts resolved on either side. A push may carry `conflict_resolutions`
+//!   (conflicts a person dismissed on the device), answered with the resolution that stands for
+//!   each; a pull may report the device's `pending` movements and open `conflicts`, asks for
+//!   resolutions after `resolutions_after`, and carries the back office's resolutions of the
+//!   device's conflicts with their `resolution_cursor`.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::ledger::conflicts::Resolution;
 use crate::ledger::lots::LotChange;
 use crate::ledger::replica::{LotEvent, MasterData, Record, Verdict};
 use crate::ledger::JournalEntry;
@@ -25,7 +32,7 @@ use crate::ledger::{
 };
 
 /// The protocol this build speaks (and sends in [`PROTOCOL_HEADER`]), also in `/v1/health`.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 /// The oldest protocol a server of this build still serves.
 pub const OLDEST: u32 = 1;
 /// The request header that names the protocol a device speaks (absent: 1), and the response
@@ -36,6 +43,8 @@ pub const PROTOCOL: &str = "protocol";
 /// Most movements one push may carry: a whole device batch travels in one push, and the ledger
 /// makes batches of up to `MAX_BATCH` movements, so a push admits that many.
 pub const MAX_PUSH: usize = crate::ledger::MAX_BATCH;
+/// The first protocol with conflict resolutions and device reports.
+pub const RESOLUTIONS: u32 = 4;
 /// Most movements one pull page holds.
 pub const MAX_PULL: i64 = 10_000;
 /// Room for one movement in a push body. A movement within the ledger's field limits serializes
@@ -202,6 +211,57 @@ pub struct PushRequest {
     /// in the order it made them with its movements). Optional: older devices send none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lot_changes: Vec<WireLotChange>,
+    /// Conflicts of this device a person dismissed on it (protocol 4), answered in
+    /// `PushResponse.conflict_resolutions`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conflict_resolutions: Vec<WireResolve>,
+}
+
+/// A conflict resolved on the device: the rejected movement's id and the person's note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireResolve {
+    pub id: String,
+    pub note: String,
+}
+
+/// The resolution of a conflict that stands on the server: the first to reach it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireResolution {
+    /// The rejected movement's id.
+    pub id: String,
+    pub note: String,
+    /// `console:NAME` or `device:NAME`.
+    pub by: String,
+    /// The server's clock when it was recorded.
+    pub resolved_at: String,
+    /// Its place in the server's order of resolutions (0: recorded nowhere, a conflict from
+    /// before the server kept them).
+    pub seq: i64,
+}
+
+impl From<&Resolution> for WireResolution {
+    fn from(r: &Resolution) -> Self {
+        WireResolution {
+            id: r.id.clone(),
+            note: r.note.clone(),
+            by: r.by.clone(),
+            resolved_at: r.at.clone(),
+            seq: r.seq,
+        }
+    }
+}
+
+impl From<WireResolution> for Resolution {
+    fn from(r: WireResolution) -> Self {
+        Resolution {
+            id: r.id,
+            note: r.note,
+            by: r.by,
+            at: r.resolved_at,
+            seq: r.seq,
+        }
+    }
 }
 
 /// A hold, release or recall made on a device.
@@ -287,6 +347,9 @@ pub struct PushResponse {
     /// The server's clock when it answered (RFC 3339): devices measure their own clock by it.
     #[serde(default)]
     pub server_time: Option<String>,
+    /// For each pushed conflict resolution, the one that stands (absent when none were pushed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conflict_resolutions: Vec<WireResolution>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -675,6 +738,13 @@ pub struct PullResponse {
     /// The server's clock when it answered (RFC 3339): devices measure their own clock by it.
     #[serde(default)]
     pub server_time: Option<String>,
+    /// Resolutions of this device's conflicts after `resolutions_after`, oldest first
+    /// (protocol 4; absent: none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conflict_resolutions: Vec<WireResolution>,
+    /// Where the next pull's `resolutions_after` starts (protocol 4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution_cursor: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1222,3 +1222,207 @@ fn the_dashboards_sums_equal_the_reports_rows() {
     assert_eq!(days, by_day.into_iter().collect::<Vec<_>>());
     assert_eq!(days.len(), 2);
 }
+
+/// dev-a pushes a shipment of 1,000 from A1, which holds 70: the server rejects it.
+fn push_rejected(c: &Console) -> String {
+    let id = "01900000-0000-7000-8000-00000000c0f1";
+    let body_json = serde_json::json!({ "movements": [{
+        "id": id, "batch_id": id, "kind": "ship", "item": "PARA", "lot": "L1", "qty": 1000,
+        "from": "A1", "to": "CUSTOMER:Bob", "device": "dev-a",
+        "created_at": "2026-06-15T11:00:00.000Z", "batch_size": 1
+    }]});
+    let r = c.send(
+        Request::post("/v1/push")
+            .header(header::AUTHORIZATION, "Bearer lk_test_token")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body_json.to_string()))
+            .unwrap(),
+    );
+    assert_eq!(r.status(), StatusCode::OK);
+    let answer = crate::harness::json(&body(r));
+    assert_eq!(answer["results"][0]["status"], "rejected", "{answer}");
+    id.to_string()
+}
+
+/// A pull of dev-a in `protocol` with `query`: status and body.
+fn pull_as_dev_a(c: &Console, protocol: u32, query: &str) -> (StatusCode, serde_json::Value) {
+    let r = c.send(
+        Request::get(format!("/v1/pull?{query}"))
+            .header(header::AUTHORIZATION, "Bearer lk_test_token")
+            .header(lotkeeper::sync::wire::PROTOCOL_HEADER, protocol)
+            .body(Body::empty())
+            .unwrap(),
+    );
+    let status = r.status();
+    (status, crate::harness::json(&body(r)))
+}
+
+/// The conflicts page on either store: listed with the reason, a viewer sees and cannot
+/// resolve, a form without the CSRF token changes nothing, a supervisor resolves with a note
+/// (recorded as console:NAME, the device pulls it), and a second resolution is refused.
+fn conflicts_are_listed_and_resolved_in_the_console(c: Console) {
+    let id = push_rejected(&c);
+    push_rejected(&c);
+    let open = |c: &Console| {
+        c.look
+            .sync_conflicts(lotkeeper::ledger::conflicts::Show::Open, None)
+            .unwrap()
+    };
+    assert_eq!(open(&c).len(), 1, "a retried push adds no second row");
+    let reason = open(&c)[0].reason.clone();
+
+    let (vic, vic_csrf) = c.sign_in("vic");
+    let page = body(c.send(get("/console/conflicts", Some(&vic))));
+    for want in [
+        "dev-a",
+        "ship PARA lot L1 × 1000 · A1 → CUSTOMER:Bob",
+        "2026-06-15T11:00:00.000Z",
+        "href=\"/console/conflicts\"",
+    ] {
+        assert!(page.contains(want), "the page lacks {want}: {page}");
+    }
+    assert!(
+        page.contains(&reason.split(';').next().unwrap().replace('\'', "&#39;"))
+            || page.contains(&reason.split(';').next().unwrap().to_string()),
+        "{reason}: {page}"
+    );
+    assert!(!page.contains("Resolve</button>"), "a viewer gets no form");
+    let resolve =
+        |cookie: &str, form: &str| c.send(post("/console/conflicts/resolve", Some(cookie), form));
+    let form = |note: &str, csrf: &str| format!("device=dev-a&id={id}&note={note}&csrf={csrf}");
+    let r = resolve(&vic, &form("viewer+note", &vic_csrf));
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(open(&c).len(), 1, "a viewer changed nothing");
+
+    let (sam, sam_csrf) = c.sign_in("sam");
+    let page = body(c.send(get("/console/conflicts", Some(&sam))));
+    assert!(page.contains("Resolve</button>"), "{page}");
+    let r = resolve(&sam, &format!("device=dev-a&id={id}&note=no+token"));
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = resolve(&sam, &form("", &sam_csrf));
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(body(r).contains("needs a note"));
+    let r = resolve(
+        &sam,
+        &format!("device=dev-b&id={id}&note=wrong+device&csrf={sam_csrf}"),
+    );
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(open(&c).len(), 1, "nothing changed");
+
+    let r = resolve(&sam, &form("Bob+gets+L2+instead", &sam_csrf));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers()[header::LOCATION],
+        "/console/conflicts?device=dev-a"
+    );
+    assert!(open(&c).is_empty());
+    let page = body(c.send(get("/console/conflicts?show=resolved", Some(&vic))));
+    assert!(
+        page.contains("console:sam") && page.contains("Bob gets L2 instead"),
+        "{page}"
+    );
+    let page = body(c.send(get("/console/conflicts?show=open", Some(&vic))));
+    assert!(page.contains("No open conflict."), "{page}");
+    let r = c.send(get("/console/conflicts?show=maybe", Some(&vic)));
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+
+    // The device learns it on its next pull, in protocol 4; protocol 3 has no such field.
+    let (status, page) = pull_as_dev_a(&c, 4, "resolutions_after=0");
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let r = &page["conflict_resolutions"][0];
+    assert_eq!(
+        (r["id"].as_str(), r["note"].as_str(), r["by"].as_str()),
+        (
+            Some(id.as_str()),
+            Some("Bob gets L2 instead"),
+            Some("console:sam")
+        )
+    );
+    assert_eq!(page["resolution_cursor"], 1);
+    let (_, page) = pull_as_dev_a(&c, 4, "resolutions_after=1");
+    assert!(page.get("conflict_resolutions").is_none(), "{page}");
+    let (status, e) = pull_as_dev_a(&c, 3, "resolutions_after=0");
+    assert_eq!(
+        (status, e["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("protocol"))
+    );
+    let (_, page) = pull_as_dev_a(&c, 3, "");
+    assert!(page.get("conflict_resolutions").is_none() && page.get("resolution_cursor").is_none());
+
+    // The first resolution stands: a second one is refused, naming it.
+    let r = resolve(&sam, &form("another+note", &sam_csrf));
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = body(r);
+    assert!(
+        text.contains("already resolved by console:sam") && text.contains("Bob gets L2 instead"),
+        "{text}"
+    );
+}
+
+#[test]
+fn conflicts_are_listed_and_resolved_in_the_console_on_sqlite() {
+    conflicts_are_listed_and_resolved_in_the_console(Console::sqlite());
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn conflicts_are_listed_and_resolved_in_the_console_on_postgres() {
+    if let Some(c) = Console::postgres("console_conflicts") {
+        conflicts_are_listed_and_resolved_in_the_console(c);
+    }
+}
+
+#[test]
+fn the_dashboard_shows_each_devices_last_contact_pending_and_open_conflicts() {
+    let c = Console::sqlite();
+    let (cookie, _) = c.sign_in("vic");
+    let page = body(c.send(get("/console", Some(&cookie))));
+    assert!(
+        page.contains(
+            "<td>dev-a</td><td>never</td><td class=\"num\">?</td><td class=\"num\">0</td>"
+        ),
+        "{page}"
+    );
+    push_rejected(&c);
+    let (status, _) = pull_as_dev_a(&c, 4, "pending=3&conflicts=1");
+    assert_eq!(status, StatusCode::OK);
+    let contact = |c: &Console| {
+        c.look.device_activity().unwrap()[0]
+            .last_contact
+            .clone()
+            .expect("a contact")
+    };
+    let first = contact(&c);
+    assert_eq!(first, "2026-06-15T12:00:00.000Z");
+    let page = body(c.send(get("/console", Some(&cookie))));
+    assert!(
+        page.contains(&format!(
+            "<td>dev-a</td><td>{first}</td><td class=\"num\">3</td><td class=\"num\"><a href=\"/console/conflicts?show=open&amp;device=dev-a\">1</a></td>"
+        )),
+        "{page}"
+    );
+    // A contact is written again only after a minute.
+    c.clock.advance(chrono::Duration::seconds(30));
+    pull_as_dev_a(&c, 4, "pending=0&conflicts=1");
+    assert_eq!(contact(&c), first);
+    assert_eq!(
+        c.look.device_activity().unwrap()[0].pending_reported,
+        Some(0)
+    );
+    c.clock.advance(chrono::Duration::seconds(31));
+    pull_as_dev_a(&c, 1, "");
+    assert_eq!(contact(&c), "2026-06-15T12:01:01.000Z");
+    // Half a report, a negative count, or a report in protocol 3: 400, nothing noted.
+    for (protocol, q) in [
+        (4, "pending=1"),
+        (4, "pending=-1&conflicts=0"),
+        (3, "pending=1&conflicts=0"),
+    ] {
+        let (status, e) = pull_as_dev_a(&c, protocol, q);
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{q}: {e}");
+    }
+    assert_eq!(
+        c.look.device_activity().unwrap()[0].pending_reported,
+        Some(0)
+    );
+}

@@ -370,6 +370,7 @@ fn real_answers_validate_against_the_document() {
         })
         .unwrap();
     // The device's own pushes, as the client builds them, validate as requests and answers.
+    let mut rejected = String::new();
     for d in [&a, &b] {
         let movements: Vec<WireMovement> = d
             .ledger
@@ -384,6 +385,7 @@ fn real_answers_validate_against_the_document() {
         let body = serde_json::to_value(PushRequest {
             movements,
             lot_changes: vec![],
+            conflict_resolutions: vec![],
         })
         .unwrap();
         c.assert_valid(&c.schema("PushRequest"), &body, "a device's push request");
@@ -398,8 +400,40 @@ fn real_answers_validate_against_the_document() {
         assert!(!verdicts.is_empty());
         if std::ptr::eq(d, &b) {
             assert_eq!(verdicts, ["rejected"], "{resp}");
+            rejected = resp["results"][0]["id"].as_str().unwrap().to_string();
         }
     }
+    // The rejection's resolution both ways: a device's push of its own (its answer), and the
+    // back office's in a pull that reports what waits on the device.
+    let body = serde_json::to_value(PushRequest {
+        movements: vec![],
+        lot_changes: vec![],
+        conflict_resolutions: vec![lotkeeper::sync::wire::WireResolve {
+            id: rejected.clone(),
+            note: "shipped another".into(),
+        }],
+    })
+    .unwrap();
+    c.assert_valid(&c.schema("PushRequest"), &body, "a push of a resolution");
+    let (status, resp) = call.send("post", "/v1/push", "", Some(&b.token), Some(&body));
+    assert_eq!(status, 200);
+    assert_eq!(
+        resp["conflict_resolutions"][0]["by"], "device:dev-b",
+        "{resp}"
+    );
+    let (status, page) = call.send(
+        "get",
+        "/v1/pull",
+        "?after=0&lot_events_after=0&master_version=0&resolutions_after=0&pending=0&conflicts=0",
+        Some(&b.token),
+        None,
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        page["conflict_resolutions"][0]["id"],
+        rejected.as_str(),
+        "{page}"
+    );
     site.ledger()
         .set_lot_status("PARA", "P1", LotStatus::Quarantine, "lab check")
         .unwrap();

@@ -1,6 +1,9 @@
 //! The one integration-test binary. `harness` gives each test a ledger with a fixed clock and the
 //! same small warehouse, or a temporary directory and the real `lotkeeper` binary.
 
+// First: its `on_both_stores!` serves the modules after it.
+#[macro_use]
+mod sync;
 mod assembly;
 mod attributes;
 mod backup;
@@ -9,6 +12,7 @@ mod browser;
 mod classify;
 mod cli;
 mod compliance;
+mod conflicts;
 #[cfg(feature = "console")]
 mod console;
 mod contract;
@@ -35,7 +39,6 @@ mod servers;
 mod sim;
 mod sites;
 mod slip;
-mod sync;
 mod tidy;
 mod ui;
 mod upgrade;

@@ -465,7 +465,7 @@ const INVARIANTS: &[Invariant] = &[
         crates: &["rusqlite", "libsqlite3_sys"],
     },
     Invariant {
-        what: "the posting rules and the back office's imports, reports and exports reach the database only through the storage interface (ledger::sql), so they run on PostgreSQL too: post, rows, documents, query, import, parties, attributes, compositions, settings, enrollment, reports, trace, compliance, allocate and users name no rusqlite",
+        what: "the posting rules and the back office's imports, reports and exports reach the database only through the storage interface (ledger::sql), so they run on PostgreSQL too: post, rows, documents, query, import, parties, attributes, compositions, settings, enrollment, reports, trace, compliance, allocate, users and conflicts name no rusqlite",
         within: &[
             "ledger::post",
             "ledger::rows",
@@ -482,6 +482,7 @@ const INVARIANTS: &[Invariant] = &[
             "ledger::compliance",
             "ledger::allocate",
             "ledger::users",
+            "ledger::conflicts",
         ],
         except: &[],
         modules: &[],

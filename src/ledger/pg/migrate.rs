@@ -68,6 +68,7 @@ const TABLES: &[(&str, Option<&str>)] = &[
     ("console_signin_failures", None),
     ("import_log", Some("id")),
     ("console_changes", Some("id")),
+    ("sync_conflicts", None),
 ];
 
 /// What a migration copied.
@@ -271,6 +272,7 @@ fn order_of(table: &str) -> &'static str {
         "ssccs" => "sscc",
         "settings" | "sync_state" => "key",
         "pick_shorts" => "pick_list_id, line_no, created_at",
+        "sync_conflicts" => "device, movement_id",
         _ => "id",
     }
 }

@@ -438,7 +438,8 @@ impl<S: Session> Sql for S {
 /// PostgreSQL's own migrations, in order: applied at start in one transaction, the version
 /// kept in `lotkeeper_schema`. The first is SQLite's schema at its version 13; each later one
 /// follows a SQLite migration (0002: SQLite's 0014, the console's users and sessions; 0003:
-/// SQLite's 0015, the dashboard's running totals).
+/// SQLite's 0015, the dashboard's running totals; 0004: SQLite's 0016, the back office's
+/// conflicts).
 pub const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0001_ledger",
@@ -451,6 +452,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0003_totals",
         include_str!("../../../migrations/postgres/0003_totals.sql"),
+    ),
+    (
+        "0004_conflicts",
+        include_str!("../../../migrations/postgres/0004_conflicts.sql"),
     ),
 ];
 

@@ -1,0 +1,236 @@
+//! Conflicts on both sides of sync (issue 19): the server keeps every movement it rejected, a
+//! person resolves it on the back office or on the device, the first resolution to reach the
+//! server stands, both sides keep its note, and the other side learns it on the next sync. Run
+//! with the server on SQLite and on PostgreSQL (`LOTKEEPER_TEST_POSTGRES`).
+
+use crate::sync::{serial_conflict, Device, Site};
+use lotkeeper::ledger::conflicts::Show;
+use lotkeeper::ledger::Error;
+use lotkeeper::sync::client::Client;
+use lotkeeper::sync::wire::{pushed, WireResolve};
+
+// `on_both_stores!` (from `sync`): each `fn name(site: Site)` becomes `conflicts::sqlite::name`
+// and `conflicts::postgres::name`.
+on_both_stores!(
+    the_server_lists_the_rejection_once_and_the_device_learns_the_back_offices_resolution,
+    a_resolution_made_on_the_device_stands_and_the_back_office_is_refused,
+    the_first_resolution_to_reach_the_server_stands_on_the_device_too,
+    a_device_resolves_only_its_own_conflicts,
+);
+
+/// The server's record of dev-b's conflict `id`.
+fn on_server(site: &Site, id: &str) -> lotkeeper::ledger::conflicts::ServerConflict {
+    site.ledger().sync_conflict("dev-b", id).unwrap().unwrap()
+}
+
+/// dev-b's one conflict: its movement id.
+fn conflict_id(b: &Device) -> String {
+    let open = b.ledger.conflicts(false).unwrap();
+    assert_eq!(open.len(), 1, "{open:?}");
+    open[0].id.clone()
+}
+
+fn the_server_lists_the_rejection_once_and_the_device_learns_the_back_offices_resolution(
+    site: Site,
+) {
+    let (_a, mut b) = serial_conflict(&site);
+    let id = conflict_id(&b);
+    let listed = site.ledger().sync_conflicts(Show::Open, None).unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    let c = &listed[0];
+    assert_eq!(
+        (c.device.as_str(), c.id.as_str(), c.kind.as_str()),
+        ("dev-b", id.as_str(), "ship")
+    );
+    assert_eq!(
+        (c.item.as_str(), c.serial.as_deref(), c.qty),
+        ("PHONE", Some("SN1"), 1)
+    );
+    assert_eq!((c.from.as_str(), c.to.as_str()), ("A1", "CUSTOMER:Bob"));
+    assert_eq!(c.reason, "serial SN1 of PHONE is not in stock");
+    assert!(c.resolution.is_none());
+
+    // The same push again (retries are always safe): rejected again, listed once.
+    let record = b
+        .ledger
+        .records_after(0, 1000)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.entry.id == id)
+        .unwrap();
+    let again = Client::new(&site.url, &b.token)
+        .unwrap()
+        .push(pushed(&[(record, 1)]))
+        .unwrap();
+    assert!(
+        format!("{:?}", again.results[0]).contains("Rejected"),
+        "{again:?}"
+    );
+    assert_eq!(
+        site.ledger().sync_conflicts(Show::All, None).unwrap().len(),
+        1
+    );
+    let activity = site.ledger().device_activity().unwrap();
+    let dev_b = activity.iter().find(|d| d.device == "dev-b").unwrap();
+    assert_eq!(dev_b.open_conflicts, 1);
+    assert_eq!(
+        (dev_b.pending_reported, dev_b.conflicts_reported),
+        (Some(0), Some(1)),
+        "dev-b reported what waits on it at its last pull"
+    );
+    assert!(dev_b.last_contact.is_some());
+
+    // The back office resolves it; the device still has it open until it syncs.
+    let r = site
+        .ledger()
+        .resolve_sync_conflict("dev-b", &id, "Ann had it; told Bob", "console:sam")
+        .unwrap();
+    assert_eq!((r.by.as_str(), r.seq), ("console:sam", 1));
+    assert_eq!(b.ledger.conflicts(false).unwrap().len(), 1);
+    let report = b.sync().unwrap();
+    assert_eq!((report.resolutions_pulled, report.conflicts), (1, 0));
+    assert!(b.ledger.conflicts(false).unwrap().is_empty());
+    let kept = &b.ledger.conflicts(true).unwrap()[0];
+    assert_eq!(
+        (kept.note.as_deref(), kept.resolved_by.as_deref()),
+        (Some("Ann had it; told Bob"), Some("console:sam"))
+    );
+    assert!(
+        b.ledger
+            .pending_conflict_resolutions(10)
+            .unwrap()
+            .is_empty(),
+        "a resolution learned from the server is not sent back"
+    );
+    // Learned once.
+    assert_eq!(b.sync().unwrap().resolutions_pulled, 0);
+    // Both sides keep the first note: a second resolution is refused and changes nothing.
+    let e = site
+        .ledger()
+        .resolve_sync_conflict("dev-b", &id, "something else", "console:ana")
+        .unwrap_err();
+    assert!(matches!(e, Error::Refused { .. }), "{e:?}");
+    assert!(
+        e.to_string().contains("already resolved by console:sam"),
+        "{e}"
+    );
+    assert!(b.ledger.dismiss_conflict(&id, "too late").is_err());
+    let server = on_server(&site, &id);
+    assert_eq!(server.resolution.unwrap().note, "Ann had it; told Bob");
+}
+
+fn a_resolution_made_on_the_device_stands_and_the_back_office_is_refused(site: Site) {
+    let (_a, mut b) = serial_conflict(&site);
+    let id = conflict_id(&b);
+    b.ledger
+        .dismiss_conflict(&id, "redone for Bob with SN2")
+        .unwrap();
+    assert_eq!(
+        b.ledger.pending_conflict_resolutions(10).unwrap(),
+        vec![(id.clone(), "redone for Bob with SN2".to_string())]
+    );
+    let report = b.sync().unwrap();
+    assert_eq!(report.resolutions_pushed, 1);
+    assert!(b
+        .ledger
+        .pending_conflict_resolutions(10)
+        .unwrap()
+        .is_empty());
+    let server = on_server(&site, &id);
+    let r = server
+        .resolution
+        .expect("the server has the device's resolution");
+    assert_eq!(
+        (r.note.as_str(), r.by.as_str()),
+        ("redone for Bob with SN2", "device:dev-b")
+    );
+    assert!(site
+        .ledger()
+        .sync_conflicts(Show::Open, None)
+        .unwrap()
+        .is_empty());
+    // The console comes second: refused, naming the device's note.
+    let e = site
+        .ledger()
+        .resolve_sync_conflict("dev-b", &id, "told Bob", "console:sam")
+        .unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.contains("device:dev-b") && text.contains("redone for Bob with SN2"),
+        "{text}"
+    );
+    // The device's own resolution comes back on the pull and changes nothing there.
+    assert_eq!(
+        b.ledger.conflicts(true).unwrap()[0].note.as_deref(),
+        Some("redone for Bob with SN2")
+    );
+}
+
+fn the_first_resolution_to_reach_the_server_stands_on_the_device_too(site: Site) {
+    let (_a, mut b) = serial_conflict(&site);
+    let id = conflict_id(&b);
+    site.ledger()
+        .resolve_sync_conflict("dev-b", &id, "credited Bob", "console:sam")
+        .unwrap();
+    // Offline, the worker dismisses it too; the back office's reached the server first.
+    b.ledger
+        .dismiss_conflict(&id, "shipped Bob another")
+        .unwrap();
+    let report = b.sync().unwrap();
+    assert_eq!(report.resolutions_pushed, 1);
+    let kept = &b.ledger.conflicts(true).unwrap()[0];
+    assert_eq!(
+        (kept.note.as_deref(), kept.resolved_by.as_deref()),
+        (Some("credited Bob"), Some("console:sam"))
+    );
+    assert!(b
+        .ledger
+        .pending_conflict_resolutions(10)
+        .unwrap()
+        .is_empty());
+    let server = on_server(&site, &id);
+    assert_eq!(server.resolution.unwrap().note, "credited Bob");
+}
+
+fn a_device_resolves_only_its_own_conflicts(site: Site) {
+    let (a, b) = serial_conflict(&site);
+    let id = conflict_id(&b);
+    // dev-a names dev-b's conflict: the server has no such conflict of dev-a, records nothing,
+    // and answers with dev-a's words as recorded nowhere (seq 0).
+    let answer = Client::new(&site.url, &a.token)
+        .unwrap()
+        .push_resolutions(vec![WireResolve {
+            id: id.clone(),
+            note: "not mine".into(),
+        }])
+        .unwrap();
+    assert_eq!(answer.conflict_resolutions.len(), 1);
+    assert_eq!(
+        (
+            answer.conflict_resolutions[0].seq,
+            answer.conflict_resolutions[0].by.as_str()
+        ),
+        (0, "device:dev-a")
+    );
+    let server = on_server(&site, &id);
+    assert!(
+        server.resolution.is_none(),
+        "dev-b's conflict is still open"
+    );
+    // The back office names the wrong device: not found, nothing changed.
+    let e = site
+        .ledger()
+        .resolve_sync_conflict("dev-a", &id, "wrong device", "console:sam")
+        .unwrap_err();
+    assert!(matches!(e, Error::NotFound(_)), "{e:?}");
+    // A resolution without a note is refused whole (400), changing nothing.
+    let e = Client::new(&site.url, &b.token)
+        .unwrap()
+        .push_resolutions(vec![WireResolve {
+            id: id.clone(),
+            note: "  ".into(),
+        }])
+        .unwrap_err();
+    assert!(e.to_string().contains("needs a note"), "{e}");
+    assert!(on_server(&site, &id).resolution.is_none());
+}
