@@ -171,6 +171,11 @@ pub enum Command {
         /// this server ends TLS). Without it, plain HTTP is refused there.
         #[arg(long, conflicts_with = "tls_cert")]
         insecure_http: bool,
+        /// The address a proxy in front of this server connects from (repeat for several): the
+        /// console takes the client's address from its X-Forwarded-For (to throttle sign-ins),
+        /// and https from its X-Forwarded-Proto (for Secure cookies). No one else's are believed.
+        #[arg(long, value_name = "IP")]
+        trusted_proxy: Vec<std::net::IpAddr>,
     },
     /// People who use the back office's web console (/console): add (prints a one-time
     /// password, or reads one with --password-stdin), list, remove.

@@ -253,7 +253,14 @@ pub fn run(cli: Cli) -> Result<()> {
             tls_cert,
             tls_key,
             insecure_http,
-        } => sync_cli::serve(db, &listen, tls_cert.zip(tls_key), insecure_http),
+            trusted_proxy,
+        } => sync_cli::serve(
+            db,
+            &listen,
+            tls_cert.zip(tls_key),
+            insecure_http,
+            trusted_proxy,
+        ),
         #[cfg(feature = "console")]
         Command::User { action } => users_cli::user(open(db)?, action),
         Command::Device { action } => sync_cli::device(open(db)?, action),

@@ -17,6 +17,7 @@ pub fn serve(
     listen: &str,
     tls: Option<(PathBuf, PathBuf)>,
     insecure_http: bool,
+    trusted_proxies: Vec<std::net::IpAddr>,
 ) -> Result<()> {
     let tls = tls.map(|(cert, key)| Tls { cert, key });
     let scheme = if tls.is_some() { "https" } else { "http" };
@@ -32,6 +33,7 @@ pub fn serve(
         Options {
             tls,
             insecure_http,
+            trusted_proxies,
             ..Default::default()
         },
     )?;

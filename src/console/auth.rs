@@ -2,8 +2,14 @@
 //!
 //! Passwords are argon2id PHC strings (the argon2 crate's defaults: 19 MiB, 2 passes), salted
 //! with 16 bytes from `ledger::clock`. A session token is 244 random bits, given to the browser
-//! once in its cookie; the ledger keeps its SHA-256. Sign-in is throttled per user name and per
-//! client address by the ledger (`users::MAX_FAILURES`, then `LOCKOUT_MINUTES`).
+//! once in its cookie; the ledger keeps its SHA-256. Sign-in is throttled by the ledger: a name
+//! from one address (`users::MAX_FAILURES`, then `LOCKOUT_MINUTES`), an address for any names
+//! (`MAX_ADDRESS_FAILURES`), and a name from anywhere slowed down, never locked
+//! (`FREE_NAME_FAILURES`). Each attempt is counted before its password is checked.
+//!
+//! The client's address is the connection's, or, when that is a proxy the server was told to
+//! trust (`serve --trusted-proxy`), the nearest address in X-Forwarded-For that is not one;
+//! cookies are Secure when the server serves TLS, or a trusted proxy says the browser used https.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -13,13 +19,13 @@ use axum::http::{header, request::Parts, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::html;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use super::{
     pages, Backend, Refusal, ROOT, SESSION_COOKIE, SIGN_IN, SIGN_IN_COOKIE, SIGN_IN_FIELD,
 };
 use crate::ledger::clock::new_random_id;
-use crate::ledger::users::{self, Session, IDLE_MINUTES, SESSION_HOURS};
+use crate::ledger::users::{self, NewSession, Session, SignInTurn, IDLE_MINUTES, SESSION_HOURS};
 
 /// The shortest password a person may choose.
 pub const MIN_PASSWORD_LEN: usize = 12;
@@ -106,19 +112,89 @@ fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| hash_password("not a password of anyone").unwrap_or_default())
 }
 
-/// The client's address, as the server's accept loop saw it ("unknown" when none was given, as
-/// in tests that call the router directly).
-pub(super) struct ClientAddr(pub String);
+/// Who a request comes from: the client's address, as the server's accept loop saw it or a
+/// trusted proxy passed it on ("unknown" when none was given, as in tests that call the router
+/// directly), and whether the browser reached us over https (cookies are then Secure).
+pub(super) struct Client {
+    pub addr: String,
+    pub https: bool,
+}
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddr {
+impl<S: Backend> axum::extract::FromRequestParts<S> for Client {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string()),
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(client_of(
+            &parts.headers,
+            peer,
+            state.secure_cookies(),
+            |ip| state.trusts_proxy(ip),
         ))
+    }
+}
+
+/// One hop of X-Forwarded-For: an address, with a port or in brackets as some proxies write it.
+fn forwarded_hop(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    hop.parse::<IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<SocketAddr>().ok().map(|s| s.ip()))
+        .or_else(|| {
+            hop.strip_prefix('[')
+                .and_then(|h| h.strip_suffix(']'))
+                .and_then(|h| h.parse().ok())
+        })
+        .map(|ip: IpAddr| ip.to_canonical())
+}
+
+/// The client behind `peer`: headers a proxy adds are read only when `peer` is one we trust,
+/// and then X-Forwarded-For from its end, past every trusted proxy, to the first address that is
+/// not one (a hop that does not read stops there). `tls`: this server itself serves TLS.
+fn client_of(
+    headers: &axum::http::HeaderMap,
+    peer: Option<IpAddr>,
+    tls: bool,
+    trusts: impl Fn(IpAddr) -> bool,
+) -> Client {
+    let Some(peer) = peer.map(|p| p.to_canonical()) else {
+        return Client {
+            addr: "unknown".into(),
+            https: tls,
+        };
+    };
+    if !trusts(peer) {
+        return Client {
+            addr: peer.to_string(),
+            https: tls,
+        };
+    }
+    let values = |name: &str| -> Vec<String> {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|v| v.trim().to_string())
+            .collect()
+    };
+    let mut addr = peer;
+    for hop in values("x-forwarded-for").iter().rev() {
+        let Some(ip) = forwarded_hop(hop) else { break };
+        addr = ip;
+        if !trusts(ip) {
+            break;
+        }
+    }
+    let https = tls
+        || values("x-forwarded-proto")
+            .last()
+            .is_some_and(|p| p.eq_ignore_ascii_case("https"));
+    Client {
+        addr: addr.to_string(),
+        https,
     }
 }
 
@@ -147,8 +223,8 @@ fn sign_in_page(status: StatusCode, message: Option<&str>, name: &str, secure: b
     r
 }
 
-pub(super) async fn sign_in_form<S: Backend>(State(state): State<S>) -> Response {
-    sign_in_page(StatusCode::OK, None, "", state.secure_cookies())
+pub(super) async fn sign_in_form(client: Client) -> Response {
+    sign_in_page(StatusCode::OK, None, "", client.https)
 }
 
 #[derive(serde::Deserialize)]
@@ -161,30 +237,32 @@ pub(super) struct SignInForm {
     signin: String,
 }
 
-/// What the ledger says before a password is checked.
-enum Before {
-    /// Throttled: open again at this time, this many seconds from now.
-    Wait(chrono::DateTime<chrono::Utc>, i64),
-    /// The account's hash, if the name is known.
-    Check(Option<String>),
-}
+/// How many sign-ins may check a password at once, per router (argon2 takes about 19 MiB and
+/// tens of milliseconds each); more are answered 503 rather than queued.
+#[derive(Clone)]
+pub(super) struct PasswordChecks(pub std::sync::Arc<tokio::sync::Semaphore>);
 
-/// How many sign-ins may check a password at once (argon2 takes about 19 MiB and tens of
-/// milliseconds each); more are answered 503 rather than queued.
-static PASSWORD_CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+impl PasswordChecks {
+    pub(super) fn new() -> PasswordChecks {
+        PasswordChecks(std::sync::Arc::new(tokio::sync::Semaphore::new(2)))
+    }
+}
 
 /// The largest sign-in form read: a name, a password and the form's token.
 pub(super) const MAX_SIGN_IN_FORM: usize = 4096;
 
 pub(super) async fn sign_in<S: Backend>(
     State(state): State<S>,
-    ClientAddr(addr): ClientAddr,
+    Extension(checks): Extension<PasswordChecks>,
+    Client {
+        addr,
+        https: secure,
+    }: Client,
     headers: axum::http::HeaderMap,
     form: Result<Form<SignInForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, Refusal> {
     let Form(f) = form
         .map_err(|e| Refusal::bad(format!("the sign-in form does not read: {}", e.body_text())))?;
-    let secure = state.secure_cookies();
     let name = f.name.trim().to_string();
     let ours = super::cookie_value(&headers, SIGN_IN_COOKIE)
         .is_some_and(|c| !f.signin.is_empty() && same_secret(&c, &f.signin));
@@ -218,36 +296,35 @@ pub(super) async fn sign_in<S: Backend>(
         ));
     }
     // Password checks cost memory and time: a few at once, the rest are asked to come back.
-    let Ok(_permit) = PASSWORD_CHECKS.try_acquire() else {
+    let Ok(_permit) = checks.0.try_acquire() else {
         let said = "The server is busy. Try again in a moment.";
         let mut r = sign_in_page(StatusCode::SERVICE_UNAVAILABLE, Some(said), &name, secure);
         r.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(2));
         return Ok(r);
     };
-    let keys = users::throttle_keys(&name, &addr);
-    let (who, k) = (name.clone(), keys.clone());
-    let before = state
+    // The attempt is counted, in the transaction that checks the throttle, before its password
+    // is: parallel attempts cannot all pass the check first. A success refunds it.
+    let (who, from) = (name.clone(), addr.clone());
+    let turn = state
         .ledger(move |l| {
-            if let Some(until) = l.signin_blocked_until(&k)? {
-                let secs = (until - l.clock().now()).num_seconds().max(1);
-                return Ok(Before::Wait(until, secs));
-            }
-            Ok(Before::Check(l.user_credentials(&who)?.map(|(_, h)| h)))
+            let now = l.clock().now();
+            Ok((l.take_signin_turn(&who, &from)?, now))
         })
         .await?;
-    let found = match before {
-        Before::Wait(until, secs) => {
+    let found = match turn {
+        (SignInTurn::Wait(until), now) => {
+            let secs = (until - now).num_seconds().max(1);
             let message = format!(
                 "Too many failed sign-ins. Try again after {} UTC.",
-                until.format("%H:%M")
+                until.format("%H:%M:%S")
             );
             let mut r = sign_in_page(StatusCode::TOO_MANY_REQUESTS, Some(&message), &name, secure);
             r.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
             return Ok(r);
         }
-        Before::Check(found) => found,
+        (SignInTurn::Check(found), _) => found.map(|(_, hash)| hash),
     };
     // Hashing takes a moment: off the async threads, and holding no ledger meanwhile.
     let password = f.password;
@@ -257,35 +334,37 @@ pub(super) async fn sign_in<S: Backend>(
     })
     .await
     .unwrap_or(false);
-    let who = name.clone();
-    let token = right.then(new_token);
-    let kept = token.as_ref().map(|t| token_hash(t));
-    state
-        .ledger(move |l| match kept {
-            Some(hash) => l.start_session(&who, &hash, &new_token()),
-            None => l.record_signin_failure(&keys),
-        })
-        .await?;
-    match token {
-        Some(token) => {
-            let mut r = Redirect::to(ROOT).into_response();
-            let c = cookie(SESSION_COOKIE, ROOT, &token, SESSION_HOURS * 3600, secure);
-            r.headers_mut().insert(header::SET_COOKIE, c);
-
-            Ok(r)
-        }
-        None => Ok(sign_in_page(
+    if !right {
+        return Ok(sign_in_page(
             StatusCode::UNAUTHORIZED,
             Some("Wrong name or password."),
             &name,
             secure,
-        )),
+        ));
     }
+    let token = new_token();
+    let kept = token_hash(&token);
+    // The session this browser had (if any) ends: one browser, one session.
+    let replaces = super::session_token(&headers).map(|t| token_hash(&t));
+    state
+        .ledger(move |l| {
+            let session = NewSession {
+                token_hash: &kept,
+                csrf: &new_token(),
+            };
+            l.signed_in(&name, &addr, session, replaces.as_deref())
+        })
+        .await?;
+    let mut r = Redirect::to(ROOT).into_response();
+    let c = cookie(SESSION_COOKIE, ROOT, &token, SESSION_HOURS * 3600, secure);
+    r.headers_mut().insert(header::SET_COOKIE, c);
+    Ok(r)
 }
 
 pub(super) async fn sign_out<S: Backend>(
     State(state): State<S>,
     Extension(_me): Extension<Session>,
+    client: Client,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, Refusal> {
     if let Some(token) = super::session_token(&headers) {
@@ -295,12 +374,13 @@ pub(super) async fn sign_out<S: Backend>(
     let mut r = Redirect::to(SIGN_IN).into_response();
     r.headers_mut().insert(
         header::SET_COOKIE,
-        cookie(SESSION_COOKIE, ROOT, "", 0, state.secure_cookies()),
+        cookie(SESSION_COOKIE, ROOT, "", 0, client.https),
     );
     Ok(r)
 }
 
-/// A cookie of the console: HttpOnly, SameSite=Strict, for `path`, Secure under TLS.
+/// A cookie of the console: HttpOnly, SameSite=Strict, for `path`, Secure when the browser
+/// reached us over https (TLS here, or a trusted proxy that says so; see [`Client`]).
 fn cookie(name: &str, path: &str, value: &str, max_age: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(

@@ -8,10 +8,11 @@ use axum::Form;
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use super::auth::Client;
 use super::pages::{csrf, layout};
 use super::{svg, Backend, Refusal};
 use crate::ledger::enrollment::{
-    code_hash, hash_token, new_code, new_token, qr_text, server_is_safe,
+    code_hash, hash_token, new_code, new_token, qr_text, server_is_safe, NewDevice,
 };
 use crate::ledger::reports::DeviceActivity;
 use crate::ledger::users::{Role, Session};
@@ -20,17 +21,13 @@ use crate::ledger::users::{Role, Session};
 const CODE_MINUTES: i64 = 10;
 
 /// The address handhelds likely reach this server at: the one the browser used.
-fn this_server<S: Backend>(state: &S, headers: &HeaderMap) -> String {
+fn this_server(client: &Client, headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
         .unwrap_or("HOST:PORT");
-    let scheme = if state.secure_cookies() {
-        "https"
-    } else {
-        "http"
-    };
+    let scheme = if client.https { "https" } else { "http" };
     format!("{scheme}://{host}")
 }
 
@@ -77,7 +74,7 @@ fn page(me: &Session, rows: &[Row], server: &str, shown: Option<Markup>) -> Mark
                     }
                 }
             } }
-            p.muted { "Last movement: the newest one the server has from the device, stamped by the device." }
+            p.muted { "Last movement: the newest one the server has from the device, stamped by the device. An enrollment QR gives the device a new token when it is used: the handheld that had the old one stops syncing." }
         }
         @if may {
             h2 { "Add a device" }
@@ -108,10 +105,11 @@ fn rows(l: &crate::ledger::Ledger) -> crate::ledger::Result<Vec<Row>> {
 pub(super) async fn list<S: Backend>(
     State(state): State<S>,
     Extension(me): Extension<Session>,
+    client: Client,
     headers: HeaderMap,
 ) -> Result<Markup, Refusal> {
     let rows = state.ledger(|l| rows(l)).await?;
-    Ok(page(&me, &rows, &this_server(&state, &headers), None))
+    Ok(page(&me, &rows, &this_server(&client, &headers), None))
 }
 
 #[derive(Debug, Deserialize)]
@@ -161,10 +159,12 @@ async fn issue<S: Backend>(
     let by = super::actor(&me);
     let (expires, rows) = state
         .ledger(move |l| {
-            if add {
-                l.add_device_by(&who, &hash_token(&new_token()), site.as_deref(), Some(&by))?;
-            }
-            let expires = l.issue_enrollment_code(&who, &hash, CODE_MINUTES)?;
+            let nobodys = hash_token(&new_token());
+            let new = add.then_some(NewDevice {
+                token_hash: &nobodys,
+                site: site.as_deref(),
+            });
+            let expires = l.issue_enrollment_code_by(&who, &hash, CODE_MINUTES, new, Some(&by))?;
             Ok((expires, rows(l)?))
         })
         .await?;
@@ -173,7 +173,8 @@ async fn issue<S: Backend>(
             h2 { "Enroll " (name) }
             div.qr { (svg::qr(&cells, &format!("Enrollment QR code for {name}"))) }
             p { "Scan it with the handheld (Settings → Enroll), or type the code: " strong { (code) } }
-            p.muted { "It works once, until " (expires.format("%H:%M")) " UTC. It holds this server's address and the code, never the device's token." }
+            p.muted { "It works once, until " (expires.format("%H:%M")) " UTC, and only until a newer code is made for " (name) ". It holds this server's address and the code, never the device's token." }
+            p.notice { "Enrolling with it gives " (name) " a new token: a handheld that syncs as " (name) " now stops syncing (what it has not pushed stays on it; " code { "lotkeeper device recover" } " takes it). Use it to set up or replace this device's handheld, not to add a second one." }
         }
     };
     Ok(page(&me, &rows, &server, Some(shown)))
@@ -198,6 +199,7 @@ pub(super) async fn enroll_code<S: Backend>(
 pub(super) async fn revoke<S: Backend>(
     State(state): State<S>,
     Extension(me): Extension<Session>,
+    client: Client,
     headers: HeaderMap,
     form: DeviceFormResult,
 ) -> Result<Markup, Refusal> {
@@ -212,5 +214,10 @@ pub(super) async fn revoke<S: Backend>(
         .await?;
     let said =
         html! { p.notice role="status" { "Revoked " (f.name) ": its token no longer works." } };
-    Ok(page(&me, &rows, &this_server(&state, &headers), Some(said)))
+    Ok(page(
+        &me,
+        &rows,
+        &this_server(&client, &headers),
+        Some(said),
+    ))
 }

@@ -23,7 +23,7 @@ mod svg;
 
 use axum::body::Body;
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post, MethodRouter};
@@ -60,9 +60,12 @@ pub trait Backend: Clone + Send + Sync + 'static {
     where
         T: Send + 'static,
         F: FnOnce(&mut Ledger) -> crate::ledger::Result<T> + Send + 'static;
-    /// The browser reaches the server over HTTPS (TLS here, or a proxy in front): cookies are
-    /// marked Secure.
+    /// The server itself serves TLS: cookies are marked Secure. (Behind a proxy that ends TLS,
+    /// they are when a trusted proxy says the browser used https.)
     fn secure_cookies(&self) -> bool;
+    /// Whether a connection from `peer` is a proxy whose X-Forwarded-For and X-Forwarded-Proto
+    /// are believed (`serve --trusted-proxy`); no one else's are.
+    fn trusts_proxy(&self, peer: std::net::IpAddr) -> bool;
 }
 
 /// Why a ledger call did not answer.
@@ -167,7 +170,8 @@ pub fn routes<S: Backend>() -> Vec<Route<S>> {
     use Role::*;
     vec![
         ("/console/style.css", Method::GET, Public, get(pages::style)),
-        (SIGN_IN, Method::GET, Public, get(auth::sign_in_form::<S>)),
+        (import::SCRIPT, Method::GET, Public, get(import::script)),
+        (SIGN_IN, Method::GET, Public, get(auth::sign_in_form)),
         (
             SIGN_IN,
             Method::POST,
@@ -335,7 +339,8 @@ pub fn routes<S: Backend>() -> Vec<Route<S>> {
     ]
 }
 
-/// The console's router, each route behind the guard for what it needs.
+/// The console's router, each route behind the guard for what it needs, every answer with the
+/// console's security headers.
 pub fn router<S: Backend>(state: S) -> Router<S> {
     let mut r = Router::new();
     for (path, _, need, handler) in routes::<S>() {
@@ -345,6 +350,36 @@ pub fn router<S: Backend>(state: S) -> Router<S> {
         ));
         r = r.route(path, guarded);
     }
+    r.layer(axum::Extension(auth::PasswordChecks::new()))
+        .layer(middleware::from_fn(security_headers))
+}
+
+/// The console's pages load nothing but its own style sheet and script files: no inline script
+/// or style, no frame, forms posted only here.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Headers on every console answer: not kept by caches (one-time passwords and enrollment codes
+/// are on pages; the style sheet says its own), not framed, not sniffed, no referrer elsewhere,
+/// and the content security policy.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut r = next.run(req).await;
+    let h = r.headers_mut();
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
     r
 }
 

@@ -94,6 +94,8 @@ struct Dashboard {
     /// Lots with stock: expired, and expiring within 30, 31–60 and 61–90 days.
     buckets: [(i64, i64); 4],
     held: Vec<HeldLot>,
+    /// All lots on hold or recalled (`held` lists the first of them).
+    held_total: i64,
     reorder: Vec<ReorderRow>,
     by_location: Vec<LocationStock>,
     devices: Vec<DeviceActivity>,
@@ -118,6 +120,7 @@ fn dashboard_data(l: &Ledger) -> crate::ledger::Result<Dashboard> {
         today,
         buckets,
         held: l.held_lots()?,
+        held_total: l.held_lot_count()?,
         reorder: l.reorder_report()?,
         by_location: l.stock_by_location()?,
         devices: l.device_activity()?,
@@ -176,6 +179,9 @@ pub(super) async fn dashboard<S: Backend>(
         section {
             h2 { "On hold or recalled" }
             @if d.held.is_empty() { p.muted { "No lot is on hold or recalled." } } @else {
+                @if (d.held.len() as i64) < d.held_total {
+                    p.notice role="status" { "Showing the first " (d.held.len()) " of " (d.held_total) " lots on hold or recalled, recalled first." }
+                }
                 div.scroll { table {
                     tr { th { "Item" } th { "Lot" } th { "Status" } th { "Expiry" } th { "Since" } th { "By" } th { "Why" } }
                     @for h in &d.held {
@@ -793,7 +799,11 @@ pub(super) async fn user_add<S: Backend>(
     let f = user_form(form)?;
     let role: Role = f.role.as_deref().unwrap_or("").parse()?;
     let password = super::new_password();
-    let hash = super::hash_password(&password)
+    // Hashing takes tens of milliseconds and 19 MiB: off the async threads.
+    let given = password.clone();
+    let hash = tokio::task::spawn_blocking(move || super::hash_password(&given))
+        .await
+        .map_err(|e| Refusal::Bad(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
         .map_err(|e| Refusal::Bad(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     let name = f.name.trim().to_string();
     let said = format!("Added {name} ({role}). Password, shown once: {password}");

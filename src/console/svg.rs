@@ -3,6 +3,8 @@
 //! or a desktop and needs no script.
 
 use maud::{html, Markup};
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 
 use crate::ledger::trace::{BackwardNode, ForwardNode, Trace};
 
@@ -67,11 +69,14 @@ struct Node {
     href: Option<String>,
 }
 
-/// The trace graph under construction: nodes by column, and edges between them.
+/// The trace graph under construction: nodes by column, and edges between them, each found
+/// again by a hash lookup (a trace may have thousands of customers).
 #[derive(Default)]
 struct Graph {
     nodes: Vec<Node>,
     edges: Vec<(usize, usize)>,
+    by_label: HashMap<(usize, String), usize>,
+    seen_edges: HashSet<(usize, usize)>,
 }
 
 impl Graph {
@@ -83,24 +88,23 @@ impl Graph {
         detail: String,
         href: Option<String>,
     ) -> usize {
-        if let Some(i) = self
-            .nodes
-            .iter()
-            .position(|n| n.column == column && n.label == label)
-        {
-            return i;
+        match self.by_label.entry((column, label)) {
+            Entry::Occupied(e) => *e.get(),
+            Entry::Vacant(e) => {
+                let label = e.key().1.clone();
+                self.nodes.push(Node {
+                    column,
+                    label,
+                    detail,
+                    href,
+                });
+                *e.insert(self.nodes.len() - 1)
+            }
         }
-        self.nodes.push(Node {
-            column,
-            label,
-            detail,
-            href,
-        });
-        self.nodes.len() - 1
     }
 
     fn edge(&mut self, from: usize, to: usize) {
-        if !self.edges.contains(&(from, to)) {
+        if self.seen_edges.insert((from, to)) {
             self.edges.push((from, to));
         }
     }
@@ -317,6 +321,25 @@ mod tests {
         let cells = crate::label::symbols::qr("lotkeeper://enroll?server=x&code=y").unwrap();
         let drawn: u32 = cells.dark_runs().iter().map(|r| r.2).sum();
         assert_eq!(drawn as usize, cells.dark.iter().filter(|d| **d).count());
+    }
+
+    #[test]
+    fn the_graph_keeps_one_node_per_column_and_label_and_one_edge_per_pair() {
+        let mut g = Graph::default();
+        let me = g.node(LOT, "PARA L1".into(), String::new(), None);
+        // Many customers, each shipped to twice: one node and one edge each, in first-seen order.
+        for round in 0..2 {
+            for n in 0..5000 {
+                let c = g.node(CUSTOMERS, format!("C{n}"), String::new(), None);
+                assert_eq!(c, n + 1, "round {round}");
+                g.edge(me, c);
+            }
+        }
+        let same_label_elsewhere = g.node(SUPPLIERS, "C1".into(), String::new(), None);
+        assert_eq!(same_label_elsewhere, 5001);
+        assert_eq!(g.nodes.len(), 5002);
+        assert_eq!(g.edges.len(), 5000);
+        assert_eq!(g.edges[..2], [(0, 1), (0, 2)]);
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! One-time enrollment codes (the back office's side): a code is issued for an active device and
-//! works once, within minutes; redeeming it gives the device a fresh token, whose hash replaces
-//! the old one. Only hashes are stored: neither the code nor the token can be read back.
+//! works once, within minutes, and only the newest of a device's codes works. Redeeming it gives
+//! the device a fresh token whose hash replaces the old one: the handheld that held the old
+//! token can no longer sync (what it had not pushed stays on it, for `device recover`). A code
+//! enrolls the handheld of that name, or replaces it; it never adds a second one. Only hashes
+//! are stored: neither the code nor the token can be read back.
 
 use super::error::{Error, Result};
 use super::sql::{args, SqlExt};
@@ -92,6 +95,14 @@ pub fn server_is_safe(server: &str) -> bool {
 /// The longest a code may stay valid.
 pub const MAX_CODE_MINUTES: i64 = 60;
 
+/// A device to add together with its first enrollment code: a token hash nobody holds (the
+/// handheld gets its own when it enrolls), and its site.
+#[derive(Debug, Clone, Copy)]
+pub struct NewDevice<'a> {
+    pub token_hash: &'a str,
+    pub site: Option<&'a str>,
+}
+
 impl Ledger {
     /// Stores a code (by its hash) for `device`, valid `minutes` from now; its expiry.
     pub fn issue_enrollment_code(
@@ -100,14 +111,36 @@ impl Ledger {
         code_hash: &str,
         minutes: i64,
     ) -> Result<DateTime<Utc>> {
+        self.issue_enrollment_code_by(device, code_hash, minutes, None, None)
+    }
+
+    /// [`Ledger::issue_enrollment_code`], adding the device first when `add` says how, and
+    /// recorded with who did it when `by` names one, all in one transaction: a device is never
+    /// added without its code, nor a code issued unrecorded. The device's earlier codes that
+    /// were not used stop working: only the newest one enrolls.
+    pub fn issue_enrollment_code_by(
+        &mut self,
+        device: &str,
+        code_hash: &str,
+        minutes: i64,
+        add: Option<NewDevice<'_>>,
+        by: Option<&str>,
+    ) -> Result<DateTime<Utc>> {
         if !(1..=MAX_CODE_MINUTES).contains(&minutes) {
             return Err(Error::invalid(format!(
                 "an enrollment code is valid for 1 to {MAX_CODE_MINUTES} minutes, not {minutes}"
             )));
         }
+        if add.is_some() {
+            super::replica::check_device_name(device)?;
+        }
         let now = self.clock().now();
+        let at = clock::timestamp(now);
         let expires = now + Duration::minutes(minutes);
         self.write_sql(|tx| {
+            if let Some(d) = add {
+                super::replica::add_device(tx, device, d.token_hash, d.site, &at, by)?;
+            }
             let active: Option<Option<String>> = tx.value(
                 "SELECT revoked_at FROM devices WHERE name = ?",
                 args![device],
@@ -126,15 +159,15 @@ impl Ledger {
                 Some(None) => {}
             }
             tx.run(
+                "DELETE FROM enrollment_codes WHERE device = ? AND used_at IS NULL",
+                args![device],
+            )?;
+            tx.run(
                 "INSERT INTO enrollment_codes (code_hash, device, created_at, expires_at)
                  VALUES (?1, ?2, ?3, ?4)",
-                args![
-                    code_hash,
-                    device,
-                    clock::timestamp(now),
-                    clock::timestamp(expires)
-                ],
+                args![code_hash, device, at, clock::timestamp(expires)],
             )?;
+            super::users::log_change(tx, &at, by, "issue enrollment code", device)?;
             Ok(expires)
         })
     }
@@ -221,5 +254,53 @@ mod tests {
         let e = l.redeem_enrollment_code("c2", "late").unwrap_err();
         assert!(e.to_string().contains("expired"), "{e}");
         assert_eq!(l.device_for("new").unwrap().as_deref(), Some("d1"));
+
+        // A newer code replaces one not used yet.
+        l.issue_enrollment_code("d1", "c3", 10).unwrap();
+        l.issue_enrollment_code("d1", "c4", 10).unwrap();
+        let e = l.redeem_enrollment_code("c3", "t3").unwrap_err();
+        assert!(e.to_string().contains("not known"), "{e}");
+        assert_eq!(l.redeem_enrollment_code("c4", "t4").unwrap(), "d1");
+    }
+
+    #[test]
+    fn adding_a_device_with_its_code_is_one_change_recorded_with_who_made_it() {
+        let mut l = Ledger::open_in_memory().unwrap();
+        let add = NewDevice {
+            token_hash: "nobody",
+            site: None,
+        };
+        l.issue_enrollment_code_by("d1", "c1", 10, Some(add), Some("console:sam"))
+            .unwrap();
+        let changes: Vec<_> = l
+            .console_changes(10)
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.action, c.by))
+            .collect();
+        assert_eq!(
+            changes,
+            [
+                (
+                    "issue enrollment code".to_string(),
+                    "console:sam".to_string()
+                ),
+                ("add device".to_string(), "console:sam".to_string()),
+            ]
+        );
+        // A code that cannot be issued (too long) adds no device either.
+        let add = NewDevice {
+            token_hash: "nobody2",
+            site: None,
+        };
+        assert!(l
+            .issue_enrollment_code_by("d2", "c2", 61, Some(add), Some("console:sam"))
+            .is_err());
+        // A code whose hash is taken fails inside the transaction: the device is not added.
+        assert!(l
+            .issue_enrollment_code_by("d2", "c1", 10, Some(add), Some("console:sam"))
+            .is_err());
+        assert_eq!(l.devices().unwrap().len(), 1, "d2 was not added");
+        assert_eq!(l.console_changes(10).unwrap().len(), 2);
     }
 }

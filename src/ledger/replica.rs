@@ -887,30 +887,9 @@ impl Ledger {
         site: Option<&str>,
         by: Option<&str>,
     ) -> Result<()> {
-        if name.trim().is_empty() || name.len() > 64 {
-            return Err(Error::invalid("a device name has 1 to 64 characters"));
-        }
-        super::validate::text("device name", name, 64, "choose a shorter name")?;
+        check_device_name(name)?;
         let now = super::clock::timestamp(self.clock().now());
-        self.write_sql(|tx| {
-            let exists: Option<(Option<String>,)> =
-                tx.first("SELECT revoked_at FROM devices WHERE name = ?", args![name])?;
-            if let Some((revoked,)) = exists {
-                if revoked.is_none() {
-                    return Err(Error::invalid(format!(
-                        "device {name} exists; revoke it first to issue a new token"
-                    )));
-                }
-                tx.run("DELETE FROM devices WHERE name = ?", args![name])?;
-            }
-            let site = super::parties::site_or_default(tx, site, "the device's site: --site CODE")?;
-            tx.run(
-                "INSERT INTO devices (name, token_hash, created_at, site) VALUES (?, ?, ?, ?)",
-                args![name, token_hash, now, site],
-            )?;
-            super::labels::retire_sscc_block(tx, name, &now)?;
-            super::users::log_change(tx, &now, by, "add device", name)
-        })
+        self.write_sql(|tx| add_device(tx, name, token_hash, site, &now, by))
     }
 
     /// (name, created_at, revoked_at) of every device.
@@ -1135,6 +1114,44 @@ impl Ledger {
             documents,
         })
     }
+}
+
+/// A device name as a device is added under it: 1 to 64 characters of text.
+pub(crate) fn check_device_name(name: &str) -> Result<()> {
+    if name.trim().is_empty() || name.len() > 64 {
+        return Err(Error::invalid("a device name has 1 to 64 characters"));
+    }
+    super::validate::text("device name", name, 64, "choose a shorter name")
+}
+
+/// Adds a device inside the caller's transaction (see [`Ledger::add_device_by`]); a revoked one
+/// of the same name is replaced, with its codes.
+pub(crate) fn add_device(
+    tx: &dyn Sql,
+    name: &str,
+    token_hash: &str,
+    site: Option<&str>,
+    now: &str,
+    by: Option<&str>,
+) -> Result<()> {
+    let exists: Option<(Option<String>,)> =
+        tx.first("SELECT revoked_at FROM devices WHERE name = ?", args![name])?;
+    if let Some((revoked,)) = exists {
+        if revoked.is_none() {
+            return Err(Error::invalid(format!(
+                "device {name} exists; revoke it first to issue a new token"
+            )));
+        }
+        tx.run("DELETE FROM enrollment_codes WHERE device = ?", args![name])?;
+        tx.run("DELETE FROM devices WHERE name = ?", args![name])?;
+    }
+    let site = super::parties::site_or_default(tx, site, "the device's site: --site CODE")?;
+    tx.run(
+        "INSERT INTO devices (name, token_hash, created_at, site) VALUES (?, ?, ?, ?)",
+        args![name, token_hash, now, site],
+    )?;
+    super::labels::retire_sscc_block(tx, name, now)?;
+    super::users::log_change(tx, now, by, "add device", name)
 }
 
 /// The site a device enrolled here works at; none: every site, or not a device of this server.

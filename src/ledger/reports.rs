@@ -510,7 +510,18 @@ pub struct DeviceActivity {
 pub const MAX_HELD_LOTS: i64 = 500;
 
 impl Ledger {
-    /// Lots on hold or recalled, recalled first, with their last status change.
+    /// How many lots are on hold or recalled (all of them; [`Ledger::held_lots`] lists at most
+    /// [`MAX_HELD_LOTS`]).
+    pub fn held_lot_count(&self) -> Result<i64> {
+        let n: Option<i64> = self.sql().value(
+            "SELECT COUNT(*) FROM lots WHERE status <> 'available'",
+            args![],
+        )?;
+        Ok(n.unwrap_or(0))
+    }
+
+    /// Lots on hold or recalled, recalled first, with their last status change: the first
+    /// [`MAX_HELD_LOTS`] (see [`Ledger::held_lot_count`]).
     pub fn held_lots(&self) -> Result<Vec<HeldLot>> {
         type Row = (
             String,

@@ -16,9 +16,18 @@ use super::Ledger;
 pub const SESSION_HOURS: i64 = 12;
 /// A session not used for this long ends.
 pub const IDLE_MINUTES: i64 = 30;
-/// Failed sign-ins in a row (for one user name, or from one address) before the next must wait.
+/// Failed sign-ins for one user name from one address before that pair must wait.
 pub const MAX_FAILURES: i64 = 5;
-/// How long sign-in waits after [`MAX_FAILURES`]; a failure older than this is forgotten.
+/// Failed sign-ins from one address, for any names, before that address must wait (guessing
+/// many names from one place).
+pub const MAX_ADDRESS_FAILURES: i64 = 20;
+/// Failed sign-ins for one user name, from anywhere, that cost nothing; each one past this makes
+/// the next attempt for the name wait twice as long, 2 s, 4 s, ... up to [`MAX_NAME_DELAY_SECS`].
+/// It only slows a guesser with many addresses: no stranger can lock a person out for long.
+pub const FREE_NAME_FAILURES: i64 = 10;
+/// The longest a name's attempts wait after its last failure.
+pub const MAX_NAME_DELAY_SECS: i64 = 60;
+/// How long a pair or an address waits after its limit; a failure older than this is forgotten.
 pub const LOCKOUT_MINUTES: i64 = 15;
 /// A session's last use is written again only after this many seconds.
 const TOUCH_SECS: i64 = 60;
@@ -100,9 +109,43 @@ pub fn check_user_name(name: &str) -> Result<()> {
     }
 }
 
-/// The throttling keys of one sign-in attempt: its user name and its client address.
-pub fn throttle_keys(user: &str, address: &str) -> [String; 2] {
-    [format!("user:{user}"), format!("addr:{address}")]
+/// The throttling keys of one sign-in attempt: the name from this address, the address, and
+/// the name (a name has no space, so the pair's key reads one way).
+pub fn throttle_keys(user: &str, address: &str) -> [String; 3] {
+    [
+        format!("pair:{user} {address}"),
+        format!("addr:{address}"),
+        format!("user:{user}"),
+    ]
+}
+
+/// When a throttling key with `failures` recent failures, the last at `last`, opens again (None:
+/// it is open whatever the time).
+fn opens_at(key: &str, failures: i64, last: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    if key.starts_with("pair:") {
+        (failures >= MAX_FAILURES).then(|| last + Duration::minutes(LOCKOUT_MINUTES))
+    } else if key.starts_with("addr:") {
+        (failures >= MAX_ADDRESS_FAILURES).then(|| last + Duration::minutes(LOCKOUT_MINUTES))
+    } else {
+        let past = failures - FREE_NAME_FAILURES;
+        (past > 0).then(|| {
+            let secs = 1i64
+                .checked_shl(past.min(32) as u32)
+                .unwrap_or(i64::MAX)
+                .min(MAX_NAME_DELAY_SECS);
+            last + Duration::seconds(secs)
+        })
+    }
+}
+
+/// What a sign-in attempt may do, the ledger says before the password is checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignInTurn {
+    /// Throttled, until then; nothing was counted.
+    Wait(DateTime<Utc>),
+    /// Counted as a failure already (a success refunds it): the account's role and password
+    /// hash, if the name is known.
+    Check(Option<(Role, String)>),
 }
 
 /// A change a person made in the console that the ledger keeps no actor for elsewhere.
@@ -232,38 +275,36 @@ impl Ledger {
             .transpose()
     }
 
-    /// When sign-in is open again for these keys (a user name, an address), if one of them has
-    /// failed [`MAX_FAILURES`] times in a row within the last [`LOCKOUT_MINUTES`].
-    pub fn signin_blocked_until(&self, keys: &[String]) -> Result<Option<DateTime<Utc>>> {
-        let now = self.clock().now();
-        let mut until: Option<DateTime<Utc>> = None;
-        for key in keys {
-            let row: Option<(i64, String)> = self.sql().first(
-                "SELECT failures, last_at FROM console_signin_failures WHERE key = ?",
-                args![key],
-            )?;
-            let Some((failures, last)) = row else {
-                continue;
-            };
-            let last = parse_time(&last)?;
-            let open_at = last + Duration::minutes(LOCKOUT_MINUTES);
-            if failures >= MAX_FAILURES && open_at > now {
-                until = Some(until.map_or(open_at, |u| u.max(open_at)));
-            }
-        }
-        Ok(until)
-    }
-
-    /// Counts a failed sign-in against each key (a failure after a quiet
-    /// [`LOCKOUT_MINUTES`] starts counting again).
-    pub fn record_signin_failure(&mut self, keys: &[String]) -> Result<()> {
+    /// Takes a turn to check `user`'s password from `address`: in one write transaction, either
+    /// the wait (a key past its limit; nothing counted), or the attempt counted as a failure
+    /// against each key before any password is checked, so parallel attempts cannot all pass
+    /// the check before one is counted. [`Ledger::signed_in`] refunds it.
+    pub fn take_signin_turn(&mut self, user: &str, address: &str) -> Result<SignInTurn> {
         let now = self.clock().now();
         let (at, forget) = (
             timestamp(now),
             timestamp(now - Duration::minutes(LOCKOUT_MINUTES)),
         );
+        let keys = throttle_keys(user, address);
         self.write_sql(|tx| {
-            for key in keys {
+            let mut until: Option<DateTime<Utc>> = None;
+            for key in &keys {
+                let row: Option<(i64, String)> = tx.first(
+                    "SELECT failures, last_at FROM console_signin_failures WHERE key = ? AND last_at > ?",
+                    args![key, forget],
+                )?;
+                if let Some((failures, last)) = row {
+                    if let Some(open) = opens_at(key, failures, parse_time(&last)?) {
+                        if open > now {
+                            until = Some(until.map_or(open, |u| u.max(open)));
+                        }
+                    }
+                }
+            }
+            if let Some(until) = until {
+                return Ok(SignInTurn::Wait(until));
+            }
+            for key in &keys {
                 tx.run(
                     "DELETE FROM console_signin_failures WHERE key = ? AND last_at <= ?",
                     args![key, forget],
@@ -275,7 +316,52 @@ impl Ledger {
                     args![key, at],
                 )?;
             }
-            Ok(())
+            let row: Option<(String, String)> = tx.first(
+                "SELECT role, password_hash FROM console_users WHERE name = ?",
+                args![user],
+            )?;
+            let found = row
+                .map(|(role, hash)| Ok::<_, Error>((role.parse()?, hash)))
+                .transpose()?;
+            Ok(SignInTurn::Check(found))
+        })
+    }
+
+    /// A turn taken with [`Ledger::take_signin_turn`] found the right password: in one
+    /// transaction, the name from that address starts afresh, the turn is refunded to the
+    /// address and the name, the session `replaces` (the browser's previous one) ends, and a
+    /// new session starts.
+    pub fn signed_in(
+        &mut self,
+        user: &str,
+        address: &str,
+        session: NewSession<'_>,
+        replaces: Option<&str>,
+    ) -> Result<()> {
+        let now = self.clock().now();
+        let [pair, addr, name] = throttle_keys(user, address);
+        self.write_sql(|tx| {
+            tx.run(
+                "DELETE FROM console_signin_failures WHERE key = ?",
+                args![pair],
+            )?;
+            for key in [&addr, &name] {
+                tx.run(
+                    "DELETE FROM console_signin_failures WHERE key = ? AND failures <= 1",
+                    args![key],
+                )?;
+                tx.run(
+                    "UPDATE console_signin_failures SET failures = failures - 1 WHERE key = ?",
+                    args![key],
+                )?;
+            }
+            if let Some(old) = replaces {
+                tx.run(
+                    "DELETE FROM console_sessions WHERE token_hash = ?",
+                    args![old],
+                )?;
+            }
+            start_session(tx, now, user, session)
         })
     }
 
@@ -283,27 +369,7 @@ impl Ledger {
     /// as its forms will carry it. Sessions that ended are cleared on the way.
     pub fn start_session(&mut self, user: &str, token_hash: &str, csrf: &str) -> Result<()> {
         let now = self.clock().now();
-        let (at, expires) = (
-            timestamp(now),
-            timestamp(now + Duration::hours(SESSION_HOURS)),
-        );
-        let idle = timestamp(now - Duration::minutes(IDLE_MINUTES));
-        self.write_sql(|tx| {
-            tx.run(
-                "DELETE FROM console_sessions WHERE expires_at <= ? OR last_seen_at <= ?",
-                args![at, idle],
-            )?;
-            tx.run(
-                "DELETE FROM console_signin_failures WHERE key = ?",
-                args![format!("user:{user}")],
-            )?;
-            tx.run(
-                "INSERT INTO console_sessions (token_hash, user_name, csrf, created_at, last_seen_at, expires_at)
-                 VALUES (?, ?, ?, ?, ?, ?)",
-                args![token_hash, user, csrf, at, at, expires],
-            )?;
-            Ok(())
-        })
+        self.write_sql(|tx| start_session(tx, now, user, NewSession { token_hash, csrf }))
     }
 
     /// The live session a token (by its hash) belongs to, marked as used now; None when there is
@@ -350,6 +416,31 @@ impl Ledger {
             Ok(())
         })
     }
+}
+
+/// A session about to start: its token's hash, and the CSRF token its forms carry.
+#[derive(Debug, Clone, Copy)]
+pub struct NewSession<'a> {
+    pub token_hash: &'a str,
+    pub csrf: &'a str,
+}
+
+fn start_session(tx: &dyn Sql, now: DateTime<Utc>, user: &str, s: NewSession<'_>) -> Result<()> {
+    let (at, expires) = (
+        timestamp(now),
+        timestamp(now + Duration::hours(SESSION_HOURS)),
+    );
+    let idle = timestamp(now - Duration::minutes(IDLE_MINUTES));
+    tx.run(
+        "DELETE FROM console_sessions WHERE expires_at <= ? OR last_seen_at <= ?",
+        args![at, idle],
+    )?;
+    tx.run(
+        "INSERT INTO console_sessions (token_hash, user_name, csrf, created_at, last_seen_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?)",
+        args![s.token_hash, user, s.csrf, at, at, expires],
+    )?;
+    Ok(())
 }
 
 fn parse_time(s: &str) -> Result<DateTime<Utc>> {
@@ -422,30 +513,107 @@ mod tests {
         assert_eq!(l.touch_session("t3").unwrap(), None, "signed out");
     }
 
+    fn turn(l: &mut Ledger, user: &str, addr: &str) -> SignInTurn {
+        l.take_signin_turn(user, addr).unwrap()
+    }
+
+    fn waits(l: &mut Ledger, user: &str, addr: &str) -> bool {
+        matches!(turn(l, user, addr), SignInTurn::Wait(_))
+    }
+
     #[test]
-    fn five_failures_block_a_name_or_an_address_for_a_while() {
+    fn five_failures_hold_up_a_name_from_one_address_only() {
         let (mut l, clock) = ledger();
-        let keys = throttle_keys("ana", "10.0.0.1");
-        for _ in 0..MAX_FAILURES - 1 {
-            l.record_signin_failure(&keys).unwrap();
+        l.add_user("ana", Role::Admin, "h").unwrap();
+        for _ in 0..MAX_FAILURES {
+            assert_eq!(
+                turn(&mut l, "ana", "10.0.0.1"),
+                SignInTurn::Check(Some((Role::Admin, "h".into())))
+            );
         }
-        assert_eq!(l.signin_blocked_until(&keys).unwrap(), None);
-        l.record_signin_failure(&keys).unwrap();
-        let until = l.signin_blocked_until(&keys).unwrap().unwrap();
-        assert_eq!(until, clock.now() + Duration::minutes(LOCKOUT_MINUTES));
-        // Another name from the same address waits too; the same name from elsewhere as well.
-        assert!(l
-            .signin_blocked_until(&throttle_keys("ben", "10.0.0.1"))
-            .unwrap()
-            .is_some());
-        assert!(l
-            .signin_blocked_until(&throttle_keys("ana", "10.0.0.2"))
-            .unwrap()
-            .is_some());
+        // Each turn was counted when it was taken: the sixth waits, with nothing checked.
+        assert_eq!(
+            turn(&mut l, "ana", "10.0.0.1"),
+            SignInTurn::Wait(clock.now() + Duration::minutes(LOCKOUT_MINUTES))
+        );
+        // The same name from elsewhere, and another name from there, are not held up.
+        assert!(!waits(&mut l, "ana", "10.0.0.2"));
+        assert!(!waits(&mut l, "ben", "10.0.0.1"));
         clock.advance(Duration::minutes(LOCKOUT_MINUTES));
-        assert_eq!(l.signin_blocked_until(&keys).unwrap(), None);
-        // After the wait, counting starts again.
-        l.record_signin_failure(&keys).unwrap();
-        assert_eq!(l.signin_blocked_until(&keys).unwrap(), None);
+        assert!(!waits(&mut l, "ana", "10.0.0.1"), "after the wait");
+    }
+
+    #[test]
+    fn a_success_clears_its_pair_and_refunds_its_turn() {
+        let (mut l, _) = ledger();
+        l.add_user("ana", Role::Admin, "h").unwrap();
+        for _ in 0..MAX_FAILURES {
+            turn(&mut l, "ana", "10.0.0.1");
+        }
+        let s = NewSession {
+            token_hash: "t1",
+            csrf: "c1",
+        };
+        l.signed_in("ana", "10.0.0.1", s, None).unwrap();
+        let failures = |l: &Ledger, key: &str| -> Option<i64> {
+            l.sql()
+                .value(
+                    "SELECT failures FROM console_signin_failures WHERE key = ?",
+                    args![key],
+                )
+                .unwrap()
+        };
+        assert_eq!(failures(&l, "pair:ana 10.0.0.1"), None);
+        assert_eq!(failures(&l, "addr:10.0.0.1"), Some(MAX_FAILURES - 1));
+        assert_eq!(failures(&l, "user:ana"), Some(MAX_FAILURES - 1));
+        for _ in 0..MAX_FAILURES - 1 {
+            assert!(!waits(&mut l, "ana", "10.0.0.1"));
+        }
+        // Signing in again from the same browser ends the session it had.
+        let s2 = NewSession {
+            token_hash: "t2",
+            csrf: "c2",
+        };
+        l.signed_in("ana", "10.0.0.1", s2, Some("t1")).unwrap();
+        assert_eq!(l.touch_session("t1").unwrap(), None);
+        assert!(l.touch_session("t2").unwrap().is_some());
+    }
+
+    #[test]
+    fn many_names_from_one_address_make_the_address_wait() {
+        let (mut l, _) = ledger();
+        for n in 0..MAX_ADDRESS_FAILURES {
+            assert!(!waits(&mut l, &format!("guess{n}"), "10.9.9.9"));
+        }
+        assert!(waits(&mut l, "vic", "10.9.9.9"));
+        assert!(!waits(&mut l, "vic", "10.9.9.8"));
+    }
+
+    #[test]
+    fn failures_for_a_name_from_everywhere_only_slow_it_down() {
+        let (mut l, clock) = ledger();
+        for n in 0..FREE_NAME_FAILURES {
+            assert!(!waits(&mut l, "ana", &format!("10.0.0.{n}")));
+        }
+        // Past the free ones, each failure makes the next attempt wait longer: 2 s, 4 s, ...
+        let mut delay = 2;
+        for n in 0..8 {
+            let addr = format!("10.1.0.{n}");
+            assert_eq!(
+                turn(&mut l, "ana", &addr),
+                SignInTurn::Check(None),
+                "after {delay} s"
+            );
+            let SignInTurn::Wait(until) = turn(&mut l, "ana", "10.2.0.1") else {
+                panic!(
+                    "the name waits after {} failures",
+                    FREE_NAME_FAILURES + n + 1
+                );
+            };
+            assert_eq!(until, clock.now() + Duration::seconds(delay));
+            clock.advance(Duration::seconds(delay));
+            delay = (delay * 2).min(MAX_NAME_DELAY_SECS);
+        }
+        assert_eq!(delay, MAX_NAME_DELAY_SECS, "never longer than a minute");
     }
 }

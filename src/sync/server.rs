@@ -133,9 +133,10 @@ pub struct AppState {
     clock: Arc<dyn crate::ledger::Clock>,
     running: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
     per_device: usize,
-    /// Browsers reach this server over HTTPS (TLS here, or a proxy in front that ends it): the
-    /// console's cookies are marked Secure.
+    /// This server serves TLS itself: the console's cookies are marked Secure.
     secure_cookies: bool,
+    /// Proxies whose X-Forwarded-For and X-Forwarded-Proto the console believes.
+    trusted_proxies: Arc<Vec<std::net::IpAddr>>,
 }
 
 impl AppState {
@@ -164,12 +165,21 @@ impl AppState {
             running: Arc::default(),
             per_device: limits.per_device.max(1),
             secure_cookies: false,
+            trusted_proxies: Arc::default(),
         }
     }
 
-    /// Says whether browsers reach this server over HTTPS (the console's cookies are then Secure).
+    /// Says whether this server serves TLS itself (the console's cookies are then Secure).
     pub fn with_secure_cookies(mut self, secure: bool) -> AppState {
         self.secure_cookies = secure;
+        self
+    }
+
+    /// The proxies in front of this server (their addresses as connections come from them): the
+    /// console takes the client's address from their X-Forwarded-For, and https from their
+    /// X-Forwarded-Proto. Anyone else's headers are ignored.
+    pub fn with_trusted_proxies(mut self, proxies: Vec<std::net::IpAddr>) -> AppState {
+        self.trusted_proxies = Arc::new(proxies.into_iter().map(|p| p.to_canonical()).collect());
         self
     }
 
@@ -330,6 +340,10 @@ impl crate::console::Backend for AppState {
 
     fn secure_cookies(&self) -> bool {
         self.secure_cookies
+    }
+
+    fn trusts_proxy(&self, peer: std::net::IpAddr) -> bool {
+        self.trusted_proxies.contains(&peer.to_canonical())
     }
 }
 
@@ -1480,6 +1494,8 @@ pub struct Options {
     pub tls: Option<Tls>,
     /// Plain HTTP on an address other than loopback, on purpose (a proxy in front ends TLS).
     pub insecure_http: bool,
+    /// Proxies whose X-Forwarded-For and X-Forwarded-Proto the console believes.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub limits: Limits,
 }
 
@@ -1534,7 +1550,9 @@ impl RunningServer {
                 )
             }
         };
-        let state = state.with_secure_cookies(options.tls.is_some() || options.insecure_http);
+        let state = state
+            .with_secure_cookies(options.tls.is_some())
+            .with_trusted_proxies(options.trusted_proxies.clone());
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

@@ -58,13 +58,18 @@ fn fill(path: &std::path::Path, clock: Arc<FixedClock>) {
 
 impl Console {
     fn sqlite() -> Console {
+        Console::sqlite_with(|s| s)
+    }
+
+    /// [`Console::sqlite`] with the server's state set up by `setup`.
+    fn sqlite_with(setup: impl FnOnce(AppState) -> AppState) -> Console {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("server.db");
         let clock = Arc::new(FixedClock::on(day(TODAY)));
         fill(&path, clock.clone());
         let ledger = Ledger::open(&path).unwrap().with_clock(clock.clone());
         Console {
-            app: app(AppState::new(ledger)),
+            app: app(setup(AppState::new(ledger))),
             rt: runtime(),
             clock: clock.clone(),
             look: Ledger::open(&path).unwrap().with_clock(clock),
@@ -326,36 +331,334 @@ fn a_form_without_the_sessions_csrf_token_gets_403_and_changes_nothing() {
 }
 
 #[test]
-fn sign_in_is_throttled_per_name_and_per_address() {
+fn sign_in_is_throttled_per_name_and_address_and_a_stranger_cannot_lock_anyone_out() {
     let c = Console::sqlite();
-    let r = c.send(sign_in_request("ana", "wrong password", None));
+    let a = Some("10.1.1.1");
+    let r = c.send(sign_in_request("ana", "wrong password", a));
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert!(body(r).contains("Wrong name or password"));
     for _ in 1..5 {
-        let r = c.send(sign_in_request("ana", "wrong password", None));
+        let r = c.send(sign_in_request("ana", "wrong password", a));
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
-    // Five failures: even the right password waits now, with a clear message.
-    let r = c.send(sign_in_request("ana", PASSWORD, Some("10.1.1.1")));
+    // Five failures for ana from A: even the right password waits there, with a clear message.
+    let r = c.send(sign_in_request("ana", PASSWORD, a));
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(r.headers().get(header::RETRY_AFTER).is_some());
     assert!(body(r).contains("Too many failed sign-ins"));
-    // Another name from another address is not held up.
-    let r = c.send(sign_in_request("sam", PASSWORD, Some("10.1.1.1")));
+    // ana signs in from B, and another name from A is not held up.
+    let r = c.send(sign_in_request("ana", PASSWORD, Some("10.1.1.2")));
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    // Guessing many names from one address: that address waits, others do not.
-    for n in 0..5 {
-        let r = c.send(sign_in_request(&format!("guess{n}"), "x", Some("10.9.9.9")));
-        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = c.send(sign_in_request("sam", PASSWORD, a));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // A success clears its pair: four failures, a success, four more, and still no wait.
+    let b = Some("10.3.3.3");
+    for round in 0..2 {
+        for _ in 0..4 {
+            let r = c.send(sign_in_request("vic", "wrong password", b));
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "round {round}");
+        }
+        let r = c.send(sign_in_request("vic", PASSWORD, b));
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "round {round}");
     }
-    let r = c.send(sign_in_request("vic", PASSWORD, Some("10.9.9.9")));
+    // Guessing many names from one address: that address waits, others do not.
+    let guesser = Some("10.9.9.9");
+    for n in 0..20 {
+        let r = c.send(sign_in_request(&format!("guess{n}"), "x", guesser));
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "guess {n}");
+    }
+    let r = c.send(sign_in_request("vic", PASSWORD, guesser));
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     let r = c.send(sign_in_request("vic", PASSWORD, Some("10.9.9.8")));
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    // After the wait, the right password works again.
+    // After the wait, the right password works again from A.
     c.clock.advance(chrono::Duration::minutes(15));
-    let r = c.send(sign_in_request("ana", PASSWORD, Some("10.1.1.1")));
+    let r = c.send(sign_in_request("ana", PASSWORD, a));
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+#[test]
+fn failures_for_a_name_from_many_addresses_only_slow_it_down() {
+    let c = Console::sqlite();
+    for n in 0..11 {
+        let r = c.send(sign_in_request(
+            "ana",
+            "wrong",
+            Some(&format!("10.5.0.{n}")),
+        ));
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "attempt {n}");
+    }
+    // Past ten, the name waits a little after each failure, wherever the next attempt is from.
+    let r = c.send(sign_in_request("ana", PASSWORD, Some("10.6.0.1")));
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers()[header::RETRY_AFTER], "2");
+    c.clock.advance(chrono::Duration::seconds(2));
+    let r = c.send(sign_in_request("ana", PASSWORD, Some("10.6.0.1")));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "two seconds later");
+}
+
+/// A request with a header added.
+fn with_header(mut r: Request<Body>, name: &'static str, value: &str) -> Request<Body> {
+    r.headers_mut().append(name, value.parse().unwrap());
+    r
+}
+
+#[test]
+fn forwarded_for_is_believed_from_a_trusted_proxy_only() {
+    let proxy: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+    let c = Console::sqlite_with(|s| s.with_trusted_proxies(vec![proxy]));
+    let spoofed = |n: usize| {
+        with_header(
+            sign_in_request("ana", "wrong", Some("10.7.7.7")),
+            "x-forwarded-for",
+            &format!("192.0.2.{n}"),
+        )
+    };
+    // A stranger who says a new address each time is still one address.
+    for n in 0..5 {
+        assert_eq!(c.send(spoofed(n)).status(), StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(c.send(spoofed(99)).status(), StatusCode::TOO_MANY_REQUESTS);
+    // Through the proxy, each client is its own: the last hop the proxy added, not what the
+    // client wrote before it.
+    let via_proxy = |password: &str, chain: &str| {
+        with_header(
+            sign_in_request("sam", password, Some("127.0.0.1")),
+            "x-forwarded-for",
+            chain,
+        )
+    };
+    for _ in 0..5 {
+        let r = c.send(via_proxy("wrong", "203.0.113.9, 198.51.100.1"));
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = c.send(via_proxy(PASSWORD, "198.51.100.1"));
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "the same client");
+    let r = c.send(via_proxy(PASSWORD, "198.51.100.1, 198.51.100.2"));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "another client");
+    let keys: Vec<String> = c
+        .look
+        .read(|r| {
+            let mut s = r.prepare("SELECT key FROM console_signin_failures ORDER BY key")?;
+            let keys = s.query_map([], |row| row.get(0))?;
+            Ok(keys.collect::<Result<Vec<String>, _>>()?)
+        })
+        .unwrap();
+    assert!(
+        keys.contains(&"pair:sam 198.51.100.1".to_string()),
+        "{keys:?}"
+    );
+    assert!(keys.contains(&"pair:ana 10.7.7.7".to_string()), "{keys:?}");
+    assert!(
+        !keys
+            .iter()
+            .any(|k| k.contains("192.0.2.") || k.contains("203.0.113.")),
+        "{keys:?}"
+    );
+    // https as the proxy says it, and only the proxy.
+    let secure = |from: &str| {
+        let r = c.send(with_header(
+            sign_in_request("vic", PASSWORD, Some(from)),
+            "x-forwarded-proto",
+            "https",
+        ));
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let full = r.headers()[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .to_string();
+        full.contains("; Secure")
+    };
+    assert!(secure("127.0.0.1"));
+    assert!(!secure("10.8.8.8"));
+}
+
+#[test]
+fn parallel_wrong_sign_ins_are_each_counted_before_a_password_is_checked() {
+    let c = Console::sqlite();
+    let mut answers: Vec<StatusCode> = Vec::new();
+    let mut left = 10;
+    // Ten at once; those the server was too busy for (503) are sent again, until each has an answer.
+    for _ in 0..100 {
+        if left == 0 {
+            break;
+        }
+        let statuses: Vec<StatusCode> = c.rt.block_on(async {
+            let tasks: Vec<_> = (0..left)
+                .map(|_| {
+                    let app = c.app.clone();
+                    tokio::spawn(async move {
+                        app.oneshot(sign_in_request("ana", "wrong", Some("10.4.4.4")))
+                            .await
+                            .unwrap()
+                            .status()
+                    })
+                })
+                .collect();
+            let mut out = Vec::new();
+            for t in tasks {
+                out.push(t.await.unwrap());
+            }
+            out
+        });
+        for s in statuses {
+            if s != StatusCode::SERVICE_UNAVAILABLE {
+                answers.push(s);
+                left -= 1;
+            }
+        }
+    }
+    assert_eq!(answers.len(), 10);
+    let checked = answers
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let waited = answers
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((checked, waited), (5, 5), "{answers:?}");
+    let counted: i64 = c
+        .look
+        .read(|r| {
+            r.query_row(
+                "SELECT failures FROM console_signin_failures WHERE key = 'pair:ana 10.4.4.4'",
+                [],
+                |row| row.get(0),
+            )
+        })
+        .unwrap();
+    assert_eq!(counted, 5, "every checked password was counted");
+}
+
+#[test]
+fn signing_in_again_ends_the_browsers_old_session() {
+    let c = Console::sqlite();
+    let (old, _) = c.sign_in("vic");
+    let r = c.send(with_header(
+        sign_in_request("vic", PASSWORD, None),
+        "cookie",
+        &old,
+    ));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let new = set_cookie(&r);
+    assert_ne!(new, old);
+    assert_eq!(
+        c.send(get("/console", Some(&old))).status(),
+        StatusCode::SEE_OTHER,
+        "the old session ended"
+    );
+    assert_eq!(c.send(get("/console", Some(&new))).status(), StatusCode::OK);
+    // Another browser's session (no cookie sent) lives on.
+    let (other, _) = c.sign_in("vic");
+    assert_eq!(c.send(get("/console", Some(&new))).status(), StatusCode::OK);
+    assert_eq!(
+        c.send(get("/console", Some(&other))).status(),
+        StatusCode::OK
+    );
+}
+
+/// Whether markup has an inline event handler (` onclick=` and the like), which the content
+/// security policy would block.
+fn has_event_attribute(page: &str) -> bool {
+    page.match_indices(" on").any(|(i, _)| {
+        let rest = &page[i + 3..];
+        let name_len = rest.bytes().take_while(u8::is_ascii_lowercase).count();
+        name_len > 0 && rest[name_len..].starts_with('=')
+    })
+}
+
+#[test]
+fn every_console_answer_has_security_headers_and_is_not_stored() {
+    let c = Console::sqlite();
+    let (cookie, csrf) = c.sign_in("ana");
+    let check = |what: &str, r: &Response<Body>, cache: &str| {
+        let h = r.headers();
+        let get = |n: &str| h.get(n).map(|v| v.to_str().unwrap().to_string());
+        assert_eq!(get("cache-control").as_deref(), Some(cache), "{what}");
+        assert_eq!(get("x-frame-options").as_deref(), Some("DENY"), "{what}");
+        assert_eq!(
+            get("x-content-type-options").as_deref(),
+            Some("nosniff"),
+            "{what}"
+        );
+        assert_eq!(
+            get("referrer-policy").as_deref(),
+            Some("same-origin"),
+            "{what}"
+        );
+        let csp = get("content-security-policy").unwrap_or_default();
+        for part in [
+            "default-src 'none'",
+            "style-src 'self'",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(csp.contains(part), "{what}: {csp}");
+        }
+    };
+    // Every page a viewer, supervisor or admin opens, a stranger's redirect, a refusal.
+    for (path, method, _) in routes() {
+        if method != Method::GET || path == "/console/style.css" || path == "/console/import.js" {
+            continue;
+        }
+        let r = c.send(request_for(path, &method, Some(&cookie), None));
+        check(path, &r, "no-store");
+        let html = r
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|t| t.to_str().unwrap().starts_with("text/html"));
+        if html {
+            // The policy holds for what the pages are: no script, no inline style.
+            let page = body(r);
+            for banned in [" style=", "<style", "javascript:"] {
+                assert!(!page.contains(banned), "{path} has {banned}");
+            }
+            // Scripts only from files of ours, with nothing inline.
+            for script in page.split("<script").skip(1) {
+                assert!(
+                    script.starts_with(" src=\"/console/")
+                        && script
+                            .split_once('>')
+                            .is_some_and(|(_, rest)| rest.starts_with("</script>")),
+                    "{path} has an inline script: {script}"
+                );
+            }
+            assert!(!has_event_attribute(&page), "{path} has an onX= attribute");
+        }
+    }
+    check("stranger", &c.send(get("/console", None)), "no-store");
+    check(
+        "sign-in page",
+        &c.send(get(console::SIGN_IN, None)),
+        "no-store",
+    );
+    // The pages that show a one-time password or an enrollment code.
+    for (what, path, form) in [
+        (
+            "a new user's password",
+            "/console/users/add",
+            "name=newbie&role=viewer",
+        ),
+        (
+            "an enrollment code",
+            "/console/devices/enroll-code",
+            "name=dev-a&server=https%3A%2F%2Flk.example%3A8443",
+        ),
+    ] {
+        let r = c.send(post(path, Some(&cookie), &format!("{form}&csrf={csrf}")));
+        assert_eq!(r.status(), StatusCode::OK, "{what}");
+        check(what, &r, "no-store");
+    }
+    // The style sheet is a file of its own (the policy allows 'self'), and may be cached.
+    let r = c.send(get("/console/style.css", None));
+    assert_eq!(r.headers()[header::CONTENT_TYPE], "text/css; charset=utf-8");
+    check("style sheet", &r, "max-age=3600");
+    let r = c.send(get("/console/import.js", None));
+    assert_eq!(
+        r.headers()[header::CONTENT_TYPE],
+        "text/javascript; charset=utf-8"
+    );
+    check("the import page's script", &r, "max-age=3600");
 }
 
 /// How many failed sign-ins the server keeps count of.
@@ -389,7 +692,11 @@ fn a_sign_in_with_a_name_no_account_can_have_or_a_huge_form_changes_nothing() {
     // A plausible name still counts its failures.
     let r = c.send(sign_in_request("nobody", "wrong", Some("10.2.2.2")));
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(failure_rows(&c), 2, "one for the name, one for the address");
+    assert_eq!(
+        failure_rows(&c),
+        3,
+        "one for the name from the address, one for the address, one for the name"
+    );
 }
 
 #[test]
@@ -701,6 +1008,28 @@ fn user_add_prints_a_password_once_or_reads_one_from_standard_input() {
     );
 }
 
+/// A sign-in through a real connection to the server at `url`.
+fn sign_in_over_http(
+    http: &reqwest::blocking::Client,
+    url: &str,
+    name: &str,
+    password: &str,
+) -> reqwest::blocking::Response {
+    http.post(format!("{url}{}", console::SIGN_IN))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(
+            header::COOKIE,
+            format!("{}={FORM_TOKEN}", console::SIGN_IN_COOKIE),
+        )
+        .body(format!(
+            "name={name}&password={}&{}={FORM_TOKEN}",
+            password.replace(' ', "+"),
+            console::SIGN_IN_FIELD
+        ))
+        .send()
+        .unwrap()
+}
+
 #[test]
 fn the_running_server_serves_the_console_beside_v1_and_throttles_by_address() {
     let dir = tempfile::tempdir().unwrap();
@@ -712,22 +1041,7 @@ fn the_running_server_serves_the_console_beside_v1_and_throttles_by_address() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let sign_in = |name: &str, password: &str| {
-        http.post(format!("{url}{}", console::SIGN_IN))
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(
-                header::COOKIE,
-                format!("{}={FORM_TOKEN}", console::SIGN_IN_COOKIE),
-            )
-            .body(format!(
-                "name={name}&password={}&{}={FORM_TOKEN}",
-                password.replace(' ', "+"),
-                console::SIGN_IN_FIELD
-            ))
-            .send()
-            .unwrap()
-            .status()
-    };
+    let sign_in = |name: &str, password: &str| sign_in_over_http(&http, &url, name, password);
     assert_eq!(
         http.get(format!("{url}/v1/health"))
             .send()
@@ -744,14 +1058,33 @@ fn the_running_server_serves_the_console_beside_v1_and_throttles_by_address() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.text().unwrap().contains("Sign in"));
-    // The accept loop hands the console the client's address: guesses from it make it wait.
-    for n in 0..5 {
-        assert_eq!(
-            sign_in(&format!("guess{n}"), "nope"),
-            StatusCode::UNAUTHORIZED
-        );
+    // The accept loop hands the console the client's address: guesses for a name from it make
+    // that name wait there, and only that name.
+    for _ in 0..5 {
+        assert_eq!(sign_in("vic", "nope").status(), StatusCode::UNAUTHORIZED);
     }
-    assert_eq!(sign_in("vic", PASSWORD), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        sign_in("vic", PASSWORD).status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let r = sign_in("sam", PASSWORD);
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    server.stop();
+
+    // Plain HTTP, even with --insecure-http, gives cookies a browser keeps over http.
+    let server = lotkeeper::sync::server::RunningServer::start_with(
+        &path,
+        "127.0.0.1:0",
+        lotkeeper::sync::server::Options {
+            insecure_http: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let r = sign_in_over_http(&http, &server.url(), "ana", PASSWORD);
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let c = r.headers()[header::SET_COOKIE].to_str().unwrap();
+    assert!(!c.contains("Secure"), "{c}");
     server.stop();
 }
 
@@ -829,12 +1162,17 @@ fn a_supervisor_adds_a_device_and_gets_its_enrollment_qr_never_its_token() {
                 "console:sam".to_string()
             ),
             (
+                "issue enrollment code".to_string(),
+                "dock-1".to_string(),
+                "console:sam".to_string()
+            ),
+            (
                 "add device".to_string(),
                 "dock-1".to_string(),
                 "console:sam".to_string()
             ),
         ],
-        "who added and revoked it, newest first"
+        "who added it, issued its code and revoked it, newest first"
     );
 }
 
@@ -1425,4 +1763,31 @@ fn the_dashboard_shows_each_devices_last_contact_pending_and_open_conflicts() {
         c.look.device_activity().unwrap()[0].pending_reported,
         Some(0)
     );
+}
+
+#[test]
+fn the_dashboard_says_when_it_shows_only_the_first_held_lots() {
+    let c = Console::sqlite();
+    let (cookie, _) = c.sign_in("vic");
+    let page = body(c.send(get("/console", Some(&cookie))));
+    assert!(!page.contains("Showing the first"), "nothing held yet");
+    let mut l = Ledger::open(&c._dir.path().join("server.db"))
+        .unwrap()
+        .with_clock(c.clock.clone());
+    let max = lotkeeper::ledger::reports::MAX_HELD_LOTS;
+    for n in 0..=max {
+        let lot = format!("H{n}");
+        receive_lot(&mut l, "PARA", &lot, Some("2027-06-01"), 1, "A1");
+        l.change_lot_status(
+            "PARA",
+            &lot,
+            lotkeeper::ledger::LotAction::Hold,
+            "check",
+            None,
+        )
+        .unwrap();
+    }
+    let page = body(c.send(get("/console", Some(&cookie))));
+    let said = format!("Showing the first {max} of {} lots", max + 1);
+    assert!(page.contains(&said), "{said}");
 }
