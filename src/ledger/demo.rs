@@ -232,6 +232,29 @@ pub fn conflict(device: &mut Ledger) -> Result<()> {
         "supplier recall R-2026-114",
     )?;
     device.enroll("https://backoffice.example", "demo", "handheld-07")?;
+    // One the back office has already resolved: the screen lists it under Resolved, with its
+    // note and who wrote it.
+    device.ship(&ShipCmd {
+        item: "AMOX-500".into(),
+        qty: 2,
+        from: "A-01-01".into(),
+        lot: Some("AM2401".into()),
+        customer: Some("Clinic Norra".into()),
+        ..Default::default()
+    })?;
+    let verdicts =
+        server.accept_batches("handheld-07", &device.pending(100)?, &Default::default())?;
+    device.record_verdicts(&verdicts)?;
+    if let Some(c) = device.conflicts(false)?.first() {
+        server.resolve_sync_conflict(
+            "handheld-07",
+            &c.id,
+            "Clinic Norra got lot AM2407 instead; credit note CN-88",
+            "console:maria",
+        )?;
+        let resolutions = server.conflict_resolutions_after("handheld-07", 0, 100)?;
+        device.apply_conflict_resolutions(&resolutions, false)?;
+    }
     device.ship(&ShipCmd {
         item: "AMOX-500".into(),
         qty: 5,
@@ -244,4 +267,26 @@ pub fn conflict(device: &mut Ledger) -> Result<()> {
         server.accept_batches("handheld-07", &device.pending(100)?, &Default::default())?;
     device.record_verdicts(&verdicts)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_conflicts_are_one_open_and_one_resolved_in_the_back_office() {
+        let mut l = Ledger::open_in_memory().unwrap();
+        fill(&mut l).unwrap();
+        conflict(&mut l).unwrap();
+        let all = l.conflicts(true).unwrap();
+        let states: Vec<(&str, Option<&str>)> = all
+            .iter()
+            .map(|c| (c.state.as_str(), c.resolved_by.as_deref()))
+            .collect();
+        assert_eq!(
+            states,
+            [("dismissed", Some("console:maria")), ("conflict", None)]
+        );
+        assert_eq!(l.outbox_counts().unwrap(), (0, 1));
+    }
 }

@@ -170,7 +170,8 @@ fn settings_conflicts_camera_and_resume_through_the_screens() {
     i_slint_backend_testing::init_no_event_loop();
     // A real conflict: the same serial shipped on two devices; the server takes the first.
     let site = Site::new();
-    let (_a, b) = serial_conflict(&site);
+    let (mut a, mut b) = serial_conflict(&site);
+    assert_eq!(b.ledger.conflicts(false).unwrap().len(), 1);
     let app = App::new(lotkeeper::ledger::Ledger::open(&b.path).unwrap()).unwrap();
     let w = &app.window;
     w.show().unwrap();
@@ -205,6 +206,23 @@ fn settings_conflicts_camera_and_resume_through_the_screens() {
             .as_deref(),
         Some("Ann had it; told Bob")
     );
+    // It stays on the screen under Resolved, with its note.
+    assert_eq!(c.get_resolved().row_count(), 1);
+    assert!(shows(w, "Dismissed on this device: Ann had it; told Bob"));
+    // A second one, resolved in the back office: the device shows who did it after its sync.
+    crate::sync::shipped_on_both(&mut a, &mut b, "SN2");
+    let id = b.ledger.conflicts(false).unwrap()[0].id.clone();
+    site.ledger()
+        .resolve_sync_conflict("dev-b", &id, "credited Bob", "console:sam")
+        .unwrap();
+    assert_eq!(b.sync().unwrap().resolutions_pulled, 1);
+    tap(w, "Home");
+    let count = w.global::<StatusAdapter>().get_conflicts();
+    tap(w, &format!("Conflicts ({count})"));
+    assert!(shows(w, "No conflicts"));
+    assert_eq!(c.get_resolved().row_count(), 2);
+    assert!(shows(w, "Resolved in the back office by sam: credited Bob"));
+    assert!(shows(w, "Dismissed on this device: Ann had it; told Bob"));
     drop(app);
 
     // Settings on a fresh device: enroll with a token the back office made, over HTTP.
