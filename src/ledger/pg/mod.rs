@@ -368,9 +368,15 @@ impl<'c, 'conn> PgTx<'c, 'conn> {
         }
     }
 
-    /// Ends the transaction, keeping what it wrote.
+    /// Ends the transaction, keeping what it wrote. The dashboard's totals take in what the
+    /// balance and movement triggers noted as deltas first (migration 0005: one update per
+    /// touched total, however many rows the transaction changed), so the totals commit with
+    /// the balances they add up.
     pub(crate) fn commit(self) -> Result<()> {
-        self.tx.into_inner().commit().map_err(pg_error)
+        let mut tx = self.tx.into_inner();
+        tx.batch_execute("SELECT lotkeeper_fold_totals()")
+            .map_err(pg_error)?;
+        tx.commit().map_err(pg_error)
     }
 }
 
@@ -456,6 +462,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0004_conflicts",
         include_str!("../../../migrations/postgres/0004_conflicts.sql"),
+    ),
+    (
+        "0005_totals_kept",
+        include_str!("../../../migrations/postgres/0005_totals_kept.sql"),
     ),
 ];
 
