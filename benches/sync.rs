@@ -74,41 +74,16 @@ fn enroll(
     (l, c)
 }
 
-/// A schema of its own on the PostgreSQL server, dropped at the end.
-struct Schema {
-    admin: postgres::Client,
-    name: String,
-    url: String,
-}
-
-impl Schema {
-    fn new(base: &str) -> Schema {
-        let name = format!("bench_sync_{}", std::process::id());
-        let mut admin = postgres::Client::connect(base, postgres::NoTls)
-            .expect("LOTKEEPER_BENCH_POSTGRES: cannot connect");
-        admin
-            .batch_execute(&format!("CREATE SCHEMA {name}"))
-            .unwrap();
-        let sep = if base.contains('?') { '&' } else { '?' };
-        let url = format!("{base}{sep}options=-c%20search_path%3D{name}");
-        Schema { admin, name, url }
-    }
-}
-
-impl Drop for Schema {
-    fn drop(&mut self) {
-        let _ = self
-            .admin
-            .batch_execute(&format!("DROP SCHEMA {} CASCADE", self.name));
-    }
-}
+#[path = "common/pg_schema.rs"]
+mod pg_schema;
+use pg_schema::Schema;
 
 fn main() {
     let json = std::env::args().any(|a| a == "--json");
     let mut rows = run("SQLite", None);
     let pg = std::env::var("LOTKEEPER_BENCH_POSTGRES")
         .ok()
-        .map(|u| Schema::new(&u));
+        .map(|u| Schema::new(&u, "bench_sync"));
     if let Some(pg) = &pg {
         rows.extend(run("PostgreSQL", Some(&pg.url)));
     } else if !json {
