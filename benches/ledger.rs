@@ -615,6 +615,9 @@ fn main() -> anyhow::Result<()> {
     #[cfg(all(feature = "console", feature = "postgres"))]
     if let Ok(base) = std::env::var("LOTKEEPER_BENCH_POSTGRES") {
         drop(l);
+        // The bare-insert reference table is the bench's, not the schema's.
+        bare.execute_batch("DROP TABLE bench_bare")?;
+        drop(bare);
         let pg = pg_schema::Schema::new(&base, "bench_ledger");
         let (t, r) = time_ms(|| lotkeeper::ledger::pg::migrate::migrate_server(&path, &pg.url));
         r?;
