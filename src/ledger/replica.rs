@@ -671,7 +671,7 @@ impl Ledger {
         };
         self.write_sql(|tx| {
             let mut out = Vec::with_capacity(records.len());
-            let open_conflicts = super::conflicts::has_open_conflicts(tx, device)?;
+            let any_conflicts = super::conflicts::has_conflicts(tx, device)?;
             let mut i = 0;
             while i < records.len() {
                 let batch = &records[i].entry.batch_id;
@@ -680,6 +680,17 @@ impl Ledger {
                     j += 1;
                 }
                 let group = &records[i..j];
+                // A movement rejected once stays rejected, resolved or not: a person may have
+                // resolved it as never to be posted, and the device was told so. Its batch with it.
+                if any_conflicts {
+                    if let Some(verdicts) =
+                        super::conflicts::rejected_before(tx, device, group, &ctx.now)?
+                    {
+                        out.extend(verdicts);
+                        i = j;
+                        continue;
+                    }
+                }
                 if let Some(reason) = incomplete_batch(tx, group, sizes)? {
                     for r in group {
                         super::conflicts::record_rejection(tx, device, r, &reason, &ctx.now)?;
@@ -701,9 +712,6 @@ impl Ledger {
                     Ok(posted) => {
                         tx.run("RELEASE SAVEPOINT device_batch", args![])?;
                         for (r, p) in group.iter().zip(posted) {
-                            if open_conflicts {
-                                super::conflicts::forget_accepted(tx, device, &r.entry.id)?;
-                            }
                             out.push((
                                 r.entry.id.clone(),
                                 Verdict::Accepted {

@@ -3,7 +3,7 @@
 //! server stands, both sides keep its note, and the other side learns it on the next sync. Run
 //! with the server on SQLite and on PostgreSQL (`LOTKEEPER_TEST_POSTGRES`).
 
-use crate::sync::{serial_conflict, Device, Site};
+use crate::sync::{recv, serial_conflict, shelves, Device, Site};
 use lotkeeper::ledger::conflicts::Show;
 use lotkeeper::ledger::Error;
 use lotkeeper::sync::client::Client;
@@ -16,6 +16,7 @@ on_both_stores!(
     a_resolution_made_on_the_device_stands_and_the_back_office_is_refused,
     the_first_resolution_to_reach_the_server_stands_on_the_device_too,
     a_device_resolves_only_its_own_conflicts,
+    a_movement_rejected_and_resolved_is_not_posted_when_pushed_again,
 );
 
 /// The server's record of dev-b's conflict `id`.
@@ -28,6 +29,21 @@ fn conflict_id(b: &Device) -> String {
     let open = b.ledger.conflicts(false).unwrap();
     assert_eq!(open.len(), 1, "{open:?}");
     open[0].id.clone()
+}
+
+/// dev-b pushes its movement `id` again, as a retry (or an old copy of its file) would.
+fn push_again(site: &Site, b: &Device, id: &str) -> lotkeeper::sync::wire::PushResponse {
+    let record = b
+        .ledger
+        .records_after(0, 1000)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.entry.id == id)
+        .unwrap();
+    Client::new(&site.url, &b.token)
+        .unwrap()
+        .push(pushed(&[(record, 1)]))
+        .unwrap()
 }
 
 fn the_server_lists_the_rejection_once_and_the_device_learns_the_back_offices_resolution(
@@ -51,17 +67,7 @@ fn the_server_lists_the_rejection_once_and_the_device_learns_the_back_offices_re
     assert!(c.resolution.is_none());
 
     // The same push again (retries are always safe): rejected again, listed once.
-    let record = b
-        .ledger
-        .records_after(0, 1000)
-        .unwrap()
-        .into_iter()
-        .find(|r| r.entry.id == id)
-        .unwrap();
-    let again = Client::new(&site.url, &b.token)
-        .unwrap()
-        .push(pushed(&[(record, 1)]))
-        .unwrap();
+    let again = push_again(&site, &b, &id);
     assert!(
         format!("{:?}", again.results[0]).contains("Rejected"),
         "{again:?}"
@@ -233,4 +239,42 @@ fn a_device_resolves_only_its_own_conflicts(site: Site) {
         .unwrap_err();
     assert!(e.to_string().contains("needs a note"), "{e}");
     assert!(on_server(&site, &id).resolution.is_none());
+}
+
+fn a_movement_rejected_and_resolved_is_not_posted_when_pushed_again(site: Site) {
+    let (mut a, b) = serial_conflict(&site);
+    let id = conflict_id(&b);
+    site.ledger()
+        .resolve_sync_conflict("dev-b", &id, "Bob gets SN2 instead", "console:sam")
+        .unwrap();
+    // What refused it is gone: SN1 comes back from Ann and is on the shelf again.
+    recv(&mut a.ledger, "PHONE", None, &["SN1"], 1, "A1");
+    assert_eq!(a.sync().unwrap().accepted, 1);
+    let before = shelves(&site.ledger());
+    let log = site.ledger().records_after(0, 1000).unwrap().len();
+    // dev-b pushes the shipment to Bob again (an old copy of its file, a retry): still
+    // rejected, for the reason it was first given, and nothing is posted.
+    let again = push_again(&site, &b, &id);
+    assert_eq!(again.results.len(), 1);
+    let said = format!("{:?}", again.results[0]);
+    assert!(
+        said.contains("Rejected") && said.contains("serial SN1 of PHONE is not in stock"),
+        "{said}"
+    );
+    assert_eq!(shelves(&site.ledger()), before, "SN1 is still on the shelf");
+    assert_eq!(site.ledger().records_after(0, 1000).unwrap().len(), log);
+    assert!(site
+        .ledger()
+        .trace("PHONE", None, Some("SN1"))
+        .unwrap()
+        .customers
+        .iter()
+        .all(|c| c != "Bob"));
+    // The resolution stands as it was, and the conflict is listed once.
+    let server = on_server(&site, &id);
+    assert_eq!(server.resolution.unwrap().note, "Bob gets SN2 instead");
+    assert_eq!(
+        site.ledger().sync_conflicts(Show::All, None).unwrap().len(),
+        1
+    );
 }
