@@ -9,7 +9,8 @@
 //!
 //! The client's address is the connection's, or, when that is a proxy the server was told to
 //! trust (`serve --trusted-proxy`), the nearest address in X-Forwarded-For that is not one;
-//! cookies are Secure when the server serves TLS, or a trusted proxy says the browser used https.
+//! cookies are Secure when the server serves TLS, or a trusted proxy says the browser used https,
+//! or the server listens for plain HTTP anywhere but loopback (`sync::server::cookies_secure`).
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;

@@ -1098,21 +1098,35 @@ fn the_running_server_serves_the_console_beside_v1_and_throttles_by_address() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     server.stop();
 
-    // Plain HTTP, even with --insecure-http, gives cookies a browser keeps over http.
-    let server = lotkeeper::sync::server::RunningServer::start_with(
-        &path,
-        "127.0.0.1:0",
-        lotkeeper::sync::server::Options {
-            insecure_http: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    let r = sign_in_over_http(&http, &server.url(), "ana", PASSWORD);
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let c = r.headers()[header::SET_COOKIE].to_str().unwrap();
+    // The session cookie of a sign-in to `serve --listen LISTEN --insecure-http`.
+    let cookie_over_plain_http = |listen: &str| -> String {
+        let server = lotkeeper::sync::server::RunningServer::start_with(
+            &path,
+            listen,
+            lotkeeper::sync::server::Options {
+                insecure_http: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let url = server.url().replace("0.0.0.0", "127.0.0.1");
+        let r = sign_in_over_http(&http, &url, "ana", PASSWORD);
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let c = r.headers()[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .to_string();
+        server.stop();
+        c
+    };
+    // Plain HTTP on loopback, even with --insecure-http, gives cookies a browser keeps over
+    // http.
+    let c = cookie_over_plain_http("127.0.0.1:0");
     assert!(!c.contains("Secure"), "{c}");
-    server.stop();
+    // --insecure-http on an address a network reaches, with no trusted proxy to say how the
+    // browser came: the server is behind something that ends TLS, and its cookies stay Secure.
+    let c = cookie_over_plain_http("0.0.0.0:0");
+    assert!(c.contains("; Secure"), "{c}");
 }
 
 #[test]
