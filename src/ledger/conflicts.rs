@@ -216,6 +216,13 @@ pub(crate) fn rejected_before(
     Ok(Some(out))
 }
 
+/// Forgets every conflict the server kept of `device` (a revoked device whose name is given to
+/// a new one, [`super::replica::add_device`]).
+pub(crate) fn forget_device(tx: &dyn Sql, device: &str) -> Result<()> {
+    tx.run("DELETE FROM sync_conflicts WHERE device = ?", args![device])?;
+    Ok(())
+}
+
 /// What resolving one conflict on the server came to.
 enum Resolved {
     /// This resolution stands.

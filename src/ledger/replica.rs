@@ -1133,7 +1133,10 @@ pub(crate) fn check_device_name(name: &str) -> Result<()> {
 }
 
 /// Adds a device inside the caller's transaction (see [`Ledger::add_device_by`]); a revoked one
-/// of the same name is replaced, with its codes.
+/// of the same name is replaced, with its codes and the conflicts the server kept of it (the
+/// new handheld would otherwise be counted, listed and answered for the old one's rejected
+/// movements and pull their resolutions; those movements were never posted, and a revoked
+/// token can never pull a resolution again).
 pub(crate) fn add_device(
     tx: &dyn Sql,
     name: &str,
@@ -1151,6 +1154,7 @@ pub(crate) fn add_device(
             )));
         }
         tx.run("DELETE FROM enrollment_codes WHERE device = ?", args![name])?;
+        super::conflicts::forget_device(tx, name)?;
         tx.run("DELETE FROM devices WHERE name = ?", args![name])?;
     }
     let site = super::parties::site_or_default(tx, site, "the device's site: --site CODE")?;

@@ -17,6 +17,7 @@ on_both_stores!(
     the_first_resolution_to_reach_the_server_stands_on_the_device_too,
     a_device_resolves_only_its_own_conflicts,
     a_movement_rejected_and_resolved_is_not_posted_when_pushed_again,
+    a_device_added_again_under_a_revoked_name_has_none_of_its_conflicts,
 );
 
 /// The server's record of dev-b's conflict `id`.
@@ -277,4 +278,30 @@ fn a_movement_rejected_and_resolved_is_not_posted_when_pushed_again(site: Site) 
         site.ledger().sync_conflicts(Show::All, None).unwrap().len(),
         1
     );
+}
+
+fn a_device_added_again_under_a_revoked_name_has_none_of_its_conflicts(site: Site) {
+    // The old dev-b's shipment was rejected; no one resolved it before it was revoked.
+    let (_a, b) = serial_conflict(&site);
+    conflict_id(&b);
+    site.ledger().revoke_device("dev-b").unwrap();
+    let fresh = lotkeeper::sync::new_token();
+    site.ledger()
+        .add_device("dev-b", &lotkeeper::sync::hash_token(&fresh))
+        .unwrap();
+    // The new dev-b is not listed, counted or answered for the old one's rejections.
+    assert!(site
+        .ledger()
+        .sync_conflicts(Show::All, Some("dev-b"))
+        .unwrap()
+        .is_empty());
+    assert!(site
+        .ledger()
+        .open_conflicts_by_device()
+        .unwrap()
+        .iter()
+        .all(|(d, _)| d != "dev-b"));
+    let activity = site.ledger().device_activity().unwrap();
+    let dev_b = activity.iter().find(|d| d.device == "dev-b").unwrap();
+    assert_eq!(dev_b.open_conflicts, 0);
 }
