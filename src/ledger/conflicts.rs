@@ -223,6 +223,16 @@ pub(crate) fn forget_device(tx: &dyn Sql, device: &str) -> Result<()> {
     Ok(())
 }
 
+/// The device a token belongs to, as [`Ledger::device_contact`] found it.
+#[derive(Debug)]
+pub struct DeviceContact {
+    pub name: String,
+    /// When it was revoked, if it was.
+    pub revoked: Option<String>,
+    /// Why its contact could not be noted, if it could not (it is still who it is).
+    pub unnoted: Option<Error>,
+}
+
 /// What resolving one conflict on the server came to.
 enum Resolved {
     /// This resolution stands.
@@ -402,8 +412,10 @@ impl Ledger {
 
     /// The device a token hash belongs to and when it was revoked (if it was), noting that it
     /// reached the server now when the last contact noted is older than a minute (so a device
-    /// syncing often costs a write a minute, not one a request).
-    pub fn device_contact(&mut self, token_hash: &str) -> Result<Option<(String, Option<String>)>> {
+    /// syncing often costs a write a minute, not one a request). The note is for the console's
+    /// fleet only: when it cannot be written, the device is still who it is, and the failure
+    /// comes back in [`DeviceContact::unnoted`] for the caller to log.
+    pub fn device_contact(&mut self, token_hash: &str) -> Result<Option<DeviceContact>> {
         let found: Option<(String, Option<String>, Option<String>)> = self.sql().first(
             "SELECT name, revoked_at, last_contact_at FROM devices WHERE token_hash = ?",
             args![token_hash],
@@ -412,16 +424,23 @@ impl Ledger {
             return Ok(None);
         };
         let now = self.clock().now();
+        let mut unnoted = None;
         if revoked.is_none() && contact_is_stale(last.as_deref(), now) {
             let stamp = super::clock::timestamp(now);
-            self.write_sql(|tx| {
-                tx.run(
-                    "UPDATE devices SET last_contact_at = ? WHERE name = ?",
-                    args![stamp, name],
-                )
-            })?;
+            unnoted = self
+                .write_sql(|tx| {
+                    tx.run(
+                        "UPDATE devices SET last_contact_at = ? WHERE name = ?",
+                        args![stamp, name],
+                    )
+                })
+                .err();
         }
-        Ok(Some((name, revoked)))
+        Ok(Some(DeviceContact {
+            name,
+            revoked,
+            unnoted,
+        }))
     }
 
     /// What a device reported of itself: its pending movements and open conflicts. Written only

@@ -21,7 +21,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use super::enroll::{code_hash as enroll_code_hash, EnrollRequest, EnrollResponse};
 use super::wire::*;
 use super::{hash_token, new_token, OPENAPI};
-use crate::ledger::conflicts::MAX_RESOLUTIONS;
+use crate::ledger::conflicts::{DeviceContact, MAX_RESOLUTIONS};
 use crate::ledger::lots::LotChange;
 use crate::ledger::replica::{BatchSizes, Record, SiteScope};
 use crate::ledger::reports::ExpiryFilter;
@@ -406,7 +406,17 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<String
         })?;
     let hash = hash_token(token);
     // Notes the contact too (a write a minute at most), for the console's fleet.
-    match with_ledger(state, move |l| Ok(l.device_contact(&hash)?)).await? {
+    let found = with_ledger(state, move |l| Ok(l.device_contact(&hash)?)).await?;
+    if let Some(DeviceContact {
+        name,
+        unnoted: Some(e),
+        ..
+    }) = &found
+    {
+        // Only the console's fleet misses it: the device is still who it is.
+        eprintln!("cannot note that {name} reached the server: {e}");
+    }
+    match found.map(|c| (c.name, c.revoked)) {
         Some((name, None)) => Ok(name),
         Some((name, Some(at))) => Err(ApiError {
             status: StatusCode::UNAUTHORIZED,

@@ -305,3 +305,28 @@ fn a_device_added_again_under_a_revoked_name_has_none_of_its_conflicts(site: Sit
     let dev_b = activity.iter().find(|d| d.device == "dev-b").unwrap();
     assert_eq!(dev_b.open_conflicts, 0);
 }
+
+/// A device whose last contact cannot be written (here a trigger refuses it) still syncs: only
+/// the console's fleet misses the note. (SQLite: the trigger is SQLite's.)
+#[test]
+fn a_contact_that_cannot_be_noted_does_not_turn_the_device_away() {
+    let site = Site::new();
+    let mut a = site.device("dev-a");
+    rusqlite::Connection::open(site.db())
+        .unwrap()
+        .execute_batch(
+            "UPDATE devices SET last_contact_at = NULL;
+             CREATE TRIGGER no_contact BEFORE UPDATE OF last_contact_at ON devices
+             BEGIN SELECT RAISE(ABORT, 'the disk says no'); END;",
+        )
+        .unwrap();
+    recv(&mut a.ledger, "PHONE", None, &["SN9"], 1, "A1");
+    let report = a.sync().expect("the device syncs");
+    assert_eq!(report.accepted, 1);
+    assert!(site
+        .ledger()
+        .device_activity()
+        .unwrap()
+        .iter()
+        .any(|d| d.device == "dev-a" && d.last_contact.is_none()));
+}
