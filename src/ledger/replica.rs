@@ -938,7 +938,8 @@ impl Ledger {
     /// backup): in one transaction, the pull starts again from the beginning (what is here
     /// already is skipped by id), the server's lot events of the old log are forgotten (the new
     /// log's are pulled again), every movement and lot change of this device the old log accepted
-    /// is pending again, so the server gets what it lost (and answers "had it" for the rest), and
+    /// is pending again, so the server gets what it lost (and answers "had it" for the rest), as
+    /// is every conflict resolution made here (the server answers with the one that stands), and
     /// `log` is remembered. Any other log is another server's: refused, changing nothing.
     /// Returns how many movements are pending again.
     pub fn server_log_changed(&mut self, log: &str, replaces: &[String]) -> Result<usize> {
@@ -971,6 +972,13 @@ impl Ledger {
                 }
                 again = tx.execute(
                     "UPDATE outbox SET state = 'pending', server_seq = NULL WHERE state = 'accepted'",
+                    [],
+                )?;
+                // The restored log may have lost what this device resolved: told again. (Those
+                // the back office made stay: the device never says them as its own.)
+                tx.execute(
+                    "UPDATE outbox SET resolution_sync = 'pending'
+                     WHERE state = 'dismissed' AND resolved_by LIKE 'device:%'",
                     [],
                 )?;
             }

@@ -330,3 +330,40 @@ fn a_contact_that_cannot_be_noted_does_not_turn_the_device_away() {
         .iter()
         .any(|d| d.device == "dev-a" && d.last_contact.is_none()));
 }
+
+/// A server restored from a backup lost the resolution a device made: the device tells it
+/// again when it meets the new log, and it stands on the server.
+#[test]
+fn a_device_tells_a_restored_server_its_resolutions_again() {
+    let mut site = Site::new();
+    let (_a, mut b) = serial_conflict(&site);
+    let id = conflict_id(&b);
+    let bk = site.dir.path().join("server-monday.db");
+    site.ledger().backup_to(&bk).unwrap();
+    b.ledger
+        .dismiss_conflict(&id, "redone for Bob with SN2")
+        .unwrap();
+    assert_eq!(b.sync().unwrap().resolutions_pushed, 1);
+    assert!(on_server(&site, &id).resolution.is_some());
+    // The server goes back to Monday: the conflict is open there again.
+    site.server.take().unwrap().stop();
+    lotkeeper::ledger::backup::restore(&bk, &site.db(), true).unwrap();
+    assert!(on_server(&site, &id).resolution.is_none());
+    let server =
+        lotkeeper::sync::server::RunningServer::start(&site.db(), "127.0.0.1:0", None).unwrap();
+    let token = b.token.clone();
+    b.ledger.enroll(&server.url(), &token, "dev-b").unwrap();
+    let report = b.sync().unwrap();
+    assert_eq!(report.resolutions_pushed, 1, "{report:?}");
+    let r = on_server(&site, &id).resolution.expect("told again");
+    assert_eq!(
+        (r.note.as_str(), r.by.as_str()),
+        ("redone for Bob with SN2", "device:dev-b")
+    );
+    assert!(b
+        .ledger
+        .pending_conflict_resolutions(10)
+        .unwrap()
+        .is_empty());
+    drop(server);
+}
