@@ -367,3 +367,37 @@ fn a_device_tells_a_restored_server_its_resolutions_again() {
         .is_empty());
     drop(server);
 }
+
+/// More resolutions than one pull carries: the device pulls page after page in one sync.
+#[test]
+fn a_device_pulls_every_page_of_resolutions_in_one_sync() {
+    let site = Site::new();
+    let mut a = site.device("dev-a");
+    let mut b = site.device("dev-b");
+    let n = lotkeeper::ledger::conflicts::MAX_RESOLUTIONS as usize + 1;
+    let serials: Vec<String> = (0..n).map(|i| format!("R{i}")).collect();
+    let serials: Vec<&str> = serials.iter().map(String::as_str).collect();
+    // Both receive the same serials; dev-a's reach the server first, dev-b's are rejected.
+    recv(&mut a.ledger, "PHONE", None, &serials, n as i64, "A1");
+    recv(&mut b.ledger, "PHONE", None, &serials, n as i64, "A1");
+    assert_eq!(a.sync().unwrap().accepted, n);
+    assert_eq!(b.sync().unwrap().rejected, n);
+    // The back office resolves them all (a list shows a few hundred at a time).
+    let mut l = site.ledger();
+    let mut resolved = 0;
+    loop {
+        let open = l.sync_conflicts(Show::Open, Some("dev-b")).unwrap();
+        if open.is_empty() {
+            break;
+        }
+        for c in open {
+            l.resolve_sync_conflict("dev-b", &c.id, "dev-a received them", "console:sam")
+                .unwrap();
+            resolved += 1;
+        }
+    }
+    assert_eq!(resolved, n);
+    let report = b.sync().unwrap();
+    assert_eq!(report.resolutions_pulled, n);
+    assert!(b.ledger.conflicts(false).unwrap().is_empty());
+}
