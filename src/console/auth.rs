@@ -4,12 +4,13 @@
 //! with 16 bytes from `ledger::clock`. A session token is 244 random bits, given to the browser
 //! once in its cookie; the ledger keeps its SHA-256. Sign-in is throttled by the ledger: a name
 //! from one address (`users::MAX_FAILURES`, then `LOCKOUT_MINUTES`), an address for any names
-//! (`MAX_ADDRESS_FAILURES`), and a name from anywhere slowed down, never locked
-//! (`FREE_NAME_FAILURES`). Each attempt is counted before its password is checked.
+//! (`MAX_ADDRESS_FAILURES`), and a name failing from anywhere slowed down, never locked, at the
+//! addresses that failed for it only (`FREE_NAME_FAILURES`). Each attempt is counted before its password is checked.
 //!
 //! The client's address is the connection's, or, when that is a proxy the server was told to
 //! trust (`serve --trusted-proxy`), the nearest address in X-Forwarded-For that is not one;
-//! cookies are Secure when the server serves TLS, or a trusted proxy says the browser used https.
+//! cookies are Secure when the server serves TLS, or a trusted proxy says the browser used https,
+//! or the server listens for plain HTTP anywhere but loopback (`sync::server::cookies_secure`).
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;

@@ -60,8 +60,9 @@ pub trait Backend: Clone + Send + Sync + 'static {
     where
         T: Send + 'static,
         F: FnOnce(&mut Ledger) -> crate::ledger::Result<T> + Send + 'static;
-    /// The server itself serves TLS: cookies are marked Secure. (Behind a proxy that ends TLS,
-    /// they are when a trusted proxy says the browser used https.)
+    /// Cookies are marked Secure: the server serves TLS itself, or plain HTTP on an address
+    /// other than loopback (behind a proxy that ends TLS). (A trusted proxy saying the browser
+    /// used https makes them Secure too.)
     fn secure_cookies(&self) -> bool;
     /// Whether a connection from `peer` is a proxy whose X-Forwarded-For and X-Forwarded-Proto
     /// are believed (`serve --trusted-proxy`); no one else's are.

@@ -1,10 +1,10 @@
 //! Conflicts on the back office, and what devices last said of themselves.
 //!
 //! Server: every movement the server rejects from a device is kept in `sync_conflicts` (in the
-//! push's own transaction; a retried push finds its row and adds none), with what it was and
-//! why. A person resolves one with a note, in the console ([`Ledger::resolve_sync_conflict`],
-//! `console:NAME`) or on the device (its resolution arrives with a push,
-//! [`Ledger::accept_conflict_resolutions`], `device:NAME`). The first resolution to reach the
+//! push's own transaction; a retried push finds its row and adds none, and is rejected again:
+//! [`rejected_before`]), with what it was and why. A person resolves one with a note, in the
+//! console ([`Ledger::resolve_sync_conflict`], `console:NAME`) or on the device (its resolution
+//! arrives with a push, [`Ledger::accept_conflict_resolutions`], `device:NAME`). The first resolution to reach the
 //! server stands: a later one is refused (console) or answered with the standing one (device).
 //! Each resolution takes the next place in the server's order of resolutions, and a device pulls
 //! those of its conflicts after the last it stored ([`Ledger::conflict_resolutions_after`]).
@@ -20,6 +20,7 @@
 //! Written over the storage interface only: the same functions run on SQLite and PostgreSQL.
 
 use super::error::{Error, Result, Rule};
+use super::model::Verdict;
 use super::replica::Record;
 use super::sql::{args, get, FromRow, Row, Sql, SqlExt};
 use super::validate::{self, Field};
@@ -168,25 +169,68 @@ pub(crate) fn record_rejection(
     Ok(())
 }
 
-/// Whether `device` has an open conflict on this server: only then can a push it retries have
-/// one to forget ([`forget_accepted`]). One read a push.
-pub(crate) fn has_open_conflicts(tx: &dyn Sql, device: &str) -> Result<bool> {
+/// Whether `device` has any conflict on this server, open or resolved: only then can a push
+/// hold a movement rejected before ([`rejected_before`]). One read a push.
+pub(crate) fn has_conflicts(tx: &dyn Sql, device: &str) -> Result<bool> {
     Ok(tx
         .value(
-            "SELECT EXISTS (SELECT 1 FROM sync_conflicts WHERE device = ? AND resolved_at IS NULL)",
+            "SELECT EXISTS (SELECT 1 FROM sync_conflicts WHERE device = ?)",
             args![device],
         )?
         .unwrap_or(false))
 }
 
-/// Forgets the open conflict of a movement the server now accepted (a retried push it took
-/// after all, once what refused it had changed).
-pub(crate) fn forget_accepted(tx: &dyn Sql, device: &str, id: &str) -> Result<()> {
-    tx.run(
-        "DELETE FROM sync_conflicts WHERE device = ? AND movement_id = ? AND resolved_at IS NULL",
-        args![device, id],
-    )?;
+/// When a movement of this batch (`group`) was rejected before, the batch's verdicts: each
+/// movement rejected again, with the reason it was first given (one the server never
+/// rejected, as part of that batch, is recorded with that reason). Nothing is posted, and a
+/// resolution stays as it stands. None when the server never rejected any of them.
+pub(crate) fn rejected_before(
+    tx: &dyn Sql,
+    device: &str,
+    group: &[Record],
+    now: &str,
+) -> Result<Option<Vec<(String, Verdict)>>> {
+    let mut stored = Vec::with_capacity(group.len());
+    for r in group {
+        let reason: Option<String> = tx.value(
+            "SELECT reason FROM sync_conflicts WHERE device = ? AND movement_id = ?",
+            args![device, r.entry.id],
+        )?;
+        stored.push(reason);
+    }
+    let Some(first) = stored.iter().flatten().next().cloned() else {
+        return Ok(None);
+    };
+    let mut out = Vec::with_capacity(group.len());
+    for (r, reason) in group.iter().zip(stored) {
+        let reason = match reason {
+            Some(reason) => reason,
+            None => {
+                let reason = format!("its batch holds a movement this server rejected: {first}");
+                record_rejection(tx, device, r, &reason, now)?;
+                reason
+            }
+        };
+        out.push((r.entry.id.clone(), Verdict::Rejected { reason }));
+    }
+    Ok(Some(out))
+}
+
+/// Forgets every conflict the server kept of `device` (a revoked device whose name is given to
+/// a new one, [`super::replica::add_device`]).
+pub(crate) fn forget_device(tx: &dyn Sql, device: &str) -> Result<()> {
+    tx.run("DELETE FROM sync_conflicts WHERE device = ?", args![device])?;
     Ok(())
+}
+
+/// The device a token belongs to, as [`Ledger::device_contact`] found it.
+#[derive(Debug)]
+pub struct DeviceContact {
+    pub name: String,
+    /// When it was revoked, if it was.
+    pub revoked: Option<String>,
+    /// Why its contact could not be noted, if it could not (it is still who it is).
+    pub unnoted: Option<Error>,
 }
 
 /// What resolving one conflict on the server came to.
@@ -368,8 +412,10 @@ impl Ledger {
 
     /// The device a token hash belongs to and when it was revoked (if it was), noting that it
     /// reached the server now when the last contact noted is older than a minute (so a device
-    /// syncing often costs a write a minute, not one a request).
-    pub fn device_contact(&mut self, token_hash: &str) -> Result<Option<(String, Option<String>)>> {
+    /// syncing often costs a write a minute, not one a request). The note is for the console's
+    /// fleet only: when it cannot be written, the device is still who it is, and the failure
+    /// comes back in [`DeviceContact::unnoted`] for the caller to log.
+    pub fn device_contact(&mut self, token_hash: &str) -> Result<Option<DeviceContact>> {
         let found: Option<(String, Option<String>, Option<String>)> = self.sql().first(
             "SELECT name, revoked_at, last_contact_at FROM devices WHERE token_hash = ?",
             args![token_hash],
@@ -378,16 +424,23 @@ impl Ledger {
             return Ok(None);
         };
         let now = self.clock().now();
+        let mut unnoted = None;
         if revoked.is_none() && contact_is_stale(last.as_deref(), now) {
             let stamp = super::clock::timestamp(now);
-            self.write_sql(|tx| {
-                tx.run(
-                    "UPDATE devices SET last_contact_at = ? WHERE name = ?",
-                    args![stamp, name],
-                )
-            })?;
+            unnoted = self
+                .write_sql(|tx| {
+                    tx.run(
+                        "UPDATE devices SET last_contact_at = ? WHERE name = ?",
+                        args![stamp, name],
+                    )
+                })
+                .err();
         }
-        Ok(Some((name, revoked)))
+        Ok(Some(DeviceContact {
+            name,
+            revoked,
+            unnoted,
+        }))
     }
 
     /// What a device reported of itself: its pending movements and open conflicts. Written only

@@ -671,7 +671,7 @@ impl Ledger {
         };
         self.write_sql(|tx| {
             let mut out = Vec::with_capacity(records.len());
-            let open_conflicts = super::conflicts::has_open_conflicts(tx, device)?;
+            let any_conflicts = super::conflicts::has_conflicts(tx, device)?;
             let mut i = 0;
             while i < records.len() {
                 let batch = &records[i].entry.batch_id;
@@ -680,6 +680,17 @@ impl Ledger {
                     j += 1;
                 }
                 let group = &records[i..j];
+                // A movement rejected once stays rejected, resolved or not: a person may have
+                // resolved it as never to be posted, and the device was told so. Its batch with it.
+                if any_conflicts {
+                    if let Some(verdicts) =
+                        super::conflicts::rejected_before(tx, device, group, &ctx.now)?
+                    {
+                        out.extend(verdicts);
+                        i = j;
+                        continue;
+                    }
+                }
                 if let Some(reason) = incomplete_batch(tx, group, sizes)? {
                     for r in group {
                         super::conflicts::record_rejection(tx, device, r, &reason, &ctx.now)?;
@@ -701,9 +712,6 @@ impl Ledger {
                     Ok(posted) => {
                         tx.run("RELEASE SAVEPOINT device_batch", args![])?;
                         for (r, p) in group.iter().zip(posted) {
-                            if open_conflicts {
-                                super::conflicts::forget_accepted(tx, device, &r.entry.id)?;
-                            }
                             out.push((
                                 r.entry.id.clone(),
                                 Verdict::Accepted {
@@ -930,7 +938,8 @@ impl Ledger {
     /// backup): in one transaction, the pull starts again from the beginning (what is here
     /// already is skipped by id), the server's lot events of the old log are forgotten (the new
     /// log's are pulled again), every movement and lot change of this device the old log accepted
-    /// is pending again, so the server gets what it lost (and answers "had it" for the rest), and
+    /// is pending again, so the server gets what it lost (and answers "had it" for the rest), as
+    /// is every conflict resolution made here (the server answers with the one that stands), and
     /// `log` is remembered. Any other log is another server's: refused, changing nothing.
     /// Returns how many movements are pending again.
     pub fn server_log_changed(&mut self, log: &str, replaces: &[String]) -> Result<usize> {
@@ -963,6 +972,13 @@ impl Ledger {
                 }
                 again = tx.execute(
                     "UPDATE outbox SET state = 'pending', server_seq = NULL WHERE state = 'accepted'",
+                    [],
+                )?;
+                // The restored log may have lost what this device resolved: told again. (Those
+                // the back office made stay: the device never says them as its own.)
+                tx.execute(
+                    "UPDATE outbox SET resolution_sync = 'pending'
+                     WHERE state = 'dismissed' AND resolved_by LIKE 'device:%'",
                     [],
                 )?;
             }
@@ -1125,7 +1141,10 @@ pub(crate) fn check_device_name(name: &str) -> Result<()> {
 }
 
 /// Adds a device inside the caller's transaction (see [`Ledger::add_device_by`]); a revoked one
-/// of the same name is replaced, with its codes.
+/// of the same name is replaced, with its codes and the conflicts the server kept of it (the
+/// new handheld would otherwise be counted, listed and answered for the old one's rejected
+/// movements and pull their resolutions; those movements were never posted, and a revoked
+/// token can never pull a resolution again).
 pub(crate) fn add_device(
     tx: &dyn Sql,
     name: &str,
@@ -1143,6 +1162,7 @@ pub(crate) fn add_device(
             )));
         }
         tx.run("DELETE FROM enrollment_codes WHERE device = ?", args![name])?;
+        super::conflicts::forget_device(tx, name)?;
         tx.run("DELETE FROM devices WHERE name = ?", args![name])?;
     }
     let site = super::parties::site_or_default(tx, site, "the device's site: --site CODE")?;

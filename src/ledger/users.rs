@@ -22,8 +22,10 @@ pub const MAX_FAILURES: i64 = 5;
 /// many names from one place).
 pub const MAX_ADDRESS_FAILURES: i64 = 20;
 /// Failed sign-ins for one user name, from anywhere, that cost nothing; each one past this makes
-/// the next attempt for the name wait twice as long, 2 s, 4 s, ... up to [`MAX_NAME_DELAY_SECS`].
-/// It only slows a guesser with many addresses: no stranger can lock a person out for long.
+/// the next attempt for the name wait twice as long, 2 s, 4 s, ... up to [`MAX_NAME_DELAY_SECS`],
+/// but only from an address that has itself failed for the name lately
+/// ([`Ledger::take_signin_turn`]). It slows a guesser with many addresses, and no stranger can keep a person out: an
+/// address that has not failed for the name gets its turn.
 pub const FREE_NAME_FAILURES: i64 = 10;
 /// The longest a name's attempts wait after its last failure.
 pub const MAX_NAME_DELAY_SECS: i64 = 60;
@@ -276,7 +278,8 @@ impl Ledger {
     }
 
     /// Takes a turn to check `user`'s password from `address`: in one write transaction, either
-    /// the wait (a key past its limit; nothing counted), or the attempt counted as a failure
+    /// the wait (a key past its limit, the name's only if this address has failed for it
+    /// lately; nothing counted), or the attempt counted as a failure
     /// against each key before any password is checked, so parallel attempts cannot all pass
     /// the check before one is counted. [`Ledger::signed_in`] refunds it.
     pub fn take_signin_turn(&mut self, user: &str, address: &str) -> Result<SignInTurn> {
@@ -288,11 +291,19 @@ impl Ledger {
         let keys = throttle_keys(user, address);
         self.write_sql(|tx| {
             let mut until: Option<DateTime<Utc>> = None;
+            // The keys run pair first: the name's own wait holds only where the pair has failed,
+            // so failures from elsewhere never shut out an address the person signs in from.
+            let mut pair_failed = false;
             for key in &keys {
                 let row: Option<(i64, String)> = tx.first(
                     "SELECT failures, last_at FROM console_signin_failures WHERE key = ? AND last_at > ?",
                     args![key, forget],
                 )?;
+                if key.starts_with("pair:") {
+                    pair_failed = row.is_some();
+                } else if key.starts_with("user:") && !pair_failed {
+                    continue;
+                }
                 if let Some((failures, last)) = row {
                     if let Some(open) = opens_at(key, failures, parse_time(&last)?) {
                         if open > now {
@@ -595,7 +606,8 @@ mod tests {
         for n in 0..FREE_NAME_FAILURES {
             assert!(!waits(&mut l, "ana", &format!("10.0.0.{n}")));
         }
-        // Past the free ones, each failure makes the next attempt wait longer: 2 s, 4 s, ...
+        // Past the free ones, each failure makes the next attempt from a failing address wait
+        // longer: 2 s, 4 s, ...
         let mut delay = 2;
         for n in 0..8 {
             let addr = format!("10.1.0.{n}");
@@ -604,7 +616,7 @@ mod tests {
                 SignInTurn::Check(None),
                 "after {delay} s"
             );
-            let SignInTurn::Wait(until) = turn(&mut l, "ana", "10.2.0.1") else {
+            let SignInTurn::Wait(until) = turn(&mut l, "ana", "10.0.0.1") else {
                 panic!(
                     "the name waits after {} failures",
                     FREE_NAME_FAILURES + n + 1
@@ -615,5 +627,40 @@ mod tests {
             delay = (delay * 2).min(MAX_NAME_DELAY_SECS);
         }
         assert_eq!(delay, MAX_NAME_DELAY_SECS, "never longer than a minute");
+    }
+
+    #[test]
+    fn a_name_failing_from_some_addresses_still_signs_in_from_another() {
+        // A stranger guessing about once a minute from five addresses, each below its own
+        // limits: the name is past its free failures and waits its longest after each one.
+        let (mut l, clock) = ledger();
+        l.add_user("ana", Role::Admin, "h").unwrap();
+        let guessers = ["10.8.0.1", "10.8.0.2", "10.8.0.3", "10.8.0.4", "10.8.0.5"];
+        for n in 0..20 {
+            clock.advance(Duration::seconds(MAX_NAME_DELAY_SECS + 1));
+            let from = guessers[n % guessers.len()];
+            assert!(!waits(&mut l, "ana", from), "guess {n} is counted");
+        }
+        // Each failing address is still slowed down, though its pair is below its own limit.
+        for from in guessers {
+            assert_eq!(
+                turn(&mut l, "ana", from),
+                SignInTurn::Wait(clock.now() + Duration::seconds(MAX_NAME_DELAY_SECS)),
+                "{from} failed for ana"
+            );
+        }
+        // The person, from an address with no failure for the name, gets a turn; nothing else
+        // about the name is forgotten.
+        assert_eq!(
+            turn(&mut l, "ana", "10.9.0.1"),
+            SignInTurn::Check(Some((Role::Admin, "h".into())))
+        );
+        let s = NewSession {
+            token_hash: "t1",
+            csrf: "c1",
+        };
+        l.signed_in("ana", "10.9.0.1", s, None).unwrap();
+        assert!(l.touch_session("t1").unwrap().is_some());
+        assert!(waits(&mut l, "ana", guessers[0]), "still slowed after");
     }
 }

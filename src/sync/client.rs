@@ -580,7 +580,8 @@ fn sync_inner(ledger: &mut Ledger, client: &Client) -> Result<SyncReport, SyncEr
     // events is followed by one more pull even when it was the last: the server learns which lot
     // events a device has stored only from the cursor a pull sends, and the recall console
     // shows, per device, whether it has the recall; without it the device would say so only on
-    // its next sync.
+    // its next sync. A page full of resolutions is followed by another too: more may wait, and
+    // `more` speaks of movements only.
     let (pending, conflicts) = ledger.outbox_counts()?;
     loop {
         let resp = client.pull(&PullAsk {
@@ -592,6 +593,7 @@ fn sync_inner(ledger: &mut Ledger, client: &Client) -> Result<SyncReport, SyncEr
             conflicts,
         })?;
         record_clock(ledger, resp.server_time.as_deref())?;
+        let resolutions_full = resp.conflict_resolutions.len() as i64 >= MAX_RESOLUTIONS;
         if !resp.conflict_resolutions.is_empty() {
             report.resolutions_pulled += resp.conflict_resolutions.len();
             let pulled: Vec<Resolution> = resp
@@ -618,7 +620,7 @@ fn sync_inner(ledger: &mut Ledger, client: &Client) -> Result<SyncReport, SyncEr
         let records: Vec<Record> = resp.movements.into_iter().map(Record::from).collect();
         report.pulled += ledger.apply_records(&records)?;
         ledger.set_sync_value("cursor", &resp.cursor.to_string())?;
-        if !resp.more && !tell_the_server {
+        if !resp.more && !tell_the_server && !resolutions_full {
             break;
         }
     }

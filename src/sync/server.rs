@@ -21,7 +21,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use super::enroll::{code_hash as enroll_code_hash, EnrollRequest, EnrollResponse};
 use super::wire::*;
 use super::{hash_token, new_token, OPENAPI};
-use crate::ledger::conflicts::MAX_RESOLUTIONS;
+use crate::ledger::conflicts::{DeviceContact, MAX_RESOLUTIONS};
 use crate::ledger::lots::LotChange;
 use crate::ledger::replica::{BatchSizes, Record, SiteScope};
 use crate::ledger::reports::ExpiryFilter;
@@ -133,7 +133,7 @@ pub struct AppState {
     clock: Arc<dyn crate::ledger::Clock>,
     running: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
     per_device: usize,
-    /// This server serves TLS itself: the console's cookies are marked Secure.
+    /// The console's cookies are marked Secure (see [`cookies_secure`]).
     secure_cookies: bool,
     /// Proxies whose X-Forwarded-For and X-Forwarded-Proto the console believes.
     trusted_proxies: Arc<Vec<std::net::IpAddr>>,
@@ -169,7 +169,8 @@ impl AppState {
         }
     }
 
-    /// Says whether this server serves TLS itself (the console's cookies are then Secure).
+    /// Says whether the console's cookies are Secure whatever a proxy says ([`cookies_secure`]:
+    /// under TLS, or plain HTTP on an address other than loopback).
     pub fn with_secure_cookies(mut self, secure: bool) -> AppState {
         self.secure_cookies = secure;
         self
@@ -405,7 +406,17 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<String
         })?;
     let hash = hash_token(token);
     // Notes the contact too (a write a minute at most), for the console's fleet.
-    match with_ledger(state, move |l| Ok(l.device_contact(&hash)?)).await? {
+    let found = with_ledger(state, move |l| Ok(l.device_contact(&hash)?)).await?;
+    if let Some(DeviceContact {
+        name,
+        unnoted: Some(e),
+        ..
+    }) = &found
+    {
+        // Only the console's fleet misses it: the device is still who it is.
+        eprintln!("cannot note that {name} reached the server: {e}");
+    }
+    match found.map(|c| (c.name, c.revoked)) {
         Some((name, None)) => Ok(name),
         Some((name, Some(at))) => Err(ApiError {
             status: StatusCode::UNAUTHORIZED,
@@ -1499,6 +1510,17 @@ pub struct Options {
     pub limits: Limits,
 }
 
+/// Whether the console's cookies are Secure by default (a trusted proxy saying https makes
+/// them Secure too): under TLS, and also on plain HTTP unless the server listens on loopback.
+/// Plain HTTP elsewhere is `--insecure-http`, meant for a proxy that ends TLS in front: if that
+/// proxy is not named by `--trusted-proxy`, the server cannot tell the browser used https, and
+/// a session cookie without Secure would also travel over any plain http to the same host. A
+/// browser really on plain http across the network then cannot sign in, which fails safe. Only
+/// loopback (development, tests, a browser on this machine) gets cookies plain http keeps.
+pub fn cookies_secure(tls: bool, listen: std::net::IpAddr) -> bool {
+    tls || !listen.to_canonical().is_loopback()
+}
+
 impl RunningServer {
     /// Opens the database and listens on `listen` (`127.0.0.1:0` picks a free port).
     pub fn start(db: &Path, listen: &str, tls: Option<Tls>) -> Result<RunningServer, ServeError> {
@@ -1551,7 +1573,7 @@ impl RunningServer {
             }
         };
         let state = state
-            .with_secure_cookies(options.tls.is_some())
+            .with_secure_cookies(cookies_secure(options.tls.is_some(), addr.ip()))
             .with_trusted_proxies(options.trusted_proxies.clone());
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)

@@ -389,7 +389,7 @@ fn sign_in_and_see_the_dashboard() {
     assert_eq!(b.path(), "/console", "{}", b.text("main"));
     assert_eq!(b.text("h1"), "Dashboard");
     assert_eq!(b.text("form.signout span"), "ana (admin)");
-    // The session cookie: HttpOnly and SameSite=Strict; not Secure over plain HTTP, or the
+    // The session cookie: HttpOnly and SameSite=Strict; not Secure over plain HTTP on loopback, or the
     // browser would not send it back.
     let cookie =
         b.rt.block_on(b.c().get_named_cookie(lotkeeper::console::SESSION_COOKIE))

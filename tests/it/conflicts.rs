@@ -3,7 +3,7 @@
 //! server stands, both sides keep its note, and the other side learns it on the next sync. Run
 //! with the server on SQLite and on PostgreSQL (`LOTKEEPER_TEST_POSTGRES`).
 
-use crate::sync::{serial_conflict, Device, Site};
+use crate::sync::{recv, serial_conflict, shelves, Device, Site};
 use lotkeeper::ledger::conflicts::Show;
 use lotkeeper::ledger::Error;
 use lotkeeper::sync::client::Client;
@@ -16,6 +16,8 @@ on_both_stores!(
     a_resolution_made_on_the_device_stands_and_the_back_office_is_refused,
     the_first_resolution_to_reach_the_server_stands_on_the_device_too,
     a_device_resolves_only_its_own_conflicts,
+    a_movement_rejected_and_resolved_is_not_posted_when_pushed_again,
+    a_device_added_again_under_a_revoked_name_has_none_of_its_conflicts,
 );
 
 /// The server's record of dev-b's conflict `id`.
@@ -28,6 +30,21 @@ fn conflict_id(b: &Device) -> String {
     let open = b.ledger.conflicts(false).unwrap();
     assert_eq!(open.len(), 1, "{open:?}");
     open[0].id.clone()
+}
+
+/// dev-b pushes its movement `id` again, as a retry (or an old copy of its file) would.
+fn push_again(site: &Site, b: &Device, id: &str) -> lotkeeper::sync::wire::PushResponse {
+    let record = b
+        .ledger
+        .records_after(0, 1000)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.entry.id == id)
+        .unwrap();
+    Client::new(&site.url, &b.token)
+        .unwrap()
+        .push(pushed(&[(record, 1)]))
+        .unwrap()
 }
 
 fn the_server_lists_the_rejection_once_and_the_device_learns_the_back_offices_resolution(
@@ -51,17 +68,7 @@ fn the_server_lists_the_rejection_once_and_the_device_learns_the_back_offices_re
     assert!(c.resolution.is_none());
 
     // The same push again (retries are always safe): rejected again, listed once.
-    let record = b
-        .ledger
-        .records_after(0, 1000)
-        .unwrap()
-        .into_iter()
-        .find(|r| r.entry.id == id)
-        .unwrap();
-    let again = Client::new(&site.url, &b.token)
-        .unwrap()
-        .push(pushed(&[(record, 1)]))
-        .unwrap();
+    let again = push_again(&site, &b, &id);
     assert!(
         format!("{:?}", again.results[0]).contains("Rejected"),
         "{again:?}"
@@ -233,4 +240,164 @@ fn a_device_resolves_only_its_own_conflicts(site: Site) {
         .unwrap_err();
     assert!(e.to_string().contains("needs a note"), "{e}");
     assert!(on_server(&site, &id).resolution.is_none());
+}
+
+fn a_movement_rejected_and_resolved_is_not_posted_when_pushed_again(site: Site) {
+    let (mut a, b) = serial_conflict(&site);
+    let id = conflict_id(&b);
+    site.ledger()
+        .resolve_sync_conflict("dev-b", &id, "Bob gets SN2 instead", "console:sam")
+        .unwrap();
+    // What refused it is gone: SN1 comes back from Ann and is on the shelf again.
+    recv(&mut a.ledger, "PHONE", None, &["SN1"], 1, "A1");
+    assert_eq!(a.sync().unwrap().accepted, 1);
+    let before = shelves(&site.ledger());
+    let log = site.ledger().records_after(0, 1000).unwrap().len();
+    // dev-b pushes the shipment to Bob again (an old copy of its file, a retry): still
+    // rejected, for the reason it was first given, and nothing is posted.
+    let again = push_again(&site, &b, &id);
+    assert_eq!(again.results.len(), 1);
+    let said = format!("{:?}", again.results[0]);
+    assert!(
+        said.contains("Rejected") && said.contains("serial SN1 of PHONE is not in stock"),
+        "{said}"
+    );
+    assert_eq!(shelves(&site.ledger()), before, "SN1 is still on the shelf");
+    assert_eq!(site.ledger().records_after(0, 1000).unwrap().len(), log);
+    assert!(site
+        .ledger()
+        .trace("PHONE", None, Some("SN1"))
+        .unwrap()
+        .customers
+        .iter()
+        .all(|c| c != "Bob"));
+    // The resolution stands as it was, and the conflict is listed once.
+    let server = on_server(&site, &id);
+    assert_eq!(server.resolution.unwrap().note, "Bob gets SN2 instead");
+    assert_eq!(
+        site.ledger().sync_conflicts(Show::All, None).unwrap().len(),
+        1
+    );
+}
+
+fn a_device_added_again_under_a_revoked_name_has_none_of_its_conflicts(site: Site) {
+    // The old dev-b's shipment was rejected; no one resolved it before it was revoked.
+    let (_a, b) = serial_conflict(&site);
+    conflict_id(&b);
+    site.ledger().revoke_device("dev-b").unwrap();
+    let fresh = lotkeeper::sync::new_token();
+    site.ledger()
+        .add_device("dev-b", &lotkeeper::sync::hash_token(&fresh))
+        .unwrap();
+    // The new dev-b is not listed, counted or answered for the old one's rejections.
+    assert!(site
+        .ledger()
+        .sync_conflicts(Show::All, Some("dev-b"))
+        .unwrap()
+        .is_empty());
+    assert!(site
+        .ledger()
+        .open_conflicts_by_device()
+        .unwrap()
+        .iter()
+        .all(|(d, _)| d != "dev-b"));
+    let activity = site.ledger().device_activity().unwrap();
+    let dev_b = activity.iter().find(|d| d.device == "dev-b").unwrap();
+    assert_eq!(dev_b.open_conflicts, 0);
+}
+
+/// A device whose last contact cannot be written (here a trigger refuses it) still syncs: only
+/// the console's fleet misses the note. (SQLite: the trigger is SQLite's.)
+#[test]
+fn a_contact_that_cannot_be_noted_does_not_turn_the_device_away() {
+    let site = Site::new();
+    let mut a = site.device("dev-a");
+    rusqlite::Connection::open(site.db())
+        .unwrap()
+        .execute_batch(
+            "UPDATE devices SET last_contact_at = NULL;
+             CREATE TRIGGER no_contact BEFORE UPDATE OF last_contact_at ON devices
+             BEGIN SELECT RAISE(ABORT, 'the disk says no'); END;",
+        )
+        .unwrap();
+    recv(&mut a.ledger, "PHONE", None, &["SN9"], 1, "A1");
+    let report = a.sync().expect("the device syncs");
+    assert_eq!(report.accepted, 1);
+    assert!(site
+        .ledger()
+        .device_activity()
+        .unwrap()
+        .iter()
+        .any(|d| d.device == "dev-a" && d.last_contact.is_none()));
+}
+
+/// A server restored from a backup lost the resolution a device made: the device tells it
+/// again when it meets the new log, and it stands on the server.
+#[test]
+fn a_device_tells_a_restored_server_its_resolutions_again() {
+    let mut site = Site::new();
+    let (_a, mut b) = serial_conflict(&site);
+    let id = conflict_id(&b);
+    let bk = site.dir.path().join("server-monday.db");
+    site.ledger().backup_to(&bk).unwrap();
+    b.ledger
+        .dismiss_conflict(&id, "redone for Bob with SN2")
+        .unwrap();
+    assert_eq!(b.sync().unwrap().resolutions_pushed, 1);
+    assert!(on_server(&site, &id).resolution.is_some());
+    // The server goes back to Monday: the conflict is open there again.
+    site.server.take().unwrap().stop();
+    lotkeeper::ledger::backup::restore(&bk, &site.db(), true).unwrap();
+    assert!(on_server(&site, &id).resolution.is_none());
+    let server =
+        lotkeeper::sync::server::RunningServer::start(&site.db(), "127.0.0.1:0", None).unwrap();
+    let token = b.token.clone();
+    b.ledger.enroll(&server.url(), &token, "dev-b").unwrap();
+    let report = b.sync().unwrap();
+    assert_eq!(report.resolutions_pushed, 1, "{report:?}");
+    let r = on_server(&site, &id).resolution.expect("told again");
+    assert_eq!(
+        (r.note.as_str(), r.by.as_str()),
+        ("redone for Bob with SN2", "device:dev-b")
+    );
+    assert!(b
+        .ledger
+        .pending_conflict_resolutions(10)
+        .unwrap()
+        .is_empty());
+    drop(server);
+}
+
+/// More resolutions than one pull carries: the device pulls page after page in one sync.
+#[test]
+fn a_device_pulls_every_page_of_resolutions_in_one_sync() {
+    let site = Site::new();
+    let mut a = site.device("dev-a");
+    let mut b = site.device("dev-b");
+    let n = lotkeeper::ledger::conflicts::MAX_RESOLUTIONS as usize + 1;
+    let serials: Vec<String> = (0..n).map(|i| format!("R{i}")).collect();
+    let serials: Vec<&str> = serials.iter().map(String::as_str).collect();
+    // Both receive the same serials; dev-a's reach the server first, dev-b's are rejected.
+    recv(&mut a.ledger, "PHONE", None, &serials, n as i64, "A1");
+    recv(&mut b.ledger, "PHONE", None, &serials, n as i64, "A1");
+    assert_eq!(a.sync().unwrap().accepted, n);
+    assert_eq!(b.sync().unwrap().rejected, n);
+    // The back office resolves them all (a list shows a few hundred at a time).
+    let mut l = site.ledger();
+    let mut resolved = 0;
+    loop {
+        let open = l.sync_conflicts(Show::Open, Some("dev-b")).unwrap();
+        if open.is_empty() {
+            break;
+        }
+        for c in open {
+            l.resolve_sync_conflict("dev-b", &c.id, "dev-a received them", "console:sam")
+                .unwrap();
+            resolved += 1;
+        }
+    }
+    assert_eq!(resolved, n);
+    let report = b.sync().unwrap();
+    assert_eq!(report.resolutions_pulled, n);
+    assert!(b.ledger.conflicts(false).unwrap().is_empty());
 }

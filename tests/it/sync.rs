@@ -172,7 +172,7 @@ pub fn shelves(l: &Ledger) -> Vec<Shelf> {
     v
 }
 
-fn recv(l: &mut Ledger, item: &str, lot: Option<&str>, serials: &[&str], qty: i64, to: &str) {
+pub fn recv(l: &mut Ledger, item: &str, lot: Option<&str>, serials: &[&str], qty: i64, to: &str) {
     l.receive(&ReceiveCmd {
         item: item.into(),
         qty,
