@@ -5,6 +5,7 @@ use anyhow::{bail, Context, Result};
 use super::args::UserAction;
 use super::output::print_rows;
 use crate::console::{check_new_password, hash_password, new_password};
+use crate::ledger::users::Password;
 use crate::ledger::Ledger;
 
 pub fn user(mut l: Ledger, action: UserAction) -> Result<()> {
@@ -29,9 +30,16 @@ pub fn user(mut l: Ledger, action: UserAction) -> Result<()> {
             } else {
                 (new_password(), true)
             };
-            l.add_user(&name, role, &hash_password(&password)?)?;
+            // A password made here is seen by whoever runs this: its owner replaces it at the
+            // first sign-in. One read from standard input is taken as the owner's own.
+            let kind = if made {
+                Password::OneTime
+            } else {
+                Password::Chosen
+            };
+            l.add_user_by(&name, role, &hash_password(&password)?, kind, None)?;
             if made {
-                println!("added {name} ({role}); password, shown once: {password}");
+                println!("added {name} ({role}), who chooses their own password at the first sign-in; one-time password, shown once: {password}");
             } else {
                 println!("added {name} ({role})");
             }

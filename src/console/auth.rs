@@ -23,7 +23,7 @@ use maud::html;
 use std::net::{IpAddr, SocketAddr};
 
 use super::{
-    pages, Backend, Refusal, ROOT, SESSION_COOKIE, SIGN_IN, SIGN_IN_COOKIE, SIGN_IN_FIELD,
+    pages, Backend, Refusal, PASSWORD, ROOT, SESSION_COOKIE, SIGN_IN, SIGN_IN_COOKIE, SIGN_IN_FIELD,
 };
 use crate::ledger::clock::new_random_id;
 use crate::ledger::users::{self, NewSession, Session, SignInTurn, IDLE_MINUTES, SESSION_HOURS};
@@ -296,52 +296,23 @@ pub(super) async fn sign_in<S: Backend>(
             secure,
         ));
     }
-    // Password checks cost memory and time: a few at once, the rest are asked to come back.
-    let Ok(_permit) = checks.0.try_acquire() else {
-        let said = "The server is busy. Try again in a moment.";
-        let mut r = sign_in_page(StatusCode::SERVICE_UNAVAILABLE, Some(said), &name, secure);
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(2));
-        return Ok(r);
-    };
-    // The attempt is counted, in the transaction that checks the throttle, before its password
-    // is: parallel attempts cannot all pass the check first. A success refunds it.
-    let (who, from) = (name.clone(), addr.clone());
-    let turn = state
-        .ledger(move |l| {
-            let now = l.clock().now();
-            Ok((l.take_signin_turn(&who, &from)?, now))
-        })
-        .await?;
-    let found = match turn {
-        (SignInTurn::Wait(until), now) => {
-            let secs = (until - now).num_seconds().max(1);
-            let message = format!(
-                "Too many failed sign-ins. Try again after {} UTC.",
-                until.format("%H:%M:%S")
-            );
-            let mut r = sign_in_page(StatusCode::TOO_MANY_REQUESTS, Some(&message), &name, secure);
+    match check_password(&state, &checks, &name, &addr, f.password).await? {
+        Checked::Right => {}
+        Checked::Wrong => {
+            return Ok(sign_in_page(
+                StatusCode::UNAUTHORIZED,
+                Some("Wrong name or password."),
+                &name,
+                secure,
+            ))
+        }
+        refused => {
+            let (status, said, retry) = refused.refusal();
+            let mut r = sign_in_page(status, Some(&said), &name, secure);
             r.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry));
             return Ok(r);
         }
-        (SignInTurn::Check(found), _) => found.map(|(_, hash)| hash),
-    };
-    // Hashing takes a moment: off the async threads, and holding no ledger meanwhile.
-    let password = f.password;
-    let right = tokio::task::spawn_blocking(move || {
-        let hash = found.as_deref().unwrap_or(decoy_hash());
-        verify_password(&password, hash) && found.is_some()
-    })
-    .await
-    .unwrap_or(false);
-    if !right {
-        return Ok(sign_in_page(
-            StatusCode::UNAUTHORIZED,
-            Some("Wrong name or password."),
-            &name,
-            secure,
-        ));
     }
     let token = new_token();
     let kept = token_hash(&token);
@@ -360,6 +331,177 @@ pub(super) async fn sign_in<S: Backend>(
     let c = cookie(SESSION_COOKIE, ROOT, &token, SESSION_HOURS * 3600, secure);
     r.headers_mut().insert(header::SET_COOKIE, c);
     Ok(r)
+}
+
+/// What checking a password found.
+enum Checked {
+    Right,
+    Wrong,
+    /// Too many password checks at once: come back in a moment.
+    Busy,
+    /// Too many failures: the throttle's wait, in seconds, and until when (UTC).
+    Wait(i64, chrono::DateTime<chrono::Utc>),
+}
+
+impl Checked {
+    /// A check that did not happen: its status, what to say and when to retry (seconds).
+    fn refusal(&self) -> (StatusCode, String, i64) {
+        match self {
+            Checked::Wait(secs, until) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "Too many failed sign-ins. Try again after {} UTC.",
+                    until.format("%H:%M:%S")
+                ),
+                *secs,
+            ),
+            _ => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The server is busy. Try again in a moment.".into(),
+                2,
+            ),
+        }
+    }
+}
+
+/// Checks `name`'s password from `addr` under the sign-in throttle: a few checks at once, the
+/// attempt counted (in the transaction that checks the throttle) before the password is, so
+/// parallel attempts cannot all pass first. The caller refunds a right one.
+async fn check_password<S: Backend>(
+    state: &S,
+    checks: &PasswordChecks,
+    name: &str,
+    addr: &str,
+    password: String,
+) -> Result<Checked, Refusal> {
+    // Password checks cost memory and time: a few at once, the rest are asked to come back.
+    let Ok(_permit) = checks.0.try_acquire() else {
+        return Ok(Checked::Busy);
+    };
+    let (who, from) = (name.to_string(), addr.to_string());
+    let turn = state
+        .ledger(move |l| {
+            let now = l.clock().now();
+            Ok((l.take_signin_turn(&who, &from)?, now))
+        })
+        .await?;
+    let found = match turn {
+        (SignInTurn::Wait(until), now) => {
+            return Ok(Checked::Wait((until - now).num_seconds().max(1), until))
+        }
+        (SignInTurn::Check(found), _) => found.map(|(_, hash)| hash),
+    };
+    // Hashing takes a moment: off the async threads, and holding no ledger meanwhile.
+    let right = tokio::task::spawn_blocking(move || {
+        let hash = found.as_deref().unwrap_or(decoy_hash());
+        verify_password(&password, hash) && found.is_some()
+    })
+    .await
+    .unwrap_or(false);
+    Ok(if right {
+        Checked::Right
+    } else {
+        Checked::Wrong
+    })
+}
+
+/// The page to change one's password, with `message` on top.
+fn password_page(me: &Session, status: StatusCode, message: Option<&str>) -> Response {
+    let page = pages::layout(
+        "Change password",
+        Some(me),
+        html! {
+            h1 { "Change your password" }
+            @if me.must_change_password {
+                p.notice role="status" {
+                    "You signed in with a one-time password, which someone else has seen. Choose your own to go on."
+                }
+            }
+            @if let Some(m) = message { p.error role="alert" { (m) } }
+            form.narrow method="post" action=(PASSWORD) {
+                (pages::csrf(me))
+                label { "Current password" input name="current" type="password" autocomplete="current-password" required autofocus; }
+                label { "New password (" (MIN_PASSWORD_LEN) " characters or more)"
+                    input name="new" type="password" autocomplete="new-password" required minlength=(MIN_PASSWORD_LEN); }
+                label { "New password again" input name="again" type="password" autocomplete="new-password" required; }
+                button { "Change password" }
+            }
+        },
+    );
+    (status, page).into_response()
+}
+
+pub(super) async fn password_form(Extension(me): Extension<Session>) -> Response {
+    password_page(&me, StatusCode::OK, None)
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    again: String,
+}
+
+/// A signed-in person changes their password: the current one checked as a sign-in is
+/// (throttled, counted first), the new one twice and within the rules. Their other sessions end;
+/// this one goes on, to the dashboard.
+pub(super) async fn change_password<S: Backend>(
+    State(state): State<S>,
+    Extension(checks): Extension<PasswordChecks>,
+    Extension(me): Extension<Session>,
+    Client { addr, .. }: Client,
+    headers: axum::http::HeaderMap,
+    form: Result<Form<PasswordForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, Refusal> {
+    let Form(f) = form.map_err(|e| {
+        Refusal::bad(format!(
+            "the password form does not read: {}",
+            e.body_text()
+        ))
+    })?;
+    let refuse = |said: &str| Ok(password_page(&me, StatusCode::BAD_REQUEST, Some(said)));
+    if f.current.is_empty() || f.current.len() > MAX_PASSWORD_LEN * 4 {
+        return refuse("Give your current password.");
+    }
+    if let Err(e) = check_new_password(&f.new) {
+        return refuse(&format!("The new password will not do: {e}."));
+    }
+    if f.new != f.again {
+        return refuse("The two new passwords differ. Type the same one twice.");
+    }
+    if f.new == f.current {
+        return refuse("The new password is the current one. Choose another.");
+    }
+    match check_password(&state, &checks, &me.user, &addr, f.current).await? {
+        Checked::Right => {}
+        Checked::Wrong => {
+            let said = "Your current password is wrong. Nothing was changed.";
+            return Ok(password_page(&me, StatusCode::UNAUTHORIZED, Some(said)));
+        }
+        refused => {
+            let (status, said, retry) = refused.refusal();
+            let mut r = password_page(&me, status, Some(&said));
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry));
+            return Ok(r);
+        }
+    }
+    let new = f.new;
+    let hash = tokio::task::spawn_blocking(move || hash_password(&new))
+        .await
+        .map_err(|e| Refusal::Bad(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map_err(|e| Refusal::Bad(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let keep = super::session_token(&headers)
+        .map(|t| token_hash(&t))
+        .unwrap_or_default();
+    let user = me.user.clone();
+    state
+        .ledger(move |l| l.change_password(&user, &addr, &hash, &keep))
+        .await?;
+    Ok(Redirect::to(ROOT).into_response())
 }
 
 pub(super) async fn sign_out<S: Backend>(

@@ -5,7 +5,8 @@
 //! an HttpOnly, SameSite=Strict cookie (Secure under TLS) whose token only the ledger's hash of
 //! it is kept of. [`routes`] lists every route with what it needs, and one guard in front of
 //! every route checks, in this order: a live session (none: to the sign-in page), the form's CSRF
-//! token on every POST (missing or wrong: 403), the role (too low: 403). Handlers then change
+//! token on every POST (missing or wrong: 403), a one-time password (not changed yet: to the
+//! page that changes it, nothing done), the role (too low: 403). Handlers then change
 //! nothing but through the ledger functions the command line and `/v1` call too, with the
 //! person's name as the actor (`console:NAME`).
 //!
@@ -40,6 +41,10 @@ pub use auth::{check_new_password, hash_password, new_password};
 pub const ROOT: &str = "/console";
 /// The sign-in page, where a request without a live session is sent.
 pub const SIGN_IN: &str = "/console/sign-in";
+/// Where a person changes their password; the only page for one still on a one-time password.
+pub const PASSWORD: &str = "/console/password";
+/// Signing out.
+pub const SIGN_OUT: &str = "/console/sign-out";
 /// The cookie that carries the session token.
 pub const SESSION_COOKIE: &str = "lotkeeper_session";
 /// The cookie that carries the sign-in form's own token: a sign-in must come from our form
@@ -89,6 +94,8 @@ impl From<LedgerError> for Failure {
 pub(crate) enum Refusal {
     /// No live session: to the sign-in page.
     SignIn,
+    /// A session on a one-time password, anywhere but its page: to that page, nothing done.
+    ChangePassword,
     /// Signed in, but not allowed (role, CSRF token).
     Forbidden(String),
     /// The request is malformed or names something that does not exist.
@@ -118,6 +125,7 @@ impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         let (status, message) = match self {
             Refusal::SignIn => return Redirect::to(SIGN_IN).into_response(),
+            Refusal::ChangePassword => return Redirect::to(PASSWORD).into_response(),
             Refusal::Forbidden(m) => (StatusCode::FORBIDDEN, m),
             Refusal::Bad(s, m) => (s, m),
             Refusal::Failure(Failure::Busy(m)) => (StatusCode::SERVICE_UNAVAILABLE, m),
@@ -181,10 +189,18 @@ pub fn routes<S: Backend>() -> Vec<Route<S>> {
                 .layer(axum::extract::DefaultBodyLimit::max(auth::MAX_SIGN_IN_FORM)),
         ),
         (
-            "/console/sign-out",
+            SIGN_OUT,
             Method::POST,
             At(Viewer),
             post(auth::sign_out::<S>),
+        ),
+        (PASSWORD, Method::GET, At(Viewer), get(auth::password_form)),
+        (
+            PASSWORD,
+            Method::POST,
+            At(Viewer),
+            post(auth::change_password::<S>)
+                .layer(axum::extract::DefaultBodyLimit::max(auth::MAX_SIGN_IN_FORM)),
         ),
         (ROOT, Method::GET, At(Viewer), get(pages::dashboard::<S>)),
         (
@@ -448,6 +464,10 @@ async fn guard<S: Backend>(
     } else {
         req
     };
+    // A one-time password is changed before anything else (signing out aside).
+    if session.must_change_password && ![PASSWORD, SIGN_OUT].contains(&req.uri().path()) {
+        return Err(Refusal::ChangePassword);
+    }
     if session.role < role {
         return Err(Refusal::Forbidden(format!(
             "{} is signed in as {}, and this needs {role}; nothing was changed",

@@ -13,7 +13,7 @@ use super::svg::{self, Bar};
 use super::{actor, enc, Backend, Refusal, CSRF_FIELD, ROOT};
 use crate::ledger::compliance::Scope;
 use crate::ledger::reports::{DeviceActivity, HeldLot, LocationStock, ReorderRow, StockRow};
-use crate::ledger::users::{ChangeRow, Role, Session, User};
+use crate::ledger::users::{ChangeRow, Password, Role, Session, User};
 use crate::ledger::{Ledger, LotAction, LotStatus};
 
 const STYLE: &str = include_str!("style.css");
@@ -54,6 +54,7 @@ pub(super) fn layout(title: &str, me: Option<&Session>, body: Markup) -> Markup 
                             @if me.role >= Role::Supervisor { a href="/console/import" { "Import" } }
                             @if me.role >= Role::Admin { a href="/console/users" { "Users" } }
                         }
+                        a.password href=(super::PASSWORD) { "Password" }
                         form.signout method="post" action="/console/sign-out" {
                             (csrf(me))
                             span { (me.user) " (" (me.role) ")" }
@@ -710,10 +711,11 @@ fn users_page(me: &Session, (users, changes): &UsersAndChanges, message: Option<
         h1 { "Users" }
         @if let Some(m) = message { p.notice role="status" { (m) } }
         div.scroll { table {
-            tr { th { "Name" } th { "Role" } th { "Added" } th {} }
+            tr { th { "Name" } th { "Role" } th { "Added" } th { "Password" } th {} }
             @for u in users {
                 tr {
                     td { (u.name) } td { (u.role) } td { (u.created_at) }
+                    td { @if u.must_change_password { "one-time, not changed yet" } @else { "their own" } }
                     td {
                         @if u.name != me.user {
                             form.inline method="post" action="/console/users/remove" {
@@ -747,7 +749,7 @@ fn users_page(me: &Session, (users, changes): &UsersAndChanges, message: Option<
                 }
             }
             button { "Add" }
-            p.muted { "The new user's password is shown once, here." }
+            p.muted { "The new user's one-time password is shown once, here; they replace it at their first sign-in." }
         }
     };
     layout("Users", Some(me), body)
@@ -806,12 +808,14 @@ pub(super) async fn user_add<S: Backend>(
         .map_err(|e| Refusal::Bad(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
         .map_err(|e| Refusal::Bad(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     let name = f.name.trim().to_string();
-    let said = format!("Added {name} ({role}). Password, shown once: {password}");
+    let said = format!(
+        "Added {name} ({role}), who chooses their own password at the first sign-in. One-time password, shown once: {password}"
+    );
     let by = actor(&me);
     change_users(
         state,
         me,
-        move |l| l.add_user_by(&name, role, &hash, Some(&by)),
+        move |l| l.add_user_by(&name, role, &hash, Password::OneTime, Some(&by)),
         said,
     )
     .await

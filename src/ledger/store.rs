@@ -75,6 +75,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0016_conflicts.sql",
         include_str!("../../migrations/0016_conflicts.sql"),
     ),
+    (
+        "0017_password_change.sql",
+        include_str!("../../migrations/0017_password_change.sql"),
+    ),
 ];
 
 /// The schema version this code writes.

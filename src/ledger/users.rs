@@ -84,6 +84,8 @@ pub struct User {
     pub name: String,
     pub role: Role,
     pub created_at: String,
+    /// Still on the one-time password it was given: its owner must choose their own first.
+    pub must_change_password: bool,
 }
 
 /// A live session: who it is, and the token its forms carry.
@@ -92,6 +94,8 @@ pub struct Session {
     pub user: String,
     pub role: Role,
     pub csrf: String,
+    /// The account is on a one-time password: the console offers nothing but changing it.
+    pub must_change_password: bool,
 }
 
 /// Checks a user name: 1 to [`MAX_USER_LEN`] letters, digits, `.`, `_` or `-`, so it reads the
@@ -178,17 +182,19 @@ pub(crate) fn log_change(
 }
 
 impl Ledger {
-    /// Adds an account; its password arrives hashed.
+    /// Adds an account; its password arrives hashed, chosen by its owner.
     pub fn add_user(&mut self, name: &str, role: Role, password_hash: &str) -> Result<()> {
-        self.add_user_by(name, role, password_hash, None)
+        self.add_user_by(name, role, password_hash, Password::Chosen, None)
     }
 
-    /// [`Ledger::add_user`], recorded with who did it when `by` names one.
+    /// [`Ledger::add_user`], with a password that may be one-time, recorded with who did it
+    /// when `by` names one.
     pub fn add_user_by(
         &mut self,
         name: &str,
         role: Role,
         password_hash: &str,
+        password: Password,
         by: Option<&str>,
     ) -> Result<()> {
         check_user_name(name)?;
@@ -204,8 +210,15 @@ impl Ledger {
                 )));
             }
             tx.run(
-                "INSERT INTO console_users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
-                args![name, role.as_str(), password_hash, now],
+                "INSERT INTO console_users (name, role, password_hash, created_at, must_change_password)
+                 VALUES (?, ?, ?, ?, ?)",
+                args![
+                    name,
+                    role.as_str(),
+                    password_hash,
+                    now,
+                    i64::from(password == Password::OneTime)
+                ],
             )?;
             log_change(tx, &now, by, &format!("add user ({role})"), name)
         })
@@ -213,16 +226,17 @@ impl Ledger {
 
     /// Every account, by name.
     pub fn users(&self) -> Result<Vec<User>> {
-        let rows: Vec<(String, String, String)> = self.sql().all(
-            "SELECT name, role, created_at FROM console_users ORDER BY name",
+        let rows: Vec<(String, String, String, i64)> = self.sql().all(
+            "SELECT name, role, created_at, must_change_password FROM console_users ORDER BY name",
             args![],
         )?;
         rows.into_iter()
-            .map(|(name, role, created_at)| {
+            .map(|(name, role, created_at, must)| {
                 Ok(User {
                     name,
                     role: role.parse()?,
                     created_at,
+                    must_change_password: must == 1,
                 })
             })
             .collect()
@@ -350,22 +364,8 @@ impl Ledger {
         replaces: Option<&str>,
     ) -> Result<()> {
         let now = self.clock().now();
-        let [pair, addr, name] = throttle_keys(user, address);
         self.write_sql(|tx| {
-            tx.run(
-                "DELETE FROM console_signin_failures WHERE key = ?",
-                args![pair],
-            )?;
-            for key in [&addr, &name] {
-                tx.run(
-                    "DELETE FROM console_signin_failures WHERE key = ? AND failures <= 1",
-                    args![key],
-                )?;
-                tx.run(
-                    "UPDATE console_signin_failures SET failures = failures - 1 WHERE key = ?",
-                    args![key],
-                )?;
-            }
+            refund_turn(tx, user, address)?;
             if let Some(old) = replaces {
                 tx.run(
                     "DELETE FROM console_sessions WHERE token_hash = ?",
@@ -393,13 +393,13 @@ impl Ledger {
             timestamp(now - Duration::minutes(IDLE_MINUTES)),
             timestamp(now - Duration::seconds(TOUCH_SECS)),
         );
-        let row: Option<(String, String, String, String)> = self.sql().first(
-            "SELECT s.user_name, u.role, s.csrf, s.last_seen_at
+        let row: Option<(String, String, String, String, i64)> = self.sql().first(
+            "SELECT s.user_name, u.role, s.csrf, s.last_seen_at, u.must_change_password
              FROM console_sessions s JOIN console_users u ON u.name = s.user_name
              WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at > ?",
             args![token_hash, at, idle],
         )?;
-        let Some((user, role, csrf, seen)) = row else {
+        let Some((user, role, csrf, seen, must)) = row else {
             return Ok(None);
         };
         if seen < fresh {
@@ -414,7 +414,43 @@ impl Ledger {
             user,
             role: role.parse()?,
             csrf,
+            must_change_password: must == 1,
         }))
+    }
+
+    /// A signed-in person changed their password, having given the current one on a turn taken
+    /// with [`Ledger::take_signin_turn`]: in one transaction the turn is refunded, the new hash
+    /// replaces the old (a one-time password is then spent), every other session of theirs
+    /// ends (one that knew the old password keeps nothing), and the change is recorded.
+    pub fn change_password(
+        &mut self,
+        user: &str,
+        address: &str,
+        password_hash: &str,
+        keep_session: &str,
+    ) -> Result<()> {
+        let now = timestamp(self.clock().now());
+        self.write_sql(|tx| {
+            refund_turn(tx, user, address)?;
+            let n = tx.run(
+                "UPDATE console_users SET password_hash = ?, must_change_password = 0 WHERE name = ?",
+                args![password_hash, user],
+            )?;
+            if n == 0 {
+                return Err(Error::NotFound(format!("there is no user {user}")));
+            }
+            tx.run(
+                "DELETE FROM console_sessions WHERE user_name = ? AND token_hash <> ?",
+                args![user, keep_session],
+            )?;
+            log_change(
+                tx,
+                &now,
+                Some(&format!("console:{user}")),
+                "change password",
+                user,
+            )
+        })
     }
 
     /// Ends a session (signing out); nothing when it is already gone.
@@ -427,6 +463,35 @@ impl Ledger {
             Ok(())
         })
     }
+}
+
+/// Whether a new account's password is its owner's own, or one-time: made for them and seen by
+/// whoever added them, to be changed at the first sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Password {
+    Chosen,
+    OneTime,
+}
+
+/// A password checked right on a turn from `address`: the name from that address starts
+/// afresh, and the turn is given back to the address and the name.
+fn refund_turn(tx: &dyn Sql, user: &str, address: &str) -> Result<()> {
+    let [pair, addr, name] = throttle_keys(user, address);
+    tx.run(
+        "DELETE FROM console_signin_failures WHERE key = ?",
+        args![pair],
+    )?;
+    for key in [&addr, &name] {
+        tx.run(
+            "DELETE FROM console_signin_failures WHERE key = ? AND failures <= 1",
+            args![key],
+        )?;
+        tx.run(
+            "UPDATE console_signin_failures SET failures = failures - 1 WHERE key = ?",
+            args![key],
+        )?;
+    }
+    Ok(())
 }
 
 /// A session about to start: its token's hash, and the CSRF token its forms carry.

@@ -355,6 +355,14 @@ fn shots() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser")
 }
 
+/// Where the pages' screenshots go: `target/browser/pages/`, or the folder
+/// `LOTKEEPER_CONSOLE_SHOTS` names (`docs/console` makes the README's pictures, see README).
+fn pages_shots() -> PathBuf {
+    std::env::var_os("LOTKEEPER_CONSOLE_SHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| shots().join("pages"))
+}
+
 /// A browser signed in as `ana` on a fresh server; None where the test is skipped.
 fn signed_in() -> Option<(Server, Browser)> {
     if !available() {
@@ -672,18 +680,47 @@ fn download_the_fsma_204_spreadsheet() {
     );
 }
 
+/// A person added with `lotkeeper user add` and its printed one-time password: the browser lands
+/// on the page that replaces it, cannot leave it, and reaches the dashboard with their own.
+#[test]
+fn a_new_person_replaces_the_one_time_password_first() {
+    if !available() {
+        return;
+    }
+    let server = Server::start();
+    let out = server.dir.ok(&["user", "add", "olga", "--role", "viewer"]);
+    let one_time = out.trim().rsplit(' ').next().unwrap().to_string();
+    let b = Browser::open(&server);
+    b.sign_in("olga", &one_time);
+    assert_eq!(b.path(), "/console/password", "{}", b.text("main"));
+    assert!(b.text("p.notice").contains("one-time password"));
+    b.goto("/console/reports");
+    assert_eq!(b.path(), "/console/password", "no page but this one");
+    b.screenshot(&pages_shots(), "password");
+    let own = "olga chose this herself";
+    b.type_in("input[name=current]", &one_time);
+    b.type_in("input[name=new]", own);
+    b.type_in("input[name=again]", "olga chose this herself!");
+    b.press("Change password");
+    assert!(b.text("p.error").contains("differ"), "{}", b.text("main"));
+    b.type_in("input[name=current]", &one_time);
+    b.type_in("input[name=new]", own);
+    b.type_in("input[name=again]", own);
+    b.press("Change password");
+    assert_eq!(b.path(), "/console", "{}", b.text("main"));
+    assert_eq!(b.text("h1"), "Dashboard");
+    assert!(!server.ledger().users().unwrap()[1].must_change_password);
+}
+
 /// Every page of the console at a desktop's 1280x900, and the dashboard on a tablet held
-/// upright, for the README: written to `target/browser/pages/`, or to the folder
-/// `LOTKEEPER_CONSOLE_SHOTS` names (`docs/console` makes the README's pictures, see README).
+/// upright, for the README (written where [`pages_shots`] says).
 /// The import page's CSV comes through its file picker, the console's one piece of script.
 #[test]
 fn console_pages_in_screenshots() {
     let Some((server, b)) = signed_in() else {
         return;
     };
-    let dir = std::env::var_os("LOTKEEPER_CONSOLE_SHOTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| shots().join("pages"));
+    let dir = pages_shots();
     // A handheld that has synced, so the fleet and the recall show one.
     let (dev_dir, _dev) = handheld(&server, "handheld-01");
 

@@ -8,7 +8,7 @@ use axum::http::{header, Method, Request, Response, StatusCode};
 use axum::Router;
 use lotkeeper::console::{self, Need};
 use lotkeeper::ledger::import::ImportKind;
-use lotkeeper::ledger::users::Role;
+use lotkeeper::ledger::users::{Password, Role};
 use lotkeeper::ledger::{FixedClock, Ledger, LotStatus, ShipCmd};
 use lotkeeper::sync::server::{app, AppState};
 use std::net::SocketAddr;
@@ -945,7 +945,7 @@ fn an_admin_adds_and_removes_users_in_the_console() {
     assert_eq!(r.status(), StatusCode::OK);
     let page = body(r);
     let password = page
-        .split("Password, shown once: ")
+        .split("One-time password, shown once: ")
         .nth(1)
         .and_then(|p| p.split('<').next())
         .unwrap()
@@ -953,6 +953,13 @@ fn an_admin_adds_and_removes_users_in_the_console() {
     assert_eq!(password.len(), 20, "{page}");
     let r = c.send(sign_in_request("newbie", &password, None));
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "the new user signs in");
+    // ... to the page that replaces the one-time password, and nowhere else.
+    let theirs = set_cookie(&r);
+    let r = c.send(get("/console", Some(&theirs)));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[header::LOCATION], console::PASSWORD);
+    assert!(body(c.send(get("/console/users", Some(&cookie))))
+        .contains("<td>newbie</td><td>supervisor</td>"));
     let r = c.send(post(
         "/console/users/add",
         Some(&cookie),
@@ -990,6 +997,139 @@ fn an_admin_adds_and_removes_users_in_the_console() {
     );
 }
 
+/// A person given a one-time password (by `user add` or an admin in the console) sees only the
+/// page that replaces it: every other page sends them there and no form changes anything. The
+/// change needs the current password and the new one twice, within the rules; then the console
+/// opens, the one-time password is spent, and their other sessions have ended.
+fn a_one_time_password_is_changed_at_the_first_sign_in(mut c: Console) {
+    const ONE_TIME: &str = "seen-by-the-admin-1234";
+    const OWN: &str = "olgas own long secret";
+    c.look
+        .add_user_by(
+            "olga",
+            Role::Supervisor,
+            &console::hash_password(ONE_TIME).unwrap(),
+            Password::OneTime,
+            Some("console:ana"),
+        )
+        .unwrap();
+    let signed_in = |password: &str| {
+        let r = c.send(sign_in_request("olga", password, None));
+        (r.status() == StatusCode::SEE_OTHER).then(|| set_cookie(&r))
+    };
+    let cookie = signed_in(ONE_TIME).expect("the one-time password signs in");
+    let elsewhere = signed_in(ONE_TIME).expect("from a second browser too");
+    for path in [
+        "/console",
+        "/console/lot?item=PARA&lot=L1",
+        "/console/devices",
+    ] {
+        let r = c.send(get(path, Some(&cookie)));
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(r.headers()[header::LOCATION], console::PASSWORD, "{path}");
+    }
+    let page = body(c.send(get(console::PASSWORD, Some(&cookie))));
+    assert!(page.contains("one-time password"), "{page}");
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    // A form with the right token still changes nothing.
+    let r = c.send(post(
+        "/console/lot/hold",
+        Some(&cookie),
+        &format!("item=PARA&lot=L1&reason=check&csrf={csrf}"),
+    ));
+    assert_eq!(r.headers()[header::LOCATION], console::PASSWORD);
+    assert_eq!(c.status("L1"), LotStatus::Available);
+    let change = |current: &str, new: &str, again: &str| {
+        let form = format!(
+            "current={}&new={}&again={}&csrf={csrf}",
+            current.replace(' ', "+"),
+            new.replace(' ', "+"),
+            again.replace(' ', "+")
+        );
+        let r = c.send(post(console::PASSWORD, Some(&cookie), &form));
+        (r.status(), body(r))
+    };
+    for (current, new, again, status, said) in [
+        (
+            "wrong one-time pw",
+            OWN,
+            OWN,
+            StatusCode::UNAUTHORIZED,
+            "current password is wrong",
+        ),
+        (
+            ONE_TIME,
+            "short",
+            "short",
+            StatusCode::BAD_REQUEST,
+            "12 to 256 characters, not 5",
+        ),
+        (
+            ONE_TIME,
+            OWN,
+            "olgas own long secreT",
+            StatusCode::BAD_REQUEST,
+            "differ",
+        ),
+        (
+            ONE_TIME,
+            ONE_TIME,
+            ONE_TIME,
+            StatusCode::BAD_REQUEST,
+            "is the current one",
+        ),
+    ] {
+        let (got, page) = change(current, new, again);
+        assert_eq!(got, status, "{page}");
+        assert!(page.contains(said), "{said}: {page}");
+        let r = c.send(get("/console", Some(&cookie)));
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "still to be changed");
+    }
+    let (got, _) = change(ONE_TIME, OWN, OWN);
+    assert_eq!(got, StatusCode::SEE_OTHER);
+    assert_eq!(
+        c.send(get("/console", Some(&cookie))).status(),
+        StatusCode::OK
+    );
+    let r = c.send(get("/console", Some(&elsewhere)));
+    assert_eq!(r.headers()[header::LOCATION], console::SIGN_IN, "ended");
+    assert!(
+        signed_in(ONE_TIME).is_none(),
+        "the one-time password is spent"
+    );
+    assert!(signed_in(OWN).is_some());
+    let olga = c.look.users().unwrap();
+    let olga = olga.iter().find(|u| u.name == "olga").unwrap();
+    assert!(!olga.must_change_password);
+    let changes = c.look.console_changes(10).unwrap();
+    assert_eq!(
+        (
+            changes[0].by.as_str(),
+            changes[0].action.as_str(),
+            changes[0].subject.as_str()
+        ),
+        ("console:olga", "change password", "olga")
+    );
+}
+
+#[test]
+fn a_one_time_password_is_changed_at_the_first_sign_in_on_sqlite() {
+    a_one_time_password_is_changed_at_the_first_sign_in(Console::sqlite());
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn a_one_time_password_is_changed_at_the_first_sign_in_on_postgres() {
+    if let Some(c) = Console::postgres("one_time_password") {
+        a_one_time_password_is_changed_at_the_first_sign_in(c);
+    }
+}
+
 #[test]
 fn user_add_prints_a_password_once_or_reads_one_from_standard_input() {
     let d = crate::harness::Dir::new();
@@ -1024,6 +1164,16 @@ fn user_add_prints_a_password_once_or_reads_one_from_standard_input() {
         list.contains("ana,admin") && list.contains("sam,supervisor"),
         "{list}"
     );
+    // The password printed is one-time; the one read from standard input is sam's own.
+    let l = Ledger::open(&d.db()).unwrap();
+    let must: Vec<_> = l
+        .users()
+        .unwrap()
+        .into_iter()
+        .map(|u| (u.name, u.must_change_password))
+        .collect();
+    assert_eq!(must, [("ana".into(), true), ("sam".into(), false)]);
+    drop(l);
     d.ok(&["user", "remove", "sam"]);
     let list = d.ok(&["user", "list", "--format", "csv"]);
     assert!(!list.contains("sam"), "{list}");

@@ -467,6 +467,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005_totals_kept",
         include_str!("../../../migrations/postgres/0005_totals_kept.sql"),
     ),
+    (
+        "0006_password_change",
+        include_str!("../../../migrations/postgres/0006_password_change.sql"),
+    ),
 ];
 
 /// The schema version this binary brings PostgreSQL databases to.
