@@ -269,25 +269,38 @@ fn a_short_symbol_needs_more_agreeing_lines() {
     assert_eq!(got.len(), 1, "the same read with no disagreeing line");
 }
 
-/// A confirmation strip is read along its lines by rxing's row readers: a symbol once however many
-/// lines and directions read it, light bars on dark too, and nothing from a strip without bars.
+/// Confirmation lines are read by rxing's row readers: a symbol once however many lines and
+/// directions read it, light bars on dark too, and nothing from lines without bars; columns as
+/// rows. Only the formats asked for, and DataBar never.
 #[test]
-fn a_strip_gives_each_symbol_once_either_polarity() {
+fn confirmation_lines_give_each_symbol_once_either_polarity() {
+    use rows::{LineReader, Lines};
     let ean = "4006381333931";
-    let (img, w, _) = banded(Format::Ean13, &[(0, 200, ean)]);
-    let strip = &img[..(4 * w) as usize];
-    let got = rows::strip_rows(strip, w, 4, &[Format::Ean13]);
+    let (img, w, h) = banded(Format::Ean13, &[(0, 200, ean)]);
+    let read = |img: &[u8], w: u32, h: u32, horizontal: bool, formats: &[Format]| {
+        let lines = Lines::new(img, w, h).expect("an image");
+        LineReader::for_lines(formats).map_or(vec![], |mut reader| {
+            lines.first_reading(&mut reader, horizontal, 0, 4)
+        })
+    };
+    let got = read(&img, w, h, true, &[Format::Ean13]);
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].getText(), ean);
-    let inverse: Vec<u8> = strip.iter().map(|p| 255 - p).collect();
-    let got = rows::strip_rows(&inverse, w, 4, &[Format::Ean13]);
+    let inverse: Vec<u8> = img.iter().map(|p| 255 - p).collect();
+    let got = read(&inverse, w, h, true, &[Format::Ean13]);
     assert_eq!(got.len(), 1, "light bars on dark");
     assert_eq!(got[0].getText(), ean);
-    // Only the formats asked for, and DataBar never.
-    assert!(rows::strip_rows(strip, w, 4, &[Format::Code128]).is_empty());
-    assert!(rows::strip_rows(strip, w, 4, &[Format::Rss14]).is_empty());
-    let white = vec![255u8; (4 * w) as usize];
-    assert!(rows::strip_rows(&white, w, 4, &[Format::Ean13]).is_empty());
+    // The same picture turned a quarter: its columns read as its rows did.
+    let turned: Vec<u8> = (0..w * h)
+        .map(|i| img[((i % h) * w + i / h) as usize])
+        .collect();
+    let got = read(&turned, h, w, false, &[Format::Ean13]);
+    assert_eq!(got.len(), 1, "columns");
+    assert_eq!(got[0].getText(), ean);
+    assert!(read(&img, w, h, true, &[Format::Code128]).is_empty());
+    assert!(read(&img, w, h, true, &[Format::Rss14]).is_empty());
+    let white = vec![255u8; (w * h) as usize];
+    assert!(read(&white, w, h, true, &[Format::Ean13]).is_empty());
 }
 
 /// The quick look answers only on the evidence the full plan would ask for: bars across the
