@@ -73,19 +73,20 @@ fn other_bin(bin: Bin) -> Bin {
     }
 }
 
-/// Whether a line near `line` reads `s` as it was read (see [`lines_needed`]). For a short
-/// symbol every nearby line is read, and one reading another text of the same format over the
-/// same stretch refuses the symbol outright.
+/// Whether a line near `line` reads `s` as it was read (see [`lines_needed`]). When `careful`
+/// (always for a short symbol) every nearby line is read, and one reading another text of the
+/// same format over the same stretch refuses the symbol outright.
 pub(super) fn lines_agree(
     lines: &Lines,
     reader: &mut LineReader,
     s: &Symbol,
     line: Option<(bool, f32, f32, f32)>,
+    careful: bool,
 ) -> bool {
     let Some((horizontal, at, a0, a1)) = line else {
         return false;
     };
-    let careful = lines_needed(s.format) > 1;
+    let careful = careful || lines_needed(s.format) > 1;
     let mut agree = 0;
     for d in OFFSETS {
         for o in strip_read(lines, reader, horizontal, at + d) {
@@ -183,7 +184,7 @@ pub(super) fn trusted_linear(
             continue;
         };
         if texts.len() == 1 {
-            if lines_agree(image, reader, &reads[i], lines[i]) {
+            if lines_agree(image, reader, &reads[i], lines[i], false) {
                 kept.push(reads[i].clone());
             }
             continue;

@@ -2,7 +2,8 @@
 
 use rxing::{BarcodeFormat, RXingResult};
 
-use super::confirm::lines_needed;
+use super::aim::to_symbol;
+use super::confirm::{lines_agree, lines_needed, scan_line};
 use super::formats::{from_rxing, hints};
 use super::variants::{MIN_SIDE, THIN_SIDE};
 use crate::scan::symbol::Format;
@@ -190,9 +191,11 @@ const QUICK_ROWS: usize = 15;
 /// The quick look for a linear symbol that is easy to read, before any of rxing's image-wide
 /// readers: up to [`QUICK_ROWS`] rows spread over the image, each thresholded at the valley of
 /// its own histogram (rxing's global-histogram row), read both ways round by rxing's row
-/// readers. It answers only on the evidence `trusted_linear` asks for: a symbol read
-/// identically on one row more than [`lines_needed`] asks, and no row reading another text of
-/// the same format. Anything less gives nothing, and the full plan runs.
+/// readers. It answers only on the evidence `trusted_linear` asks for of rxing's own reads: a
+/// symbol read identically on one row more than [`lines_needed`] asks, or a read confirmed on the
+/// lines beside its own row as `trusted_linear` confirms a short symbol ([`lines_agree`], every
+/// nearby line read, one agreeing and none reading another text); never when a row read another
+/// text of the same format. Anything less gives nothing, and the full plan runs.
 pub(super) fn quick_rows(luma: &[u8], w: u32, h: u32, formats: &[Format]) -> Vec<RXingResult> {
     let linear = row_formats(formats);
     if linear.is_empty() || w < MIN_SIDE || h < THIN_SIDE {
@@ -202,6 +205,8 @@ pub(super) fn quick_rows(luma: &[u8], w: u32, h: u32, formats: &[Format]) -> Vec
     else {
         return vec![];
     };
+    // The confirmation lines read what `trusted_linear` reads them for.
+    let mut confirm = LineReader::for_lines(formats);
     let (h, mid) = (h as usize, h as usize / 2);
     let step = (h / (QUICK_ROWS + 1)).max(1);
     // Each read with the row it was made on.
@@ -219,10 +224,28 @@ pub(super) fn quick_rows(luma: &[u8], w: u32, h: u32, formats: &[Format]) -> Vec
         let Some(row) = lines.line(true, y as u32) else {
             continue;
         };
-        reads.extend(reader.read(&row, y, 1.0, true).into_iter().map(|r| (r, y)));
+        let found = reader.read(&row, y, 1.0, true);
+        reads.extend(found.iter().map(|r| (r.clone(), y)));
         let winners = agreed_rows(&reads);
         if !winners.is_empty() {
             return winners;
+        }
+        let Some(confirm) = &mut confirm else {
+            continue;
+        };
+        for r in &found {
+            let contradicted = reads.iter().any(|(o, _)| {
+                o.getBarcodeFormat() == r.getBarcodeFormat() && o.getText() != r.getText()
+            });
+            if contradicted {
+                continue;
+            }
+            let Some(s) = to_symbol(r) else {
+                continue;
+            };
+            if lines_agree(&lines, confirm, &s, scan_line(&s), true) {
+                return vec![r.clone()];
+            }
         }
     }
     vec![]

@@ -304,7 +304,8 @@ fn confirmation_lines_give_each_symbol_once_either_polarity() {
 }
 
 /// The quick look answers only on the evidence the full plan would ask for: bars across the
-/// picture are read (on two rows), bars only one of its rows crosses are not, nor two different
+/// picture are read (on two rows), a narrow band on one row and the lines beside it, bars only
+/// one line crosses are not, nor two different
 /// EAN-13s one above the other (a symbol read two ways); the thorough decoder still reads the
 /// last two its own way or not at all, never the quick look's half-evidence.
 #[test]
@@ -318,8 +319,13 @@ fn the_quick_look_needs_agreeing_rows_and_no_conflict() {
     let read = d.decode_report(&LumaFrame::new(&img, w, h, w).unwrap(), &[Format::Ean13]);
     assert_eq!(read.symbols[0].text, ean);
     assert_eq!(read.stop, Stop::Found);
-    // Rows 95..105: the middle row only.
+    // Rows 95..105: the middle row reads it, and the lines beside it agree.
     let (img, w, h) = banded(Format::Ean13, &[(95, 105, ean)]);
+    let got = rows::quick_rows(&img, w, h, &[Format::Ean13]);
+    assert_eq!(got.len(), 1, "confirmed beside its row");
+    assert_eq!(got[0].getText(), ean);
+    // Rows 99..101: the middle row reads it, no line beside it does.
+    let (img, w, h) = banded(Format::Ean13, &[(99, 101, ean)]);
     assert!(rows::quick_rows(&img, w, h, &[Format::Ean13]).is_empty());
     let (img, w, h) = banded(Format::Ean13, &[(0, 100, ean), (100, 200, "5901234123457")]);
     assert!(rows::quick_rows(&img, w, h, &[Format::Ean13]).is_empty());
