@@ -342,7 +342,8 @@ mod tests {
             )
             .unwrap();
             let src = rxing::Luma8Source::new_with_slice(&luma, w, h).unwrap();
-            let bitmap = rxing::BinaryBitmap::new(rxing::common::HybridBinarizer::new(src));
+            let bitmap =
+                rxing::BinaryBitmap::new(crate::scan::rxing::binarize::FastHybrid::new(src));
             let bits = bitmap.get_black_matrix();
             // The bullseye and its mode message are found and check as they are...
             let cores: Vec<Core> = bullseye_centres(bits)

@@ -526,9 +526,10 @@ fn map_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scan::rxing::binarize::FastHybrid;
     use crate::scan::rxing::render_for_tests;
     use crate::scan::symbol::Format;
-    use rxing::common::{HybridBinarizer, Quadrilateral};
+    use rxing::common::Quadrilateral;
     use rxing::{BinaryBitmap, Luma8Source};
 
     /// The picture `luma` (w x h) as a camera would see it with its corners at `to`, on a
@@ -559,7 +560,7 @@ mod tests {
 
     fn bits(luma: &[u8], side: u32) -> BitMatrix {
         let src = Luma8Source::new_with_slice(luma, side, side).unwrap();
-        BinaryBitmap::new(HybridBinarizer::new(src))
+        BinaryBitmap::new(FastHybrid::new(src))
             .get_black_matrix()
             .clone()
     }
@@ -713,7 +714,7 @@ mod tests {
                 .unwrap();
             let (w, h) = img.dimensions();
             let src = Luma8Source::new_with_slice(img.as_raw(), w, h).unwrap();
-            let b = BinaryBitmap::new(HybridBinarizer::new(src))
+            let b = BinaryBitmap::new(FastHybrid::new(src))
                 .get_black_matrix()
                 .clone();
             let found = read(&b);

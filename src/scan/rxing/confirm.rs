@@ -8,12 +8,12 @@ use std::collections::HashSet;
 use super::aim::to_symbol;
 use super::guard::contained;
 use super::passes::{decode_pass, Bin, Pass};
-use super::rows::strip_rows;
+use super::rows::{LineReader, Lines};
 use super::variants::Variant;
 use crate::scan::symbol::{Format, Symbol};
 
 /// The direction a linear symbol was read in, and where across it the read happened.
-fn scan_line(s: &Symbol) -> Option<(bool, f32, f32, f32)> {
+pub(super) fn scan_line(s: &Symbol) -> Option<(bool, f32, f32, f32)> {
     let [a, b] = match s.position.as_slice() {
         [a, .., b] => [*a, *b],
         _ => return None,
@@ -26,40 +26,21 @@ fn scan_line(s: &Symbol) -> Option<(bool, f32, f32, f32)> {
     })
 }
 
-/// Decodes a thin strip across the whole image at `at` (a row for horizontal symbols, a column
-/// for vertical ones), turned so its bars stand upright, with rxing's row readers (see
-/// [`strip_rows`]): the same per-line threshold rxing's image-wide readers use for a linear
-/// symbol, without their search over the image and their multi-symbol crops.
-fn strip_read(
-    luma: &[u8],
-    w: u32,
-    h: u32,
-    horizontal: bool,
-    at: f32,
-    formats: &[Format],
-) -> Vec<Symbol> {
+/// Reads a thin strip of lines across the whole image at `at` (rows for horizontal symbols,
+/// columns for vertical ones) with rxing's row readers (see [`Lines::first_reading`]): the same
+/// per-line threshold rxing's image-wide readers use for a linear symbol, without their search
+/// over the image and their multi-symbol crops. Points are along the line.
+fn strip_read(lines: &Lines, reader: &mut LineReader, horizontal: bool, at: f32) -> Vec<Symbol> {
     let half = 2.0_f32;
-    let limit = if horizontal { h } else { w } as f32;
+    let limit = lines.count(horizontal);
     let (lo, hi) = (
         (at - half).max(0.0) as u32,
-        ((at + half).max(0.0) as u32).min(limit as u32),
+        ((at + half).max(0.0) as u32).min(limit),
     );
     if hi <= lo + 1 {
         return vec![];
     }
-    let mut strip = Vec::new();
-    let (sw, rows) = if horizontal {
-        for y in lo..hi {
-            strip.extend_from_slice(&luma[(y * w) as usize..((y + 1) * w) as usize]);
-        }
-        (w, hi - lo)
-    } else {
-        for x in lo..hi {
-            strip.extend((0..h).map(|y| luma[(y * w + x) as usize]));
-        }
-        (h, hi - lo)
-    };
-    contained(|| strip_rows(&strip, sw, rows, formats))
+    contained(|| lines.first_reading(reader, horizontal, lo, hi))
         .iter()
         .filter_map(to_symbol)
         .collect()
@@ -92,24 +73,23 @@ fn other_bin(bin: Bin) -> Bin {
     }
 }
 
-/// Whether a line near `line` reads `s` as it was read (see [`lines_needed`]). For a short
-/// symbol every nearby line is read, and one reading another text of the same format over the
-/// same stretch refuses the symbol outright.
-fn lines_agree(
-    luma: &[u8],
-    w: u32,
-    h: u32,
+/// Whether a line near `line` reads `s` as it was read (see [`lines_needed`]). When `careful`
+/// (always for a short symbol) every nearby line is read, and one reading another text of the
+/// same format over the same stretch refuses the symbol outright.
+pub(super) fn lines_agree(
+    lines: &Lines,
+    reader: &mut LineReader,
     s: &Symbol,
     line: Option<(bool, f32, f32, f32)>,
-    formats: &[Format],
+    careful: bool,
 ) -> bool {
     let Some((horizontal, at, a0, a1)) = line else {
         return false;
     };
-    let careful = lines_needed(s.format) > 1;
+    let careful = careful || lines_needed(s.format) > 1;
     let mut agree = 0;
     for d in OFFSETS {
-        for o in strip_read(luma, w, h, horizontal, at + d, formats) {
+        for o in strip_read(lines, reader, horizontal, at + d) {
             if o.format != s.format {
                 continue;
             }
@@ -165,6 +145,9 @@ pub(super) fn trusted_linear(
     formats: &[Format],
     bin: Bin,
 ) -> Vec<Symbol> {
+    // One reader and one set of binarized lines for every confirmation of this image.
+    let image = Lines::new(luma, w, h);
+    let mut reader = LineReader::for_lines(formats);
     let lines: Vec<Option<(bool, f32, f32, f32)>> = reads.iter().map(scan_line).collect();
     let same_symbol = |i: usize, j: usize| match (lines[i], lines[j]) {
         (Some((ha, pa, a0, a1)), Some((hb, pb, b0, b1))) => {
@@ -196,11 +179,12 @@ pub(super) fn trusted_linear(
             }
             continue;
         }
-        let Some((horizontal, ..)) = lines[i] else {
+        let (Some((horizontal, ..)), Some(image), Some(reader)) = (lines[i], &image, &mut reader)
+        else {
             continue;
         };
         if texts.len() == 1 {
-            if lines_agree(luma, w, h, &reads[i], lines[i], formats) {
+            if lines_agree(image, reader, &reads[i], lines[i], false) {
                 kept.push(reads[i].clone());
             }
             continue;
@@ -216,7 +200,7 @@ pub(super) fn trusted_linear(
         let mut votes: std::collections::HashMap<String, usize> = Default::default();
         for k in 0..9 {
             let at = lo + (hi - lo) * k as f32 / 8.0;
-            for o in strip_read(luma, w, h, horizontal, at, formats) {
+            for o in strip_read(image, reader, horizontal, at) {
                 if o.format == reads[i].format && texts.contains(o.text.as_str()) {
                     *votes.entry(o.text).or_default() += 1;
                 }

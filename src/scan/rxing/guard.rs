@@ -23,9 +23,10 @@ pub(super) fn quiet_panics_in_decoder() {
 }
 
 /// Runs `f` with its panics contained: a panic gives the default (nothing found), silently.
+/// Nested calls keep the outer one's panics quiet too.
 pub(super) fn contained<T: Default>(f: impl FnOnce() -> T) -> T {
-    IN_DECODER.with(|f| f.set(true));
+    let outer = IN_DECODER.with(|f| f.replace(true));
     let out = catch_unwind(AssertUnwindSafe(f)).unwrap_or_default();
-    IN_DECODER.with(|f| f.set(false));
+    IN_DECODER.with(|f| f.set(outer));
     out
 }

@@ -2,7 +2,8 @@
 
 use rxing::{BarcodeFormat, RXingResult};
 
-use super::confirm::lines_needed;
+use super::aim::to_symbol;
+use super::confirm::{lines_agree, lines_needed, scan_line};
 use super::formats::{from_rxing, hints};
 use super::variants::{MIN_SIDE, THIN_SIDE};
 use crate::scan::symbol::Format;
@@ -12,7 +13,7 @@ const SCAN_ROWS: u32 = 64;
 
 /// The formats our row readers look for: only symbologies with a check digit or checksum. Code
 /// 39 has none, so a row of text or a fabric could pass for one. ITF counts only as ITF-14 with
-/// its GS1 check digit (see [`read_row`]).
+/// its GS1 check digit (see [`LineReader::read`]).
 fn row_formats(formats: &[Format]) -> Vec<Format> {
     formats
         .iter()
@@ -31,91 +32,157 @@ fn row_formats(formats: &[Format]) -> Vec<Format> {
         .collect()
 }
 
-/// One binarized row read both ways round by rxing's row readers; `scale` is how many row
-/// positions make one pixel (points come back in pixels, on row `y`). ITF counts only as ITF-14
-/// with its GS1 check digit when `itf14_only` (a row found by searching has no other check).
-fn read_row(
-    reader: &mut rxing::oned::MultiFormatOneDReader,
-    hints: &rxing::DecodeHints,
-    bits: &rxing::common::BitArray,
-    y: usize,
-    scale: f32,
-    itf14_only: bool,
-) -> Vec<RXingResult> {
-    use rxing::oned::OneDReader;
-    let n = bits.get_size() as f32;
-    let mut reads = Vec::new();
-    for reversed in [false, true] {
-        let mut row = bits.clone();
-        if reversed {
-            row.reverse();
-        }
-        let Ok(mut res) = reader.decode_row(y as u32, &row, hints) else {
-            continue;
-        };
-        if itf14_only
-            && res.getBarcodeFormat() == &BarcodeFormat::ITF
-            && !(res.getText().len() == 14 && crate::gtin::has_valid_check_digit(res.getText()))
-        {
-            continue;
-        }
-        let mut pts = res.getPointsMut().to_vec();
-        for pt in &mut pts {
-            let x = if reversed { n - pt.x } else { pt.x };
-            *pt = rxing::point(x / scale, y as f32);
-        }
-        res.replace_points(pts);
-        reads.push(res);
-    }
-    reads
+/// rxing's row readers for some linear formats, with their hints: made once for a decode step
+/// and used on every line it reads (making them costs about as much as reading a line).
+pub(super) struct LineReader {
+    hints: rxing::DecodeHints,
+    reader: rxing::oned::MultiFormatOneDReader,
 }
 
-/// The linear symbols on a confirmation strip (`rows` lines of `w` pixels, each across the
-/// symbol): each line thresholded at the valley of its own histogram (what rxing's image-wide
-/// readers do for a linear symbol, either binarizer) and read both ways round by rxing's row
-/// readers, its inverse too when it reads nothing. The first line that reads gives its texts,
-/// each once; DataBar is left out (it is confirmed otherwise).
-pub(super) fn strip_rows(strip: &[u8], w: u32, rows: u32, formats: &[Format]) -> Vec<RXingResult> {
-    use rxing::common::GlobalHistogramBinarizer;
-    use rxing::{Binarizer, Luma8Source};
-    let linear: Vec<Format> = formats
-        .iter()
-        .copied()
-        .filter(|f| f.is_linear() && !matches!(f, Format::Rss14 | Format::RssExpanded))
-        .collect();
-    if linear.is_empty() {
-        return vec![];
+impl LineReader {
+    /// None when none of `formats` is linear.
+    pub(super) fn new(formats: &[Format], try_harder: bool) -> Option<LineReader> {
+        if !formats.iter().any(|f| f.is_linear()) {
+            return None;
+        }
+        let hints = hints(formats, try_harder, false);
+        let reader = rxing::oned::MultiFormatOneDReader::new(&hints);
+        Some(LineReader { hints, reader })
     }
-    let hints = hints(&linear, false, false);
-    let mut reader = rxing::oned::MultiFormatOneDReader::new(&hints);
-    let Ok(source) = Luma8Source::new_with_slice(strip, w, rows) else {
-        return vec![];
-    };
-    let bin = GlobalHistogramBinarizer::new(source);
-    for y in 0..rows as usize {
-        let Ok(row) = bin.get_black_row(y) else {
-            continue;
-        };
-        let mut reads = read_row(&mut reader, &hints, &row, y, 1.0, false);
-        if reads.is_empty() {
-            let mut inverse = row.into_owned();
-            for x in 0..inverse.get_size() {
-                inverse.flip(x);
+
+    /// The reader for the linear formats of `formats` a confirmation line reads: DataBar is
+    /// left out (it is confirmed otherwise).
+    pub(super) fn for_lines(formats: &[Format]) -> Option<LineReader> {
+        let linear: Vec<Format> = formats
+            .iter()
+            .copied()
+            .filter(|f| f.is_linear() && !matches!(f, Format::Rss14 | Format::RssExpanded))
+            .collect();
+        LineReader::new(&linear, false)
+    }
+
+    /// One binarized row read both ways round; `scale` is how many row positions make one pixel
+    /// (points come back in pixels, on row `y`). ITF counts only as ITF-14 with its GS1 check
+    /// digit when `itf14_only` (a row found by searching has no other check).
+    pub(super) fn read(
+        &mut self,
+        bits: &rxing::common::BitArray,
+        y: usize,
+        scale: f32,
+        itf14_only: bool,
+    ) -> Vec<RXingResult> {
+        use rxing::oned::OneDReader;
+        let n = bits.get_size() as f32;
+        let mut reads = Vec::new();
+        for reversed in [false, true] {
+            let mut row = bits.clone();
+            if reversed {
+                row.reverse();
             }
-            reads = read_row(&mut reader, &hints, &inverse, y, 1.0, false);
+            let Ok(mut res) = self.reader.decode_row(y as u32, &row, &self.hints) else {
+                continue;
+            };
+            if itf14_only
+                && res.getBarcodeFormat() == &BarcodeFormat::ITF
+                && !(res.getText().len() == 14 && crate::gtin::has_valid_check_digit(res.getText()))
+            {
+                continue;
+            }
+            let mut pts = res.getPointsMut().to_vec();
+            for pt in &mut pts {
+                let x = if reversed { n - pt.x } else { pt.x };
+                *pt = rxing::point(x / scale, y as f32);
+            }
+            res.replace_points(pts);
+            reads.push(res);
         }
-        if !reads.is_empty() {
-            let mut seen = Vec::new();
-            reads.retain(|r| {
-                let key = (*r.getBarcodeFormat(), r.getText().to_string());
-                let new = !seen.contains(&key);
-                seen.push(key);
-                new
-            });
-            return reads;
+        reads
+    }
+}
+
+/// An image's rows and columns, each thresholded at the valley of its own histogram (what
+/// rxing's image-wide readers do for a linear symbol, either binarizer: rxing's
+/// global-histogram row), each line once, when first asked for.
+pub(super) struct Lines<'a> {
+    bin: rxing::common::GlobalHistogramBinarizer<rxing::Luma8Source<'a>>,
+    w: u32,
+    h: u32,
+}
+
+impl<'a> Lines<'a> {
+    pub(super) fn new(luma: &'a [u8], w: u32, h: u32) -> Option<Lines<'a>> {
+        let source = rxing::Luma8Source::new_with_slice(luma, w, h).ok()?;
+        Some(Lines {
+            bin: rxing::common::GlobalHistogramBinarizer::new(source),
+            w,
+            h,
+        })
+    }
+
+    /// How many lines run across the image: rows when `horizontal`, else columns.
+    pub(super) fn count(&self, horizontal: bool) -> u32 {
+        if horizontal {
+            self.h
+        } else {
+            self.w
         }
     }
-    vec![]
+
+    /// Row `i` (or column `i`), binarized.
+    pub(super) fn line(
+        &self,
+        horizontal: bool,
+        i: u32,
+    ) -> Option<std::borrow::Cow<'_, rxing::common::BitArray>> {
+        use rxing::common::LineOrientation;
+        use rxing::Binarizer;
+        if i >= self.count(horizontal) {
+            return None;
+        }
+        let orientation = if horizontal {
+            LineOrientation::Row
+        } else {
+            LineOrientation::Column
+        };
+        self.bin.get_black_line(i as usize, orientation).ok()
+    }
+
+    /// The linear symbols on lines `lo..hi` (rows when `horizontal`, else columns, each across
+    /// the symbol), read both ways round, each line's inverse too when it reads nothing. The
+    /// first line that reads gives its texts, each once; points are along the line, on `y` =
+    /// the line's index.
+    pub(super) fn first_reading(
+        &self,
+        reader: &mut LineReader,
+        horizontal: bool,
+        lo: u32,
+        hi: u32,
+    ) -> Vec<RXingResult> {
+        for i in lo..hi {
+            let Some(row) = self.line(horizontal, i) else {
+                continue;
+            };
+            let mut reads = reader.read(&row, i as usize, 1.0, false);
+            if reads.is_empty() {
+                let mut inverse = row.into_owned();
+                for x in 0..inverse.get_size() {
+                    inverse.flip(x);
+                }
+                reads = reader.read(&inverse, i as usize, 1.0, false);
+            }
+            if !reads.is_empty() {
+                let mut seen = Vec::new();
+                reads.retain(|r| {
+                    let key = (*r.getBarcodeFormat(), r.getText().to_string());
+                    let new = !seen.contains(&key);
+                    seen.push(key);
+                    new
+                });
+                return reads;
+            }
+        }
+        vec![]
+    }
 }
 
 /// Rows the quick look reads: the middle one, then alternately above and below it.
@@ -124,22 +191,22 @@ const QUICK_ROWS: usize = 15;
 /// The quick look for a linear symbol that is easy to read, before any of rxing's image-wide
 /// readers: up to [`QUICK_ROWS`] rows spread over the image, each thresholded at the valley of
 /// its own histogram (rxing's global-histogram row), read both ways round by rxing's row
-/// readers. It answers only on the evidence `trusted_linear` asks for: a symbol read
-/// identically on one row more than [`lines_needed`] asks, and no row reading another text of
-/// the same format. Anything less gives nothing, and the full plan runs.
+/// readers. It answers only on the evidence `trusted_linear` asks for of rxing's own reads: a
+/// symbol read identically on one row more than [`lines_needed`] asks, or a read confirmed on the
+/// lines beside its own row as `trusted_linear` confirms a short symbol ([`lines_agree`], every
+/// nearby line read, one agreeing and none reading another text); never when a row read another
+/// text of the same format. Anything less gives nothing, and the full plan runs.
 pub(super) fn quick_rows(luma: &[u8], w: u32, h: u32, formats: &[Format]) -> Vec<RXingResult> {
-    use rxing::common::GlobalHistogramBinarizer;
-    use rxing::{Binarizer, Luma8Source};
     let linear = row_formats(formats);
     if linear.is_empty() || w < MIN_SIDE || h < THIN_SIDE {
         return vec![];
     }
-    let hints = hints(&linear, false, false);
-    let mut reader = rxing::oned::MultiFormatOneDReader::new(&hints);
-    let Ok(source) = Luma8Source::new_with_slice(luma, w, h) else {
+    let (Some(mut reader), Some(lines)) = (LineReader::new(&linear, false), Lines::new(luma, w, h))
+    else {
         return vec![];
     };
-    let bin = GlobalHistogramBinarizer::new(source);
+    // The confirmation lines read what `trusted_linear` reads them for.
+    let mut confirm = LineReader::for_lines(formats);
     let (h, mid) = (h as usize, h as usize / 2);
     let step = (h / (QUICK_ROWS + 1)).max(1);
     // Each read with the row it was made on.
@@ -154,17 +221,31 @@ pub(super) fn quick_rows(luma: &[u8], w: u32, h: u32, formats: &[Format]) -> Vec
         let Some(y) = y.filter(|&y| y < h) else {
             continue;
         };
-        let Ok(row) = bin.get_black_row(y) else {
+        let Some(row) = lines.line(true, y as u32) else {
             continue;
         };
-        reads.extend(
-            read_row(&mut reader, &hints, &row, y, 1.0, true)
-                .into_iter()
-                .map(|r| (r, y)),
-        );
+        let found = reader.read(&row, y, 1.0, true);
+        reads.extend(found.iter().map(|r| (r.clone(), y)));
         let winners = agreed_rows(&reads);
         if !winners.is_empty() {
             return winners;
+        }
+        let Some(confirm) = &mut confirm else {
+            continue;
+        };
+        for r in &found {
+            let contradicted = reads.iter().any(|(o, _)| {
+                o.getBarcodeFormat() == r.getBarcodeFormat() && o.getText() != r.getText()
+            });
+            if contradicted {
+                continue;
+            }
+            let Some(s) = to_symbol(r) else {
+                continue;
+            };
+            if lines_agree(&lines, confirm, &s, scan_line(&s), true) {
+                return vec![r.clone()];
+            }
         }
     }
     vec![]
@@ -210,8 +291,9 @@ pub(super) fn row_scan(luma: &[u8], w: u32, h: u32, formats: &[Format]) -> Vec<R
     if linear.is_empty() || w < MIN_SIDE || h < THIN_SIDE {
         return vec![];
     }
-    let hints = hints(&linear, true, false);
-    let mut reader = rxing::oned::MultiFormatOneDReader::new(&hints);
+    let Some(mut reader) = LineReader::new(&linear, true) else {
+        return vec![];
+    };
     let (w, h) = (w as usize, h as usize);
     let n = 2 * w;
     let mut found: Vec<(RXingResult, usize)> = Vec::new();
@@ -238,7 +320,7 @@ pub(super) fn row_scan(luma: &[u8], w: u32, h: u32, formats: &[Format]) -> Vec<R
         rows.extend(edge_row(&edges, n));
         let reads: Vec<RXingResult> = rows
             .iter()
-            .flat_map(|bits| read_row(&mut reader, &hints, bits, y, 2.0, true))
+            .flat_map(|bits| reader.read(bits, y, 2.0, true))
             .collect();
         for res in reads {
             let same = |o: &RXingResult| {

@@ -269,29 +269,43 @@ fn a_short_symbol_needs_more_agreeing_lines() {
     assert_eq!(got.len(), 1, "the same read with no disagreeing line");
 }
 
-/// A confirmation strip is read along its lines by rxing's row readers: a symbol once however many
-/// lines and directions read it, light bars on dark too, and nothing from a strip without bars.
+/// Confirmation lines are read by rxing's row readers: a symbol once however many lines and
+/// directions read it, light bars on dark too, and nothing from lines without bars; columns as
+/// rows. Only the formats asked for, and DataBar never.
 #[test]
-fn a_strip_gives_each_symbol_once_either_polarity() {
+fn confirmation_lines_give_each_symbol_once_either_polarity() {
+    use rows::{LineReader, Lines};
     let ean = "4006381333931";
-    let (img, w, _) = banded(Format::Ean13, &[(0, 200, ean)]);
-    let strip = &img[..(4 * w) as usize];
-    let got = rows::strip_rows(strip, w, 4, &[Format::Ean13]);
+    let (img, w, h) = banded(Format::Ean13, &[(0, 200, ean)]);
+    let read = |img: &[u8], w: u32, h: u32, horizontal: bool, formats: &[Format]| {
+        let lines = Lines::new(img, w, h).expect("an image");
+        LineReader::for_lines(formats).map_or(vec![], |mut reader| {
+            lines.first_reading(&mut reader, horizontal, 0, 4)
+        })
+    };
+    let got = read(&img, w, h, true, &[Format::Ean13]);
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].getText(), ean);
-    let inverse: Vec<u8> = strip.iter().map(|p| 255 - p).collect();
-    let got = rows::strip_rows(&inverse, w, 4, &[Format::Ean13]);
+    let inverse: Vec<u8> = img.iter().map(|p| 255 - p).collect();
+    let got = read(&inverse, w, h, true, &[Format::Ean13]);
     assert_eq!(got.len(), 1, "light bars on dark");
     assert_eq!(got[0].getText(), ean);
-    // Only the formats asked for, and DataBar never.
-    assert!(rows::strip_rows(strip, w, 4, &[Format::Code128]).is_empty());
-    assert!(rows::strip_rows(strip, w, 4, &[Format::Rss14]).is_empty());
-    let white = vec![255u8; (4 * w) as usize];
-    assert!(rows::strip_rows(&white, w, 4, &[Format::Ean13]).is_empty());
+    // The same picture turned a quarter: its columns read as its rows did.
+    let turned: Vec<u8> = (0..w * h)
+        .map(|i| img[((i % h) * w + i / h) as usize])
+        .collect();
+    let got = read(&turned, h, w, false, &[Format::Ean13]);
+    assert_eq!(got.len(), 1, "columns");
+    assert_eq!(got[0].getText(), ean);
+    assert!(read(&img, w, h, true, &[Format::Code128]).is_empty());
+    assert!(read(&img, w, h, true, &[Format::Rss14]).is_empty());
+    let white = vec![255u8; (w * h) as usize];
+    assert!(read(&white, w, h, true, &[Format::Ean13]).is_empty());
 }
 
 /// The quick look answers only on the evidence the full plan would ask for: bars across the
-/// picture are read (on two rows), bars only one of its rows crosses are not, nor two different
+/// picture are read (on two rows), a narrow band on one row and the lines beside it, bars only
+/// one line crosses are not, nor two different
 /// EAN-13s one above the other (a symbol read two ways); the thorough decoder still reads the
 /// last two its own way or not at all, never the quick look's half-evidence.
 #[test]
@@ -305,8 +319,13 @@ fn the_quick_look_needs_agreeing_rows_and_no_conflict() {
     let read = d.decode_report(&LumaFrame::new(&img, w, h, w).unwrap(), &[Format::Ean13]);
     assert_eq!(read.symbols[0].text, ean);
     assert_eq!(read.stop, Stop::Found);
-    // Rows 95..105: the middle row only.
+    // Rows 95..105: the middle row reads it, and the lines beside it agree.
     let (img, w, h) = banded(Format::Ean13, &[(95, 105, ean)]);
+    let got = rows::quick_rows(&img, w, h, &[Format::Ean13]);
+    assert_eq!(got.len(), 1, "confirmed beside its row");
+    assert_eq!(got[0].getText(), ean);
+    // Rows 99..101: the middle row reads it, no line beside it does.
+    let (img, w, h) = banded(Format::Ean13, &[(99, 101, ean)]);
     assert!(rows::quick_rows(&img, w, h, &[Format::Ean13]).is_empty());
     let (img, w, h) = banded(Format::Ean13, &[(0, 100, ean), (100, 200, "5901234123457")]);
     assert!(rows::quick_rows(&img, w, h, &[Format::Ean13]).is_empty());
