@@ -620,8 +620,9 @@ pub struct LotChangeArgs {
 #[cfg(feature = "console")]
 #[derive(Subcommand, Debug)]
 pub enum UserAction {
-    /// Add a console user. Prints a password once (only its argon2 hash is kept), or takes the
-    /// first line of standard input with --password-stdin.
+    /// Add a console user. Prints a one-time password once (only its argon2 hash is kept; the
+    /// user replaces it at the first sign-in), or takes the first line of standard input with
+    /// --password-stdin as the user's own.
     Add {
         /// The user's name: letters, digits, '.', '_' or '-', at most 64.
         name: String,

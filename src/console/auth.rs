@@ -296,8 +296,8 @@ pub(super) async fn sign_in<S: Backend>(
             secure,
         ));
     }
-    match check_password(&state, &checks, &name, &addr, f.password).await? {
-        Checked::Right => {}
+    let checked = match check_password(&state, &checks, &name, &addr, f.password).await? {
+        Checked::Right(hash) => hash,
         Checked::Wrong => {
             return Ok(sign_in_page(
                 StatusCode::UNAUTHORIZED,
@@ -313,7 +313,7 @@ pub(super) async fn sign_in<S: Backend>(
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry));
             return Ok(r);
         }
-    }
+    };
     let token = new_token();
     let kept = token_hash(&token);
     // The session this browser had (if any) ends: one browser, one session.
@@ -324,7 +324,7 @@ pub(super) async fn sign_in<S: Backend>(
                 token_hash: &kept,
                 csrf: &new_token(),
             };
-            l.signed_in(&name, &addr, session, replaces.as_deref())
+            l.signed_in(&name, &addr, &checked, session, replaces.as_deref())
         })
         .await?;
     let mut r = Redirect::to(ROOT).into_response();
@@ -335,7 +335,8 @@ pub(super) async fn sign_in<S: Backend>(
 
 /// What checking a password found.
 enum Checked {
-    Right,
+    /// Right, against this hash (the account's then).
+    Right(String),
     Wrong,
     /// Too many password checks at once: come back in a moment.
     Busy,
@@ -394,15 +395,13 @@ async fn check_password<S: Backend>(
     // Hashing takes a moment: off the async threads, and holding no ledger meanwhile.
     let right = tokio::task::spawn_blocking(move || {
         let hash = found.as_deref().unwrap_or(decoy_hash());
-        verify_password(&password, hash) && found.is_some()
+        (verify_password(&password, hash) && found.is_some()).then_some(found)
     })
     .await
-    .unwrap_or(false);
-    Ok(if right {
-        Checked::Right
-    } else {
-        Checked::Wrong
-    })
+    .ok()
+    .flatten()
+    .flatten();
+    Ok(right.map_or(Checked::Wrong, Checked::Right))
 }
 
 /// The page to change one's password, with `message` on top.
@@ -475,8 +474,8 @@ pub(super) async fn change_password<S: Backend>(
     if f.new == f.current {
         return refuse("The new password is the current one. Choose another.");
     }
-    match check_password(&state, &checks, &me.user, &addr, f.current).await? {
-        Checked::Right => {}
+    let checked = match check_password(&state, &checks, &me.user, &addr, f.current).await? {
+        Checked::Right(hash) => hash,
         Checked::Wrong => {
             let said = "Your current password is wrong. Nothing was changed.";
             return Ok(password_page(&me, StatusCode::UNAUTHORIZED, Some(said)));
@@ -488,7 +487,7 @@ pub(super) async fn change_password<S: Backend>(
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry));
             return Ok(r);
         }
-    }
+    };
     let new = f.new;
     let hash = tokio::task::spawn_blocking(move || hash_password(&new))
         .await
@@ -499,7 +498,7 @@ pub(super) async fn change_password<S: Backend>(
         .unwrap_or_default();
     let user = me.user.clone();
     state
-        .ledger(move |l| l.change_password(&user, &addr, &hash, &keep))
+        .ledger(move |l| l.change_password(&user, &addr, &checked, &hash, &keep))
         .await?;
     Ok(Redirect::to(ROOT).into_response())
 }

@@ -2,7 +2,7 @@
 //! by `lotkeeper serve` under `/console` on the same port and TLS as `/v1`.
 //!
 //! People sign in with accounts the command line makes (`lotkeeper user add`); a session lives in
-//! an HttpOnly, SameSite=Strict cookie (Secure under TLS) whose token only the ledger's hash of
+//! an HttpOnly, SameSite=Strict cookie (Secure but on plain-HTTP loopback) whose token only the ledger's hash of
 //! it is kept of. [`routes`] lists every route with what it needs, and one guard in front of
 //! every route checks, in this order: a live session (none: to the sign-in page), the form's CSRF
 //! token on every POST (missing or wrong: 403), a one-time password (not changed yet: to the

@@ -116,11 +116,25 @@ pub fn check_user_name(name: &str) -> Result<()> {
 }
 
 /// The throttling keys of one sign-in attempt: the name from this address, the address, and
-/// the name (a name has no space, so the pair's key reads one way).
+/// the name (a name has no space, so the pair's key reads one way). An IPv6 address counts as
+/// its /64, the block one subscriber is given: one guesser does not get a fresh limit per
+/// address in it.
 pub fn throttle_keys(user: &str, address: &str) -> [String; 3] {
+    let place = match address
+        .parse::<std::net::IpAddr>()
+        .map(|ip| ip.to_canonical())
+    {
+        Ok(std::net::IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            let net = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+            format!("{net}/64")
+        }
+        Ok(std::net::IpAddr::V4(v4)) => v4.to_string(),
+        Err(_) => address.to_string(),
+    };
     [
-        format!("pair:{user} {address}"),
-        format!("addr:{address}"),
+        format!("pair:{user} {place}"),
+        format!("addr:{place}"),
         format!("user:{user}"),
     ]
 }
@@ -355,16 +369,19 @@ impl Ledger {
     /// A turn taken with [`Ledger::take_signin_turn`] found the right password: in one
     /// transaction, the name from that address starts afresh, the turn is refunded to the
     /// address and the name, the session `replaces` (the browser's previous one) ends, and a
-    /// new session starts.
+    /// new session starts. `checked`: the hash the password was found right against; if the
+    /// password changed while it was checked, nothing starts.
     pub fn signed_in(
         &mut self,
         user: &str,
         address: &str,
+        checked: &str,
         session: NewSession<'_>,
         replaces: Option<&str>,
     ) -> Result<()> {
         let now = self.clock().now();
         self.write_sql(|tx| {
+            still_the_password(tx, user, checked)?;
             refund_turn(tx, user, address)?;
             if let Some(old) = replaces {
                 tx.run(
@@ -422,15 +439,18 @@ impl Ledger {
     /// with [`Ledger::take_signin_turn`]: in one transaction the turn is refunded, the new hash
     /// replaces the old (a one-time password is then spent), every other session of theirs
     /// ends (one that knew the old password keeps nothing), and the change is recorded.
+    /// `checked`: the hash the current password was found right against, still the account's.
     pub fn change_password(
         &mut self,
         user: &str,
         address: &str,
+        checked: &str,
         password_hash: &str,
         keep_session: &str,
     ) -> Result<()> {
         let now = timestamp(self.clock().now());
         self.write_sql(|tx| {
+            still_the_password(tx, user, checked)?;
             refund_turn(tx, user, address)?;
             let n = tx.run(
                 "UPDATE console_users SET password_hash = ?, must_change_password = 0 WHERE name = ?",
@@ -471,6 +491,22 @@ impl Ledger {
 pub enum Password {
     Chosen,
     OneTime,
+}
+
+/// The account's password is still the one `checked` (its hash) was: a password checked against
+/// a hash that was replaced meanwhile (changed in another tab, or by its owner while someone
+/// else tried the one-time one) opens nothing.
+fn still_the_password(tx: &dyn Sql, user: &str, checked: &str) -> Result<()> {
+    let now: Option<String> = tx.value(
+        "SELECT password_hash FROM console_users WHERE name = ?",
+        args![user],
+    )?;
+    if now.as_deref() != Some(checked) {
+        return Err(Error::Forbidden(format!(
+            "the password of {user} was changed while it was checked; nothing was done. Sign in with the new one"
+        )));
+    }
+    Ok(())
 }
 
 /// A password checked right on a turn from `address`: the name from that address starts
@@ -620,6 +656,60 @@ mod tests {
     }
 
     #[test]
+    fn an_ipv6_address_is_throttled_as_its_64_block() {
+        assert_eq!(
+            throttle_keys("ana", "2001:db8:1:2:aaaa::1"),
+            throttle_keys("ana", "2001:db8:1:2:bbbb:cc::9")
+        );
+        assert_eq!(
+            throttle_keys("ana", "2001:db8:1:2::1")[1],
+            "addr:2001:db8:1:2::/64"
+        );
+        assert_ne!(
+            throttle_keys("ana", "2001:db8:1:3::1"),
+            throttle_keys("ana", "2001:db8:1:2::1")
+        );
+        // IPv4, mapped or not, and an unknown address are kept as they are.
+        assert_eq!(throttle_keys("ana", "::ffff:10.0.0.7")[1], "addr:10.0.0.7");
+        assert_eq!(throttle_keys("ana", "10.0.0.7")[1], "addr:10.0.0.7");
+        assert_eq!(throttle_keys("ana", "unknown")[1], "addr:unknown");
+    }
+
+    #[test]
+    fn a_password_changed_while_it_was_checked_opens_nothing() {
+        let (mut l, _) = ledger();
+        l.add_user_by("ana", Role::Admin, "one-time", Password::OneTime, None)
+            .unwrap();
+        // ana's change, checked against the one-time hash, commits first.
+        l.start_session("ana", "mine", "c0").unwrap();
+        l.change_password("ana", "10.0.0.1", "one-time", "own", "mine")
+            .unwrap();
+        // Someone else's sign-in with the one-time password was checked against the old hash.
+        let s = NewSession {
+            token_hash: "theirs",
+            csrf: "c1",
+        };
+        let e = l
+            .signed_in("ana", "10.6.6.6", "one-time", s, None)
+            .unwrap_err();
+        assert!(matches!(e, Error::Forbidden(_)), "{e}");
+        assert!(l.touch_session("theirs").unwrap().is_none());
+        // So is a second change checked against it (another tab).
+        let e = l
+            .change_password("ana", "10.0.0.1", "one-time", "other", "mine")
+            .unwrap_err();
+        assert!(matches!(e, Error::Forbidden(_)), "{e}");
+        let (_, hash) = l.user_credentials("ana").unwrap().unwrap();
+        assert_eq!(hash, "own");
+        assert!(
+            !l.touch_session("mine")
+                .unwrap()
+                .unwrap()
+                .must_change_password
+        );
+    }
+
+    #[test]
     fn a_success_clears_its_pair_and_refunds_its_turn() {
         let (mut l, _) = ledger();
         l.add_user("ana", Role::Admin, "h").unwrap();
@@ -630,7 +720,7 @@ mod tests {
             token_hash: "t1",
             csrf: "c1",
         };
-        l.signed_in("ana", "10.0.0.1", s, None).unwrap();
+        l.signed_in("ana", "10.0.0.1", "h", s, None).unwrap();
         let failures = |l: &Ledger, key: &str| -> Option<i64> {
             l.sql()
                 .value(
@@ -650,7 +740,7 @@ mod tests {
             token_hash: "t2",
             csrf: "c2",
         };
-        l.signed_in("ana", "10.0.0.1", s2, Some("t1")).unwrap();
+        l.signed_in("ana", "10.0.0.1", "h", s2, Some("t1")).unwrap();
         assert_eq!(l.touch_session("t1").unwrap(), None);
         assert!(l.touch_session("t2").unwrap().is_some());
     }
@@ -724,7 +814,7 @@ mod tests {
             token_hash: "t1",
             csrf: "c1",
         };
-        l.signed_in("ana", "10.9.0.1", s, None).unwrap();
+        l.signed_in("ana", "10.9.0.1", "h", s, None).unwrap();
         assert!(l.touch_session("t1").unwrap().is_some());
         assert!(waits(&mut l, "ana", guessers[0]), "still slowed after");
     }
