@@ -216,12 +216,31 @@ pub(crate) fn rejected_before(
     Ok(Some(out))
 }
 
-/// Forgets every conflict the server kept of `device` (a revoked device whose name is given to
-/// a new one, [`super::replica::add_device`]).
-pub(crate) fn forget_device(tx: &dyn Sql, device: &str) -> Result<()> {
-    tx.run("DELETE FROM sync_conflicts WHERE device = ?", args![device])?;
+/// Closes the conflicts still open of `device`, a revoked device whose name is given to a new
+/// one ([`super::replica::add_device`]): the old handheld will never resolve them. They stay on
+/// record, resolved, with their rejections: a note made on them is kept for the audit, and a
+/// movement of the old handheld pushed again (from a copy of its file) is still rejected.
+pub(crate) fn close_device(tx: &dyn Sql, device: &str, by: Option<&str>, now: &str) -> Result<()> {
+    let open: Vec<(String,)> = tx.all(
+        "SELECT movement_id FROM sync_conflicts WHERE device = ? AND resolved_at IS NULL",
+        args![device],
+    )?;
+    for (id,) in open {
+        resolve(
+            tx,
+            device,
+            &id,
+            CLOSED_WITH_DEVICE,
+            by.unwrap_or("server"),
+            now,
+        )?;
+    }
     Ok(())
 }
+
+/// The note on a conflict closed because its device's name went to a new handheld.
+pub const CLOSED_WITH_DEVICE: &str =
+    "closed when the device was revoked and its name given to a new handheld";
 
 /// The device a token belongs to, as [`Ledger::device_contact`] found it.
 #[derive(Debug)]

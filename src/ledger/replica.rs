@@ -1162,7 +1162,7 @@ pub(crate) fn add_device(
             )));
         }
         tx.run("DELETE FROM enrollment_codes WHERE device = ?", args![name])?;
-        super::conflicts::forget_device(tx, name)?;
+        super::conflicts::close_device(tx, name, by, now)?;
         tx.run("DELETE FROM devices WHERE name = ?", args![name])?;
     }
     let site = super::parties::site_or_default(tx, site, "the device's site: --site CODE")?;

@@ -17,7 +17,7 @@ on_both_stores!(
     the_first_resolution_to_reach_the_server_stands_on_the_device_too,
     a_device_resolves_only_its_own_conflicts,
     a_movement_rejected_and_resolved_is_not_posted_when_pushed_again,
-    a_device_added_again_under_a_revoked_name_has_none_of_its_conflicts,
+    a_device_added_again_under_a_revoked_name_finds_the_old_conflicts_closed,
 );
 
 /// The server's record of dev-b's conflict `id`.
@@ -34,6 +34,16 @@ fn conflict_id(b: &Device) -> String {
 
 /// dev-b pushes its movement `id` again, as a retry (or an old copy of its file) would.
 fn push_again(site: &Site, b: &Device, id: &str) -> lotkeeper::sync::wire::PushResponse {
+    push_again_as(site, b, id, &b.token)
+}
+
+/// [`push_again`] with the token `token`.
+fn push_again_as(
+    site: &Site,
+    b: &Device,
+    id: &str,
+    token: &str,
+) -> lotkeeper::sync::wire::PushResponse {
     let record = b
         .ledger
         .records_after(0, 1000)
@@ -41,7 +51,7 @@ fn push_again(site: &Site, b: &Device, id: &str) -> lotkeeper::sync::wire::PushR
         .into_iter()
         .find(|r| r.entry.id == id)
         .unwrap();
-    Client::new(&site.url, &b.token)
+    Client::new(&site.url, token)
         .unwrap()
         .push(pushed(&[(record, 1)]))
         .unwrap()
@@ -280,21 +290,26 @@ fn a_movement_rejected_and_resolved_is_not_posted_when_pushed_again(site: Site) 
     );
 }
 
-fn a_device_added_again_under_a_revoked_name_has_none_of_its_conflicts(site: Site) {
+fn a_device_added_again_under_a_revoked_name_finds_the_old_conflicts_closed(site: Site) {
     // The old dev-b's shipment was rejected; no one resolved it before it was revoked.
-    let (_a, b) = serial_conflict(&site);
-    conflict_id(&b);
+    let (mut a, b) = serial_conflict(&site);
+    let id = conflict_id(&b);
     site.ledger().revoke_device("dev-b").unwrap();
     let fresh = lotkeeper::sync::new_token();
     site.ledger()
         .add_device("dev-b", &lotkeeper::sync::hash_token(&fresh))
         .unwrap();
-    // The new dev-b is not listed, counted or answered for the old one's rejections.
+    // The new dev-b has no open conflict: the old one's is closed, and kept, with why.
     assert!(site
         .ledger()
-        .sync_conflicts(Show::All, Some("dev-b"))
+        .sync_conflicts(Show::Open, Some("dev-b"))
         .unwrap()
         .is_empty());
+    let kept = on_server(&site, &id).resolution.unwrap();
+    assert_eq!(
+        (kept.note.as_str(), kept.by.as_str()),
+        (lotkeeper::ledger::conflicts::CLOSED_WITH_DEVICE, "server")
+    );
     assert!(site
         .ledger()
         .open_conflicts_by_device()
@@ -304,6 +319,15 @@ fn a_device_added_again_under_a_revoked_name_has_none_of_its_conflicts(site: Sit
     let activity = site.ledger().device_activity().unwrap();
     let dev_b = activity.iter().find(|d| d.device == "dev-b").unwrap();
     assert_eq!(dev_b.open_conflicts, 0);
+    // A copy of the old handheld's file pushed with the new token, once SN1 is back on the
+    // shelf: the old shipment stays rejected, and nothing is posted.
+    recv(&mut a.ledger, "PHONE", None, &["SN1"], 1, "A1");
+    assert_eq!(a.sync().unwrap().accepted, 1);
+    let before = shelves(&site.ledger());
+    let again = push_again_as(&site, &b, &id, &fresh);
+    let said = format!("{:?}", again.results);
+    assert!(said.contains("Rejected"), "{said}");
+    assert_eq!(shelves(&site.ledger()), before);
 }
 
 /// A device whose last contact cannot be written (here a trigger refuses it) still syncs: only
