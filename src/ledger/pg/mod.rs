@@ -677,6 +677,10 @@ impl PgStore {
                 supported,
             });
         }
+        // A migration that fills a table from a large ledger may take longer than a statement
+        // is otherwise allowed (a server that cannot migrate cannot start).
+        tx.batch_execute("SET LOCAL statement_timeout = 0")
+            .map_err(pg_error)?;
         for (_, sql) in &MIGRATIONS[found as usize..] {
             tx.batch_execute(sql).map_err(pg_error)?;
         }
@@ -688,6 +692,15 @@ impl PgStore {
             .map_err(pg_error)?;
         }
         tx.commit().map_err(pg_error)
+    }
+
+    /// Gathers the planner's statistics of `tables`, after a bulk load: until autovacuum gets to
+    /// them, PostgreSQL plans with guesses.
+    pub(crate) fn analyze(&mut self, tables: &[&str]) -> Result<()> {
+        self.client
+            .get_mut()
+            .batch_execute(&format!("ANALYZE {}", tables.join(", ")))
+            .map_err(pg_error)
     }
 
     /// Runs `f` in one transaction that commits only when it returns `Ok`. Writers take turns,
