@@ -22,7 +22,7 @@
 use super::error::{Error, Result, Rule};
 use super::model::Verdict;
 use super::replica::Record;
-use super::sql::{args, get, FromRow, Row, Sql, SqlExt};
+use super::sql::{args, get, FromRow, Row, Sql, SqlExt, ToArg};
 use super::validate::{self, Field};
 use super::Ledger;
 
@@ -190,14 +190,25 @@ pub(crate) fn rejected_before(
     group: &[Record],
     now: &str,
 ) -> Result<Option<Vec<(String, Verdict)>>> {
-    let mut stored = Vec::with_capacity(group.len());
-    for r in group {
-        let reason: Option<String> = tx.value(
-            "SELECT reason FROM sync_conflicts WHERE device = ? AND movement_id = ?",
-            args![device, r.entry.id],
+    // One read per 500 movements, not one each: a batch can be a 10,000-serial receipt, and
+    // on PostgreSQL each statement is a round trip.
+    let mut found: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for chunk in group.chunks(500) {
+        let marks = vec!["?"; chunk.len()].join(", ");
+        let mut a = vec![device.to_arg()];
+        a.extend(chunk.iter().map(|r| r.entry.id.to_arg()));
+        let rows: Vec<(String, String)> = tx.all(
+            &format!(
+                "SELECT movement_id, reason FROM sync_conflicts WHERE device = ? AND movement_id IN ({marks})"
+            ),
+            &a,
         )?;
-        stored.push(reason);
+        found.extend(rows);
     }
+    let stored: Vec<Option<String>> = group
+        .iter()
+        .map(|r| found.get(&r.entry.id).cloned())
+        .collect();
     let Some(first) = stored.iter().flatten().next().cloned() else {
         return Ok(None);
     };
