@@ -98,6 +98,8 @@ pub struct Conflict {
     pub note: Option<String>,
     /// Who resolved it: `device:NAME` here, or `console:NAME` on the back office.
     pub resolved_by: Option<String>,
+    /// When it last changed: for a resolved one, when it was resolved.
+    pub updated_at: String,
 }
 
 /// id, item, lot, status, reason, created_at, expiry, production of a lot event.
@@ -391,7 +393,7 @@ impl Ledger {
     /// Conflicts (and, with `all`, dismissed ones), oldest first.
     pub fn conflicts(&self, all: bool) -> Result<Vec<Conflict>> {
         let sql = format!(
-            "SELECT m.id, m.kind, i.sku, lt.code, s.serial, m.qty, f.code, t.code, o.reason, m.created_at, o.state, o.note, o.resolved_by
+            "SELECT m.id, m.kind, i.sku, lt.code, s.serial, m.qty, f.code, t.code, o.reason, m.created_at, o.state, o.note, o.resolved_by, o.updated_at
              FROM outbox o JOIN movements m ON m.id = o.movement_id
              JOIN items i ON i.id = m.item_id JOIN locations f ON f.id = m.from_loc JOIN locations t ON t.id = m.to_loc
              LEFT JOIN lots lt ON lt.id = m.lot_id LEFT JOIN serials s ON s.id = m.serial_id
@@ -417,6 +419,7 @@ impl Ledger {
                     state: r.get(10)?,
                     note: r.get(11)?,
                     resolved_by: r.get(12)?,
+                    updated_at: r.get(13)?,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;

@@ -62,7 +62,7 @@ impl App {
                 note: c.note.unwrap_or_default().into(),
                 back_office_by: back_office_person(c.resolved_by.as_deref()).into(),
             };
-            (c.state == "conflict", c.created_at, row)
+            (c.state == "conflict", c.updated_at, row)
         });
         // Lot status changes (holds, releases, recalls) the server refused; only the device
         // dismisses these.
@@ -83,7 +83,8 @@ impl App {
             });
         let (open, mut done): (Vec<_>, Vec<_>) = moves.chain(lots).partition(|(open, ..)| *open);
         let rows: Vec<ConflictRow> = open.into_iter().map(|(.., row)| row).collect();
-        // Newest first; a long-lived device keeps every dismissed conflict, the screen a few.
+        // Most recently resolved first (a refused lot change: by when it was made); a long-lived
+        // device keeps every dismissed conflict, the screen a few.
         done.sort_by(|a, b| b.1.cmp(&a.1));
         let resolved: Vec<ConflictRow> = done
             .into_iter()
