@@ -22,6 +22,8 @@ pub fn serve(
     let tls = tls.map(|(cert, key)| Tls { cert, key });
     let scheme = if tls.is_some() { "https" } else { "http" };
     let plain = tls.is_none();
+    #[cfg(feature = "console")]
+    let proxied = !trusted_proxies.is_empty();
     let database = match db.url {
         #[cfg(feature = "postgres")]
         Some(url) => Database::Postgres(url),
@@ -41,6 +43,12 @@ pub fn serve(
         eprintln!(
             "warning: serving plain HTTP on {} (--insecure-http): device tokens and stock data cross the network unencrypted unless a proxy in front ends TLS",
             server.addr
+        );
+    }
+    #[cfg(feature = "console")]
+    if plain && server.addr.ip().is_loopback() && !proxied {
+        eprintln!(
+            "note: plain HTTP on loopback: the console's session cookies are not marked Secure (right for a browser on this machine). Behind a proxy on this machine that ends TLS, start with --trusted-proxy 127.0.0.1 so they are"
         );
     }
     println!(
