@@ -430,9 +430,9 @@ impl<'a> Query<'a> {
         Ok(stored.symmetric_difference(&summed).count())
     }
 
-    /// How many rows of the running totals (`location_totals`, `lot_totals`, `movement_days`,
-    /// kept by triggers; on PostgreSQL through deltas folded in at each commit) differ from the
-    /// balances and the journal summed again: 0 always.
+    /// How many rows of SQLite's running totals (`location_totals`, `lot_totals`,
+    /// `movement_days`, kept by triggers) differ from the balances and the journal summed
+    /// again: 0 always. (PostgreSQL keeps no totals: its tables are empty.)
     pub fn totals_off_the_balances(&self) -> Result<usize> {
         type Keyed = std::collections::HashSet<(i64, i64, i64)>;
         let pairs = [

@@ -610,10 +610,14 @@ impl Ledger {
     /// the running per-day counts (`movement_days`).
     pub fn movements_per_day(&self, from: NaiveDate) -> Result<Vec<(NaiveDate, i64)>> {
         let today = self.today();
-        let rows: Vec<(String, i64)> = self.sql().all(
-            "SELECT day, movements FROM movement_days WHERE day >= ?",
-            args![from],
-        )?;
+        let sql = if self.is_postgres() {
+            // No running totals on PostgreSQL (its migration 0003 says why).
+            "SELECT substr(created_at, 1, 10), COUNT(*) FROM movements
+             WHERE created_at >= ? GROUP BY substr(created_at, 1, 10)"
+        } else {
+            "SELECT day, movements FROM movement_days WHERE day >= ?"
+        };
+        let rows: Vec<(String, i64)> = self.sql().all(sql, args![from])?;
         let counts: HashMap<String, i64> = rows.into_iter().collect();
         Ok(from
             .iter_days()
@@ -640,15 +644,20 @@ pub struct ExpiryDay {
 }
 
 impl Ledger {
-    /// Stock per real location, by code, from the running totals (`location_totals`, which
-    /// the balances' triggers keep, on both stores).
+    /// Stock per real location, by code, from SQLite's running totals (`location_totals`, which
+    /// the balances' triggers keep), or the balances summed on PostgreSQL.
     pub fn stock_by_location(&self) -> Result<Vec<LocationStock>> {
-        let rows: Vec<(String, i64, i64)> = self.sql().all(
+        let sql = if self.is_postgres() {
+            "SELECT l.code, COUNT(*), CAST(SUM(b.qty) AS BIGINT)
+             FROM balances b JOIN locations l ON l.id = b.location_id
+             WHERE b.qty > 0
+             GROUP BY l.id, l.code ORDER BY l.code"
+        } else {
             "SELECT l.code, t.lines, t.units
              FROM location_totals t JOIN locations l ON l.id = t.location_id
-             WHERE t.lines > 0 ORDER BY l.code",
-            args![],
-        )?;
+             WHERE t.lines > 0 ORDER BY l.code"
+        };
+        let rows: Vec<(String, i64, i64)> = self.sql().all(sql, args![])?;
         Ok(rows
             .into_iter()
             .map(|(location, lines, units)| LocationStock {
@@ -662,13 +671,18 @@ impl Ledger {
     /// Lots in stock with an expiry date, summed per day (soonest first): what the expiry
     /// report's rows add up to, for charts. From the running per-lot totals (`lot_totals`).
     pub fn expiry_by_day(&self) -> Result<Vec<ExpiryDay>> {
-        let rows: Vec<(NaiveDate, i64, i64)> = self.sql().all(
+        let sql = if self.is_postgres() {
+            "SELECT lt.expiry, COUNT(DISTINCT lt.id), CAST(SUM(b.qty) AS BIGINT)
+             FROM balances b JOIN lots lt ON lt.id = b.lot_id
+             WHERE b.lot_id <> 0 AND b.qty > 0 AND lt.expiry IS NOT NULL
+             GROUP BY lt.expiry ORDER BY lt.expiry"
+        } else {
             "SELECT lt.expiry, COUNT(*), CAST(SUM(t.units) AS BIGINT)
              FROM lot_totals t JOIN lots lt ON lt.id = t.lot_id
              WHERE t.units > 0 AND lt.expiry IS NOT NULL
-             GROUP BY lt.expiry ORDER BY lt.expiry",
-            args![],
-        )?;
+             GROUP BY lt.expiry ORDER BY lt.expiry"
+        };
+        let rows: Vec<(NaiveDate, i64, i64)> = self.sql().all(sql, args![])?;
         Ok(rows
             .into_iter()
             .map(|(expiry, lots, units)| ExpiryDay {

@@ -368,15 +368,9 @@ impl<'c, 'conn> PgTx<'c, 'conn> {
         }
     }
 
-    /// Ends the transaction, keeping what it wrote. The dashboard's totals take in what the
-    /// balance and movement triggers noted as deltas first (migration 0005: one update per
-    /// touched total, however many rows the transaction changed), so the totals commit with
-    /// the balances they add up.
+    /// Ends the transaction, keeping what it wrote.
     pub(crate) fn commit(self) -> Result<()> {
-        let mut tx = self.tx.into_inner();
-        tx.batch_execute("SELECT lotkeeper_fold_totals()")
-            .map_err(pg_error)?;
-        tx.commit().map_err(pg_error)
+        self.tx.into_inner().commit().map_err(pg_error)
     }
 }
 
@@ -464,12 +458,8 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../../migrations/postgres/0004_conflicts.sql"),
     ),
     (
-        "0005_totals_kept",
-        include_str!("../../../migrations/postgres/0005_totals_kept.sql"),
-    ),
-    (
-        "0006_password_change",
-        include_str!("../../../migrations/postgres/0006_password_change.sql"),
+        "0005_password_change",
+        include_str!("../../../migrations/postgres/0005_password_change.sql"),
     ),
 ];
 
