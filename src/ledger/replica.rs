@@ -694,9 +694,10 @@ impl Ledger {
                         continue;
                     }
                 }
+                // Part of a batch is a faulty push, not a rejected movement: nothing is kept of
+                // it, so the whole batch sent again is judged on its own.
                 if let Some(reason) = incomplete_batch(tx, group, sizes)? {
                     for r in group {
-                        super::conflicts::record_rejection(tx, device, r, &reason, &ctx.now)?;
                         out.push((
                             r.entry.id.clone(),
                             Verdict::Rejected {
