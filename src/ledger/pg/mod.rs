@@ -637,9 +637,12 @@ impl PgStore {
                       INSERT INTO lotkeeper_schema (id, version) VALUES (1, 0)
                           ON CONFLICT (id) DO NOTHING;";
         if let Err(e) = self.client.get_mut().batch_execute(create) {
+            // The race shows as a duplicate key in the catalog, a duplicate table, or (CI saw
+            // it once) the table's row type that already exists.
             let raced = e.code().is_some_and(|c| {
                 *c == postgres::error::SqlState::UNIQUE_VIOLATION
                     || *c == postgres::error::SqlState::DUPLICATE_TABLE
+                    || *c == postgres::error::SqlState::DUPLICATE_OBJECT
             });
             if !raced {
                 return Err(pg_error(e));
