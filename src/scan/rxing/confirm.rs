@@ -30,7 +30,13 @@ pub(super) fn scan_line(s: &Symbol) -> Option<(bool, f32, f32, f32)> {
 /// columns for vertical ones) with rxing's row readers (see [`Lines::first_reading`]): the same
 /// per-line threshold rxing's image-wide readers use for a linear symbol, without their search
 /// over the image and their multi-symbol crops. Points are along the line.
-fn strip_read(lines: &Lines, reader: &mut LineReader, horizontal: bool, at: f32) -> Vec<Symbol> {
+fn strip_read(
+    lines: &Lines,
+    reader: &mut LineReader,
+    horizontal: bool,
+    at: f32,
+    both_ways: bool,
+) -> Vec<Symbol> {
     let half = 2.0_f32;
     let limit = lines.count(horizontal);
     let (lo, hi) = (
@@ -40,7 +46,7 @@ fn strip_read(lines: &Lines, reader: &mut LineReader, horizontal: bool, at: f32)
     if hi <= lo + 1 {
         return vec![];
     }
-    contained(|| lines.first_reading(reader, horizontal, lo, hi))
+    contained(|| lines.first_reading(reader, horizontal, lo, hi, both_ways))
         .iter()
         .filter_map(to_symbol)
         .collect()
@@ -73,29 +79,46 @@ fn other_bin(bin: Bin) -> Bin {
     }
 }
 
-/// Whether a line near `line` reads `s` as it was read (see [`lines_needed`]). When `careful`
-/// (always for a short symbol) every nearby line is read, and one reading another text of the
-/// same format over the same stretch refuses the symbol outright.
+/// How much a nearby line must show before a read counts (see [`lines_agree`]).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Evidence {
+    /// One line agreeing; other texts on other lines are not looked at.
+    Lenient,
+    /// The nearest lines on both sides are read: one must agree and none may read another
+    /// text over the same stretch; if neither agrees, the next pair out is read.
+    Paired,
+    /// Every nearby line is read, both ways round: one must agree and none may read another
+    /// text over the same stretch.
+    Careful,
+}
+
+/// Whether a line near `line` reads `s` as it was read, with at least the `evidence` asked
+/// for: a short symbol (see [`lines_needed`]) is always read carefully.
 pub(super) fn lines_agree(
     lines: &Lines,
     reader: &mut LineReader,
     s: &Symbol,
     line: Option<(bool, f32, f32, f32)>,
-    careful: bool,
+    evidence: Evidence,
 ) -> bool {
     let Some((horizontal, at, a0, a1)) = line else {
         return false;
     };
-    let careful = careful || lines_needed(s.format) > 1;
+    let evidence = if lines_needed(s.format) > 1 {
+        Evidence::Careful
+    } else {
+        evidence
+    };
     let mut agree = 0;
-    for d in OFFSETS {
-        for o in strip_read(lines, reader, horizontal, at + d) {
+    for (k, d) in OFFSETS.into_iter().enumerate() {
+        let both_ways = evidence == Evidence::Careful;
+        for o in strip_read(lines, reader, horizontal, at + d, both_ways) {
             if o.format != s.format {
                 continue;
             }
             if o.text == s.text {
                 agree += 1;
-            } else if careful {
+            } else if evidence >= Evidence::Paired {
                 let overlaps = scan_line(&o).is_some_and(|(_, _, b0, b1)| {
                     a1.min(b1) - a0.max(b0) > 0.5 * (a1 - a0).min(b1 - b0)
                 });
@@ -104,7 +127,13 @@ pub(super) fn lines_agree(
                 }
             }
         }
-        if agree >= 1 && !careful {
+        let pair_done = k % 2 == 1;
+        let enough = match evidence {
+            Evidence::Lenient => true,
+            Evidence::Paired => pair_done,
+            Evidence::Careful => false,
+        };
+        if agree >= 1 && enough {
             return true;
         }
     }
@@ -184,7 +213,7 @@ pub(super) fn trusted_linear(
             continue;
         };
         if texts.len() == 1 {
-            if lines_agree(image, reader, &reads[i], lines[i], false) {
+            if lines_agree(image, reader, &reads[i], lines[i], Evidence::Lenient) {
                 kept.push(reads[i].clone());
             }
             continue;
@@ -200,7 +229,7 @@ pub(super) fn trusted_linear(
         let mut votes: std::collections::HashMap<String, usize> = Default::default();
         for k in 0..9 {
             let at = lo + (hi - lo) * k as f32 / 8.0;
-            for o in strip_read(image, reader, horizontal, at) {
+            for o in strip_read(image, reader, horizontal, at, true) {
                 if o.format == reads[i].format && texts.contains(o.text.as_str()) {
                     *votes.entry(o.text).or_default() += 1;
                 }

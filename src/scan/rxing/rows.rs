@@ -3,7 +3,7 @@
 use rxing::{BarcodeFormat, RXingResult};
 
 use super::aim::to_symbol;
-use super::confirm::{lines_agree, lines_needed, scan_line};
+use super::confirm::{lines_agree, lines_needed, scan_line, Evidence};
 use super::formats::{from_rxing, hints};
 use super::variants::{MIN_SIDE, THIN_SIDE};
 use crate::scan::symbol::Format;
@@ -61,20 +61,25 @@ impl LineReader {
         LineReader::new(&linear, false)
     }
 
-    /// One binarized row read both ways round; `scale` is how many row positions make one pixel
-    /// (points come back in pixels, on row `y`). ITF counts only as ITF-14 with its GS1 check
-    /// digit when `itf14_only` (a row found by searching has no other check).
+    /// One binarized row read both ways round (backwards only when forwards read nothing,
+    /// unless `both_ways`); `scale` is how many row positions make one pixel (points come back
+    /// in pixels, on row `y`). ITF counts only as ITF-14 with its GS1 check digit when
+    /// `itf14_only` (a row found by searching has no other check).
     pub(super) fn read(
         &mut self,
         bits: &rxing::common::BitArray,
         y: usize,
         scale: f32,
         itf14_only: bool,
+        both_ways: bool,
     ) -> Vec<RXingResult> {
         use rxing::oned::OneDReader;
         let n = bits.get_size() as f32;
         let mut reads = Vec::new();
         for reversed in [false, true] {
+            if reversed && !both_ways && !reads.is_empty() {
+                break;
+            }
             let mut row = bits.clone();
             if reversed {
                 row.reverse();
@@ -148,27 +153,28 @@ impl<'a> Lines<'a> {
     }
 
     /// The linear symbols on lines `lo..hi` (rows when `horizontal`, else columns, each across
-    /// the symbol), read both ways round, each line's inverse too when it reads nothing. The
-    /// first line that reads gives its texts, each once; points are along the line, on `y` =
-    /// the line's index.
+    /// the symbol), read both ways round (see [`LineReader::read`] for `both_ways`), each line's
+    /// inverse too when it reads nothing. The first line that reads gives its texts, each once;
+    /// points are along the line, on `y` = the line's index.
     pub(super) fn first_reading(
         &self,
         reader: &mut LineReader,
         horizontal: bool,
         lo: u32,
         hi: u32,
+        both_ways: bool,
     ) -> Vec<RXingResult> {
         for i in lo..hi {
             let Some(row) = self.line(horizontal, i) else {
                 continue;
             };
-            let mut reads = reader.read(&row, i as usize, 1.0, false);
+            let mut reads = reader.read(&row, i as usize, 1.0, false, both_ways);
             if reads.is_empty() {
                 let mut inverse = row.into_owned();
                 for x in 0..inverse.get_size() {
                     inverse.flip(x);
                 }
-                reads = reader.read(&inverse, i as usize, 1.0, false);
+                reads = reader.read(&inverse, i as usize, 1.0, false, both_ways);
             }
             if !reads.is_empty() {
                 let mut seen = Vec::new();
@@ -193,9 +199,10 @@ const QUICK_ROWS: usize = 15;
 /// its own histogram (rxing's global-histogram row), read both ways round by rxing's row
 /// readers. It answers only on the evidence `trusted_linear` asks for of rxing's own reads: a
 /// symbol read identically on one row more than [`lines_needed`] asks, or a read confirmed on the
-/// lines beside its own row as `trusted_linear` confirms a short symbol ([`lines_agree`], every
-/// nearby line read, one agreeing and none reading another text); never when a row read another
-/// text of the same format. Anything less gives nothing, and the full plan runs.
+/// lines beside its own row ([`lines_agree`]: the nearest line on either side read, one agreeing
+/// and neither reading another text; for a short symbol every nearby line, as `trusted_linear`
+/// confirms it); never when a row read another text of the same format. Anything less gives
+/// nothing, and the full plan runs.
 pub(super) fn quick_rows(luma: &[u8], w: u32, h: u32, formats: &[Format]) -> Vec<RXingResult> {
     let linear = row_formats(formats);
     if linear.is_empty() || w < MIN_SIDE || h < THIN_SIDE {
@@ -224,7 +231,7 @@ pub(super) fn quick_rows(luma: &[u8], w: u32, h: u32, formats: &[Format]) -> Vec
         let Some(row) = lines.line(true, y as u32) else {
             continue;
         };
-        let found = reader.read(&row, y, 1.0, true);
+        let found = reader.read(&row, y, 1.0, true, true);
         reads.extend(found.iter().map(|r| (r.clone(), y)));
         let winners = agreed_rows(&reads);
         if !winners.is_empty() {
@@ -243,7 +250,7 @@ pub(super) fn quick_rows(luma: &[u8], w: u32, h: u32, formats: &[Format]) -> Vec
             let Some(s) = to_symbol(r) else {
                 continue;
             };
-            if lines_agree(&lines, confirm, &s, scan_line(&s), true) {
+            if lines_agree(&lines, confirm, &s, scan_line(&s), Evidence::Paired) {
                 return vec![r.clone()];
             }
         }
@@ -320,7 +327,7 @@ pub(super) fn row_scan(luma: &[u8], w: u32, h: u32, formats: &[Format]) -> Vec<R
         rows.extend(edge_row(&edges, n));
         let reads: Vec<RXingResult> = rows
             .iter()
-            .flat_map(|bits| reader.read(bits, y, 2.0, true))
+            .flat_map(|bits| reader.read(bits, y, 2.0, true, true))
             .collect();
         for res in reads {
             let same = |o: &RXingResult| {

@@ -280,7 +280,7 @@ fn confirmation_lines_give_each_symbol_once_either_polarity() {
     let read = |img: &[u8], w: u32, h: u32, horizontal: bool, formats: &[Format]| {
         let lines = Lines::new(img, w, h).expect("an image");
         LineReader::for_lines(formats).map_or(vec![], |mut reader| {
-            lines.first_reading(&mut reader, horizontal, 0, 4)
+            lines.first_reading(&mut reader, horizontal, 0, 4, true)
         })
     };
     let got = read(&img, w, h, true, &[Format::Ean13]);
