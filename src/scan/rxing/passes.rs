@@ -1,7 +1,6 @@
 //! Pass planning: which passes to run, cheapest and likeliest first, and how long to keep trying.
 //! A pass is a binarizer (rxing's two, or one of our own readers) over a variant of the image.
 
-use rxing::common::GlobalHistogramBinarizer;
 use rxing::multi::{GenericMultipleBarcodeReader, MultipleBarcodeReader};
 use rxing::{
     Binarizer, BinaryBitmap, DecodeHints, Luma8Source, MultiUseMultiFormatReader, RXingResult,
@@ -11,7 +10,7 @@ use std::time::Duration;
 
 use super::aztec;
 use super::aztec_warp;
-use super::binarize::FastHybrid;
+use super::binarize::{FastHistogram, FastHybrid};
 use super::datamatrix::datamatrix_grid;
 use super::formats::hints;
 use super::guard::contained;
@@ -181,7 +180,7 @@ pub(super) fn decode_pass(
     };
     contained(|| match p.bin {
         Bin::Hybrid => run(FastHybrid::new(source), &hints, p.single),
-        Bin::Histogram => run(GlobalHistogramBinarizer::new(source), &hints, p.single),
+        Bin::Histogram => run(FastHistogram::new(source), &hints, p.single),
         Bin::Rows => row_scan(luma, w, h, formats),
         Bin::QuickRows => quick_rows(luma, w, h, formats),
         Bin::Grid if formats.contains(&Format::DataMatrix) => datamatrix_grid(luma, w, h),
