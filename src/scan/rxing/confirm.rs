@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use super::aim::to_symbol;
 use super::guard::contained;
 use super::passes::{decode_pass, Bin, Pass};
-use super::rows::{LineReader, Lines};
+use super::rows::{LineReader, Lines, Look};
 use super::variants::Variant;
 use crate::scan::symbol::{Format, Symbol};
 
@@ -26,16 +26,19 @@ pub(super) fn scan_line(s: &Symbol) -> Option<(bool, f32, f32, f32)> {
     })
 }
 
-/// Reads a thin strip of lines across the whole image at `at` (rows for horizontal symbols,
-/// columns for vertical ones) with rxing's row readers (see [`Lines::first_reading`]): the same
-/// per-line threshold rxing's image-wide readers use for a linear symbol, without their search
-/// over the image and their multi-symbol crops. Points are along the line.
+/// Reads a thin strip of lines across the image at `at` (rows for horizontal symbols, columns
+/// for vertical ones) with rxing's row readers (see [`Lines::first_reading`]): the same per-line
+/// threshold rxing's image-wide readers use for a linear symbol, without their search over the
+/// image and their multi-symbol crops. With a span in `look` (from, to along the line: a
+/// symbol's stretch), only that stretch of each line is read, with a margin for the quiet zones.
+/// Points are along the line.
 fn strip_read(
     lines: &Lines,
     reader: &mut LineReader,
     horizontal: bool,
     at: f32,
-    both_ways: bool,
+    stretch: Option<(f32, f32)>,
+    look: Look,
 ) -> Vec<Symbol> {
     let half = 2.0_f32;
     let limit = lines.count(horizontal);
@@ -46,10 +49,35 @@ fn strip_read(
     if hi <= lo + 1 {
         return vec![];
     }
-    contained(|| lines.first_reading(reader, horizontal, lo, hi, both_ways))
+    let span = stretch.map(|(a0, a1)| {
+        let margin = SPAN_MARGIN * (a1 - a0) + SPAN_MARGIN_PX;
+        (
+            (a0 - margin).max(0.0) as usize,
+            (a1 + margin).max(0.0) as usize,
+        )
+    });
+    let look = Look { span, ..look };
+    contained(|| lines.first_reading(reader, horizontal, (lo, hi), look))
         .iter()
         .filter_map(to_symbol)
         .collect()
+}
+
+/// A confirmation line is read over the symbol's stretch and this much of its length (plus
+/// [`SPAN_MARGIN_PX`]) beyond either end: the guard centres the stretch runs between are a
+/// few modules inside the symbol, its quiet zones are ten modules or less (a tenth of a UPC-A),
+/// and a tilted symbol moves along the line a little from one line to the next.
+const SPAN_MARGIN: f32 = 0.25;
+const SPAN_MARGIN_PX: f32 = 8.0;
+
+/// Whether rxing's row reader for `format` puts a read's two points at the ends of the symbol
+/// (guard centres or edges). Its Code 39 reader puts the end at half the symbol's end position,
+/// so a Code 39 confirmation line is read whole.
+fn ends_known(format: Format) -> bool {
+    matches!(
+        format,
+        Format::Ean13 | Format::Ean8 | Format::UpcA | Format::UpcE | Format::Code128 | Format::Itf
+    )
 }
 
 /// Offsets of the confirmation lines from the line a symbol was read on, nearest first.
@@ -92,14 +120,17 @@ pub(super) enum Evidence {
     Careful,
 }
 
-/// Whether a line near `line` reads `s` as it was read, with at least the `evidence` asked
-/// for: a short symbol (see [`lines_needed`]) is always read carefully.
+/// Whether a line near `line`, read over the stretch `s` was read on, reads `s` as it was read,
+/// with at least the `evidence` asked for: a short symbol (see [`lines_needed`]) is always read
+/// carefully. Lines are read inverted too (when they read nothing) when `inverse`: where `s`
+/// may be printed light on dark.
 pub(super) fn lines_agree(
     lines: &Lines,
     reader: &mut LineReader,
     s: &Symbol,
     line: Option<(bool, f32, f32, f32)>,
     evidence: Evidence,
+    inverse: bool,
 ) -> bool {
     let Some((horizontal, at, a0, a1)) = line else {
         return false;
@@ -111,8 +142,13 @@ pub(super) fn lines_agree(
     };
     let mut agree = 0;
     for (k, d) in OFFSETS.into_iter().enumerate() {
-        let both_ways = evidence == Evidence::Careful;
-        for o in strip_read(lines, reader, horizontal, at + d, both_ways) {
+        let look = Look {
+            span: None,
+            both_ways: evidence == Evidence::Careful,
+            inverse,
+        };
+        let stretch = ends_known(s.format).then_some((a0, a1));
+        for o in strip_read(lines, reader, horizontal, at + d, stretch, look) {
             if o.format != s.format {
                 continue;
             }
@@ -218,7 +254,8 @@ pub(super) fn trusted_linear(
             continue;
         };
         if texts.len() == 1 {
-            if lines_agree(image, reader, &reads[i], lines[i], Evidence::Lenient) {
+            // rxing's passes read light-on-dark symbols too.
+            if lines_agree(image, reader, &reads[i], lines[i], Evidence::Lenient, true) {
                 kept.push(reads[i].clone());
             }
             continue;
@@ -234,7 +271,12 @@ pub(super) fn trusted_linear(
         let mut votes: std::collections::HashMap<String, usize> = Default::default();
         for k in 0..9 {
             let at = lo + (hi - lo) * k as f32 / 8.0;
-            for o in strip_read(image, reader, horizontal, at, true) {
+            let look = Look {
+                span: None,
+                both_ways: true,
+                inverse: true,
+            };
+            for o in strip_read(image, reader, horizontal, at, None, look) {
                 if o.format == reads[i].format && texts.contains(o.text.as_str()) {
                     *votes.entry(o.text).or_default() += 1;
                 }

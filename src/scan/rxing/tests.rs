@@ -274,13 +274,22 @@ fn a_short_symbol_needs_more_agreeing_lines() {
 /// rows. Only the formats asked for, and DataBar never.
 #[test]
 fn confirmation_lines_give_each_symbol_once_either_polarity() {
-    use rows::{LineReader, Lines};
+    use rows::{LineReader, Lines, Look};
     let ean = "4006381333931";
     let (img, w, h) = banded(Format::Ean13, &[(0, 200, ean)]);
     let read = |img: &[u8], w: u32, h: u32, horizontal: bool, formats: &[Format]| {
         let lines = Lines::new(img, w, h).expect("an image");
         LineReader::for_lines(formats).map_or(vec![], |mut reader| {
-            lines.first_reading(&mut reader, horizontal, 0, 4, true)
+            lines.first_reading(
+                &mut reader,
+                horizontal,
+                (0, 4),
+                Look {
+                    span: None,
+                    both_ways: true,
+                    inverse: true,
+                },
+            )
         })
     };
     let got = read(&img, w, h, true, &[Format::Ean13]);
