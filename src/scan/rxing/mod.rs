@@ -31,6 +31,7 @@ mod rows;
 mod tests;
 mod variants;
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
@@ -98,8 +99,8 @@ impl RxingDecoder {
         // Huge pictures are shrunk first; `scale` maps positions back.
         let (mut luma, mut w, mut h, scale) = match shrink_huge(&packed, frame.width, frame.height)
         {
-            Some((small, sw, sh, f)) => (small, sw, sh, f as f32),
-            None => (packed.into_owned(), frame.width, frame.height, 1.0),
+            Some((small, sw, sh, f)) => (Cow::Owned(small), sw, sh, f as f32),
+            None => (packed, frame.width, frame.height, 1.0),
         };
         let (mut dx, mut dy) = (0.0, 0.0);
         // An image a few pixels thin has no second scan line to confirm a linear symbol on.
@@ -108,7 +109,8 @@ impl RxingDecoder {
             let (nw, nh) = (w.max(MIN_SIDE), h.max(MIN_SIDE));
             dx = ((nw - w) / 2) as f32;
             dy = ((nh - h) / 2) as f32;
-            (luma, w, h) = pad_thin(&luma, w, h);
+            let (padded, pw, ph) = pad_thin(&luma, w, h);
+            (luma, w, h) = (Cow::Owned(padded), pw, ph);
         }
         let passes = plan(self.effort, w, h, &formats);
         let mut seen = HashSet::new();
@@ -129,7 +131,7 @@ impl RxingDecoder {
             }
             let pass_started = Instant::now();
             let (img, iw, ih) = if p.variant == Variant::AsIs {
-                (luma.as_slice(), w, h)
+                (&luma[..], w, h)
             } else {
                 // Passes over one variant follow each other: it is made once for all of them.
                 if made.as_ref().map(|m| m.0) != Some(p.variant) {
