@@ -29,15 +29,13 @@ pub(super) fn scan_line(s: &Symbol) -> Option<(bool, f32, f32, f32)> {
 /// Reads a thin strip of lines across the image at `at` (rows for horizontal symbols, columns
 /// for vertical ones) with rxing's row readers (see [`Lines::first_reading`]): the same per-line
 /// threshold rxing's image-wide readers use for a linear symbol, without their search over the
-/// image and their multi-symbol crops. With a span in `look` (from, to along the line: a
-/// symbol's stretch), only that stretch of each line is read, with a margin for the quiet zones.
-/// Points are along the line.
+/// image and their multi-symbol crops. Each line is read as `look` says. Points are along the
+/// line.
 fn strip_read(
     lines: &Lines,
     reader: &mut LineReader,
     horizontal: bool,
     at: f32,
-    stretch: Option<(f32, f32)>,
     look: Look,
 ) -> Vec<Symbol> {
     let half = 2.0_f32;
@@ -49,18 +47,20 @@ fn strip_read(
     if hi <= lo + 1 {
         return vec![];
     }
-    let span = stretch.map(|(a0, a1)| {
-        let margin = SPAN_MARGIN * (a1 - a0) + SPAN_MARGIN_PX;
-        (
-            (a0 - margin).max(0.0) as usize,
-            (a1 + margin).max(0.0) as usize,
-        )
-    });
-    let look = Look { span, ..look };
     contained(|| lines.first_reading(reader, horizontal, (lo, hi), look))
         .iter()
         .filter_map(to_symbol)
         .collect()
+}
+
+/// The stretch of a line a confirmation reads for a symbol read from `a0` to `a1` along it:
+/// that stretch with a margin for the quiet zones (see [`SPAN_MARGIN`]).
+fn span_around(a0: f32, a1: f32) -> (usize, usize) {
+    let margin = SPAN_MARGIN * (a1 - a0) + SPAN_MARGIN_PX;
+    (
+        (a0 - margin).max(0.0) as usize,
+        (a1 + margin).max(0.0) as usize,
+    )
 }
 
 /// A confirmation line is read over the symbol's stretch and this much of its length (plus
@@ -140,15 +140,14 @@ pub(super) fn lines_agree(
     } else {
         evidence
     };
+    let look = Look {
+        span: ends_known(s.format).then(|| span_around(a0, a1)),
+        both_ways: evidence == Evidence::Careful,
+        inverse,
+    };
     let mut agree = 0;
     for (k, d) in OFFSETS.into_iter().enumerate() {
-        let look = Look {
-            span: None,
-            both_ways: evidence == Evidence::Careful,
-            inverse,
-        };
-        let stretch = ends_known(s.format).then_some((a0, a1));
-        for o in strip_read(lines, reader, horizontal, at + d, stretch, look) {
+        for o in strip_read(lines, reader, horizontal, at + d, look) {
             if o.format != s.format {
                 continue;
             }
@@ -269,14 +268,14 @@ pub(super) fn trusted_linear(
             .iter()
             .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(*p), b.max(*p)));
         let mut votes: std::collections::HashMap<String, usize> = Default::default();
+        let look = Look {
+            span: None,
+            both_ways: true,
+            inverse: true,
+        };
         for k in 0..9 {
             let at = lo + (hi - lo) * k as f32 / 8.0;
-            let look = Look {
-                span: None,
-                both_ways: true,
-                inverse: true,
-            };
-            for o in strip_read(image, reader, horizontal, at, None, look) {
+            for o in strip_read(image, reader, horizontal, at, look) {
                 if o.format == reads[i].format && texts.contains(o.text.as_str()) {
                     *votes.entry(o.text).or_default() += 1;
                 }
