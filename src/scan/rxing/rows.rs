@@ -109,16 +109,20 @@ impl LineReader {
 /// rxing's image-wide readers do for a linear symbol, either binarizer: rxing's
 /// global-histogram row), each line once, when first asked for.
 pub(super) struct Lines<'a> {
-    bin: rxing::common::GlobalHistogramBinarizer<rxing::Luma8Source<'a>>,
+    luma: &'a [u8],
+    cache: super::binarize::LineCache,
     w: u32,
     h: u32,
 }
 
 impl<'a> Lines<'a> {
     pub(super) fn new(luma: &'a [u8], w: u32, h: u32) -> Option<Lines<'a>> {
-        let source = rxing::Luma8Source::new_with_slice(luma, w, h).ok()?;
+        if luma.len() != w as usize * h as usize {
+            return None;
+        }
         Some(Lines {
-            bin: rxing::common::GlobalHistogramBinarizer::new(source),
+            luma,
+            cache: super::binarize::LineCache::new(w as usize, h as usize),
             w,
             h,
         })
@@ -139,17 +143,20 @@ impl<'a> Lines<'a> {
         horizontal: bool,
         i: u32,
     ) -> Option<std::borrow::Cow<'_, rxing::common::BitArray>> {
-        use rxing::common::LineOrientation;
-        use rxing::Binarizer;
-        if i >= self.count(horizontal) {
-            return None;
-        }
-        let orientation = if horizontal {
-            LineOrientation::Row
+        use std::borrow::Cow;
+        let (w, i) = (self.w as usize, i as usize);
+        let line = if horizontal {
+            self.cache
+                .row(i, || Some(Cow::Borrowed(&self.luma[i * w..][..w])))
         } else {
-            LineOrientation::Column
+            let column = || {
+                Some(Cow::Owned(
+                    self.luma.iter().skip(i).step_by(w).copied().collect(),
+                ))
+            };
+            self.cache.column(i, column)
         };
-        self.bin.get_black_line(i as usize, orientation).ok()
+        line.ok().map(Cow::Borrowed)
     }
 
     /// The linear symbols on lines `lo..hi` (rows when `horizontal`, else columns, each across
