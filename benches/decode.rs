@@ -22,7 +22,12 @@
 //!   says so and prints ours and rxing's. `PYTHON=...` picks the interpreter (default `python3`).
 //! - `-- --json`: the same as JSON; `-- --verbose`: every wrong, missed and false read of ours;
 //!   `-- --only TEXT`: only the images whose path contains TEXT (no camera-frame or blank figures);
-//!   `-- --times FILE` (with `--baseline`): each image's time, ours and zxing-cpp's, as TSV.
+//!   `-- --times FILE` (with `--baseline`): each image's time, ours and zxing-cpp's, as TSV;
+//!   `-- --repeat N` (default 5): each reader goes over all the images N times, the readers taking
+//!   turns a round each (ours, rxing, zxing-cpp, ours again...), so a slow spell on a shared
+//!   machine falls on all of them; an image's time is the median of its N timings, each as cold
+//!   as a single pass's. One timing per image, ours all before zxing-cpp's, moved the ratio by
+//!   +-0.25 run to run on a 2-core machine. The results counted are the first round's.
 
 use lotkeeper::scan::{image_input, Decoder, Effort, Format, LumaFrame, RxingDecoder, Symbol};
 use std::collections::BTreeMap;
@@ -233,79 +238,121 @@ struct ZxingRun {
     all: Vec<Timed>,
 }
 
-/// Runs `benches/zxing_baseline.py` over every case; `Err` says why zxing-cpp could not run.
-fn run_zxing(cases: &[Case]) -> Result<ZxingRun, String> {
-    let raw = Path::new(env!("CARGO_TARGET_TMPDIR")).join("decode-bench-luma.raw");
-    let mut buf = Vec::new();
-    let mut list = Vec::new();
-    for c in cases {
-        list.push(
-            serde_json::json!({"offset": buf.len(), "width": c.luma.width,
-            "height": c.luma.height, "formats": c.zx_formats}),
-        );
-        buf.extend_from_slice(&c.luma.data);
+/// `benches/zxing_baseline.py`, running: it holds the cases' pixels and times one round over
+/// them each time it is asked, so its rounds can alternate with ours (a slow spell on a shared
+/// machine then falls on both readers alike).
+struct Zxing {
+    child: std::process::Child,
+    input: std::process::ChildStdin,
+    output: std::io::BufReader<std::process::ChildStdout>,
+    script: PathBuf,
+}
+
+impl Zxing {
+    /// Starts the script with every case; `Err` says why zxing-cpp cannot run.
+    fn start(cases: &[Case]) -> Result<Zxing, String> {
+        let raw = Path::new(env!("CARGO_TARGET_TMPDIR")).join("decode-bench-luma.raw");
+        let mut buf = Vec::new();
+        let mut list = Vec::new();
+        for c in cases {
+            list.push(
+                serde_json::json!({"offset": buf.len(), "width": c.luma.width,
+                "height": c.luma.height, "formats": c.zx_formats}),
+            );
+            buf.extend_from_slice(&c.luma.data);
+        }
+        std::fs::write(&raw, &buf).map_err(|e| format!("cannot write {}: {e}", raw.display()))?;
+        let request = serde_json::json!({"luma": raw, "images": list,
+            "all_formats": zxing_names(&Format::ALL)});
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/zxing_baseline.py");
+        let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+        let mut child = Command::new(&python)
+            .arg(&script)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot run {python} ({e}); install Python 3 or set PYTHON"))?;
+        let input = child.stdin.take().expect("piped");
+        let output = std::io::BufReader::new(child.stdout.take().expect("piped"));
+        let mut z = Zxing {
+            child,
+            input,
+            output,
+            script,
+        };
+        let ready = z.say(&request.to_string());
+        let _ = std::fs::remove_file(&raw);
+        let ready = ready?;
+        if let Some(e) = ready["error"].as_str() {
+            return Err(e.to_string());
+        }
+        Ok(z)
     }
-    std::fs::write(&raw, &buf).map_err(|e| format!("cannot write {}: {e}", raw.display()))?;
-    let request = serde_json::json!({"luma": raw, "images": list,
-        "all_formats": zxing_names(&Format::ALL)});
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/zxing_baseline.py");
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-    let mut child = Command::new(&python)
-        .arg(&script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot run {python} ({e}); install Python 3 or set PYTHON"))?;
-    child
-        .stdin
-        .take()
-        .expect("piped")
-        .write_all(request.to_string().as_bytes())
-        .map_err(|e| format!("cannot talk to {}: {e}", script.display()))?;
-    let out = child
-        .wait_with_output()
-        .map_err(|e| format!("{} did not finish: {e}", script.display()))?;
-    let _ = std::fs::remove_file(&raw);
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|_| {
-        format!(
-            "{} failed: {}",
-            script.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )
-    })?;
-    if let Some(e) = v["error"].as_str() {
-        return Err(e.to_string());
+
+    /// Sends one line and reads the one-line JSON answer.
+    fn say(&mut self, line: &str) -> Result<serde_json::Value, String> {
+        use std::io::BufRead;
+        let failed = |z: &mut Zxing, why: String| {
+            let _ = z.child.kill();
+            let mut err = String::new();
+            if let Some(mut e) = z.child.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut e, &mut err);
+            }
+            format!("{} failed ({why}): {}", z.script.display(), err.trim())
+        };
+        if let Err(e) = writeln!(self.input, "{line}").and_then(|_| self.input.flush()) {
+            return Err(failed(self, e.to_string()));
+        }
+        let mut answer = String::new();
+        match self.output.read_line(&mut answer) {
+            Ok(n) if n > 0 => {}
+            _ => return Err(failed(self, "no answer".into())),
+        }
+        serde_json::from_str(&answer).map_err(|e| failed(self, e.to_string()))
     }
-    let results = |key: &str| -> Result<Vec<Timed>, String> {
-        let list = v[key]
-            .as_array()
-            .filter(|a| a.len() == cases.len())
-            .ok_or_else(|| format!("{} answered without '{key}' per image", script.display()))?;
-        Ok(list
-            .iter()
-            .map(|r| {
-                let found = r["found"]
-                    .as_array()
-                    .map(|f| {
-                        f.iter()
-                            .map(|s| {
-                                let mut alts = renderings(s["text"].as_str().unwrap_or(""));
-                                alts.push(hex(s["bytes"].as_str().unwrap_or("")));
-                                alts
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                (r["ms"].as_f64().unwrap_or(0.0), found)
-            })
-            .collect())
-    };
-    Ok(ZxingRun {
-        version: v["version"].as_str().unwrap_or("unknown").to_string(),
-        given: results("given")?,
-        all: results("all")?,
-    })
+
+    /// One round over every case: "given" (the symbology given) or "all" (every format).
+    fn round(&mut self, kind: &str) -> Result<(), String> {
+        self.say(&serde_json::json!({"round": kind}).to_string())
+            .map(|_| ())
+    }
+
+    /// The results: per case, the median of its rounds' times and the first round's symbols.
+    fn finish(mut self, cases: &[Case]) -> Result<ZxingRun, String> {
+        let v = self.say(&serde_json::json!({"finish": true}).to_string())?;
+        let _ = self.child.wait();
+        let script = self.script.display();
+        let results = |key: &str| -> Result<Vec<Timed>, String> {
+            let list = v[key]
+                .as_array()
+                .filter(|a| a.len() == cases.len())
+                .ok_or_else(|| format!("{script} answered without '{key}' per image"))?;
+            Ok(list
+                .iter()
+                .map(|r| {
+                    let found = r["found"]
+                        .as_array()
+                        .map(|f| {
+                            f.iter()
+                                .map(|s| {
+                                    let mut alts = renderings(s["text"].as_str().unwrap_or(""));
+                                    alts.push(hex(s["bytes"].as_str().unwrap_or("")));
+                                    alts
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    (r["ms"].as_f64().unwrap_or(0.0), found)
+                })
+                .collect())
+        };
+        Ok(ZxingRun {
+            version: v["version"].as_str().unwrap_or("unknown").to_string(),
+            given: results("given")?,
+            all: results("all")?,
+        })
+    }
 }
 
 fn hex(s: &str) -> Vec<u8> {
@@ -374,6 +421,48 @@ fn tell(c: &Case, v: Verdict, found: &[Symbol], how: &str) {
     }
 }
 
+/// Each case's timings over the rounds, and its first round's result.
+struct Timings<T> {
+    ms: Vec<Vec<f64>>,
+    first: Vec<T>,
+}
+
+impl<T> Timings<T> {
+    fn new() -> Self {
+        Timings {
+            ms: Vec::new(),
+            first: Vec::new(),
+        }
+    }
+
+    /// One round: every case decoded once, in order, each timing as cold as a single pass's
+    /// (the other images have gone through the caches in between).
+    fn round(&mut self, n: usize, mut decode: impl FnMut(usize) -> T) {
+        self.ms.resize_with(n, Vec::new);
+        let first_round = self.first.is_empty();
+        for (i, times) in self.ms.iter_mut().enumerate() {
+            let t = Instant::now();
+            let found = decode(i);
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+            if first_round {
+                self.first.push(found);
+            }
+        }
+    }
+
+    /// Per case, the median of its timings and its first round's result.
+    fn finish(self) -> Vec<(f64, T)> {
+        self.ms
+            .into_iter()
+            .map(|mut t| {
+                t.sort_by(f64::total_cmp);
+                t[t.len() / 2]
+            })
+            .zip(self.first)
+            .collect()
+    }
+}
+
 /// `--times FILE`: per image, our time and verdict and zxing-cpp's time (symbology given).
 fn write_times(file: &str, cases: &[Case], ours: &[(f64, Verdict)], zx: &[Timed]) {
     let mut out = String::from("image\tours_ms\tours\tzxing_cpp_ms\n");
@@ -415,6 +504,16 @@ fn main() {
         .position(|a| a == "--times")
         .and_then(|i| args.get(i + 1))
         .cloned();
+    let repeat: usize = match args.iter().position(|a| a == "--repeat") {
+        Some(i) => match args.get(i + 1).and_then(|n| n.parse().ok()) {
+            Some(n) if n > 0 => n,
+            _ => {
+                eprintln!("--repeat takes a whole number above 0");
+                std::process::exit(2);
+            }
+        },
+        None => 5,
+    };
     let root =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata/barcodes/zxing-cpp-samples");
     if !root.is_dir() {
@@ -438,14 +537,64 @@ fn main() {
         cases.retain(|c| c.path.to_string_lossy().contains(only.as_str()));
     }
 
-    // Ours, the symbology given.
+    // The rounds: ours, rxing as it comes and zxing-cpp take turns, a round each over every
+    // image, first with the symbology given, then with every format on.
     let mut decoder = RxingDecoder::new(Effort::Thorough);
+    let (mut given, mut every) = (Timings::new(), Timings::new());
+    // rxing as it comes: its own helper, default hints (TRY_HARDER on), same formats.
+    let mut rx_runs = Timings::new();
+    let mut hints: Vec<_> = cases
+        .iter()
+        .map(|c| rxing::DecodeHints {
+            PossibleFormats: Some(
+                c.formats
+                    .iter()
+                    .map(|f| {
+                        f.name()
+                            .parse::<rxing::BarcodeFormat>()
+                            .expect("rxing names")
+                    })
+                    .collect(),
+            ),
+            ..Default::default()
+        })
+        .collect();
+    // zxing-cpp through its Python package.
+    let mut zxing = baseline.then(|| Zxing::start(&cases));
+    let mut zx_round = |kind: &str| {
+        if let Some(Ok(z)) = &mut zxing {
+            if let Err(e) = z.round(kind) {
+                zxing = Some(Err(e));
+            }
+        }
+    };
+    let n = cases.len();
+    for _ in 0..repeat {
+        given.round(n, |i| {
+            decoder.decode(&cases[i].luma.frame(), &cases[i].formats)
+        });
+        if baseline {
+            rx_runs.round(n, |i| {
+                let c = &cases[i];
+                rxing::helpers::detect_multiple_in_luma_with_hints(
+                    c.luma.data.clone(),
+                    c.luma.width,
+                    c.luma.height,
+                    &mut hints[i],
+                )
+            });
+        }
+        zx_round("given");
+    }
+    for _ in 0..repeat {
+        every.round(n, |i| decoder.decode(&cases[i].luma.frame(), &Format::ALL));
+        zx_round("all");
+    }
+
+    // Ours, the symbology given.
     let (mut ours, mut ours_fp) = (Table::new(), Stats::default());
     let mut ours_times = Vec::new();
-    for c in &cases {
-        let t = Instant::now();
-        let found = decoder.decode(&c.luma.frame(), &c.formats);
-        let ms = t.elapsed().as_secs_f64() * 1e3;
+    for (c, (ms, found)) in cases.iter().zip(given.finish()) {
         let texts: Vec<_> = found.iter().map(|s| renderings(&s.text)).collect();
         let v = tally(&mut ours, &mut ours_fp, c, ms, &texts);
         ours_times.push((ms, v));
@@ -455,51 +604,23 @@ fn main() {
     }
     // Ours, every format on.
     let (mut ours_all, mut ours_all_fp) = (Table::new(), Stats::default());
-    for c in &cases {
-        let t = Instant::now();
-        let found = decoder.decode(&c.luma.frame(), &Format::ALL);
-        let ms = t.elapsed().as_secs_f64() * 1e3;
+    for (c, (ms, found)) in cases.iter().zip(every.finish()) {
         let texts: Vec<_> = found.iter().map(|s| renderings(&s.text)).collect();
         let v = tally(&mut ours_all, &mut ours_all_fp, c, ms, &texts);
         if verbose && v == Verdict::Wrong {
             tell(c, v, &found, " (every format)");
         }
     }
-
-    // rxing as it comes: its own helper, default hints (TRY_HARDER on), same formats.
     let (mut rx, mut rx_fp) = (Table::new(), Stats::default());
-    // zxing-cpp through its Python package.
+    for (c, (ms, res)) in cases.iter().zip(rx_runs.finish()) {
+        let texts: Vec<_> = res
+            .map(|r| r.iter().map(|x| renderings(x.getText())).collect())
+            .unwrap_or_default();
+        tally(&mut rx, &mut rx_fp, c, ms, &texts);
+    }
     let (mut zx, mut zx_fp, mut zx_all, mut zx_all_fp) = Default::default();
-    let mut zx_status: Option<Result<String, String>> = None;
-    if baseline {
-        for c in &cases {
-            let mut hints = rxing::DecodeHints {
-                PossibleFormats: Some(
-                    c.formats
-                        .iter()
-                        .map(|f| {
-                            f.name()
-                                .parse::<rxing::BarcodeFormat>()
-                                .expect("rxing names")
-                        })
-                        .collect(),
-                ),
-                ..Default::default()
-            };
-            let t = Instant::now();
-            let res = rxing::helpers::detect_multiple_in_luma_with_hints(
-                c.luma.data.clone(),
-                c.luma.width,
-                c.luma.height,
-                &mut hints,
-            );
-            let ms = t.elapsed().as_secs_f64() * 1e3;
-            let texts: Vec<_> = res
-                .map(|r| r.iter().map(|x| renderings(x.getText())).collect())
-                .unwrap_or_default();
-            tally(&mut rx, &mut rx_fp, c, ms, &texts);
-        }
-        zx_status = Some(match run_zxing(&cases) {
+    let zx_status: Option<Result<String, String>> =
+        zxing.map(|z| match z.and_then(|z| z.finish(&cases)) {
             Ok(run) => {
                 if let Some(f) = &times_file {
                     write_times(f, &cases, &ours_times, &run.given);
@@ -514,7 +635,6 @@ fn main() {
             }
             Err(e) => Err(e),
         });
-    }
     let zx_ok = matches!(zx_status, Some(Ok(_)));
 
     let (frame_ms, blank) = if only.is_some() {
