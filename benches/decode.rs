@@ -24,10 +24,12 @@
 //!   `-- --only TEXT`: only the images whose path contains TEXT (no camera-frame or blank figures);
 //!   `-- --times FILE` (with `--baseline`): each image's time, ours and zxing-cpp's, as TSV;
 //!   `-- --repeat N` (default 5): each reader goes over all the images N times, the readers taking
-//!   turns a round each (ours, rxing, zxing-cpp, ours again...), so a slow spell on a shared
-//!   machine falls on all of them; an image's time is the median of its N timings, each as cold
-//!   as a single pass's. One timing per image, ours all before zxing-cpp's, moved the ratio by
-//!   +-0.25 run to run on a 2-core machine. The results counted are the first round's.
+//!   turns a round each (ours, rxing, zxing-cpp, ours again...; rxing in the symbology-given
+//!   rounds only), so a slow spell on a shared machine falls on all of them; an image's time is
+//!   the middle one of its N timings (the upper middle for an even N), each as cold as a single
+//!   pass's unless `--only` leaves one image. One timing per image, ours all taken before
+//!   zxing-cpp's, moved the ratio between 1.91 and 2.38 over four runs of the same code on a
+//!   shared 2-core machine. The results counted are the first round's.
 
 use lotkeeper::scan::{image_input, Decoder, Effort, Format, LumaFrame, RxingDecoder, Symbol};
 use std::collections::BTreeMap;
@@ -246,6 +248,8 @@ struct Zxing {
     input: std::process::ChildStdin,
     output: std::io::BufReader<std::process::ChildStdout>,
     script: PathBuf,
+    /// Where its stderr goes (a file: a pipe nobody reads could fill up and stall it).
+    errors: PathBuf,
 }
 
 impl Zxing {
@@ -266,11 +270,14 @@ impl Zxing {
             "all_formats": zxing_names(&Format::ALL)});
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/zxing_baseline.py");
         let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+        let errors = Path::new(env!("CARGO_TARGET_TMPDIR")).join("decode-bench-zxing.err");
+        let stderr = std::fs::File::create(&errors)
+            .map_err(|e| format!("cannot write {}: {e}", errors.display()))?;
         let mut child = Command::new(&python)
             .arg(&script)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(stderr)
             .spawn()
             .map_err(|e| format!("cannot run {python} ({e}); install Python 3 or set PYTHON"))?;
         let input = child.stdin.take().expect("piped");
@@ -280,6 +287,7 @@ impl Zxing {
             input,
             output,
             script,
+            errors,
         };
         let ready = z.say(&request.to_string());
         let _ = std::fs::remove_file(&raw);
@@ -295,10 +303,8 @@ impl Zxing {
         use std::io::BufRead;
         let failed = |z: &mut Zxing, why: String| {
             let _ = z.child.kill();
-            let mut err = String::new();
-            if let Some(mut e) = z.child.stderr.take() {
-                let _ = std::io::Read::read_to_string(&mut e, &mut err);
-            }
+            let _ = z.child.wait();
+            let err = std::fs::read_to_string(&z.errors).unwrap_or_default();
             format!("{} failed ({why}): {}", z.script.display(), err.trim())
         };
         if let Err(e) = writeln!(self.input, "{line}").and_then(|_| self.input.flush()) {
@@ -314,14 +320,21 @@ impl Zxing {
 
     /// One round over every case: "given" (the symbology given) or "all" (every format).
     fn round(&mut self, kind: &str) -> Result<(), String> {
-        self.say(&serde_json::json!({"round": kind}).to_string())
-            .map(|_| ())
+        let v = self.say(&serde_json::json!({"round": kind}).to_string())?;
+        match v["error"].as_str() {
+            Some(e) => Err(e.to_string()),
+            None if v["done"] == true => Ok(()),
+            None => Err(format!("{} answered {v} to a round", self.script.display())),
+        }
     }
 
     /// The results: per case, the median of its rounds' times and the first round's symbols.
     fn finish(mut self, cases: &[Case]) -> Result<ZxingRun, String> {
         let v = self.say(&serde_json::json!({"finish": true}).to_string())?;
         let _ = self.child.wait();
+        if let Some(e) = v["error"].as_str() {
+            return Err(e.to_string());
+        }
         let script = self.script.display();
         let results = |key: &str| -> Result<Vec<Timed>, String> {
             let list = v[key]

@@ -199,7 +199,8 @@ type Slot = OnceLock<Option<BitArray>>;
 
 /// An image's rows and columns as rxing's global-histogram binarizer gives them to the linear
 /// readers, bit for bit: each line thresholded at the valley of its own histogram (see
-/// [`black_point`]) after a -1 4 -1 sharpening, the first and last pixel never black. Each line
+/// [`black_point`]) after a -1 4 -1 sharpening, the first and last pixel never black (a line
+/// under three pixels is thresholded unsharpened). Each line
 /// is computed once, when first asked for, a word at a time.
 pub(super) struct LineCache {
     w: usize,
@@ -246,12 +247,16 @@ impl LineCache {
             return Err(Exceptions::index_out_of_bounds_with("no such line"));
         }
         let slots = slots.get_or_init(|| (0..count).map(|_| OnceLock::new()).collect());
-        let Some(pixels) = pixels() else {
-            return Err(Exceptions::index_out_of_bounds_with("no such line"));
+        let bits = match slots[i].get() {
+            Some(bits) => bits,
+            None => {
+                let Some(pixels) = pixels() else {
+                    return Err(Exceptions::index_out_of_bounds_with("no such line"));
+                };
+                slots[i].get_or_init(|| black_line(&pixels))
+            }
         };
-        slots[i]
-            .get_or_init(|| black_line(&pixels))
-            .as_ref()
+        bits.as_ref()
             .ok_or_else(|| Exceptions::not_found_with("too little contrast"))
     }
 }
