@@ -174,11 +174,11 @@ impl<LS: LuminanceSource, const HYBRID: bool> Binarizer for Fast<LS, HYBRID> {
         lt: LineOrientation,
     ) -> rxing::common::Result<Cow<'_, BitArray>> {
         let source = &self.source;
-        let line = match lt {
-            LineOrientation::Row => self.lines.row(l, || source.get_row(l)),
-            LineOrientation::Column => self.lines.column(l, || Some(source.get_column(l))),
+        let pixels = || match lt {
+            LineOrientation::Row => source.get_row(l),
+            LineOrientation::Column => Some(source.get_column(l)),
         };
-        line.map(Cow::Borrowed)
+        self.lines.line(lt, l, pixels).map(Cow::Borrowed)
     }
 
     fn create_binarizer(&self, source: LS) -> Self {
@@ -200,9 +200,9 @@ type Slot = OnceLock<Option<BitArray>>;
 /// An image's rows and columns as rxing's global-histogram binarizer gives them to the linear
 /// readers, bit for bit: each line thresholded at the valley of its own histogram (see
 /// [`black_point`]) after a -1 4 -1 sharpening, the first and last pixel never black (a line
-/// under three pixels is thresholded unsharpened). Each line
-/// is computed once, when first asked for, a word at a time.
-pub(super) struct LineCache {
+/// under three pixels is thresholded unsharpened). Each line is computed once, when first asked
+/// for, a word at a time.
+struct LineCache {
     w: usize,
     h: usize,
     rows: OnceLock<Box<[Slot]>>,
@@ -210,7 +210,7 @@ pub(super) struct LineCache {
 }
 
 impl LineCache {
-    pub(super) fn new(w: usize, h: usize) -> LineCache {
+    fn new(w: usize, h: usize) -> LineCache {
         LineCache {
             w,
             h,
@@ -219,30 +219,18 @@ impl LineCache {
         }
     }
 
-    /// Row `y`, from its pixels (`pixels` is called the first time only).
-    pub(super) fn row<'p>(
-        &self,
-        y: usize,
-        pixels: impl FnOnce() -> Option<Cow<'p, [u8]>>,
-    ) -> rxing::common::Result<&BitArray> {
-        Self::line(&self.rows, self.h, y, pixels)
-    }
-
-    /// Column `x`, from its pixels top to bottom (`pixels` is called the first time only).
-    pub(super) fn column<'p>(
-        &self,
-        x: usize,
-        pixels: impl FnOnce() -> Option<Cow<'p, [u8]>>,
-    ) -> rxing::common::Result<&BitArray> {
-        Self::line(&self.columns, self.w, x, pixels)
-    }
-
+    /// Row or column `i`, from its pixels (left to right, top to bottom); `pixels` is called
+    /// only for a line not computed yet.
     fn line<'p>(
-        slots: &OnceLock<Box<[Slot]>>,
-        count: usize,
+        &self,
+        lt: LineOrientation,
         i: usize,
         pixels: impl FnOnce() -> Option<Cow<'p, [u8]>>,
     ) -> rxing::common::Result<&BitArray> {
+        let (slots, count) = match lt {
+            LineOrientation::Row => (&self.rows, self.h),
+            LineOrientation::Column => (&self.columns, self.w),
+        };
         if i >= count {
             return Err(Exceptions::index_out_of_bounds_with("no such line"));
         }

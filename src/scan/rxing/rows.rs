@@ -3,6 +3,7 @@
 use rxing::{BarcodeFormat, RXingResult};
 
 use super::aim::to_symbol;
+use super::binarize::FastHistogram;
 use super::confirm::{lines_agree, lines_needed, scan_line, Evidence};
 use super::formats::{from_rxing, hints};
 use super::variants::{MIN_SIDE, THIN_SIDE};
@@ -107,22 +108,18 @@ impl LineReader {
 
 /// An image's rows and columns, each thresholded at the valley of its own histogram (what
 /// rxing's image-wide readers do for a linear symbol, either binarizer: rxing's
-/// global-histogram row), each line once, when first asked for.
+/// global-histogram row, as our [`FastHistogram`] gives it), each line once, when first asked for.
 pub(super) struct Lines<'a> {
-    luma: &'a [u8],
-    cache: super::binarize::LineCache,
+    bin: FastHistogram<rxing::Luma8Source<'a>>,
     w: u32,
     h: u32,
 }
 
 impl<'a> Lines<'a> {
     pub(super) fn new(luma: &'a [u8], w: u32, h: u32) -> Option<Lines<'a>> {
-        if luma.len() != w as usize * h as usize {
-            return None;
-        }
+        let source = rxing::Luma8Source::new_with_slice(luma, w, h).ok()?;
         Some(Lines {
-            luma,
-            cache: super::binarize::LineCache::new(w as usize, h as usize),
+            bin: FastHistogram::new(source),
             w,
             h,
         })
@@ -143,20 +140,14 @@ impl<'a> Lines<'a> {
         horizontal: bool,
         i: u32,
     ) -> Option<std::borrow::Cow<'_, rxing::common::BitArray>> {
-        use std::borrow::Cow;
-        let (w, i) = (self.w as usize, i as usize);
-        let line = if horizontal {
-            self.cache
-                .row(i, || Some(Cow::Borrowed(&self.luma[i * w..][..w])))
+        use rxing::common::LineOrientation;
+        use rxing::Binarizer;
+        let orientation = if horizontal {
+            LineOrientation::Row
         } else {
-            let column = || {
-                Some(Cow::Owned(
-                    self.luma.iter().skip(i).step_by(w).copied().collect(),
-                ))
-            };
-            self.cache.column(i, column)
+            LineOrientation::Column
         };
-        line.ok().map(Cow::Borrowed)
+        self.bin.get_black_line(i as usize, orientation).ok()
     }
 
     /// The linear symbols on lines `lo..hi` (rows when `horizontal`, else columns, each across
