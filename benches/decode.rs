@@ -83,8 +83,8 @@ fn folder_format(name: &str) -> Option<(Vec<Format>, String)> {
         "rssexpanded" | "rssexpandedstacked" => vec![Format::RssExpanded],
         "upca" => vec![Format::UpcA],
         "upce" => vec![Format::UpcE],
-        // DataBar Limited: no reader for it in rxing; counted, with the formats it could be.
-        // zxing-cpp has one and is given it.
+        // DataBar Limited: rxing has no reader for it; ours reports it as RSS_14 (every DataBar
+        // that carries a GTIN alone). zxing-cpp is given its own name for it.
         "databarltd" => return Some((vec![Format::Rss14], "DataBarLtd".into())),
         _ => return None,
     };

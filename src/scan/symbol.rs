@@ -32,6 +32,7 @@ pub enum Format {
     Pdf417,
     #[serde(rename = "AZTEC")]
     Aztec,
+    /// GS1 DataBar carrying a GTIN alone: omnidirectional, truncated, stacked and Limited.
     #[serde(rename = "RSS_14")]
     Rss14,
     #[serde(rename = "RSS_EXPANDED")]

@@ -632,6 +632,38 @@ fn hri_pairs(hri: &str) -> Option<Vec<(&str, &str)>> {
     }
 }
 
+/// Turns an element string (FNC1 as ASCII 29 after a variable-length value) into the bracketed
+/// form, splitting it by the dictionary's AIs and their predefined lengths. Purely structural,
+/// like [`hri_to_element_string`]; None when an AI is unknown, a predefined-length value is cut
+/// short or a value is empty.
+pub fn element_string_to_hri(es: &str) -> Option<String> {
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    let mut rest = es;
+    while !rest.is_empty() {
+        let len = ai_length(rest.get(..2)?)?;
+        let ai = rest.get(..len)?;
+        let entry = dictionary().get(ai)?;
+        rest = &rest[len..];
+        let end = rest.find(GS).unwrap_or(rest.len());
+        let end = if entry.fixed {
+            let n = entry.max_len();
+            if end < n {
+                return None;
+            }
+            n
+        } else {
+            end
+        };
+        if end == 0 {
+            return None;
+        }
+        pairs.push((ai, &rest[..end]));
+        rest = &rest[end..];
+        rest = rest.strip_prefix(GS).unwrap_or(rest);
+    }
+    (!pairs.is_empty()).then(|| format::bracketed(&pairs))
+}
+
 /// Turns the bracketed form `(01)…(10)…` into an element string: AIs concatenated, ASCII 29 after
 /// each variable-length value but the last. Purely structural: the values are kept as they are
 /// (validation is `parse`'s job). None when the text is not `(digits)value` pairs.

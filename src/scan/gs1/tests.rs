@@ -193,6 +193,27 @@ fn bracketed_to_element_string_is_structural() {
 }
 
 #[test]
+fn element_string_to_bracketed_is_structural() {
+    // Split by the dictionary: predefined lengths, FNC1 after a variable-length value.
+    assert_eq!(
+        element_string_to_hri("01988987654321061599123131030017501012A\u{1d}422123\u{1d}21123456")
+            .unwrap(),
+        "(01)98898765432106(15)991231(3103)001750(10)12A(422)123(21)123456"
+    );
+    // Values are kept as they are (a space is for `parse` to refuse).
+    assert_eq!(
+        element_string_to_hri("101098 1234").unwrap(),
+        "(10)1098 1234"
+    );
+    // An unknown AI, a predefined-length value cut short or by an FNC1, an empty value.
+    assert_eq!(element_string_to_hri("2612345"), None);
+    assert_eq!(element_string_to_hri("0195012345"), None);
+    assert_eq!(element_string_to_hri("01950110153\u{1d}0003"), None);
+    assert_eq!(element_string_to_hri("10\u{1d}21AB"), None);
+    assert_eq!(element_string_to_hri(""), None);
+}
+
+#[test]
 fn bracketed_structure() {
     assert!(hri_is_well_formed("(01)90012345678908(3932)04055GBP"));
     assert!(!hri_is_well_formed("(01)109572281680005"));

@@ -5,8 +5,9 @@
 //! expected formats (for a still, rxing's single-symbol reader); only when it finds nothing
 //! (and effort allows) try-harder with inverted images, the global-histogram binarizer,
 //! transformed copies (`variants.rs`), our own row scan for linear symbols in photos
-//! (`rows.rs`), grid sampler for a DataMatrix filling the picture (`grid.rs`, `datamatrix.rs`)
-//! and Aztec extras (`aztec.rs`, `bullseye.rs`). Every pass runs
+//! (`rows.rs`), grid sampler for a DataMatrix filling the picture (`grid.rs`, `datamatrix.rs`),
+//! Aztec extras (`aztec.rs`, `bullseye.rs`) and our own GS1 DataBar readers (`databar.rs`,
+//! `databar_bits.rs`). Every pass runs
 //! under the panic guard (`guard.rs`: rxing panics on some inputs) and the passes stop when the
 //! time budget is spent. rxing's hybrid binarizer is computed by `binarize.rs`, the same matrix
 //! built a word at a time. Linear reads are confirmed (`confirm.rs`), results become AIM output
@@ -19,6 +20,8 @@ mod aztec_warp;
 mod binarize;
 mod bullseye;
 mod confirm;
+mod databar;
+mod databar_bits;
 mod datamatrix;
 mod dm_bytes;
 mod encode;
@@ -155,7 +158,7 @@ impl RxingDecoder {
             // Our row readers confirm on several rows themselves.
             let linear = if linear.is_empty()
                 || single_line
-                || matches!(p.bin, Bin::Rows | Bin::QuickRows)
+                || matches!(p.bin, Bin::Rows | Bin::QuickRows | Bin::DataBar)
             {
                 linear
             } else {

@@ -11,6 +11,7 @@ use std::time::Duration;
 use super::aztec;
 use super::aztec_warp;
 use super::binarize::{FastHistogram, FastHybrid};
+use super::databar;
 use super::datamatrix::datamatrix_grid;
 use super::formats::hints;
 use super::guard::contained;
@@ -46,6 +47,9 @@ pub(super) enum Bin {
     QuickRows,
     /// Our own grid sampler for a DataMatrix that fills the picture (see [`super::datamatrix`]).
     Grid,
+    /// Our own DataBar Expanded reader, for the symbols rxing's misreads the data of (see
+    /// [`super::databar`]).
+    DataBar,
     /// What rxing's Aztec reader leaves out: runes and reader-initialisation symbols.
     Aztec,
     /// An Aztec symbol in a photo, sampled through the perspective of its bullseye (see
@@ -153,6 +157,15 @@ pub(super) fn plan(effort: Effort, w: u32, h: u32, formats: &[Format]) -> Vec<Pa
             {
                 passes.push(hard(Bin::Rows, v));
             }
+            // After rxing's own looks at the picture as it is: a symbol rxing reads keeps
+            // rxing's reading (old encoders put a latch after an FNC1 that only rxing expects).
+            if formats
+                .iter()
+                .any(|f| matches!(f, Format::Rss14 | Format::RssExpanded))
+                && v == Variant::AsIs
+            {
+                passes.push(hard(Bin::DataBar, v));
+            }
             let aztec_done = aztec_early && v == Variant::AsIs;
             if formats.contains(&Format::Aztec)
                 && !aztec_done
@@ -198,6 +211,19 @@ pub(super) fn decode_pass(
         Bin::QuickRows => quick_rows(luma, w, h, formats),
         Bin::Grid if formats.contains(&Format::DataMatrix) => datamatrix_grid(luma, w, h),
         Bin::Grid => vec![],
+        Bin::DataBar => {
+            let mut found = vec![];
+            if formats.contains(&Format::Rss14) {
+                found = databar::read_omni(luma, w, h);
+                if found.is_empty() {
+                    found = databar::read_limited(luma, w, h);
+                }
+            }
+            if found.is_empty() && formats.contains(&Format::RssExpanded) {
+                found = databar::read(luma, w, h);
+            }
+            found
+        }
         Bin::Aztec if formats.contains(&Format::Aztec) => {
             aztec::read(BinaryBitmap::new(FastHybrid::new(source)).get_black_matrix())
         }
