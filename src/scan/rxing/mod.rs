@@ -169,6 +169,7 @@ impl RxingDecoder {
                 .into_iter()
                 .filter(|s| quiet_zones_clear(img, iw, ih, s))
                 .collect();
+            let (linear, other) = databar_over_short(img, iw, ih, linear, other, &formats);
             cost_per_pixel = cost_per_pixel.max(pass_started.elapsed().as_secs_f64() / pixels);
             for mut s in other.into_iter().chain(linear) {
                 for pt in &mut s.position {
@@ -192,6 +193,52 @@ impl Decoder for RxingDecoder {
     fn decode(&mut self, frame: &LumaFrame, formats: &[Format]) -> Vec<Symbol> {
         self.decode_report(frame, formats).symbols
     }
+}
+
+/// A UPC-E or EAN-8 read across a GS1 DataBar is a stretch of the DataBar misread (its check
+/// digit passes one time in ten): when DataBar is asked for too and our DataBar reader finds one
+/// over the same stretch of the picture, the DataBar is the read and the short symbol goes.
+fn databar_over_short(
+    img: &[u8],
+    w: u32,
+    h: u32,
+    linear: Vec<Symbol>,
+    mut other: Vec<Symbol>,
+    formats: &[Format],
+) -> (Vec<Symbol>, Vec<Symbol>) {
+    let short = |s: &Symbol| matches!(s.format, Format::UpcE | Format::Ean8);
+    if !formats.contains(&Format::Rss14) || !linear.iter().any(short) {
+        return (linear, other);
+    }
+    let databars: Vec<Symbol> = guard::contained(|| databar::read_omni(img, w, h))
+        .iter()
+        .filter_map(to_symbol)
+        .collect();
+    let extent = |s: &Symbol| {
+        s.position.iter().fold(
+            (f32::MAX, f32::MIN, f32::MAX, f32::MIN),
+            |(x0, x1, y0, y1), p| (x0.min(p.x), x1.max(p.x), y0.min(p.y), y1.max(p.y)),
+        )
+    };
+    let mut kept = Vec::new();
+    for s in linear {
+        let (x0, x1, y0, y1) = extent(&s);
+        let under = databars.iter().find(|d| {
+            let (dx0, dx1, dy0, dy1) = extent(d);
+            let overlap = x1.min(dx1) - x0.max(dx0);
+            let margin = (dx1 - dx0) / 10.0;
+            overlap > (x1 - x0) / 2.0 && y0 >= dy0 - margin && y1 <= dy1 + margin
+        });
+        match under {
+            Some(d) if short(&s) => {
+                if other.iter().all(|o| o.text != d.text) {
+                    other.push(d.clone());
+                }
+            }
+            _ => kept.push(s),
+        }
+    }
+    (kept, other)
 }
 
 /// Whether a pass expected to take `expected_secs` may start `elapsed` into a decode.

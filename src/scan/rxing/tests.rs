@@ -404,3 +404,22 @@ fn databar_expanded_needs_strong_evidence() {
     );
     assert_eq!(found[0].text, "101098 1234");
 }
+
+/// A UPC-E read across a DataBar is the DataBar misread: with every format asked for, the
+/// DataBar is the read; a real UPC-E with DataBar asked for too stays a UPC-E.
+#[test]
+fn a_upce_across_a_databar_gives_way_to_the_databar() {
+    let every = Format::ALL;
+    let mut d = RxingDecoder::new(Effort::Thorough);
+    let (img, w, h) = render_for_tests("01234565", Format::UpcE, 3, 10);
+    let got = d.decode(&LumaFrame::new(&img, w, h, w).unwrap(), &every);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].format, Format::UpcE);
+    let Some(img) = sample("rss14-1/14.webp") else {
+        return;
+    };
+    let (w, h) = img.dimensions();
+    let got = d.decode(&LumaFrame::new(img.as_raw(), w, h, w).unwrap(), &every);
+    let texts: Vec<_> = got.iter().map(|s| (s.format, s.text.as_str())).collect();
+    assert_eq!(texts, vec![(Format::Rss14, "0102001234567893")]);
+}
