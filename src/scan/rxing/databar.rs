@@ -63,7 +63,7 @@ struct Runs {
 fn lines(luma: &[u8], w: u32, h: u32) -> impl Iterator<Item = (u32, bool, Runs)> + '_ {
     let step = (h / MAX_LINES).max(1) as usize;
     (0..h).step_by(step).flat_map(move |y| {
-        let row = &luma[(y * w) as usize..][..w as usize];
+        let row = &luma[y as usize * w as usize..][..w as usize];
         Runs::of(row)
             .map(|r| {
                 let back = r.reversed(w as f32);
@@ -481,9 +481,10 @@ pub(super) fn read(luma: &[u8], w: u32, h: u32) -> Vec<RXingResult> {
     let rows_seen: Vec<&[Pair]> = seen.iter().map(|s| &s.what[..]).collect();
     let mut out = Vec::new();
     let mut taken: Vec<String> = Vec::new();
+    let mut steps = 10_000;
     for first in 0..seen.len() {
         let mut rows = vec![first];
-        let Some(hri) = assemble(&rows_seen, &mut rows)
+        let Some(hri) = assemble(&rows_seen, &mut rows, &mut steps)
             .and_then(|es| crate::scan::gs1::element_string_to_hri(&es))
         else {
             continue;
@@ -501,7 +502,9 @@ pub(super) fn read(luma: &[u8], w: u32, h: u32) -> Vec<RXingResult> {
 
 /// Rows (indices into `rows_seen`, top to bottom) that together make a whole symbol, starting
 /// from those in `rows`; the symbol's element string. Depth-first over the rows below the last.
-fn assemble(rows_seen: &[&[Pair]], rows: &mut Vec<usize>) -> Option<String> {
+/// `steps` bounds the search: rows misread many ways over could otherwise multiply it.
+fn assemble(rows_seen: &[&[Pair]], rows: &mut Vec<usize>, steps: &mut u32) -> Option<String> {
+    *steps = steps.checked_sub(1)?;
     let pairs: Vec<Pair> = rows.iter().flat_map(|&i| rows_seen[i].to_vec()).collect();
     if !is_prefix(&pairs) {
         return None;
@@ -515,7 +518,7 @@ fn assemble(rows_seen: &[&[Pair]], rows: &mut Vec<usize>) -> Option<String> {
         more.extend_from_slice(rows_seen[next]);
         if is_prefix(&more) {
             rows.push(next);
-            if let Some(text) = assemble(rows_seen, rows) {
+            if let Some(text) = assemble(rows_seen, rows, steps) {
                 return Some(text);
             }
             rows.pop();
@@ -838,9 +841,8 @@ const LTD_CHECK: [&str; 89] = [
     "21111111221211",
 ];
 
-/// A DataBar Limited data character from its 14 element widths: value and checksum part.
-fn limited_char(w: &[f32; 14]) -> Option<(u32, u32)> {
-    let c = modules(w, 26, 1)?;
+/// A DataBar Limited data character from its 14 elements in modules: value and checksum part.
+fn limited_char(c: &[u32; 14]) -> Option<(u32, u32)> {
     let checksum = c.iter().rev().fold(0, |v, &m| v * 3 + m) % 89;
     let odd: [u32; 7] = std::array::from_fn(|i| c[2 * i]);
     let even: [u32; 7] = std::array::from_fn(|i| c[2 * i + 1]);
@@ -887,15 +889,32 @@ fn limited_at(r: &Runs, s: usize) -> Option<(String, f32, f32)> {
     if r.width[s - 1] < module || !quiet_after {
         return None;
     }
-    let part = |from: usize| -> Option<[f32; 14]> {
+    // Each character 26, 18 and 26 modules wide, give or take one and a half, and every
+    // element within half a module of the whole modules it is read as: the rounding must not
+    // make a character of other bars (ITF's wide and narrow ones round to many patterns).
+    let part = |from: usize, width: f32| -> Option<[f32; 14]> {
         let w = r.corrected(s + from, s + from + 14, look)?;
+        if (w.iter().sum::<f32>() / module - width).abs() > 1.5 {
+            return None;
+        }
         Some(std::array::from_fn(|i| w[i]))
     };
-    let check = modules(&part(15)?, 18, 1)?;
+    let read_as = |w: &[f32; 14], m: &[u32; 14]| {
+        w.iter()
+            .zip(m)
+            .all(|(x, m)| (x / module - *m as f32).abs() < 0.5)
+    };
+    let check_widths = part(15, 18.0)?;
+    let check = modules(&check_widths, 18, 1).filter(|m| read_as(&check_widths, m))?;
     let check: String = check.iter().map(|m| char::from(b'0' + *m as u8)).collect();
     let check_value = LTD_CHECK.iter().position(|c| *c == check)? as u32;
-    let (lv, lc) = limited_char(&part(1)?)?;
-    let (rv, rc) = limited_char(&part(29)?)?;
+    let character = |from: usize| {
+        let w = part(from, 26.0)?;
+        let m = modules(&w, 26, 1).filter(|m| read_as(&w, m))?;
+        limited_char(&m)
+    };
+    let (lv, lc) = character(1)?;
+    let (rv, rc) = character(29)?;
     if (lc + 20 * rc) % 89 != check_value {
         return None;
     }
@@ -1037,6 +1056,42 @@ mod tests {
             let mut turned = fixture(name);
             image::imageops::rotate180_in_place(&mut turned);
             assert_eq!(found(&turned)[reader], vec![want.clone()], "{name} turned");
+        }
+    }
+
+    #[test]
+    fn itf_never_passes_for_a_databar() {
+        // ITF's wide and narrow bars round to DataBar Limited characters when each character is
+        // measured on its own: a review found ITF-20 and ITF-14 symbols, stretched, blurred or
+        // cut, read as Limited GTINs. Characters must fit the symbol's module as a whole.
+        use crate::scan::rxing::encode::render_for_tests;
+        use crate::scan::symbol::Format;
+        for digits in ["20965460006801924398", "6385746828034793", "15012345678907"] {
+            let (img, w, h) = render_for_tests(digits, Format::Itf, 2, 0);
+            let pic = |data: Vec<u8>, w: u32, h: u32| {
+                image::GrayImage::from_raw(w, h, data).expect("sized")
+            };
+            let plain = pic(img.clone(), w, h);
+            let mut variants = vec![plain.clone()];
+            for scale in [0.85f32, 1.3] {
+                let sw = (w as f32 * scale) as u32;
+                let stretched =
+                    image::imageops::resize(&plain, sw, h, image::imageops::FilterType::Triangle);
+                variants.push(image::imageops::blur(&stretched, 0.8));
+            }
+            for cut in [w / 5, w / 3] {
+                variants.push(image::imageops::crop_imm(&plain, cut, 0, w - cut, h).to_image());
+                variants.push(image::imageops::crop_imm(&plain, 0, 0, w - cut, h).to_image());
+            }
+            for v in &variants {
+                let got: Vec<String> = found(v).into_iter().flatten().collect();
+                assert!(
+                    got.is_empty(),
+                    "ITF {digits} {}x{}: {got:?}",
+                    v.width(),
+                    v.height()
+                );
+            }
         }
     }
 

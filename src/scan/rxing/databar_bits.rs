@@ -159,12 +159,21 @@ enum Mode {
 /// The general-purpose field from `pos` to the end: digits in pairs, then letters and
 /// punctuation in the alphanumeric and ISO/IEC 646 modes, an FNC1 (ASCII 29 out) latching back
 /// to numeric. What is left after the data is padding, and decodes to nothing.
+///
+/// Old encoders put a latch to numeric ("000") after such an FNC1 as well. Digits that start with
+/// "000" straight after one (an AI beginning 00, 01 or 02) could be either, and read one way
+/// they make other data than the other: such a symbol is refused here (rxing reads the old
+/// encoders' symbols), never guessed at.
 fn general(b: &Bits, mut pos: usize, out: &mut String) -> Option<()> {
     let mut mode = Mode::Numeric;
+    let mut after_letters_fnc1 = false;
     loop {
         let left = b.len() - pos.min(b.len());
         match mode {
             Mode::Numeric => {
+                if std::mem::take(&mut after_letters_fnc1) && left >= 3 && b.value(pos, 3)? == 0 {
+                    return None;
+                }
                 if left >= 7 {
                     if b.value(pos, 4)? == 0 {
                         mode = Mode::Alpha;
@@ -222,6 +231,7 @@ fn general(b: &Bits, mut pos: usize, out: &mut String) -> Option<()> {
                     15 => {
                         out.push(GS);
                         mode = Mode::Numeric;
+                        after_letters_fnc1 = true;
                         pos += 5;
                     }
                     _ if mode == Mode::Alpha => {
@@ -276,6 +286,9 @@ mod tests {
         format!("{v:0n$b}")
     }
 
+    /// 001 234 567 890 in four 10-bit groups: with indicator 9, GTIN 90012345678908.
+    const GTIN: &str = "0000000001 0011101010 1000110111 1101111010";
+
     #[test]
     fn method_1_gives_the_gtin_with_its_check_digit_then_the_general_field() {
         // (01)00012345678905 (10)ABC: linkage 0, method 1, length bits, digit 0, 001 234 567 890,
@@ -311,7 +324,8 @@ mod tests {
             num(8 + 11 + 2, 7)
         );
         assert_eq!(element_string(&bits(&s)).as_deref(), Some("10A\u{1d}2112"));
-        // The same symbol with the "000" a broken encoder adds is not read as the same data.
+        // The same symbol with the "000" old encoders add could be read as other data: it is
+        // refused, and so is any "000" straight after such an FNC1.
         let broken = format!(
             "0 00 00 {} 0000 {} {} 000 {} {}",
             num(8 + 11, 7),
@@ -320,10 +334,16 @@ mod tests {
             num(8 + 2 * 11 + 1, 7),
             num(8 + 11 + 2, 7)
         );
-        assert_ne!(
-            element_string(&bits(&broken)).as_deref(),
-            Some("10A\u{1d}2112")
+        assert_eq!(element_string(&bits(&broken)), None);
+        let then_01 = format!(
+            "0 00 00 {} 0000 {} {} {} {}",
+            num(8 + 11, 7),
+            num(32, 6),
+            num(15, 5),
+            num(8 + 1, 7),
+            num(8 + 11 * 2 + 3, 7)
         );
+        assert_eq!(element_string(&bits(&then_01)), None);
     }
 
     #[test]
@@ -345,13 +365,7 @@ mod tests {
     #[test]
     fn the_weight_and_date_methods_give_their_ais() {
         // 0100: (01)9 + 001234567890 and its check digit, (3103)001750.
-        let gtin = format!(
-            "{} {} {} {}",
-            num(1, 10),
-            num(234, 10),
-            num(567, 10),
-            num(890, 10)
-        );
+        let gtin = GTIN;
         let s = format!("0 0100 {gtin} {}", num(1750, 15));
         assert_eq!(
             element_string(&bits(&s)).as_deref(),
@@ -377,6 +391,52 @@ mod tests {
         );
         // A weight method with bits left over is not that method.
         let s = format!("0 0100 {gtin} {} 0", num(1750, 15));
+        assert_eq!(element_string(&bits(&s)), None);
+    }
+
+    #[test]
+    fn the_pound_and_amount_methods_and_numeric_fnc1() {
+        let gtin = GTIN;
+        // 0101: a weight of 10000 or more is (3203) less 10000.
+        let s = format!("0 0101 {gtin} {}", num(12345, 15));
+        assert_eq!(
+            element_string(&bits(&s)).as_deref(),
+            Some("01900123456789083203002345")
+        );
+        // 01100: (392x) with its decimals digit, the amount in the general field.
+        let s = format!(
+            "0 01100 00 {gtin} {} {} {}",
+            num(2, 2),
+            num(21, 7),
+            num(45, 7)
+        );
+        assert_eq!(
+            element_string(&bits(&s)).as_deref(),
+            Some("019001234567890839221234")
+        );
+        // 01101: (393x) with an ISO 4217 currency in 10 bits first.
+        let s = format!(
+            "0 01101 00 {gtin} {} {} {}",
+            num(1, 2),
+            num(978, 10),
+            num(8 + 9 * 11 + 9, 7)
+        );
+        assert_eq!(
+            element_string(&bits(&s)).as_deref(),
+            Some("0190012345678908393197899")
+        );
+        // Numeric pairs carry FNC1 as digit 10; four bits left over carry one last digit.
+        let s = format!(
+            "0 00 00 {} {} {} {} {}",
+            num(19, 7),
+            num(21, 7),
+            num(8 + 110 + 2, 7),
+            num(8 + 11 + 3, 7),
+            num(5, 4)
+        );
+        assert_eq!(element_string(&bits(&s)).as_deref(), Some("1012\u{1d}2134"));
+        // A six-bit value past '/' in alphanumeric mode is an error.
+        let s = format!("0 00 00 {} 0000 {}", num(19, 7), num(63, 6));
         assert_eq!(element_string(&bits(&s)), None);
     }
 
