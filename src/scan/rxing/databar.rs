@@ -248,8 +248,19 @@ fn modules<const N: usize>(w: &[f32; N], total: u32, odd_parity: i32) -> Option<
 
 /// The weight of element `j` of the characters in checksum row `row`: 3^(8 row + j) mod 211.
 fn weight(row: u32, j: u32) -> u32 {
-    (0..8 * row + j).fold(1, |w, _| w * 3 % 211)
+    WEIGHTS[(8 * row + j) as usize]
 }
+
+/// 3^i mod 211 for the 23 checksum rows of eight elements, worked out once at compile time.
+const WEIGHTS: [u32; 184] = {
+    let mut w = [1u32; 184];
+    let mut i = 1;
+    while i < 184 {
+        w[i] = w[i - 1] * 3 % 211;
+        i += 1;
+    }
+    w
+};
 
 /// A data character from its eight element widths, element 1 first (the one away from the
 /// finder), beside a finder of `module`; `None` unless it is a valid character of that size.

@@ -139,13 +139,9 @@ fn gtin(b: &Bits, pos: usize, first: &str, out: &mut String) -> Option<()> {
         }
         digits.push_str(&format!("{v:03}"));
     }
-    let sum: u32 = digits
-        .bytes()
-        .enumerate()
-        .map(|(i, d)| u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 })
-        .sum();
+    let check = crate::gtin::check_digit(&digits)?;
     out.push_str(&digits);
-    out.push(char::from(b'0' + ((10 - sum % 10) % 10) as u8));
+    out.push(char::from(b'0' + check));
     Some(())
 }
 
