@@ -6,8 +6,8 @@
 //! (and effort allows) try-harder with inverted images, the global-histogram binarizer,
 //! transformed copies (`variants.rs`), our own row scan for linear symbols in photos
 //! (`rows.rs`), grid sampler for a DataMatrix filling the picture (`grid.rs`, `datamatrix.rs`),
-//! Aztec extras (`aztec.rs`, `bullseye.rs`) and our own GS1 DataBar readers (`databar.rs`,
-//! `databar_bits.rs`). Every pass runs
+//! Aztec extras (`aztec.rs`, `bullseye.rs`), our own GS1 DataBar readers (`databar.rs`,
+//! `databar_bits.rs`) and QR Code Model 1 (`qr_model1.rs`). Every pass runs
 //! under the panic guard (`guard.rs`: rxing panics on some inputs) and the passes stop when the
 //! time budget is spent. rxing's hybrid binarizer is computed by `binarize.rs`, the same matrix
 //! built a word at a time. Linear reads are confirmed (`confirm.rs`), results become AIM output
@@ -29,6 +29,7 @@ mod formats;
 mod grid;
 mod guard;
 mod passes;
+mod qr_model1;
 mod rows;
 #[cfg(test)]
 mod tests;

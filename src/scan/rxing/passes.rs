@@ -15,6 +15,7 @@ use super::databar;
 use super::datamatrix::datamatrix_grid;
 use super::formats::hints;
 use super::guard::contained;
+use super::qr_model1;
 use super::rows::{quick_rows, row_scan};
 use super::variants::{Variant, SMALL_SIDE, TINY_SIDE};
 use crate::scan::symbol::Format;
@@ -55,6 +56,9 @@ pub(super) enum Bin {
     /// An Aztec symbol in a photo, sampled through the perspective of its bullseye (see
     /// [`super::aztec_warp`]).
     AztecWarp,
+    /// A QR Code Model 1, whose blocks rxing's decoder interleaves wrongly (see
+    /// [`super::qr_model1`]).
+    QrModel1,
 }
 
 pub(super) struct Pass {
@@ -166,6 +170,11 @@ pub(super) fn plan(effort: Effort, w: u32, h: u32, formats: &[Format]) -> Vec<Pa
             {
                 passes.push(hard(Bin::DataBar, v));
             }
+            // After rxing's own looks at the picture as it is, so a Model 2 symbol never pays for
+            // it: the old QR Code Model 1.
+            if formats.contains(&Format::QrCode) && v == Variant::AsIs {
+                passes.push(hard(Bin::QrModel1, v));
+            }
             let aztec_done = aztec_early && v == Variant::AsIs;
             if formats.contains(&Format::Aztec)
                 && !aztec_done
@@ -232,5 +241,9 @@ pub(super) fn decode_pass(
             aztec_warp::read(BinaryBitmap::new(FastHybrid::new(source)).get_black_matrix())
         }
         Bin::AztecWarp => vec![],
+        Bin::QrModel1 if formats.contains(&Format::QrCode) => {
+            qr_model1::read(BinaryBitmap::new(FastHybrid::new(source)).get_black_matrix())
+        }
+        Bin::QrModel1 => vec![],
     })
 }
