@@ -6,9 +6,8 @@
 //! interleaves the Reed-Solomon blocks as Model 2 does. Model 1 does not: all data codewords come
 //! first, block after block, then all error correction codewords, block after block. A symbol of
 //! more than one block therefore fails its error correction there (qrcode-2/#940 in zxing-cpp's
-//! samples). This reader finds the symbol
-//! with rxing's QR detectors, reads the modules itself and hands the corrected data to rxing's bit
-//! stream decoder.
+//! samples). This reader finds the symbol with rxing's QR detectors, reads the modules itself and
+//! hands the corrected data to rxing's bit stream decoder.
 
 use rxing::common::reedsolomon::{PredefinedGenericGF, ReedSolomonDecoder};
 use rxing::common::{BitMatrix, DetectorRXingResult};
@@ -98,9 +97,10 @@ fn masked(mask: u8, x: u32, y: u32) -> bool {
 /// The format information of a square module matrix, both copies, as rxing's decoder of it
 /// expects them: the first around the top left finder, the second under the top right and beside
 /// the bottom left one (with the dark module).
-fn format_info(at: &dyn Fn(u32, u32) -> bool, dim: u32) -> FormatInformation {
+fn format_info(bits: &BitMatrix) -> FormatInformation {
+    let dim = bits.width();
     let word = |cells: &mut dyn Iterator<Item = (u32, u32)>| {
-        cells.fold(0u32, |acc, (x, y)| (acc << 1) | u32::from(at(x, y)))
+        cells.fold(0u32, |acc, (x, y)| (acc << 1) | u32::from(bits.get(x, y)))
     };
     let first = word(
         &mut (0..6)
@@ -128,8 +128,7 @@ fn decode(bits: &BitMatrix) -> Option<rxing::common::cpp_essentials::DecoderResu
     if !VERSIONS.contains(&number) {
         return None;
     }
-    let plain = |x: u32, y: u32| bits.get(x, y);
-    let fi = format_info(&plain, dim);
+    let fi = format_info(bits);
     if !fi.isValid() || fi.qr_type() != Type::Model1 {
         return None;
     }
