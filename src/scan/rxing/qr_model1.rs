@@ -204,13 +204,16 @@ fn corrected(
     Some(data)
 }
 
-/// Model 1 QR Codes in a binarized picture: sampled through each likely set of three finder
-/// patterns, and as a pure symbol filling the picture.
+/// Model 1 QR Codes in a binarized picture: sampled through the four likeliest sets of three
+/// finder patterns (rxing's ordinary search), and as a pure symbol filling the picture. Every set
+/// of a try-harder search in a busy photo left the heap such that the camera frames decoded after
+/// it took 3.5 to 5.2 ms instead of 3.2 (640x480); bounded, they take 3.2.
 pub(super) fn read(image: &BitMatrix) -> Vec<RXingResult> {
-    let mut finders = FindFinderPatterns(image, true, 0);
+    let mut finders = FindFinderPatterns(image, false, 0);
     let sets = GenerateFinderPatternSets(&mut finders);
     let sampled = sets
         .iter()
+        .take(4)
         .filter_map(|set| SampleQR(image, set).ok())
         .chain(DetectPureQR(image).ok());
     for symbol in sampled {
