@@ -18,7 +18,8 @@ pub enum Cset {
     X,
     /// CSET 39.
     Y,
-    /// CSET 64 (base64url).
+    /// CSET 64 (base64url). `=` is not one of its characters: it may only pad the end of a value
+    /// (see [`Cset::padding`]).
     Z,
 }
 
@@ -54,8 +55,24 @@ impl Cset {
             Cset::Y => {
                 c.is_ascii_digit() || c.is_ascii_uppercase() || matches!(c, b'#' | b'-' | b'/')
             }
-            Cset::Z => c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'='),
+            Cset::Z => c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_'),
         }
+    }
+
+    /// Splits a CSET 64 value into its characters and its `=` padding, or `Err(pads)` when the
+    /// padding breaks GS1's rule as its syntax engine reads the General Specifications: at most
+    /// two `=`, only at the end, and only where they make the length a multiple of 3. Other sets
+    /// have no padding.
+    pub fn padding(self, value: &str) -> Result<&str, usize> {
+        if self != Cset::Z {
+            return Ok(value);
+        }
+        let body = value.trim_end_matches('=');
+        let pads = value.len() - body.len();
+        if pads > 2 || (pads > 0 && value.len() % 3 != 0) {
+            return Err(pads);
+        }
+        Ok(body)
     }
 
     pub fn name(self) -> &'static str {

@@ -473,6 +473,17 @@ pub enum ValueError {
     },
     #[error("'{value}' is too long")]
     Trailing { value: String },
+    #[error("'{value}' ends in a part of {left} character(s) where that part needs {need}")]
+    CutPart {
+        value: String,
+        left: usize,
+        need: usize,
+    },
+    #[error(
+        "'{part}': {pads} '=' at its end; base64url padding is at most two '=', \
+         making the length a multiple of 3"
+    )]
+    Padding { part: String, pads: usize },
 }
 
 fn check_value(entry: &AiEntry, value: &str, year: i32) -> Result<(), ValueError> {
@@ -498,6 +509,14 @@ fn check_value(entry: &AiEntry, value: &str, year: i32) -> Result<(), ValueError
             left.min(c.max)
         };
         if left < take || take < c.min {
+            if value.len() >= entry.min_len() {
+                // Long enough in all, but an optional part is cut: say which, not "too short".
+                return Err(ValueError::CutPart {
+                    value: value.to_string(),
+                    left,
+                    need: c.min,
+                });
+            }
             return Err(ValueError::TooShort {
                 value: value.to_string(),
                 len: value.len(),
@@ -505,7 +524,11 @@ fn check_value(entry: &AiEntry, value: &str, year: i32) -> Result<(), ValueError
             });
         }
         let part = &value[pos..pos + take];
-        if let Some(bad) = part.bytes().find(|b| !c.cset.allows(*b)) {
+        let body = c.cset.padding(part).map_err(|pads| ValueError::Padding {
+            part: part.to_string(),
+            pads,
+        })?;
+        if let Some(bad) = body.bytes().find(|b| !c.cset.allows(*b)) {
             return Err(ValueError::Character {
                 character: (bad as char).escape_default().to_string(),
                 allowed: c.cset.name(),

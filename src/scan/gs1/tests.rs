@@ -74,6 +74,15 @@ fn syntax_errors() {
             "does not start with a GS1 Application Identifier",
         ),
         ("(01)09506000134352(10)A(10)B", "appears twice"),
+        // (8008) is YYMMDD HH [MI] [SS]: the seconds cut to one digit, not "too short".
+        (
+            "(01)09506000134352(8008)20122515300",
+            "'20122515300' ends in a part of 1 character(s) where that part needs 2",
+        ),
+        (
+            "(01)09506000134352(8008)2012251",
+            "too short (7 characters, 8 needed)",
+        ),
     ];
     for (input, words) in cases {
         let p = parse26(input);
@@ -425,4 +434,36 @@ fn dictionary_linters_run_through_parse() {
         let p = parse26(input);
         assert!(!p.has_syntax_errors(), "{input}: {:?}", p.errors);
     }
+}
+
+#[test]
+fn base64url_padding_only_ends_a_value() {
+    // (8030) is Z..90: base64url, where '=' may only pad the end, at most twice, to a length
+    // that is a multiple of 3.
+    let signed = |sig: &str| format!("(01)04012345000009(21)S7(8030){sig}");
+    for ok in [
+        "c2lnbmVk",
+        "c2l",
+        "c2lnb=",
+        "c2lu==",
+        "c2=",
+        "c==",
+        "c2lnbmVkIHNp",
+    ] {
+        assert!(association_errors(&signed(ok)).is_empty(), "{ok}");
+    }
+    for (bad, says) in [
+        ("c2lu=", "1 '=' at its end"),
+        ("c2lubQ==", "2 '=' at its end"),
+        ("c===", "3 '=' at its end"),
+        ("===", "3 '=' at its end"),
+        ("c2lnbm==", "2 '=' at its end"),
+    ] {
+        let err = first_syntax_error(&signed(bad));
+        assert!(err.contains(says), "{bad}: {err}");
+        assert!(err.contains("base64url padding"), "{bad}: {err}");
+    }
+    // '=' inside the value is no base64url character at all.
+    let inside = first_syntax_error(&signed("c2=ln"));
+    assert!(inside.contains("character '=' is not allowed"), "{inside}");
 }
