@@ -1,4 +1,5 @@
-//! GS1 Digital Link URIs (GS1 Digital Link URI Syntax 1.4/1.5): scheme and host, the path's
+//! GS1 Digital Link URIs (GS1 Digital Link URI Syntax 1.4/1.5): scheme (`http`/`https` in lower or
+//! upper case, not mixed) and host, the path's
 //! primary key and its qualifiers in `dlpkey` order, the query's data attributes.
 //!
 //! A URI whose path holds a primary key (or one of the old alphabetic names for one) followed
@@ -256,6 +257,23 @@ pub(super) fn digital_link(p: &mut Parsed, uri: &str, year: i32, lenient: bool) 
         ));
         return true;
     }
+    // GS1 allows the scheme in lower case, or in upper case (QR's alphanumeric mode), not mixed.
+    let name = &uri[..scheme - "://".len()];
+    if name.bytes().any(|b| b.is_ascii_lowercase()) && name.bytes().any(|b| b.is_ascii_uppercase())
+    {
+        if lenient {
+            p.warnings.push(format!(
+                "odd label: the scheme '{name}' mixes upper and lower case; read as '{}'",
+                name.to_ascii_lowercase()
+            ));
+        } else {
+            p.syntax(format!(
+                "the scheme '{name}' mixes upper and lower case: a Digital Link starts with \
+                 http(s):// or HTTP(S)://"
+            ));
+            return true;
+        }
+    }
     if let Some(problem) = host_problem(authority) {
         p.syntax(problem);
         return true;
@@ -437,6 +455,15 @@ mod tests {
     fn scheme_is_http_or_https_in_either_case() {
         accepted(&format!("HTTPS://ID.GS1.ORG/01/{GTIN}"));
         accepted(&format!("http://id.gs1.org/01/{GTIN}"));
+        // Mixed case is neither: a syntax error, read with a warning under leniency.
+        refused(
+            &format!("Https://id.gs1.org/01/{GTIN}"),
+            "mixes upper and lower case",
+        );
+        let odd = lenient(&format!("hTTp://id.gs1.org/01/{GTIN}"));
+        assert!(odd.ok(), "{:?}", odd.errors);
+        assert_eq!(odd.warnings.len(), 1, "{:?}", odd.warnings);
+        assert!(odd.warnings[0].contains("'hTTp'"), "{}", odd.warnings[0]);
         let ftp = strict(&format!("ftp://id.gs1.org/01/{GTIN}"));
         assert_eq!(ftp.kind, DataKind::Plain);
     }
