@@ -80,7 +80,7 @@ impl Cset {
             Cset::N => "digits",
             Cset::X => "GS1 CSET 82 characters",
             Cset::Y => "GS1 CSET 39 characters",
-            Cset::Z => "base64url characters",
+            Cset::Z => "base64url characters, with '=' only as padding at the end",
         }
     }
 }

@@ -464,6 +464,14 @@ mod tests {
         assert!(odd.ok(), "{:?}", odd.errors);
         assert_eq!(odd.warnings.len(), 1, "{:?}", odd.warnings);
         assert!(odd.warnings[0].contains("'hTTp'"), "{}", odd.warnings[0]);
+        assert_eq!(
+            lenient(&format!("Https://id.gs1.org/01/{GTIN}"))
+                .warnings
+                .len(),
+            1
+        );
+        // With no GS1 key in its path it is no Digital Link at all: plain data, in any case.
+        assert_eq!(strict("Https://example.com/about").kind, DataKind::Plain);
         let ftp = strict(&format!("ftp://id.gs1.org/01/{GTIN}"));
         assert_eq!(ftp.kind, DataKind::Plain);
     }

@@ -353,7 +353,11 @@ fn element_string(p: &mut Parsed, data: &str, year: i32) {
         rest = &rest[ai.len()..];
         let value = if entry.fixed {
             let n = entry.max_len();
-            let end = rest.find(GS).unwrap_or(rest.len()).min(n);
+            let mut end = rest.find(GS).unwrap_or(rest.len()).min(n);
+            // A character that is not ASCII (never GS1 data) stays whole, for check_value to name.
+            while !rest.is_char_boundary(end) {
+                end += 1;
+            }
             let v = &rest[..end];
             rest = &rest[end..];
             v
@@ -473,7 +477,7 @@ pub enum ValueError {
     },
     #[error("'{value}' is too long")]
     Trailing { value: String },
-    #[error("'{value}' ends in a part of {left} character(s) where that part needs {need}")]
+    #[error("'{value}' ends with {left} of the {need} characters its last part needs")]
     CutPart {
         value: String,
         left: usize,
@@ -489,6 +493,13 @@ pub enum ValueError {
 fn check_value(entry: &AiEntry, value: &str, year: i32) -> Result<(), ValueError> {
     if value.is_empty() {
         return Err(ValueError::Empty);
+    }
+    // Every GS1 character set is ASCII; past this, lengths are characters and slices are safe.
+    if let Some(bad) = value.chars().find(|c| !c.is_ascii()) {
+        return Err(ValueError::Character {
+            character: bad.to_string(),
+            allowed: entry.components[0].cset.name(),
+        });
     }
     if value.len() > entry.max_len() {
         return Err(ValueError::TooLong {
@@ -509,8 +520,8 @@ fn check_value(entry: &AiEntry, value: &str, year: i32) -> Result<(), ValueError
             left.min(c.max)
         };
         if left < take || take < c.min {
-            if value.len() >= entry.min_len() {
-                // Long enough in all, but an optional part is cut: say which, not "too short".
+            if c.optional {
+                // Long enough in all, but an optional part is cut: say so, not "too short".
                 return Err(ValueError::CutPart {
                     value: value.to_string(),
                     left,

@@ -77,12 +77,29 @@ fn syntax_errors() {
         // (8008) is YYMMDD HH [MI] [SS]: the seconds cut to one digit, not "too short".
         (
             "(01)09506000134352(8008)20122515300",
-            "'20122515300' ends in a part of 1 character(s) where that part needs 2",
+            "'20122515300' ends with 1 of the 2 characters its last part needs",
         ),
         (
             "(01)09506000134352(8008)2012251",
             "too short (7 characters, 8 needed)",
         ),
+        // (7011) is YYMMDD [HHMM]: the time cut to one digit.
+        (
+            "(01)09506000134352(7011)2612311",
+            "'2612311' ends with 1 of the 4 characters its last part needs",
+        ),
+        // Not ASCII, so no GS1 character set: named as it is, wherever it falls, never a panic.
+        (
+            "(01)09506000134352(8008)201225153é",
+            "character 'é' is not allowed",
+        ),
+        ("(01)0950600013435é", "character 'é' is not allowed"),
+        ("]C1010950600013435é", "character 'é' is not allowed"),
+        (
+            "]C10109506000134352\u{1d}10LéT",
+            "character 'é' is not allowed",
+        ),
+        ("(10)Ünit", "character 'Ü' is not allowed"),
     ];
     for (input, words) in cases {
         let p = parse26(input);
@@ -451,6 +468,8 @@ fn base64url_padding_only_ends_a_value() {
         "c2lnbmVkIHNp",
     ] {
         assert!(association_errors(&signed(ok)).is_empty(), "{ok}");
+        // The padding is kept: it is part of the signature.
+        assert_eq!(parse26(&signed(ok)).get("8030"), Some(ok));
     }
     for (bad, says) in [
         ("c2lu=", "1 '=' at its end"),
@@ -465,5 +484,8 @@ fn base64url_padding_only_ends_a_value() {
     }
     // '=' inside the value is no base64url character at all.
     let inside = first_syntax_error(&signed("c2=ln"));
-    assert!(inside.contains("character '=' is not allowed"), "{inside}");
+    assert!(
+        inside.contains("character '=' is not allowed (only base64url characters, with '=' only"),
+        "{inside}"
+    );
 }
