@@ -794,8 +794,8 @@ fn main() {
 /// Camera frames with no symbol (a barcode-free photo resized to the preview size), and a huge
 /// blank still against the still budget.
 ///
-/// The frame figure is the median over `FRAME_BLOCKS` blocks of `FRAME_BLOCK` frames per size, the
-/// sizes taking turns a block each. This machine has spells of a few hundred ms in which the same
+/// The frame figure is the median of all `FRAME_BLOCKS` x `FRAME_BLOCK` frames of a size, timed in
+/// blocks, the sizes taking turns a block each. This machine has spells of a few hundred ms in which the same
 /// frame takes about 1.6 times as long (1280x720: 8.5 or 14 ms; 640x480: 3.2 or 5.0 ms, in one
 /// process with nothing else running); the 30 frames in a row this bench used to time fell in one
 /// spell or another, and moved the 640x480 figure between 3.2 and 5.0 ms from run to run with the
