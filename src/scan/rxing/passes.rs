@@ -1,6 +1,7 @@
 //! Pass planning: which passes to run, cheapest and likeliest first, and how long to keep trying.
 //! A pass is a binarizer (rxing's two, or one of our own readers) over a variant of the image.
 
+use rxing::common::BitMatrix;
 use rxing::multi::{GenericMultipleBarcodeReader, MultipleBarcodeReader};
 use rxing::{
     Binarizer, BinaryBitmap, DecodeHints, Luma8Source, MultiUseMultiFormatReader, RXingResult,
@@ -233,17 +234,17 @@ pub(super) fn decode_pass(
             }
             found
         }
-        Bin::Aztec if formats.contains(&Format::Aztec) => {
-            aztec::read(BinaryBitmap::new(FastHybrid::new(source)).get_black_matrix())
+        // Our readers of rxing's hybrid matrix, each for one format.
+        Bin::Aztec | Bin::AztecWarp | Bin::QrModel1 => {
+            let (format, read): (Format, fn(&BitMatrix) -> Vec<RXingResult>) = match p.bin {
+                Bin::Aztec => (Format::Aztec, aztec::read),
+                Bin::AztecWarp => (Format::Aztec, aztec_warp::read),
+                _ => (Format::QrCode, qr_model1::read),
+            };
+            if !formats.contains(&format) {
+                return vec![];
+            }
+            read(BinaryBitmap::new(FastHybrid::new(source)).get_black_matrix())
         }
-        Bin::Aztec => vec![],
-        Bin::AztecWarp if formats.contains(&Format::Aztec) => {
-            aztec_warp::read(BinaryBitmap::new(FastHybrid::new(source)).get_black_matrix())
-        }
-        Bin::AztecWarp => vec![],
-        Bin::QrModel1 if formats.contains(&Format::QrCode) => {
-            qr_model1::read(BinaryBitmap::new(FastHybrid::new(source)).get_black_matrix())
-        }
-        Bin::QrModel1 => vec![],
     })
 }
