@@ -495,10 +495,21 @@ fn check_value(entry: &AiEntry, value: &str, year: i32) -> Result<(), ValueError
         return Err(ValueError::Empty);
     }
     // Every GS1 character set is ASCII; past this, lengths are characters and slices are safe.
-    if let Some(bad) = value.chars().find(|c| !c.is_ascii()) {
+    // Everything before the first other character is ASCII, so its byte offset counts characters
+    // and finds the component it falls in (each takes at most its maximum).
+    if let Some((at, bad)) = value.char_indices().find(|(_, c)| !c.is_ascii()) {
+        let mut end = 0;
+        let part = entry
+            .components
+            .iter()
+            .find(|c| {
+                end += c.max;
+                at < end
+            })
+            .or(entry.components.last());
         return Err(ValueError::Character {
             character: bad.to_string(),
-            allowed: entry.components[0].cset.name(),
+            allowed: part.map_or("GS1 characters", |c| c.cset.name()),
         });
     }
     if value.len() > entry.max_len() {

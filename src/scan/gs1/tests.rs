@@ -100,6 +100,15 @@ fn syntax_errors() {
             "character 'é' is not allowed",
         ),
         ("(10)Ünit", "character 'Ü' is not allowed"),
+        // In the GDTI's serial part, which takes CSET 82, not in its digits.
+        (
+            "(253)4012345000016DOCé",
+            "character 'é' is not allowed (only GS1 CSET 82 characters)",
+        ),
+        (
+            "(253)401234500001é",
+            "character 'é' is not allowed (only digits)",
+        ),
     ];
     for (input, words) in cases {
         let p = parse26(input);
